@@ -1,0 +1,2 @@
+import type { AnyModule } from '../registry.js';
+export const esModules: AnyModule[] = [];
