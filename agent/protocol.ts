@@ -67,7 +67,8 @@ export interface Ops {
   };
   service: {
     args: { name: string; action: 'start' | 'stop' | 'restart' | 'status'; command?: string[]; timeoutMs?: number };
-    // command: argv prefix; the action is appended (default ["systemctl"] → systemctl <action> <name>)
+    // command: argv prefix, run as [...command, action] (e.g. the lab's ["/…/bin/elasticsearch-service"]);
+    // without it: ["systemctl", action, name]. `active` comes from the status action's exit code 0.
     result: { rc: number | null; active: boolean; stdout: string; stderr: string };
   };
   'keystore.list': {
