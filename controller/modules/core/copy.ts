@@ -1,0 +1,46 @@
+// `copy`: put a file with the given content (or a local `src` file) at `dest`, Ansible's argument names.
+import { readFileSync } from 'node:fs';
+import type { Module } from '../contract.js';
+import { ModuleError } from '../contract.js';
+import { buildDesired, diffFileState, putFile, readFileState, type CurrentFile } from './file-state.js';
+import { plain, resolveLocalFile } from './util.js';
+
+export interface CopyArgs {
+  content?: unknown; src?: string; dest: string;
+  mode?: unknown; owner?: string; group?: string; backup?: boolean;
+}
+
+export const copyModule: Module<CopyArgs, CurrentFile> = {
+  name: 'copy',
+  description: 'Copy content or a local file to a path on the host (atomic write, optional backup).',
+  runsOn: 'host',
+  schema: {
+    content: { type: 'any', description: 'file content (exclusive with src)' },
+    src: { type: 'string', description: 'local file, relative to <playbook_dir>/files or <playbook_dir>' },
+    dest: { type: 'string', required: true },
+    mode: { type: 'any', description: "octal mode, e.g. '0644'" },
+    owner: { type: 'string' },
+    group: { type: 'string' },
+    backup: { type: 'boolean', default: false },
+  },
+  async read(ctx, args) {
+    if ((args.content === undefined) === (args.src === undefined)) throw new ModuleError('copy needs exactly one of content or src');
+    const content = args.src !== undefined ? readFileSync(resolveLocalFile(plain(args.src), ctx.vars, 'files')) : args.content;
+    const desired = buildDesired(args, content);
+    return readFileState(await ctx.agent(), desired);
+  },
+  diff(cur, _args, ctx) {
+    return diffFileState(cur, ctx);
+  },
+  async apply(ctx, args, _changes, cur) {
+    const r = await putFile(await ctx.agent(), cur.desired);
+    return {
+      status: 'changed',
+      data: { dest: args.dest, ...(r.backupPath ? { backup_file: r.backupPath } : {}) },
+      changedFiles: [{ path: args.dest, ...(r.backupPath ? { backupPath: r.backupPath } : {}) }],
+    };
+  },
+  report(_cur, args) {
+    return { dest: args.dest };
+  },
+};

@@ -1,0 +1,41 @@
+// `service`: start/stop/restart a service through the agent (`systemctl` by default, or an argv prefix in
+// `command`, e.g. the lab's elasticsearch-service). started/stopped act only when needed; restarted always acts.
+import type { Module } from '../contract.js';
+import { ModuleError } from '../contract.js';
+
+export interface ServiceArgs { name: string; state: 'started' | 'stopped' | 'restarted'; command?: unknown[] }
+interface ServiceCurrent { active: boolean }
+
+export const serviceModule: Module<ServiceArgs, ServiceCurrent> = {
+  name: 'service',
+  description: 'Start, stop or restart a service (systemctl or a given command).',
+  runsOn: 'host',
+  schema: {
+    name: { type: 'string', required: true },
+    state: { type: 'string', required: true, choices: ['started', 'stopped', 'restarted'] },
+    command: { type: 'list', elements: 'string', description: 'argv prefix; the action is appended (default: systemctl <action> <name>)' },
+  },
+  async read(ctx, args) {
+    const r = await (await ctx.agent()).call('service', { name: args.name, action: 'status', ...cmd(args) });
+    return { active: r.active };
+  },
+  diff(cur, args) {
+    if (args.state === 'restarted') return [{ target: `service ${args.name}`, action: 'restart', before: cur.active ? 'active' : 'inactive', after: 'active' }];
+    if (args.state === 'started' && !cur.active) return [{ target: `service ${args.name}`, action: 'update', before: 'inactive', after: 'active' }];
+    if (args.state === 'stopped' && cur.active) return [{ target: `service ${args.name}`, action: 'update', before: 'active', after: 'inactive' }];
+    return [];
+  },
+  async apply(ctx, args) {
+    const action = args.state === 'restarted' ? 'restart' : args.state === 'started' ? 'start' : 'stop';
+    const r = await (await ctx.agent()).call('service', { name: args.name, action, ...cmd(args) });
+    if (r.rc !== 0) throw new ModuleError(`service ${args.name} ${action} failed (rc ${r.rc}): ${(r.stderr || r.stdout).trim().slice(0, 500)}`, { rc: r.rc });
+    return { status: 'changed', data: { name: args.name, state: args.state } };
+  },
+  report(cur, args) {
+    return { name: args.name, state: cur.active ? 'started' : 'stopped' };
+  },
+};
+
+function cmd(args: ServiceArgs): { command?: string[] } {
+  return args.command ? { command: args.command.map(String) } : {};
+}

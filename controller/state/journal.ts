@@ -1,0 +1,158 @@
+// The run journal: one append-only JSON-lines file per run, `<state-dir>/runs/<run-id>.jsonl`.
+// Each event is redacted (secrets.redactValue) and fsync'd before event() returns, so the file
+// survives a crash or kill at any point and `crosskey resume` can tell where a run stopped.
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Journal } from '../modules/contract.js';
+import { secrets as defaultSecrets, type SecretRegistry } from '../secrets.js';
+
+/** What a run records first: enough to run the same thing again on `crosskey resume`. */
+export interface RunHeader {
+  argv: string[];              // CLI arguments (redacted)
+  playbook: string;            // absolute path
+  inventory: string;           // absolute path
+  check: boolean;
+  options: Record<string, unknown>; // parsed flags needed to re-run (limit, tags, extra vars …)
+  resumed_from?: string;
+  resume_play?: number;        // first play index this run executes
+}
+
+export interface JournalEvent {
+  seq: number;
+  ts: string;
+  kind: string;
+  [k: string]: unknown;
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export class RunJournal implements Journal {
+  readonly id: string;
+  readonly file: string;
+  #fd: number | null;
+  #seq = 0;
+  #secrets: SecretRegistry;
+
+  constructor(stateDir: string, id: string, registry: SecretRegistry = defaultSecrets) {
+    this.id = id;
+    this.file = join(stateDir, 'runs', `${id}.jsonl`);
+    this.#secrets = registry;
+    // 'wx': a run id is never reused; the journal is never rewritten.
+    this.#fd = openSync(this.file, 'wx', 0o600);
+  }
+
+  static start(stateDir: string, header: RunHeader, registry?: SecretRegistry, id = newRunId()): RunJournal {
+    const j = new RunJournal(stateDir, id, registry);
+    j.event('run_start', { run: id, ...header });
+    return j;
+  }
+
+  event(kind: string, data: Record<string, unknown>): void {
+    if (this.#fd === null) return; // closed: late events from aborted work are dropped, not thrown
+    const ev = this.#secrets.redactValue({ seq: ++this.#seq, ts: new Date().toISOString(), kind, ...data });
+    writeSync(this.#fd, JSON.stringify(ev) + '\n');
+    fsyncSync(this.#fd);
+  }
+
+  close(): void {
+    if (this.#fd === null) return;
+    closeSync(this.#fd);
+    this.#fd = null;
+  }
+}
+
+export interface RunRecord {
+  id: string;
+  file: string;
+  header: (RunHeader & { run: string }) | undefined;
+  events: JournalEvent[];
+  /** Play indexes whose play_end was recorded. */
+  completedPlays: number[];
+  /** First play index that did not end (where a resume starts); undefined when every play ended. */
+  resumePlay: number | undefined;
+  finished: boolean;
+  exitCode: number | undefined;
+  startedAt: string | undefined;
+}
+
+export function readRun(stateDir: string, id: string): RunRecord {
+  const file = join(stateDir, 'runs', `${id}.jsonl`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`no run ${id} in ${join(stateDir, 'runs')}`);
+    throw e;
+  }
+  const events: JournalEvent[] = [];
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    try {
+      events.push(JSON.parse(line) as JournalEvent);
+    } catch {
+      // A torn last line (crash mid-write) is expected; anything earlier is corruption.
+      if (i < lines.length - 2) throw new Error(`${file}:${i + 1}: corrupt journal line`);
+    }
+  });
+  const start = events.find((e) => e.kind === 'run_start');
+  const header = start as unknown as (RunHeader & { run: string }) | undefined;
+  const playStarts = events.filter((e) => e.kind === 'play_start').map((e) => Number(e.play));
+  const completedPlays = events.filter((e) => e.kind === 'play_end').map((e) => Number(e.play));
+  const end = events.find((e) => e.kind === 'run_end');
+  const playCount = typeof start?.plays === 'number' ? start.plays : undefined;
+  let resumePlay: number | undefined;
+  const firstOpen = playStarts.find((p) => !completedPlays.includes(p));
+  if (firstOpen !== undefined) resumePlay = firstOpen;
+  else if (!end || end.interrupted || (typeof end.exitCode === 'number' && end.exitCode !== 0)) {
+    const next = completedPlays.length ? Math.max(...completedPlays) + 1 : (header?.resume_play ?? 0);
+    resumePlay = playCount === undefined || next < playCount ? next : undefined;
+  }
+  return {
+    id, file, header, events, completedPlays, resumePlay,
+    finished: !!end,
+    exitCode: typeof end?.exitCode === 'number' ? end.exitCode : undefined,
+    startedAt: start?.ts,
+  };
+}
+
+export interface RunSummaryLine {
+  id: string;
+  startedAt: string | undefined;
+  playbook: string | undefined;
+  check: boolean;
+  status: 'ok' | 'failed' | 'unreachable' | 'interrupted' | 'incomplete' | 'error';
+  exitCode: number | undefined;
+  resumedFrom: string | undefined;
+}
+
+export function listRuns(stateDir: string): RunSummaryLine[] {
+  let names: string[];
+  try {
+    names = readdirSync(join(stateDir, 'runs')).filter((n) => n.endsWith('.jsonl'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  return names.sort().map((n) => {
+    const id = n.slice(0, -'.jsonl'.length);
+    const r = readRun(stateDir, id);
+    const end = r.events.find((e) => e.kind === 'run_end');
+    let status: RunSummaryLine['status'] = 'incomplete';
+    if (end) {
+      if (end.interrupted) status = 'interrupted';
+      else if (r.exitCode === 0) status = 'ok';
+      else if (r.exitCode === 2) status = 'failed';
+      else if (r.exitCode === 4) status = 'unreachable';
+      else status = 'error';
+    }
+    return {
+      id, startedAt: r.startedAt, playbook: r.header?.playbook, check: !!r.header?.check, status,
+      exitCode: r.exitCode, resumedFrom: r.header?.resumed_from,
+    };
+  });
+}
