@@ -1,0 +1,676 @@
+// The executor: runs a validated Playbook against an inventory, Ansible's linear strategy.
+// Plays in order; each play's hosts in `serial` batches; within a batch every host finishes task N before
+// any host starts task N+1, hosts in parallel through one p-queue of `forks` workers. Handlers run at the
+// end of each batch for hosts where a notifying task changed. Each task on a host follows the module life:
+// render args → check args → read → diff → (diff non-empty and not check) apply.
+// Output is only emitted as RunEvents; renderers and the journal are sinks (all of them redact).
+import PQueue from 'p-queue';
+import type { AgentClient } from '../../agent/protocol.js';
+import type { AnyModule } from '../modules/registry.js';
+import type { Change, Journal, ModuleResult, StateStore, TaskContext, TaskStatus } from '../modules/contract.js';
+import { ModuleError, UnreachableError } from '../modules/contract.js';
+import { secrets as defaultSecrets, type SecretRegistry } from '../secrets.js';
+import type { BlockTask, Handler, ModuleTask, Play, Playbook, Task } from './types.js';
+import type { AgentProvider, HostResultStatus, HostStats, InventoryView, Lang, RunEvent, RunResult, StepAnswer, Where } from './exec-types.js';
+import { batches } from './exec-batches.js';
+import { taskSelected } from './exec-tags.js';
+import { checkArgs } from './exec-args.js';
+
+export type { RunEvent, RunResult, HostStats, InventoryView, AgentProvider, Lang } from './exec-types.js';
+
+export interface ExecutorOptions {
+  inventory: InventoryView;
+  agents: AgentProvider;
+  lang: Lang;
+  modules: ReadonlyMap<string, AnyModule>;
+  check?: boolean;
+  diff?: boolean;
+  forks?: number;
+  limit?: string;
+  tags?: string[];
+  skipTags?: string[];
+  extraVars?: Record<string, unknown>;
+  startAtTask?: string;
+  /** --step: asked before each task; 'c' stops asking. */
+  confirmTask?: (name: string) => Promise<StepAnswer>;
+  /** First play to run (resume). */
+  startPlay?: number;
+  state: StateStore;
+  journal: Journal;
+  emit: (ev: RunEvent) => void;
+  signal?: AbortSignal;
+  secrets?: SecretRegistry;
+}
+
+/** Thrown for a task's own failure; carries what `register` stores. */
+class TaskFailure extends Error {
+  constructor(message: string, public data: Record<string, unknown> = {}) {
+    super(message);
+  }
+}
+
+interface Scope {
+  vars: Record<string, unknown>;   // block vars (inherited)
+  when: string[];                  // block conditions (inherited, AND)
+  tags: string[];                  // inherited tags
+  rescuable: boolean;              // inside the `block:` part of a block that has a rescue
+  handler: boolean;
+}
+
+interface HostOutcome {
+  status: HostResultStatus;
+  msg?: string;
+  changes: Change[];
+  registered: Record<string, unknown>;
+  ignored?: boolean;
+  attempts?: number;
+  changedFiles?: Array<{ path: string; backupPath?: string }>;
+}
+
+const NO_LOG_MSG = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+
+function emptyStats(): HostStats {
+  return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
+}
+
+function isUnreachable(e: unknown): e is UnreachableError {
+  return e instanceof UnreachableError || (e instanceof Error && e.name === 'UnreachableError');
+}
+
+function errMessage(e: unknown): string {
+  if (e instanceof Error) {
+    // ConfigError-like errors carry file:line (undefined variables in templates, bad expressions).
+    const f = e as Error & { file?: string; line?: number };
+    return typeof f.file === 'string' && typeof f.line === 'number' && !e.message.startsWith(f.file) ? `${f.file}:${f.line}: ${e.message}` : e.message;
+  }
+  return String(e);
+}
+
+export class Executor {
+  readonly stats = new Map<string, HostStats>();
+  readonly #o: ExecutorOptions;
+  readonly #check: boolean;
+  readonly #diff: boolean;
+  readonly #queue: PQueue;
+  readonly #secrets: SecretRegistry;
+  readonly #signal: AbortSignal;
+  readonly #registered = new Map<string, Record<string, unknown>>();
+  readonly #facts = new Map<string, Record<string, unknown>>();
+  readonly #unreachable = new Set<string>();
+  readonly #failed = new Set<string>();       // failed (not rescued) in this run: excluded from later plays
+  #aborted: string | undefined;
+  #startAt: string | undefined;
+  #stepping: boolean;
+  #groups: Record<string, string[]> = {};
+  // Per play:
+  #play!: Play;
+  #playIndex = 0;
+  #playVars: Record<string, unknown> = {};
+  #playHosts: string[] = [];
+  #batchHosts: string[] = [];
+  #notified = new Map<string, Set<string>>(); // handler listen name → hosts
+  #changedFiles = new Map<string, Array<{ path: string; backupPath?: string }>>();
+  #batchFailed = new Set<string>();
+
+  constructor(opts: ExecutorOptions) {
+    this.#o = opts;
+    this.#check = !!opts.check;
+    this.#diff = !!opts.diff;
+    this.#queue = new PQueue({ concurrency: Math.max(1, opts.forks ?? 10) });
+    this.#secrets = opts.secrets ?? defaultSecrets;
+    this.#signal = opts.signal ?? new AbortController().signal;
+    this.#startAt = opts.startAtTask;
+    this.#stepping = !!opts.confirmTask;
+  }
+
+  get #stopped(): boolean {
+    return this.#signal.aborted || this.#aborted !== undefined;
+  }
+
+  async run(pb: Playbook): Promise<RunResult> {
+    const t0 = Date.now();
+    const startPlay = this.#o.startPlay ?? 0;
+    this.#groups = this.#o.inventory.groupMembers();
+    this.#o.emit({ kind: 'run_start', plays: pb.plays.length, check: this.#check, diff: this.#diff, startPlay });
+    try {
+      for (let i = startPlay; i < pb.plays.length && !this.#stopped; i++) {
+        await this.#runPlay(pb, pb.plays[i]!, i);
+      }
+    } finally {
+      await this.#queue.onIdle();
+    }
+    const stats = Object.fromEntries(this.stats);
+    this.#o.emit({ kind: 'recap', stats });
+    const anyUnreachable = [...this.stats.values()].some((s) => s.unreachable > 0);
+    const anyFailed = [...this.stats.values()].some((s) => s.failed > 0) || (this.#aborted !== undefined && !this.#signal.aborted);
+    const interrupted = this.#signal.aborted;
+    // Ansible's order: unreachable hosts (4) before failed hosts (2); an interrupt with neither is 130.
+    const exitCode = anyUnreachable ? 4 : anyFailed ? 2 : interrupted ? 130 : 0;
+    this.#o.emit({ kind: 'run_end', exitCode, interrupted, ...(this.#aborted ? { aborted: this.#aborted } : {}), durationMs: Date.now() - t0 });
+    return { stats, exitCode, interrupted, ...(this.#aborted ? { aborted: this.#aborted } : {}) };
+  }
+
+  // ---------------------------------------------------------------- plays and batches
+
+  async #runPlay(pb: Playbook, play: Play, index: number): Promise<void> {
+    const t0 = Date.now();
+    this.#play = play;
+    this.#playIndex = index;
+    const name = play.name ?? play.hosts;
+    let hosts = this.#o.inventory.select(play.hosts);
+    if (this.#o.limit) {
+      const allowed = new Set(this.#o.inventory.select(this.#o.limit));
+      hosts = hosts.filter((h) => allowed.has(h));
+    }
+    hosts = hosts.filter((h) => !this.#failed.has(h) && !this.#unreachable.has(h));
+    this.#o.emit({ kind: 'play_start', play: index, name, hosts });
+    if (hosts.length === 0) {
+      this.#o.emit({ kind: 'warning', message: `play '${name}': no hosts matched` });
+      this.#o.emit({ kind: 'play_end', play: index, durationMs: Date.now() - t0 });
+      return;
+    }
+    for (const h of hosts) if (!this.stats.has(h)) this.stats.set(h, emptyStats());
+    this.#playHosts = hosts;
+    this.#changedFiles = new Map();
+    this.#playVars = { ...play.vars };
+    for (const f of play.varsFiles) Object.assign(this.#playVars, this.#o.lang.loadVarsFile(f));
+    this.#playVars.playbook_dir = pb.dir;
+
+    const list = batches(hosts, play.serial);
+    for (let b = 0; b < list.length && !this.#stopped; b++) {
+      const batch = list[b]!;
+      this.#batchHosts = batch;
+      this.#notified = new Map();
+      this.#batchFailed = new Set();
+      this.#o.emit({ kind: 'batch_start', play: index, batch: b, hosts: batch });
+      if (play.gatherFacts) await this.#gatherFacts(batch);
+      const scope: Scope = { vars: {}, when: [], tags: play.tags, rescuable: false, handler: false };
+      const failed = await this.#runTasks(play.tasks, this.#live(batch), scope);
+      for (const h of failed) this.#markFailed(h);
+      if (!this.#signal.aborted) await this.#runHandlers(play.handlers, batch);
+      this.#o.emit({ kind: 'batch_end', play: index, batch: b, failed: batch.filter((h) => this.#batchFailed.has(h) || this.#unreachable.has(h)) });
+      // A batch where every host failed ends the run ("NO MORE HOSTS LEFT"), as in Ansible.
+      if (!this.#aborted && batch.every((h) => this.#batchFailed.has(h) || this.#unreachable.has(h))) {
+        this.#aborted = `all hosts of batch ${b + 1} of play '${name}' failed`;
+      }
+    }
+    this.#o.emit({ kind: 'play_end', play: index, durationMs: Date.now() - t0, ...(this.#aborted ? { aborted: this.#aborted } : {}) });
+  }
+
+  #markFailed(host: string): void {
+    this.#failed.add(host);
+    this.#batchFailed.add(host);
+  }
+
+  /** Hosts still able to run tasks. */
+  #live(hosts: string[]): string[] {
+    return hosts.filter((h) => !this.#unreachable.has(h) && !this.#failed.has(h));
+  }
+
+  /** After each task: any_errors_fatal and max_fail_percentage (which must be exceeded, not equalled). */
+  #checkFailurePolicy(newFailures: string[]): void {
+    if (this.#aborted) return;
+    const play = this.#play;
+    if (play.anyErrorsFatal && newFailures.length) {
+      this.#aborted = `any_errors_fatal: ${newFailures.join(', ')} failed`;
+      return;
+    }
+    if (play.maxFailPercentage !== undefined) {
+      const batch = this.#batchHosts;
+      const failed = batch.filter((h) => this.#batchFailed.has(h) || this.#failed.has(h) || this.#unreachable.has(h)).length;
+      if ((failed / batch.length) * 100 > play.maxFailPercentage) {
+        this.#aborted = `max_fail_percentage ${play.maxFailPercentage}% exceeded (${failed} of ${batch.length} hosts failed)`;
+      }
+    }
+  }
+
+  async #gatherFacts(batch: string[]): Promise<void> {
+    const hosts = this.#live(batch).filter((h) => !this.#facts.has(h));
+    if (!hosts.length) return;
+    const name = 'Gathering Facts';
+    this.#o.emit({ kind: 'task_start', play: this.#playIndex, task: name, module: 'facts', handler: false, source: `${this.#play.source.file}:${this.#play.source.line}`, hosts });
+    const t0 = Date.now();
+    await Promise.all(hosts.map((host) => this.#queue.add(async () => {
+      if (this.#stopped) return;
+      const h0 = Date.now();
+      try {
+        const vars = this.#o.inventory.hostVars(host);
+        const paths: Record<string, string> = {};
+        for (const k of ['es_home', 'es_config']) if (typeof vars[k] === 'string' && !String(vars[k]).includes('{{')) paths[k] = vars[k] as string;
+        const agent = await this.#o.agents.agent(host, vars);
+        const facts = await agent.call('facts', Object.keys(paths).length ? { paths } : {});
+        this.#facts.set(host, facts as unknown as Record<string, unknown>);
+        this.stats.get(host)!.ok++;
+        this.#emitHost({ task: name, module: 'facts', host, status: 'ok', durationMs: Date.now() - h0 });
+      } catch (e) {
+        this.#hostError(host, name, 'facts', e, Date.now() - h0);
+      }
+    })));
+    this.#o.emit({ kind: 'task_end', play: this.#playIndex, task: name, durationMs: Date.now() - t0 });
+  }
+
+  #hostError(host: string, task: string, module: string, e: unknown, durationMs: number): void {
+    if (isUnreachable(e)) {
+      this.#unreachable.add(host);
+      this.stats.get(host)!.unreachable++;
+      this.#emitHost({ task, module, host, status: 'unreachable', msg: errMessage(e), durationMs });
+    } else {
+      this.#markFailed(host);
+      this.stats.get(host)!.failed++;
+      this.#emitHost({ task, module, host, status: 'failed', msg: errMessage(e), durationMs });
+    }
+  }
+
+  #emitHost(ev: Omit<Extract<RunEvent, { kind: 'host_result' }>, 'kind' | 'play'>): void {
+    this.#o.emit({ kind: 'host_result', play: this.#playIndex, ...ev });
+  }
+
+  // ---------------------------------------------------------------- task lists and blocks
+
+  /** Runs a task list on hosts in lockstep. Returns the hosts that failed in it (and stopped there). */
+  async #runTasks(tasks: Task[], hosts: string[], scope: Scope): Promise<Set<string>> {
+    const failed = new Set<string>();
+    for (const task of tasks) {
+      if (this.#stopped) break;
+      const active = hosts.filter((h) => !failed.has(h) && !this.#unreachable.has(h) && !this.#failed.has(h));
+      if (!active.length) break;
+      if (task.kind === 'block') {
+        for (const h of await this.#runBlock(task, active, scope)) failed.add(h);
+      } else {
+        const f = await this.#runModuleTask(task, active, scope);
+        for (const h of f) failed.add(h);
+        if (f.length && !scope.rescuable) this.#checkFailurePolicy(f);
+        else if (this.#play.maxFailPercentage !== undefined) this.#checkFailurePolicy([]);
+      }
+    }
+    return failed;
+  }
+
+  async #runBlock(block: BlockTask, hosts: string[], outer: Scope): Promise<Set<string>> {
+    const scope: Scope = {
+      vars: { ...outer.vars, ...block.vars },
+      when: [...outer.when, ...(block.when ?? [])],
+      tags: [...outer.tags, ...block.tags],
+      rescuable: outer.rescuable || block.rescue.length > 0,
+      handler: outer.handler,
+    };
+    const inBlock = await this.#runTasks(block.block, hosts, scope);
+    let stillFailed = inBlock;
+    if (block.rescue.length && inBlock.size) {
+      const rescueHosts = [...inBlock].filter((h) => !this.#unreachable.has(h));
+      if (this.#signal.aborted) {
+        // No rescue will run: the deferred failures count as failures after all.
+        for (const h of rescueHosts) this.#settleDeferred(h, outer.rescuable);
+      } else {
+        // Entering rescue turns the block's failure into "rescued" (Ansible's recap does the same).
+        for (const h of rescueHosts) { this.#deferred.delete(h); this.stats.get(h)!.rescued++; }
+        stillFailed = await this.#runTasks(block.rescue, rescueHosts, { ...scope, rescuable: outer.rescuable });
+      }
+    }
+    if (block.always.length && !this.#signal.aborted) {
+      // always runs on every host that entered the block and is still reachable, failed or not.
+      const alwaysHosts = hosts.filter((h) => !this.#unreachable.has(h));
+      const failedAlways = await this.#runTasks(block.always, alwaysHosts, { ...scope, rescuable: outer.rescuable });
+      for (const h of failedAlways) stillFailed.add(h);
+    }
+    return stillFailed;
+  }
+
+  /** Failures inside a block with a rescue are counted only if no rescue absorbs them. */
+  #deferred = new Set<string>();
+  #settleDeferred(host: string, stillRescuable: boolean): void {
+    if (!this.#deferred.has(host) || stillRescuable) return;
+    this.#deferred.delete(host);
+    this.stats.get(host)!.failed++;
+    this.#batchFailed.add(host);
+  }
+
+  // ---------------------------------------------------------------- one module task on a set of hosts
+
+  #taskName(task: ModuleTask): string {
+    return task.name ?? task.module;
+  }
+
+  /** Returns the hosts that failed (not ignored). */
+  async #runModuleTask(task: ModuleTask, hosts: string[], scope: Scope): Promise<string[]> {
+    const name = this.#taskName(task);
+    if (!scope.handler) {
+      if (!taskSelected([...scope.tags, ...task.tags], { tags: this.#o.tags, skipTags: this.#o.skipTags })) return [];
+      if (this.#startAt !== undefined) {
+        if (!matchName(this.#startAt, name)) return [];
+        this.#startAt = undefined;
+      }
+      if (this.#stepping && this.#o.confirmTask) {
+        const a = await this.#o.confirmTask(name);
+        if (a === 'n') return [];
+        if (a === 'c') this.#stepping = false;
+      }
+    }
+    const mod = this.#o.modules.get(task.module);
+    if (!mod) throw new Error(`${task.source.file}:${task.source.line}: unknown module '${task.module}'`); // the loader rejects this earlier
+    const runHosts = task.runOnce ? hosts.slice(0, 1) : hosts;
+    this.#o.emit({
+      kind: 'task_start', play: this.#playIndex, task: name, module: task.module, handler: scope.handler,
+      source: `${task.source.file}:${task.source.line}`, hosts: runHosts,
+    });
+    const t0 = Date.now();
+    const failed: string[] = [];
+    await Promise.all(runHosts.map((host) => this.#queue.add(async () => {
+      if (this.#stopped) return; // Ctrl-C / abort: launch nothing new; running hosts finish
+      const h0 = Date.now();
+      const out = await this.#runOnHost(task, mod, host, scope);
+      const targets = task.runOnce ? hosts : [host];
+      if (task.register) for (const h of targets) this.#register(h, task.register, out.registered);
+      this.#account(task, host, out, Date.now() - h0, scope);
+      if (out.status === 'changed') {
+        for (const h of targets) for (const n of task.notify) this.#notify(n, h);
+        if (out.changedFiles?.length) {
+          const list = this.#changedFiles.get(host) ?? [];
+          list.push(...out.changedFiles);
+          this.#changedFiles.set(host, list);
+        }
+      }
+      if (out.status === 'failed' && !out.ignored) {
+        if (task.runOnce) failed.push(...hosts); else failed.push(host);
+      }
+    })));
+    this.#o.emit({ kind: 'task_end', play: this.#playIndex, task: name, durationMs: Date.now() - t0 });
+    return failed;
+  }
+
+  #account(task: ModuleTask, host: string, out: HostOutcome, durationMs: number, scope: Scope): void {
+    const s = this.stats.get(host) ?? emptyStats();
+    this.stats.set(host, s);
+    switch (out.status) {
+      case 'ok': s.ok++; break;
+      case 'changed': s.ok++; s.changed++; break;
+      case 'skipped': s.skipped++; break;
+      case 'unreachable': s.unreachable++; this.#unreachable.add(host); break;
+      case 'failed':
+        if (out.ignored) { s.ok++; s.ignored++; }
+        else if (scope.rescuable) this.#deferred.add(host);
+        else { s.failed++; this.#batchFailed.add(host); }
+        break;
+    }
+    const noLog = task.noLog;
+    this.#emitHost({
+      task: this.#taskName(task), module: task.module, host, status: out.status, durationMs,
+      ...(noLog ? { noLog: true, msg: out.status === 'skipped' ? undefined : NO_LOG_MSG } : {
+        ...(out.msg !== undefined ? { msg: out.msg } : {}),
+        ...(this.#diff && out.changes.length ? { changes: out.changes.map(maskSecretChange) } : {}),
+        result: out.registered,
+      }),
+      ...(out.ignored ? { ignored: true } : {}),
+      ...(out.attempts && out.attempts > 1 ? { attempts: out.attempts } : {}),
+      ...(task.delegateTo ? { delegatedTo: task.delegateTo } : {}),
+    });
+  }
+
+  #register(host: string, name: string, value: Record<string, unknown>): void {
+    const r = this.#registered.get(host) ?? {};
+    r[name] = value;
+    this.#registered.set(host, r);
+  }
+
+  #notify(name: string, host: string): void {
+    const set = this.#notified.get(name) ?? new Set<string>();
+    set.add(host);
+    this.#notified.set(name, set);
+  }
+
+  async #runHandlers(handlers: Handler[], batch: string[]): Promise<void> {
+    const ran = new Map<Handler, Set<string>>();
+    // Handlers may notify other handlers: loop until no handler has new hosts to run on.
+    for (let round = 0; round < 10; round++) {
+      let any = false;
+      for (const h of handlers) {
+        if (this.#stopped) return;
+        const done = ran.get(h) ?? new Set<string>();
+        const hosts = this.#live(batch).filter((host) => !done.has(host) && h.listen.some((n) => this.#notified.get(n)?.has(host)));
+        if (!hosts.length) continue;
+        any = true;
+        for (const host of hosts) done.add(host);
+        ran.set(h, done);
+        const failed = await this.#runModuleTask(h, hosts, { vars: {}, when: [], tags: [], rescuable: false, handler: true });
+        for (const f of failed) this.#markFailed(f);
+        if (failed.length) this.#checkFailurePolicy(failed);
+      }
+      if (!any) return;
+    }
+  }
+
+  // ---------------------------------------------------------------- one task on one host
+
+  #varsFor(host: string, scope: Scope, task: ModuleTask): Record<string, unknown> {
+    const playHosts = this.#live(this.#batchHosts).filter((h) => !this.#batchFailed.has(h));
+    const hostvars: Record<string, unknown> = {};
+    // hostvars is built lazily per host on first access: most tasks never read it.
+    for (const h of this.#o.inventory.hosts()) {
+      Object.defineProperty(hostvars, h, {
+        enumerable: true, configurable: true,
+        get: () => ({ ...this.#o.inventory.hostVars(h), ...this.#playVars, ...this.#factVars(h), ...(this.#registered.get(h) ?? {}), inventory_hostname: h }),
+      });
+    }
+    return {
+      ...this.#o.inventory.hostVars(host),
+      ...this.#playVars,
+      ...this.#factVars(host),
+      ...scope.vars,
+      ...task.vars,
+      ...(this.#registered.get(host) ?? {}),
+      ...(this.#o.extraVars ?? {}),
+      inventory_hostname: host,
+      inventory_hostname_short: host.split('.')[0],
+      group_names: this.#o.inventory.groupNames(host).filter((g) => g !== 'all' && g !== 'ungrouped'),
+      groups: this.#groups,
+      hostvars,
+      ansible_check_mode: this.#check,
+      ansible_play_hosts: playHosts,
+      ansible_play_batch: playHosts,
+      ansible_play_hosts_all: this.#playHosts,
+      play_hosts: playHosts,
+    };
+  }
+
+  #factVars(host: string): Record<string, unknown> {
+    const f = this.#facts.get(host);
+    return f ? { ansible_facts: f } : {};
+  }
+
+  #where(task: ModuleTask): Where {
+    return { file: task.source.file, line: task.source.line, task: this.#taskName(task) };
+  }
+
+  async #runOnHost(task: ModuleTask, mod: AnyModule, host: string, scope: Scope): Promise<HostOutcome> {
+    const where = this.#where(task);
+    let vars: Record<string, unknown>;
+    try {
+      vars = this.#varsFor(host, scope, task);
+      const conds = [...scope.when, ...(task.when ?? [])];
+      if (task.loop === undefined) {
+        if (!conds.every((c) => this.#o.lang.test(c, vars, where))) return skipped();
+        return await this.#runWithRetries(task, mod, host, vars);
+      }
+      const items = this.#o.lang.render(task.loop, vars, where);
+      if (!Array.isArray(items)) throw new TaskFailure(`loop must be a list, got ${typeof items}`);
+      const results: Array<Record<string, unknown>> = [];
+      const changes: Change[] = [];
+      const changedFiles: Array<{ path: string; backupPath?: string }> = [];
+      let anyChanged = false, anyFailed = false, allSkipped = true;
+      let firstFailMsg: string | undefined;
+      for (const item of items) {
+        if (this.#signal.aborted) break;
+        const iv = { ...vars, [task.loopVar]: item };
+        if (!conds.every((c) => this.#o.lang.test(c, iv, where))) {
+          results.push({ ...skipped().registered, [task.loopVar]: item });
+          continue;
+        }
+        allSkipped = false;
+        const r = await this.#runWithRetries(task, mod, host, iv);
+        if (r.status === 'unreachable') return r;
+        results.push({ ...r.registered, [task.loopVar]: item });
+        changes.push(...r.changes);
+        if (r.changedFiles) changedFiles.push(...r.changedFiles);
+        if (r.status === 'changed') anyChanged = true;
+        if (r.status === 'failed') { anyFailed = true; firstFailMsg ??= r.msg; }
+      }
+      if (allSkipped && items.length) return { ...skipped(), registered: { changed: false, skipped: true, results } };
+      const status: TaskStatus = anyFailed ? 'failed' : anyChanged ? 'changed' : 'ok';
+      const msg = anyFailed ? `One or more items failed${firstFailMsg ? `: ${firstFailMsg}` : ''}` : items.length ? 'All items completed' : 'No items';
+      return {
+        status, msg, changes, changedFiles,
+        registered: { changed: anyChanged, failed: anyFailed, msg, results },
+        ...(anyFailed && task.ignoreErrors ? { ignored: true } : {}),
+      };
+    } catch (e) {
+      if (isUnreachable(e)) return { status: 'unreachable', msg: errMessage(e), changes: [], registered: { unreachable: true, msg: errMessage(e) } };
+      const data = e instanceof TaskFailure ? e.data : {};
+      return { status: 'failed', msg: errMessage(e), changes: [], registered: { failed: true, changed: false, msg: errMessage(e), ...data }, ...(task.ignoreErrors ? { ignored: true } : {}) };
+    }
+  }
+
+  /** until/retries/delay around one module run (retries are attempts after the first). */
+  async #runWithRetries(task: ModuleTask, mod: AnyModule, host: string, vars: Record<string, unknown>): Promise<HostOutcome> {
+    const where = this.#where(task);
+    const maxAttempts = task.until !== undefined ? (task.retries ?? 3) + 1 : 1;
+    let out!: HostOutcome;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      out = await this.#runOnce(task, mod, host, vars);
+      if (out.status === 'unreachable' || task.until === undefined) return out;
+      out.attempts = attempt;
+      out.registered.attempts = attempt;
+      const bound = task.register ? { ...vars, [task.register]: out.registered } : { ...vars, ...out.registered };
+      let done = false;
+      try {
+        done = this.#o.lang.test(task.until, bound, where);
+      } catch (e) {
+        return { ...out, status: 'failed', msg: errMessage(e) };
+      }
+      if (done) return out;
+      if (attempt < maxAttempts) {
+        if (!(await abortableSleep((task.delay ?? 5) * 1000, this.#signal))) break;
+      }
+    }
+    return {
+      ...out, status: 'failed', msg: `retried ${out.attempts ?? maxAttempts} times, until condition never held${out.msg ? `: ${out.msg}` : ''}`,
+      registered: { ...out.registered, failed: true }, ...(task.ignoreErrors ? { ignored: true } : {}),
+    };
+  }
+
+  #ctx(task: ModuleTask, host: string, vars: Record<string, unknown>, check: boolean): TaskContext {
+    const o = this.#o;
+    const name = this.#taskName(task);
+    let agent: Promise<AgentClient> | undefined;
+    return {
+      host, vars, check, diff: this.#diff,
+      agent: () => (agent ??= task.delegateTo === 'localhost' ? o.agents.local() : o.agents.agent(host, o.inventory.hostVars(host))),
+      agentFor: (other: string) => o.agents.agent(other, o.inventory.hostVars(other)),
+      hostVars: (other: string) => ({ ...o.inventory.hostVars(other), ...this.#playVars, ...this.#factVars(other), ...(this.#registered.get(other) ?? {}) }),
+      playHosts: this.#live(this.#batchHosts),
+      secrets: this.#secrets,
+      state: o.state,
+      journal: { event: (kind, data) => o.journal.event(kind, { host, task: name, ...data }) },
+      progress: (message, fraction) => o.emit({ kind: 'progress', host, task: name, message, ...(fraction !== undefined ? { fraction } : {}) }),
+      changedFiles: this.#changedFiles,
+      signal: this.#signal,
+    };
+  }
+
+  /** The module life on one host, then changed_when / failed_when. */
+  async #runOnce(task: ModuleTask, mod: AnyModule, host: string, vars: Record<string, unknown>): Promise<HostOutcome> {
+    const where = this.#where(task);
+    const check = task.checkMode ?? this.#check;
+    let status: TaskStatus;
+    let changes: Change[] = [];
+    let msg: string | undefined;
+    let data: Record<string, unknown> = {};
+    let changedFiles: ModuleResult['changedFiles'];
+    try {
+      const rendered = this.#o.lang.render(task.args, vars, where) as Record<string, unknown>;
+      const args = checkArgs(task.module, mod.schema, rendered ?? {});
+      const ctx = this.#ctx(task, host, vars, check);
+      const current = await mod.read(ctx, args);
+      changes = await mod.diff(current, args, ctx);
+      if (changes.length && !check) {
+        const r = await mod.apply(ctx, args, changes, current);
+        status = r.status;
+        if (r.changes) changes = r.changes;
+        msg = r.msg;
+        data = r.data ?? {};
+        changedFiles = r.changedFiles;
+      } else {
+        status = changes.length ? 'changed' : 'ok';
+        data = mod.report?.(current, args) ?? {};
+        if (typeof data.msg === 'string') msg = data.msg;
+      }
+    } catch (e) {
+      if (isUnreachable(e)) return { status: 'unreachable', msg: errMessage(e), changes: [], registered: { unreachable: true, msg: errMessage(e) } };
+      status = 'failed';
+      msg = errMessage(e);
+      data = e instanceof ModuleError || e instanceof TaskFailure ? { ...(e.data ?? {}) } : {};
+    }
+    let registered: Record<string, unknown> = { ...data, changed: status === 'changed', failed: status === 'failed', ...(msg !== undefined ? { msg } : {}) };
+    if (check) registered.check_mode = true;
+    // changed_when / failed_when see the result under the register name (as in Ansible).
+    const bound = () => (task.register ? { ...vars, [task.register]: registered } : { ...vars, ...registered });
+    try {
+      if (task.changedWhen && status !== 'failed') {
+        const changed = task.changedWhen.every((c) => this.#o.lang.test(c, bound(), where));
+        status = changed ? 'changed' : 'ok';
+        registered = { ...registered, changed };
+      }
+      if (task.failedWhen) {
+        const failed = task.failedWhen.every((c) => this.#o.lang.test(c, bound(), where));
+        if (failed) { status = 'failed'; msg ??= 'failed_when condition held'; }
+        else if (status === 'failed') { status = registered.changed ? 'changed' : 'ok'; }
+        registered = { ...registered, failed };
+      }
+    } catch (e) {
+      status = 'failed';
+      msg = errMessage(e);
+      registered = { ...registered, failed: true, msg };
+    }
+    return {
+      status, changes, registered, ...(msg !== undefined ? { msg } : {}),
+      ...(changedFiles && status === 'changed' ? { changedFiles } : {}),
+      ...(status === 'failed' && task.ignoreErrors ? { ignored: true } : {}),
+    };
+  }
+}
+
+function skipped(): HostOutcome {
+  return { status: 'skipped', changes: [], registered: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } };
+}
+
+/** --diff never shows a secret change's values. */
+function maskSecretChange(c: Change): Change {
+  if (!c.secret) return c;
+  return { target: c.target, action: c.action, secret: true };
+}
+
+/** Task name match for --start-at-task: exact, or a glob with `*`. */
+function matchName(pattern: string, name: string): boolean {
+  if (pattern === name) return true;
+  if (!pattern.includes('*')) return false;
+  const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  return re.test(name);
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(true); }, ms);
+    const onAbort = () => { clearTimeout(t); resolve(false); };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Checks that a --start-at-task name exists somewhere in the playbook (a usage error otherwise). */
+export function playbookHasTask(pb: Playbook, pattern: string): boolean {
+  const walk = (tasks: Task[]): boolean => tasks.some((t) => (t.kind === 'block' ? walk(t.block) || walk(t.rescue) || walk(t.always) : matchName(pattern, t.name ?? t.module)));
+  return pb.plays.some((p) => walk(p.tasks));
+}
+
+export async function runPlaybook(pb: Playbook, opts: ExecutorOptions): Promise<RunResult> {
+  return new Executor(opts).run(pb);
+}
