@@ -1,0 +1,249 @@
+// Core endpoints: GET /, cluster health (with server-side waits), _cat/health|master|nodes, _flush, _license.
+import { freemem, loadavg, totalmem } from 'node:os';
+import { esError, illegalArgument, type LabRequest, type Route } from '../router.js';
+import { computeHealth, nextStateChangeAt, reconcile, isDataNode, type ClusterHealth, type HealthStatus, type MemberInfo } from '../cluster.js';
+import type { NodeRuntime } from '../runtime.js';
+import type { ClusterState } from '../state.js';
+import { catResponse, CAT_PARAMS, type CatColumn } from './cat.js';
+import { parseTimeMs } from './time.js';
+
+const LUCENE: Record<string, string> = {
+  '8.10': '9.7.0', '8.11': '9.8.0', '8.12': '9.9.2', '8.13': '9.10.0', '8.14': '9.10.0', '8.15': '9.11.1',
+  '8.16': '9.12.0', '8.17': '9.12.0', '8.18': '9.12.1', '8.19': '9.12.2',
+};
+
+export function buildInfo(version: string) {
+  const minor = version.split('.').slice(0, 2).join('.');
+  return {
+    number: version,
+    build_flavor: 'default',
+    build_type: 'tar',
+    build_hash: 'c1ab0e5b1d1e7b4a2ff00000000000000000lab0',
+    build_date: '2024-08-05T10:05:34.233336849Z',
+    build_snapshot: false,
+    lucene_version: LUCENE[minor] ?? '9.11.1',
+    minimum_wire_compatibility_version: '7.17.0',
+    minimum_index_compatibility_version: '7.0.0',
+  };
+}
+
+/** Runs one round of master work, then returns the state and live members the answer is computed from. */
+export async function currentCluster(rt: NodeRuntime): Promise<{ state: ClusterState; members: MemberInfo[] }> {
+  const members = rt.members();
+  const state = await rt.updateState((s) => {
+    reconcile(s, members);
+    return s;
+  });
+  return { state, members };
+}
+
+const STATUS_RANK: Record<HealthStatus, number> = { red: 0, yellow: 1, green: 2 };
+
+function nodesCondition(spec: string): (n: number) => boolean {
+  const m = /^(>=|<=|>|<|ge\(|le\(|gt\(|lt\()?(\d+)\)?$/.exec(spec.trim());
+  if (!m) throw illegalArgument(`cannot parse wait_for_nodes [${spec}]`);
+  const n = Number(m[2]);
+  switch (m[1]) {
+    case '>=': case 'ge(': return (x) => x >= n;
+    case '<=': case 'le(': return (x) => x <= n;
+    case '>': case 'gt(': return (x) => x > n;
+    case '<': case 'lt(': return (x) => x < n;
+    default: return (x) => x === n;
+  }
+}
+
+function healthFor(state: ClusterState, members: MemberInfo[], indices: string | undefined): ClusterHealth {
+  if (!indices || indices === '_all' || indices === '*') return computeHealth(state, members);
+  const names = indices.split(',');
+  const re = names.map((n) => new RegExp('^' + n.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$'));
+  const sub: ClusterState = { ...state, indices: Object.fromEntries(Object.entries(state.indices).filter(([k]) => re.some((r) => r.test(k)))) };
+  return computeHealth(sub, members);
+}
+
+async function clusterHealth(req: LabRequest, rt: NodeRuntime, indices?: string) {
+  const q = req.query;
+  const timeoutMs = parseTimeMs(q.get('timeout') ?? '30s', 'timeout');
+  const waitStatus = q.get('wait_for_status') as HealthStatus | null;
+  if (waitStatus && !(waitStatus in STATUS_RANK)) throw illegalArgument(`unknown cluster health status [${waitStatus}]`);
+  const nodesOk = q.get('wait_for_nodes') ? nodesCondition(q.get('wait_for_nodes')!) : undefined;
+  const noInit = q.get('wait_for_no_initializing_shards') === 'true' || q.get('wait_for_no_initializing_shards') === '';
+  const noReloc = q.get('wait_for_no_relocating_shards') === 'true' || q.get('wait_for_no_relocating_shards') === '';
+  const waits = !!(waitStatus || nodesOk || noInit || noReloc);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { state, members } = await currentCluster(rt);
+    const h = healthFor(state, members, indices);
+    const ok = (!waitStatus || STATUS_RANK[h.status] >= STATUS_RANK[waitStatus]) && (!nodesOk || nodesOk(h.number_of_nodes)) &&
+      (!noInit || h.initializing_shards === 0) && (!noReloc || h.relocating_shards === 0);
+    if (!waits || ok) return { body: h };
+    const now = Date.now();
+    if (now >= deadline) return { status: 408, body: { ...h, timed_out: true } };
+    // Sleep until the next expected change (recovery done, delayed allocation) or a membership check, never spin.
+    const next = nextStateChangeAt(state);
+    const wake = Math.min(deadline, next !== undefined && next > now ? next + 5 : now + 250, now + 250);
+    await new Promise((r) => setTimeout(r, Math.max(20, wake - now)));
+  }
+}
+
+const HEALTH_PARAMS = ['level', 'local', 'master_timeout', 'timeout', 'wait_for_active_shards', 'wait_for_events', 'wait_for_nodes',
+  'wait_for_no_initializing_shards', 'wait_for_no_relocating_shards', 'wait_for_status', 'expand_wildcards'];
+
+const NODE_ROLE_LETTERS: Record<string, string> = {
+  data_content: 's', data_cold: 'c', data: 'd', data_frozen: 'f', data_hot: 'h', ingest: 'i', ml: 'l', master: 'm',
+  remote_cluster_client: 'r', transform: 't', voting_only: 'v', data_warm: 'w',
+};
+
+export function roleLetters(roles: string[]): string {
+  const s = roles.map((r) => NODE_ROLE_LETTERS[r] ?? '').filter(Boolean).sort().join('');
+  return s || '-';
+}
+
+const CAT_NODES_COLUMNS: CatColumn[] = [
+  { name: 'id', aliases: ['nodeId'], desc: 'unique node id' },
+  { name: 'pid', aliases: ['p'], desc: 'process id' },
+  { name: 'ip', aliases: ['i'], default: true, desc: 'ip address' },
+  { name: 'port', aliases: ['po'], desc: 'bound transport port' },
+  { name: 'http_address', aliases: ['http'], desc: 'bound http address' },
+  { name: 'version', aliases: ['v'], desc: 'es version' },
+  { name: 'heap.percent', aliases: ['hp', 'heapPercent'], default: true, desc: 'used heap ratio' },
+  { name: 'ram.percent', aliases: ['rp', 'ramPercent'], default: true, desc: 'used machine memory ratio' },
+  { name: 'cpu', default: true, desc: 'recent cpu usage' },
+  { name: 'load_1m', aliases: ['l'], default: true, desc: '1m load avg' },
+  { name: 'load_5m', aliases: ['l'], default: true, desc: '5m load avg' },
+  { name: 'load_15m', aliases: ['l'], default: true, desc: '15m load avg' },
+  { name: 'uptime', aliases: ['u'], desc: 'node uptime' },
+  { name: 'node.role', aliases: ['r', 'role', 'nodeRole'], default: true, desc: 'node roles' },
+  { name: 'master', aliases: ['m'], default: true, desc: '*:current master' },
+  { name: 'name', aliases: ['n'], default: true, desc: 'node name' },
+];
+
+function catNodes(req: LabRequest, state: ClusterState, members: MemberInfo[]) {
+  const fullId = req.query.get('full_id') === 'true' || req.query.get('full_id') === '';
+  const load = loadavg();
+  const ram = String(Math.round((1 - freemem() / totalmem()) * 100));
+  const rows = members.map((m) => ({
+    id: fullId ? m.id : m.id.slice(0, 4),
+    pid: String(m.pid),
+    ip: m.address,
+    port: String(m.transportPort),
+    http_address: `${m.address}:${m.httpPort}`,
+    version: m.version,
+    'heap.percent': String(20 + (m.pid % 40)),
+    'ram.percent': ram,
+    cpu: '1',
+    load_1m: load[0]!.toFixed(2),
+    load_5m: load[1]!.toFixed(2),
+    load_15m: load[2]!.toFixed(2),
+    uptime: `${Math.round((Date.now() - m.startedAt) / 1000)}s`,
+    'node.role': roleLetters(m.roles),
+    master: m.id === state.masterNodeId ? '*' : '-',
+    name: m.name,
+  }));
+  return catResponse(req, CAT_NODES_COLUMNS, rows);
+}
+
+const CAT_HEALTH_COLUMNS: CatColumn[] = [
+  'epoch', 'timestamp', 'cluster', 'status', 'node.total', 'node.data', 'shards', 'pri', 'relo', 'init', 'unassign', 'pending_tasks',
+  'max_task_wait_time', 'active_shards_percent',
+].map((name) => ({ name, default: true }));
+
+function catHealth(req: LabRequest, state: ClusterState, members: MemberInfo[]) {
+  const h = computeHealth(state, members);
+  const now = new Date();
+  const row = {
+    epoch: String(Math.floor(now.getTime() / 1000)),
+    timestamp: now.toISOString().slice(11, 19),
+    cluster: h.cluster_name,
+    status: h.status,
+    'node.total': String(h.number_of_nodes),
+    'node.data': String(h.number_of_data_nodes),
+    shards: String(h.active_shards),
+    pri: String(h.active_primary_shards),
+    relo: String(h.relocating_shards),
+    init: String(h.initializing_shards),
+    unassign: String(h.unassigned_shards),
+    pending_tasks: String(h.number_of_pending_tasks),
+    max_task_wait_time: '-',
+    active_shards_percent: `${h.active_shards_percent_as_number.toFixed(1)}%`,
+  };
+  return catResponse(req, CAT_HEALTH_COLUMNS, [row]);
+}
+
+const CAT_MASTER_COLUMNS: CatColumn[] = ['id', 'host', 'ip', 'node'].map((name) => ({ name, default: true }));
+
+export function licenseBody(state: ClusterState) {
+  const l = state.license;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    license: {
+      status: l.expiryDateMillis !== null && l.expiryDateMillis < Date.now() ? 'expired' : l.status,
+      uid: l.uid,
+      type: l.type,
+      issue_date: iso(l.issueDateMillis),
+      issue_date_in_millis: l.issueDateMillis,
+      ...(l.expiryDateMillis !== null ? { expiry_date: iso(l.expiryDateMillis), expiry_date_in_millis: l.expiryDateMillis } : {}),
+      max_nodes: l.maxNodes,
+      max_resource_units: l.maxResourceUnits,
+      issued_to: l.issuedTo,
+      issuer: l.issuer,
+      start_date_in_millis: l.startDateMillis,
+    },
+  };
+}
+
+function flushAnswer(state: ClusterState, indexExpr?: string) {
+  const names = Object.keys(state.indices).filter((n) => !indexExpr || indexExpr === '_all' || indexExpr.split(',').some((p) =>
+    new RegExp('^' + p.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$').test(n)));
+  if (indexExpr && !indexExpr.includes('*') && indexExpr !== '_all') {
+    for (const n of indexExpr.split(',')) {
+      if (!state.indices[n]) throw esError(404, 'index_not_found_exception', `no such index [${n}]`, { 'resource.type': 'index_or_alias', 'resource.id': n, index_uuid: '_na_', index: n });
+    }
+  }
+  let total = 0;
+  let ok = 0;
+  for (const n of names) for (const c of state.indices[n]!.shards) {
+    total++;
+    if (c.state === 'STARTED') ok++;
+  }
+  return { _shards: { total, successful: ok, failed: 0 } };
+}
+
+export const routes: Route[] = [
+  {
+    method: 'GET',
+    path: '/',
+    privilege: 'monitor',
+    handler: (_req, { rt, state }) => ({
+      body: { name: rt.nodeName, cluster_name: rt.clusterName, cluster_uuid: state.clusterUuid, version: buildInfo(rt.esVersion), tagline: 'You Know, for Search' },
+    }),
+  },
+  { method: 'GET', path: '/_cluster/health', params: HEALTH_PARAMS, privilege: 'monitor', handler: (req, { rt }) => clusterHealth(req, rt) },
+  { method: 'GET', path: '/_cluster/health/{index}', params: HEALTH_PARAMS, privilege: 'monitor', handler: (req, { rt }) => clusterHealth(req, rt, req.params.index) },
+  {
+    method: 'GET', path: '/_cat/nodes', params: [...CAT_PARAMS, 'full_id', 'include_unloaded_segments'], privilege: 'monitor',
+    handler: async (req, { rt }) => { const c = await currentCluster(rt); return catNodes(req, c.state, c.members); },
+  },
+  {
+    method: 'GET', path: '/_cat/health', params: [...CAT_PARAMS, 'ts'], privilege: 'monitor',
+    handler: async (req, { rt }) => { const c = await currentCluster(rt); return catHealth(req, c.state, c.members); },
+  },
+  {
+    method: 'GET', path: '/_cat/master', params: CAT_PARAMS, privilege: 'monitor',
+    handler: async (req, { rt }) => {
+      const { state, members } = await currentCluster(rt);
+      const m = members.find((x) => x.id === state.masterNodeId);
+      return catResponse(req, CAT_MASTER_COLUMNS, m ? [{ id: m.id, host: m.address, ip: m.address, node: m.name }] : []);
+    },
+  },
+  {
+    method: ['POST', 'GET'], path: '/_flush', params: ['force', 'wait_if_ongoing', 'ignore_unavailable', 'allow_no_indices', 'expand_wildcards'], privilege: 'monitor',
+    handler: async (_req, { rt }) => ({ body: flushAnswer((await currentCluster(rt)).state) }),
+  },
+  {
+    method: ['POST', 'GET'], path: '/{index}/_flush', params: ['force', 'wait_if_ongoing', 'ignore_unavailable', 'allow_no_indices', 'expand_wildcards'], privilege: 'monitor',
+    handler: async (req, { rt }) => ({ body: flushAnswer((await currentCluster(rt)).state, req.params.index) }),
+  },
+  { method: 'GET', path: '/_license', params: ['accept_enterprise', 'local'], privilege: 'monitor', handler: (_req, { state }) => ({ body: licenseBody(state) }) },
+];
+
+export { isDataNode };

@@ -1,0 +1,15 @@
+// Every REST route of the simulated node. Part 2 adds its files (security, remote, tasks) with one line each.
+import type { Route } from '../router.js';
+import { routes as core } from './core.js';
+import { routes as clusterSettings } from './cluster-settings.js';
+import { routes as nodes } from './nodes.js';
+import { routes as auth } from './auth.js';
+import { routes as security } from './security.js';
+
+export const routeGroups: Route[][] = [
+  core,
+  clusterSettings,
+  nodes,
+  auth,
+  security,
+];

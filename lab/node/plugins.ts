@@ -1,0 +1,8 @@
+// Node plugins started by every lab node once its servers are bound and it has joined its cluster (see
+// runtime.ts). Part 2 registers here its remote-connection manager, its 9443 remote-cluster server handler and
+// its task ticker: add one import and one list entry.
+import type { NodePlugin } from './runtime.js';
+
+export type PluginFactory = () => NodePlugin;
+
+export const plugins: PluginFactory[] = [];
