@@ -122,7 +122,7 @@ export function toPkcs12(input: Pkcs12Input): Buffer {
 
   // MAC over the AuthenticatedSafe: HMAC-SHA256 with the PKCS#12 KDF (id 3).
   const macSalt = randomBytes(20).toString('binary');
-  const macKey = forge.pkcs12.generateKey(input.password, new forge.util.ByteStringBuffer(macSalt) as unknown as string, 3, ITERATIONS, 32, forge.md.sha256.create());
+  const macKey = forge.pkcs12.generateKey(input.password, new forge.util.ByteStringBuffer(macSalt), 3, ITERATIONS, 32, forge.md.sha256.create());
   const hmac = forge.hmac.create();
   hmac.start(forge.md.sha256.create(), macKey);
   hmac.update(authSafeDer);

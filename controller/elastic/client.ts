@@ -1,0 +1,304 @@
+// One Elasticsearch client per cluster (cached per URL + user), built from inventory vars:
+//   es_url; es_user + es_password (Secret) | es_password_file | env CROSSKEY_ES_PASSWORD_<GROUP> | CROSSKEY_ES_PASSWORD;
+//   or es_api_key; es_ca_cert (PEM file) | es_ca_fingerprint (SHA-256 of the CA); es_tls_verify: false (warned).
+// Uses the 8.x @elastic/elasticsearch client (it sends compatible-with=8 headers) with its own retries off:
+// retries here cover 429, 503 and connection errors with bounded exponential backoff + jitter.
+import { Client } from '@elastic/elasticsearch';
+import { createHash, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import tls from 'node:tls';
+import { Secret, isSecret, secrets } from '../secrets.js';
+import { EsError, esErrorFromConnection, esErrorFromResponse, isRetryableConnection, type RequestWhere } from './errors.js';
+import { backoffMs, DEFAULT_RETRY, sleep, type RetryPolicy } from './retry.js';
+import type { EsApi, EsRequest, EsResponse } from './types.js';
+
+/** Invalid or missing client configuration (names the variable). */
+export class EsConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EsConfigError';
+  }
+}
+
+export interface EsClientOptions {
+  /** Cluster label for messages, e.g. the inventory group ("local", "remote"). Default: the URL's host. */
+  label?: string;
+  /** Warnings (TLS verification off, plain http). Default: stderr. */
+  warn?: (message: string) => void;
+  retry?: Partial<RetryPolicy>;
+  /** Stops retries and waits early (Ctrl-C, window end). */
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+  /** Base for relative es_ca_cert / es_password_file paths (the inventory dir). Default: cwd. */
+  baseDir?: string;
+  /** Default per-request timeout (ms). */
+  requestTimeoutMs?: number;
+}
+
+export type EsAuth = { kind: 'basic'; username: string; password: Secret } | { kind: 'apiKey'; apiKey: Secret };
+export type EsTrust =
+  | { kind: 'ca'; caPem: string; source: string }
+  | { kind: 'fingerprint'; sha256: string }
+  | { kind: 'system' }
+  | { kind: 'insecure' };
+
+export interface EsConnection { url: string; auth: EsAuth; trust: EsTrust; label: string }
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+
+function readFirstLine(path: string, varName: string): string {
+  try {
+    const line = readFileSync(path, 'utf8').split(/\r?\n/)[0];
+    if (!line) throw new EsConfigError(`${varName}: ${path} is empty`);
+    return line;
+  } catch (e) {
+    if (e instanceof EsConfigError) throw e;
+    throw new EsConfigError(`${varName}: cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+export function normalizeFingerprint(fp: string): string {
+  const hex = fp.replace(/[:\s]/g, '').toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw new EsConfigError(`es_ca_fingerprint must be a SHA-256 fingerprint (64 hex digits), got "${fp}"`);
+  return hex;
+}
+
+/** Reads and checks the connection variables; throws EsConfigError naming the variable. */
+export function resolveConnection(vars: Record<string, unknown>, opts: EsClientOptions = {}, urlOverride?: string): EsConnection {
+  const env = opts.env ?? process.env;
+  const base = opts.baseDir ?? process.cwd();
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const rawUrl = urlOverride ?? str(vars.es_url);
+  if (!rawUrl) throw new EsConfigError('es_url is not set (the HTTPS URL of the cluster, e.g. https://es1.example.com:9200)');
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    throw new EsConfigError(`es_url "${rawUrl}" is not a URL (expected https://host:9200)`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new EsConfigError(`es_url "${rawUrl}": scheme must be https`);
+  const label = opts.label ?? url.host;
+
+  let auth: EsAuth;
+  const apiKey = vars.es_api_key;
+  if (apiKey !== undefined && apiKey !== null && apiKey !== '') {
+    auth = { kind: 'apiKey', apiKey: isSecret(apiKey) ? apiKey : new Secret(String(apiKey)) };
+  } else {
+    const user = str(vars.es_user);
+    if (!user) throw new EsConfigError(`[${label}] es_user is not set (or use es_api_key)`);
+    let password: Secret | undefined;
+    if (isSecret(vars.es_password)) password = vars.es_password;
+    else if (typeof vars.es_password === 'string' && vars.es_password !== '') password = new Secret(vars.es_password);
+    else if (str(vars.es_password_file)) password = new Secret(readFirstLine(abs(str(vars.es_password_file)!), 'es_password_file'));
+    else {
+      const groups = Array.isArray(vars.group_names) ? (vars.group_names as unknown[]).map(String) : [];
+      const names = [...(opts.label ? [opts.label] : []), ...groups].map((g) => `CROSSKEY_ES_PASSWORD_${g.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`);
+      for (const n of [...names, 'CROSSKEY_ES_PASSWORD']) {
+        if (env[n]) { password = new Secret(env[n]!); break; }
+      }
+    }
+    if (!password) {
+      throw new EsConfigError(`[${label}] no password for es_user "${user}": set es_password_file, es_password (vault) or env CROSSKEY_ES_PASSWORD`);
+    }
+    auth = { kind: 'basic', username: user, password };
+  }
+
+  let trust: EsTrust = { kind: 'system' };
+  const verify = vars.es_tls_verify;
+  if (verify === false || verify === 'false' || verify === 'no') {
+    trust = { kind: 'insecure' };
+  } else if (str(vars.es_ca_cert)) {
+    const path = abs(str(vars.es_ca_cert)!);
+    let caPem: string;
+    try {
+      caPem = readFileSync(path, 'utf8');
+      new X509Certificate(caPem);
+    } catch (e) {
+      throw new EsConfigError(`es_ca_cert: ${path} is not a readable PEM certificate: ${(e as Error).message}`);
+    }
+    trust = { kind: 'ca', caPem, source: path };
+  } else if (str(vars.es_ca_fingerprint)) {
+    trust = { kind: 'fingerprint', sha256: normalizeFingerprint(str(vars.es_ca_fingerprint)!) };
+  }
+  return { url: url.origin + (url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '')), auth, trust, label };
+}
+
+/**
+ * es_ca_fingerprint: fetch the server's chain once without trusting it, pick the certificate with that SHA-256
+ * fingerprint, and from then on verify normally (chain + host name) with that certificate as the only CA.
+ */
+export async function caFromFingerprint(url: string, sha256: string, timeoutMs = 10_000): Promise<string> {
+  const u = new URL(url);
+  const chain = await new Promise<tls.DetailedPeerCertificate[]>((res, rej) => {
+    const sock = tls.connect({
+      host: u.hostname, port: Number(u.port || 443), rejectUnauthorized: false,
+      servername: /^[\d.]+$|:/.test(u.hostname) ? undefined : u.hostname,
+    }, () => {
+      const out: tls.DetailedPeerCertificate[] = [];
+      let c: tls.DetailedPeerCertificate | undefined = sock.getPeerCertificate(true);
+      while (c && c.raw && !out.some((x) => x.fingerprint256 === c!.fingerprint256)) {
+        out.push(c);
+        c = c.issuerCertificate;
+      }
+      sock.destroy();
+      res(out);
+    });
+    sock.setTimeout(timeoutMs, () => sock.destroy(new Error(`timeout reading the certificate chain of ${url}`)));
+    sock.on('error', rej);
+  });
+  const hit = chain.find((c) => createHash('sha256').update(c.raw).digest('hex') === sha256);
+  if (!hit) {
+    throw new Error(`fingerprint: no certificate sent by ${url} has SHA-256 ${sha256} (the server sent ${chain.length}; ` +
+      'if it sends only its own certificate, use es_ca_cert with the CA file)');
+  }
+  return `-----BEGIN CERTIFICATE-----\n${hit.raw.toString('base64').replace(/(.{64})/g, '$1\n').trim()}\n-----END CERTIFICATE-----\n`;
+}
+
+type TransportResult = { statusCode: number; body: unknown; headers?: Record<string, unknown> };
+
+export class EsClient implements EsApi {
+  readonly label: string;
+  readonly url: string;
+  readonly #conn: EsConnection;
+  readonly #opts: EsClientOptions;
+  readonly #retry: RetryPolicy;
+  #client?: Promise<Client>;
+
+  constructor(conn: EsConnection, opts: EsClientOptions = {}) {
+    this.#conn = conn;
+    this.#opts = opts;
+    this.label = conn.label;
+    this.url = conn.url;
+    this.#retry = { ...DEFAULT_RETRY, ...opts.retry };
+    const warn = opts.warn ?? ((m: string) => process.stderr.write(`WARNING: ${m}\n`));
+    if (conn.trust.kind === 'insecure') {
+      warn(`[${conn.label}] TLS verification is OFF for ${conn.url} (es_tls_verify: false): anyone on the path can read the credentials`);
+    }
+    if (conn.url.startsWith('http:')) warn(`[${conn.label}] ${conn.url} is plain http: credentials travel unencrypted`);
+  }
+
+  #build(): Promise<Client> {
+    this.#client ??= (async () => {
+      const { trust, auth } = this.#conn;
+      let tlsOpts: tls.ConnectionOptions | undefined;
+      if (trust.kind === 'ca') tlsOpts = { ca: trust.caPem, rejectUnauthorized: true };
+      else if (trust.kind === 'insecure') tlsOpts = { rejectUnauthorized: false };
+      else if (trust.kind === 'fingerprint') {
+        try {
+          tlsOpts = { ca: await caFromFingerprint(this.url, trust.sha256), rejectUnauthorized: true };
+        } catch (e) {
+          throw esErrorFromConnection(this.#where('GET', '/'), e);
+        }
+      }
+      return new Client({
+        node: this.url,
+        auth: auth.kind === 'basic'
+          ? { username: auth.username, password: auth.password.reveal() }
+          : { apiKey: auth.apiKey.reveal() },
+        tls: tlsOpts,
+        maxRetries: 0, // our own retry loop (429 included, bounded, jittered)
+        requestTimeout: this.#opts.requestTimeoutMs ?? 30_000,
+        compression: false,
+      });
+    })();
+    this.#client.catch(() => { this.#client = undefined; });
+    return this.#client;
+  }
+
+  #where(method: string, path: string): RequestWhere {
+    return { label: this.label, method, path, url: this.url };
+  }
+
+  async request<T = unknown>(req: EsRequest): Promise<EsResponse<T>> {
+    const where = this.#where(req.method, req.path);
+    const retryable = req.retry !== false;
+    const ok = new Set(req.okStatuses ?? []);
+    const querystring: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) querystring[k] = String(v);
+    for (let attempt = 1; ; attempt++) {
+      let err: EsError;
+      let retryAfterMs = 0;
+      try {
+        const client = await this.#build();
+        const res = (await client.transport.request(
+          { method: req.method, path: req.path, querystring, body: req.body as never },
+          { meta: true, requestTimeout: req.timeoutMs, ignore: [...ok], signal: this.#opts.signal } as never,
+        )) as unknown as TransportResult;
+        this.#registerSecrets(res.body, req.secretResponseFields);
+        return { status: res.statusCode, body: res.body as T };
+      } catch (e) {
+        if (e instanceof EsError) err = e;
+        else {
+          const meta = (e as { meta?: TransportResult }).meta;
+          if (e && (e as Error).name === 'ResponseError' && meta && meta.statusCode) {
+            err = esErrorFromResponse(where, meta.statusCode, meta.body);
+            const ra = Number((meta.headers as Record<string, string> | undefined)?.['retry-after']);
+            if (Number.isFinite(ra) && ra > 0) retryAfterMs = Math.min(ra * 1000, 30_000);
+          } else if (this.#opts.signal?.aborted || (e as Error).name === 'RequestAbortedError') {
+            throw new EsError({ ...where, status: 0, reason: 'aborted', cause: 'the run was interrupted', fix: 'resume the run', code: 'ABORTED' });
+          } else {
+            err = esErrorFromConnection(where, e);
+          }
+        }
+      }
+      const transient = err.status === 429 || err.status === 503 || isRetryableConnection(err);
+      if (!retryable || !transient || attempt >= this.#retry.attempts) throw err;
+      await sleep(Math.max(retryAfterMs, backoffMs(attempt, this.#retry)), this.#opts.signal);
+    }
+  }
+
+  /** Values of secret response fields (e.g. "api_key", "encoded") are registered before anyone can print them. */
+  #registerSecrets(body: unknown, fields?: string[]): void {
+    if (!fields?.length || !body || typeof body !== 'object') return;
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) return v.forEach(walk);
+      if (!v || typeof v !== 'object') return;
+      for (const [k, x] of Object.entries(v)) {
+        if (fields.includes(k) && typeof x === 'string') secrets.register(x);
+        walk(x);
+      }
+    };
+    walk(body);
+  }
+
+  async close(): Promise<void> {
+    const c = this.#client;
+    this.#client = undefined;
+    if (c) await (await c.catch(() => undefined))?.close();
+  }
+}
+
+const cache = new Map<string, EsClient>();
+
+function cacheKey(conn: EsConnection): string {
+  const who = conn.auth.kind === 'basic'
+    ? `u:${conn.auth.username}`
+    : `k:${createHash('sha256').update(conn.auth.apiKey.reveal()).digest('hex').slice(0, 16)}`;
+  return `${conn.url}|${who}|${conn.trust.kind}`;
+}
+
+/** The client for the cluster these vars describe (cached per URL + user). */
+export function esForVars(vars: Record<string, unknown>, opts: EsClientOptions = {}): EsApi {
+  const conn = resolveConnection(vars, opts);
+  const key = cacheKey(conn);
+  let c = cache.get(key);
+  if (!c) cache.set(key, (c = new EsClient(conn, opts)));
+  return c;
+}
+
+/** Same credentials and trust, talking to one node's own URL (per-node _remote/info, rejoin checks). */
+export function esForNode(vars: Record<string, unknown>, nodeUrl: string, opts: EsClientOptions = {}): EsApi {
+  const conn = resolveConnection(vars, { ...opts, label: opts.label ?? new URL(nodeUrl).host }, nodeUrl);
+  const key = cacheKey(conn);
+  let c = cache.get(key);
+  if (!c) cache.set(key, (c = new EsClient(conn, opts)));
+  return c;
+}
+
+/** Closes every cached client (end of a run; tests' teardown). */
+export async function closeAllClients(): Promise<void> {
+  const all = [...cache.values()];
+  cache.clear();
+  await Promise.all(all.map((c) => c.close()));
+}
