@@ -1,0 +1,57 @@
+// es_cluster_settings: make persistent (or transient) cluster settings equal to the given values.
+// Used by disable-cert-trust (IP filters) and anywhere a playbook needs a plain dynamic setting. Values compare
+// the way Elasticsearch answers them (strings, string lists); null removes a setting.
+import type { Change, Module } from '../contract.js';
+import { getClusterSettings, putClusterSettings } from '../../elastic/api/remote.js';
+import { esFor } from './common.js';
+
+interface Args {
+  settings: Record<string, unknown>;
+  kind?: 'persistent' | 'transient';
+  cluster_group?: string;
+}
+
+type Current = Record<string, unknown>; // flat settings of the chosen kind
+
+/** ES answers every value as a string (lists as string lists): compare in that form. */
+export function asEsValue(v: unknown): string | string[] | null {
+  if (v === null || v === undefined) return null;
+  if (Array.isArray(v)) return v.map(String);
+  return String(v);
+}
+
+export function settingsDiff(current: Current, desired: Record<string, unknown>): Change[] {
+  const changes: Change[] = [];
+  for (const [key, value] of Object.entries(desired)) {
+    const want = asEsValue(value);
+    const have = asEsValue(current[key]);
+    if (JSON.stringify(want) === JSON.stringify(have)) continue;
+    changes.push({ target: key, action: want === null ? 'delete' : have === null ? 'create' : 'update', before: have, after: want });
+  }
+  return changes;
+}
+
+export const esClusterSettings: Module<Args, Current> = {
+  name: 'es_cluster_settings',
+  description: 'Set (or remove with null) dynamic cluster settings; changes only what differs.',
+  runsOn: 'controller',
+  schema: {
+    settings: { type: 'dict', required: true, description: 'flat setting name → value (null removes it)' },
+    kind: { type: 'string', choices: ['persistent', 'transient'], default: 'persistent' },
+    cluster_group: { type: 'string', description: 'inventory group of the cluster (default: the task host\'s cluster)' },
+  },
+  async read(ctx, args) {
+    const all = await getClusterSettings(esFor(ctx, args.cluster_group));
+    return args.kind === 'transient' ? all.transient : all.persistent;
+  },
+  diff(current, args) {
+    return settingsDiff(current, args.settings);
+  },
+  async apply(ctx, args, changes) {
+    const body: Record<string, unknown> = {};
+    for (const c of changes) body[c.target] = c.after ?? null;
+    const kind = args.kind ?? 'persistent';
+    const res = await putClusterSettings(esFor(ctx, args.cluster_group), { [kind]: body });
+    return { status: 'changed', msg: res.acknowledged ? undefined : 'the cluster did not acknowledge the settings change' };
+  },
+};
