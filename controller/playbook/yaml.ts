@@ -4,7 +4,7 @@
 // into a PosNode tree that mirrors the value's shape.
 import { readFileSync } from 'node:fs';
 import {
-  CORE_SCHEMA, EVENT_ID, YAMLException, defineScalarTag, getScalarValue, load, parseEvents,
+  YAML11_SCHEMA, EVENT_ID, YAMLException, defineScalarTag, getScalarValue, load, parseEvents,
   type Event,
 } from 'js-yaml';
 import { Secret } from '../secrets.js';
@@ -35,8 +35,10 @@ class VaultText {
 
 const vaultTag = defineScalarTag<VaultText>('!vault', {
   resolve: (source) => new VaultText(source),
+  identify: () => false, // load-only
 });
-const schema = CORE_SCHEMA.withTags(vaultTag);
+// YAML 1.1 like Ansible (PyYAML): `yes`/`no`/`on`/`off` are booleans, so `gather_facts: no` means false.
+const schema = YAML11_SCHEMA.withTags(vaultTag);
 
 function lineIndex(text: string): (offset: number) => number {
   const starts = [0];
