@@ -1,4 +1,14 @@
 import type { AnyModule } from '../registry.js';
 import { elasticsearchYml } from './elasticsearch_yml.js';
 import { esClusterSettings } from './es_cluster_settings.js';
-export const esModules: AnyModule[] = [elasticsearchYml, esClusterSettings];
+import { esPreflight } from './es_preflight.js';
+import { esRemoteCluster } from './es_remote_cluster.js';
+import { esCrossClusterApiKey } from './es_cross_cluster_api_key.js';
+import { esTasks } from './es_tasks.js';
+import { esRoles } from './es_roles.js';
+import { esReloadSecureSettings } from './es_reload_secure_settings.js';
+import { esRemoteVerify } from './es_remote_verify.js';
+import { keystore } from './keystore.js';
+export const esModules: AnyModule[] = [
+  esPreflight, esRemoteCluster, esCrossClusterApiKey, esTasks, esRoles, esReloadSecureSettings, esRemoteVerify, keystore,
+  elasticsearchYml, esClusterSettings];

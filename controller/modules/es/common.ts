@@ -1,0 +1,84 @@
+// Helpers shared by the Elasticsearch cluster modules: which cluster a task talks to, version gates, saved-state
+// keys. Cluster modules run on the controller; a task is attributed to a host whose vars name its cluster
+// (es_url, credentials). Another cluster is reached through a group name: the first host of that group.
+import type { TaskContext } from '../contract.js';
+import { ModuleError } from '../contract.js';
+import type { EsApi } from '../../elastic/types.js';
+import { esForVars, esForNode } from '../../elastic/client.js';
+import { shape } from '../../elastic/api/shape.js';
+
+export { esForNode };
+
+/** Hosts of an inventory group, from the magic var `groups`. */
+export function groupHosts(ctx: TaskContext, group: string): string[] {
+  const groups = ctx.vars.groups as Record<string, unknown> | undefined;
+  const hosts = groups?.[group];
+  if (!Array.isArray(hosts) || hosts.length === 0) {
+    throw new ModuleError(`${ctx.host}: inventory group "${group}" has no hosts (needed to reach that cluster)`);
+  }
+  return hosts.map(String);
+}
+
+/** The cluster of this task's host, or of `group` when given. */
+export function esFor(ctx: TaskContext, group?: string): EsApi {
+  if (!group) return esForVars(ctx.vars);
+  const [first] = groupHosts(ctx, group);
+  return esForVars(first === ctx.host ? ctx.vars : ctx.hostVars(first!));
+}
+
+export interface ClusterInfo { name: string; cluster_name: string; cluster_uuid: string; version: string }
+
+export function parseRootInfo(body: unknown): ClusterInfo {
+  const s = shape('GET /');
+  const o = s.obj(body, 'body');
+  const v = s.obj(o.version, 'version');
+  return {
+    name: s.optStr(o.name, 'name') ?? '',
+    cluster_name: s.str(o.cluster_name, 'cluster_name'),
+    cluster_uuid: s.str(o.cluster_uuid, 'cluster_uuid'),
+    version: s.str(v.number, 'version.number'),
+  };
+}
+
+export async function clusterInfo(es: EsApi): Promise<ClusterInfo> {
+  const res = await es.request({ method: 'GET', path: '/' });
+  return parseRootInfo(res.body);
+}
+
+/** "8.15.2" → [8, 15, 2]; suffixes like "-SNAPSHOT" are ignored. */
+export function parseVersion(v: string): [number, number, number] {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(v.trim());
+  if (!m) throw new Error(`not a version: "${v}"`);
+  return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+}
+
+export function versionAtLeast(v: string, min: string): boolean {
+  const a = parseVersion(v);
+  const b = parseVersion(min);
+  for (let i = 0; i < 3; i++) if (a[i]! !== b[i]!) return a[i]! > b[i]!;
+  return true;
+}
+
+/** Version gates of the migration (reference §0). */
+export const GATES = {
+  rcs2: '8.10.0',
+  recommended: '8.14.0',
+  reloadableCredentials: '8.13.0',
+  resolveCluster: '8.13.0',
+  remoteClusterPrivileges: '8.15.0',
+} as const;
+
+/** Saved-state keys are namespaced by cluster uuid and alias so several clusters/aliases never collide. */
+export function stateKey(kind: string, clusterUuid: string, alias: string, ...rest: string[]): string {
+  return [kind, clusterUuid, alias, ...rest].join('/');
+}
+
+export function errMsg(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Reads a string arg that may have come through templating as a number. */
+export function str(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  return String(v);
+}

@@ -1,0 +1,212 @@
+// es_preflight: everything the migration needs to be true before it changes anything (reference §1.1, §1.3 step
+// 1, §9 #10). Reads both clusters (the local one of the task host or `local_group`, the remote one through
+// `remote_group`): every node's version (mixed versions flagged), license enterprise/trial, security enabled,
+// health green, the tool user's privileges, how the alias is defined (persistent / transient / yml; more than one
+// kind is flagged), ≥ 8.10 (warn < 8.14), keystores password-protected (agent keystore.list per local host).
+// Registers facts for later tasks. Never changes anything; fails (unless `fail: false`) listing every problem.
+import type { Module, TaskContext } from '../contract.js';
+import { ModuleError } from '../contract.js';
+import type { EsApi } from '../../elastic/types.js';
+import { shape } from '../../elastic/api/shape.js';
+import { readAliasDefinition, definitionKinds, getNodesSettings, type AliasDefinition } from '../../elastic/api/remote.js';
+import { clusterInfo, esFor, errMsg, groupHosts, versionAtLeast, GATES, type ClusterInfo } from './common.js';
+import { join } from 'node:path';
+
+export interface PreflightArgs {
+  alias: string;
+  local_group: string;
+  remote_group: string;
+  local_privileges: string[];
+  remote_privileges: string[];
+  check_keystores: boolean;
+  require_green: boolean;
+  fail: boolean;
+}
+
+export interface ClusterFacts {
+  cluster_name: string;
+  cluster_uuid: string;
+  version: string;
+  node_versions: Record<string, string>;
+  mixed_versions: boolean;
+  license: { type: string; status: string };
+  security_enabled: boolean;
+  health: string;
+  user: string;
+  missing_privileges: string[];
+}
+
+export interface PreflightFacts {
+  alias: string;
+  local: ClusterFacts;
+  remote: ClusterFacts;
+  /** The lowest node version of the local cluster decides the feature gates. */
+  reload_supported: boolean;
+  remote_cluster_privileges_supported: boolean;
+  resolve_cluster_supported: boolean;
+  alias_definition: { kinds: string[]; kind: string; persistent: unknown; transient: unknown; yml_nodes: string[] };
+  keystore_password_protected: Record<string, boolean | null>;
+  problems: string[];
+  warnings: string[];
+}
+
+async function nodeVersions(es: EsApi): Promise<Record<string, string>> {
+  const res = await es.request({ method: 'GET', path: '/_nodes', query: { filter_path: 'nodes.*.name,nodes.*.version' } });
+  const s = shape('GET /_nodes');
+  const nodes = s.obj(s.obj(res.body, 'body').nodes ?? {}, 'nodes');
+  const out: Record<string, string> = {};
+  for (const [id, n] of Object.entries(nodes)) {
+    const no = s.obj(n, `nodes.${id}`);
+    out[s.optStr(no.name, `nodes.${id}.name`) ?? id] = s.str(no.version, `nodes.${id}.version`);
+  }
+  return out;
+}
+
+async function license(es: EsApi): Promise<{ type: string; status: string }> {
+  const res = await es.request({ method: 'GET', path: '/_license' });
+  const s = shape('GET /_license');
+  const l = s.obj(s.obj(res.body, 'body').license, 'license');
+  return { type: s.str(l.type, 'license.type'), status: s.str(l.status, 'license.status') };
+}
+
+async function health(es: EsApi): Promise<string> {
+  const res = await es.request({ method: 'GET', path: '/_cluster/health' });
+  const s = shape('GET /_cluster/health');
+  return s.str(s.obj(res.body, 'body').status, 'status');
+}
+
+async function authenticate(es: EsApi): Promise<string> {
+  const res = await es.request({ method: 'GET', path: '/_security/_authenticate' });
+  const s = shape('GET /_security/_authenticate');
+  return s.str(s.obj(res.body, 'body').username, 'username');
+}
+
+async function missingPrivileges(es: EsApi, cluster: string[]): Promise<string[]> {
+  if (cluster.length === 0) return [];
+  const res = await es.request({ method: 'POST', path: '/_security/user/_has_privileges', body: { cluster } });
+  const s = shape('POST /_security/user/_has_privileges');
+  const o = s.obj(res.body, 'body');
+  if (s.bool(o.has_all_requested, 'has_all_requested')) return [];
+  const got = s.obj(o.cluster ?? {}, 'cluster');
+  return cluster.filter((p) => got[p] !== true);
+}
+
+async function clusterFacts(es: EsApi, side: string, privileges: string[], problems: string[], warnings: string[]): Promise<ClusterFacts> {
+  const info: ClusterInfo = await clusterInfo(es);
+  const [versions, lic, h, settings] = await Promise.all([nodeVersions(es), license(es), health(es), getNodesSettings(es)]);
+  let user = '';
+  let securityEnabled = true;
+  let missing: string[] = [];
+  try {
+    user = await authenticate(es);
+    missing = await missingPrivileges(es, privileges);
+  } catch (e) {
+    securityEnabled = false;
+    problems.push(`${side}: security check failed: ${errMsg(e)}`);
+  }
+  for (const n of settings) {
+    if (String(n.settings['xpack.security.enabled']) === 'false') {
+      securityEnabled = false;
+      problems.push(`${side}: node ${n.name} has xpack.security.enabled: false`);
+    }
+  }
+  const distinct = [...new Set(Object.values(versions))];
+  const lowest = distinct.reduce((a, b) => (versionAtLeast(a, b) ? b : a), info.version);
+  if (distinct.length > 1) problems.push(`${side}: mixed node versions ${Object.entries(versions).map(([n, v]) => `${n}=${v}`).join(', ')}: finish the upgrade first`);
+  if (!versionAtLeast(lowest, GATES.rcs2)) problems.push(`${side}: version ${lowest} < 8.10: API-key remote clusters do not exist there`);
+  else if (!versionAtLeast(lowest, GATES.recommended)) warnings.push(`${side}: version ${lowest} < 8.14: supported in degraded mode (Elastic recommends 8.14+)`);
+  if (!['enterprise', 'trial'].includes(lic.type)) problems.push(`${side}: license ${lic.type}: API-key remote clusters need an enterprise (or trial) license`);
+  if (lic.status !== 'active') problems.push(`${side}: license status ${lic.status}`);
+  if (missing.length) problems.push(`${side}: user ${user} lacks cluster privilege(s) ${missing.join(', ')}`);
+  return {
+    cluster_name: info.cluster_name, cluster_uuid: info.cluster_uuid, version: lowest, node_versions: versions,
+    mixed_versions: distinct.length > 1, license: lic, security_enabled: securityEnabled, health: h, user, missing_privileges: missing,
+  };
+}
+
+async function keystoreProtection(ctx: TaskContext, hosts: string[], warnings: string[]): Promise<Record<string, boolean | null>> {
+  const out: Record<string, boolean | null> = {};
+  await Promise.all(hosts.map(async (h) => {
+    const vars = ctx.hostVars(h);
+    const config = (vars.es_config as string | undefined) ?? (vars.es_home ? join(String(vars.es_home), 'config') : undefined);
+    if (!config) { out[h] = null; warnings.push(`${h}: es_config not set: keystore not checked`); return; }
+    try {
+      const agent = await ctx.agentFor(h);
+      const ls = await agent.call('keystore.list', { path: join(config, 'elasticsearch.keystore') });
+      out[h] = ls.exists ? !!ls.hasPassword : false;
+    } catch (e) {
+      out[h] = null;
+      warnings.push(`${h}: keystore not checked: ${errMsg(e)}`);
+    }
+  }));
+  return out;
+}
+
+function aliasKind(def: AliasDefinition): string {
+  const kinds = definitionKinds(def);
+  return kinds.length === 0 ? 'none' : kinds.length === 1 ? kinds[0]! : 'multiple';
+}
+
+export const esPreflight: Module<PreflightArgs, PreflightFacts> = {
+  name: 'es_preflight',
+  description: 'Check versions, licenses, security, health, privileges and the alias definition on both clusters (changes nothing)',
+  runsOn: 'controller',
+  schema: {
+    alias: { type: 'string', required: true },
+    local_group: { type: 'string', default: 'local' },
+    remote_group: { type: 'string', default: 'remote' },
+    local_privileges: { type: 'list', elements: 'string', default: ['manage', 'manage_security', 'manage_ccr', 'manage_ml', 'manage_transform'] },
+    remote_privileges: { type: 'list', elements: 'string', default: ['manage_security', 'monitor'] },
+    check_keystores: { type: 'boolean', default: true },
+    require_green: { type: 'boolean', default: true },
+    fail: { type: 'boolean', default: true, description: 'fail the task when a problem is found (false: only report)' },
+  },
+
+  async read(ctx, args) {
+    const problems: string[] = [];
+    const warnings: string[] = [];
+    const localEs = esFor(ctx, args.local_group);
+    const remoteEs = esFor(ctx, args.remote_group);
+    const [local, remote, def] = await Promise.all([
+      clusterFacts(localEs, 'local', args.local_privileges, problems, warnings),
+      clusterFacts(remoteEs, 'remote', args.remote_privileges, problems, warnings),
+      readAliasDefinition(localEs, args.alias),
+    ]);
+    for (const [side, f] of [['local', local], ['remote', remote]] as const) {
+      if (f.health !== 'green') (args.require_green ? problems : warnings).push(`${side}: cluster health ${f.health}`);
+    }
+    const kinds = definitionKinds(def);
+    if (kinds.length === 0) problems.push(`local: alias ${args.alias} is not defined (persistent, transient or elasticsearch.yml)`);
+    if (kinds.length > 1) problems.push(`local: alias ${args.alias} is defined ${kinds.join(' and ')} at once: nulling one falls back to the other; clean up first`);
+    const ymlNodes = Object.keys(def.yml);
+    if (ymlNodes.length && ymlNodes.length !== Object.keys(local.node_versions).length) {
+      warnings.push(`local: alias ${args.alias} is in elasticsearch.yml on ${ymlNodes.join(', ')} only`);
+    }
+    const keystores = args.check_keystores ? await keystoreProtection(ctx, groupHosts(ctx, args.local_group), warnings) : {};
+    const facts: PreflightFacts = {
+      alias: args.alias, local, remote,
+      reload_supported: versionAtLeast(local.version, GATES.reloadableCredentials),
+      remote_cluster_privileges_supported: versionAtLeast(local.version, GATES.remoteClusterPrivileges),
+      resolve_cluster_supported: versionAtLeast(local.version, GATES.resolveCluster),
+      alias_definition: { kinds, kind: aliasKind(def), persistent: def.persistent, transient: def.transient, yml_nodes: ymlNodes },
+      keystore_password_protected: keystores,
+      problems, warnings,
+    };
+    if (problems.length && args.fail) {
+      throw new ModuleError(`preflight found ${problems.length} problem(s): ${problems.join('; ')}`, { facts });
+    }
+    return facts;
+  },
+
+  diff() {
+    return [];
+  },
+
+  async apply() {
+    return { status: 'ok' };
+  },
+
+  report(facts) {
+    return { ...facts };
+  },
+};

@@ -1,0 +1,68 @@
+// es_reload_secure_settings: POST /_nodes/reload_secure_settings and check every node's reload_exception
+// (ES answers 200 even when nodes fail). Runs when a keystore of the cluster's hosts changed since the last
+// reload (the keystore module leaves a `keystore_pending_reload/<host>` mark in saved state) or with `force`,
+// so a re-run is ok. Below 8.13 remote cluster credentials only load at start: the result says a restart is needed.
+import type { Module } from '../contract.js';
+import { ModuleError } from '../contract.js';
+import { Secret, isSecret } from '../../secrets.js';
+import { reloadSecureSettings, reloadFailures } from '../../elastic/api/reload.js';
+import { clusterInfo, esFor, groupHosts, versionAtLeast, GATES } from './common.js';
+
+export interface ReloadArgs {
+  keystore_password?: Secret | string;
+  force: boolean;
+  hosts?: string[];
+  cluster_group?: string;
+  timeout?: string;
+}
+
+export interface ReloadCurrent { version: string; pendingHosts: string[]; hosts: string[] }
+
+export const esReloadSecureSettings: Module<ReloadArgs, ReloadCurrent> = {
+  name: 'es_reload_secure_settings',
+  description: 'Reload keystore secure settings on every node and check each node\'s reload_exception',
+  runsOn: 'controller',
+  schema: {
+    keystore_password: { type: 'string', secret: true },
+    force: { type: 'boolean', default: false },
+    hosts: { type: 'list', elements: 'string', description: 'hosts of the cluster whose keystore changes trigger a reload (default: the play hosts or cluster_group)' },
+    cluster_group: { type: 'string' },
+    timeout: { type: 'string' },
+  },
+
+  async read(ctx, args) {
+    const info = await clusterInfo(esFor(ctx, args.cluster_group));
+    const hosts = args.hosts ?? (args.cluster_group ? groupHosts(ctx, args.cluster_group) : ctx.playHosts);
+    const pendingHosts = hosts.filter((h) => ctx.state.get(`keystore_pending_reload/${h}`) !== undefined);
+    return { version: info.version, pendingHosts, hosts };
+  },
+
+  diff(current, args) {
+    if (!args.force && current.pendingHosts.length === 0) return [];
+    return [{ target: 'POST /_nodes/reload_secure_settings', action: 'run', after: { changed_keystores: current.pendingHosts } }];
+  },
+
+  async apply(ctx, args, _changes, current) {
+    const es = esFor(ctx, args.cluster_group);
+    const pw = args.keystore_password === undefined ? undefined : isSecret(args.keystore_password) ? args.keystore_password : new Secret(String(args.keystore_password));
+    const res = await reloadSecureSettings(es, { ...(pw ? { password: pw } : {}), ...(args.timeout ? { timeout: args.timeout } : {}) });
+    const failures = reloadFailures(res);
+    if (failures.length) {
+      throw new ModuleError(`reload_secure_settings failed on ${failures.length} node(s): ${failures.join('; ')}`, { failures });
+    }
+    if (res.nodes_failed) throw new ModuleError(`reload_secure_settings: ${res.nodes_failed} node(s) did not answer (_nodes.failed)`);
+    for (const h of current.pendingHosts) await ctx.state.delete(`keystore_pending_reload/${h}`);
+    const restartRequired = !versionAtLeast(current.version, GATES.reloadableCredentials);
+    return {
+      status: 'changed',
+      msg: restartRequired
+        ? `reloaded on ${res.nodes.length} node(s), but ${current.version} < 8.13: cluster.remote.*.credentials load only at start — a restart is needed`
+        : `reloaded on ${res.nodes.length} node(s)`,
+      data: { nodes: res.nodes.map((n) => n.name), restart_required: restartRequired },
+    };
+  },
+
+  report(current) {
+    return { restart_required: !versionAtLeast(current.version, GATES.reloadableCredentials), pending_hosts: current.pendingHosts };
+  },
+};

@@ -1,0 +1,215 @@
+// es_remote_cluster: save, remove, (re)write and restore a remote cluster alias (reference §2.3).
+//   state: saved     capture the whole definition (persistent, transient, yml per node) once into saved state
+//   state: absent    null every key of the alias (persistent and transient), in one mode-consistent request each
+//   state: present   write a complete, mode-consistent definition under `kind` (the other mode's keys nulled)
+//   state: restored  put back the saved original exactly (rollback)
+// absent/present save the original first when nothing is saved yet, so no path loses it; an existing saved
+// original is never overwritten. Aliases defined in elasticsearch.yml are reported (the migration changes them
+// through templates and a rolling restart).
+import type { Change, Module } from '../contract.js';
+import { ModuleError } from '../contract.js';
+import {
+  readAliasDefinition, definitionKinds, removeAliasBody, putClusterSettings, sameAliasSettings, aliasPrefix,
+  SNIFF_KEYS, PROXY_KEYS, ALIAS_KEYS,
+  type AliasDefinition, type AliasSettings, type AliasSettingKind, type RemoteMode, type PutSettingsBody,
+} from '../../elastic/api/remote.js';
+import { clusterInfo, esFor, stateKey } from './common.js';
+
+export interface RemoteClusterArgs {
+  alias: string;
+  state: 'saved' | 'absent' | 'present' | 'restored';
+  mode?: RemoteMode;
+  seeds?: string[];
+  proxy_address?: string;
+  server_name?: string;
+  skip_unavailable?: boolean;
+  node_connections?: number;
+  proxy_socket_connections?: number;
+  /** Other per-alias keys (e.g. `transport.compress`), as ES names them under `cluster.remote.<alias>.`. */
+  settings?: Record<string, unknown>;
+  kind: AliasSettingKind;
+  cluster_group?: string;
+}
+
+export interface SavedAliasDefinition extends AliasDefinition {
+  cluster_uuid: string;
+  saved_at: string;
+}
+
+export interface RemoteClusterCurrent {
+  clusterUuid: string;
+  def: AliasDefinition;
+  saved?: SavedAliasDefinition;
+  savedKey: string;
+}
+
+function toSettingValue(v: unknown): string | string[] {
+  return Array.isArray(v) ? v.map(String) : String(v);
+}
+
+/** The definition `present` writes: args over the captured original's mode-independent fields. */
+export function desiredSettings(args: RemoteClusterArgs, current: RemoteClusterCurrent): AliasSettings {
+  const mode: RemoteMode = args.mode ?? (args.proxy_address ? 'proxy' : 'sniff');
+  const original = current.saved ? { ...current.saved.persistent, ...current.saved.transient } : { ...current.def.persistent, ...current.def.transient };
+  const origYml = Object.values((current.saved ?? current.def).yml)[0] ?? {};
+  const out: AliasSettings = { mode };
+  // Carry over what the user tuned before (transport options; connection counts when the mode stays the same).
+  for (const k of ['transport.ping_schedule', 'transport.compress', 'transport.compression_scheme']) {
+    if (original[k] !== undefined) out[k] = original[k]!;
+  }
+  const origMode = original.mode ?? origYml.mode ?? 'sniff';
+  if (origMode === mode) {
+    const k = mode === 'sniff' ? 'node_connections' : 'proxy_socket_connections';
+    if (original[k] !== undefined) out[k] = original[k]!;
+  }
+  // skip_unavailable: explicit arg, else the captured value (persistent/transient, else yml) — never ES's default,
+  // which flipped from false to true in 8.15.
+  const skip = args.skip_unavailable ?? original.skip_unavailable ?? origYml.skip_unavailable;
+  if (skip === undefined) {
+    throw new ModuleError(`es_remote_cluster ${args.alias}: skip_unavailable is not set and no captured value exists; ` +
+      'set skip_unavailable explicitly (its default changed from false to true in 8.15)');
+  }
+  out.skip_unavailable = toSettingValue(skip) as string;
+  if (mode === 'sniff') {
+    if (!args.seeds?.length) throw new ModuleError(`es_remote_cluster ${args.alias}: mode sniff needs seeds`);
+    out.seeds = args.seeds.map(String);
+    if (args.node_connections !== undefined) out.node_connections = String(args.node_connections);
+  } else {
+    if (!args.proxy_address) throw new ModuleError(`es_remote_cluster ${args.alias}: mode proxy needs proxy_address`);
+    out.proxy_address = args.proxy_address;
+    if (args.server_name) out.server_name = args.server_name;
+    if (args.proxy_socket_connections !== undefined) out.proxy_socket_connections = String(args.proxy_socket_connections);
+  }
+  for (const [k, v] of Object.entries(args.settings ?? {})) {
+    if (!ALIAS_KEYS.includes(k)) throw new ModuleError(`es_remote_cluster ${args.alias}: unknown setting "${k}" (known: ${ALIAS_KEYS.join(', ')})`);
+    const other: readonly string[] = mode === 'sniff' ? PROXY_KEYS : SNIFF_KEYS;
+    if (other.includes(k)) throw new ModuleError(`es_remote_cluster ${args.alias}: setting "${k}" cannot be used with mode ${mode}`);
+    if (v === null) delete out[k];
+    else out[k] = toSettingValue(v);
+  }
+  return out;
+}
+
+/** Null every alias key, then set exactly `settings` (no implied mode): restores a captured definition verbatim. */
+export function exactAliasBody(alias: string, kind: AliasSettingKind, settings: AliasSettings, current: AliasSettings): PutSettingsBody {
+  const p = aliasPrefix(alias);
+  const body: Record<string, unknown> = {};
+  for (const k of new Set([...ALIAS_KEYS, ...Object.keys(current)])) body[p + k] = null;
+  for (const [k, v] of Object.entries(settings)) body[p + k] = v;
+  return { [kind]: body };
+}
+
+function target(alias: string, kind: string): string {
+  return `${aliasPrefix(alias)}* (${kind})`;
+}
+
+export const esRemoteCluster: Module<RemoteClusterArgs, RemoteClusterCurrent> = {
+  name: 'es_remote_cluster',
+  description: 'Save, remove, write or restore a remote cluster alias (persistent/transient; yml reported)',
+  runsOn: 'controller',
+  schema: {
+    alias: { type: 'string', required: true },
+    state: { type: 'string', required: true, choices: ['saved', 'absent', 'present', 'restored'] },
+    mode: { type: 'string', choices: ['sniff', 'proxy'] },
+    seeds: { type: 'list', elements: 'string' },
+    proxy_address: { type: 'string' },
+    server_name: { type: 'string' },
+    skip_unavailable: { type: 'boolean' },
+    node_connections: { type: 'number' },
+    proxy_socket_connections: { type: 'number' },
+    settings: { type: 'dict' },
+    kind: { type: 'string', choices: ['persistent', 'transient'], default: 'persistent' },
+    cluster_group: { type: 'string', description: 'inventory group of the local cluster (default: the task host\'s cluster)' },
+  },
+
+  async read(ctx, args) {
+    const es = esFor(ctx, args.cluster_group);
+    const [info, def] = await Promise.all([clusterInfo(es), readAliasDefinition(es, args.alias)]);
+    const savedKey = stateKey('remote_cluster', info.cluster_uuid, args.alias, 'original');
+    const saved = ctx.state.get<SavedAliasDefinition>(savedKey);
+    return { clusterUuid: info.cluster_uuid, def, savedKey, ...(saved ? { saved } : {}) };
+  },
+
+  diff(current, args) {
+    const { def, alias } = { def: current.def, alias: args.alias };
+    const changes: Change[] = [];
+    const saveChange: Change = { target: `saved state ${current.savedKey}`, action: 'create', after: { persistent: def.persistent, transient: def.transient, yml: def.yml } };
+    switch (args.state) {
+      case 'saved':
+        if (!current.saved) changes.push(saveChange);
+        break;
+      case 'absent':
+        for (const kind of ['persistent', 'transient'] as const) {
+          if (Object.keys(def[kind]).length) changes.push({ target: target(alias, kind), action: 'delete', before: def[kind] });
+        }
+        if (changes.length && !current.saved) changes.unshift(saveChange);
+        break;
+      case 'present': {
+        const want = desiredSettings(args, current);
+        const other: AliasSettingKind = args.kind === 'persistent' ? 'transient' : 'persistent';
+        if (!sameAliasSettings(def[args.kind], want)) {
+          changes.push({ target: target(alias, args.kind), action: Object.keys(def[args.kind]).length ? 'update' : 'create', before: def[args.kind], after: want });
+        }
+        // Transient overrides persistent: a leftover definition of the other kind would shadow (or be shadowed by) ours.
+        if (Object.keys(def[other]).length) changes.push({ target: target(alias, other), action: 'delete', before: def[other] });
+        if (changes.length && !current.saved) changes.unshift(saveChange);
+        break;
+      }
+      case 'restored': {
+        if (!current.saved) throw new ModuleError(`es_remote_cluster ${alias}: nothing saved under ${current.savedKey}; cannot restore`);
+        for (const kind of ['persistent', 'transient'] as const) {
+          const want = current.saved[kind];
+          if (sameAliasSettings(def[kind], want)) continue;
+          const empty = Object.keys(want).length === 0;
+          changes.push({ target: target(alias, kind), action: empty ? 'delete' : Object.keys(def[kind]).length ? 'update' : 'create', before: def[kind], after: empty ? undefined : want });
+        }
+        break;
+      }
+    }
+    return changes;
+  },
+
+  async apply(ctx, args, changes, current) {
+    const es = esFor(ctx, args.cluster_group);
+    if (changes.some((c) => c.target.startsWith('saved state')) && !ctx.state.get(current.savedKey)) {
+      const saved: SavedAliasDefinition = { ...current.def, cluster_uuid: current.clusterUuid, saved_at: new Date().toISOString() };
+      await ctx.state.set(current.savedKey, saved);
+      ctx.journal.event('remote_cluster.saved', { alias: args.alias, cluster_uuid: current.clusterUuid, kinds: definitionKinds(current.def) });
+    }
+    const def = current.def;
+    for (const c of changes) {
+      if (c.target.startsWith('saved state')) continue;
+      const kind: AliasSettingKind = c.target.endsWith('(transient)') ? 'transient' : 'persistent';
+      // Complete and mode-consistent: every key nulled, then the desired ones (the other mode's keys stay null).
+      const body: PutSettingsBody = c.action === 'delete'
+        ? removeAliasBody(args.alias, kind, def[kind])
+        : exactAliasBody(args.alias, kind, c.after as AliasSettings, def[kind]);
+      await putClusterSettings(es, body);
+    }
+    return { status: 'changed', msg: resultMsg(args, current), data: report(current, args) };
+  },
+
+  report(current, args) {
+    return report(current, args);
+  },
+};
+
+function resultMsg(args: RemoteClusterArgs, current: RemoteClusterCurrent): string {
+  const yml = Object.keys(current.def.yml);
+  const base = `alias ${args.alias}: ${args.state}`;
+  return yml.length ? `${base}; also defined in elasticsearch.yml on ${yml.join(', ')} (static: changed by templates + restart)` : base;
+}
+
+function report(current: RemoteClusterCurrent, args: RemoteClusterArgs): Record<string, unknown> {
+  return {
+    alias: args.alias,
+    cluster_uuid: current.clusterUuid,
+    kinds: definitionKinds(current.def),
+    persistent: current.def.persistent,
+    transient: current.def.transient,
+    yml_nodes: Object.keys(current.def.yml),
+    saved_key: current.savedKey,
+    saved: current.saved !== undefined,
+  };
+}
+

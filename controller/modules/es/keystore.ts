@@ -1,0 +1,183 @@
+// keystore (host module): one entry of a node's elasticsearch.keystore (reference §7.3, §7.4).
+// Read with the agent's `keystore.list` (parses the file, no JVM). Diff by presence; a value from a run secret
+// (`value_from`) is also compared by its version (e.g. the API key id) recorded per host in saved state, so a
+// rotated key is rewritten; `compare_value: true` compares the value itself via `elasticsearch-keystore show`.
+// Apply runs the node's own `bin/elasticsearch-keystore add -f -x NAME` (or `remove NAME`) as the owner of the
+// keystore file; the password (first line) and the value go on stdin, never in argv. Verified by listing again.
+import { join } from 'node:path';
+import type { AgentClient, OpResult } from '../../../agent/protocol.js';
+import type { Change, Module, TaskContext } from '../contract.js';
+import { ModuleError } from '../contract.js';
+import { Secret, isSecret, secrets } from '../../secrets.js';
+import { runSecrets } from './run-secrets.js';
+
+export interface KeystoreArgs {
+  name: string;
+  state: 'present' | 'absent';
+  value?: Secret | string;
+  value_from?: string;
+  keystore_password?: Secret | string;
+  compare_value: boolean;
+  es_home?: string;
+  es_config?: string;
+}
+
+export interface KeystoreRecord { version?: string; written_at: string }
+
+export interface KeystoreCurrent {
+  path: string;
+  exists: boolean;
+  hasPassword: boolean;
+  present: boolean;
+  /** Only with compare_value: whether the stored value equals the desired one. */
+  sameValue?: boolean;
+  record?: KeystoreRecord;
+  recordKey: string;
+  /** Version of the desired value when it comes from a run secret. */
+  wantVersion?: string;
+}
+
+const NAME_RE = /^[A-Za-z0-9_\-.]+$/;
+
+function asSecret(v: Secret | string | undefined): Secret | undefined {
+  if (v === undefined) return undefined;
+  return isSecret(v) ? v : new Secret(String(v));
+}
+
+function paths(ctx: TaskContext, args: KeystoreArgs): { home: string; config: string; keystore: string } {
+  const home = args.es_home ?? (ctx.vars.es_home as string | undefined);
+  const config = args.es_config ?? (ctx.vars.es_config as string | undefined) ?? (home ? join(home, 'config') : undefined);
+  if (!home || !config) throw new ModuleError(`${ctx.host}: keystore: es_home (and es_config) must be set in the host's vars`);
+  return { home, config, keystore: join(config, 'elasticsearch.keystore') };
+}
+
+function desiredValue(ctx: TaskContext, args: KeystoreArgs): { value?: Secret; version?: string; stagedStateKey?: string } {
+  if (args.value !== undefined) return { value: asSecret(args.value)! };
+  if (args.value_from) {
+    const named = runSecrets.get(args.value_from);
+    if (named) return { value: named.secret, version: named.version, ...(named.stagedStateKey ? { stagedStateKey: named.stagedStateKey } : {}) };
+  }
+  return {};
+}
+
+async function list(agent: AgentClient, path: string, password?: Secret): Promise<OpResult<'keystore.list'>> {
+  return agent.call('keystore.list', { path, ...(password ? { password: password.reveal() } : {}) });
+}
+
+function keystoreCli(home: string): string {
+  return join(home, 'bin', 'elasticsearch-keystore');
+}
+
+/** Runs the keystore CLI with stdin lines; fails naming host, step and the CLI's message (secrets redacted). */
+async function runCli(ctx: TaskContext, agent: AgentClient, p: ReturnType<typeof paths>, argv: string[], stdinLines: Secret[], step: string, runAs: string) {
+  const stdin = stdinLines.map((s) => s.reveal() + '\n').join('');
+  const res = await agent.call('command', {
+    argv: [keystoreCli(p.home), ...argv],
+    stdin,
+    env: { ES_PATH_CONF: p.config },
+    runAsOwnerOf: runAs,
+    timeoutMs: 120_000,
+  });
+  if (res.rc !== 0) {
+    const out = secrets.redact(`${res.stderr}\n${res.stdout}`.trim());
+    throw new ModuleError(`${ctx.host}: keystore ${step} failed (exit ${res.rc ?? 'signal'}${res.timedOut ? ', timed out' : ''}): ${out}`);
+  }
+  return res;
+}
+
+export const keystore: Module<KeystoreArgs, KeystoreCurrent> = {
+  name: 'keystore',
+  description: 'Add or remove an entry of the node\'s elasticsearch.keystore (value on stdin, as the keystore owner)',
+  runsOn: 'host',
+  schema: {
+    name: { type: 'string', required: true },
+    state: { type: 'string', choices: ['present', 'absent'], default: 'present' },
+    value: { type: 'string', secret: true },
+    value_from: { type: 'string', description: 'name of a secret registered earlier in the run (e.g. by es_cross_cluster_api_key)' },
+    keystore_password: { type: 'string', secret: true },
+    compare_value: { type: 'boolean', default: false },
+    es_home: { type: 'string' },
+    es_config: { type: 'string' },
+  },
+
+  async read(ctx, args) {
+    if (!NAME_RE.test(args.name)) throw new ModuleError(`${ctx.host}: keystore: setting name [${args.name}] does not match [A-Za-z0-9_\\-.]+`);
+    if (args.value !== undefined && args.value_from) throw new ModuleError(`${ctx.host}: keystore ${args.name}: give value or value_from, not both`);
+    const p = paths(ctx, args);
+    const agent = await ctx.agent();
+    const password = asSecret(args.keystore_password);
+    const ls = await list(agent, p.keystore, password);
+    if (ls.error) throw new ModuleError(`${ctx.host}: keystore ${p.keystore}: ${ls.error}`);
+    if (ls.exists && ls.hasPassword && !password) {
+      throw new ModuleError(`${ctx.host}: keystore ${p.keystore} is password-protected: set keystore_password`);
+    }
+    const recordKey = `keystore/${ctx.host}/${args.name}`;
+    const record = ctx.state.get<KeystoreRecord>(recordKey);
+    const want = desiredValue(ctx, args);
+    const present = !!ls.entries?.includes(args.name);
+    const current: KeystoreCurrent = {
+      path: p.keystore, exists: ls.exists, hasPassword: !!ls.hasPassword, present, recordKey,
+      ...(record ? { record } : {}), ...(want.version ? { wantVersion: want.version } : {}),
+    };
+    if (args.compare_value && args.state === 'present' && present && want.value) {
+      const res = await runCli(ctx, agent, p, ['show', args.name], ls.hasPassword && password ? [password] : [], `show ${args.name}`, p.keystore);
+      current.sameValue = res.stdout.replace(/\r?\n$/, '') === want.value.reveal();
+    }
+    return current;
+  },
+
+  diff(current, args, ctx) {
+    const target = `${current.path}: ${args.name}`;
+    if (args.state === 'absent') return current.present ? [{ target, action: 'delete', secret: true }] : [];
+    const want = desiredValue(ctx, args);
+    if (!current.present) {
+      if (!want.value) {
+        throw new ModuleError(`${ctx.host}: keystore ${args.name}: no value: ` +
+          (args.value_from ? `run secret "${args.value_from}" is not known in this run (run the task that creates it first)` : 'give value or value_from'));
+      }
+      return [{ target, action: 'create', secret: true }];
+    }
+    if (want.version && current.record?.version !== want.version) return [{ target, action: 'update', secret: true, before: current.record?.version, after: want.version }];
+    if (current.sameValue === false) return [{ target, action: 'update', secret: true }];
+    return [];
+  },
+
+  async apply(ctx, args, changes, current) {
+    const p = paths(ctx, args);
+    const agent = await ctx.agent();
+    const password = asSecret(args.keystore_password);
+    const pwLines = current.exists && current.hasPassword && password ? [password] : [];
+    // Run as the keystore's owner; a missing keystore is created by `add -f` as the owner of the config dir.
+    const runAs = current.exists ? current.path : p.config;
+    if (args.state === 'absent') {
+      await runCli(ctx, agent, p, ['remove', args.name], pwLines, `remove ${args.name}`, runAs);
+    } else {
+      const want = desiredValue(ctx, args);
+      const value = want.value!;
+      if (/[\r\n]/.test(value.reveal())) throw new ModuleError(`${ctx.host}: keystore ${args.name}: value contains a line break (not storable with add -x)`);
+      await runCli(ctx, agent, p, ['add', '-f', '-x', args.name], [...pwLines, value], `add ${args.name}`, runAs);
+    }
+    // Verify: the entry is (not) there now.
+    const after = await list(agent, p.keystore, password);
+    const present = !!after.entries?.includes(args.name);
+    if (after.error || present !== (args.state === 'present')) {
+      throw new ModuleError(`${ctx.host}: keystore ${args.name}: ${args.state} not confirmed by listing ${p.keystore}${after.error ? `: ${after.error}` : ''}`);
+    }
+    if (args.state === 'present') {
+      const want = desiredValue(ctx, args);
+      await ctx.state.set(current.recordKey, { ...(want.version ? { version: want.version } : {}), written_at: new Date().toISOString() } satisfies KeystoreRecord);
+      if (want.stagedStateKey) {
+        const staged = ctx.state.get<{ staged_hosts?: string[] }>(want.stagedStateKey);
+        if (staged) await ctx.state.set(want.stagedStateKey, { ...staged, staged_hosts: [...new Set([...(staged.staged_hosts ?? []), ctx.host])] });
+      }
+    } else {
+      await ctx.state.delete(current.recordKey);
+    }
+    await ctx.state.set(`keystore_pending_reload/${ctx.host}`, { name: args.name, at: new Date().toISOString() });
+    return { status: 'changed', changes, msg: `${args.name} ${args.state === 'present' ? (changes[0]?.action === 'create' ? 'added' : 'replaced') : 'removed'}` };
+  },
+
+  report(current) {
+    return { keystore: current.path, present: current.present, password_protected: current.hasPassword };
+  },
+};

@@ -1,0 +1,32 @@
+// Secrets produced during a run and consumed by a later task of the same run (e.g. the encoded cross-cluster key
+// created by es_cross_cluster_api_key and written by the keystore module with `value_from`). Kept only in memory:
+// one controller run = one process, and nothing here is ever persisted. A resumed run that needs a secret it no
+// longer has must re-create it (see es_cross_cluster_api_key).
+import type { Secret } from '../../secrets.js';
+
+export interface NamedSecret {
+  secret: Secret;
+  /** Identifies the value without revealing it (e.g. the API key id): the keystore module records it per host. */
+  version: string;
+  /** Saved-state key whose `staged_hosts` list the keystore module extends after writing the value to a host. */
+  stagedStateKey?: string;
+}
+
+class RunSecrets {
+  #byName = new Map<string, NamedSecret>();
+  set(name: string, entry: NamedSecret): void {
+    this.#byName.set(name, entry);
+  }
+  get(name: string): NamedSecret | undefined {
+    return this.#byName.get(name);
+  }
+  delete(name: string): void {
+    this.#byName.delete(name);
+  }
+  /** For tests: forget everything (simulates a new controller process). */
+  clear(): void {
+    this.#byName.clear();
+  }
+}
+
+export const runSecrets = new RunSecrets();
