@@ -97,7 +97,7 @@ test.serial('host name not in the certificate: clear TLS_HOSTNAME error', async 
   // 127.0.0.2 is loopback too, but not among the SANs (localhost, 127.0.0.1).
   const other = https.createServer({ key: leaf.keyPem, cert: leaf.certPem }, (_q, res) => send(res, 200, {}));
   await new Promise<void>((r) => other.listen(0, '127.0.0.2', r));
-  t.teardown(() => new Promise((r) => other.close(r)));
+  t.teardown(() => new Promise<void>((r) => other.close(() => r())));
   const es = new EsClient(resolveConnection({ ...vars(), es_url: `https://127.0.0.2:${(other.address() as AddressInfo).port}` }), fast);
   t.teardown(() => es.close());
   const e = await t.throwsAsync(es.request({ method: 'GET', path: '/' }), { instanceOf: EsError });
