@@ -1,8 +1,23 @@
-// Placeholder until controller/playbook/{expr,template}.ts land; replaced by re-exports of them.
+// Binds the core modules to the playbook language library (pure functions, no dependency back on modules).
+import { parseExpr, type Expr } from '../../playbook/expr.js';
 import { ModuleError } from '../contract.js';
-export function evalExpression(expr: string, _vars: Record<string, unknown>): unknown {
-  throw new ModuleError(`expression support not available yet: ${expr}`);
+
+const cache = new Map<string, Expr>();
+
+/** Value of an expression of docs/expressions.md against vars (parsed once per distinct source). */
+export function evalExpression(expr: string, vars: Record<string, unknown>): unknown {
+  let e = cache.get(expr);
+  if (!e) {
+    try {
+      e = parseExpr(expr);
+    } catch (err) {
+      throw new ModuleError(`bad expression '${expr}': ${(err as Error).message}`);
+    }
+    cache.set(expr, e);
+  }
+  return e.evaluate(vars);
 }
+
 export function renderTemplateFile(path: string, _vars: Record<string, unknown>): unknown {
   throw new ModuleError(`template support not available yet: ${path}`);
 }
