@@ -15,8 +15,10 @@ import {
 } from '../../controller/elastic/api/remote.js';
 import {
   parseTransforms, parseDatafeeds, parseDatafeedStats, parseAutoFollowPatterns, parseFollowInfo, parseJobStats, parseTransformStats,
+  parseAcknowledged, parseMlFlag, parseCcrStats, parseFollowStats,
 } from '../../controller/elastic/api/tasks.js';
-import { parseGetRoles, parseRoleDescriptor, deriveRemoteIndices, withRemotePrivileges, sameRole } from '../../controller/elastic/api/roles.js';
+import { parseUpdateCrossClusterApiKey } from '../../controller/elastic/api/security.js';
+import { parsePutRole, parseGetRoles, parseRoleDescriptor, deriveRemoteIndices, withRemotePrivileges, sameRole } from '../../controller/elastic/api/roles.js';
 import { parseReloadSecureSettings, reloadFailures } from '../../controller/elastic/api/reload.js';
 import { isSecret, secrets } from '../../controller/secrets.js';
 
@@ -44,7 +46,37 @@ const responseParsers: Record<string, (b: unknown) => unknown> = {
   'ccr.get_auto_follow_pattern': parseAutoFollowPatterns,
   'ccr.follow_info': parseFollowInfo,
   'nodes.reload_secure_settings': parseReloadSecureSettings,
+  'security.put_role': parsePutRole,
+  'security.update_cross_cluster_api_key': parseUpdateCrossClusterApiKey,
+  'transform.start_transform': (b) => parseAcknowledged('start transform', b),
+  'transform.stop_transform': (b) => parseAcknowledged('stop transform', b),
+  'ccr.pause_auto_follow_pattern': (b) => parseAcknowledged('pause pattern', b),
+  'ccr.resume_auto_follow_pattern': (b) => parseAcknowledged('resume pattern', b),
+  'ccr.pause_follow': (b) => parseAcknowledged('pause follow', b),
+  'ccr.resume_follow': (b) => parseAcknowledged('resume follow', b),
+  'ccr.stats': parseCcrStats,
+  'ccr.follow_stats': parseFollowStats,
+  'ml.close_job': (b) => parseMlFlag('close job', b, 'closed'),
+  'ml.open_job': (b) => parseMlFlag('open job', b, 'opened'),
+  'ml.start_datafeed': (b) => parseMlFlag('start datafeed', b, 'started'),
+  'ml.get_jobs': (b) => b, // job configs are not read (the datafeed names its job); only stats are
 };
+
+test('every example folder of the APIs these wrappers own has a parser', (t) => {
+  const mine = readdirSync(EXAMPLES).filter((d) => /^(ccr|ml|transform)\./.test(d) || [
+    'security.create_cross_cluster_api_key', 'security.get_api_key', 'security.get_role', 'security.put_role',
+    'security.update_cross_cluster_api_key', 'cluster.remote_info', 'nodes.reload_secure_settings'].includes(d));
+  t.true(mine.length >= 20);
+  t.deepEqual(mine.filter((d) => !(d in responseParsers)), []);
+});
+
+test('ack answers: shape errors name the API', (t) => {
+  t.true(parseAcknowledged('x', { acknowledged: true }));
+  t.throws(() => parseMlFlag('POST close', { closed: 'yes' }, 'closed'), { message: /POST close: .*closed/ });
+  const stats = parseCcrStats(examples('ccr.stats', 'response')[0]!.body);
+  t.is(stats.shards[0]!.follower_index, 'follower_index');
+  t.is(stats.shards[0]!.failed_read_requests, 0);
+});
 
 for (const [api, parse] of Object.entries(responseParsers)) {
   test(`every ${api} response example parses`, (t) => {

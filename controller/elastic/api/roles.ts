@@ -98,8 +98,12 @@ export function writableRole(role: RoleDescriptor): RoleDescriptor {
 
 export async function putRole(es: EsApi, name: string, role: RoleDescriptor): Promise<{ created: boolean }> {
   const res = await es.request({ method: 'PUT', path: `/_security/role/${encodeURIComponent(name)}`, body: writableRole(role) });
+  return parsePutRole(res.body);
+}
+
+export function parsePutRole(body: unknown): { created: boolean } {
   const s = shape('PUT /_security/role');
-  const o = s.obj(res.body, 'body');
+  const o = s.obj(body, 'body');
   return { created: s.bool(s.obj(o.role, 'role').created, 'role.created') };
 }
 

@@ -175,8 +175,12 @@ export async function updateCrossClusterApiKey(
   const res = await es.request({
     method: 'PUT', path: `/_security/cross_cluster/api_key/${encodeURIComponent(id)}`, body: update,
   });
+  return parseUpdateCrossClusterApiKey(res.body);
+}
+
+export function parseUpdateCrossClusterApiKey(body: unknown): { updated: boolean } {
   const s = shape('PUT /_security/cross_cluster/api_key/{id}');
-  return { updated: s.bool(s.obj(res.body, 'body').updated, 'updated') };
+  return { updated: s.bool(s.obj(body, 'body').updated, 'updated') };
 }
 
 /** Invalidates keys by id; fails when ES reports per-key errors (HTTP 200 with error_count > 0). */

@@ -66,6 +66,18 @@ export function parseTransformStats(body: unknown): TransformStats[] {
   });
 }
 
+/** `{"acknowledged": true}` answers (stop/start transform, CCR pause/resume). */
+export function parseAcknowledged(api: string, body: unknown): boolean {
+  const s = shape(api);
+  return s.bool(s.obj(body, 'body').acknowledged, 'acknowledged');
+}
+
+/** ML answers carrying one flag: `{"closed": true}`, `{"opened": true, "node": …}`, `{"started": true}`, `{"stopped": true}`. */
+export function parseMlFlag(api: string, body: unknown, flag: 'closed' | 'opened' | 'started' | 'stopped'): boolean {
+  const s = shape(api);
+  return s.bool(s.obj(body, 'body')[flag], flag);
+}
+
 const PAGE = 1000;
 
 export async function getTransforms(es: EsApi): Promise<TransformConfig[]> {
@@ -94,16 +106,18 @@ export async function getTransformStats(es: EsApi): Promise<TransformStats[]> {
 
 /** Stops and waits until STOPPED (reference §1.4: wait_for_completion=true). `force` for failed transforms. */
 export async function stopTransform(es: EsApi, id: string, opts: { force?: boolean; timeout?: string } = {}): Promise<void> {
-  await es.request({
+  const res = await es.request({
     method: 'POST', path: `/_transform/${encodeURIComponent(id)}/_stop`,
     query: { wait_for_completion: true, timeout: opts.timeout ?? '5m', force: opts.force || undefined },
     timeoutMs: 6 * 60_000,
   });
+  parseAcknowledged('POST /_transform/{id}/_stop', res.body);
 }
 
 /** Starts a transform; "already started" (409) counts as done. */
 export async function startTransform(es: EsApi, id: string): Promise<void> {
-  await es.request({ method: 'POST', path: `/_transform/${encodeURIComponent(id)}/_start`, okStatuses: [409] });
+  const res = await es.request({ method: 'POST', path: `/_transform/${encodeURIComponent(id)}/_start`, okStatuses: [409] });
+  if (res.status !== 409) parseAcknowledged('POST /_transform/{id}/_start', res.body);
 }
 
 // ---- anomaly detection: datafeeds and jobs ----
@@ -176,20 +190,24 @@ export async function getJobStats(es: EsApi): Promise<JobStats[]> {
 }
 
 export async function stopDatafeed(es: EsApi, id: string): Promise<void> {
-  await es.request({ method: 'POST', path: `/_ml/datafeeds/${encodeURIComponent(id)}/_stop`, body: { timeout: '5m' }, timeoutMs: 6 * 60_000 });
+  const res = await es.request({ method: 'POST', path: `/_ml/datafeeds/${encodeURIComponent(id)}/_stop`, body: { timeout: '5m' }, timeoutMs: 6 * 60_000 });
+  parseMlFlag('POST /_ml/datafeeds/{id}/_stop', res.body, 'stopped');
 }
 
 export async function startDatafeed(es: EsApi, id: string): Promise<void> {
   // No `start`: a previously run datafeed continues from 1 ms after the last processed record.
-  await es.request({ method: 'POST', path: `/_ml/datafeeds/${encodeURIComponent(id)}/_start`, body: {}, okStatuses: [409] });
+  const res = await es.request({ method: 'POST', path: `/_ml/datafeeds/${encodeURIComponent(id)}/_start`, body: {}, okStatuses: [409] });
+  if (res.status !== 409) parseMlFlag('POST /_ml/datafeeds/{id}/_start', res.body, 'started');
 }
 
 export async function closeJob(es: EsApi, jobId: string): Promise<void> {
-  await es.request({ method: 'POST', path: `/_ml/anomaly_detectors/${encodeURIComponent(jobId)}/_close`, query: { timeout: '30m' }, timeoutMs: 31 * 60_000 });
+  const res = await es.request({ method: 'POST', path: `/_ml/anomaly_detectors/${encodeURIComponent(jobId)}/_close`, query: { timeout: '30m' }, timeoutMs: 31 * 60_000 });
+  parseMlFlag('POST /_ml/anomaly_detectors/{id}/_close', res.body, 'closed');
 }
 
 export async function openJob(es: EsApi, jobId: string): Promise<void> {
-  await es.request({ method: 'POST', path: `/_ml/anomaly_detectors/${encodeURIComponent(jobId)}/_open`, body: { timeout: '35m' }, timeoutMs: 36 * 60_000, okStatuses: [409] });
+  const res = await es.request({ method: 'POST', path: `/_ml/anomaly_detectors/${encodeURIComponent(jobId)}/_open`, body: { timeout: '35m' }, timeoutMs: 36 * 60_000, okStatuses: [409] });
+  if (res.status !== 409) parseMlFlag('POST /_ml/anomaly_detectors/{id}/_open', res.body, 'opened');
 }
 
 // ---- cross-cluster replication ----
@@ -263,18 +281,83 @@ export async function getFollowInfo(es: EsApi): Promise<FollowerInfo[]> {
 }
 
 export async function pauseAutoFollowPattern(es: EsApi, name: string): Promise<void> {
-  await es.request({ method: 'POST', path: `/_ccr/auto_follow/${encodeURIComponent(name)}/pause` });
+  const res = await es.request({ method: 'POST', path: `/_ccr/auto_follow/${encodeURIComponent(name)}/pause` });
+  parseAcknowledged('POST /_ccr/auto_follow/{name}/pause', res.body);
 }
 
 export async function resumeAutoFollowPattern(es: EsApi, name: string): Promise<void> {
-  await es.request({ method: 'POST', path: `/_ccr/auto_follow/${encodeURIComponent(name)}/resume` });
+  const res = await es.request({ method: 'POST', path: `/_ccr/auto_follow/${encodeURIComponent(name)}/resume` });
+  parseAcknowledged('POST /_ccr/auto_follow/{name}/resume', res.body);
 }
 
 export async function pauseFollow(es: EsApi, index: string): Promise<void> {
-  await es.request({ method: 'POST', path: `/${encodeURIComponent(index)}/_ccr/pause_follow` });
+  const res = await es.request({ method: 'POST', path: `/${encodeURIComponent(index)}/_ccr/pause_follow` });
+  parseAcknowledged('POST /{index}/_ccr/pause_follow', res.body);
 }
 
 /** Resumes with the captured parameters: an empty body would reset them to defaults (reference §1.2 #3). */
 export async function resumeFollow(es: EsApi, index: string, parameters: FollowerParameters): Promise<void> {
-  await es.request({ method: 'POST', path: `/${encodeURIComponent(index)}/_ccr/resume_follow`, body: parameters });
+  const res = await es.request({ method: 'POST', path: `/${encodeURIComponent(index)}/_ccr/resume_follow`, body: parameters });
+  parseAcknowledged('POST /{index}/_ccr/resume_follow', res.body);
+}
+
+// ---- CCR health after resume ----
+
+export interface FollowShardHealth {
+  follower_index: string;
+  shard_id: number;
+  failed_read_requests: number;
+  read_exceptions: number;
+  fatal_exception?: string;
+}
+
+function parseFollowIndices(api: string, v: unknown, field: string): FollowShardHealth[] {
+  const s = shape(api);
+  const out: FollowShardHealth[] = [];
+  s.arr(v, field).forEach((ix, i) => {
+    const io = s.obj(ix, `${field}[${i}]`);
+    s.arr(io.shards ?? [], `${field}[${i}].shards`).forEach((sh, j) => {
+      const so = s.obj(sh, `${field}[${i}].shards[${j}]`);
+      const h: FollowShardHealth = {
+        follower_index: s.str(so.follower_index ?? io.index, `${field}[${i}].shards[${j}].follower_index`),
+        shard_id: s.num(so.shard_id, `${field}[${i}].shards[${j}].shard_id`),
+        failed_read_requests: s.optNum(so.failed_read_requests, `${field}[${i}].shards[${j}].failed_read_requests`) ?? 0,
+        read_exceptions: s.arr(so.read_exceptions ?? [], `${field}[${i}].shards[${j}].read_exceptions`).length,
+      };
+      if (so.fatal_exception !== undefined && so.fatal_exception !== null) {
+        const fe = so.fatal_exception;
+        h.fatal_exception = isObj(fe) ? String(fe.reason ?? fe.type ?? JSON.stringify(fe)) : String(fe);
+      }
+      out.push(h);
+    });
+  });
+  return out;
+}
+
+/** `GET /<index>/_ccr/stats`. */
+export function parseFollowStats(body: unknown): FollowShardHealth[] {
+  const api = 'GET /{index}/_ccr/stats';
+  const s = shape(api);
+  return parseFollowIndices(api, s.obj(body, 'body').indices ?? [], 'indices');
+}
+
+export interface CcrStats { failed_follow_indices: number; recent_auto_follow_errors: number; shards: FollowShardHealth[] }
+
+/** `GET /_ccr/stats`: auto-follow failures and every follower shard's read errors. */
+export function parseCcrStats(body: unknown): CcrStats {
+  const api = 'GET /_ccr/stats';
+  const s = shape(api);
+  const o = s.obj(body, 'body');
+  const af = s.obj(o.auto_follow_stats ?? {}, 'auto_follow_stats');
+  const fs = s.obj(o.follow_stats ?? {}, 'follow_stats');
+  return {
+    failed_follow_indices: s.optNum(af.number_of_failed_follow_indices, 'auto_follow_stats.number_of_failed_follow_indices') ?? 0,
+    recent_auto_follow_errors: s.arr(af.recent_auto_follow_errors ?? [], 'auto_follow_stats.recent_auto_follow_errors').length,
+    shards: parseFollowIndices(api, fs.indices ?? [], 'follow_stats.indices'),
+  };
+}
+
+export async function getCcrStats(es: EsApi): Promise<CcrStats> {
+  const res = await es.request({ method: 'GET', path: '/_ccr/stats' });
+  return parseCcrStats(res.body);
 }
