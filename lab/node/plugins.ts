@@ -2,7 +2,12 @@
 // runtime.ts). Part 2 registers here its remote-connection manager, its 9443 remote-cluster server handler and
 // its task ticker: add one import and one list entry.
 import type { NodePlugin } from './runtime.js';
+import { RemoteConnectionManager } from './remote/manager.js';
+import { ReloadSecureSettingsPlugin } from './remote/reload.js';
 
 export type PluginFactory = () => NodePlugin;
 
-export const plugins: PluginFactory[] = [];
+export const plugins: PluginFactory[] = [
+  () => new RemoteConnectionManager(),
+  () => new ReloadSecureSettingsPlugin(),
+];

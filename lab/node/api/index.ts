@@ -5,6 +5,7 @@ import { routes as clusterSettings } from './cluster-settings.js';
 import { routes as nodes } from './nodes.js';
 import { routes as auth } from './auth.js';
 import { routes as security } from './security.js';
+import { routes as remote } from './remote.js';
 
 export const routeGroups: Route[][] = [
   core,
@@ -12,4 +13,5 @@ export const routeGroups: Route[][] = [
   nodes,
   auth,
   security,
+  remote,
 ];
