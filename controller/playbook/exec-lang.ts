@@ -1,0 +1,54 @@
+// Binds the executor's Lang interface to the playbook language library: expressions (expr.ts) for
+// when/until/changed_when/failed_when, `{{ }}` rendering (template.ts) for args and loops, vars files.
+import { parseExpr, type Expr } from './expr.js';
+import { ConfigError } from './errors.js';
+import type { Lang, Where } from './exec-types.js';
+import { loadVarsFile } from '../inventory/index.js';
+import type { Vault } from './vault.js';
+
+export function makeLang(vault?: Vault): Lang {
+  const exprs = new Map<string, Expr>();
+  const expr = (src: string, where: Where): Expr => {
+    let e = exprs.get(src);
+    if (!e) {
+      try {
+        e = parseExpr(src);
+      } catch (err) {
+        throw new ConfigError(where.file, where.line, `${where.task ? `task '${where.task}': ` : ''}bad expression '${src}': ${(err as Error).message}`);
+      }
+      exprs.set(src, e);
+    }
+    return e;
+  };
+  return {
+    test(src, vars, where) {
+      try {
+        return expr(src, where).test(vars);
+      } catch (err) {
+        if (err instanceof ConfigError) throw err;
+        throw new ConfigError(where.file, where.line, `${where.task ? `task '${where.task}': ` : ''}${(err as Error).message} (in '${src}')`);
+      }
+    },
+    render(value, vars, where) {
+      return renderValue(value, vars, where);
+    },
+    loadVarsFile(path) {
+      return loadVarsFile(path, vault);
+    },
+  };
+}
+
+// Until template.ts lands: values without "{{" pass through; templated values are an error.
+function renderValue(value: unknown, vars: Record<string, unknown>, where: Where): unknown {
+  if (typeof value === 'string') {
+    if (!value.includes('{{')) return value;
+    throw new ConfigError(where.file, where.line, `templating not available yet: ${value}`);
+  }
+  if (Array.isArray(value)) return value.map((v) => renderValue(v, vars, where));
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = renderValue(v, vars, where);
+    return out;
+  }
+  return value;
+}
