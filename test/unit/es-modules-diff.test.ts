@@ -136,7 +136,7 @@ test('tasks resumed: exactly the captured ones, followers with parameters; none 
 
 const access = { search: [{ names: ['logs*'] }] };
 function keyArgs(over: Partial<ApiKeyArgs> = {}): ApiKeyArgs {
-  return { name: 'crosskey-my_remote', alias: 'my_remote', access, state: 'present', local_group: 'local', ...over };
+  return { name: 'crosskey-my_remote', alias: 'my_remote', access, state: 'present', invalidate_previous: false, local_group: 'local', ...over };
 }
 function keyCurrent(over: Partial<ApiKeyCurrent> = {}): ApiKeyCurrent {
   return { localUuid: 'L', remoteUuid: 'R', keys: [], savedKey: 'api_key/L/my_remote', secretKnown: false, stageHosts: ['local-1', 'local-2'], registerAs: 'cluster.remote.my_remote.credentials', ...over };
@@ -161,11 +161,19 @@ test('api key: secret unknown → rotate unless fully staged; duplicates invalid
   t.truthy(((await esCrossClusterApiKey.diff(partly, keyArgs(), ctx))[0]!.after as Record<string, unknown>).rotate);
   const full = keyCurrent({ keys: [key('A', 1)], saved: { id: 'A', name: 'n', access_hash: accessHash(access), staged_hosts: ['local-1', 'local-2'], created_at: '' } });
   t.deepEqual(await esCrossClusterApiKey.diff(full, keyArgs(), ctx), []);
-  const dup = await esCrossClusterApiKey.diff(keyCurrent({ keys: [key('A', 1), key('B', 2)], secretKnown: true, saved: { id: 'A', name: 'n', access_hash: '', staged_hosts: [], created_at: '' } }), keyArgs(), ctx);
-  t.deepEqual(dup.map((c) => [c.action, c.target]), [['delete', 'api_key crosskey-my_remote (B)']]);
+  const two = keyCurrent({ keys: [key('A', 1), key('B', 2)], secretKnown: true, saved: { id: 'B', name: 'n', access_hash: '', staged_hosts: [], created_at: '' } });
+  t.deepEqual(await esCrossClusterApiKey.diff(two, keyArgs(), ctx), [], 'other keys are only reported');
+  const dup = await esCrossClusterApiKey.diff(two, keyArgs({ invalidate_previous: true }), ctx);
+  t.deepEqual(dup.map((c) => [c.action, c.target]), [['delete', 'api_key crosskey-my_remote (A)']]);
   const absent = await esCrossClusterApiKey.diff(keyCurrent({ keys: [key('A', 1)] }), keyArgs({ state: 'absent' }), ctx);
   t.deepEqual(absent.map((c) => c.action), ['delete']);
   await t.throwsAsync(async () => esCrossClusterApiKey.diff(keyCurrent(), keyArgs({ access: {} }), ctx), { message: /at least one/ });
+});
+
+test('api key rotated: new key unless this run already made it', async (t) => {
+  const c = await esCrossClusterApiKey.diff(keyCurrent({ keys: [key('A', 1)], secretKnown: false }), keyArgs({ state: 'rotated' }), ctx);
+  t.deepEqual(c.map((x) => x.action), ['create']);
+  t.deepEqual(await esCrossClusterApiKey.diff(keyCurrent({ keys: [key('A', 1), key('B', 2)], secretKnown: true }), keyArgs({ state: 'rotated' }), ctx), []);
 });
 
 function ksArgs(over: Partial<KeystoreArgs> = {}): KeystoreArgs {

@@ -82,3 +82,25 @@ export function str(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
   return String(v);
 }
+
+/**
+ * Addresses of the remote cluster server on every host of `group`, with `port`: the host's
+ * `crosskey_rcs_publish_host` (what remote_cluster.publish_host is set to), else the host name of its
+ * `es_node_url`, else `ansible_host`. Used to point an alias at the remote cluster server port.
+ */
+export function remoteServerAddresses(ctx: TaskContext, group: string, port: number): string[] {
+  return groupHosts(ctx, group).map((h) => {
+    const v = h === ctx.host ? ctx.vars : ctx.hostVars(h);
+    let host = v.crosskey_rcs_publish_host as string | undefined;
+    if (!host && typeof v.es_node_url === 'string') host = new URL(v.es_node_url).hostname;
+    if (!host) host = (v.ansible_host as string | undefined) ?? h;
+    const bare = host.replace(/^\[|\]$/g, '');
+    return bare.includes(':') ? `[${bare}]:${port}` : `${bare}:${port}`;
+  });
+}
+
+/** `host:port` with the port replaced (IPv6 brackets kept). */
+export function withPort(address: string, port: number): string {
+  const m = /^(.*):(\d+)$/.exec(address.trim());
+  return `${m ? m[1] : address.trim()}:${port}`;
+}

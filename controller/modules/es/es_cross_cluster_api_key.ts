@@ -12,6 +12,11 @@
 // rotated: a new key is created first, then the old one is invalidated, so the end state has exactly one active
 // key and every keystore gets the new value (the keystore module sees a different version and rewrites it).
 // When the key was fully staged, nothing happens: the keystores already hold its secret.
+//
+// Rotation without outage (playbooks/rotate-key.yml): `state: rotated` creates a new key and keeps the previous
+// one valid (a re-run in the same run is ok); after staging, reload and verification, `state: present` with
+// `invalidate_previous: true` invalidates every other key of this name/alias. Other keys are otherwise only
+// reported (`other_keys`), never invalidated silently.
 import type { Change, Module } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import type { Secret } from '../../secrets.js';
@@ -26,7 +31,8 @@ export interface ApiKeyArgs {
   name: string;
   alias: string;
   access?: Record<string, unknown>;
-  state: 'present' | 'absent';
+  state: 'present' | 'absent' | 'rotated';
+  invalidate_previous: boolean;
   expiration?: string;
   local_group: string;
   cluster_group?: string;
@@ -89,7 +95,8 @@ export const esCrossClusterApiKey: Module<ApiKeyArgs, ApiKeyCurrent> = {
     name: { type: 'string', required: true },
     alias: { type: 'string', required: true },
     access: { type: 'dict', description: 'same shape as the create API: {search: [...], replication: [...]}' },
-    state: { type: 'string', choices: ['present', 'absent'], default: 'present' },
+    state: { type: 'string', choices: ['present', 'absent', 'rotated'], default: 'present' },
+    invalidate_previous: { type: 'boolean', default: false, description: 'present: invalidate every other key of this name/alias (end of a rotation)' },
     expiration: { type: 'string' },
     local_group: { type: 'string', default: 'local', description: 'inventory group of the local (querying) cluster' },
     cluster_group: { type: 'string', description: 'inventory group of the remote cluster (default: the task host\'s cluster)' },
@@ -131,10 +138,16 @@ export const esCrossClusterApiKey: Module<ApiKeyArgs, ApiKeyCurrent> = {
       changes.push({ target: label, action: 'create', after: { access: want, metadata: desiredMetadata(args, current.localUuid, hash) } });
       return changes;
     }
-    // Duplicates (e.g. from a crash between create and state save): keep one, invalidate the rest.
-    for (const k of current.keys) if (k.id !== primary.id) changes.push({ target: `${label} (${k.id})`, action: 'delete', before: { id: k.id, reason: 'duplicate' } });
-    const rotate = !current.secretKnown && !fullyStaged(current, primary.id);
-    if (rotate) {
+    if (args.state === 'rotated') {
+      // A key created by this run is the rotation's result: a re-run in the same run is ok.
+      if (!current.secretKnown) {
+        changes.push({ target: label, action: 'create', before: { id: primary.id }, after: { rotate: 'new key; the previous one stays valid until invalidate_previous', access: want } });
+        return changes;
+      }
+    } else if (args.invalidate_previous) {
+      for (const k of current.keys) if (k.id !== primary.id) changes.push({ target: `${label} (${k.id})`, action: 'delete', before: { id: k.id, reason: 'previous key' } });
+    }
+    if (args.state === 'present' && !current.secretKnown && !fullyStaged(current, primary.id)) {
       changes.push({ target: label, action: 'update', before: { id: primary.id }, after: { rotate: 'secret unknown to this run and not staged on every host: new key, then invalidate the old one', access: want } });
     } else if (primary.metadata[META_ACCESS_HASH] !== hash || !sameAccess(primary.access, want)) {
       changes.push({ target: label, action: 'update', before: { id: primary.id, access: primary.access }, after: { access: want } });
@@ -155,11 +168,11 @@ export const esCrossClusterApiKey: Module<ApiKeyArgs, ApiKeyCurrent> = {
     const hash = accessHash(want);
     const metadata = desiredMetadata(args, current.localUuid, hash);
     const primary = primaryKey(current);
-    const rotate = changes.some((c) => c.action === 'update' && (c.after as Record<string, unknown>)?.rotate);
+    const rotate = changes.some((c) => (c.after as Record<string, unknown> | undefined)?.rotate !== undefined);
     let id = primary?.id;
     let encoded: Secret | undefined;
     let created = false;
-    const toInvalidate = current.keys.filter((k) => k.id !== primary?.id).map((k) => k.id);
+    const toInvalidate = changes.filter((c) => c.action === 'delete').map((c) => (c.before as { id: string }).id);
     if (!primary || rotate) {
       const req = { name: args.name, access: want, metadata, ...(args.expiration ? { expiration: args.expiration } : {}) };
       const k = await createCrossClusterApiKey(es, req);
@@ -170,7 +183,8 @@ export const esCrossClusterApiKey: Module<ApiKeyArgs, ApiKeyCurrent> = {
       await ctx.state.set(current.savedKey, { id: k.id, name: k.name, access_hash: hash, staged_hosts: [], created_at: new Date().toISOString() } satisfies SavedApiKey);
       runSecrets.set(current.registerAs, { secret: k.encoded, version: k.id, stagedStateKey: current.savedKey });
       ctx.journal.event('api_key.created', { name: k.name, id: k.id, alias: args.alias, rotated_from: rotate ? primary?.id : undefined });
-      if (rotate && primary) toInvalidate.push(primary.id);
+      // The resume rule replaces the unknown key at once; `rotated` keeps it valid until invalidate_previous.
+      if (rotate && primary && args.state === 'present') toInvalidate.push(primary.id);
     } else if (changes.some((c) => c.action === 'update')) {
       await updateCrossClusterApiKey(es, primary.id, { access: want, metadata });
       const saved = current.saved && current.saved.id === primary.id ? current.saved : undefined;
@@ -197,6 +211,7 @@ export const esCrossClusterApiKey: Module<ApiKeyArgs, ApiKeyCurrent> = {
     return {
       id: primary?.id, name: args.name, created: false, register_as: current.registerAs,
       secret_known: current.secretKnown,
+      other_keys: current.keys.filter((k) => k.id !== primary?.id).map((k) => k.id),
       ...(known && primary && known.version === primary.id ? { encoded: known.secret } : {}),
     };
   },

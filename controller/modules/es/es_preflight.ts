@@ -8,8 +8,9 @@ import type { Module, TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import type { EsApi } from '../../elastic/types.js';
 import { shape } from '../../elastic/api/shape.js';
-import { readAliasDefinition, definitionKinds, getNodesSettings, type AliasDefinition } from '../../elastic/api/remote.js';
-import { clusterInfo, esFor, errMsg, groupHosts, versionAtLeast, GATES, type ClusterInfo } from './common.js';
+import { readAliasDefinition, definitionKinds, getNodesSettings, aliasPrefix, modeOf } from '../../elastic/api/remote.js';
+import { clusterInfo, esFor, errMsg, groupHosts, remoteServerAddresses, stateKey, versionAtLeast, withPort, GATES, type ClusterInfo } from './common.js';
+import type { SavedAliasDefinition } from './es_remote_cluster.js';
 import { join } from 'node:path';
 
 export interface PreflightArgs {
@@ -21,6 +22,7 @@ export interface PreflightArgs {
   check_keystores: boolean;
   require_green: boolean;
   fail: boolean;
+  rcs_port: number;
 }
 
 export interface ClusterFacts {
@@ -44,7 +46,13 @@ export interface PreflightFacts {
   reload_supported: boolean;
   remote_cluster_privileges_supported: boolean;
   resolve_cluster_supported: boolean;
-  alias_definition: { kinds: string[]; kind: string; persistent: unknown; transient: unknown; yml_nodes: string[] };
+  /** none | persistent | transient | yml | multiple */
+  alias_kind: string;
+  alias_definition: { kinds: string[]; persistent: unknown; transient: unknown; yml_nodes: string[] };
+  /** For an alias in elasticsearch.yml: flat settings (for elasticsearch_yml) pointing it at the remote cluster
+   *  server, and the certificate-trust original (from the saved original when one exists) for rollback. */
+  static_alias_settings_rcs2?: Record<string, unknown>;
+  static_alias_settings_rcs1?: Record<string, unknown>;
   keystore_password_protected: Record<string, boolean | null>;
   problems: string[];
   warnings: string[];
@@ -142,8 +150,7 @@ async function keystoreProtection(ctx: TaskContext, hosts: string[], warnings: s
   return out;
 }
 
-function aliasKind(def: AliasDefinition): string {
-  const kinds = definitionKinds(def);
+function aliasKind(kinds: string[]): string {
   return kinds.length === 0 ? 'none' : kinds.length === 1 ? kinds[0]! : 'multiple';
 }
 
@@ -160,6 +167,7 @@ export const esPreflight: Module<PreflightArgs, PreflightFacts> = {
     check_keystores: { type: 'boolean', default: true },
     require_green: { type: 'boolean', default: true },
     fail: { type: 'boolean', default: true, description: 'fail the task when a problem is found (false: only report)' },
+    rcs_port: { type: 'number', default: 9443, description: 'remote cluster server port (for static alias settings)' },
   },
 
   async read(ctx, args) {
@@ -175,8 +183,13 @@ export const esPreflight: Module<PreflightArgs, PreflightFacts> = {
     for (const [side, f] of [['local', local], ['remote', remote]] as const) {
       if (f.health !== 'green') (args.require_green ? problems : warnings).push(`${side}: cluster health ${f.health}`);
     }
-    const kinds = definitionKinds(def);
-    if (kinds.length === 0) problems.push(`local: alias ${args.alias} is not defined (persistent, transient or elasticsearch.yml)`);
+    const saved = ctx.state.get<SavedAliasDefinition>(stateKey('remote_cluster', local.cluster_uuid, args.alias, 'original'));
+    let kinds = definitionKinds(def);
+    if (kinds.length === 0 && saved && definitionKinds(saved).length) {
+      // A run was interrupted between removing and re-adding the alias: the saved original says what it was.
+      warnings.push(`local: alias ${args.alias} is not defined now; the saved original (${definitionKinds(saved).join(', ')}) is used`);
+      kinds = definitionKinds(saved);
+    } else if (kinds.length === 0) problems.push(`local: alias ${args.alias} is not defined (persistent, transient or elasticsearch.yml)`);
     if (kinds.length > 1) problems.push(`local: alias ${args.alias} is defined ${kinds.join(' and ')} at once: nulling one falls back to the other; clean up first`);
     const ymlNodes = Object.keys(def.yml);
     if (ymlNodes.length && ymlNodes.length !== Object.keys(local.node_versions).length) {
@@ -188,10 +201,26 @@ export const esPreflight: Module<PreflightArgs, PreflightFacts> = {
       reload_supported: versionAtLeast(local.version, GATES.reloadableCredentials),
       remote_cluster_privileges_supported: versionAtLeast(local.version, GATES.remoteClusterPrivileges),
       resolve_cluster_supported: versionAtLeast(local.version, GATES.resolveCluster),
-      alias_definition: { kinds, kind: aliasKind(def), persistent: def.persistent, transient: def.transient, yml_nodes: ymlNodes },
+      alias_kind: aliasKind(kinds),
+      alias_definition: { kinds, persistent: def.persistent, transient: def.transient, yml_nodes: ymlNodes },
       keystore_password_protected: keystores,
       problems, warnings,
     };
+    if (kinds.includes('yml')) {
+      const original = Object.values((saved && Object.keys(saved.yml).length ? saved : def).yml)[0] ?? {};
+      const p = aliasPrefix(args.alias);
+      const rcs1: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(original)) rcs1[p + k] = v;
+      const rcs2: Record<string, unknown> = {};
+      if (modeOf(original) === 'proxy') {
+        rcs2[p + 'proxy_address'] = withPort(String(original.proxy_address ?? ''), args.rcs_port);
+      } else {
+        rcs2[p + 'seeds'] = remoteServerAddresses(ctx, args.remote_group, args.rcs_port);
+      }
+      for (const k of Object.keys(rcs2)) if (!(k in rcs1)) rcs1[k] = null;
+      facts.static_alias_settings_rcs2 = rcs2;
+      facts.static_alias_settings_rcs1 = rcs1;
+    }
     if (problems.length && args.fail) {
       throw new ModuleError(`preflight found ${problems.length} problem(s): ${problems.join('; ')}`, { facts });
     }
@@ -207,6 +236,7 @@ export const esPreflight: Module<PreflightArgs, PreflightFacts> = {
   },
 
   report(facts) {
-    return { ...facts };
+    // `facts` for playbooks (`preflight.facts.reload_supported`), and flat for convenience.
+    return { ...facts, facts };
   },
 };

@@ -13,7 +13,7 @@ import {
   SNIFF_KEYS, PROXY_KEYS, ALIAS_KEYS,
   type AliasDefinition, type AliasSettings, type AliasSettingKind, type RemoteMode, type PutSettingsBody,
 } from '../../elastic/api/remote.js';
-import { clusterInfo, esFor, stateKey } from './common.js';
+import { clusterInfo, esFor, remoteServerAddresses, stateKey } from './common.js';
 
 export interface RemoteClusterArgs {
   alias: string;
@@ -29,6 +29,9 @@ export interface RemoteClusterArgs {
   settings?: Record<string, unknown>;
   kind: AliasSettingKind;
   cluster_group?: string;
+  /** Target the remote cluster server: seeds / proxy_address from the hosts of this group with `port`. */
+  remote_group?: string;
+  port?: number;
 }
 
 export interface SavedAliasDefinition extends AliasDefinition {
@@ -41,6 +44,8 @@ export interface RemoteClusterCurrent {
   def: AliasDefinition;
   saved?: SavedAliasDefinition;
   savedKey: string;
+  /** From remote_group + port: the remote cluster server address of every remote host. */
+  derivedTargets?: { seeds: string[]; proxy_address?: string };
 }
 
 function toSettingValue(v: unknown): string | string[] {
@@ -49,7 +54,10 @@ function toSettingValue(v: unknown): string | string[] {
 
 /** The definition `present` writes: args over the captured original's mode-independent fields. */
 export function desiredSettings(args: RemoteClusterArgs, current: RemoteClusterCurrent): AliasSettings {
-  const mode: RemoteMode = args.mode ?? (args.proxy_address ? 'proxy' : 'sniff');
+  const mode: RemoteMode = args.mode ?? (args.proxy_address || current.derivedTargets?.proxy_address ? 'proxy' : 'sniff');
+  args = { ...args };
+  if (mode === 'sniff' && !args.seeds?.length && current.derivedTargets) args.seeds = current.derivedTargets.seeds;
+  if (mode === 'proxy' && !args.proxy_address && current.derivedTargets) args.proxy_address = current.derivedTargets.seeds[0];
   const original = current.saved ? { ...current.saved.persistent, ...current.saved.transient } : { ...current.def.persistent, ...current.def.transient };
   const origYml = Object.values((current.saved ?? current.def).yml)[0] ?? {};
   const out: AliasSettings = { mode };
@@ -120,6 +128,8 @@ export const esRemoteCluster: Module<RemoteClusterArgs, RemoteClusterCurrent> = 
     settings: { type: 'dict' },
     kind: { type: 'string', choices: ['persistent', 'transient'], default: 'persistent' },
     cluster_group: { type: 'string', description: 'inventory group of the local cluster (default: the task host\'s cluster)' },
+    remote_group: { type: 'string', description: 'with port: seeds/proxy_address from this group\'s hosts (crosskey_rcs_publish_host or es_node_url host)' },
+    port: { type: 'number', description: 'port of the derived seeds/proxy_address (the remote cluster server port, 9443)' },
   },
 
   async read(ctx, args) {
@@ -127,7 +137,14 @@ export const esRemoteCluster: Module<RemoteClusterArgs, RemoteClusterCurrent> = 
     const [info, def] = await Promise.all([clusterInfo(es), readAliasDefinition(es, args.alias)]);
     const savedKey = stateKey('remote_cluster', info.cluster_uuid, args.alias, 'original');
     const saved = ctx.state.get<SavedAliasDefinition>(savedKey);
-    return { clusterUuid: info.cluster_uuid, def, savedKey, ...(saved ? { saved } : {}) };
+    const current: RemoteClusterCurrent = { clusterUuid: info.cluster_uuid, def, savedKey, ...(saved ? { saved } : {}) };
+    if (args.state === 'present' && !args.seeds?.length && !args.proxy_address) {
+      if (!args.remote_group || args.port === undefined) {
+        throw new ModuleError(`es_remote_cluster ${args.alias}: state present needs seeds, proxy_address, or remote_group + port`);
+      }
+      current.derivedTargets = { seeds: remoteServerAddresses(ctx, args.remote_group, Number(args.port)) };
+    }
+    return current;
   },
 
   diff(current, args) {
