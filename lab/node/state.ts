@@ -60,16 +60,9 @@ export interface LabClusterConfig {
   nodeLeftDelayedTimeoutMs: number;
 }
 
-/** Part 2: tasks (transforms, ML jobs/datafeeds, CCR). Open record so part 2 can type its own entries. */
-export interface TasksState {
-  [kind: string]: unknown;
-}
-
-/** Part 2: counters shown by `lab status --json` (e.g. disruptions of cross-cluster tasks). */
-export interface CountersState {
-  disruptions: number;
-  [name: string]: number;
-}
+/** Part 2: tasks (transforms, ML jobs/datafeeds, CCR) and counters shown by `lab status --json` (disruptions). */
+export type { TasksState, CountersState } from './tasks/model.js';
+import type { TasksState, CountersState } from './tasks/model.js';
 
 /** Part 2: connection events (per node, per alias), newest last; trimmed by the writer. */
 export interface ConnectionEvent {

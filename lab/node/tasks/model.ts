@@ -210,3 +210,19 @@ export function recordDisruption(c: CountersState, d: Disruption): void {
   c.disruption_log.push(d);
   if (c.disruption_log.length > 200) c.disruption_log.splice(0, c.disruption_log.length - 200);
 }
+
+/** The tasks section with every collection present (a fresh lab state may hold `{}`). */
+export function tasksOf(state: { tasks: TasksState }): TasksState {
+  const t = state.tasks as Partial<TasksState>;
+  const e = emptyTasks();
+  t.transforms ??= e.transforms; t.jobs ??= e.jobs; t.datafeeds ??= e.datafeeds;
+  t.autoFollowPatterns ??= e.autoFollowPatterns; t.followers ??= e.followers; t.autoFollowStats ??= e.autoFollowStats;
+  return t as TasksState;
+}
+
+export function countersOf(state: { counters: CountersState }): CountersState {
+  const c = state.counters as Partial<CountersState>;
+  c.disruptions ??= 0;
+  c.disruption_log ??= [];
+  return c as CountersState;
+}
