@@ -5,6 +5,7 @@ import { ConfigError } from './errors.js';
 import type { Lang, Where } from './exec-types.js';
 import { loadVarsFile } from '../inventory/index.js';
 import type { Vault } from './vault.js';
+import { renderValue } from './template.js';
 
 export function makeLang(vault?: Vault): Lang {
   const exprs = new Map<string, Expr>();
@@ -36,19 +37,4 @@ export function makeLang(vault?: Vault): Lang {
       return loadVarsFile(path, vault);
     },
   };
-}
-
-// Until template.ts lands: values without "{{" pass through; templated values are an error.
-function renderValue(value: unknown, vars: Record<string, unknown>, where: Where): unknown {
-  if (typeof value === 'string') {
-    if (!value.includes('{{')) return value;
-    throw new ConfigError(where.file, where.line, `templating not available yet: ${value}`);
-  }
-  if (Array.isArray(value)) return value.map((v) => renderValue(v, vars, where));
-  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = renderValue(v, vars, where);
-    return out;
-  }
-  return value;
 }

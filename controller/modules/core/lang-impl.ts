@@ -1,6 +1,7 @@
 // Binds the core modules to the playbook language library (pure functions, no dependency back on modules).
 import { parseExpr, type Expr } from '../../playbook/expr.js';
 import { ModuleError } from '../contract.js';
+import { renderFile } from '../../playbook/template.js';
 
 const cache = new Map<string, Expr>();
 
@@ -18,6 +19,7 @@ export function evalExpression(expr: string, vars: Record<string, unknown>): unk
   return e.evaluate(vars);
 }
 
-export function renderTemplateFile(path: string, _vars: Record<string, unknown>): unknown {
-  throw new ModuleError(`template support not available yet: ${path}`);
+/** A Handlebars template file rendered with the host's vars (a Secret when a secret was rendered into it). */
+export function renderTemplateFile(path: string, vars: Record<string, unknown>): unknown {
+  return renderFile(path, vars);
 }
