@@ -9,6 +9,7 @@ import { esRoles } from './es_roles.js';
 import { esReloadSecureSettings } from './es_reload_secure_settings.js';
 import { esRemoteVerify } from './es_remote_verify.js';
 import { keystore } from './keystore.js';
+import { esRollingRestart } from './es_rolling_restart.js';
 export const esModules: AnyModule[] = [
   esPreflight, esRemoteCluster, esCrossClusterApiKey, esTasks, esRoles, esReloadSecureSettings, esRemoteVerify, keystore,
-  elasticsearchYml, esClusterSettings];
+  elasticsearchYml, esClusterSettings, esRollingRestart];

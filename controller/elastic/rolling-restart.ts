@@ -1,0 +1,293 @@
+// Health-gated rolling restart (reference §3.1), one node at a time: non-master-eligible nodes first, the
+// elected master last (re-checked before every node, since restarts move the master). Per node:
+//   G0 green, no relocating/initializing shards, all nodes present, allocation at default
+//   G1 allocation "primaries" + flush         G2 stop; node id gone from _cat/nodes
+//   G3 start (the host's service command)     G4 the same node id back
+//   G6 allocation restored (null)             G7 green by server-side wait_for_status
+// A node that does not come back: its changed files are restored from their backups, it is started again,
+// allocation is restored, and the run stops with the cluster's state and how to continue.
+import { EsError } from './errors.js';
+import { catMaster, catNodes, clusterHealth, flush, setAllocation, isMasterEligible, type CatNode, type ClusterHealth, type HealthStatus } from './api/cluster.js';
+import { GateError, gatePreflight, waitNodeBack, waitNodeGone, waitRecovered, type GateName } from './gates.js';
+import type { EsApi } from './types.js';
+
+export interface RestartTarget {
+  host: string;
+  /** ES node name to find in _cat/nodes (default: the host name). */
+  nodeName: string;
+  /** Fallback match when no node has that name. */
+  ip?: string;
+  /** Files changed in this play (restored on failure). */
+  files: Array<{ path: string; backupPath?: string }>;
+}
+
+export interface PlannedNode {
+  host: string;
+  nodeId: string;
+  nodeName: string;
+  masterEligible: boolean;
+  elected: boolean;
+  files: RestartTarget['files'];
+}
+
+/** What the restart does on a host (the agent's service and file ops in the module; recorded in tests). */
+export interface HostOps {
+  stop(host: string): Promise<void>;
+  start(host: string): Promise<void>;
+  /** Puts back the files changed in this play; returns what was restored. */
+  restoreFiles(host: string, files: RestartTarget['files']): Promise<string[]>;
+}
+
+export interface RestartTimeouts { preflightMs: number; leaveMs: number; joinMs: number; greenMs: number }
+export const DEFAULT_TIMEOUTS: RestartTimeouts = { preflightMs: 30_000, leaveMs: 120_000, joinMs: 300_000, greenMs: 900_000 };
+
+export interface RollingRestartParams {
+  /** Cluster API that is not served by `host` (another node's URL, or the cluster URL). */
+  apiAvoiding(host: string): EsApi;
+  nodes: PlannedNode[];
+  ops: HostOps;
+  journal(kind: string, data: Record<string, unknown>): void;
+  progress(message: string, fraction?: number): void;
+  signal?: AbortSignal;
+  minStatus?: HealthStatus;
+  timeouts?: Partial<RestartTimeouts>;
+  /** Epoch ms; no node restart starts that the measured durations say cannot finish before it. */
+  windowEnd?: number;
+  /** Estimate for the first node when nothing was measured yet (ms). */
+  firstEstimateMs?: number;
+  /** After each node is green (clears saved "pending" state). */
+  onNodeDone?(node: PlannedNode): Promise<void> | void;
+  now?: () => number;
+}
+
+export interface NodeReport { host: string; node: string; nodeId: string; stopAt: string; greenAt: string; durationMs: number }
+export interface RollingRestartReport {
+  restarted: NodeReport[];
+  /** Set when the window end stopped the run before every node was restarted. */
+  stoppedForWindow?: { remaining: string[]; estimateMs: number; windowEnd: string };
+}
+
+export class RollingRestartError extends Error {
+  constructor(message: string, public report: RollingRestartReport, public gate?: GateName) {
+    super(message);
+    this.name = 'RollingRestartError';
+  }
+}
+
+/** Maps targets to nodes of the cluster and orders them: non-master-eligible, master-eligible, elected master. */
+export async function planRestart(es: EsApi, targets: RestartTarget[]): Promise<PlannedNode[]> {
+  const nodes = await catNodes(es);
+  let electedId: string | undefined = nodes.find((n) => n.elected)?.id;
+  if (!electedId) electedId = (await catMaster(es)).id;
+  const planned = targets.map((t): PlannedNode => {
+    let n: CatNode | undefined = nodes.find((x) => x.name === t.nodeName);
+    if (!n && t.ip) {
+      const byIp = nodes.filter((x) => x.ip === t.ip);
+      if (byIp.length === 1) n = byIp[0];
+    }
+    if (!n || !n.id) {
+      throw new Error(`${t.host}: no node named "${t.nodeName}"${t.ip ? ` or with ip ${t.ip}` : ''} in GET /_cat/nodes of ${es.label} ` +
+        `(nodes: ${nodes.map((x) => x.name).join(', ')}); set es_node_name for this host`);
+    }
+    return { host: t.host, nodeId: n.id, nodeName: n.name, masterEligible: isMasterEligible(n.roles), elected: n.id === electedId, files: t.files };
+  });
+  const rank = (p: PlannedNode) => (p.elected ? 2 : p.masterEligible ? 1 : 0);
+  return planned.map((p, i) => ({ p, i })).sort((a, b) => rank(a.p) - rank(b.p) || a.i - b.i).map((x) => x.p);
+}
+
+/** The next node: non-master-eligible first, then master-eligible ones that are not the elected master. */
+function pickNext(remaining: PlannedNode[], electedId: string | undefined): PlannedNode {
+  const rank = (p: PlannedNode) => (p.nodeId === electedId ? 2 : p.masterEligible ? 1 : 0);
+  return remaining.reduce((best, p) => (rank(p) < rank(best) ? p : best), remaining[0]!);
+}
+
+function fmtMs(ms: number): string {
+  return ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function describeHealth(h?: ClusterHealth): string {
+  if (!h) return 'health unknown';
+  return `status ${h.status}, ${h.number_of_nodes} nodes, ${h.unassigned_shards} unassigned, ${h.initializing_shards} initializing, ${h.relocating_shards} relocating shards`;
+}
+
+export async function runRollingRestart(p: RollingRestartParams): Promise<RollingRestartReport> {
+  const now = p.now ?? Date.now;
+  const t = resolveTimeouts(p.timeouts);
+  const minStatus = p.minStatus ?? 'green';
+  const report: RollingRestartReport = { restarted: [] };
+  const remaining = [...p.nodes];
+  const total = remaining.length;
+  const gate = (g: GateName, node: PlannedNode | undefined, data: Record<string, unknown> = {}) =>
+    p.journal('rolling_restart.gate', { gate: g, host: node?.host, node: node?.nodeName, at: new Date(now()).toISOString(), ...data });
+  let expectedNodes: number | undefined;
+  let allocationOurs = false;
+
+  while (remaining.length > 0) {
+    const done = total - remaining.length;
+    const coordinatorForPick = p.apiAvoiding(remaining[0]!.host);
+    let electedId: string | undefined;
+    try {
+      electedId = (await catMaster(coordinatorForPick)).id;
+    } catch (e) {
+      if (!(e instanceof EsError)) throw e;
+    }
+    const node = pickNext(remaining, electedId);
+    const es = p.apiAvoiding(node.host);
+    const label = `${node.nodeName} (${done + 1}/${total})`;
+
+    // G0: healthy and nothing else going on.
+    p.progress(`${label}: checking cluster health`, done / total);
+    let h: ClusterHealth;
+    try {
+      h = await gatePreflight(es, { minStatus, expectedNodes, timeout: `${Math.ceil(t.preflightMs / 1000)}s`, ourAllocation: allocationOurs ? 'primaries' : undefined });
+    } catch (e) {
+      if (e instanceof GateError) throw new RollingRestartError(`${e.message}. Restarted so far: ${names(report)}.`, report, 'G0');
+      throw e;
+    }
+    expectedNodes ??= h.number_of_nodes;
+    gate('G0', node, { status: h.status, nodes: h.number_of_nodes });
+
+    // Window: refuse a restart that cannot finish in time (measured durations; the cluster is green here).
+    if (p.windowEnd !== undefined) {
+      const measured = report.restarted.map((r) => r.durationMs);
+      const estimate = measured.length ? Math.max(...measured) : p.firstEstimateMs ?? 0;
+      if (now() + estimate > p.windowEnd) {
+        report.stoppedForWindow = { remaining: remaining.map((r) => r.host), estimateMs: estimate, windowEnd: new Date(p.windowEnd).toISOString() };
+        p.journal('rolling_restart.window_stop', { at: new Date(now()).toISOString(), ...report.stoppedForWindow });
+        return report;
+      }
+    }
+
+    // G1: replicas stay where they are while the node is away; flush speeds up its recovery.
+    const stopAt = now();
+    p.progress(`${label}: allocation primaries, flush`, done / total);
+    await setAllocation(es, 'primaries');
+    allocationOurs = true;
+    try {
+      await flush(es);
+    } catch (e) {
+      p.journal('rolling_restart.warning', { host: node.host, message: `flush failed (continuing): ${(e as Error).message}` });
+    }
+    gate('G1', node, { allocation: 'primaries' });
+
+    // G2: stop and see the node leave.
+    p.progress(`${label}: stopping`, done / total);
+    try {
+      await p.ops.stop(node.host);
+      await waitNodeGone(es, node.nodeId, expectedNodes, { deadline: now() + t.leaveMs, signal: p.signal, now, onPoll: (s) => p.progress(`${label}: ${s}`, done / total) });
+    } catch (e) {
+      await restoreAllocation(es, p, node);
+      throw new RollingRestartError(
+        `${node.host}: node ${node.nodeName} did not stop: ${(e as Error).message}. Allocation restored; the node may still be running ` +
+        `with its old configuration. Check the service on ${node.host}, then re-run.`, report, 'G2');
+    }
+    gate('G2', node, { nodeId: node.nodeId });
+
+    // G3 + G4: start and wait for the same node id.
+    p.progress(`${label}: starting`, done / total);
+    let startError: unknown;
+    try {
+      await p.ops.start(node.host);
+      gate('G3', node);
+      await waitNodeBack(es, node.nodeId, node.nodeName, expectedNodes, { deadline: now() + t.joinMs, signal: p.signal, now, onPoll: (s) => p.progress(`${label}: ${s}`, done / total) });
+    } catch (e) {
+      startError = e;
+    }
+    if (startError !== undefined) await recoverNode(es, p, node, startError, report, expectedNodes, t.joinMs, now);
+    gate('G4', node, { nodeId: node.nodeId });
+
+    // G6 + G7: allocation back, then green.
+    await setAllocation(es, null);
+    allocationOurs = false;
+    gate('G6', node, { allocation: null });
+    p.progress(`${label}: waiting for ${minStatus}`, (done + 0.5) / total);
+    let green: ClusterHealth;
+    try {
+      green = await waitRecovered(es, minStatus, { deadline: now() + t.greenMs, signal: p.signal, now, onPoll: (s) => p.progress(`${label}: ${s}`, (done + 0.5) / total) });
+    } catch (e) {
+      let state = '';
+      try { state = describeHealth(await clusterHealth(es)); } catch { /* unreachable: say so below */ }
+      throw new RollingRestartError(
+        `${node.host}: node ${node.nodeName} is back but the cluster did not reach ${minStatus} within ${fmtMs(t.greenMs)} ` +
+        `(${state || (e as Error).message}). Allocation is restored. Check GET /_cluster/allocation/explain; re-run to continue ` +
+        `(nodes still to restart: ${remaining.filter((r) => r !== node).map((r) => r.host).join(', ') || 'none'}).`, report, 'G7');
+    }
+    const greenAt = now();
+    gate('G7', node, { status: green.status });
+    report.restarted.push({ host: node.host, node: node.nodeName, nodeId: node.nodeId, stopAt: new Date(stopAt).toISOString(), greenAt: new Date(greenAt).toISOString(), durationMs: greenAt - stopAt });
+    remaining.splice(remaining.indexOf(node), 1);
+    await p.onNodeDone?.(node);
+    p.progress(`${label}: done in ${fmtMs(greenAt - stopAt)}`, (done + 1) / total);
+  }
+  return report;
+}
+
+/** Defaults for every timeout not given (undefined never overrides a default). */
+export function resolveTimeouts(given: Partial<RestartTimeouts> = {}): RestartTimeouts {
+  const out = { ...DEFAULT_TIMEOUTS };
+  for (const k of Object.keys(out) as Array<keyof RestartTimeouts>) if (typeof given[k] === 'number') out[k] = given[k]!;
+  return out;
+}
+
+function names(r: RollingRestartReport): string {
+  return r.restarted.map((x) => x.host).join(', ') || 'none';
+}
+
+async function restoreAllocation(es: EsApi, p: RollingRestartParams, node: PlannedNode): Promise<boolean> {
+  try {
+    await setAllocation(es, null);
+    p.journal('rolling_restart.gate', { gate: 'G6', host: node.host, node: node.nodeName, allocation: null, recovery: true, at: new Date().toISOString() });
+    return true;
+  } catch (e) {
+    p.journal('rolling_restart.error', { host: node.host, message: `restoring allocation failed: ${(e as Error).message}` });
+    return false;
+  }
+}
+
+/** The node did not come back: restore its files, start it again, restore allocation, stop the run. Always throws. */
+async function recoverNode(
+  es: EsApi, p: RollingRestartParams, node: PlannedNode, cause: unknown, report: RollingRestartReport,
+  expectedNodes: number, joinMs: number, now: () => number,
+): Promise<never> {
+  const why = (cause as Error).message ?? String(cause);
+  p.journal('rolling_restart.node_failed', { host: node.host, node: node.nodeName, reason: why, at: new Date(now()).toISOString() });
+  p.progress(`${node.nodeName}: did not come back; restoring its files`);
+  let restored: string[] = [];
+  let restoreError = '';
+  try {
+    restored = await p.ops.restoreFiles(node.host, node.files);
+  } catch (e) {
+    restoreError = (e as Error).message;
+  }
+  p.journal('rolling_restart.restored', { host: node.host, files: restored, error: restoreError || undefined });
+  let back = false;
+  let backError = '';
+  try {
+    try { await p.ops.stop(node.host); } catch { /* it is not running: that is the point */ }
+    await p.ops.start(node.host);
+    await waitNodeBack(es, node.nodeId, node.nodeName, expectedNodes, { deadline: now() + joinMs, signal: p.signal, now });
+    back = true;
+  } catch (e) {
+    backError = (e as Error).message;
+  }
+  p.journal('rolling_restart.recovery', { host: node.host, back, error: backError || undefined, at: new Date(now()).toISOString() });
+  const allocOk = await restoreAllocation(es, p, node);
+  let health: ClusterHealth | undefined;
+  let nodesNow: CatNode[] = [];
+  try {
+    health = await clusterHealth(es, { waitForStatus: 'yellow', timeout: '30s' });
+    nodesNow = await catNodes(es);
+  } catch { /* reported as unknown */ }
+  const lines = [
+    `${node.host}: node ${node.nodeName} did not come back after the restart: ${why}`,
+    restoreError
+      ? `restoring its files failed: ${restoreError}`
+      : restored.length ? `restored from backups: ${restored.join(', ')}` : 'no changed files to restore',
+    back ? `the node is running again with its previous configuration` : `the node is STILL DOWN after restoring (${backError}); start it by hand`,
+    allocOk ? 'allocation restored (cluster.routing.allocation.enable: null)' : 'restoring allocation FAILED: run PUT /_cluster/settings {"persistent":{"cluster.routing.allocation.enable":null}}',
+    `cluster ${es.label}: ${describeHealth(health)}; nodes: ${nodesNow.map((n) => n.name + (n.elected ? '*' : '')).join(', ') || 'unknown'}`,
+    `restarted before the failure: ${names(report)}`,
+    `to continue: read ${node.nodeName}'s log (es_home/logs), fix the cause, then re-run the playbook; nodes still pending are restarted then`,
+  ];
+  throw new RollingRestartError(lines.join('\n  '), report, 'G4');
+}

@@ -1,0 +1,218 @@
+// es_rolling_restart: restarts, one at a time and health-gated, the nodes whose files changed in this play
+// (ctx.changedFiles), plus `hosts` and every play host with `force`, plus nodes a previous run left pending.
+// Order: non-master-eligible first, the elected master last. Check mode lists the nodes in order.
+// Use with run_once: true; a second call in the same play finds nothing left to restart.
+import type { AgentClient } from '../../../agent/protocol.js';
+import type { Change, Module, TaskContext } from '../contract.js';
+import { ModuleError } from '../contract.js';
+import { esForNode, esForVars } from '../../elastic/client.js';
+import type { EsApi } from '../../elastic/types.js';
+import {
+  planRestart, runRollingRestart, RollingRestartError, resolveTimeouts,
+  type HostOps, type RestartTimeouts, type PlannedNode, type RestartTarget,
+} from '../../elastic/rolling-restart.js';
+
+export interface RollingRestartArgs {
+  hosts?: string[];
+  force: boolean;
+  min_status: 'green' | 'yellow';
+  window_end?: string;
+  first_estimate?: number;
+  leave_timeout?: number;
+  join_timeout?: number;
+  green_timeout?: number;
+}
+
+export interface RollingRestartCurrent { plan: PlannedNode[]; pendingKey: string }
+
+type Files = RestartTarget['files'];
+// Hosts restarted in this play (keyed by the play's changedFiles map): makes a repeated call a no-op.
+const restartedInPlay = new WeakMap<object, Set<string>>();
+
+function pendingKeyOf(vars: Record<string, unknown>): string {
+  return `rolling_restart/pending/${String(vars.es_url ?? 'cluster')}`;
+}
+
+/** "2026-11-28T06:30:00Z", epoch ms, or "HH:MM" (UTC, today or tomorrow). */
+export function parseWindowEnd(v: string | number, now = Date.now()): number {
+  if (typeof v === 'number' || /^\d{10,}$/.test(String(v))) return Number(v);
+  const hm = /^(\d{1,2}):(\d{2})$/.exec(String(v).trim());
+  if (hm) {
+    const d = new Date(now);
+    d.setUTCHours(Number(hm[1]), Number(hm[2]), 0, 0);
+    if (d.getTime() <= now) d.setUTCDate(d.getUTCDate() + 1);
+    return d.getTime();
+  }
+  const t = Date.parse(String(v));
+  if (Number.isNaN(t)) throw new ModuleError(`es_rolling_restart: window_end "${v}" is not a time (use an ISO date-time like 2026-11-28T06:30:00Z, or HH:MM in UTC)`);
+  return t;
+}
+
+function serviceArgv(vars: Record<string, unknown>): string[] | undefined {
+  const c = vars.es_service_command;
+  if (c === undefined || c === null || c === '') return undefined;
+  if (Array.isArray(c)) return c.map(String);
+  return [String(c)];
+}
+
+function hostOps(ctx: TaskContext, t: RestartTimeouts): HostOps {
+  const service = async (host: string, action: 'start' | 'stop', timeoutMs: number) => {
+    const vars = ctx.hostVars(host);
+    const agent: AgentClient = await ctx.agentFor(host);
+    const name = String(vars.es_service_name ?? 'elasticsearch');
+    const command = serviceArgv(vars);
+    const r = await agent.call('service', { name, action, ...(command ? { command } : {}), timeoutMs });
+    if (r.rc !== 0) {
+      const out = (r.stderr || r.stdout).trim().split('\n').slice(-5).join('\n    ');
+      throw new Error(`${host}: service ${action} ${name} failed (rc ${r.rc})${out ? `:\n    ${out}` : ''}`);
+    }
+  };
+  return {
+    stop: (host) => service(host, 'stop', t.leaveMs),
+    start: (host) => service(host, 'start', t.joinMs),
+    async restoreFiles(host: string, files: Files) {
+      const agent = await ctx.agentFor(host);
+      const done: string[] = [];
+      // Newest change first, so a file changed twice ends at its oldest backup.
+      for (const f of [...files].reverse()) {
+        if (f.backupPath) {
+          await agent.call('file.restore', { path: f.path, backupPath: f.backupPath });
+          done.push(f.path);
+        } else {
+          // Created in this play: it did not exist before.
+          const r = await agent.call('file.remove', { path: f.path, backup: false });
+          if (r.changed) done.push(`${f.path} (removed, it was new)`);
+        }
+      }
+      return done;
+    },
+  };
+}
+
+/** A cluster API not served by `host`: another play host's own URL, else the cluster URL (es_url). */
+function apiAvoiding(ctx: TaskContext): (host: string) => EsApi {
+  return (host) => {
+    for (const other of ctx.playHosts) {
+      if (other === host) continue;
+      const hv = other === ctx.host ? ctx.vars : ctx.hostVars(other);
+      if (typeof hv.es_node_url === 'string' && hv.es_node_url) return esForNode(hv, hv.es_node_url);
+    }
+    return esForVars(ctx.vars);
+  };
+}
+
+function targetFor(ctx: TaskContext, host: string, files: Files): RestartTarget {
+  const hv = host === ctx.host ? ctx.vars : ctx.hostVars(host);
+  let ip: string | undefined;
+  if (typeof hv.es_node_url === 'string') {
+    try { ip = new URL(hv.es_node_url).hostname; } catch { /* not a URL: no fallback */ }
+  }
+  ip ??= typeof hv.ansible_host === 'string' ? hv.ansible_host : undefined;
+  return { host, nodeName: String(hv.es_node_name ?? host), ip, files };
+}
+
+export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent> = {
+  name: 'es_rolling_restart',
+  description: 'Health-gated rolling restart of the nodes whose files changed (elected master last)',
+  runsOn: 'controller',
+  schema: {
+    hosts: { type: 'list', elements: 'string', description: 'also restart these hosts' },
+    force: { type: 'boolean', default: false, description: 'restart every host of the play' },
+    min_status: { type: 'string', choices: ['green', 'yellow'], default: 'green', description: 'health required before and after each node' },
+    window_end: { type: 'string', description: 'no node restart starts that cannot finish before this time (default: var crosskey_window_end)' },
+    first_estimate: { type: 'number', description: 'seconds one node restart takes, for the window check before anything was measured' },
+    leave_timeout: { type: 'number', description: 'seconds for a node to leave after stop (default 120)' },
+    join_timeout: { type: 'number', description: 'seconds for a node to rejoin after start (default 300)' },
+    green_timeout: { type: 'number', description: 'seconds for the cluster to recover after a node (default 900)' },
+  },
+
+  async read(ctx, args) {
+    const pendingKey = pendingKeyOf(ctx.vars);
+    const already = restartedInPlay.get(ctx.changedFiles) ?? new Set<string>();
+    const known = new Set(ctx.playHosts);
+    for (const h of args.hosts ?? []) {
+      if (!known.has(h)) {
+        try { ctx.hostVars(h); } catch { throw new ModuleError(`es_rolling_restart: hosts: "${h}" is not an inventory host of this play`); }
+      }
+    }
+    const wanted = new Map<string, Files>();
+    for (const [h, files] of ctx.changedFiles) if (files.length && known.has(h)) wanted.set(h, files);
+    for (const h of args.hosts ?? []) if (!wanted.has(h)) wanted.set(h, ctx.changedFiles.get(h) ?? []);
+    for (const h of ctx.state.get<string[]>(pendingKey) ?? []) if (!wanted.has(h) && known.has(h)) wanted.set(h, ctx.changedFiles.get(h) ?? []);
+    if (args.force) for (const h of ctx.playHosts) if (!wanted.has(h)) wanted.set(h, ctx.changedFiles.get(h) ?? []);
+    for (const h of already) wanted.delete(h);
+    if (wanted.size === 0) return { plan: [], pendingKey };
+    const order = ctx.playHosts.filter((h) => wanted.has(h)).concat([...wanted.keys()].filter((h) => !known.has(h)));
+    const targets = order.map((h) => targetFor(ctx, h, wanted.get(h)!));
+    const plan = await planRestart(esForVars(ctx.vars), targets);
+    return { plan, pendingKey };
+  },
+
+  diff(current): Change[] {
+    return current.plan.map((n, i) => ({
+      target: `${n.host} (node ${n.nodeName})`,
+      action: 'restart',
+      after: { order: i + 1, master_eligible: n.masterEligible, elected_master: n.elected, files: n.files.map((f) => f.path) },
+    }));
+  },
+
+  report(current) {
+    return { order: current.plan.map((n) => n.host), msg: current.plan.length ? `would restart in order: ${current.plan.map((n) => n.host).join(', ')}` : 'no node needs a restart' };
+  },
+
+  async apply(ctx, args, changes, current) {
+    const done = restartedInPlay.get(ctx.changedFiles) ?? new Set<string>();
+    restartedInPlay.set(ctx.changedFiles, done);
+    const pending = new Set([...(ctx.state.get<string[]>(current.pendingKey) ?? []), ...current.plan.map((n) => n.host)]);
+    await ctx.state.set(current.pendingKey, [...pending]);
+    const windowRaw = args.window_end ?? (ctx.vars.crosskey_window_end as string | number | undefined);
+    const windowEnd = windowRaw === undefined || windowRaw === '' ? undefined : parseWindowEnd(windowRaw);
+    const sec = (v: number | undefined) => (v === undefined ? undefined : v * 1000);
+    const timeouts = resolveTimeouts({ leaveMs: sec(args.leave_timeout), joinMs: sec(args.join_timeout), greenMs: sec(args.green_timeout) });
+    try {
+      const report = await runRollingRestart({
+        apiAvoiding: apiAvoiding(ctx),
+        nodes: current.plan,
+        ops: hostOps(ctx, timeouts),
+        journal: (kind, data) => ctx.journal.event(kind, data),
+        progress: (m, f) => ctx.progress(m, f),
+        signal: ctx.signal,
+        minStatus: args.min_status,
+        timeouts,
+        windowEnd,
+        firstEstimateMs: sec(args.first_estimate),
+        onNodeDone: async (n) => {
+          done.add(n.host);
+          pending.delete(n.host);
+          if (pending.size) await ctx.state.set(current.pendingKey, [...pending]);
+          else await ctx.state.delete(current.pendingKey);
+        },
+      });
+      const restarted = report.restarted.map((r) => r.host);
+      const data = { restarted, durations_ms: Object.fromEntries(report.restarted.map((r) => [r.host, r.durationMs])) };
+      const doneChanges = changes.filter((c) => restarted.some((h) => c.target.startsWith(`${h} (`)));
+      if (report.stoppedForWindow) {
+        const w = report.stoppedForWindow;
+        return {
+          status: 'failed',
+          changes: doneChanges,
+          msg: `stopped before the window end (${w.windowEnd}): the next node restart takes about ${Math.ceil(w.estimateMs / 1000)} s ` +
+            `(longest measured so far); the cluster is ${args.min_status}. Not restarted: ${w.remaining.join(', ')} — they stay pending; ` +
+            're-run the playbook in the next window to restart them.',
+          data: { ...data, pending: w.remaining, stopped_for_window: true },
+        };
+      }
+      return { status: 'changed', changes: doneChanges, msg: `restarted ${restarted.join(', ')}`, data };
+    } catch (e) {
+      if (e instanceof RollingRestartError) {
+        return {
+          status: 'failed',
+          changes: changes.filter((c) => e.report.restarted.some((r) => c.target.startsWith(`${r.host} (`))),
+          msg: e.message,
+          data: { restarted: e.report.restarted.map((r) => r.host), failed_gate: e.gate, pending: [...pending] },
+        };
+      }
+      throw e;
+    }
+  },
+};
