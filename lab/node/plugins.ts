@@ -4,10 +4,12 @@
 import type { NodePlugin } from './runtime.js';
 import { RemoteConnectionManager } from './remote/manager.js';
 import { ReloadSecureSettingsPlugin } from './remote/reload.js';
+import { TaskTicker } from './tasks/ticker.js';
 
 export type PluginFactory = () => NodePlugin;
 
 export const plugins: PluginFactory[] = [
   () => new RemoteConnectionManager(),
   () => new ReloadSecureSettingsPlugin(),
+  () => new TaskTicker(),
 ];

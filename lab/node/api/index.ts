@@ -6,6 +6,7 @@ import { routes as nodes } from './nodes.js';
 import { routes as auth } from './auth.js';
 import { routes as security } from './security.js';
 import { routes as remote } from './remote.js';
+import { routes as tasks } from './tasks.js';
 
 export const routeGroups: Route[][] = [
   core,
@@ -14,4 +15,5 @@ export const routeGroups: Route[][] = [
   auth,
   security,
   remote,
+  tasks,
 ];
