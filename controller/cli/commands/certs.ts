@@ -143,7 +143,7 @@ export async function certsCommand(argv: string[], io: CommandIo = defaultIo): P
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr(`crosskey certs: ${e.message}\n${certsUsage}`);
-      return 2;
+      return 1;
     }
     if (e instanceof CertError || (e as Error).name === 'DnError') {
       io.stderr(`crosskey certs ${sub}: ${(e as Error).message}\n`);
@@ -152,3 +152,13 @@ export async function certsCommand(argv: string[], io: CommandIo = defaultIo): P
     throw e;
   }
 }
+
+/** The `certs` entry of the CLI's command table (shape of controller/cli/command.ts CliCommand). */
+export const certsCliCommand = {
+  name: 'certs',
+  summary: 'make a CA and node certificates (PKCS#12) like elasticsearch-certutil; inspect certificate files',
+  usage: certsUsage,
+  run(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+    return certsCommand(argv, { stdout: (t) => void io.stdout.write(t), stderr: (t) => void io.stderr.write(t) });
+  },
+};

@@ -10,6 +10,7 @@ import { esReloadSecureSettings } from './es_reload_secure_settings.js';
 import { esRemoteVerify } from './es_remote_verify.js';
 import { keystore } from './keystore.js';
 import { esRollingRestart } from './es_rolling_restart.js';
+import { esCertificate } from './es_certificate.js';
 export const esModules: AnyModule[] = [
   esPreflight, esRemoteCluster, esCrossClusterApiKey, esTasks, esRoles, esReloadSecureSettings, esRemoteVerify, keystore,
-  elasticsearchYml, esClusterSettings, esRollingRestart];
+  elasticsearchYml, esClusterSettings, esRollingRestart, esCertificate];
