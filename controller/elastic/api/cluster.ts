@@ -121,7 +121,8 @@ export function parseCatMaster(body: unknown): CatMaster {
   return { id: s.str(m.id, '[0].id'), node: s.str(m.node, '[0].node'), host: s.optStr(m.host, '[0].host'), ip: s.optStr(m.ip, '[0].ip') };
 }
 export async function catMaster(es: EsApi): Promise<CatMaster> {
-  return parseCatMaster((await es.request({ method: 'GET', path: '/_cat/master', query: { format: 'json', full_id: true } })).body);
+  // _cat/master always prints the full node id and rejects full_id as an unknown parameter.
+  return parseCatMaster((await es.request({ method: 'GET', path: '/_cat/master', query: { format: 'json' } })).body);
 }
 
 // ---------- GET /_cluster/health ----------
