@@ -1,0 +1,109 @@
+import test from 'ava';
+import { join } from 'node:path';
+import { loadPlaybook } from '../../controller/playbook/load.js';
+import { validateRenderedArgs } from '../../controller/playbook/validate.js';
+import { parseExtraVars, loadVarsFiles, mergeVarLayers } from '../../controller/playbook/vars.js';
+import { ConfigError } from '../../controller/playbook/errors.js';
+import type { BlockTask, ModuleTask } from '../../controller/playbook/types.js';
+import { testModules } from '../fixtures/playbooks/test-modules.js';
+import { isSecret, Secret } from '../../controller/secrets.js';
+import { Vault } from '../../controller/playbook/vault.js';
+
+const pdir = new URL('../fixtures/playbooks/', import.meta.url).pathname;
+const vdir = new URL('../fixtures/vault/', import.meta.url).pathname;
+
+test('loads every supported keyword with file:line', (t) => {
+  const pb = loadPlaybook(join(pdir, 'site.yml'), { modules: testModules });
+  t.is(pb.plays.length, 2);
+  const [p1, p2] = pb.plays as [typeof pb.plays[0], typeof pb.plays[0]];
+  t.deepEqual(p1.source, { file: join(pdir, 'site.yml'), line: 3 });
+  t.is(p1.hosts, 'local:!local-4');
+  t.false(p1.gatherFacts);
+  t.deepEqual(p1.serial, [1, '50%']);
+  t.is(p1.maxFailPercentage, 20);
+  t.true(p1.anyErrorsFatal);
+  t.deepEqual(p1.tags, ['migrate']);
+  t.deepEqual(p1.varsFiles, [join(pdir, 'vars/common.yml')]);
+  t.is(p1.tasks.length, 6); // pre_tasks + tasks
+  const [hello, write, cmd, wait, loop, block] = p1.tasks as [ModuleTask, ModuleTask, ModuleTask, ModuleTask, ModuleTask, BlockTask];
+  t.deepEqual(hello.args, { msg: 'hello {{ inventory_hostname }}' });
+  t.is(hello.source.line, 15);
+  t.is(write.module, 'copy');
+  t.is(write.args.backup, true);
+  t.deepEqual(write.notify, ['restart es']);
+  t.deepEqual(write.tags, ['config']);
+  t.is(write.register, 'written');
+  t.is(write.source.line, 18);
+  t.deepEqual(cmd.args, { cmd: '/usr/bin/true --flag' });
+  t.deepEqual(cmd.when, ['written is defined', 'es_port|int > 9000']);
+  t.deepEqual(cmd.changedWhen, ['false']);
+  t.true(cmd.ignoreErrors);
+  t.true(cmd.noLog);
+  t.is(wait.until, "{{ health.status == 'green' }}");
+  t.is(wait.retries, 10);
+  t.is(wait.delay, 2);
+  t.true(wait.runOnce);
+  t.is(wait.delegateTo, 'localhost');
+  t.is(wait.checkMode, false);
+  t.is(loop.loopVar, 'node');
+  t.is(loop.loop, '{{ groups.local }}');
+  t.deepEqual(loop.vars, { extra: 1 });
+  t.is(block.kind, 'block');
+  t.deepEqual(block.when, ['es_port is defined']);
+  t.is(block.block.length, 2);
+  t.deepEqual((block.block[0] as ModuleTask).args, { name: 'elasticsearch', state: 'started' });
+  t.is((block.block[1] as BlockTask).block.length, 1);
+  t.is(block.rescue.length, 1);
+  t.is(block.always.length, 1);
+  t.deepEqual(p1.handlers.map((h) => h.listen), [['restart es'], ['reload', 'restart es', 'config changed']]);
+  t.is(p2.hosts, 'remote');
+  t.true(p2.gatherFacts);
+  t.is((p2.tasks[0] as ModuleTask).source.line, 83);
+});
+
+test('rendered args: types and choices are checked again, defaults applied', (t) => {
+  const schema = testModules.get('service')!.schema;
+  const where = { file: 'x.yml', line: 4 };
+  t.deepEqual(validateRenderedArgs('service', schema, { name: 'es', state: 'started' }, where), { name: 'es', state: 'started' });
+  t.throws(() => validateRenderedArgs('service', schema, { name: 'es', state: 'strated' }, where), {
+    message: `service: argument 'state' must be one of: "started", "stopped", "restarted"; got "strated" (did you mean 'started'?)`,
+  });
+  const copy = testModules.get('copy')!.schema;
+  t.deepEqual(validateRenderedArgs('copy', copy, { dest: '/x' }, where), { dest: '/x', backup: false });
+  t.throws(() => validateRenderedArgs('copy', copy, { dest: ['a'] }, where), { message: /argument 'dest' must be a string, got a list/ });
+});
+
+test('extra vars: key=value, JSON, YAML, @file (later wins)', (t) => {
+  const v = parseExtraVars(['a=1 b="x y"', '{"a": 2, "n": [1]}', `@${join(pdir, 'vars/common.yml')}`, 'c=3']);
+  t.deepEqual(v, { a: 2, b: 'x y', n: [1], es_port: 9200, seeds: ['a', 'b'], c: '3' });
+  t.throws(() => parseExtraVars(['novalue']), { instanceOf: ConfigError, message: /expected key=value, @file or a JSON\/YAML mapping; got 'novalue'/ });
+  t.throws(() => parseExtraVars(['@/nope.yml']), { message: /extra vars file not found: \/nope.yml/ });
+  t.throws(() => parseExtraVars(['[1, 2]']), { message: /inline extra vars must be a mapping/ });
+  const e = t.throws(() => parseExtraVars(['{"a": ']), { instanceOf: ConfigError });
+  t.regex(e!.toString(), /^-e #1:1: YAML syntax error/);
+  const sec = parseExtraVars([`@${join(vdir, 'vault-1.1.yml')}`], { vault: Vault.fromPasswordFile(join(vdir, 'vault-pass.txt')) });
+  t.true(isSecret(sec.db_password));
+});
+
+test('vars_files: templated paths, vault files, order', (t) => {
+  const vault = Vault.fromPasswordFile(join(vdir, 'vault-pass.txt'));
+  const v = loadVarsFiles([join(pdir, 'vars/common.yml'), '{{ vdir }}/inline.yml'], { vault, vars: { vdir } });
+  t.is(v.es_port, 9200);
+  t.is((v.es_password as Secret).reveal(), 'inline-Secret-42');
+  t.throws(() => loadVarsFiles(['{{ nope }}/x.yml']), { message: /undefined variable 'nope'/ });
+  t.throws(() => loadVarsFiles(['/nonexistent.yml']), { message: 'vars file not found' });
+});
+
+test('merge order: inventory < play < vars_files < blocks < task < registered < extra < magic', (t) => {
+  const m = mergeVarLayers({
+    inventory: { a: 'inv', b: 'inv', c: 'inv', d: 'inv', e: 'inv', f: 'inv', g: 'inv', inventory_hostname: 'fake' },
+    play: { b: 'play', c: 'play', d: 'play', e: 'play', f: 'play', g: 'play' },
+    varsFiles: { c: 'vf', d: 'vf', e: 'vf', f: 'vf', g: 'vf' },
+    blocks: [{ d: 'outer', e: 'outer' }, { e: 'inner' }],
+    task: { f: 'task', g: 'task' },
+    registered: { g: 'reg' },
+    extra: { h: 'extra' },
+    magic: { inventory_hostname: 'h1' },
+  });
+  t.deepEqual(m, { a: 'inv', b: 'play', c: 'vf', d: 'outer', e: 'inner', f: 'task', g: 'reg', h: 'extra', inventory_hostname: 'h1' });
+});
