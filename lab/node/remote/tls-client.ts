@@ -63,6 +63,7 @@ export function openTlsChannel(rt: NodeRuntime, model: Model, host: string, port
       ...tlsOptions(rt, model),
       host, port,
       rejectUnauthorized: false,          // checked below, to report like ES's DiagnosticTrustManager
+      checkServerIdentity: () => undefined, // chain only here; host name checked below per verification_mode
       ...(serverName && !isIP(serverName) ? { servername: serverName } : !isIP(host) ? { servername: host } : {}),
     };
     const timer = setTimeout(() => { socket?.destroy(); reject(new ConnectError({ kind: 'connect', reason: `[][${host}:${port}] connect_timeout[${timeoutMs}ms]` })); }, timeoutMs);
