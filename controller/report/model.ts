@@ -1,0 +1,365 @@
+// The run report's model, built from one run journal (controller/state/journal.ts) and nothing else, so a report
+// can be made long after the run, on another machine, from the .jsonl file alone.
+// Sources: the executor's events (run/play/task/host_result/recap/run_end), events modules write through
+// ctx.journal.event (rolling-restart gates, api_key.created, remote_cluster.saved, tasks.captured …), and the
+// registered result of es_remote_verify tasks. Values are shown as the journal holds them (already redacted);
+// the renderers redact once more.
+import type { JournalEvent, RunRecord } from '../state/journal.js';
+
+/** Event kinds the executor writes; every other kind was written by a module. */
+export const EXECUTOR_KINDS = new Set([
+  'run_start', 'play_start', 'play_skipped', 'batch_start', 'task_start', 'host_result', 'task_end', 'progress', 'warning',
+  'batch_end', 'play_end', 'recap', 'run_end',
+]);
+
+export interface HostStep {
+  host: string;
+  status: string;               // ok | changed | failed | skipped | unreachable
+  durationMs?: number;
+  msg?: string;
+  ignored?: boolean;
+  attempts?: number;
+  delegatedTo?: string;
+  item?: unknown;
+  /** What changed (target + action only; values never). */
+  changes: Array<{ action: string; target: string }>;
+}
+
+export interface TaskStep {
+  name: string;
+  module: string;
+  handler: boolean;
+  source?: string;
+  startedAt?: string;
+  durationMs?: number;
+  hosts: HostStep[];
+}
+
+export interface PlayStep {
+  index: number;
+  name: string;
+  hosts: string[];
+  startedAt?: string;
+  durationMs?: number;
+  aborted?: string;
+  skipped?: string;
+  tasks: TaskStep[];
+}
+
+export interface TimelineEntry {
+  ts: string;
+  kind: string;
+  gate?: string;
+  task?: string;
+  /** Short text: gate, status, health, message — whatever the event carries. */
+  detail: string;
+  health?: string;
+}
+
+/** One node's restart, summarised from its rolling_restart.gate events (G0…G7, see elastic/rolling-restart.ts). */
+export interface NodeRestart {
+  host: string;
+  node?: string;
+  healthBefore?: string;     // G0 status
+  stopAt?: string;           // G1: allocation primaries, the node is about to stop
+  goneAt?: string;           // G2: the node left the cluster
+  startAt?: string;          // G3: start issued
+  backAt?: string;           // G4: the same node id is back
+  greenAt?: string;          // G7: cluster green again
+  healthAfter?: string;      // G7 status
+  /** G2 → G4: how long the node was out of the cluster. */
+  awayMs?: number;
+  /** G1 → G7: the whole restart of this node, gates included. */
+  totalMs?: number;
+  outcome: 'done' | 'failed' | 'incomplete';
+  note?: string;
+}
+
+export const GATE_LABELS: Record<string, string> = {
+  G0: 'green before restart', G1: 'allocation primaries + flush', G2: 'node stopped (left the cluster)', G3: 'start issued',
+  G4: 'node rejoined', G5: 'node rejoined', G6: 'allocation restored', G7: 'green again',
+};
+
+export interface ChangeEntry { host: string; play: number; task: string; module: string; action: string; target: string }
+
+export interface VerificationEntry {
+  task: string;
+  host: string;
+  status: string;
+  alias?: string;
+  verified?: boolean;
+  msg?: string;
+  nodes: Array<{ host: string; ok: boolean; problems: string[]; connected?: boolean; model?: string; addresses?: string[] }>;
+}
+
+export interface RunReport {
+  id: string;
+  file: string;
+  playbook?: string;
+  inventory?: string;
+  argv?: string[];
+  check: boolean;
+  resumedFrom?: string;
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+  exitCode?: number;
+  status: 'ok' | 'failed' | 'unreachable' | 'interrupted' | 'incomplete' | 'error';
+  aborted?: string;
+  plays: PlayStep[];
+  recap: Record<string, Record<string, number>>;
+  hosts: string[];
+  /** Per host (the event's `host`, else its `node`): restart / gate events in time order. */
+  timeline: Record<string, TimelineEntry[]>;
+  restarts: NodeRestart[];
+  changes: ChangeEntry[];
+  /** Module events that are not part of a restart timeline (api keys created, saved settings, captured tasks). */
+  moduleEvents: Array<{ ts: string; kind: string; host?: string; task?: string; detail: string }>;
+  verifications: VerificationEntry[];
+  warnings: string[];
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/** Restart/gate events go to the per-node timeline. */
+export function isTimelineEvent(ev: JournalEvent): boolean {
+  return /restart|gate|rolling|node[._]/i.test(ev.kind);
+}
+
+const SKIP_DETAIL = new Set(['seq', 'ts', 'kind', 'host', 'task', 'at']);
+
+/** A one-line summary of an event's own fields (ids, gates, states; objects shortened). */
+export function eventDetail(ev: JournalEvent): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(ev)) {
+    if (SKIP_DETAIL.has(k) || v === undefined || v === null) continue;
+    let text: string;
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') text = String(v);
+    else if (Array.isArray(v) && v.every((x) => typeof x !== 'object')) text = v.join(',');
+    else {
+      text = JSON.stringify(v);
+      if (text.length > 120) text = text.slice(0, 117) + '…';
+    }
+    parts.push(`${k}=${text}`);
+  }
+  return parts.join(' ');
+}
+
+function statusOf(exitCode: number | undefined, end: JournalEvent | undefined): RunReport['status'] {
+  if (!end) return 'incomplete';
+  if (end.interrupted) return 'interrupted';
+  if (exitCode === 0) return 'ok';
+  if (exitCode === 2) return 'failed';
+  if (exitCode === 4) return 'unreachable';
+  return 'error';
+}
+
+function verificationFrom(ev: JournalEvent): VerificationEntry {
+  const result = (ev.result && typeof ev.result === 'object' ? ev.result : {}) as Record<string, unknown>;
+  const rawNodes = Array.isArray(result.nodes) ? result.nodes : [];
+  const nodes = rawNodes.filter((n): n is Record<string, unknown> => !!n && typeof n === 'object').map((n) => {
+    const info = (n.info && typeof n.info === 'object' ? n.info : {}) as Record<string, unknown>;
+    const addresses = Array.isArray(info.seeds) ? info.seeds.map(String) : typeof info.proxy_address === 'string' ? [info.proxy_address] : undefined;
+    return {
+      host: String(n.host ?? '?'), ok: n.ok === true, problems: Array.isArray(n.problems) ? n.problems.map(String) : [],
+      ...(typeof info.connected === 'boolean' ? { connected: info.connected } : {}),
+      ...(n.info ? { model: info.cluster_credentials !== undefined ? 'RCS2' : 'RCS1' } : {}),
+      ...(addresses ? { addresses } : {}),
+    };
+  });
+  const alias = str((ev as Record<string, unknown>).alias) ?? str(result.alias);
+  return {
+    task: String(ev.task), host: String(ev.host), status: String(ev.status),
+    ...(alias ? { alias } : {}),
+    ...(typeof result.verified === 'boolean' ? { verified: result.verified } : {}),
+    ...(str(ev.msg) ? { msg: str(ev.msg) } : {}),
+    nodes,
+  };
+}
+
+export function buildRunReport(run: RunRecord): RunReport {
+  const evs = run.events;
+  const start = evs.find((e) => e.kind === 'run_start');
+  const end = [...evs].reverse().find((e) => e.kind === 'run_end');
+  const header = run.header;
+  const plays: PlayStep[] = [];
+  const playByIndex = new Map<number, PlayStep>();
+  const openTask = new Map<number, TaskStep>(); // play → task being run (tasks of a play run one at a time)
+  const recap: RunReport['recap'] = {};
+  const hosts = new Set<string>();
+  const timeline: RunReport['timeline'] = {};
+  const changes: ChangeEntry[] = [];
+  const moduleEvents: RunReport['moduleEvents'] = [];
+  const verifications: VerificationEntry[] = [];
+  const warnings: string[] = [];
+
+  const playFor = (index: number): PlayStep => {
+    let p = playByIndex.get(index);
+    if (!p) {
+      p = { index, name: `play ${index + 1}`, hosts: [], tasks: [] };
+      playByIndex.set(index, p);
+      plays.push(p);
+    }
+    return p;
+  };
+
+  for (const ev of evs) {
+    const play = num(ev.play);
+    switch (ev.kind) {
+      case 'play_start': {
+        const p = playFor(play ?? 0);
+        p.name = str(ev.name) ?? p.name;
+        p.hosts = Array.isArray(ev.hosts) ? ev.hosts.map(String) : [];
+        p.startedAt = ev.ts;
+        p.hosts.forEach((h) => hosts.add(h));
+        break;
+      }
+      case 'play_skipped': {
+        const p = playFor(play ?? 0);
+        p.name = str(ev.name) ?? p.name;
+        p.skipped = str(ev.reason) ?? 'skipped';
+        break;
+      }
+      case 'play_end': {
+        const p = playFor(play ?? 0);
+        p.durationMs = num(ev.durationMs);
+        if (str(ev.aborted)) p.aborted = str(ev.aborted);
+        break;
+      }
+      case 'task_start': {
+        const p = playFor(play ?? 0);
+        const t: TaskStep = {
+          name: String(ev.task), module: String(ev.module), handler: ev.handler === true,
+          ...(str(ev.source) ? { source: str(ev.source) } : {}), startedAt: ev.ts, hosts: [],
+        };
+        p.tasks.push(t);
+        openTask.set(p.index, t);
+        break;
+      }
+      case 'host_result': {
+        const p = playFor(play ?? 0);
+        let t = openTask.get(p.index);
+        if (!t || t.name !== ev.task) {
+          // A result without its task_start (torn journal): keep it under a task of its own.
+          t = { name: String(ev.task), module: String(ev.module), handler: false, hosts: [] };
+          p.tasks.push(t);
+          openTask.set(p.index, t);
+        }
+        const host = String(ev.host);
+        hosts.add(host);
+        const rawChanges = Array.isArray(ev.changes) ? ev.changes : [];
+        const stepChanges = rawChanges.filter((c): c is Record<string, unknown> => !!c && typeof c === 'object')
+          .map((c) => ({ action: String(c.action ?? 'update'), target: String(c.target ?? '?') }));
+        t.hosts.push({
+          host, status: String(ev.status), changes: stepChanges,
+          ...(num(ev.durationMs) !== undefined ? { durationMs: num(ev.durationMs) } : {}),
+          ...(str(ev.msg) ? { msg: str(ev.msg) } : {}),
+          ...(ev.ignored ? { ignored: true } : {}),
+          ...(num(ev.attempts) ? { attempts: num(ev.attempts) } : {}),
+          ...(str(ev.delegatedTo) ? { delegatedTo: str(ev.delegatedTo) } : {}),
+          ...(ev.item !== undefined ? { item: ev.item } : {}),
+        });
+        if (ev.status === 'changed') {
+          const list = stepChanges.length ? stepChanges : [{ action: 'changed', target: str(ev.msg) ?? '(run with --diff to record each change)' }];
+          for (const c of list) changes.push({ host, play: p.index, task: t.name, module: t.module, ...c });
+        }
+        if (ev.module === 'es_remote_verify') verifications.push(verificationFrom(ev));
+        break;
+      }
+      case 'task_end': {
+        const t = openTask.get(play ?? 0);
+        if (t && t.name === ev.task) t.durationMs = num(ev.durationMs);
+        break;
+      }
+      case 'recap': {
+        const stats = (ev.stats && typeof ev.stats === 'object' ? ev.stats : {}) as Record<string, Record<string, number>>;
+        for (const [h, s] of Object.entries(stats)) { recap[h] = { ...s }; hosts.add(h); }
+        break;
+      }
+      case 'warning':
+        if (str(ev.message)) warnings.push(str(ev.message)!);
+        break;
+      default:
+        if (EXECUTOR_KINDS.has(ev.kind)) break;
+        if (isTimelineEvent(ev)) {
+          const node = str(ev.host) ?? str(ev.node) ?? '(cluster)';
+          const health = str(ev.health) ?? (typeof ev.status === 'string' && /^(green|yellow|red)$/.test(ev.status) ? ev.status : undefined);
+          const gate = str(ev.gate);
+          const label = gate && GATE_LABELS[gate] ? `${GATE_LABELS[gate]}; ` : '';
+          (timeline[node] ??= []).push({
+            ts: str(ev.at) ?? ev.ts, kind: ev.kind, ...(gate ? { gate } : {}), ...(str(ev.task) ? { task: str(ev.task) } : {}),
+            detail: label + eventDetail(ev), ...(health ? { health } : {}),
+          });
+        } else {
+          moduleEvents.push({ ts: ev.ts, kind: ev.kind, ...(str(ev.host) ? { host: str(ev.host) } : {}), ...(str(ev.task) ? { task: str(ev.task) } : {}), detail: eventDetail(ev) });
+        }
+    }
+  }
+  plays.sort((a, b) => a.index - b.index);
+  for (const list of Object.values(timeline)) list.sort((a, b) => a.ts.localeCompare(b.ts));
+  const startedAt = start?.ts ?? run.startedAt;
+  const endedAt = end?.ts ?? evs[evs.length - 1]?.ts;
+  const durationMs = num(end?.durationMs) ?? (startedAt && endedAt ? Date.parse(endedAt) - Date.parse(startedAt) : undefined);
+  return {
+    id: run.id, file: run.file,
+    ...(header?.playbook ? { playbook: header.playbook } : {}),
+    ...(header?.inventory ? { inventory: header.inventory } : {}),
+    ...(header?.argv ? { argv: header.argv } : {}),
+    check: !!header?.check,
+    ...(header?.resumed_from ? { resumedFrom: header.resumed_from } : {}),
+    ...(startedAt ? { startedAt } : {}),
+    ...(end && endedAt ? { endedAt } : {}),
+    ...(durationMs !== undefined ? { durationMs } : {}),
+    ...(run.exitCode !== undefined ? { exitCode: run.exitCode } : {}),
+    status: statusOf(run.exitCode, end),
+    ...(str(end?.aborted) ? { aborted: str(end?.aborted) } : {}),
+    plays, recap, hosts: [...hosts], timeline, restarts: restartsFrom(timeline), changes, moduleEvents, verifications, warnings,
+  };
+}
+
+/**
+ * Restarts per host from the gate events: a G1 opens a restart, G7 closes it as done; a node_failed event (or a run
+ * that ended between the two) marks it failed / incomplete. A host restarted twice (re-run, resume) gets two rows.
+ */
+export function restartsFrom(timeline: Record<string, TimelineEntry[]>): NodeRestart[] {
+  const out: NodeRestart[] = [];
+  const span = (a?: string, b?: string) => (a && b ? Date.parse(b) - Date.parse(a) : undefined);
+  for (const [host, entries] of Object.entries(timeline)) {
+    let cur: NodeRestart | undefined;
+    let lastHealth: string | undefined;
+    const close = () => {
+      if (!cur) return;
+      const awayMs = span(cur.goneAt, cur.backAt);
+      const totalMs = span(cur.stopAt, cur.greenAt);
+      if (awayMs !== undefined) cur.awayMs = awayMs;
+      if (totalMs !== undefined) cur.totalMs = totalMs;
+      out.push(cur);
+      cur = undefined;
+    };
+    for (const e of entries) {
+      const nodeName = /(?:^| )node=(\S+)/.exec(e.detail)?.[1];
+      if (e.gate === 'G0') lastHealth = e.health;
+      if (e.gate === 'G1') {
+        close();
+        cur = { host, ...(nodeName ? { node: nodeName } : {}), ...(lastHealth ? { healthBefore: lastHealth } : {}), stopAt: e.ts, outcome: 'incomplete' };
+        continue;
+      }
+      if (!cur) continue;
+      if (e.gate === 'G2') cur.goneAt = e.ts;
+      else if (e.gate === 'G3') cur.startAt = e.ts;
+      else if (e.gate === 'G4' || e.gate === 'G5') cur.backAt = e.ts;
+      else if (e.gate === 'G7') {
+        cur.greenAt = e.ts;
+        if (e.health) cur.healthAfter = e.health;
+        cur.outcome = 'done';
+        close();
+      } else if (/node_failed|error/.test(e.kind)) {
+        cur.outcome = 'failed';
+        cur.note = e.detail;
+      }
+    }
+    close();
+  }
+  return out.sort((a, b) => (a.stopAt ?? '').localeCompare(b.stopAt ?? ''));
+}
