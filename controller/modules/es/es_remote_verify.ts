@@ -7,7 +7,7 @@
 import type { Module, TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import { getRemoteInfo, resolveCluster, portOf } from '../../elastic/api/remote.js';
-import { clusterInfo, esFor, esForNode, errMsg, groupHosts, versionAtLeast, GATES } from './common.js';
+import { clusterInfo, esForNode, errMsg, groupHosts, versionAtLeast, GATES } from './common.js';
 
 export interface VerifyArgs {
   alias: string;
@@ -89,7 +89,6 @@ export const esRemoteVerify: Module<VerifyArgs, VerifyCurrent> = {
   async read(ctx, args) {
     const hosts = args.hosts ?? (args.cluster_group ? groupHosts(ctx, args.cluster_group) : ctx.playHosts);
     if (hosts.length === 0) throw new ModuleError('es_remote_verify: no hosts to verify');
-    void esFor; // the task host's cluster is not asked: every node answers for itself
     const start = Date.now();
     const deadline = start + args.timeout * 1000;
     let attempts = 0;

@@ -1,0 +1,255 @@
+// The es_* cluster modules against a real lab (two simulated clusters over TLS, local connected to remote the
+// certificate way, tasks reading through the alias): check mode changes nothing and shows the diff; apply then
+// re-apply gives changed then ok; task discovery finds exactly the alias's tasks; a pause/resume round trip
+// restores the custom follower parameters; the API key is never duplicated and its secret never printed.
+import test from 'ava';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Module, TaskContext, Change, ModuleResult } from '../../controller/modules/contract.js';
+import type { AgentClient } from '../../agent/protocol.js';
+import { loadInventory } from '../../controller/inventory/index.js';
+import { inventoryView } from '../../controller/playbook/exec-inventory.js';
+import type { InventoryView } from '../../controller/playbook/exec-types.js';
+import { FileStateStore } from '../../controller/state/store.js';
+import { checkArgs } from '../../controller/playbook/exec-args.js';
+import { closeAllClients, esForVars } from '../../controller/elastic/client.js';
+import { secrets } from '../../controller/secrets.js';
+import { labCommand } from '../../lab/cli.js';
+import type { EsApi } from '../../controller/elastic/types.js';
+import { esPreflight } from '../../controller/modules/es/es_preflight.js';
+import { esRemoteCluster } from '../../controller/modules/es/es_remote_cluster.js';
+import { esTasks } from '../../controller/modules/es/es_tasks.js';
+import { esRoles } from '../../controller/modules/es/es_roles.js';
+import { esCrossClusterApiKey } from '../../controller/modules/es/es_cross_cluster_api_key.js';
+import { esReloadSecureSettings } from '../../controller/modules/es/es_reload_secure_settings.js';
+import { esRemoteVerify } from '../../controller/modules/es/es_remote_verify.js';
+import { runSecrets } from '../../controller/modules/es/run-secrets.js';
+import { getRemoteInfo, getClusterSettings, aliasSettingsFrom } from '../../controller/elastic/api/remote.js';
+import { getFollowInfo, getTransformStats } from '../../controller/elastic/api/tasks.js';
+import { getApiKeysByName } from '../../controller/elastic/api/security.js';
+import { getRoles } from '../../controller/elastic/api/roles.js';
+
+interface TaskRun { status: 'ok' | 'changed'; changes: Change[]; data: Record<string, unknown>; result?: Omit<ModuleResult, 'changes'> }
+
+class Harness {
+  readonly events: Array<{ kind: string; data: Record<string, unknown> }> = [];
+  state: FileStateStore;
+  constructor(readonly inv: InventoryView, readonly stateDir: string, readonly agents?: (host: string) => Promise<AgentClient>) {
+    this.state = new FileStateStore(stateDir);
+  }
+  /** A new controller process: saved state reloaded from disk, run secrets forgotten. */
+  restart(): void {
+    this.state = new FileStateStore(this.stateDir);
+    runSecrets.clear();
+  }
+  ctx(host: string, check: boolean, playGroup: string): TaskContext {
+    const inv = this.inv;
+    const vars = { ...inv.hostVars(host), groups: inv.groupMembers(), inventory_hostname: host };
+    return {
+      host, vars, check, diff: true,
+      agent: () => this.agentOf(host),
+      agentFor: (h) => this.agentOf(h),
+      hostVars: (h) => inv.hostVars(h),
+      playHosts: inv.select(playGroup),
+      secrets, state: this.state,
+      journal: { event: (kind, data) => { this.events.push({ kind, data }); } },
+      progress: () => {},
+      changedFiles: new Map(),
+      signal: new AbortController().signal,
+    };
+  }
+  agentOf(host: string): Promise<AgentClient> {
+    if (!this.agents) throw new Error(`no agent provider in this test (host ${host})`);
+    return this.agents(host);
+  }
+  /** The module life as the executor runs it: args checked → read → diff → apply unless check or empty diff. */
+  async run<A, C>(m: Module<A, C>, rawArgs: Record<string, unknown>, opts: { check?: boolean; group?: string; host?: string } = {}): Promise<TaskRun> {
+    const group = opts.group ?? 'local';
+    const host = opts.host ?? this.inv.select(group)[0]!;
+    const ctx = this.ctx(host, !!opts.check, group);
+    const args = checkArgs(m.name, m.schema, rawArgs) as A;
+    const current = await m.read(ctx, args);
+    const changes = await m.diff(current, args, ctx);
+    if (changes.length && !opts.check) {
+      const result = await m.apply(ctx, args, changes, current);
+      return { status: 'changed', changes, data: result.data ?? {}, result };
+    }
+    return { status: changes.length ? 'changed' : 'ok', changes, data: m.report?.(current, args) ?? {} };
+  }
+  es(group: string): EsApi {
+    return esForVars(this.inv.hostVars(this.inv.select(group)[0]!));
+  }
+}
+
+let h: Harness;
+let labDir: string;
+let alias: string;
+
+test.before(async () => {
+  labDir = mkdtempSync(join(tmpdir(), 'ck-esmod-'));
+  const rc = await labCommand(['up', '--dir', labDir, '--nodes', '2']);
+  if (rc !== 0) throw new Error(`lab up failed (${rc})`);
+  const inv = inventoryView(loadInventory(join(labDir, 'inventory.yml')));
+  h = new Harness(inv, mkdtempSync(join(tmpdir(), 'ck-esmod-state-')));
+  // Replicas recover shortly after start: the modules are tested on green clusters, as preflight requires.
+  for (const g of ['local', 'remote']) {
+    await h.es(g).request({ method: 'GET', path: '/_cluster/health', query: { wait_for_status: 'green', timeout: '60s' }, timeoutMs: 70_000 });
+  }
+  const info = await getRemoteInfo(h.es('local'));
+  alias = Object.keys(info)[0]!;
+  if (!alias) throw new Error('the lab has no remote alias');
+});
+
+test.after.always(async () => {
+  await closeAllClients();
+  if (labDir && existsSync(join(labDir, 'lab.json'))) await labCommand(['down', '--dir', labDir]);
+  if (labDir) rmSync(labDir, { recursive: true, force: true });
+  if (h) rmSync(h.stateDir, { recursive: true, force: true });
+});
+
+test.serial('es_preflight: facts of both clusters, changes nothing', async (t) => {
+  const r = await h.run(esPreflight, { alias, check_keystores: false });
+  t.is(r.status, 'ok');
+  const facts = r.data.facts as Record<string, any>;
+  t.is(facts.alias_kind, 'persistent');
+  t.deepEqual(facts.problems, []);
+  t.false(facts.local.mixed_versions);
+  t.is(typeof facts.reload_supported, 'boolean');
+  t.true(['enterprise', 'trial'].includes(facts.remote.license.type));
+  t.deepEqual(r.changes, []);
+});
+
+test.serial('es_tasks: discovery finds exactly the tasks on the alias', async (t) => {
+  const r = await h.run(esTasks, { alias, state: 'listed' });
+  t.is(r.status, 'ok');
+  const transforms = r.data.transforms as Array<{ id: string; indices: string[] }>;
+  const all = await getTransformStats(h.es('local'));
+  t.true(all.length > transforms.length, 'the lab has a local-only transform that must not be found');
+  t.true(transforms.length >= 1);
+  for (const tr of transforms) t.true(tr.indices.some((i) => i.includes(':')), `transform ${tr.id} reads remotely`);
+  t.true((r.data.followers as unknown[]).length >= 1);
+  t.true((r.data.auto_follow_patterns as unknown[]).length >= 1);
+  t.true((r.data.datafeeds as unknown[]).length >= 1);
+});
+
+test.serial('es_tasks: check mode, pause, re-run ok, resume restores follower parameters', async (t) => {
+  const es = h.es('local');
+  const before = (await getFollowInfo(es)).filter((f) => f.remote_cluster === alias);
+  const custom = before.find((f) => f.parameters && Object.keys(f.parameters).length);
+  t.truthy(custom, 'the lab has a follower with parameters');
+
+  const check = await h.run(esTasks, { alias, state: 'paused' }, { check: true });
+  t.is(check.status, 'changed');
+  t.true(check.changes.some((c) => c.target === `follower ${custom!.follower_index}`));
+  t.deepEqual((await getFollowInfo(es)).filter((f) => f.remote_cluster === alias).map((f) => f.status), before.map((f) => f.status), 'check mode changed nothing');
+
+  const paused = await h.run(esTasks, { alias, state: 'paused' });
+  t.is(paused.status, 'changed');
+  const nowPaused = (await getFollowInfo(es)).find((f) => f.follower_index === custom!.follower_index)!;
+  t.is(nowPaused.status, 'paused');
+  t.is((await h.run(esTasks, { alias, state: 'paused' })).status, 'ok');
+
+  h.restart(); // resume from a new process: everything comes from saved state
+  const resumed = await h.run(esTasks, { alias, state: 'resumed' });
+  t.is(resumed.status, 'changed');
+  const after = (await getFollowInfo(es)).find((f) => f.follower_index === custom!.follower_index)!;
+  t.is(after.status, 'active');
+  t.deepEqual(after.parameters, custom!.parameters);
+  t.is((await h.run(esTasks, { alias, state: 'resumed' })).status, 'ok', 'never resumed twice');
+});
+
+test.serial('es_roles: derive remote_indices, check mode, apply, ok, revert', async (t) => {
+  const check = await h.run(esRoles, { alias, remote_group: 'remote' }, { check: true });
+  t.is(check.status, 'changed');
+  const name = check.changes[0]!.target.replace('role ', '');
+  const es = h.es('local');
+  const orig = (await getRoles(es, [name]))[name]!;
+  t.deepEqual(orig.remote_indices ?? [], [], 'check mode changed nothing');
+  t.is((await h.run(esRoles, { alias, remote_group: 'remote' })).status, 'changed');
+  const updated = (await getRoles(es, [name]))[name]!;
+  t.true(updated.remote_indices!.some((e) => e.clusters.includes(alias)));
+  t.deepEqual(updated.indices, orig.indices, 'local indices kept');
+  t.is((await h.run(esRoles, { alias, remote_group: 'remote' })).status, 'ok');
+  t.is((await h.run(esRoles, { alias, remote_group: 'remote', state: 'reverted' })).status, 'changed');
+  t.deepEqual((await getRoles(es, [name]))[name]!.remote_indices ?? [], []);
+  t.is((await h.run(esRoles, { alias, remote_group: 'remote', state: 'reverted' })).status, 'ok');
+});
+
+test.serial('es_cross_cluster_api_key: create once, ok, drift update, resume rule, invalidate', async (t) => {
+  const args = { name: 'crosskey-it', alias, access: { search: [{ names: ['logs*'] }] }, local_group: 'local' };
+  const remote = h.es('remote');
+  const check = await h.run(esCrossClusterApiKey, args, { group: 'remote', check: true });
+  t.deepEqual(check.changes.map((c) => c.action), ['create']);
+  t.deepEqual(await getApiKeysByName(remote, 'crosskey-it'), []);
+
+  const created = await h.run(esCrossClusterApiKey, args, { group: 'remote' });
+  t.is(created.status, 'changed');
+  const encoded = created.data.encoded as { reveal(): string };
+  t.is(JSON.stringify(created.data).includes(encoded.reveal()), false, 'encoded is masked in data');
+  t.is((await h.run(esCrossClusterApiKey, args, { group: 'remote' })).status, 'ok');
+  t.is((await getApiKeysByName(remote, 'crosskey-it')).length, 1);
+
+  const drift = await h.run(esCrossClusterApiKey, { ...args, access: { search: [{ names: ['logs*', 'metrics*'] }] } }, { group: 'remote' });
+  t.is(drift.status, 'changed');
+  const [k] = await getApiKeysByName(remote, 'crosskey-it');
+  t.is(k!.id, (created.data as { id: string }).id, 'access updated in place');
+
+  // A new process that never staged the key: it cannot know the secret → one new key, the old one invalidated.
+  h.restart();
+  const rot = await h.run(esCrossClusterApiKey, { ...args, access: { search: [{ names: ['logs*', 'metrics*'] }] } }, { group: 'remote' });
+  t.is(rot.status, 'changed');
+  const active = await getApiKeysByName(remote, 'crosskey-it');
+  t.is(active.length, 1);
+  t.not(active[0]!.id, k!.id);
+
+  t.is((await h.run(esCrossClusterApiKey, { ...args, state: 'absent' }, { group: 'remote' })).status, 'changed');
+  t.deepEqual(await getApiKeysByName(remote, 'crosskey-it'), []);
+  t.false(h.events.some((e) => JSON.stringify(e).includes(encoded.reveal())), 'no secret in journal events');
+});
+
+test.serial('es_remote_cluster: save, absent, present (rcs2 target from remote group), restored', async (t) => {
+  const es = h.es('local');
+  const orig = aliasSettingsFrom((await getClusterSettings(es)).persistent, alias);
+  t.is((await h.run(esRemoteCluster, { alias, state: 'saved' })).status, 'changed');
+  t.is((await h.run(esRemoteCluster, { alias, state: 'saved' })).status, 'ok');
+
+  const check = await h.run(esRemoteCluster, { alias, state: 'absent' }, { check: true });
+  t.deepEqual(check.changes.map((c) => c.action), ['delete']);
+  t.deepEqual(aliasSettingsFrom((await getClusterSettings(es)).persistent, alias), orig);
+  t.is((await h.run(esRemoteCluster, { alias, state: 'absent' })).status, 'changed');
+  t.deepEqual(aliasSettingsFrom((await getClusterSettings(es)).persistent, alias), {});
+  t.is((await h.run(esRemoteCluster, { alias, state: 'absent' })).status, 'ok');
+
+  const present = { alias, state: 'present', mode: 'proxy', remote_group: 'remote', port: 9443 };
+  t.is((await h.run(esRemoteCluster, present)).status, 'changed');
+  const now = aliasSettingsFrom((await getClusterSettings(es)).persistent, alias);
+  t.is(now.mode, 'proxy');
+  t.regex(String(now.proxy_address), /:9443$/);
+  t.is(now.skip_unavailable, orig.skip_unavailable, 'skip_unavailable carried over');
+  t.is((await h.run(esRemoteCluster, present)).status, 'ok');
+
+  t.is((await h.run(esRemoteCluster, { alias, state: 'restored' })).status, 'changed');
+  t.deepEqual(aliasSettingsFrom((await getClusterSettings(es)).persistent, alias), orig);
+  t.is((await h.run(esRemoteCluster, { alias, state: 'restored' })).status, 'ok');
+});
+
+test.serial('es_remote_verify: rcs1 verified on every node; rcs2 fails with per-node detail', async (t) => {
+  const ok = await h.run(esRemoteVerify, { alias, expect: 'rcs1', timeout: 30 });
+  t.is(ok.status, 'ok');
+  t.is((ok.data.nodes as unknown[]).length, h.inv.select('local').length);
+  const err = await t.throwsAsync(h.run(esRemoteVerify, { alias, expect: 'rcs2', timeout: 1 }));
+  t.regex(err!.message, /not rcs2 on 2\/2 node\(s\)/);
+  t.regex(err!.message, /local-1: .*cluster_credentials/);
+});
+
+test.serial('es_reload_secure_settings: runs only when forced or a keystore changed; ok after', async (t) => {
+  t.is((await h.run(esReloadSecureSettings, {})).status, 'ok');
+  const forced = await h.run(esReloadSecureSettings, { force: true });
+  t.is(forced.status, 'changed');
+  t.deepEqual((forced.data.nodes as string[]).length, h.inv.select('local').length);
+  await h.state.set('keystore_pending_reload/local-1', { name: 'x' });
+  t.is((await h.run(esReloadSecureSettings, {}, { check: true })).status, 'changed');
+  t.is((await h.run(esReloadSecureSettings, {})).status, 'changed');
+  t.is((await h.run(esReloadSecureSettings, {})).status, 'ok');
+});
