@@ -1,0 +1,133 @@
+// `crosskey lab up|status|down|fault` — labCommand(argv) is wired into the crosskey CLI; this file also runs on its
+// own: `node --import=tsx lab/cli.ts up --dir /tmp/lab`.
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { labUp } from './up.js';
+import { labStatus, formatStatus, labDown, labFault } from './ops.js';
+
+const USAGE = `usage: crosskey lab <command> [options]
+
+The lab is a SIMULATOR: simulated Elasticsearch 8 nodes (not real Elasticsearch) behind real SSH hosts.
+
+  up     [--dir DIR] [--nodes 3] [--es-version 8.15.0] [--ssh openssh|embedded] [--license trial|basic]
+         [--static-remote] [--net L] [--start-delay MS] [--recovery MS]
+  status [--dir DIR] [--json]
+  down   [--dir DIR]
+  fault  NODE fail-start|slow-start|drop-ssh|http-429|http-503|stall-recovery [--count N] [--ms MS] [--clear] [--dir DIR]
+
+DIR defaults to ./.lab
+`;
+
+interface Parsed {
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+const VALUE_FLAGS = new Set(['--dir', '--nodes', '--es-version', '--ssh', '--license', '--net', '--count', '--ms', '--start-delay', '--recovery']);
+const BOOL_FLAGS = new Set(['--json', '--static-remote', '--clear', '--help', '-h']);
+
+function parse(argv: string[]): Parsed {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const eq = a.indexOf('=');
+    const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    if (VALUE_FLAGS.has(name)) {
+      const v = eq > 0 && a.startsWith('--') ? a.slice(eq + 1) : argv[++i];
+      if (v === undefined) throw new UsageError(`${name} needs a value`);
+      flags.set(name, v);
+    } else if (BOOL_FLAGS.has(a)) flags.set(a, true);
+    else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
+    else positional.push(a);
+  }
+  return { positional, flags };
+}
+
+class UsageError extends Error {}
+
+function int(p: Parsed, flag: string): number | undefined {
+  const v = p.flags.get(flag);
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new UsageError(`${flag} ${String(v)}: expected a non-negative integer`);
+  return Number(v);
+}
+
+function oneOf<T extends string>(p: Parsed, flag: string, allowed: readonly T[]): T | undefined {
+  const v = p.flags.get(flag);
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !allowed.includes(v as T)) throw new UsageError(`${flag} ${String(v)}: expected one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
+export async function labCommand(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
+  const out = io.out ?? ((s: string) => process.stdout.write(s));
+  const err = io.err ?? ((s: string) => process.stderr.write(s));
+  let p: Parsed;
+  try {
+    p = parse(argv);
+  } catch (e) {
+    err(`crosskey lab: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const [command, ...rest] = p.positional;
+  if (!command || p.flags.has('--help') || p.flags.has('-h')) {
+    (command ? out : err)(USAGE);
+    return command ? 0 : 2;
+  }
+  const dir = resolve((p.flags.get('--dir') as string | undefined) ?? '.lab');
+  try {
+    switch (command) {
+      case 'up': {
+        const { lab, seconds } = await labUp({
+          dir,
+          nodes: int(p, '--nodes'),
+          esVersion: p.flags.get('--es-version') as string | undefined,
+          ssh: oneOf(p, '--ssh', ['openssh', 'embedded'] as const),
+          license: oneOf(p, '--license', ['trial', 'basic'] as const),
+          staticRemote: p.flags.has('--static-remote'),
+          net: int(p, '--net'),
+          startDelayMs: int(p, '--start-delay'),
+          recoveryMs: int(p, '--recovery'),
+          log: (l) => out(l + '\n'),
+        });
+        out(`lab up in ${seconds.toFixed(1)} s: ${lab.dir}\n  inventory   ${lab.inventory}\n  ssh config  ${lab.dir}/ssh_config\n`);
+        out('  (simulated Elasticsearch: see lab/README.md for what is and is not simulated)\n');
+        return 0;
+      }
+      case 'status': {
+        const s = labStatus(dir);
+        out(p.flags.has('--json') ? JSON.stringify(s, null, 2) + '\n' : formatStatus(s));
+        return 0;
+      }
+      case 'down': {
+        const { stillOpen } = await labDown(dir);
+        if (stillOpen.length) {
+          err(`crosskey lab down: ports still open: ${stillOpen.join(', ')}\n`);
+          return 1;
+        }
+        out(`lab ${dir} is down (no process, no listening port left)\n`);
+        return 0;
+      }
+      case 'fault': {
+        const [node, kind] = rest;
+        if (!node || !kind) throw new UsageError('fault needs NODE and KIND');
+        out((await labFault(dir, node, kind, { count: int(p, '--count'), ms: int(p, '--ms'), clear: p.flags.has('--clear') })) + '\n');
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown command ${command}`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`crosskey lab: ${e.message}\n${USAGE}`);
+      return 2;
+    }
+    err(`crosskey lab ${command}: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  labCommand(process.argv.slice(2)).then((code) => process.exit(code));
+}

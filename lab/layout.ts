@@ -1,0 +1,67 @@
+// DIR/lab.json: what `lab up` created and what `lab status|down|fault` act on (see docs/ARCHITECTURE.md).
+import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface LabNodeEntry {
+  name: string;
+  cluster: string;
+  address: string;
+  home: string;
+  configDir: string;
+  httpPort: number;
+  transportPort: number;
+  ssh: { port: number; dir: string; pid?: number; knownHostsLine: string };
+}
+
+export interface LabClusterEntry {
+  name: string;
+  dir: string;
+  user: string;
+  passwordFile: string;
+  url: string;
+  nodes: LabNodeEntry[];
+}
+
+export interface LabFile {
+  format: 1;
+  dir: string;
+  net: number;
+  esVersion: string;
+  license: 'trial' | 'basic';
+  ssh: 'openssh' | 'embedded';
+  staticRemote: boolean;
+  createdAt: string;
+  nodeScript: string;
+  caCert: string;
+  clientKey: string;
+  knownHosts: string;
+  inventory: string;
+  sshDaemonPid?: number;
+  clusters: LabClusterEntry[];
+}
+
+export function labFilePath(dir: string): string {
+  return join(dir, 'lab.json');
+}
+
+export function readLabFile(dir: string): LabFile {
+  const f = labFilePath(dir);
+  if (!existsSync(f)) throw new Error(`no lab in ${dir} (${f} not found); run \`crosskey lab up --dir ${dir}\``);
+  return JSON.parse(readFileSync(f, 'utf8')) as LabFile;
+}
+
+export function writeLabFile(lab: LabFile): void {
+  const f = labFilePath(lab.dir);
+  writeFileSync(`${f}.tmp`, JSON.stringify(lab, null, 2) + '\n');
+  renameSync(`${f}.tmp`, f);
+}
+
+export function allNodes(lab: LabFile): LabNodeEntry[] {
+  return lab.clusters.flatMap((c) => c.nodes);
+}
+
+export function findNode(lab: LabFile, name: string): LabNodeEntry {
+  const n = allNodes(lab).find((x) => x.name === name);
+  if (!n) throw new Error(`no node [${name}] in the lab at ${lab.dir} (nodes: ${allNodes(lab).map((x) => x.name).join(', ')})`);
+  return n;
+}

@@ -1,0 +1,368 @@
+// `lab up`: two simulated clusters (`local`, `remote`) of N nodes, each node a host with its own loopback address
+// 127.L.{1,2}.N and standard ports, reachable over SSH, with an ES-like install tree, TLS from a lab CA, a tool
+// superuser, a license, a few indices; then part 2's initial state (RCS1 alias, tasks) when it exists.
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { dump } from 'js-yaml';
+import { writeKeystore, keystoreVersionFor } from '../agent/keystore/format.js';
+import { ensureKeyPair } from './hosts/keys.js';
+import { startOpenSshHost, SSHD_PATH } from './hosts/openssh.js';
+import { stopPid, waitFor } from './hosts/process.js';
+import { createLabCa, issueNodeCert, pkcs12 } from './certs.js';
+import { ensureLabNodeBundle, repoRoot } from './bundle.js';
+import { createState, esUuid, type ClusterState, type LicenseState } from './node/state.js';
+import { createIndex } from './node/cluster.js';
+import { emptyTasks } from './node/tasks/model.js';
+import { hashPassword } from './node/passwords.js';
+import { start as serviceStart, stop as serviceStop } from './node/service.js';
+import { writeLabFile, labFilePath, readLabFile, allNodes, type LabFile, type LabNodeEntry, type LabClusterEntry } from './layout.js';
+import { inventoryYaml, knownHosts, sshConfig } from './inventory.js';
+import { labHttp } from './http-client.js';
+import type { SshDaemonConfig } from './ssh-daemon.js';
+
+export interface LabUpOptions {
+  dir: string;
+  nodes?: number;
+  esVersion?: string;
+  ssh?: 'openssh' | 'embedded';
+  license?: 'trial' | 'basic';
+  staticRemote?: boolean;
+  /** Second octet L of 127.L.x.y; chosen free when absent. */
+  net?: number;
+  /** Simulated node start time (ms, default 1000). */
+  startDelayMs?: number;
+  /** Shard recovery duration (ms, default 1000). */
+  recoveryMs?: number;
+  log?: (line: string) => void;
+}
+
+export const TOOL_USER = 'crosskey';
+const CLUSTERS = [
+  { name: 'local', octet: 1 },
+  { name: 'remote', octet: 2 },
+] as const;
+const NET_LOCKS = join(tmpdir(), 'crosskey-lab-nets');
+
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = createServer();
+    s.once('error', () => res(false));
+    s.listen(port, host, () => s.close(() => res(true)));
+  });
+}
+
+/** Reserves a free L (lock file naming the lab dir; a lock whose lab has no lab.json any more is stale). */
+async function chooseNet(dir: string, nodes: number, requested?: number): Promise<number> {
+  mkdirSync(NET_LOCKS, { recursive: true });
+  const candidates = requested !== undefined ? [requested] : Array.from({ length: 230 }, (_, i) => 20 + ((process.pid + i * 7) % 230));
+  for (const L of candidates) {
+    if (L < 1 || L > 254) throw new Error(`--net ${L}: must be 1..254`);
+    const lock = join(NET_LOCKS, String(L));
+    if (existsSync(lock)) {
+      const owner = readFileSync(lock, 'utf8').trim();
+      if (owner !== dir && existsSync(labFilePath(owner))) {
+        if (requested !== undefined) throw new Error(`--net ${L} is used by the lab in ${owner}`);
+        continue;
+      }
+      rmSync(lock, { force: true });
+    }
+    let free = true;
+    outer: for (const c of CLUSTERS) {
+      for (let n = 1; n <= nodes; n++) {
+        for (const port of [22, 9200, 9300, 9443]) {
+          if (!(await portFree(`127.${L}.${c.octet}.${n}`, port))) {
+            free = false;
+            break outer;
+          }
+        }
+      }
+    }
+    if (!free) {
+      if (requested !== undefined) throw new Error(`--net ${L}: some address 127.${L}.x.y already has a port 22/9200/9300/9443 in use`);
+      continue;
+    }
+    try {
+      const fd = openSync(lock, 'wx');
+      writeFileSync(fd, dir);
+      closeSync(fd);
+      return L;
+    } catch {
+      continue; // another lab took it meanwhile
+    }
+  }
+  throw new Error('no free 127.L.0.0/16 network for the lab');
+}
+
+export function releaseNet(lab: Pick<LabFile, 'net' | 'dir'>): void {
+  const lock = join(NET_LOCKS, String(lab.net));
+  try {
+    if (readFileSync(lock, 'utf8').trim() === lab.dir) rmSync(lock, { force: true });
+  } catch {
+    /* not ours or gone */
+  }
+}
+
+function license(type: 'trial' | 'basic', clusterName: string, now: number): LicenseState {
+  return {
+    uid: randomUUID(),
+    type,
+    status: 'active',
+    issueDateMillis: now,
+    expiryDateMillis: type === 'trial' ? now + 30 * 86_400_000 : 253_402_214_400_000,
+    startDateMillis: -1,
+    maxNodes: 1000,
+    maxResourceUnits: null,
+    issuedTo: clusterName,
+    issuer: 'elasticsearch',
+  };
+}
+
+function initialState(clusterName: string, esVersion: string, lic: 'trial' | 'basic', password: string, recoveryMs: number): ClusterState {
+  const now = Date.now();
+  const state: ClusterState = {
+    clusterName,
+    clusterUuid: esUuid(),
+    esVersion,
+    version: 1,
+    masterNodeId: null,
+    persistent: {},
+    transient: {},
+    license: license(lic, clusterName, now),
+    indices: {},
+    lab: { recoveryMs, nodeLeftDelayedTimeoutMs: 60_000 },
+    security: {
+      users: {
+        [TOOL_USER]: {
+          username: TOOL_USER, roles: ['superuser'], full_name: 'crosskey tool (lab)', email: null, metadata: {}, enabled: true,
+          password_hash: hashPassword(password),
+        },
+      },
+      roles: {},
+      apiKeys: [],
+    },
+    tasks: emptyTasks(),
+    counters: { disruptions: 0, disruption_log: [] },
+    events: [],
+  };
+  createIndex(state, `${clusterName}-logs`, 2, 1, now);
+  createIndex(state, `${clusterName}-metrics`, 1, 1, now);
+  return state;
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function writeScripts(home: string, nodeScript: string): void {
+  const bin = join(home, 'bin');
+  mkdirSync(bin, { recursive: true });
+  const node = shellQuote(process.execPath);
+  const script = shellQuote(nodeScript);
+  const head = '#!/bin/sh\n# crosskey lab: simulated Elasticsearch node (not a real Elasticsearch)\nES_HOME="$(cd "$(dirname "$0")/.." && pwd)"\nexport ES_HOME\n';
+  writeFileSync(join(bin, 'elasticsearch-service'), `${head}exec ${node} ${script} --service "$1" --home "$ES_HOME"\n`, { mode: 0o755 });
+  writeFileSync(join(bin, 'elasticsearch-keystore'), `${head}: "\${ES_PATH_CONF:=$ES_HOME/config}"\nexport ES_PATH_CONF\nexec ${node} ${script} --keystore-cli "$@"\n`, { mode: 0o755 });
+}
+
+export interface LabUpResult {
+  lab: LabFile;
+  seconds: number;
+}
+
+export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
+  const t0 = Date.now();
+  const log = opts.log ?? (() => {});
+  const dir = resolve(opts.dir);
+  const nodes = opts.nodes ?? 3;
+  const esVersion = opts.esVersion ?? '8.15.0';
+  if (!/^\d+\.\d+\.\d+$/.test(esVersion)) throw new Error(`--es-version ${esVersion}: expected MAJOR.MINOR.PATCH`);
+  if (!esVersion.startsWith('8.')) throw new Error(`--es-version ${esVersion}: the lab simulates Elasticsearch 8.x`);
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9) throw new Error(`--nodes ${nodes}: must be 1..9`);
+  const ssh = opts.ssh ?? (existsSync(SSHD_PATH) ? 'openssh' : 'embedded');
+  if (ssh === 'openssh' && !existsSync(SSHD_PATH)) throw new Error(`--ssh openssh: ${SSHD_PATH} not found (install openssh-server or use --ssh embedded)`);
+  const lic = opts.license ?? 'trial';
+
+  if (existsSync(labFilePath(dir))) {
+    const old = readLabFile(dir);
+    const running = allNodes(old).filter((n) => existsSync(join(n.home, 'elasticsearch.pid')));
+    if (running.length) throw new Error(`${dir} holds a running lab (${running.map((n) => n.name).join(', ')}): run \`crosskey lab down --dir ${dir}\` first`);
+    rmSync(dir, { recursive: true, force: true }); // a stopped lab of ours: start afresh
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const nodeScript = await ensureLabNodeBundle();
+  const net = await chooseNet(dir, nodes, opts.net);
+  log(`lab: network 127.${net}.0.0/16, ${nodes} nodes per cluster, Elasticsearch ${esVersion} (simulated), ssh ${ssh}`);
+
+  const started: { nodes: string[]; sshPids: number[]; daemonPid?: number } = { nodes: [], sshPids: [] };
+  const cleanup = async () => {
+    await Promise.all(started.nodes.map((h) => serviceStop(h).catch(() => 1)));
+    await Promise.all(started.sshPids.map((p) => stopPid(p)));
+    if (started.daemonPid) await stopPid(started.daemonPid);
+    releaseNet({ net, dir });
+  };
+
+  try {
+    // keys and certificates
+    const client = ensureKeyPair(join(dir, 'client_key'), 'ed25519', 'crosskey-lab-client');
+    mkdirSync(join(dir, 'ca'), { recursive: true });
+    const ca = createLabCa();
+    const caCert = join(dir, 'ca', 'ca.crt');
+    writeFileSync(caCert, ca.certPem);
+    writeFileSync(join(dir, 'ca', 'ca.key'), ca.keyPem, { mode: 0o600 });
+    mkdirSync(join(dir, 'credentials'), { recursive: true, mode: 0o700 });
+    const ksVersion = keystoreVersionFor(esVersion);
+
+    const clusters: LabClusterEntry[] = [];
+    const nodeStarts: Array<Promise<void>> = [];
+    const startNode = async (n: LabNodeEntry) => {
+      started.nodes.push(n.home);
+      const outLines: string[] = [];
+      const rc = await serviceStart(n.home, nodeScript, (s) => outLines.push(s));
+      if (rc !== 0) throw new Error(`node ${n.name} failed to start: ${outLines.join('').trim()}`);
+    };
+    for (const c of CLUSTERS) {
+      const clusterDir = join(dir, 'clusters', c.name);
+      const password = randomBytes(18).toString('base64url');
+      const passwordFile = join(dir, 'credentials', `${c.name}-password`);
+      writeFileSync(passwordFile, password + '\n', { mode: 0o600 });
+      createState(clusterDir, initialState(c.name, esVersion, lic, password, opts.recoveryMs ?? 1000));
+      const entries: LabNodeEntry[] = [];
+      const names = Array.from({ length: nodes }, (_, i) => `${c.name}-${i + 1}`);
+      const addresses = names.map((_, i) => `127.${net}.${c.octet}.${i + 1}`);
+      for (let i = 0; i < nodes; i++) {
+        const name = names[i]!;
+        const address = addresses[i]!;
+        const home = join(clusterDir, name);
+        const configDir = join(home, 'config');
+        mkdirSync(join(configDir, 'certs'), { recursive: true });
+        mkdirSync(join(home, 'logs'), { recursive: true });
+        mkdirSync(join(home, 'data'), { recursive: true });
+        writeScripts(home, nodeScript);
+        writeFileSync(join(home, 'lab-node.json'), JSON.stringify({ clusterDir, esVersion, startDelayMs: opts.startDelayMs ?? 1000 }, null, 1));
+        const cert = issueNodeCert({ ca, name, ips: [address], dns: ['localhost', name] });
+        const httpPass = randomBytes(12).toString('base64url');
+        const transportPass = randomBytes(12).toString('base64url');
+        writeFileSync(join(configDir, 'certs', 'http.p12'), pkcs12(cert, ca.certPem, httpPass, 'http'), { mode: 0o660 });
+        writeFileSync(join(configDir, 'certs', 'transport.p12'), pkcs12(cert, ca.certPem, transportPass, 'transport'), { mode: 0o660 });
+        writeFileSync(join(configDir, 'certs', 'http_ca.crt'), ca.certPem);
+        const yml: Record<string, unknown> = {
+          'cluster.name': c.name,
+          'node.name': name,
+          'network.host': address,
+          'http.port': 9200,
+          'transport.port': 9300,
+          'path.data': join(home, 'data'),
+          'path.logs': join(home, 'logs'),
+          'discovery.seed_hosts': addresses.map((a) => `${a}:9300`),
+          'cluster.initial_master_nodes': names,
+          'xpack.security.enabled': true,
+          'xpack.security.enrollment.enabled': false,
+          'xpack.security.http.ssl.enabled': true,
+          'xpack.security.http.ssl.keystore.path': 'certs/http.p12',
+          'xpack.security.transport.ssl.enabled': true,
+          'xpack.security.transport.ssl.verification_mode': 'certificate',
+          'xpack.security.transport.ssl.client_authentication': 'required',
+          'xpack.security.transport.ssl.keystore.path': 'certs/transport.p12',
+          'xpack.security.transport.ssl.truststore.path': 'certs/transport.p12',
+        };
+        writeFileSync(join(configDir, 'elasticsearch.yml'), `# crosskey lab node ${name} (simulated Elasticsearch ${esVersion})\n` + dump(yml, { lineWidth: 200 }));
+        const ks = writeKeystore({
+          version: ksVersion,
+          entries: new Map([
+            ['xpack.security.http.ssl.keystore.secure_password', httpPass],
+            ['xpack.security.transport.ssl.keystore.secure_password', transportPass],
+            ['xpack.security.transport.ssl.truststore.secure_password', transportPass],
+          ]),
+        });
+        writeFileSync(join(configDir, 'elasticsearch.keystore'), ks, { mode: 0o660 });
+        chmodSync(join(configDir, 'elasticsearch.keystore'), 0o660);
+        const entry: LabNodeEntry = {
+          name, cluster: c.name, address, home, configDir, httpPort: 9200, transportPort: 9300,
+          ssh: { port: 22, dir: join(dir, 'hosts', name), knownHostsLine: '' },
+        };
+        entries.push(entry);
+        // Start the node now: its simulated boot overlaps with writing the next nodes' certificates.
+        nodeStarts.push(startNode(entry));
+      }
+      clusters.push({ name: c.name, dir: clusterDir, user: TOOL_USER, passwordFile, url: `https://${addresses[0]}:9200`, nodes: entries });
+    }
+    log(`lab: certificates, keystores and configuration written (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+
+    const lab: LabFile = {
+      format: 1, dir, net, esVersion, license: lic, ssh, staticRemote: !!opts.staticRemote, createdAt: new Date().toISOString(),
+      nodeScript, caCert, clientKey: client.privateKeyFile, knownHosts: join(dir, 'known_hosts'), inventory: join(dir, 'inventory.yml'), clusters,
+    };
+    const all = allNodes(lab);
+
+    // SSH hosts while the nodes boot
+    nodeStarts.forEach((p) => p.catch(() => undefined)); // awaited below; no unhandled rejection meanwhile
+    const sshEnv = (n: LabNodeEntry) => ({ ES_HOME: n.home, ES_PATH_CONF: n.configDir, LAB_NODE: n.name, LAB_DIR: dir });
+    if (ssh === 'openssh') {
+      await Promise.all(all.map(async (n) => {
+        const host = await startOpenSshHost({ dir: n.ssh.dir, address: n.address, port: 22, env: sshEnv(n), authorizedKeys: client.publicKey, maxSessions: 20 });
+        started.sshPids.push(host.pid);
+        n.ssh.pid = host.pid;
+        n.ssh.knownHostsLine = host.knownHostsLine;
+      }));
+    } else {
+      const cfgFile = join(dir, 'hosts', 'ssh-daemon.json');
+      mkdirSync(join(dir, 'hosts'), { recursive: true });
+      const cfg: SshDaemonConfig = {
+        readyFile: join(dir, 'hosts', 'ssh-daemon.ready'),
+        hosts: all.map((n) => ({ dir: n.ssh.dir, address: n.address, port: 22, env: sshEnv(n), authorizedKeys: client.publicKey, maxSessions: 20, esHome: n.home })),
+      };
+      writeFileSync(cfgFile, JSON.stringify(cfg, null, 1));
+      const out = openSync(join(dir, 'hosts', 'ssh-daemon.log'), 'a');
+      const child = spawn(process.execPath, [nodeScript, '--ssh-hosts', cfgFile], { detached: true, stdio: ['ignore', out, out] });
+      closeSync(out);
+      child.unref();
+      started.daemonPid = child.pid;
+      lab.sshDaemonPid = child.pid;
+      const ok = await waitFor(() => existsSync(cfg.readyFile), 20_000, 30);
+      if (!ok) throw new Error(`embedded SSH hosts did not start; see ${join(dir, 'hosts', 'ssh-daemon.log')}`);
+      const { knownHostsLine } = await import('./hosts/keys.js');
+      for (const n of all) {
+        const pub = readFileSync(join(n.ssh.dir, 'ssh_host_ed25519_key.pub'), 'utf8');
+        n.ssh.knownHostsLine = knownHostsLine(n.address, 22, pub);
+      }
+    }
+    writeLabFile(lab);
+    writeFileSync(lab.knownHosts, knownHosts(lab));
+    writeFileSync(join(dir, 'ssh_config'), sshConfig(lab));
+    writeFileSync(lab.inventory, inventoryYaml(lab));
+    await Promise.all(nodeStarts);
+    log(`lab: ${all.length} nodes started (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+
+    // every cluster formed and green, checked over real HTTPS
+    for (const c of clusters) {
+      const r = await labHttp({ url: c.url, user: c.user, passwordFile: c.passwordFile, caCert }, 'GET', `/_cluster/health?wait_for_status=green&wait_for_nodes=${nodes}&timeout=60s`);
+      const h = r.json as { status?: string } | undefined;
+      if (r.status !== 200) throw new Error(`cluster ${c.name} did not turn green: HTTP ${r.status} ${r.text.slice(0, 300)}`);
+      log(`lab: cluster ${c.name} is ${h?.status}`);
+    }
+
+    await applyPart2InitialState(lab, log);
+    writeLabFile(lab);
+    return { lab, seconds: (Date.now() - t0) / 1000 };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
+
+/** Part 2's initial state (RCS1 alias, roles, tasks), when lab/setup/initial-state.ts exists in this checkout. */
+async function applyPart2InitialState(lab: LabFile, log: (s: string) => void): Promise<void> {
+  const src = join(repoRoot(), 'lab', 'setup', 'initial-state.ts');
+  if (!existsSync(src)) {
+    log('lab: no lab/setup/initial-state.ts yet: clusters are not connected and have no tasks');
+    return;
+  }
+  const modPath = './setup/initial-state.js';
+  const mod = (await import(modPath)) as { applyInitialState?: (lab: LabFile) => Promise<void> };
+  if (typeof mod.applyInitialState !== 'function') throw new Error(`${src} does not export applyInitialState(lab)`);
+  await mod.applyInitialState(lab);
+  log('lab: initial state applied (remote connection and tasks)');
+}
