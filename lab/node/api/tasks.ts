@@ -48,9 +48,10 @@ function transformView(t: Transform) {
 
 function transformStats(t: Transform, ctx: RouteContext) {
   const running = t.state !== 'stopped';
+  const master = ctx.rt.members().find(m => m.id === ctx.state.masterNodeId);
   return {
     id: t.id, state: t.state, ...(t.reason ? { reason: t.reason } : {}),
-    ...(running ? { node: { id: ctx.state.masterNodeId ?? '', name: ctx.rt.members().find(m => m.id === ctx.state.masterNodeId)?.name ?? '', ephemeral_id: ctx.state.masterNodeId ?? '', transport_address: '', attributes: {} } } : {}),
+    ...(running && master ? { node: { id: master.id, name: master.name, ephemeral_id: master.id, transport_address: `${master.address}:${master.transportPort}`, attributes: {} } } : {}),
     stats: { pages_processed: t.checkpoint, documents_processed: t.checkpoint * 10, documents_indexed: t.checkpoint, documents_deleted: 0, trigger_count: t.checkpoint, index_time_in_ms: 0, index_total: t.checkpoint, index_failures: 0, search_time_in_ms: 0, search_total: t.checkpoint, search_failures: t.failureStreak, processing_time_in_ms: 0, processing_total: t.checkpoint, delete_time_in_ms: 0, exponential_avg_checkpoint_duration_ms: 0, exponential_avg_documents_indexed: 0, exponential_avg_documents_processed: 0 },
     checkpointing: { last: { checkpoint: t.checkpoint, ...(t.lastCheckpointMs ? { timestamp_millis: t.lastCheckpointMs } : {}) }, operations_behind: 0, ...(t.lastCheckpointMs ? { changes_last_detected_at: t.lastCheckpointMs, last_search_time: t.lastCheckpointMs } : {}) },
     health: t.state === 'failed' ? { status: 'red', issues: [{ type: 'transform_task_failed', issue: 'Transform task state is [failed]', details: t.reason ?? '', count: 1 }] } : t.failureStreak > 0 ? { status: 'yellow', issues: [{ type: 'transform_search_failed', issue: 'Transform search failures', count: t.failureStreak }] } : { status: 'green' },

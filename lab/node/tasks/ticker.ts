@@ -14,6 +14,17 @@ import { DEFAULT_FOLLOW_PARAMETERS, countersOf, recordDisruption, tasksOf, type 
 import { addFollower } from '../api/tasks.js';
 
 export const TICK_MS = 500;
+
+/** ES prints the exception class in task failure reasons. */
+function javaClassOf(type: string): string {
+  const known: Record<string, string> = {
+    security_exception: 'org.elasticsearch.ElasticsearchSecurityException',
+    no_such_remote_cluster_exception: 'org.elasticsearch.transport.NoSuchRemoteClusterException',
+    index_not_found_exception: 'org.elasticsearch.index.IndexNotFoundException',
+    connect_transport_exception: 'org.elasticsearch.transport.ConnectTransportException',
+  };
+  return known[type] ?? `org.elasticsearch.ElasticsearchException[${type}]`;
+}
 const DEFAULT_TRANSFORM_RETRIES = 10;
 
 export function identityOf(o: TaskOwner): Identity {
@@ -101,7 +112,7 @@ export class TaskTicker implements NodePlugin {
           if (x.failureStreak === 0) disrupt({ task_type: 'transform', task_id: x.id, reason: o.reason });
           x.failureStreak += 1;
           const retries = Number((x.config.settings as Record<string, unknown> | undefined)?.num_failure_retries ?? DEFAULT_TRANSFORM_RETRIES);
-          if (irrecoverable(o)) { x.state = 'failed'; x.reason = `task encountered irrecoverable failure: ${o.type === 'security_exception' ? 'org.elasticsearch.ElasticsearchSecurityException' : o.type}: ${o.reason}`; }
+          if (irrecoverable(o)) { x.state = 'failed'; x.reason = `task encountered irrecoverable failure: ${javaClassOf(o.type)}: ${o.reason}`; }
           else if (retries >= 0 && x.failureStreak > retries) { x.state = 'failed'; x.reason = `task encountered more than ${retries} failures; latest failure: ${o.reason}`; }
         }));
       }
