@@ -183,23 +183,30 @@ export class Inventory {
     };
   }
 
+  /** Computes every host's vars and connection now, so bad vars files fail before any host is contacted. */
+  validate(): void {
+    for (const h of this.hosts()) this.connection(h);
+  }
+
   /** Behavioural connection vars, type-checked (errors name the host and the variable). */
   connection(host: string): HostConnection {
     const v = this.hostVars(host);
+    const src = this.data.hosts.get(host)!.source;
+    const fail = (msg: string): never => { throw new ConfigError(src.file, src.line, `host ${host}: ${msg}`); };
     const str = (k: string): string | undefined => {
       const x = v[k];
       if (x === undefined || x === null) return undefined;
-      if (typeof x !== 'string' && typeof x !== 'number') throw new ConfigError(this.path, 0, `host ${host}: ${k} must be a string, got ${JSON.stringify(x)}`);
+      if (typeof x !== 'string' && typeof x !== 'number') fail(`${k} must be a string, got ${JSON.stringify(x)}`);
       return String(x);
     };
     let port: number | undefined;
     if (v.ansible_port !== undefined && v.ansible_port !== null) {
       port = Number(v.ansible_port);
-      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(this.path, 0, `host ${host}: ansible_port must be a port number, got ${JSON.stringify(v.ansible_port)}`);
+      if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`ansible_port must be a port number (1-65535), got ${JSON.stringify(v.ansible_port)}`);
     }
     const become = v.ansible_become;
     const becomeBool = become === undefined || become === null ? false : toBool(become);
-    if (becomeBool === undefined) throw new ConfigError(this.path, 0, `host ${host}: ansible_become must be a boolean, got ${JSON.stringify(become)}`);
+    if (becomeBool === undefined) return fail(`ansible_become must be a boolean, got ${JSON.stringify(become)}`);
     return {
       host,
       address: str('ansible_host') ?? host,

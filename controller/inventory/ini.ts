@@ -127,6 +127,6 @@ function shlexSafe(line: string, err: (msg: string) => never): string[] {
     if (t.length === 0) err('empty line');
     return t;
   } catch (e) {
-    return err(`cannot split line: ${(e as Error).message}`);
+    return err(`unbalanced quotes: ${(e as Error).message}`);
   }
 }

@@ -48,6 +48,8 @@ type Dict = Record<string, unknown>;
 const isDict = (v: unknown): v is Dict => !!v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
 
 class Loader {
+  /** Names the current play's handlers answer to (parsed before its tasks, for notify checks). */
+  handlerNames = new Set<string>();
   constructor(readonly file: string, readonly modules: ModuleSchemas) {}
 
   err(line: number, msg: string): never {
@@ -128,12 +130,18 @@ class Loader {
     const serial = p.serial === undefined ? undefined : this.serial(p.serial, kl('serial'));
     const maxFail = p.max_fail_percentage === undefined ? undefined : this.num(p.max_fail_percentage, kl('max_fail_percentage'), 'max_fail_percentage');
     if (maxFail !== undefined && maxFail > 100) this.err(kl('max_fail_percentage'), `max_fail_percentage must be between 0 and 100, got ${maxFail}`);
+    // Handler names first (raw), so notify can be checked in tasks and in handlers that notify handlers.
+    this.handlerNames = new Set(
+      (Array.isArray(p.handlers) ? p.handlers : []).filter(isDict).flatMap((h) => [
+        ...(typeof h.name === 'string' ? [h.name] : []),
+        ...(typeof h.listen === 'string' ? [h.listen] : Array.isArray(h.listen) ? h.listen.map(String) : []),
+      ]),
+    );
     const handlers = this.handlers(p.handlers, posOf(pos, 'handlers'), kl('handlers'));
     const tasks: Task[] = [];
     for (const key of ['pre_tasks', 'tasks', 'post_tasks']) {
       if (p[key] !== undefined) tasks.push(...this.taskList(p[key], posOf(pos, key), kl(key), key));
     }
-    this.checkNotify(tasks, handlers);
     return {
       name: p.name as string | undefined,
       hosts,
@@ -167,7 +175,7 @@ class Loader {
       const l = posOf(pos, i).line;
       if (typeof f !== 'string') this.err(l, `vars_files item ${i} must be a file path, got ${JSON.stringify(f)}`);
       const abs = isAbsolute(f as string) ? (f as string) : resolve(dirname(this.file), f as string);
-      if (!hasTemplate(f) && !existsSync(abs)) this.err(l, `vars file not found: ${f} (looked at ${abs})`);
+      if (!hasTemplate(f) && !existsSync(abs)) this.err(l, `vars file not found: ${f}${isAbsolute(f as string) ? '' : " (relative to the playbook's folder)"}`);
       return abs;
     });
   }
@@ -187,19 +195,14 @@ class Loader {
     });
   }
 
-  checkNotify(tasks: Task[], handlers: Handler[]): void {
-    const names = new Set(handlers.flatMap((h) => h.listen));
-    const walk = (list: Task[]): void => {
-      for (const t of list) {
-        for (const n of t.notify) {
-          if (!names.has(n) && !hasTemplate(n)) {
-            this.err(t.source.line, `notify '${n}' matches no handler of this play${didYouMean(n, names)}; handlers: ${[...names].join(', ') || '(none)'}`);
-          }
-        }
-        if (t.kind === 'block') [t.block, t.rescue, t.always].forEach(walk);
+  notify(v: unknown, line: number): string[] {
+    const names = this.strList(v, line, 'notify');
+    for (const n of names) {
+      if (!this.handlerNames.has(n) && !hasTemplate(n)) {
+        this.err(line, `notify '${n}' matches no handler of this play${didYouMean(n, this.handlerNames)}; handlers: ${[...this.handlerNames].join(', ') || '(none)'}`);
       }
-    };
-    walk(tasks);
+    }
+    return names;
   }
 
   taskList(v: unknown, pos: PosNode, line: number, what: string): Task[] {
@@ -264,7 +267,7 @@ class Loader {
       noLog: t.no_log === undefined ? false : this.bool(t.no_log, kl('no_log'), 'no_log'),
       runOnce: t.run_once === undefined ? false : this.bool(t.run_once, kl('run_once'), 'run_once'),
       delegateTo,
-      notify: this.strList(t.notify, kl('notify'), 'notify'),
+      notify: this.notify(t.notify, kl('notify')),
       vars: this.vars(t.vars, kl('vars'), 'task vars'),
       checkMode: t.check_mode === undefined ? undefined : this.bool(t.check_mode, kl('check_mode'), 'check_mode'),
       source: this.src(pos),
