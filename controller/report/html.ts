@@ -24,7 +24,7 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font
 .s-skipped{background:var(--skipped)}.s-unreachable{background:var(--unreachable)}.s-interrupted,.s-incomplete,.s-error{background:var(--failed)}
 .h-green{background:var(--ok)}.h-yellow{background:#bf8700}.h-red{background:var(--failed)}
 .meta td:first-child{width:140px;color:#59636e}
-.muted{color:#59636e}.msg{color:var(--failed)}
+.muted{color:#59636e}.msg{color:var(--failed)}.nw,.mono{white-space:nowrap}td .mono.wrap{white-space:normal}
 .bar{position:relative;height:14px;background:var(--bg);border:1px solid var(--line);border-radius:3px}
 .bar span{position:absolute;top:0;bottom:0;background:#0969da;border-radius:2px;min-width:3px}
 footer{margin-top:32px;color:#59636e;font-size:12px}
@@ -98,7 +98,7 @@ export function renderReportHtml(r: RunReport): string {
   if (!nodes.length) parts.push('<p class="muted">No node restart was recorded in this run.</p>');
   else {
     parts.push(table(['host', 'node', 'health before', 'stopped', 'back', 'green', 'away', 'total', 'health after', 'outcome', 'position in the run'], r.restarts.map((x) => [
-      e(x.host), e(x.node ?? ''), x.healthBefore ? badge(x.healthBefore, `h-${x.healthBefore}`) : '', `<span class="mono">${e(clock(x.stopAt))}</span>`,
+      `<span class="nw">${e(x.host)}</span>`, `<span class="nw">${e(x.node ?? '')}</span>`, x.healthBefore ? badge(x.healthBefore, `h-${x.healthBefore}`) : '', `<span class="mono">${e(clock(x.stopAt))}</span>`,
       `<span class="mono">${e(clock(x.backAt))}</span>`, `<span class="mono">${e(clock(x.greenAt))}</span>`, e(formatDuration(x.awayMs)), e(formatDuration(x.totalMs)),
       x.healthAfter ? badge(x.healthAfter, `h-${x.healthAfter}`) : '', badge(x.outcome, x.outcome === 'done' ? 's-ok' : 's-failed') + (x.note ? ` <span class="msg">${e(x.note)}</span>` : ''),
       timelineBar(x, r),
@@ -106,7 +106,7 @@ export function renderReportHtml(r: RunReport): string {
     for (const n of nodes) {
       parts.push(`<h3>${e(n)}</h3>`);
       parts.push(table(['time', 'event', 'health', 'detail'], r.timeline[n]!.map((x) => [
-        `<span class="mono">${e(clock(x.ts))}</span>`, e(x.kind), x.health ? badge(x.health, `h-${x.health}`) : '', `<span class="mono">${e(x.detail)}</span>`,
+        `<span class="mono">${e(clock(x.ts))}</span>`, e(x.kind), x.health ? badge(x.health, `h-${x.health}`) : '', `<span class="mono wrap">${e(x.detail)}</span>`,
       ])));
     }
   }
@@ -118,7 +118,7 @@ export function renderReportHtml(r: RunReport): string {
   if (r.moduleEvents.length) {
     parts.push('<h3>Recorded by modules</h3>');
     parts.push(table(['time', 'event', 'host', 'task', 'detail'], r.moduleEvents.map((x) => [
-      `<span class="mono">${e(clock(x.ts))}</span>`, e(x.kind), e(x.host ?? ''), e(x.task ?? ''), `<span class="mono">${e(x.detail)}</span>`,
+      `<span class="mono">${e(clock(x.ts))}</span>`, e(x.kind), e(x.host ?? ''), e(x.task ?? ''), `<span class="mono wrap">${e(x.detail)}</span>`,
     ])));
   }
 

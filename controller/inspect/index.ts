@@ -1,0 +1,90 @@
+// `crosskey inspect`: a read-only picture of every host and every cluster of an inventory.
+// The host part needs SSH (agent); the cluster part needs only HTTP, so it still prints when SSH fails or is off.
+import PQueue from 'p-queue';
+import type { AgentClient } from '../../agent/protocol.js';
+import type { Inventory } from '../inventory/index.js';
+import type { EsClientOptions } from '../elastic/client.js';
+import { secrets } from '../secrets.js';
+import { inspectCluster, type ClusterTarget } from './cluster.js';
+import { inspectHostOverSsh, inspectNodeOverHttp } from './host.js';
+import type { HostReport, InspectReport } from './types.js';
+
+export type { InspectReport } from './types.js';
+
+/** How inspect reaches a host's agent; undefined = SSH not used (`--no-ssh`). */
+export type AgentOpener = (host: string, vars: Record<string, unknown>) => Promise<AgentClient>;
+
+export interface InspectOptions {
+  inventory: Inventory;
+  /** Host pattern (--limit): restricts the host part and the per-node answers; clusters are kept when any host matches. */
+  limit?: string;
+  openAgent?: AgentOpener;
+  es?: EsClientOptions;
+  forks?: number;
+  now?: Date;
+}
+
+const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Groups that define es_url in their own vars (inline or group_vars/<group>), with their cluster-level vars. */
+export function clusterGroups(inv: Inventory): Array<{ group: string; vars: Record<string, unknown>; hosts: string[] }> {
+  const groups = inv.groups();
+  const out: Array<{ group: string; vars: Record<string, unknown>; hosts: string[] }> = [];
+  for (const [name, g] of Object.entries(groups)) {
+    if (name === 'all' || name === 'ungrouped') continue;
+    const own: Record<string, unknown> = { ...g.vars };
+    for (const d of inv.varsDirs) Object.assign(own, d.get('group_vars', name));
+    if (own.es_url === undefined) continue;
+    const vars: Record<string, unknown> = { ...groups.all?.vars };
+    for (const d of inv.varsDirs) Object.assign(vars, d.get('group_vars', 'all'));
+    Object.assign(vars, own, { group_names: [name] });
+    out.push({ group: name, vars, hosts: inv.groupHosts(name) ?? [] });
+  }
+  return out;
+}
+
+export async function runInspect(o: InspectOptions): Promise<InspectReport> {
+  const inv = o.inventory;
+  const warnings: string[] = [];
+  const esOpts: EsClientOptions = {
+    retry: { attempts: 2 }, requestTimeoutMs: 15_000, ...o.es,
+    warn: (m) => warnings.push(m),
+  };
+  const selected = new Set(o.limit ? inv.select(o.limit) : inv.hosts());
+  const clusters = clusterGroups(inv);
+  const clusterOf = new Map<string, string>();
+  for (const c of clusters) for (const h of c.hosts) if (!clusterOf.has(h)) clusterOf.set(h, c.group);
+
+  const queue = new PQueue({ concurrency: Math.max(1, o.forks ?? 10) });
+  const hostReports = await Promise.all(inv.hosts().filter((h) => selected.has(h)).map((host) => queue.add(async (): Promise<HostReport> => {
+    const vars = inv.hostVars(host);
+    const cluster = clusterOf.get(host);
+    // A host's node answers with its cluster's credentials (group vars) at its own URL.
+    const nodeP = inspectNodeOverHttp(vars, { ...esOpts, label: host });
+    let ssh: HostReport['ssh'];
+    if (!o.openAgent) ssh = { reachable: false, error: 'SSH not used (--no-ssh)' };
+    else {
+      try {
+        const agent = await o.openAgent(host, vars);
+        ssh = await inspectHostOverSsh(agent, host, vars);
+      } catch (e) {
+        ssh = { reachable: false, error: errText(e) };
+      }
+    }
+    return { host, groups: inv.groupNames(host), ...(cluster ? { cluster } : {}), node: await nodeP, ssh };
+  }) as Promise<HostReport>));
+
+  const targets: ClusterTarget[] = clusters
+    .filter((c) => !o.limit || c.hosts.some((h) => selected.has(h)))
+    .map((c) => ({ group: c.group, vars: c.vars, hosts: c.hosts.filter((h) => selected.has(h)).map((h) => ({ host: h, vars: inv.hostVars(h) })) }));
+  const clusterReports = await Promise.all(targets.map((t) => inspectCluster(t, esOpts)));
+
+  // Belt and braces: nothing read from hosts or clusters may carry a registered secret into the output.
+  return secrets.redactValue({
+    inventory: inv.path,
+    generatedAt: (o.now ?? new Date()).toISOString(),
+    hosts: hostReports,
+    clusters: clusterReports,
+    warnings: [...new Set(warnings)],
+  });
+}

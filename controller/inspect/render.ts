@@ -1,0 +1,128 @@
+// Human output of `crosskey inspect`: plain-text tables (no colours, so it pastes into tickets as it is).
+import { secrets } from '../secrets.js';
+import type { CertFileReport, ClusterReport, HostReport, InspectReport } from './types.js';
+
+/** Left-aligned columns, two spaces apart; an empty table prints "(none)". */
+export function table(header: string[], rows: string[][], indent = '  '): string {
+  if (!rows.length) return `${indent}(none)\n`;
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => indent + cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
+}
+
+// _cat/nodes' one-letter role codes: keeps the summary table narrow (full names are in the details).
+const ROLE_LETTERS: Record<string, string> = {
+  data_cold: 'c', data: 'd', data_frozen: 'f', data_hot: 'h', ingest: 'i', ml: 'l', master: 'm', remote_cluster_client: 'r',
+  data_content: 's', transform: 't', voting_only: 'v', data_warm: 'w',
+};
+export function roleLetters(roles: string[] | undefined): string {
+  if (!roles) return '';
+  if (!roles.length) return '-';
+  return roles.map((r) => ROLE_LETTERS[r] ?? `(${r})`).sort().join('');
+}
+
+const show = (v: unknown): string => (Array.isArray(v) ? v.map(String).join(',') : v === undefined || v === null ? '' : String(v));
+
+function certRows(files: CertFileReport[]): string[][] {
+  const rows: string[][] = [];
+  for (const f of files) {
+    const certs = f.certificates;
+    if (!certs.length) {
+      rows.push([f.setting.replace(/^xpack\.security\./, ''), f.path, f.format, f.status + (f.error ? `: ${f.error}` : ''), '', '', '']);
+      continue;
+    }
+    certs.forEach((c, i) => {
+      const sans = [...c.sans.dns, ...c.sans.ip].join(',') || '-';
+      rows.push([
+        i === 0 ? f.setting.replace(/^xpack\.security\./, '') : '', i === 0 ? f.path : '', i === 0 ? f.format : '', i === 0 ? f.status : '',
+        c.subject + (c.isCa ? ' (CA)' : ''), sans, `${c.notAfter.slice(0, 10)} (${c.daysLeft < 0 ? 'EXPIRED' : `${c.daysLeft}d`})`,
+      ]);
+    });
+  }
+  return rows;
+}
+
+function renderHost(h: HostReport): string {
+  let out = `\n== host ${h.host}${h.cluster ? ` (cluster ${h.cluster})` : ''}\n`;
+  const n = h.node;
+  out += n.error
+    ? `  node (HTTP${n.url ? ` ${n.url}` : ''}): ${n.error}\n`
+    : `  node: ${n.name ?? '?'}  version ${n.version ?? '?'}  roles ${show(n.roles) || '-'}  (${n.url})\n`;
+  const s = h.ssh;
+  if (!s.reachable) return out + `  host (SSH): ${/^SSH not used/.test(s.error ?? '') ? s.error : `unreachable — ${s.error ?? 'unknown error'}`}\n`;
+  out += `  host (SSH): ${s.hostname ?? ''}  service ${s.service?.name ?? 'elasticsearch'}: ${s.service?.active ? 'active' : 'inactive'}${s.service?.error ? ` (${s.service.error})` : ''}\n`;
+  out += `  listening: ${(s.ports ?? []).map((p) => `${p.address}:${p.port} ${p.role}`).join(', ') || '(none of the ES ports)'}\n`;
+  if (s.ymlError) out += `  elasticsearch.yml: ${s.ymlError}\n`;
+  else {
+    out += `  elasticsearch.yml: ${s.ymlPath}${s.ymlRoles ? `  node.roles [${s.ymlRoles.join(', ')}]` : ''}\n`;
+    const rcs = Object.entries(s.rcsSettings ?? {});
+    out += rcs.length ? table(['RCS setting', 'value'], rcs.map(([k, v]) => [k, show(v)]), '    ') : '    (no remote-cluster settings)\n';
+  }
+  const k = s.keystore;
+  if (k) {
+    const meta = k.exists ? `v${k.version ?? '?'}, ${k.passwordProtected ? 'password-protected' : 'no password'}` : 'missing';
+    out += `  keystore: ${k.path} (${meta})${k.error ? ` — ${k.error}` : ''}\n`;
+    if (k.entries) out += k.entries.length ? k.entries.map((e) => `    ${e}\n`).join('') : '    (no entries)\n';
+  }
+  if (s.certFiles) {
+    out += '  certificate files:\n';
+    out += table(['setting', 'path', 'format', 'status', 'subject', 'SANs', 'expires'], certRows(s.certFiles), '    ');
+  }
+  return out;
+}
+
+function renderCluster(c: ClusterReport): string {
+  let out = `\n== cluster ${c.group}  ${c.url}\n`;
+  if (c.error && !c.health) return out + `  error: ${c.error}\n`;
+  const h = c.health;
+  out += `  name ${c.name ?? '?'}  version ${c.version ?? '?'}  health ${h?.status ?? '?'} (${h?.nodes ?? '?'} nodes`;
+  out += `${h?.relocating ? `, ${h.relocating} relocating` : ''}${h?.initializing ? `, ${h.initializing} initializing` : ''}${h?.unassigned ? `, ${h.unassigned} unassigned` : ''})`;
+  out += `  license ${c.license ? `${c.license.type} ${c.license.status}` : '?'}\n`;
+  if (c.error) out += `  error: ${c.error}\n`;
+  if (c.nodes) out += table(['node', 'version', 'roles*', 'http'], c.nodes.map((n) => [n.name, n.version, roleLetters(n.roles), n.http ?? '']));
+  out += '  remote aliases:\n';
+  out += table(['alias', 'configured as', 'mode', 'addresses', 'skip_unavailable', 'model'],
+    (c.aliases ?? []).map((a) => [
+      a.alias, a.configuredAs.join('+') + (a.ymlNodes.length ? ` (yml on ${a.ymlNodes.join(',')})` : '') || '(only in _remote/info)',
+      a.mode, a.addresses.join(','), a.skipUnavailable ?? '', c.models?.[a.alias]?.model ?? 'unknown',
+    ]), '    ');
+  out += '  _remote/info per node:\n';
+  const rows: string[][] = [];
+  for (const n of c.remoteInfo) {
+    if (n.error) { rows.push([n.host, n.nodeName ?? '', '', 'error', '', '', n.error]); continue; }
+    const aliases = Object.entries(n.aliases);
+    if (!aliases.length) rows.push([n.host, n.nodeName ?? '', '(no aliases)', '', '', '', '']);
+    for (const [alias, s] of aliases) {
+      rows.push([n.host, n.nodeName ?? '', alias, s.connected ? 'connected' : 'NOT connected', s.mode, s.model + (s.credentials ? ' (credentials)' : ''), s.addresses.join(',')]);
+    }
+  }
+  out += table(['host', 'node', 'alias', 'state', 'mode', 'model', 'addresses'], rows, '    ');
+  if (c.tasksError) out += `  tasks: ${c.tasksError}\n`;
+  for (const [alias, t] of Object.entries(c.tasks ?? {})) {
+    const trows: string[][] = [
+      ...t.transforms.map((x) => ['transform', x.id, x.state, x.indices.join(',')]),
+      ...t.datafeeds.map((x) => ['datafeed', x.id, `${x.state} (job ${x.job} ${x.jobState})`, x.indices.join(',')]),
+      ...t.autoFollowPatterns.map((x) => ['auto-follow', x.name, x.active ? 'active' : 'paused', x.leaderPatterns.join(',')]),
+      ...t.followers.map((x) => ['follower', x.index, x.status, `leader ${x.leader}`]),
+    ];
+    out += `  tasks on ${alias}:\n` + table(['kind', 'id', 'state', 'reads'], trows, '    ');
+  }
+  return out;
+}
+
+export function renderInspect(r: InspectReport): string {
+  let out = `crosskey inspect — ${r.inventory} — ${r.generatedAt}\n`;
+  out += '\nHOSTS\n';
+  out += table(['host', 'cluster', 'node', 'version', 'roles*', 'ssh', 'service', 'keystore entries', 'RCS yml settings'], r.hosts.map((h) => [
+    h.host, h.cluster ?? '', h.node.name ?? (h.node.error ? 'unreachable' : ''), h.node.version ?? '', roleLetters(h.node.roles ?? h.ssh.ymlRoles),
+    h.ssh.reachable ? 'ok' : /^SSH not used/.test(h.ssh.error ?? '') ? 'off' : 'unreachable', h.ssh.reachable ? (h.ssh.service?.active ? 'active' : 'inactive') : '',
+    h.ssh.keystore?.entries ? String(h.ssh.keystore.entries.length) : '', h.ssh.rcsSettings ? String(Object.keys(h.ssh.rcsSettings).length) : '',
+  ]));
+  out += '  * roles as _cat/nodes abbreviates them: c cold, d data, f frozen, h hot, i ingest, l ml, m master, r remote_cluster_client, s content, t transform, v voting_only, w warm\n';
+  for (const h of r.hosts) out += renderHost(h);
+  out += '\nCLUSTERS\n';
+  if (!r.clusters.length) out += '  (no inventory group defines es_url)\n';
+  for (const c of r.clusters) out += renderCluster(c);
+  for (const w of r.warnings) out += `\nWARNING: ${w}\n`;
+  return secrets.redact(out);
+}
