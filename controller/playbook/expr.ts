@@ -421,6 +421,18 @@ export interface Expr {
 
 /** Parses an expression. A whole-string `{{ … }}` wrapper is accepted and removed (Ansible habit). */
 export function parseExpr(source: string): Expr {
+  const hit = exprCache.get(source);
+  if (hit) return hit;
+  const e = parseUncached(source);
+  if (exprCache.size > 10000) exprCache.clear();
+  exprCache.set(source, e);
+  return e;
+}
+
+// The executor evaluates the same condition on every host and loop item: parse each source once.
+const exprCache = new Map<string, Expr>();
+
+function parseUncached(source: string): Expr {
   const m = /^\s*\{\{(.*)\}\}\s*$/s.exec(source);
   const text = m ? m[1]! : source;
   const ast = new Parser(tokenize(text), text).parse();
