@@ -228,7 +228,10 @@ function advance(filters: string[][], key: string): string[][] {
         next.push(f.slice(fi));
         return;
       }
-      if (fi === f.length) return;
+      if (fi === f.length) {
+        next.push([]); // the filter ends inside a dotted name: everything below matches
+        return;
+      }
       const seg = f[fi]!;
       if (seg === '**') {
         walk(fi + 1, ki); // ** matches zero names
