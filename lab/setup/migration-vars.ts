@@ -1,0 +1,42 @@
+// The migration's variables for a lab, written next to its inventory as DIR/group_vars/all.yml — the same file an
+// operator writes for real clusters (inventory/examples/production/group_vars/all.yml documents every variable).
+// The certificate password lives in a 0600 file and reaches playbooks as a Secret through `secret_file`.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { dump } from 'js-yaml';
+import type { LabFile } from '../layout.js';
+import { REMOTE_ALIAS } from './initial-state.js';
+
+export function writeMigrationVars(lab: LabFile, clusters: Array<{ name: string; nodes: Array<{ address: string }> }>): string {
+  const credentials = join(lab.dir, 'credentials');
+  mkdirSync(credentials, { recursive: true, mode: 0o700 });
+  const certPasswordFile = join(credentials, 'rcs-cert-password');
+  if (!existsSync(certPasswordFile)) writeFileSync(certPasswordFile, randomBytes(18).toString('base64url') + '\n', { mode: 0o600 });
+  const remote = clusters.find((c) => c.name === 'remote');
+  const vars = {
+    crosskey_alias: REMOTE_ALIAS,
+    crosskey_mode: 'sniff',
+    crosskey_rcs_port: 9443,
+    crosskey_rcs_bind_host: '{{ ansible_host }}',
+    crosskey_rcs_publish_host: '{{ ansible_host }}',
+    crosskey_ca_dir: join(lab.dir, 'rcs-ca'),
+    crosskey_rcs_cert_file: 'cross-cluster.p12',
+    crosskey_rcs_cert_password: `{{ secret_file "${certPasswordFile}" }}`,
+    crosskey_rcs_cert_dns: [],
+    crosskey_rcs_cert_ip: ['{{ ansible_host }}'],
+    crosskey_remote_ca_file: 'remote-cluster-ca.crt',
+    crosskey_api_key_name: `crosskey-${REMOTE_ALIAS}`,
+    crosskey_api_key_access: {
+      search: [{ names: ['logs-*'] }],
+      replication: [{ names: ['leader-*', 'archive-*'] }],
+    },
+    crosskey_roles: [],
+    crosskey_transport_allow: (remote?.nodes ?? []).map((n) => n.address),
+  };
+  const dir = join(lab.dir, 'group_vars');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'all.yml');
+  writeFileSync(file, `# Migration variables for this lab (see inventory/examples/production/group_vars/all.yml for each one).\n${dump(vars, { lineWidth: 200 })}`);
+  return file;
+}
