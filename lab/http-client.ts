@@ -25,7 +25,7 @@ export function labHttp(target: LabHttpTarget, method: string, path: string, bod
     const req = https.request(url, {
       method,
       ca: readFileSync(target.caCert),
-      headers: { ...(auth ? { authorization: auth } : {}), ...(payload ? { 'content-type': 'application/json' } : {}) },
+      headers: { ...(auth ? { authorization: auth } : {}), ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
       timeout: opts.timeoutMs ?? 60_000,
       agent: false,
     }, (res) => {
