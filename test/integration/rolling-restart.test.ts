@@ -54,7 +54,7 @@ function play(changedFiles: Map<string, Array<{ path: string; backupPath?: strin
 }
 
 async function runModule(p: Play, raw: Record<string, unknown> = {}) {
-  const args = checkArgs(esRollingRestart.name, esRollingRestart.schema, raw) as Parameters<typeof esRollingRestart.read>[1];
+  const args = checkArgs(esRollingRestart.name, esRollingRestart.schema, raw) as unknown as Parameters<typeof esRollingRestart.read>[1];
   const current = await esRollingRestart.read(p.ctx, args);
   const changes: Change[] = await esRollingRestart.diff(current, args, p.ctx);
   if (!changes.length || p.ctx.check) return { status: changes.length ? 'changed' : 'ok', changes, data: esRollingRestart.report!(current, args) };
