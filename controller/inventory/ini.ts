@@ -16,7 +16,8 @@ export function shlexSplit(line: string): string[] {
     if (/\s/.test(c)) {
       if (inToken) { out.push(cur); cur = ''; inToken = false; }
       i++;
-    } else if (c === '#' && !inToken) {
+    } else if (c === '#') {
+      // Python's shlex (posix, comments=True): '#' outside quotes ends the line, even inside a word.
       break;
     } else if (c === "'") {
       const end = line.indexOf("'", i + 1);
@@ -55,6 +56,8 @@ export function parseIni(text: string, file: string, inv: InventoryData): void {
   let kind: Kind = 'hosts';
   // [g:vars] may come before [g]; Ansible requires g to be defined somewhere in the file.
   const pendingVarsSections = new Map<string, number>();
+  // A group named under [p:children] must get its own [g] or [g:children] section somewhere.
+  const pendingChildren = new Map<string, { parent: string; line: number }>();
   const defined = new Set<string>(['all', 'ungrouped']);
   const lines = text.split(/\r?\n/);
   lines.forEach((raw, idx) => {
@@ -76,6 +79,7 @@ export function parseIni(text: string, file: string, inv: InventoryData): void {
       } else {
         defined.add(group);
         pendingVarsSections.delete(group);
+        pendingChildren.delete(group);
         inv.addGroup(group);
       }
       return;
@@ -92,8 +96,7 @@ export function parseIni(text: string, file: string, inv: InventoryData): void {
     if (kind === 'children') {
       const child = shlexSafe(line, err)[0]!;
       if (!inv.addChild(group, child)) err(`group '${child}' cannot be a child of '${group}' (that would make a cycle)`);
-      defined.add(child);
-      pendingVarsSections.delete(child);
+      if (!defined.has(child) && !pendingChildren.has(child)) pendingChildren.set(child, { parent: group, line: lineNo });
       return;
     }
     const tokens = shlexSafe(line, err);
@@ -107,15 +110,18 @@ export function parseIni(text: string, file: string, inv: InventoryData): void {
       if (e instanceof HostPatternError) err(e.message);
       throw e;
     }
-    const vars: Record<string, unknown> = {};
+    // host:port first, so an explicit ansible_port=… on the line wins (Ansible's order).
+    const vars: Record<string, unknown> = port !== undefined ? { ansible_port: port } : {};
     for (const t of tokens.slice(1)) {
       const eq = t.indexOf('=');
       if (eq <= 0) err(`expected key=value host variable assignment, got '${t}'`);
       vars[t.slice(0, eq)] = iniValue(t.slice(eq + 1));
     }
-    if (port !== undefined) vars.ansible_port = port;
     for (const n of names!) Object.assign(inv.addHost(n, group, { file, line: lineNo }).vars, vars);
   });
+  for (const [g, { parent, line }] of pendingChildren) {
+    throw new ConfigError(file, line, `section [${parent}:children] includes group '${g}', which has no [${g}] or [${g}:children] section`);
+  }
   for (const [g, lineNo] of pendingVarsSections) {
     throw new ConfigError(file, lineNo, `section [${g}:vars] is for group '${g}', which is not defined in this inventory`);
   }

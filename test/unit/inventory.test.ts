@@ -15,6 +15,8 @@ const CASES: Array<[string, string, string | undefined]> = [
   ['yaml', 'yaml/inventory.yml', undefined],
   ['yaml-pbdir', 'yaml/inventory.yml', 'pbdir'],
   ['dir', 'dir', undefined],
+  ['edge-ini', 'edge.ini', undefined],
+  ['edge-yml', 'edge.yml', undefined],
 ];
 
 function ansibleAvailable(): boolean {
@@ -46,7 +48,7 @@ for (const [name, inv, pb] of CASES) {
   });
 }
 
-for (const name of ['ini', 'yaml', 'dir']) {
+for (const name of ['ini', 'yaml', 'dir', 'edge-ini', 'edge-yml']) {
   test(`--graph equals ansible-inventory --graph: ${name}`, (t) => {
     const inv = CASES.find((c) => c[0] === name)![1];
     t.is(loadInventory(join(fx, inv)).toGraph(), readFileSync(join(fx, 'expected', `${name}.graph.txt`), 'utf8'));
