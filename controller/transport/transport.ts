@@ -1,0 +1,402 @@
+// SSH transport: one ssh2 connection per host per run, reused by every task; host keys verified against
+// known_hosts before authentication; keys from ssh-agent and key files; ~/.ssh/config honoured (incl. ProxyJump);
+// become through `sudo -n`; at most 10 channels per connection (OpenSSH's MaxSessions default).
+import ssh2 from 'ssh2'; // CommonJS: no named ESM exports
+import type { Client as SshClient, ClientChannel, ConnectConfig, AuthHandlerMiddleware } from 'ssh2';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import type { AgentClient } from '../../agent/protocol.js';
+import { UnreachableError } from '../modules/contract.js';
+import { AgentRpcClient, AgentGone } from './rpc.js';
+import { Semaphore } from './semaphore.js';
+import { SshConfig, expandHome, parseJump, type SshConfigEntry } from './ssh-config.js';
+import { addKnownHost, fingerprint, hostField, keyTypeOf, knownKeyTypes, verifyHostKey } from './known-hosts.js';
+import { shJoin, shQuote, wrapCommand } from './shell.js';
+import {
+  EXIT_NEED_RUNTIME, EXIT_NEED_UPLOAD, EXIT_NO_CACHE, EXIT_NO_NODE, findAgentBundle, startScript, unameArch, uploadScript, type AgentBundle,
+} from './bootstrap.js';
+import type { HostSpec } from './host-spec.js';
+
+export const MAX_CHANNELS_PER_CONNECTION = 10;
+
+export interface TransportOptions {
+  /** known_hosts files to check (default: UserKnownHostsFile from ssh config, else ~/.ssh/known_hosts); a host's own file is added. */
+  knownHostsFiles?: string[];
+  /** OpenSSH accept-new: unknown host keys are added (with a warning), changed keys are still refused. */
+  acceptNewHostKeys?: boolean;
+  /** ssh client config (default ~/.ssh/config; missing file = no config). */
+  sshConfigFile?: string;
+  connectTimeoutMs?: number; // 10 000
+  keepaliveIntervalMs?: number; // 15 000
+  /** Channels per connection, capped at 10. */
+  maxChannels?: number;
+  /** Agent bundle (default dist/agent.mjs). */
+  agentBundle?: string;
+  /** Use ssh-agent when SSH_AUTH_SOCK is set (default true). */
+  useSshAgent?: boolean;
+  log?: (msg: string) => void;
+}
+
+export interface ExecOptions { stdin?: string | Buffer; env?: Record<string, string>; timeoutMs?: number; become?: boolean }
+export interface ExecResult { rc: number | null; signal?: string; stdout: string; stderr: string }
+
+/** The agent could not be started on a reachable host (no node, wrong arch, sudo refused…). */
+export class AgentStartError extends Error {
+  constructor(readonly host: string, message: string) {
+    super(message);
+    this.name = 'AgentStartError';
+  }
+}
+
+interface Connection {
+  spec: HostSpec;
+  client: SshClient;
+  jumps: SshClient[];
+  channels: Semaphore;
+  user: string;
+  closed: boolean;
+}
+
+interface Endpoint { label: string; host: string; port: number; user: string; identities: string[]; knownHosts: string[]; writeKnownHosts: string }
+
+export class Transport {
+  readonly stats = { connections: 0, agentUploads: 0, runtimeUploads: 0, agentStarts: 0 };
+  private conns = new Map<string, Promise<Connection>>();
+  private agents = new Map<string, Promise<AgentRpcClient>>();
+  private liveConns = new Set<Connection>();
+  private sshConfig: SshConfig;
+  private bundle: AgentBundle | undefined;
+  private log: (msg: string) => void;
+  private maxChannels: number;
+
+  constructor(private opts: TransportOptions = {}) {
+    this.sshConfig = new SshConfig(opts.sshConfigFile ?? join(homedir(), '.ssh', 'config'));
+    this.log = opts.log ?? ((m) => process.stderr.write(m + '\n'));
+    this.maxChannels = Math.min(opts.maxChannels ?? MAX_CHANNELS_PER_CONNECTION, MAX_CHANNELS_PER_CONNECTION);
+    if (opts.acceptNewHostKeys) this.log('[WARNING]: --accept-new-hostkeys: unknown SSH host keys will be trusted and added to known_hosts on first use');
+  }
+
+  /** The connection's channel semaphore (for tests and diagnostics). */
+  async channelStats(host: HostSpec): Promise<{ inUse: number; peak: number; limit: number }> {
+    const c = await this.connect(host);
+    return { inUse: c.channels.inUse, peak: c.channels.peak, limit: c.channels.limit };
+  }
+
+  /** The agent on `host`, started once per run (uploaded first when the host does not have this version). */
+  agent(host: HostSpec): Promise<AgentClient> {
+    let p = this.agents.get(host.name);
+    if (!p) {
+      p = this.startAgent(host);
+      this.agents.set(host.name, p);
+      p.catch(() => this.agents.delete(host.name));
+    }
+    return p;
+  }
+
+  /** A raw command: argv (quoted for the remote shell) or {shell}. Secrets go in stdin, never in argv or env. */
+  async exec(host: HostSpec, cmd: string[] | { shell: string }, o: ExecOptions = {}): Promise<ExecResult> {
+    const conn = await this.connect(host);
+    let script = Array.isArray(cmd) ? shJoin(cmd) : cmd.shell;
+    if (o.env && Object.keys(o.env).length) {
+      const exports = Object.entries(o.env).map(([k, v]) => {
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`${host.name}: invalid environment variable name ${JSON.stringify(k)}`);
+        return `${k}=${shQuote(v)}`;
+      });
+      script = `export ${exports.join(' ')}; ${script}`;
+    }
+    const become = (o.become ?? host.become) ? this.becomeOf(host, conn) : undefined;
+    const stream = await this.openExec(conn, wrapCommand(script, become));
+    return collect(stream, o.stdin, o.timeoutMs);
+  }
+
+  async closeAll(): Promise<void> {
+    const agents = [...this.agents.values()];
+    this.agents.clear();
+    await Promise.all(agents.map(async (p) => { try { (await p).close(); } catch { /* failed start */ } }));
+    for (const c of this.liveConns) {
+      c.closed = true;
+      c.client.end();
+      for (const j of c.jumps.reverse()) j.end();
+    }
+    this.liveConns.clear();
+    this.conns.clear();
+  }
+
+  // ---- connections -------------------------------------------------------------------------------------------
+
+  private connect(host: HostSpec): Promise<Connection> {
+    let p = this.conns.get(host.name);
+    if (!p) {
+      p = this.openConnection(host);
+      this.conns.set(host.name, p);
+      p.catch(() => this.conns.delete(host.name));
+    }
+    return p;
+  }
+
+  private endpoint(label: string, address: string, over: { port?: number; user?: string; identity?: string; knownHostsFile?: string }): Endpoint & { cfg: SshConfigEntry } {
+    const cfg = this.sshConfig.lookup(address);
+    const host = cfg.hostName ?? address;
+    const port = over.port ?? cfg.port ?? 22;
+    const user = over.user ?? cfg.user ?? userInfo().username;
+    const defaults = ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => join(homedir(), '.ssh', f));
+    const identities = [...new Set([
+      ...(over.identity ? [expandHome(over.identity)] : []),
+      ...cfg.identityFiles,
+      ...(over.identity || cfg.identityFiles.length ? [] : defaults),
+    ])];
+    const userFiles = this.opts.knownHostsFiles ?? cfg.userKnownHostsFiles ?? [join(homedir(), '.ssh', 'known_hosts')];
+    const knownHosts = [...new Set([...(over.knownHostsFile ? [over.knownHostsFile] : []), ...userFiles, '/etc/ssh/ssh_known_hosts'])];
+    const writeKnownHosts = over.knownHostsFile ?? userFiles[0];
+    return { label, host, port, user, identities, knownHosts, writeKnownHosts, cfg };
+  }
+
+  private async openConnection(spec: HostSpec): Promise<Connection> {
+    const target = this.endpoint(spec.name, spec.address, { port: spec.port, user: spec.user, identity: spec.privateKeyFile, knownHostsFile: spec.knownHostsFile });
+    const jumps: SshClient[] = [];
+    try {
+      let sock: Duplex | undefined;
+      if (target.cfg.proxyJump) {
+        for (const hop of target.cfg.proxyJump.split(',')) {
+          const j = parseJump(hop.trim());
+          const ep = this.endpoint(`${spec.name} (jump host ${j.host})`, j.host, { port: j.port, user: j.user, knownHostsFile: spec.knownHostsFile });
+          const jc = await this.connectEndpoint(spec.name, ep, sock);
+          jumps.push(jc);
+          sock = await this.forward(spec.name, jc, target.host, target.port, ep.label);
+        }
+        // forward() of the last hop already points at the target.
+      }
+      const client = await this.connectEndpoint(spec.name, target, sock);
+      const conn: Connection = { spec, client, jumps, channels: new Semaphore(this.maxChannels), user: target.user, closed: false };
+      this.liveConns.add(conn);
+      client.on('close', () => {
+        this.liveConns.delete(conn);
+        if (!conn.closed) {
+          // Dropped mid-run (reboot, network): the next call reconnects and restarts the agent.
+          this.conns.delete(spec.name);
+          this.agents.delete(spec.name);
+        }
+      });
+      return conn;
+    } catch (err) {
+      for (const j of jumps) j.end();
+      throw err;
+    }
+  }
+
+  private forward(name: string, via: SshClient, host: string, port: number, label: string): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      via.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
+        if (err) reject(new UnreachableError(name, `${name}: cannot reach ${host}:${port} through ${label}: ${err.message}`));
+        else resolve(stream);
+      });
+    });
+  }
+
+  private connectEndpoint(name: string, ep: Endpoint, sock?: Duplex): Promise<SshClient> {
+    const where = `${ep.label} (${ep.user}@${hostField(ep.host, ep.port)})`;
+    let hostKeyProblem: string | undefined;
+    const hostVerifier = (key: Buffer, verify: (ok: boolean) => void) => {
+      const fp = fingerprint(key);
+      const type = keyTypeOf(key);
+      const v = verifyHostKey(ep.knownHosts, ep.host, ep.port, key);
+      if (v.status === 'match') return verify(true);
+      if (v.status === 'revoked') {
+        hostKeyProblem = `host key ${type} ${fp} is marked @revoked in ${v.entry.file}:${v.entry.line}`;
+      } else if (v.status === 'mismatch') {
+        const known = v.known.map((k) => `${k.keyType} ${fingerprint(k.blob)} (${k.file}:${k.line})`).join(', ');
+        hostKeyProblem = `HOST KEY CHANGED: the server sent ${type} ${fp}, known_hosts has ${known}. Someone could be eavesdropping (man-in-the-middle), or the host key was replaced; refusing to connect`;
+      } else if (this.opts.acceptNewHostKeys) {
+        addKnownHost(ep.writeKnownHosts, ep.host, ep.port, key);
+        this.log(`[WARNING]: ${where}: permanently added host key ${type} ${fp} to ${ep.writeKnownHosts} (accept-new)`);
+        return verify(true);
+      } else {
+        hostKeyProblem = `unknown host key ${type} ${fp} (not in ${ep.knownHosts.filter(existsSync).join(', ') || 'any known_hosts file'}); verify the fingerprint and add it to known_hosts, or run with --accept-new-hostkeys`;
+      }
+      verify(false);
+    };
+    const known = knownKeyTypes(ep.knownHosts, ep.host, ep.port);
+    const auth = this.authMethods(ep);
+    if (!auth.methods.length) {
+      return Promise.reject(new UnreachableError(name, `${where}: no usable private key (${auth.skipped.join('; ') || 'no key file, no ssh-agent'})`));
+    }
+    const cfg: ConnectConfig = {
+      host: ep.host, port: ep.port, username: ep.user, sock: sock as ConnectConfig['sock'],
+      readyTimeout: this.opts.connectTimeoutMs ?? 10_000,
+      keepaliveInterval: this.opts.keepaliveIntervalMs ?? 15_000, keepaliveCountMax: 3,
+      hostVerifier: hostVerifier as ConnectConfig['hostVerifier'],
+      authHandler: auth.methods,
+      algorithms: known.length ? ({ serverHostKey: preferKnownTypes(known) } as ConnectConfig['algorithms']) : undefined,
+    };
+    return new Promise((resolve, reject) => {
+      const client = new ssh2.Client();
+      let settled = false;
+      client.once('ready', () => {
+        settled = true;
+        client.setNoDelay(true); // ssh2 leaves Nagle on: ~40 ms extra per round trip otherwise
+        this.stats.connections++;
+        resolve(client);
+      });
+      client.on('error', (err: Error & { level?: string; code?: string }) => {
+        if (settled) return; // later errors surface as 'close' and failed channels
+        settled = true;
+        let why: string;
+        if (hostKeyProblem) why = hostKeyProblem;
+        else if (err.level === 'client-authentication') why = `authentication failed (tried ${auth.describe.join(', ')})`;
+        else if (err.level === 'client-timeout') why = `no SSH handshake within ${cfg.readyTimeout} ms`;
+        else why = err.code ? `${err.code} ${err.message.replace(new RegExp(`^${err.code}:?\\s*`), '')}` : err.message;
+        client.end();
+        reject(new UnreachableError(name, `${where}: ${why}`));
+      });
+      client.on('close', () => {
+        if (!settled) { settled = true; reject(new UnreachableError(name, `${where}: connection closed during the SSH handshake${hostKeyProblem ? `: ${hostKeyProblem}` : ''}`)); }
+      });
+      client.connect(cfg);
+    });
+  }
+
+  private authMethods(ep: Endpoint): { methods: AuthHandlerMiddleware; describe: string[]; skipped: string[] } {
+    const methods: Array<Record<string, unknown>> = [];
+    const describe: string[] = [];
+    const skipped: string[] = [];
+    for (const f of ep.identities) {
+      if (!existsSync(f)) {
+        if (!f.startsWith(join(homedir(), '.ssh', 'id_'))) skipped.push(`${f}: not found`);
+        continue;
+      }
+      const key = readFileSync(f);
+      const parsed = ssh2.utils.parseKey(key);
+      if (parsed instanceof Error) {
+        skipped.push(`${f}: ${/encrypted/i.test(parsed.message) ? 'encrypted (load it into ssh-agent)' : parsed.message}`);
+        continue;
+      }
+      methods.push({ type: 'publickey', username: ep.user, key });
+      describe.push(`key ${f}`);
+    }
+    if ((this.opts.useSshAgent ?? true) && process.env.SSH_AUTH_SOCK) {
+      methods.push({ type: 'agent', username: ep.user, agent: process.env.SSH_AUTH_SOCK });
+      describe.push('ssh-agent');
+    }
+    return { methods: methods as unknown as AuthHandlerMiddleware, describe, skipped };
+  }
+
+  private async openExec(conn: Connection, command: string): Promise<ClientChannel> {
+    const release = await conn.channels.acquire();
+    return new Promise((resolve, reject) => {
+      try {
+        conn.client.exec(command, (err, stream) => {
+          if (err) {
+            release();
+            reject(new UnreachableError(conn.spec.name, `${conn.spec.name}: cannot open an SSH channel: ${err.message}`));
+            return;
+          }
+          stream.once('close', release);
+          resolve(stream);
+        });
+      } catch (err) {
+        release();
+        reject(new UnreachableError(conn.spec.name, `${conn.spec.name}: connection lost: ${(err as Error).message}`));
+      }
+    });
+  }
+
+  private becomeOf(host: HostSpec, conn: Connection): { user: string } | undefined {
+    const user = host.becomeUser ?? 'root';
+    return user === conn.user ? undefined : { user };
+  }
+
+  // ---- agent bootstrap ---------------------------------------------------------------------------------------
+
+  private async startAgent(host: HostSpec): Promise<AgentRpcClient> {
+    this.bundle ??= findAgentBundle(this.opts.agentBundle);
+    const bundle = this.bundle;
+    const conn = await this.connect(host);
+    const become = host.become ? this.becomeOf(host, conn) : undefined;
+    const push = host.agentRuntime === 'push';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const stream = await this.openExec(conn, wrapCommand(startScript(bundle.hash, push), become));
+      const rpc = new AgentRpcClient(host.name, stream, stream, stream.stderr);
+      let firstOut = '';
+      const onData = (d: Buffer) => { if (firstOut.length < 4096) firstOut += d.toString('utf8'); };
+      stream.on('data', onData);
+      const exited = new Promise<number | null>((r) => stream.once('exit', (code: number | null) => r(code)));
+      try {
+        const hello = await rpc.call('hello', {});
+        stream.off('data', onData);
+        this.stats.agentStarts++;
+        const major = Number(/^v(\d+)/.exec(hello.node)?.[1] ?? 0);
+        if (major < 18) {
+          rpc.close();
+          throw new AgentStartError(host.name, `${host.name}: node ${hello.node} on the host is too old for the agent (need >= 18); set agent_runtime: push to ship the controller's Node runtime`);
+        }
+        if (hello.agentHash !== bundle.hash) {
+          rpc.close();
+          throw new AgentStartError(host.name, `${host.name}: the cached agent's hash is ${hello.agentHash}, expected ${bundle.hash} (cache damaged?)`);
+        }
+        return rpc;
+      } catch (err) {
+        if (!(err instanceof AgentGone)) throw err;
+        const code = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 2000))]);
+        const status = firstOut.split('\n').find((l) => l.startsWith('CROSSKEY_')) ?? '';
+        const [, path, arch] = status.split(' ');
+        if (code === EXIT_NEED_UPLOAD) {
+          await this.upload(conn, host, become, path, 'agent.mjs', bundle.content, false);
+          this.stats.agentUploads++;
+          continue;
+        }
+        if (code === EXIT_NEED_RUNTIME) {
+          if (arch !== unameArch()) throw new AgentStartError(host.name, `${host.name}: agent_runtime push: the host is ${arch}, the controller's Node runtime is ${unameArch()}; install node (>= 18) on the host`);
+          const dir = path;
+          const binary = readFileSync(process.execPath);
+          await this.upload(conn, host, become, dir, 'node', binary, true);
+          this.stats.runtimeUploads++;
+          continue;
+        }
+        if (code === EXIT_NO_NODE) {
+          throw new AgentStartError(host.name, `${host.name}: no usable node (>= 18) found on the host (PATH of ${become?.user ?? conn.user}); install Node.js there, or set agent_runtime: push to ship the controller's own Node runtime (${process.version}, ${unameArch()})`);
+        }
+        if (code === EXIT_NO_CACHE) throw new AgentStartError(host.name, `${host.name}: no writable cache folder for the agent (${path})`);
+        const stderr = rpc.stderrText.trim();
+        if (become && /sudo/.test(stderr)) throw new AgentStartError(host.name, `${host.name}: become (sudo -n -u ${become.user}) failed: ${stderr}`);
+        throw new AgentStartError(host.name, `${host.name}: the agent did not start (exit ${code}): ${stderr || firstOut.trim() || 'no output'}`);
+      }
+    }
+    throw new AgentStartError(host.name, `${host.name}: the agent did not start after uploading it`);
+  }
+
+  private async upload(conn: Connection, host: HostSpec, become: { user: string } | undefined, dir: string, name: string, content: Buffer, executable: boolean): Promise<void> {
+    if (!dir?.startsWith('/')) throw new AgentStartError(host.name, `${host.name}: unexpected cache path from the host: ${JSON.stringify(dir)}`);
+    const stream = await this.openExec(conn, wrapCommand(uploadScript(dir, name, executable), become));
+    const r = await collect(stream, content);
+    if (r.rc !== 0) throw new AgentStartError(host.name, `${host.name}: upload of ${name} to ${dir} failed (exit ${r.rc}): ${r.stderr.trim()}`);
+    this.log(`${host.name}: uploaded ${name} (${content.length} bytes) to ${dir}`);
+  }
+}
+
+/** Host key algorithms with the types known_hosts has for this host first (as OpenSSH orders them). */
+function preferKnownTypes(known: string[]): string[] {
+  const all = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+  const algosOf = (t: string) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]);
+  const first = known.flatMap(algosOf).filter((a) => all.includes(a));
+  return [...new Set([...first, ...all])];
+}
+
+function collect(stream: ClientChannel, stdin?: string | Buffer, timeoutMs?: number): Promise<ExecResult> {
+  return new Promise((resolve) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let rc: number | null = null;
+    let signal: string | undefined;
+    stream.on('data', (d: Buffer) => out.push(d));
+    stream.stderr.on('data', (d: Buffer) => err.push(d));
+    stream.on('exit', (code: number | null, sig?: string) => { rc = code ?? null; if (sig) signal = sig; });
+    const timer = timeoutMs ? setTimeout(() => { signal = 'TIMEOUT'; stream.close(); }, timeoutMs) : undefined;
+    stream.on('close', () => {
+      if (timer) clearTimeout(timer);
+      resolve({ rc, ...(signal ? { signal } : {}), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+    stream.end(stdin ?? '');
+  });
+}
