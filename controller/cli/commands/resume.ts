@@ -1,0 +1,54 @@
+// `crosskey resume [RUN] [--state-dir D | -i INV]`: run again what a stopped run was running, from the
+// play where it stopped, with the same arguments (from the journal header). Every module is idempotent,
+// so re-running a partly done play converges to the same end state.
+import { parseArgs } from 'node:util';
+import type { CliCommand } from '../command.js';
+import { UsageError } from '../command.js';
+import { listRuns, readRun } from '../../state/journal.js';
+import { executeRun, type RunFlags } from './run.js';
+import { stateDirFrom } from './runs.js';
+
+const usage = 'usage: crosskey resume [RUN-ID] [--state-dir D | -i INVENTORY] [--json] [--vault-password-file F]';
+
+export const resumeCommand: CliCommand = {
+  name: 'resume',
+  summary: 'continue a stopped or failed run from the play where it stopped',
+  usage,
+  async run(argv, io) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv, allowPositionals: true, strict: true,
+        options: {
+          'state-dir': { type: 'string' }, inventory: { type: 'string', short: 'i' }, json: { type: 'boolean' },
+          'vault-password-file': { type: 'string' },
+        },
+      });
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const v = parsed.values;
+    const stateDir = stateDirFrom(v, io.cwd);
+    let id = parsed.positionals[0];
+    if (!id) {
+      const candidates = listRuns(stateDir).filter((r) => r.status !== 'ok' && !r.check);
+      if (!candidates.length) throw new UsageError(`no unfinished run in ${stateDir}`);
+      id = candidates[candidates.length - 1]!.id;
+    }
+    const run = readRun(stateDir, id);
+    if (!run.header) throw new UsageError(`run ${id} has no header (journal ${run.file} is empty or corrupt)`);
+    if (run.resumePlay === undefined) throw new UsageError(`run ${id} completed every play; nothing to resume`);
+    const recorded = run.header.options as unknown as RunFlags;
+    const flags: RunFlags = {
+      ...recorded,
+      playbook: run.header.playbook,
+      inventory: run.header.inventory,
+      json: !!v.json,
+      step: false,
+      stateDir,
+      ...(v['vault-password-file'] ? { vaultPasswordFile: v['vault-password-file'] } : {}),
+    };
+    delete flags.startAtTask; // the run already got past it
+    return executeRun(flags, io, ['resume', ...argv], { from: id, startPlay: run.resumePlay });
+  },
+};

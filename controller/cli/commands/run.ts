@@ -1,0 +1,214 @@
+// `crosskey run PLAYBOOK -i INV …`: load and validate everything (inventory, playbook, vars, --limit,
+// --start-at-task) before any host is contacted, then run the executor with the journal and renderers.
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { CliCommand, CliIO } from '../command.js';
+import { UsageError } from '../command.js';
+import { Executor, playbookHasTask } from '../../playbook/executor.js';
+import type { RunEvent, StepAnswer } from '../../playbook/exec-types.js';
+import { HumanRenderer } from '../output/human.js';
+import { JsonRenderer } from '../output/json.js';
+import { RunJournal, newRunId } from '../../state/journal.js';
+import { FileStateStore } from '../../state/store.js';
+import { acquireRunLock } from '../../state/lock.js';
+import { defaultStateDir, ensureStateDir } from '../../state/dir.js';
+import { secrets } from '../../secrets.js';
+import { loadRunInputs, makeAgentProvider } from '../wiring.js';
+
+export const runUsage = `usage: crosskey run PLAYBOOK -i INVENTORY [options]
+  --check                 report what would change, change nothing
+  --diff                  show the changes (unified diffs for files; secrets masked)
+  -l, --limit PATTERN     only hosts matching PATTERN (a:b, a:&b, a:!b, globs, ~regex)
+  -t, --tags T[,T]        only tasks with these tags      --skip-tags T[,T]  skip these
+  -f, --forks N           parallel hosts (default 10)
+  -e, --extra-vars V      k=v, @file.yml or JSON/YAML (repeatable; highest precedence)
+  --json                  one JSON event per line on stdout
+  --step                  confirm each task (y/n/c)
+  --start-at-task NAME    skip tasks before the first one named NAME
+  --vault-password-file F decrypt ansible-vault files and values (or env CROSSKEY_VAULT_PASSWORD_FILE)
+  --accept-new-hostkeys   trust unknown SSH host keys and record them (changed keys are still refused)
+  --state-dir D           journal and saved state (default: .crosskey/ next to the inventory)`;
+
+/** Everything `crosskey resume` needs to run the same thing again (stored in the journal header). */
+export interface RunFlags {
+  playbook: string;
+  inventory: string;
+  check: boolean;
+  diff: boolean;
+  limit?: string;
+  tags?: string[];
+  skipTags?: string[];
+  forks: number;
+  extraVars: string[];
+  json: boolean;
+  step: boolean;
+  startAtTask?: string;
+  vaultPasswordFile?: string;
+  acceptNewHostkeys: boolean;
+  stateDir?: string;
+}
+
+const splitList = (v: string[] | undefined): string[] | undefined =>
+  v && v.length ? v.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean) : undefined;
+
+export function parseRunFlags(argv: string[], cwd: string): RunFlags {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv, allowPositionals: true, strict: true,
+      options: {
+        inventory: { type: 'string', short: 'i' },
+        check: { type: 'boolean', short: 'C' },
+        diff: { type: 'boolean', short: 'D' },
+        limit: { type: 'string', short: 'l' },
+        tags: { type: 'string', short: 't', multiple: true },
+        'skip-tags': { type: 'string', multiple: true },
+        forks: { type: 'string', short: 'f' },
+        'extra-vars': { type: 'string', short: 'e', multiple: true },
+        json: { type: 'boolean' },
+        step: { type: 'boolean' },
+        'start-at-task': { type: 'string' },
+        'vault-password-file': { type: 'string' },
+        'accept-new-hostkeys': { type: 'boolean' },
+        'state-dir': { type: 'string' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values;
+  if (parsed.positionals.length !== 1) throw new UsageError(parsed.positionals.length ? `one playbook expected, got ${parsed.positionals.join(' ')}` : 'PLAYBOOK is required');
+  if (!v.inventory) throw new UsageError('-i INVENTORY is required');
+  const forks = v.forks === undefined ? 10 : Number(v.forks);
+  if (!Number.isInteger(forks) || forks < 1 || forks > 1000) throw new UsageError(`--forks must be an integer 1..1000, got '${v.forks}'`);
+  if (v.step && v.json) throw new UsageError('--step cannot be combined with --json');
+  return {
+    playbook: resolve(cwd, parsed.positionals[0]!),
+    inventory: resolve(cwd, v.inventory),
+    check: !!v.check,
+    diff: !!v.diff,
+    ...(v.limit ? { limit: v.limit } : {}),
+    ...(splitList(v.tags) ? { tags: splitList(v.tags) } : {}),
+    ...(splitList(v['skip-tags']) ? { skipTags: splitList(v['skip-tags']) } : {}),
+    forks,
+    extraVars: v['extra-vars'] ?? [],
+    json: !!v.json,
+    step: !!v.step,
+    ...(v['start-at-task'] ? { startAtTask: v['start-at-task'] } : {}),
+    ...(v['vault-password-file'] ? { vaultPasswordFile: resolve(cwd, v['vault-password-file']) } : {}),
+    acceptNewHostkeys: !!v['accept-new-hostkeys'],
+    ...(v['state-dir'] ? { stateDir: resolve(cwd, v['state-dir']) } : {}),
+  };
+}
+
+/** Asks y/n/c on the terminal for --step (stdin), Ansible's prompt. */
+function stepPrompter(io: CliIO): (name: string) => Promise<StepAnswer> {
+  const rl = createInterface({ input: io.stdin, terminal: false });
+  const lines: string[] = [];
+  const waiters: Array<(l: string | null) => void> = [];
+  rl.on('line', (l) => { const w = waiters.shift(); if (w) w(l); else lines.push(l); });
+  rl.on('close', () => { for (const w of waiters.splice(0)) w(null); });
+  const next = () => new Promise<string | null>((res) => { const l = lines.shift(); if (l !== undefined) res(l); else waiters.push(res); });
+  return async (name) => {
+    for (;;) {
+      io.stderr.write(`Perform task: TASK: ${name} (N)o/(y)es/(c)ontinue: `);
+      const l = await next();
+      if (l === null) return 'n';
+      const a = l.trim().toLowerCase();
+      if (a === 'y' || a === 'yes') return 'y';
+      if (a === '' || a === 'n' || a === 'no') return 'n';
+      if (a === 'c' || a === 'continue') { rl.close(); return 'c'; }
+    }
+  };
+}
+
+export interface ResumeInfo { from: string; startPlay: number }
+
+export async function executeRun(flags: RunFlags, io: CliIO, argvForJournal: string[], resume?: ResumeInfo): Promise<number> {
+  // 1. Everything that can be wrong in the input is found here, before any host is contacted.
+  const inputs = loadRunInputs(flags, io.env, io.cwd);
+  if (flags.startAtTask && !playbookHasTask(inputs.playbook, flags.startAtTask)) {
+    throw new UsageError(`--start-at-task: no task named '${flags.startAtTask}' in ${flags.playbook}`);
+  }
+  if (flags.limit && inputs.inventory.select(flags.limit).length === 0) {
+    throw new UsageError(`--limit '${flags.limit}' matches no host of ${flags.inventory}`);
+  }
+  if (flags.acceptNewHostkeys) {
+    io.stderr.write('[WARNING]: --accept-new-hostkeys: unknown SSH host keys will be trusted and recorded without verification (changed keys are still refused)\n');
+  }
+
+  // 2. State: dir (0700), run lock, journal, saved state.
+  const stateDir = ensureStateDir(flags.stateDir ?? defaultStateDir(flags.inventory));
+  const runId = newRunId();
+  const lock = acquireRunLock(stateDir, runId);
+  const sinks: Array<(ev: RunEvent) => void> = [];
+  let journal: RunJournal | undefined;
+  const agents = makeAgentProvider(flags, io);
+  const abort = new AbortController();
+  let sigints = 0;
+  const onSigint = () => {
+    sigints++;
+    if (sigints === 1) {
+      io.stderr.write('\n[interrupt] stopping: no new work is started; running steps finish (Ctrl-C again to exit now)\n');
+      abort.abort();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const { json: _json, step: _step, ...recorded } = flags;
+    journal = RunJournal.start(stateDir, {
+      argv: argvForJournal,
+      playbook: flags.playbook,
+      inventory: flags.inventory,
+      check: flags.check,
+      options: { ...recorded },
+      ...(resume ? { resumed_from: resume.from, resume_play: resume.startPlay } : {}),
+    }, secrets, runId);
+    const j = journal;
+    sinks.push((ev) => { const { kind, ...data } = ev; j.event(kind, data as Record<string, unknown>); });
+    sinks.push(flags.json ? new JsonRenderer(io.stdout).handle : new HumanRenderer(io.stdout, io.stderr).handle);
+    if (resume && !flags.json) io.stdout.write(`resuming run ${resume.from} at play ${resume.startPlay + 1} (new run ${runId})\n`);
+    const ex = new Executor({
+      inventory: inputs.inventoryView,
+      agents,
+      lang: inputs.lang,
+      modules: inputs.modules,
+      check: flags.check,
+      diff: flags.diff,
+      forks: flags.forks,
+      ...(flags.limit ? { limit: flags.limit } : {}),
+      ...(flags.tags ? { tags: flags.tags } : {}),
+      ...(flags.skipTags ? { skipTags: flags.skipTags } : {}),
+      extraVars: inputs.extraVars,
+      ...(flags.startAtTask ? { startAtTask: flags.startAtTask } : {}),
+      ...(flags.step ? { confirmTask: stepPrompter(io) } : {}),
+      ...(resume ? { startPlay: resume.startPlay } : {}),
+      state: new FileStateStore(stateDir),
+      journal: j,
+      emit: (ev) => { for (const s of sinks) s(ev); },
+      signal: abort.signal,
+      secrets,
+    });
+    const result = await ex.run(inputs.playbook);
+    if (!flags.json) io.stderr.write(`journal: ${j.file}\n`);
+    return result.exitCode;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await agents.closeAll().catch(() => undefined);
+    journal?.close();
+    lock.release();
+  }
+}
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  summary: 'run a playbook against an inventory (Ansible-compatible flags)',
+  usage: runUsage,
+  async run(argv, io) {
+    const flags = parseRunFlags(argv, io.cwd);
+    return executeRun(flags, io, ['run', ...argv]);
+  },
+};

@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// crosskey CLI entry (bundled to dist/crosskey.mjs). Dispatches to the command table in commands/index.ts.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { commands } from './commands/index.js';
+import { UsageError, type CliIO } from './command.js';
+import { secrets } from '../secrets.js';
+import { ConfigError } from '../playbook/errors.js';
+
+const VERSION = '0.1.0';
+
+function help(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'crosskey — migrate Elasticsearch remote clusters from certificate trust to API keys, over SSH',
+    '',
+    'usage: crosskey <command> [options]',
+    '',
+    'commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `crosskey <command> --help` for a command\'s options.',
+  ].join('\n') + '\n';
+}
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(help());
+    return name ? 0 : 1;
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout.write(`crosskey ${VERSION}\n`);
+    return 0;
+  }
+  const cmd = commands.find((c) => c.name === name);
+  if (!cmd) {
+    io.stderr.write(`crosskey: unknown command '${name}'\n\n${help()}`);
+    return 1;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(cmd.usage.endsWith('\n') ? cmd.usage : cmd.usage + '\n');
+    return 0;
+  }
+  try {
+    return await cmd.run(rest, io);
+  } catch (e) {
+    // Config errors carry file:line in toString(); everything printed is redacted.
+    const err = e as Error;
+    if (err instanceof UsageError) {
+      io.stderr.write(secrets.redact(`crosskey ${name}: ${err.message}\n(see: crosskey ${name} --help)\n`));
+      return 1;
+    }
+    if (err instanceof ConfigError || (err && ['ConfigError', 'TemplateError', 'PatternError', 'VaultError', 'LockedError'].includes(err.name))) {
+      io.stderr.write(secrets.redact(`ERROR: ${String(err)}\n`));
+      return 1;
+    }
+    io.stderr.write(secrets.redact(`ERROR: ${err?.stack ?? String(e)}\n`));
+    return 1;
+  }
+}
+
+// Run only when this file (or the bundle made from it) is the process entry, not when imported by tests.
+const isEntry = (() => {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+})();
+
+if (isEntry) {
+  const io: CliIO = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      // Let stdout drain before exiting (piped output would otherwise be cut).
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(secrets.redact(String((e as Error)?.stack ?? e)) + '\n');
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,143 @@
+// The CLI's contract on bad input: exit 1, a message naming file:line (or the flag), and no host contacted.
+// "No host contacted" is measured: every inventory host points at a TCP listener that counts connections.
+import test from 'ava';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { bundleCli, runCli, ROOT } from './cli-bundle.js';
+import { main } from '../../controller/cli/main.js';
+import { createServer, type Server, type AddressInfo } from 'node:net';
+
+let cli = '';
+test.before(async () => {
+  const b = await bundleCli();
+  cli = b.file;
+  process.once('exit', b.remove);
+});
+test.after.always(() => rmSync(cli, { force: true }));
+const crosskey = (args: string[]) => runCli(cli, args);
+
+/** The CLI's main() in-process with captured output (same code path as the bundle, minus process start). */
+async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '', stderr = '';
+  const sink = (append: (s: string) => void) => new Writable({ write(chunk, _enc, cb) { append(String(chunk)); cb(); } });
+  const code = await main(args, {
+    stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)), stdin: Readable.from([]), env: process.env, cwd: ROOT,
+  });
+  return { code, stdout, stderr };
+}
+
+/** A TCP listener standing in for every host's SSH port: counts connection attempts. */
+async function tripwire(t: { teardown(fn: () => void): void }): Promise<{ port: number; count: () => number }> {
+  let n = 0;
+  const srv: Server = createServer((s) => { n++; s.destroy(); });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  t.teardown(() => srv.close());
+  return { port: (srv.address() as AddressInfo).port, count: () => n };
+}
+
+function workdir(t: { teardown(fn: () => void): void }): string {
+  const d = mkdtempSync(join(tmpdir(), 'ck-cli-'));
+  t.teardown(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+const GOOD_PB = `- hosts: all
+  gather_facts: false
+  tasks:
+    - name: hello
+      command: { argv: ["true"] }
+`;
+
+test('bad flags and bad files: exit 1, clear message, no host contacted, nothing written', async (t) => {
+  const wire = await tripwire(t);
+  const d = workdir(t);
+  const inv = join(d, 'inv.yml');
+  writeFileSync(inv, `all:\n  hosts:\n    h1: { ansible_host: 127.0.0.1, ansible_port: ${wire.port} }\n    h2: { ansible_host: 127.0.0.1, ansible_port: ${wire.port} }\n`);
+  writeFileSync(join(d, 'good.yml'), GOOD_PB);
+  writeFileSync(join(d, 'badmod.yml'), GOOD_PB.replace('command: { argv: ["true"] }', 'comand: { argv: ["true"] }'));
+  writeFileSync(join(d, 'badarg.yml'), GOOD_PB.replace('command: { argv: ["true"] }', 'copy: { dest: /tmp/x, contnet: "a" }'));
+  writeFileSync(join(d, 'badyaml.yml'), '- hosts: all\n  tasks:\n    - name: x\n      command: grep "a: b" c: d\n');
+  writeFileSync(join(d, 'badinv.yml'), 'all:\n  hosts:\n    - h1\n');
+  const st = join(d, 'state');
+  const cases: Array<{ args: string[]; expect: RegExp }> = [
+    { args: ['run', join(d, 'good.yml')], expect: /-i INVENTORY is required/ },
+    { args: ['run', '-i', inv], expect: /PLAYBOOK is required/ },
+    { args: ['run', join(d, 'good.yml'), '-i', inv, '--forks', '0'], expect: /--forks must be an integer/ },
+    { args: ['run', join(d, 'good.yml'), '-i', inv, '--bogus'], expect: /Unknown option '--bogus'/ },
+    { args: ['run', join(d, 'missing.yml'), '-i', inv], expect: /playbook not found/ },
+    { args: ['run', join(d, 'good.yml'), '-i', join(d, 'nope.yml')], expect: /nope\.yml.*inventory not found/ },
+    { args: ['run', join(d, 'good.yml'), '-i', inv, '--limit', 'nomatch'], expect: /--limit 'nomatch' matches no host/ },
+    { args: ['run', join(d, 'good.yml'), '-i', inv, '--start-at-task', 'nope'], expect: /no task named 'nope'/ },
+    { args: ['run', join(d, 'good.yml'), '-i', inv, '-e', 'not a pair'], expect: /-e #1: expected key=value/ },
+    { args: ['run', join(d, 'good.yml'), '-i', inv, '-e', '@/nonexistent.yml'], expect: /extra vars file not found/ },
+    { args: ['run', join(d, 'good.yml'), '-i', inv, '--vault-password-file', join(d, 'nopw')], expect: /cannot read vault password file/ },
+    { args: ['run', join(d, 'badmod.yml'), '-i', inv], expect: new RegExp(`badmod\\.yml:5: .*comand`) },
+    { args: ['run', join(d, 'badarg.yml'), '-i', inv], expect: new RegExp(`badarg\\.yml:5: .*contnet.*did you mean 'content'`) },
+    { args: ['run', join(d, 'badyaml.yml'), '-i', inv], expect: /badyaml\.yml:4: / },
+    { args: ['run', join(d, 'good.yml'), '-i', join(d, 'badinv.yml')], expect: /badinv\.yml:\d+: / },
+    { args: ['nosuchcommand'], expect: /unknown command 'nosuchcommand'/ },
+  ];
+  for (const c of cases) {
+    const r = await crosskey([...c.args, ...(c.args[0] === 'run' ? ['--state-dir', st] : [])]);
+    t.is(r.code, 1, `${c.args.join(' ')}\n${r.stdout}${r.stderr}`);
+    t.regex(r.stderr, c.expect, c.args.join(' '));
+  }
+  t.is(wire.count(), 0, 'no host was contacted');
+  t.false(existsSync(join(st, 'runs')) && readdirSync(join(st, 'runs')).length > 0, 'no run journal written');
+});
+
+test('bad-input fixtures of the loader (test/fixtures/bad-input/cases.json): exit 1 with file:line, no host contacted', async (t) => {
+  const casesFile = join(ROOT, 'test/fixtures/bad-input/cases.json');
+  if (!existsSync(casesFile)) {
+    t.log('cases.json not present yet');
+    t.pass();
+    return;
+  }
+  const wire = await tripwire(t);
+  const d = workdir(t);
+  const inv = join(d, 'inv.yml');
+  writeFileSync(inv, `all:\n  hosts:\n    h1: { ansible_host: 127.0.0.1, ansible_port: ${wire.port} }\n`);
+  writeFileSync(join(d, 'good.yml'), GOOD_PB);
+  interface Case { id: string; kind: string; file: string; line?: number; message: string; match?: string; run: { inventory: string; playbook: string; extraVars?: string[] } }
+  const cases = JSON.parse(readFileSync(casesFile, 'utf8')) as Case[];
+  t.true(cases.length >= 20);
+  const good = 'test/fixtures/bad-input/good/inventory.ini';
+  let ran = 0;
+  for (const c of cases) {
+    // The good partner inventory is swapped for one whose host is the tripwire, so a contact would be counted.
+    const invArg = c.run.inventory === good ? inv : join(ROOT, c.run.inventory);
+    const args = ['run', join(ROOT, c.run.playbook), '-i', invArg, ...(c.run.extraVars ?? []).flatMap((e) => ['-e', e]), '--state-dir', join(d, 'state')];
+    const r = await inProcess(args); // the CLI's main() in this process: 41 cases in seconds, not minutes
+    t.is(r.code, 1, `${c.id}: ${r.stdout}${r.stderr}`);
+    const loc = `${join(ROOT, c.file)}${c.line ? `:${c.line}` : ''}: `;
+    const text = c.match ?? c.message;
+    t.true(r.stderr.includes(loc + text), `${c.id}: expected '${loc}${text}' in: ${r.stderr}`);
+    ran++;
+  }
+  t.is(ran, cases.length);
+  t.is(wire.count(), 0, 'no host was contacted');
+});
+
+test('inventory --list/--graph; runs lists recorded runs; --help; unknown hosts count as unreachable (exit 4)', async (t) => {
+  const d = workdir(t);
+  const wire = await tripwire(t);
+  const inv = join(d, 'inv.yml');
+  writeFileSync(inv, `all:\n  children:\n    web:\n      hosts:\n        w[1:2]: { ansible_host: 127.0.0.1, ansible_port: ${wire.port} }\n`);
+  const list = await crosskey(['inventory', '-i', inv, '--list']);
+  t.is(list.code, 0, list.stderr);
+  const parsed = JSON.parse(list.stdout) as { web: { hosts: string[] }; _meta: { hostvars: Record<string, unknown> } };
+  t.deepEqual(parsed.web.hosts, ['w1', 'w2']);
+  const graph = await crosskey(['inventory', '-i', inv, '--graph']);
+  t.regex(graph.stdout, /@web:\n {2}\|  \|--w1/);
+  const help = await crosskey(['run', '--help']);
+  t.is(help.code, 0);
+  t.regex(help.stdout, /--start-at-task NAME/);
+  writeFileSync(join(d, 'pb.yml'), GOOD_PB);
+  const run = await crosskey(['run', join(d, 'pb.yml'), '-i', inv, '--state-dir', join(d, 's')]);
+  t.is(run.code, 4, run.stdout + run.stderr); // the tripwire is no SSH server
+  t.regex(run.stdout, /PLAY RECAP/);
+  const runs = await crosskey(['runs', '--state-dir', join(d, 's')]);
+  t.regex(runs.stdout, /unreachable\s+apply\s+.*pb\.yml/);
+});
