@@ -131,9 +131,15 @@ export function reconcile(state: ClusterState, members: MemberInfo[], now = Date
   const delayedMs = state.lab?.nodeLeftDelayedTimeoutMs ?? 60_000;
 
   for (const index of Object.values(state.indices)) {
-    // 1. copies on departed nodes fail
+    // 1. copies on departed nodes fail; relocations towards departed nodes are cancelled
     for (const c of index.shards) {
+      if (c.state === 'RELOCATING' && c.relocatingTo && !live.has(c.relocatingTo)) {
+        c.state = 'STARTED';
+        c.relocatingTo = undefined;
+        c.readyAt = undefined;
+      }
       if (c.node && !live.has(c.node)) {
+        c.relocatingTo = undefined;
         c.state = 'UNASSIGNED';
         c.node = null;
         c.readyAt = undefined;
@@ -166,7 +172,7 @@ export function reconcile(state: ClusterState, members: MemberInfo[], now = Date
         } else {
           if (enable !== 'all') continue;
           if (primary.state !== 'STARTED') continue; // replicas recover from an active primary
-          const holders = new Set(copies.map((x) => x.node).filter(Boolean));
+          const holders = new Set(copies.flatMap((x) => [x.node, x.relocatingTo]).filter(Boolean));
           let target = c.dataNode && !holders.has(c.dataNode) ? live.get(c.dataNode) : undefined;
           if (!target) {
             // delayed allocation: wait for the departed node before copying the data elsewhere
@@ -177,8 +183,20 @@ export function reconcile(state: ClusterState, members: MemberInfo[], now = Date
           assign(c, target, now, recoveryMs);
         }
       }
-      // 4. recoveries finish (unless the target node stalls recoveries)
+      // 4. recoveries and relocations finish (unless the target node stalls recoveries)
       for (const c of copies) {
+        if (c.state === 'RELOCATING') {
+          if (live.get(c.relocatingTo!)?.stallRecovery) continue;
+          if (c.readyAt === undefined) c.readyAt = now + recoveryMs;
+          if (c.readyAt <= now) {
+            c.node = c.relocatingTo!;
+            c.dataNode = c.node;
+            c.relocatingTo = undefined;
+            c.state = 'STARTED';
+            c.readyAt = undefined;
+          }
+          continue;
+        }
         if (c.state !== 'INITIALIZING') continue;
         const node = c.node ? live.get(c.node) : undefined;
         if (node?.stallRecovery) {
@@ -196,6 +214,33 @@ export function reconcile(state: ClusterState, members: MemberInfo[], now = Date
       }
     }
   }
+  rebalance(state, dataNodes, now, recoveryMs);
+}
+
+/**
+ * Rebalancing, as ES's balanced allocator does it in spirit: once every shard is active, and allocation and
+ * rebalancing are enabled, move one copy at a time from the most to the least loaded data node (relocation:
+ * the source copy stays active, `relocating_shards` counts it, health stays green).
+ */
+function rebalance(state: ClusterState, dataNodes: MemberInfo[], now: number, recoveryMs: number): void {
+  const rebalanceSetting = String(state.transient['cluster.routing.rebalance.enable'] ?? state.persistent['cluster.routing.rebalance.enable'] ?? 'all');
+  if (rebalanceSetting === 'none' || allocationEnable(state) !== 'all' || dataNodes.length < 2) return;
+  const copies = Object.values(state.indices).flatMap((idx) => idx.shards.map((c) => ({ idx, c })));
+  if (copies.some(({ c }) => c.state !== 'STARTED')) return; // allow_rebalance: indices_all_active
+  const load = new Map(dataNodes.map((m) => [m.id, 0]));
+  for (const { c } of copies) if (c.node && load.has(c.node)) load.set(c.node, load.get(c.node)! + 1);
+  const sorted = [...load.entries()].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
+  const [minNode, min] = sorted[0]!;
+  const [maxNode, max] = sorted[sorted.length - 1]!;
+  if (max - min < 2) return;
+  const candidate = copies
+    .filter(({ c }) => c.node === maxNode)
+    .sort((a, b) => Number(a.c.primary) - Number(b.c.primary))
+    .find(({ idx, c }) => !idx.shards.some((o) => o.shard === c.shard && o.node === minNode));
+  if (!candidate) return;
+  candidate.c.state = 'RELOCATING';
+  candidate.c.relocatingTo = minNode;
+  candidate.c.readyAt = now + recoveryMs;
 }
 
 function assign(c: ShardCopy, node: MemberInfo, now: number, recoveryMs: number): void {
@@ -219,7 +264,7 @@ export function nextStateChangeAt(state: ClusterState): number | undefined {
   const delayedMs = state.lab?.nodeLeftDelayedTimeoutMs ?? 60_000;
   for (const idx of Object.values(state.indices)) {
     for (const c of idx.shards) {
-      const t = c.state === 'INITIALIZING' ? c.readyAt : c.state === 'UNASSIGNED' && c.unassignedReason === 'NODE_LEFT' ? (c.unassignedAt ?? 0) + delayedMs : undefined;
+      const t = c.state === 'INITIALIZING' || c.state === 'RELOCATING' ? c.readyAt : c.state === 'UNASSIGNED' && c.unassignedReason === 'NODE_LEFT' ? (c.unassignedAt ?? 0) + delayedMs : undefined;
       if (t !== undefined && (next === undefined || t < next)) next = t;
     }
   }
@@ -252,15 +297,17 @@ export function computeHealth(state: ClusterState, members: MemberInfo[], now = 
   let initializing = 0;
   let unassigned = 0;
   let delayed = 0;
+  let relocating = 0;
   let total = 0;
   let status: HealthStatus = 'green';
   const delayedMs = state.lab?.nodeLeftDelayedTimeoutMs ?? 60_000;
   for (const idx of Object.values(state.indices)) {
     for (const c of idx.shards) {
       total++;
-      if (c.state === 'STARTED') {
+      if (c.state === 'STARTED' || c.state === 'RELOCATING') {
         active++;
         if (c.primary) activePrimaries++;
+        if (c.state === 'RELOCATING') relocating++;
       } else {
         if (c.state === 'INITIALIZING') initializing++;
         else {
@@ -280,7 +327,7 @@ export function computeHealth(state: ClusterState, members: MemberInfo[], now = 
     number_of_data_nodes: members.filter(isDataNode).length,
     active_primary_shards: activePrimaries,
     active_shards: active,
-    relocating_shards: 0,
+    relocating_shards: relocating,
     initializing_shards: initializing,
     unassigned_shards: unassigned,
     delayed_unassigned_shards: delayed,

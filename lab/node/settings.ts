@@ -84,7 +84,7 @@ const DEFS: SettingDef[] = [
     'ingest.geoip.downloader.enabled', 'cluster.remote.initial_connect_timeout', 'cluster.remote.node.attr', 'cluster.remote.connect',
     'cluster.remote.connections_per_cluster', 'http.cors.enabled', 'http.cors.allow-origin', 'http.cors.allow-headers',
     'transport.tcp.keep_alive', 'transport.tcp.keep_idle', 'transport.tcp.keep_interval', 'transport.tcp.keep_count',
-    'transport.tcp.no_delay', 'transport.tcp.reuse_address', 'node.store.allow_mmap', 'action.auto_create_index'].map((name) => ({ name })),
+    'transport.tcp.no_delay', 'transport.tcp.reuse_address', 'node.store.allow_mmap'].map((name) => ({ name })),
   { name: 'node.attr.**' },
   { name: 'logger.**', dynamic: true },
   { name: 'transport.profiles.**' },

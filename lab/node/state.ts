@@ -14,7 +14,7 @@ export type { SecurityState };
 export type SettingValue = string | string[];
 export type FlatSettings = Record<string, SettingValue>;
 
-export type ShardState = 'UNASSIGNED' | 'INITIALIZING' | 'STARTED';
+export type ShardState = 'UNASSIGNED' | 'INITIALIZING' | 'STARTED' | 'RELOCATING';
 
 export interface ShardCopy {
   shard: number;
@@ -24,7 +24,9 @@ export interface ShardCopy {
   node: string | null;
   /** Node whose data folder holds this copy's data: a returning node recovers it (ES: existing shard copy). */
   dataNode: string | null;
-  /** INITIALIZING → STARTED at this time (ms); absent while recovery is stalled by a fault. */
+  /** RELOCATING: the node the copy moves to (the source stays active until the move completes). */
+  relocatingTo?: string;
+  /** INITIALIZING → STARTED (or RELOCATING → moved) at this time (ms); absent while recovery is stalled by a fault. */
   readyAt?: number;
   unassignedAt?: number;
   /** ES's UnassignedInfo.Reason: INDEX_CREATED, NODE_LEFT, … */

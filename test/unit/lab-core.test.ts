@@ -136,3 +136,24 @@ test('allocation: master stays while alive; primaries setting keeps replicas una
   for (const at of [91_000, 93_000]) reconcile(s, all, at);
   t.is(computeHealth(s, all, 93_000).status, 'green');
 });
+
+test('rebalancing: a late node receives copies by relocation (source stays active: green, relocating_shards > 0)', (t) => {
+  const s = newState();
+  const ab = [member('a'), member('b')];
+  for (const at of [0, 10, 2000, 4000]) reconcile(s, ab, at);
+  t.is(computeHealth(s, ab, 4000).status, 'green');
+  const all = [...ab, member('c')];
+  reconcile(s, all, 5000);
+  const moving = computeHealth(s, all, 5000);
+  t.is(moving.status, 'green');
+  t.is(moving.relocating_shards, 1);
+  for (let at = 6100; at < 20_000; at += 1100) reconcile(s, all, at);
+  const final = computeHealth(s, all, 20_000);
+  t.is(final.relocating_shards, 0);
+  const onC = s.indices.i1!.shards.filter((c) => c.node === 'c').length;
+  t.true(onC >= 1, 'c holds copies after rebalancing');
+  s.persistent['cluster.routing.rebalance.enable'] = 'none';
+  const d = [...all, member('d')];
+  reconcile(s, d, 21_000);
+  t.is(computeHealth(s, d, 21_000).relocating_shards, 0, 'rebalance none: nothing moves');
+});
