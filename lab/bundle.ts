@@ -37,7 +37,8 @@ export async function ensureLabNodeBundle(root = repoRoot()): Promise<string> {
       await esbuild.build({
         entryPoints: [entry], outfile: tmp, bundle: true, platform: 'node', target: 'node20', format: 'esm', logLevel: 'error',
         external: ['cpu-features', './crypto/build/Release/sshcrypto.node'],
-        banner: { js: "import { createRequire as __ckCreateRequire } from 'node:module'; const require = __ckCreateRequire(import.meta.url);" },
+        // same banner as build.mjs: bundled CommonJS dependencies (ssh2) need require, __filename, __dirname
+        banner: { js: "import { createRequire as __ckCreateRequire } from 'node:module'; import { fileURLToPath as __ckToPath } from 'node:url'; import { dirname as __ckDirname } from 'node:path'; const require = __ckCreateRequire(import.meta.url); const __filename = __ckToPath(import.meta.url); const __dirname = __ckDirname(__filename);" },
       });
       renameSync(tmp, out);
     }
