@@ -16,6 +16,9 @@ import { checkArgs } from '../../controller/playbook/exec-args.js';
 import { closeAllClients, esForVars } from '../../controller/elastic/client.js';
 import { secrets } from '../../controller/secrets.js';
 import { labCommand } from '../../lab/cli.js';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { AgentRpcClient } from '../../controller/transport/rpc.js';
+import { keystore } from '../../controller/modules/es/keystore.js';
 import type { EsApi } from '../../controller/elastic/types.js';
 import { esPreflight } from '../../controller/modules/es/es_preflight.js';
 import { esRemoteCluster } from '../../controller/modules/es/es_remote_cluster.js';
@@ -85,13 +88,24 @@ class Harness {
 let h: Harness;
 let labDir: string;
 let alias: string;
+let agentProc: ChildProcess | undefined;
+let agent: AgentRpcClient | undefined;
+
+/** The real agent, run on this machine (the lab nodes' files are local): same ops as over SSH. */
+function localAgent(): Promise<AgentClient> {
+  if (!agent) {
+    agentProc = spawn(process.execPath, ['--import=tsx', join(process.cwd(), 'agent/main.ts')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    agent = new AgentRpcClient('localhost', agentProc.stdin!, agentProc.stdout!, agentProc.stderr!);
+  }
+  return Promise.resolve(agent);
+}
 
 test.before(async () => {
   labDir = mkdtempSync(join(tmpdir(), 'ck-esmod-'));
   const rc = await labCommand(['up', '--dir', labDir, '--nodes', '2']);
   if (rc !== 0) throw new Error(`lab up failed (${rc})`);
   const inv = inventoryView(loadInventory(join(labDir, 'inventory.yml')));
-  h = new Harness(inv, mkdtempSync(join(tmpdir(), 'ck-esmod-state-')));
+  h = new Harness(inv, mkdtempSync(join(tmpdir(), 'ck-esmod-state-')), localAgent);
   // Replicas recover shortly after start: the modules are tested on green clusters, as preflight requires.
   for (const g of ['local', 'remote']) {
     await h.es(g).request({ method: 'GET', path: '/_cluster/health', query: { wait_for_status: 'green', timeout: '60s' }, timeoutMs: 70_000 });
@@ -102,6 +116,8 @@ test.before(async () => {
 });
 
 test.after.always(async () => {
+  agent?.close();
+  agentProc?.kill();
   await closeAllClients();
   if (labDir && existsSync(join(labDir, 'lab.json'))) await labCommand(['down', '--dir', labDir]);
   if (labDir) rmSync(labDir, { recursive: true, force: true });
@@ -271,4 +287,69 @@ test.serial('es_reload_secure_settings: runs only when forced or a keystore chan
   t.is((await h.run(esReloadSecureSettings, {}, { check: true })).status, 'changed');
   t.is((await h.run(esReloadSecureSettings, {})).status, 'changed');
   t.is((await h.run(esReloadSecureSettings, {})).status, 'ok');
+});
+
+test.serial('keystore: key staged on every local node from the run secret; ok re-run; absent; reload → rcs1 again', async (t) => {
+  h.restart();
+  const setting = `cluster.remote.${alias}.credentials`;
+  const key = await h.run(esCrossClusterApiKey, { name: 'crosskey-ks', alias, access: { search: [{ names: ['logs*'] }] }, local_group: 'local' }, { group: 'remote' });
+  t.is(key.status, 'changed');
+  const encoded = (key.data.encoded as { reveal(): string }).reveal();
+  const hosts = h.inv.select('local');
+  const list = async (host: string) => (await (await localAgent()).call('keystore.list', { path: join(String(h.inv.hostVars(host).es_config), 'elasticsearch.keystore') })).entries ?? [];
+
+  const started = Date.now();
+  const check = await h.run(keystore, { name: setting, value_from: setting }, { host: hosts[0], check: true });
+  t.deepEqual(check.changes, [{ target: `${join(String(h.inv.hostVars(hosts[0]!).es_config), 'elasticsearch.keystore')}: ${setting}`, action: 'create', secret: true }]);
+  t.false((await list(hosts[0]!)).includes(setting), 'check mode wrote nothing');
+  for (const host of hosts) t.is((await h.run(keystore, { name: setting, value_from: setting }, { host })).status, 'changed');
+  for (const host of hosts) {
+    t.true((await list(host)).includes(setting));
+    t.is((await h.run(keystore, { name: setting, value_from: setting }, { host })).status, 'ok');
+  }
+  // the stored value is the key (compared through `elasticsearch-keystore show`, only on request)
+  t.is((await h.run(keystore, { name: setting, value_from: setting, compare_value: true }, { host: hosts[0] })).status, 'ok');
+  t.log(`staging on ${hosts.length} nodes incl. checks: ${Date.now() - started} ms`);
+  // Fully staged: a new process knows no secret, yet nothing is re-created.
+  h.restart();
+  const again = await h.run(esCrossClusterApiKey, { name: 'crosskey-ks', alias, access: { search: [{ names: ['logs*'] }] }, local_group: 'local' }, { group: 'remote' });
+  t.is(again.status, 'ok');
+  t.is((await getApiKeysByName(h.es('remote'), 'crosskey-ks')).length, 1);
+  for (const host of hosts) t.is((await h.run(keystore, { name: setting, value_from: setting }, { host })).status, 'ok');
+  t.false(JSON.stringify(h.events).includes(encoded), 'the key never reaches the journal');
+  t.false(JSON.stringify(h.state.keys().map((k) => h.state.get(k))).includes(encoded), 'nor saved state');
+
+  // Loaded while the alias still targets the transport port, the credential breaks certificate trust on every node
+  // (reference §1.3 step 4) — which is why a rollback must remove it (Elastic's page forgets to, §1.2 #1).
+  t.is((await h.run(esReloadSecureSettings, {})).status, 'changed');
+  const broken = await t.throwsAsync(h.run(esRemoteVerify, { alias, expect: 'rcs1', timeout: 2 }));
+  t.regex(broken!.message, /not rcs1 on 2\/2 node\(s\)/);
+  // Rollback of the credential: removed everywhere, reloaded, every node back on certificate trust.
+  for (const host of hosts) t.is((await h.run(keystore, { name: setting, state: 'absent' }, { host })).status, 'changed');
+  for (const host of hosts) t.is((await h.run(keystore, { name: setting, state: 'absent' }, { host })).status, 'ok');
+  t.is((await h.run(esReloadSecureSettings, {})).status, 'changed');
+  t.is((await h.run(esReloadSecureSettings, {})).status, 'ok');
+  const v0 = Date.now();
+  t.is((await h.run(esRemoteVerify, { alias, expect: 'rcs1', timeout: 30 })).status, 'ok');
+  t.log(`rcs1 verified ${Date.now() - v0} ms after the reload`);
+  await h.run(esCrossClusterApiKey, { name: 'crosskey-ks', alias, state: 'absent', local_group: 'local' }, { group: 'remote' });
+});
+
+test.serial('keystore: password-protected keystore, password and value on stdin only', async (t) => {
+  const host = h.inv.select('local')[0]!;
+  const vars = h.inv.hostVars(host);
+  const conf = mkdtempSync(join(tmpdir(), 'ck-ks-conf-'));
+  t.teardown(() => rmSync(conf, { recursive: true, force: true }));
+  execFileSync(join(String(vars.es_home), 'bin', 'elasticsearch-keystore'), ['create', '-p'], { input: 'ks-pass-123\nks-pass-123\n', env: { ...process.env, ES_PATH_CONF: conf } });
+  const args = { name: 'xpack.security.remote_cluster_server.ssl.keystore.secure_password', value: 'p12-pass-value', keystore_password: 'ks-pass-123', es_config: conf };
+  await t.throwsAsync(h.run(keystore, { ...args, keystore_password: undefined }, { host }), { message: /password-protected: set keystore_password/ });
+  t.is((await h.run(keystore, args, { host })).status, 'changed');
+  t.is((await h.run(keystore, args, { host })).status, 'ok');
+  t.is((await h.run(keystore, { ...args, compare_value: true }, { host })).status, 'ok');
+  t.is((await h.run(keystore, { ...args, value: 'another-value', compare_value: true }, { host })).status, 'changed');
+  const ls = await (await localAgent()).call('keystore.list', { path: join(conf, 'elasticsearch.keystore'), password: 'ks-pass-123' });
+  t.true(ls.hasPassword);
+  t.true(ls.entries!.includes(args.name));
+  const wrong = await t.throwsAsync(h.run(keystore, { ...args, keystore_password: 'wrong-pass', state: 'absent' }, { host }));
+  t.false(wrong!.message.includes('wrong-pass'));
 });

@@ -107,10 +107,10 @@ export const keystore: Module<KeystoreArgs, KeystoreCurrent> = {
     const agent = await ctx.agent();
     const password = asSecret(args.keystore_password);
     const ls = await list(agent, p.keystore, password);
-    if (ls.error) throw new ModuleError(`${ctx.host}: keystore ${p.keystore}: ${ls.error}`);
     if (ls.exists && ls.hasPassword && !password) {
       throw new ModuleError(`${ctx.host}: keystore ${p.keystore} is password-protected: set keystore_password`);
     }
+    if (ls.error) throw new ModuleError(`${ctx.host}: keystore ${p.keystore}: ${ls.error}`);
     const recordKey = `keystore/${ctx.host}/${args.name}`;
     const record = ctx.state.get<KeystoreRecord>(recordKey);
     const want = desiredValue(ctx, args);
@@ -121,7 +121,9 @@ export const keystore: Module<KeystoreArgs, KeystoreCurrent> = {
     };
     if (args.compare_value && args.state === 'present' && present && want.value) {
       const res = await runCli(ctx, agent, p, ['show', args.name], ls.hasPassword && password ? [password] : [], `show ${args.name}`, p.keystore);
-      current.sameValue = res.stdout.replace(/\r?\n$/, '') === want.value.reveal();
+      // The password prompt may be printed on stdout (it is on stderr in some versions): drop it before comparing.
+      const shown = res.stdout.replace(/^Enter password for the elasticsearch keystore : /, '').replace(/\r?\n$/, '');
+      current.sameValue = shown === want.value.reveal();
     }
     return current;
   },
