@@ -25,7 +25,8 @@ export class EsError extends Error {
   readonly status: number;
   readonly type?: string;
   readonly reason?: string;
-  readonly cause_: string;
+  /** The likely cause, in words (the troubleshooting catalogue). */
+  readonly likelyCause: string;
   readonly fix: string;
   readonly body?: unknown;
   readonly code?: string;
@@ -41,7 +42,7 @@ export class EsError extends Error {
     this.status = init.status;
     this.type = init.type;
     this.reason = init.reason === undefined ? undefined : secrets.redact(init.reason);
-    this.cause_ = init.cause;
+    this.likelyCause = init.cause;
     this.fix = init.fix;
     this.body = init.body === undefined ? undefined : secrets.redactValue(init.body);
     this.code = init.code;

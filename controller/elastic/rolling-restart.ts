@@ -55,6 +55,10 @@ export interface RollingRestartParams {
   windowEnd?: number;
   /** Estimate for the first node when nothing was measured yet (ms). */
   firstEstimateMs?: number;
+  /** A previous (interrupted) run of ours left allocation at "primaries": accept it at G0. */
+  allocationSetByUs?: boolean;
+  /** Called whenever this run changes allocation (saved so a resumed run recognises its own setting). */
+  onAllocation?(value: 'primaries' | null): Promise<void> | void;
   /** After each node is green (clears saved "pending" state). */
   onNodeDone?(node: PlannedNode): Promise<void> | void;
   now?: () => number;
@@ -120,7 +124,7 @@ export async function runRollingRestart(p: RollingRestartParams): Promise<Rollin
   const gate = (g: GateName, node: PlannedNode | undefined, data: Record<string, unknown> = {}) =>
     p.journal('rolling_restart.gate', { gate: g, host: node?.host, node: node?.nodeName, at: new Date(now()).toISOString(), ...data });
   let expectedNodes: number | undefined;
-  let allocationOurs = false;
+  let allocationOurs = p.allocationSetByUs ?? false;
 
   while (remaining.length > 0) {
     const done = total - remaining.length;
@@ -163,6 +167,7 @@ export async function runRollingRestart(p: RollingRestartParams): Promise<Rollin
     p.progress(`${label}: allocation primaries, flush`, done / total);
     await setAllocation(es, 'primaries');
     allocationOurs = true;
+    await p.onAllocation?.('primaries');
     try {
       await flush(es);
     } catch (e) {
@@ -199,6 +204,7 @@ export async function runRollingRestart(p: RollingRestartParams): Promise<Rollin
     // G6 + G7: allocation back, then green.
     await setAllocation(es, null);
     allocationOurs = false;
+    await p.onAllocation?.(null);
     gate('G6', node, { allocation: null });
     p.progress(`${label}: waiting for ${minStatus}`, (done + 0.5) / total);
     let green: ClusterHealth;
@@ -236,6 +242,7 @@ function names(r: RollingRestartReport): string {
 async function restoreAllocation(es: EsApi, p: RollingRestartParams, node: PlannedNode): Promise<boolean> {
   try {
     await setAllocation(es, null);
+    await p.onAllocation?.(null);
     p.journal('rolling_restart.gate', { gate: 'G6', host: node.host, node: node.nodeName, allocation: null, recovery: true, at: new Date().toISOString() });
     return true;
   } catch (e) {

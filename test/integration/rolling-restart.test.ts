@@ -157,3 +157,26 @@ test.serial('a node that fails to start: files restored, started again, allocati
   // The host stays pending for the next run.
   t.deepEqual(r.data.pending, [host]);
 });
+
+test.serial('window end: after the first node, the measured duration says the next cannot finish: stop, cluster green, rest pending', async (t) => {
+  const hosts = inv.select('local');
+  const changed = new Map<string, Array<{ path: string; backupPath?: string }>>();
+  for (const h of hosts) {
+    const c = await changeYml(h, 'window test');
+    changed.set(h, [{ path: c.path, backupPath: c.backupPath }]);
+  }
+  // The first restart is allowed by the 1 s estimate; it takes several seconds, so the window (3 s) is over.
+  const p = play(changed);
+  const r = await runModule(p, { window_end: new Date(Date.now() + 3000).toISOString(), first_estimate: 1 });
+  t.is(r.status, 'failed');
+  t.is((r.data.restarted as string[]).length, 1);
+  t.is((r.data.pending as string[]).length, 2);
+  t.regex(r.msg ?? '', /stopped before the window end .* the next node restart takes about \d+ s \(longest measured so far\); the cluster is green/);
+  t.is(allocationEnable(await getClusterSettings(es())), 'all');
+  t.is((await clusterHealth(es())).status, 'green');
+  t.true(p.events.some((e) => e.kind === 'rolling_restart.window_stop'));
+  // The next run (a new window, no files changed any more) restarts exactly the pending nodes.
+  const next = await runModule(play(new Map()));
+  t.is(next.status, 'changed', next.msg);
+  t.deepEqual([...(next.data.restarted as string[])].sort(), [...(r.data.pending as string[])].sort());
+});

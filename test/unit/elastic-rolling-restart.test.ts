@@ -170,3 +170,17 @@ test('window end: no restart starts that the measured durations say cannot finis
   t.is(parseWindowEnd('04:00', Date.parse('2026-11-28T05:00:00Z')), Date.parse('2026-11-29T04:00:00Z'));
   t.throws(() => parseWindowEnd('later'), { message: /window_end "later" is not a time/ });
 });
+
+test('resume: allocation "primaries" left by an interrupted run of ours is accepted; every change is reported for saving', async (t) => {
+  const sim = three();
+  sim.allocation = 'primaries';
+  const saved: Array<string | null> = [];
+  const plan = await planRestart(sim, targets(['local-2']));
+  const report = await runRollingRestart({
+    apiAvoiding: () => sim, nodes: plan, ops: sim.ops(), journal: () => {}, progress: () => {},
+    allocationSetByUs: true, onAllocation: (v) => void saved.push(v),
+  });
+  t.deepEqual(report.restarted.map((r) => r.host), ['local-2']);
+  t.deepEqual(saved, ['primaries', null]);
+  t.is(sim.allocation, null);
+});

@@ -32,6 +32,9 @@ const restartedInPlay = new WeakMap<object, Set<string>>();
 function pendingKeyOf(vars: Record<string, unknown>): string {
   return `rolling_restart/pending/${String(vars.es_url ?? 'cluster')}`;
 }
+function allocationKeyOf(vars: Record<string, unknown>): string {
+  return `rolling_restart/allocation/${String(vars.es_url ?? 'cluster')}`;
+}
 
 /** "2026-11-28T06:30:00Z", epoch ms, or "HH:MM" (UTC, today or tomorrow). */
 export function parseWindowEnd(v: string | number, now = Date.now()): number {
@@ -181,6 +184,12 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
         timeouts,
         windowEnd,
         firstEstimateMs: sec(args.first_estimate),
+        // An interrupted run of ours left allocation at "primaries": this run may continue from there.
+        allocationSetByUs: ctx.state.get(allocationKeyOf(ctx.vars)) === 'primaries',
+        onAllocation: async (v) => {
+          if (v === null) await ctx.state.delete(allocationKeyOf(ctx.vars));
+          else await ctx.state.set(allocationKeyOf(ctx.vars), v);
+        },
         onNodeDone: async (n) => {
           done.add(n.host);
           pending.delete(n.host);
