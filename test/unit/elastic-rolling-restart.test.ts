@@ -182,5 +182,5 @@ test('resume: allocation "primaries" left by an interrupted run of ours is accep
   });
   t.deepEqual(report.restarted.map((r) => r.host), ['local-2']);
   t.deepEqual(saved, ['primaries', null]);
-  t.is(sim.allocation, null);
+  t.true(sim.allocation === null);
 });
