@@ -16,11 +16,13 @@ export function isRcsSetting(key: string): boolean {
 }
 
 export function rcsSettings(flat: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(flat).filter(([k]) => isRcsSetting(k)).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(Object.entries(flat).filter(([k]) => isRcsSetting(k)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** elasticsearch.yml text → flat settings (nested and dotted forms both become dotted keys). */
 export function parseElasticsearchYml(text: string, where: string): Record<string, unknown> {
+  // An empty (or comments-only) elasticsearch.yml is valid for ES; js-yaml 5 calls it "no document".
+  if (!text.split('\n').some((l) => l.trim() !== '' && !l.trim().startsWith('#'))) return {};
   let doc: unknown;
   try {
     doc = load(text);
