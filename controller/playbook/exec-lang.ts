@@ -31,10 +31,25 @@ export function makeLang(vault?: Vault): Lang {
       }
     },
     render(value, vars, where) {
-      return renderValue(value, vars, where);
+      // Variables may hold templates themselves (`dir: "/srv/{{ inventory_hostname }}"`): render again while a
+      // pass still changes a result that holds "{{", as Ansible's lazy templating ends up doing.
+      let out = renderValue(value, vars, where);
+      for (let i = 0; i < 5 && stillTemplated(out); i++) {
+        const next = renderValue(out, vars, where);
+        if (JSON.stringify(next) === JSON.stringify(out)) break;
+        out = next;
+      }
+      return out;
     },
     loadVarsFile(path) {
       return loadVarsFile(path, vault);
     },
   };
+}
+
+function stillTemplated(v: unknown): boolean {
+  if (typeof v === 'string') return v.includes('{{');
+  if (Array.isArray(v)) return v.some(stillTemplated);
+  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return Object.values(v).some(stillTemplated);
+  return false;
 }

@@ -617,6 +617,7 @@ export class Executor {
       if (task.changedWhen && status !== 'failed') {
         const changed = task.changedWhen.every((c) => this.#o.lang.test(c, bound(), where));
         status = changed ? 'changed' : 'ok';
+        if (!changed) changes = []; // nothing to show for a task declared unchanged
         registered = { ...registered, changed };
       }
       if (task.failedWhen) {

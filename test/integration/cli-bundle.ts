@@ -15,7 +15,7 @@ export async function bundleCli(): Promise<{ file: string; remove(): void }> {
   await build({
     entryPoints: [join(ROOT, 'controller/cli/main.ts')], outfile: file, bundle: true, platform: 'node', target: 'node20',
     format: 'esm', logLevel: 'error', external: ['cpu-features', './crypto/build/Release/sshcrypto.node'],
-    banner: { js: "import { createRequire as __ckCreateRequire } from 'node:module'; const require = __ckCreateRequire(import.meta.url);" },
+    banner: { js: "import { createRequire as __ckCreateRequire } from 'node:module'; import { fileURLToPath as __ckToPath } from 'node:url'; import { dirname as __ckDirname } from 'node:path'; const require = __ckCreateRequire(import.meta.url); const __filename = __ckToPath(import.meta.url); const __dirname = __ckDirname(__filename);" },
   });
   return { file, remove: () => rmSync(file, { force: true }) };
 }
