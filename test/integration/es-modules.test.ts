@@ -3,23 +3,12 @@
 // re-apply gives changed then ok; task discovery finds exactly the alias's tasks; a pause/resume round trip
 // restores the custom follower parameters; the API key is never duplicated and its secret never printed.
 import test from 'ava';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Module, TaskContext, Change, ModuleResult } from '../../controller/modules/contract.js';
-import type { AgentClient } from '../../agent/protocol.js';
-import { loadInventory } from '../../controller/inventory/index.js';
-import { inventoryView } from '../../controller/playbook/exec-inventory.js';
-import type { InventoryView } from '../../controller/playbook/exec-types.js';
-import { FileStateStore } from '../../controller/state/store.js';
-import { checkArgs } from '../../controller/playbook/exec-args.js';
-import { closeAllClients, esForVars } from '../../controller/elastic/client.js';
-import { secrets } from '../../controller/secrets.js';
-import { labCommand } from '../../lab/cli.js';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { AgentRpcClient } from '../../controller/transport/rpc.js';
+import { execFileSync } from 'node:child_process';
+import { Harness, localAgent, startLab } from './es-modules-harness.js';
 import { keystore } from '../../controller/modules/es/keystore.js';
-import type { EsApi } from '../../controller/elastic/types.js';
 import { esPreflight } from '../../controller/modules/es/es_preflight.js';
 import { esRemoteCluster } from '../../controller/modules/es/es_remote_cluster.js';
 import { esTasks } from '../../controller/modules/es/es_tasks.js';
@@ -27,101 +16,25 @@ import { esRoles } from '../../controller/modules/es/es_roles.js';
 import { esCrossClusterApiKey } from '../../controller/modules/es/es_cross_cluster_api_key.js';
 import { esReloadSecureSettings } from '../../controller/modules/es/es_reload_secure_settings.js';
 import { esRemoteVerify } from '../../controller/modules/es/es_remote_verify.js';
-import { runSecrets } from '../../controller/modules/es/run-secrets.js';
 import { getRemoteInfo, getClusterSettings, aliasSettingsFrom } from '../../controller/elastic/api/remote.js';
 import { getFollowInfo, getTransformStats, getDatafeedStats, getJobStats, getAutoFollowPatterns } from '../../controller/elastic/api/tasks.js';
 import { getApiKeysByName } from '../../controller/elastic/api/security.js';
 import { getRoles } from '../../controller/elastic/api/roles.js';
 
-interface TaskRun { status: 'ok' | 'changed'; changes: Change[]; data: Record<string, unknown>; result?: Omit<ModuleResult, 'changes'> }
-
-class Harness {
-  readonly events: Array<{ kind: string; data: Record<string, unknown> }> = [];
-  state: FileStateStore;
-  constructor(readonly inv: InventoryView, readonly stateDir: string, readonly agents?: (host: string) => Promise<AgentClient>) {
-    this.state = new FileStateStore(stateDir);
-  }
-  /** A new controller process: saved state reloaded from disk, run secrets forgotten. */
-  restart(): void {
-    this.state = new FileStateStore(this.stateDir);
-    runSecrets.clear();
-  }
-  ctx(host: string, check: boolean, playGroup: string): TaskContext {
-    const inv = this.inv;
-    const vars = { ...inv.hostVars(host), groups: inv.groupMembers(), inventory_hostname: host };
-    return {
-      host, vars, check, diff: true,
-      agent: () => this.agentOf(host),
-      agentFor: (h) => this.agentOf(h),
-      hostVars: (h) => inv.hostVars(h),
-      playHosts: inv.select(playGroup),
-      secrets, state: this.state,
-      journal: { event: (kind, data) => { this.events.push({ kind, data }); } },
-      progress: () => {},
-      changedFiles: new Map(),
-      signal: new AbortController().signal,
-    };
-  }
-  agentOf(host: string): Promise<AgentClient> {
-    if (!this.agents) throw new Error(`no agent provider in this test (host ${host})`);
-    return this.agents(host);
-  }
-  /** The module life as the executor runs it: args checked → read → diff → apply unless check or empty diff. */
-  async run<A, C>(m: Module<A, C>, rawArgs: Record<string, unknown>, opts: { check?: boolean; group?: string; host?: string } = {}): Promise<TaskRun> {
-    const group = opts.group ?? 'local';
-    const host = opts.host ?? this.inv.select(group)[0]!;
-    const ctx = this.ctx(host, !!opts.check, group);
-    const args = checkArgs(m.name, m.schema, rawArgs) as A;
-    const current = await m.read(ctx, args);
-    const changes = await m.diff(current, args, ctx);
-    if (changes.length && !opts.check) {
-      const result = await m.apply(ctx, args, changes, current);
-      return { status: 'changed', changes, data: result.data ?? {}, result };
-    }
-    return { status: changes.length ? 'changed' : 'ok', changes, data: m.report?.(current, args) ?? {} };
-  }
-  es(group: string): EsApi {
-    return esForVars(this.inv.hostVars(this.inv.select(group)[0]!));
-  }
-}
-
 let h: Harness;
-let labDir: string;
+let stop: (() => Promise<void>) | undefined;
 let alias: string;
-let agentProc: ChildProcess | undefined;
-let agent: AgentRpcClient | undefined;
-
-/** The real agent, run on this machine (the lab nodes' files are local): same ops as over SSH. */
-function localAgent(): Promise<AgentClient> {
-  if (!agent) {
-    agentProc = spawn(process.execPath, ['--import=tsx', join(process.cwd(), 'agent/main.ts')], { stdio: ['pipe', 'pipe', 'pipe'] });
-    agent = new AgentRpcClient('localhost', agentProc.stdin!, agentProc.stdout!, agentProc.stderr!);
-  }
-  return Promise.resolve(agent);
-}
 
 test.before(async () => {
-  labDir = mkdtempSync(join(tmpdir(), 'ck-esmod-'));
-  const rc = await labCommand(['up', '--dir', labDir, '--nodes', '2']);
-  if (rc !== 0) throw new Error(`lab up failed (${rc})`);
-  const inv = inventoryView(loadInventory(join(labDir, 'inventory.yml')));
-  h = new Harness(inv, mkdtempSync(join(tmpdir(), 'ck-esmod-state-')), localAgent);
-  // Replicas recover shortly after start: the modules are tested on green clusters, as preflight requires.
-  for (const g of ['local', 'remote']) {
-    await h.es(g).request({ method: 'GET', path: '/_cluster/health', query: { wait_for_status: 'green', timeout: '60s' }, timeoutMs: 70_000 });
-  }
-  const info = await getRemoteInfo(h.es('local'));
-  alias = Object.keys(info)[0]!;
+  const lab = await startLab('esmod');
+  h = lab.h;
+  stop = lab.stop;
+  alias = Object.keys(await getRemoteInfo(h.es('local')))[0]!;
   if (!alias) throw new Error('the lab has no remote alias');
 });
 
 test.after.always(async () => {
-  agent?.close();
-  agentProc?.kill();
-  await closeAllClients();
-  if (labDir && existsSync(join(labDir, 'lab.json'))) await labCommand(['down', '--dir', labDir]);
-  if (labDir) rmSync(labDir, { recursive: true, force: true });
-  if (h) rmSync(h.stateDir, { recursive: true, force: true });
+  await stop?.();
 });
 
 test.serial('es_preflight: facts of both clusters, changes nothing', async (t) => {

@@ -210,6 +210,9 @@ test('roles: derive remote_indices from the remote role and keep local indices',
   t.deepEqual(merged.indices, local.indices);
   t.is(merged.remote_indices!.length, 1);
   t.true(sameRole(withRemotePrivileges(merged, ri, []), merged), 'idempotent merge');
+  // CCR roles (read_ccr on the remote under certificate trust) get cross_cluster_replication on the leaders.
+  const ccr = deriveRemoteIndices({ cluster: ['read_ccr'], indices: [{ names: ['leader-*'], privileges: ['monitor', 'read'] }] }, 'my_remote');
+  t.deepEqual(ccr, [{ clusters: ['my_remote'], names: ['leader-*'], privileges: ['monitor', 'read', 'cross_cluster_replication'] }]);
   t.false(sameRole(local, merged));
 });
 

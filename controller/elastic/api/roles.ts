@@ -117,8 +117,18 @@ export const CCR_PRIVILEGES = ['cross_cluster_replication', 'cross_cluster_repli
  * `indices` entries as `remote_indices` with `clusters: [alias]` (field_security and query kept).
  * Entries for restricted indices are kept as they are.
  */
-export function deriveRemoteIndices(remoteRole: RoleDescriptor, alias: string): RemoteIndicesPrivileges[] {
-  return (remoteRole.indices ?? []).map((e) => ({ clusters: [alias], ...e }));
+export function deriveRemoteIndices(remoteRole: RoleDescriptor, alias: string, localRole?: RoleDescriptor): RemoteIndicesPrivileges[] {
+  // CCR under certificate trust: `read_ccr` on the remote role (+ read/monitor on the leaders). Under API keys the
+  // follower's role needs the `cross_cluster_replication` index privilege on the leaders instead (reference §2.7).
+  const ccr = (remoteRole.cluster ?? []).some((p) => ['read_ccr', 'manage_ccr'].includes(p))
+    || (localRole?.cluster ?? []).includes('manage_ccr');
+  return (remoteRole.indices ?? []).map((e) => {
+    const privileges = [...e.privileges];
+    if (ccr && privileges.some((p) => ['read', 'monitor'].includes(p)) && !privileges.some((p) => ['all', 'cross_cluster_replication'].includes(p))) {
+      privileges.push('cross_cluster_replication');
+    }
+    return { clusters: [alias], ...e, privileges };
+  });
 }
 
 /** `remote_cluster` (8.15+): `monitor_enrich` lets ES|QL ENRICH and CCS enrich policies work across the alias. */

@@ -72,7 +72,7 @@ export const esRoles: Module<RolesArgs, RolesCurrent> = {
       if (args.state === 'present') {
         if (!r) { e.note = 'no role of that name on the remote cluster: nothing to derive'; return e; }
         const base: RoleDescriptor = l ?? {};
-        e.desired = withRemotePrivileges(base, deriveRemoteIndices(r, args.alias), withRc ? deriveRemoteCluster(r, args.alias) : []);
+        e.desired = withRemotePrivileges(base, deriveRemoteIndices(r, args.alias, l), withRc ? deriveRemoteCluster(r, args.alias) : []);
       }
       return e;
     });

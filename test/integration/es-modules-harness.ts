@@ -1,0 +1,114 @@
+// Test harness for the es_* modules: runs a module the way the executor does (args checked against the schema,
+// read → diff → apply unless check mode or empty diff) with a real saved-state file, a journal that records
+// events, inventory vars from a lab, and the real agent run on this machine (the lab nodes' files are local).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Module, TaskContext, Change, ModuleResult } from '../../controller/modules/contract.js';
+import type { AgentClient } from '../../agent/protocol.js';
+import { loadInventory } from '../../controller/inventory/index.js';
+import { inventoryView } from '../../controller/playbook/exec-inventory.js';
+import type { InventoryView } from '../../controller/playbook/exec-types.js';
+import { FileStateStore } from '../../controller/state/store.js';
+import { checkArgs } from '../../controller/playbook/exec-args.js';
+import { closeAllClients, esForVars } from '../../controller/elastic/client.js';
+import { secrets } from '../../controller/secrets.js';
+import type { EsApi } from '../../controller/elastic/types.js';
+import { AgentRpcClient } from '../../controller/transport/rpc.js';
+import { labCommand } from '../../lab/cli.js';
+import { runSecrets } from '../../controller/modules/es/run-secrets.js';
+
+export interface TaskRun { status: 'ok' | 'changed'; changes: Change[]; data: Record<string, unknown>; result?: Omit<ModuleResult, 'changes'> }
+
+export class Harness {
+  readonly events: Array<{ kind: string; data: Record<string, unknown> }> = [];
+  state: FileStateStore;
+  constructor(readonly inv: InventoryView, readonly stateDir: string, readonly agents?: (host: string) => Promise<AgentClient>) {
+    this.state = new FileStateStore(stateDir);
+  }
+  /** A new controller process: saved state reloaded from disk, run secrets forgotten. */
+  restart(): void {
+    this.state = new FileStateStore(this.stateDir);
+    runSecrets.clear();
+  }
+  ctx(host: string, check: boolean, playGroup: string): TaskContext {
+    const inv = this.inv;
+    const vars = { ...inv.hostVars(host), groups: inv.groupMembers(), inventory_hostname: host };
+    return {
+      host, vars, check, diff: true,
+      agent: () => this.agentOf(host),
+      agentFor: (h) => this.agentOf(h),
+      hostVars: (h) => inv.hostVars(h),
+      playHosts: inv.select(playGroup),
+      secrets, state: this.state,
+      journal: { event: (kind, data) => { this.events.push({ kind, data }); } },
+      progress: () => {},
+      changedFiles: new Map(),
+      signal: new AbortController().signal,
+    };
+  }
+  agentOf(host: string): Promise<AgentClient> {
+    if (!this.agents) throw new Error(`no agent provider in this test (host ${host})`);
+    return this.agents(host);
+  }
+  /** The module life as the executor runs it: args checked → read → diff → apply unless check or empty diff. */
+  async run<A, C>(m: Module<A, C>, rawArgs: Record<string, unknown>, opts: { check?: boolean; group?: string; host?: string } = {}): Promise<TaskRun> {
+    const group = opts.group ?? 'local';
+    const host = opts.host ?? this.inv.select(group)[0]!;
+    const ctx = this.ctx(host, !!opts.check, group);
+    const args = checkArgs(m.name, m.schema, rawArgs) as A;
+    const current = await m.read(ctx, args);
+    const changes = await m.diff(current, args, ctx);
+    if (changes.length && !opts.check) {
+      const result = await m.apply(ctx, args, changes, current);
+      return { status: 'changed', changes, data: result.data ?? {}, result };
+    }
+    return { status: changes.length ? 'changed' : 'ok', changes, data: m.report?.(current, args) ?? {} };
+  }
+  es(group: string): EsApi {
+    return esForVars(this.inv.hostVars(this.inv.select(group)[0]!));
+  }
+}
+
+let agentProc: ChildProcess | undefined;
+let agent: AgentRpcClient | undefined;
+
+/** The real agent, run on this machine (the lab nodes' files are local): same ops as over SSH. */
+export function localAgent(): Promise<AgentClient> {
+  if (!agent) {
+    agentProc = spawn(process.execPath, ['--import=tsx', join(process.cwd(), 'agent/main.ts')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    agent = new AgentRpcClient('localhost', agentProc.stdin!, agentProc.stdout!, agentProc.stderr!);
+  }
+  return Promise.resolve(agent);
+}
+
+
+/** Starts a lab with 2 nodes per cluster, waits for green on both; returns the harness and a teardown. */
+export async function startLab(prefix: string): Promise<{ h: Harness; labDir: string; stop(): Promise<void> }> {
+  const labDir = mkdtempSync(join(tmpdir(), `ck-${prefix}-`));
+  const stateDir = mkdtempSync(join(tmpdir(), `ck-${prefix}-state-`));
+  const stop = async () => {
+    agent?.close();
+    agentProc?.kill();
+    agent = undefined;
+    agentProc = undefined;
+    await closeAllClients();
+    if (existsSync(join(labDir, 'lab.json'))) await labCommand(['down', '--dir', labDir]);
+    rmSync(labDir, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  try {
+    const rc = await labCommand(['up', '--dir', labDir, '--nodes', '2']);
+    if (rc !== 0) throw new Error(`lab up failed (${rc})`);
+    const h = new Harness(inventoryView(loadInventory(join(labDir, 'inventory.yml'))), stateDir, localAgent);
+    // Replicas recover shortly after start: the modules are tested on green clusters, as preflight requires.
+    for (const g of ['local', 'remote']) {
+      await h.es(g).request({ method: 'GET', path: '/_cluster/health', query: { wait_for_status: 'green', timeout: '60s' }, timeoutMs: 70_000 });
+    }
+    return { h, labDir, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
