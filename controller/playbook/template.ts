@@ -107,6 +107,15 @@ export const helpers: Record<string, HelperFn> = {
   concat: (...a) => a.map(str).join(''),
   indent: (v, n) => str(v).split('\n').join('\n' + ' '.repeat(Number(n) || 0)),
   quote: (v) => `'${str(v).replace(/'/g, `'\\''`)}'`,
+  // A secret kept in a file on the controller (0600): its first line becomes a Secret, masked everywhere.
+  secret_file: (path) => {
+    const file = str(path);
+    try {
+      return new Secret(readFileSync(file, 'utf8').replace(/\r?\n$/, ''));
+    } catch (e) {
+      throw new Error(`secret_file: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  },
 };
 // `expr "…"` evaluates an expression of expr.ts inside Handlebars (needs the vars: bound per render).
 const HELPER_NAMES = [...Object.keys(helpers), 'expr'];
