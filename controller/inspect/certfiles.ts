@@ -4,7 +4,7 @@
 import { posix } from 'node:path';
 import forge from 'node-forge';
 import { certInfoFromPem, inspect as inspectCert, type CertInfo } from '../certs/index.js';
-import { isSecret } from '../secrets.js';
+import { isSecret, secrets } from '../secrets.js';
 import type { CertFileReport, CertSummary } from './types.js';
 
 // SSL settings whose value is a certificate container. `.key` (a private key) is deliberately not read.
@@ -56,7 +56,10 @@ export function passwordFor(ref: CertFileRef, vars: Record<string, unknown>): st
   for (const k of [ref.path, posix.basename(ref.path), ref.setting, prefix]) {
     const v = m[k];
     if (isSecret(v)) return v.reveal();
-    if (typeof v === 'string') return v;
+    if (typeof v === 'string') {
+      secrets.register(v); // a plain-text password from vars is still a secret: scrub it from any output
+      return v;
+    }
   }
   return undefined;
 }

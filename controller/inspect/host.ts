@@ -6,7 +6,7 @@ import { load } from 'js-yaml';
 import type { AgentClient } from '../../agent/protocol.js';
 import { esForNode, type EsClientOptions } from '../elastic/client.js';
 import { flattenSettings } from '../elastic/api/remote.js';
-import { isSecret } from '../secrets.js';
+import { isSecret, secrets } from '../secrets.js';
 import { certFileRefs, describeCertFile, passwordFor } from './certfiles.js';
 import type { HostNodeReport, HostSshReport, KeystoreReport, PortReport } from './types.js';
 
@@ -142,6 +142,7 @@ export async function inspectHostOverSsh(agent: AgentClient, host: string, vars:
 async function readKeystore(agent: AgentClient, path: string, vars: Record<string, unknown>): Promise<KeystoreReport> {
   const pwVar = vars.es_keystore_password;
   const password = isSecret(pwVar) ? pwVar.reveal() : typeof pwVar === 'string' && pwVar ? pwVar : undefined;
+  if (password) secrets.register(password);
   try {
     const r = await agent.call('keystore.list', { path, ...(password ? { password } : {}) });
     return {

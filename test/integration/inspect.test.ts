@@ -1,0 +1,181 @@
+// `crosskey inspect` against a real lab (2 simulated nodes per cluster over TLS, real OpenSSH hosts, real keystores,
+// real PKCS#12 files): the CLI command in-process, as a user runs it. Read-only is checked by hashing every node's
+// files and reading the cluster settings before and after; no secret may appear in any output.
+import test from 'ava';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { labCommand } from '../../lab/cli.js';
+import { readKeystore } from '../../agent/keystore/format.js';
+import { inspectCommand } from '../../controller/cli/commands/inspect.js';
+import type { InspectReport } from '../../controller/inspect/types.js';
+import { loadInventory } from '../../controller/inventory/index.js';
+import { closeAllClients, esForVars } from '../../controller/elastic/client.js';
+
+let labDir = '';
+const quiet = { out: () => {}, err: (s: string) => process.stderr.write(s) };
+
+async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (d) => (stdout += d));
+  err.on('data', (d) => (stderr += d));
+  const code = await inspectCommand.run(argv, { stdout: out, stderr: err, stdin: new PassThrough(), env: {}, cwd: labDir });
+  return { code, stdout, stderr };
+}
+
+/** Every file under the lab's node config dirs, hashed: inspect must leave them byte-for-byte as they were. */
+function configHashes(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const cluster of ['local', 'remote']) {
+    const base = join(labDir, 'clusters', cluster);
+    for (const node of readdirSync(base).filter((n) => existsSync(join(base, n, 'config')))) {
+      const walk = (d: string) => {
+        for (const e of readdirSync(d, { withFileTypes: true })) {
+          const p = join(d, e.name);
+          if (e.isDirectory()) walk(p);
+          else out[p] = createHash('sha256').update(readFileSync(p)).digest('hex');
+        }
+      };
+      walk(join(base, node, 'config'));
+    }
+  }
+  return out;
+}
+
+/** Passwords the lab created: the tool users' and the PKCS#12 ones (read from a node keystore, as ES would). */
+function labSecrets(): string[] {
+  const creds = join(labDir, 'credentials');
+  const list = readdirSync(creds).map((f) => readFileSync(join(creds, f), 'utf8').trim());
+  const ks = readKeystore(readFileSync(join(labDir, 'clusters/local/local-1/config/elasticsearch.keystore')));
+  for (const [name, v] of ks.entries) if (name.endsWith('secure_password')) list.push(v.toString('utf8'));
+  return list.filter((s) => s.length >= 4);
+}
+
+test.before(async () => {
+  labDir = mkdtempSync(join(tmpdir(), 'ck-inspect-'));
+  const rc = await labCommand(['up', '--dir', labDir, '--nodes', '2'], quiet);
+  if (rc !== 0) throw new Error(`lab up failed (${rc})`);
+  // local-1's PKCS#12 password is known from vars (host_vars next to the inventory); local-2's is not.
+  const ks = readKeystore(readFileSync(join(labDir, 'clusters/local/local-1/config/elasticsearch.keystore')));
+  const p12Password = ks.entries.get('xpack.security.transport.ssl.keystore.secure_password')!.toString('utf8');
+  mkdirSync(join(labDir, 'host_vars'), { recursive: true });
+  writeFileSync(join(labDir, 'host_vars', 'local-1.yml'), `es_cert_passwords:\n  transport.p12: ${JSON.stringify(p12Password)}\n`);
+});
+
+test.after.always(async () => {
+  await closeAllClients().catch(() => undefined);
+  if (labDir && existsSync(join(labDir, 'lab.json'))) await labCommand(['down', '--dir', labDir], quiet);
+  if (labDir) rmSync(labDir, { recursive: true, force: true });
+});
+
+test.serial('inspect --json: RCS1 on every local node, the alias persistent, keystore names, certificates; read-only; no secret', async (t) => {
+  const inv = join(labDir, 'inventory.yml');
+  const localVars = loadInventory(inv).hostVars('local-1');
+  const settingsBefore = (await esForVars(localVars).request({ method: 'GET', path: '/_cluster/settings' })).body;
+  const filesBefore = configHashes();
+
+  const { code, stdout, stderr } = await cli(['-i', inv, '--json']);
+  t.is(code, 0, stderr);
+  const r = JSON.parse(stdout) as InspectReport;
+
+  // Cluster part.
+  const local = r.clusters.find((c) => c.group === 'local')!;
+  t.is(local.health?.status, 'green');
+  t.is(local.version, '8.15.0');
+  t.truthy(local.license?.type);
+  const alias = local.aliases?.find((a) => a.alias === 'my_remote');
+  t.deepEqual(alias?.configuredAs, ['persistent']);
+  t.is(alias?.mode, 'sniff');
+  t.true(alias!.addresses.every((a) => a.endsWith(':9300')), 'RCS1 seeds point at the transport port');
+  t.deepEqual(local.remoteInfo.map((n) => n.host).sort(), ['local-1', 'local-2']);
+  for (const n of local.remoteInfo) {
+    t.is(n.error, undefined);
+    t.is(n.aliases.my_remote?.model, 'RCS1', `${n.host} uses certificates`);
+    t.true(n.aliases.my_remote?.connected);
+    t.false(n.aliases.my_remote?.credentials);
+  }
+  t.is(local.models?.my_remote?.model, 'RCS1');
+  t.true(local.tasks!.my_remote!.transforms.some((x) => x.id === 'remote-logs-summary'));
+  t.true(local.tasks!.my_remote!.followers.length > 0);
+  const remote = r.clusters.find((c) => c.group === 'remote')!;
+  t.is(remote.health?.status, 'green');
+  t.deepEqual(remote.aliases, []);
+
+  // Host part.
+  const h1 = r.hosts.find((h) => h.host === 'local-1')!;
+  const h2 = r.hosts.find((h) => h.host === 'local-2')!;
+  for (const h of [h1, h2]) {
+    t.true(h.ssh.reachable, `${h.host}: ${h.ssh.error}`);
+    t.is(h.node.version, '8.15.0');
+    t.true(h.node.roles!.includes('remote_cluster_client'));
+    t.true(h.ssh.keystore!.exists);
+    t.true(h.ssh.keystore!.entries!.includes('keystore.seed'));
+    t.true(h.ssh.keystore!.entries!.includes('xpack.security.transport.ssl.keystore.secure_password'));
+    t.true(h.ssh.service!.active);
+    t.true(h.ssh.ports!.some((p) => p.port === 9200 && p.role === 'http'));
+    t.true(h.ssh.ports!.some((p) => p.port === 9300 && p.role === 'transport'));
+  }
+  const ks1 = h1.ssh.certFiles!.find((f) => f.setting === 'xpack.security.transport.ssl.keystore.path')!;
+  t.is(ks1.status, 'ok');
+  t.is(ks1.format, 'pkcs12');
+  const addr1 = String(loadInventory(inv).hostVars('local-1').ansible_host);
+  t.true(ks1.certificates[0]!.sans.ip.includes(addr1), `SANs of local-1's certificate include ${addr1}`);
+  t.true(ks1.certificates[0]!.daysLeft > 0);
+  t.true(ks1.certificates.some((c) => c.isCa), 'the CA stored beside the key is listed');
+  const ks2 = h2.ssh.certFiles!.find((f) => f.setting === 'xpack.security.transport.ssl.keystore.path')!;
+  t.is(ks2.status, 'protected', 'no password in vars for local-2');
+
+  // Read-only and secret-free.
+  t.deepEqual(configHashes(), filesBefore);
+  t.deepEqual((await esForVars(localVars).request({ method: 'GET', path: '/_cluster/settings' })).body, settingsBefore);
+  for (const s of labSecrets()) {
+    t.false(stdout.includes(s), 'no lab password in the JSON');
+    t.false(stderr.includes(s));
+  }
+
+  // Human output: the same facts, as tables.
+  const human = await cli(['-i', inv]);
+  t.is(human.code, 0);
+  t.regex(human.stdout, /my_remote\s+persistent\s+sniff/);
+  t.regex(human.stdout, /local-1\s+local-1\s+my_remote\s+connected\s+sniff\s+RCS1/);
+  t.regex(human.stdout, /local-2\s+local-2\s+my_remote\s+connected\s+sniff\s+RCS1/);
+  t.regex(human.stdout, /keystore\.seed/);
+  t.regex(human.stdout, /transport\.p12\s+pkcs12\s+protected/);
+  for (const s of labSecrets()) t.false(human.stdout.includes(s));
+});
+
+test.serial('SSH down for a host: its host part says so, the cluster part still answers for every node', async (t) => {
+  const inv = join(labDir, 'inventory.yml');
+  t.is(await labCommand(['fault', 'local-2', 'drop-ssh', '--dir', labDir], quiet), 0);
+  t.teardown(() => labCommand(['fault', 'local-2', 'drop-ssh', '--clear', '--dir', labDir], quiet).then(() => undefined));
+  const { code, stdout } = await cli(['-i', inv, '--json', '--limit', 'local']);
+  t.is(code, 4, 'an unreachable host is exit 4');
+  const r = JSON.parse(stdout) as InspectReport;
+  t.deepEqual(r.hosts.map((h) => h.host).sort(), ['local-1', 'local-2']);
+  const h2 = r.hosts.find((h) => h.host === 'local-2')!;
+  t.false(h2.ssh.reachable);
+  t.regex(h2.ssh.error ?? '', /local-2/);
+  t.is(h2.node.version, '8.15.0', 'the node itself still answers over HTTP');
+  t.true(r.hosts.find((h) => h.host === 'local-1')!.ssh.reachable);
+  const local = r.clusters.find((c) => c.group === 'local')!;
+  t.is(local.health?.status, 'green');
+  t.is(local.remoteInfo.find((n) => n.host === 'local-2')?.aliases.my_remote?.model, 'RCS1');
+  t.deepEqual(r.clusters.map((c) => c.group), ['local'], '--limit local keeps only the local cluster');
+
+  // --no-ssh: the cluster part alone, exit 0.
+  const noSsh = await cli(['-i', inv, '--no-ssh']);
+  t.is(noSsh.code, 0);
+  t.regex(noSsh.stdout, /SSH not used/);
+  t.regex(noSsh.stdout, /local-2\s+local-2\s+my_remote\s+connected\s+sniff\s+RCS1/);
+});
+
+test.serial('bad input: no inventory, unknown --limit, missing file → exit 1 style errors, nothing asked', async (t) => {
+  await t.throwsAsync(() => cli([]), { message: /-i INVENTORY is required/ });
+  await t.throwsAsync(() => cli(['-i', join(labDir, 'inventory.yml'), '--limit', 'nope-*']), { message: /matches no host/ });
+  await t.throwsAsync(() => cli(['-i', join(labDir, 'missing.yml')]), { message: /inventory not found/ });
+});
