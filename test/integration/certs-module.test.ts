@@ -115,3 +115,10 @@ test.serial('wildcard: one certificate for every host', async (t) => {
   t.deepEqual(certInfoFromPem(pa.certPem).sans, { dns: ['*.es.lab'], ip: [] });
   t.is((await run('node-b', { wildcard: '*.es.lab', dest: join(String(hostVars['node-b']!.es_config), 'wild.p12') })).status, 'ok');
 });
+
+test.serial('bad SANs: a clear error naming the host, before anything is written', async (t) => {
+  const dest = join(String(hostVars['node-b']!.es_config), 'bad.p12');
+  await t.throwsAsync(run('node-b', { dest, ip: ['999.1.1.1'] }), { message: /^node-b: es_certificate: "999\.1\.1\.1" is not a valid IP address/ });
+  await t.throwsAsync(run('node-b', { dest, dns: ['no spaces allowed'] }), { message: /^node-b: es_certificate: "no spaces allowed" is not a valid DNS name/ });
+  t.false(existsSync(dest));
+});

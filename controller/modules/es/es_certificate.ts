@@ -11,7 +11,7 @@ import type { Change, Module, TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import { Secret, isSecret } from '../../secrets.js';
 import {
-  createCa, writeCa, loadCa, issueCert, toPkcs12, readPkcs12, certInfoFromPem, CertError, type CertAndKey,
+  createCa, writeCa, loadCa, issueCert, toPkcs12, readPkcs12, certInfoFromPem, CertError, validateDns, validateIp, type CertAndKey,
 } from '../../certs/index.js';
 
 export interface CertificateArgs {
@@ -121,6 +121,14 @@ export const esCertificate: Module<CertificateArgs, CertificateCurrent> = {
   async read(ctx, args) {
     const dest = destOf(ctx, args);
     const want = wanted(ctx, args);
+    // Bad SANs are refused before anything is read or written on the host.
+    try {
+      want.dns.forEach(validateDns);
+      want.ip.forEach(validateIp);
+    } catch (e) {
+      throw new ModuleError(`${ctx.host}: es_certificate: ${(e as Error).message}`);
+    }
+    if (want.dns.length + want.ip.length === 0) throw new ModuleError(`${ctx.host}: es_certificate: no SANs (give dns/ip or set ansible_host)`);
     const caExists = existsSync(join(args.ca_dir, 'ca.crt'));
     const agent = await ctx.agent();
     const f = await agent.call('file.read', { path: dest, encoding: 'base64' });
@@ -176,7 +184,7 @@ export const esCertificate: Module<CertificateArgs, CertificateCurrent> = {
       const key = `${args.ca_dir}|${cur.want.dns.join(',')}|${cur.want.ip.join(',')}`;
       let p = wildcardCache.get(key);
       if (!p) wildcardCache.set(key, (p = Promise.resolve().then(make)));
-      p12 = await p;
+      try { p12 = await p; } catch (e) { throw new ModuleError(`${ctx.host}: es_certificate: ${(e as Error).message}`); }
     } else {
       try { p12 = make(); } catch (e) { throw new ModuleError(`${ctx.host}: es_certificate: ${(e as Error).message}`); }
     }

@@ -23,7 +23,7 @@ export interface RollingRestartArgs {
   green_timeout?: number;
 }
 
-export interface RollingRestartCurrent { plan: PlannedNode[]; pendingKey: string }
+export interface RollingRestartCurrent { plan: PlannedNode[]; pendingKey: string; windowEnd?: number }
 
 type Files = RestartTarget['files'];
 // Hosts restarted in this play (keyed by the play's changedFiles map): makes a repeated call a no-op.
@@ -131,6 +131,9 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
 
   async read(ctx, args) {
     const pendingKey = pendingKeyOf(ctx.vars);
+    // Checked before anything else, so a typo fails in check mode too.
+    const windowRaw = args.window_end ?? (ctx.vars.crosskey_window_end as string | number | undefined);
+    const windowEnd = windowRaw === undefined || windowRaw === '' ? undefined : parseWindowEnd(windowRaw);
     const already = restartedInPlay.get(ctx.changedFiles) ?? new Set<string>();
     const known = new Set(ctx.playHosts);
     for (const h of args.hosts ?? []) {
@@ -144,11 +147,11 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
     for (const h of ctx.state.get<string[]>(pendingKey) ?? []) if (!wanted.has(h) && known.has(h)) wanted.set(h, ctx.changedFiles.get(h) ?? []);
     if (args.force) for (const h of ctx.playHosts) if (!wanted.has(h)) wanted.set(h, ctx.changedFiles.get(h) ?? []);
     for (const h of already) wanted.delete(h);
-    if (wanted.size === 0) return { plan: [], pendingKey };
+    if (wanted.size === 0) return { plan: [], pendingKey, windowEnd };
     const order = ctx.playHosts.filter((h) => wanted.has(h)).concat([...wanted.keys()].filter((h) => !known.has(h)));
     const targets = order.map((h) => targetFor(ctx, h, wanted.get(h)!));
     const plan = await planRestart(esForVars(ctx.vars), targets);
-    return { plan, pendingKey };
+    return { plan, pendingKey, windowEnd };
   },
 
   diff(current): Change[] {
@@ -168,8 +171,7 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
     restartedInPlay.set(ctx.changedFiles, done);
     const pending = new Set([...(ctx.state.get<string[]>(current.pendingKey) ?? []), ...current.plan.map((n) => n.host)]);
     await ctx.state.set(current.pendingKey, [...pending]);
-    const windowRaw = args.window_end ?? (ctx.vars.crosskey_window_end as string | number | undefined);
-    const windowEnd = windowRaw === undefined || windowRaw === '' ? undefined : parseWindowEnd(windowRaw);
+    const windowEnd = current.windowEnd;
     const sec = (v: number | undefined) => (v === undefined ? undefined : v * 1000);
     const timeouts = resolveTimeouts({ leaveMs: sec(args.leave_timeout), joinMs: sec(args.join_timeout), greenMs: sec(args.green_timeout) });
     try {
