@@ -22,7 +22,7 @@ export const CUSTOM_FOLLOW_PARAMETERS = { max_read_request_operation_count: 1024
 
 /** Roles of the tasks, local side: cluster privileges to manage the tasks, index privileges on local indices. */
 const LOCAL_ROLES: Record<string, unknown> = {
-  remote_search: { cluster: ['manage_transform', 'manage_ml', 'monitor'], indices: [{ names: ['local-*', '*-summary', '.ml-*'], privileges: ['all'] }] },
+  remote_search: { cluster: ['manage_transform', 'manage_ml', 'monitor', 'manage_own_api_key'], indices: [{ names: ['local-*', '*-summary', '.ml-*'], privileges: ['all'] }] },
   remote_replication: { cluster: ['manage_ccr', 'monitor'], indices: [{ names: ['*-follower'], privileges: ['monitor', 'read', 'write', 'manage_follow_index'] }] },
 };
 /** The same role names on the remote cluster: under RCS1 these grant the remote index access. */

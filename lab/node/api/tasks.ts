@@ -2,6 +2,7 @@
 // CCR follower indices and auto-follow patterns. Shapes: es-api/examples transform.*, ml.*, ccr.*.
 // Every task remembers who created/updated it (roles, or a REST API key snapshot) and runs with that.
 import { boolParam, esError, type LabRequest, type Route, type RouteContext } from '../router.js';
+import { totalmem } from 'node:os';
 import type { ClusterState } from '../state.js';
 import { createIndex } from '../cluster.js';
 import { patternMatches } from '../security/privileges.js';
@@ -43,7 +44,8 @@ async function mutate<T>(ctx: RouteContext, fn: (t: TasksState, s: ClusterState)
 
 // ---------------------------------------------------------------- transforms
 function transformView(t: Transform) {
-  return { id: t.id, authorization: authorizationView(t.owner), version: t.version, create_time: t.create_time, ...t.config };
+  // ES fills defaults on read: a match_all source query and empty settings.
+  return { id: t.id, authorization: authorizationView(t.owner), version: t.version, create_time: t.create_time, ...t.config, source: { query: { match_all: {} }, ...t.config.source }, settings: (t.config.settings as object | undefined) ?? {} };
 }
 
 function transformStats(t: Transform, ctx: RouteContext) {
@@ -96,7 +98,11 @@ async function updateTransform(req: LabRequest, ctx: RouteContext) {
 // ---------------------------------------------------------------- ML
 const JOB_DEFAULTS = { job_type: 'anomaly_detector', model_snapshot_retention_days: 10, daily_model_snapshot_retention_after_days: 1, results_index_name: 'shared', allow_lazy_open: false };
 
-function jobView(j: MlJob) { return { job_id: j.job_id, ...JOB_DEFAULTS, job_version: '8.0.0', create_time: j.create_time, ...j.config }; }
+function jobView(j: MlJob) {
+  // ES fills defaults on read (analysis limits, the epoch_ms time format).
+  const dd = (j.config.data_description ?? {}) as Record<string, unknown>;
+  return { job_id: j.job_id, ...JOB_DEFAULTS, job_version: '8.0.0', create_time: j.create_time, analysis_limits: { model_memory_limit: '1024mb', categorization_examples_limit: 4 }, ...j.config, data_description: { time_format: 'epoch_ms', ...dd } };
+}
 
 function datafeedView(d: Datafeed) {
   return { datafeed_id: d.datafeed_id, job_id: d.job_id, authorization: authorizationView(d.owner), query_delay: '60000ms', chunking_config: { mode: 'auto' }, indices_options: { expand_wildcards: ['open'], ignore_unavailable: false, allow_no_indices: true, ignore_throttled: true }, query: { match_all: {} }, scroll_size: 1000, delayed_data_check_config: { enabled: true }, ...d.config };
@@ -109,7 +115,7 @@ function jobStats(j: MlJob, ctx: RouteContext) {
     data_counts: { job_id: j.job_id, processed_record_count: 0, processed_field_count: 0, input_bytes: 0, input_field_count: 0, invalid_date_count: 0, missing_field_count: 0, out_of_order_timestamp_count: 0, empty_bucket_count: 0, sparse_bucket_count: 0, bucket_count: 0, input_record_count: 0 },
     model_size_stats: { job_id: j.job_id, result_type: 'model_size_stats', model_bytes: 0, total_by_field_count: 0, total_over_field_count: 0, total_partition_field_count: 0, bucket_allocation_failures_count: 0, memory_status: 'ok', log_time: Date.now(), timestamp: Date.now() },
     forecasts_stats: { total: 0, forecasted_jobs: 0 },
-    ...(node ? { node: { id: node.id, name: node.name, ephemeral_id: node.id, transport_address: `${node.address}:${node.transportPort}`, attributes: {} }, assignment_explanation: '', open_time: '1s' } : {}),
+    ...(node ? { node: { id: node.id, name: node.name, ephemeral_id: node.id, transport_address: `${node.address}:${node.transportPort}`, attributes: ML_NODE_ATTRIBUTES }, assignment_explanation: '', open_time: '1s' } : {}),
   };
 }
 
@@ -117,12 +123,15 @@ function datafeedStats(d: Datafeed, ctx: RouteContext) {
   const node = d.node ? ctx.rt.members().find(m => m.id === d.node) : undefined;
   return {
     datafeed_id: d.datafeed_id, state: d.state,
-    ...(node ? { node: { id: node.id, name: node.name, ephemeral_id: node.id, transport_address: `${node.address}:${node.transportPort}`, attributes: {} } } : {}),
+    ...(node ? { node: { id: node.id, name: node.name, ephemeral_id: node.id, transport_address: `${node.address}:${node.transportPort}`, attributes: ML_NODE_ATTRIBUTES } } : {}),
     assignment_explanation: d.lastError ? `datafeed stopped: ${d.lastError}` : '',
     timing_stats: { job_id: d.job_id, search_count: d.searchCount, bucket_count: d.searchCount, total_search_time_ms: d.searchCount * 2.0, average_search_time_per_bucket_ms: 2.0, exponential_average_search_time_per_hour_ms: 2.0 },
     ...(d.state === 'started' ? { running_state: { real_time_configured: d.realTimeConfigured, real_time_running: d.realTimeConfigured } } : {}),
   };
 }
+
+/** Attributes ES puts on ML nodes. */
+const ML_NODE_ATTRIBUTES = { 'ml.machine_memory': String(totalmem()), 'ml.max_open_jobs': '512' };
 
 function masterNode(ctx: RouteContext): string {
   return ctx.state.masterNodeId ?? ctx.rt.nodeId;

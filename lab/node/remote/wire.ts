@@ -8,6 +8,16 @@ export class RemoteError extends Error {
   constructor(readonly type: string, readonly reason: string, readonly status = 500) { super(reason); }
 }
 
+/** HTTP status ES gives an exception type (frames from the transport server carry no status). */
+export function statusOf(e: { type?: string; reason?: string } | undefined): number {
+  switch (e?.type) {
+    case 'security_exception': return /^(unable to authenticate|missing authentication|Cross cluster requests)/.test(e.reason ?? '') ? 401 : 403;
+    case 'index_not_found_exception': case 'no_such_remote_cluster_exception': case 'resource_not_found_exception': return 404;
+    case 'illegal_argument_exception': case 'action_not_found_transport_exception': return 400;
+    default: return 500;
+  }
+}
+
 type Pending = { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout };
 export type RequestHandler = (type: string, body: unknown) => Promise<unknown>;
 
@@ -60,7 +70,7 @@ export class FrameChannel {
         this.pending.delete(msg.id);
         clearTimeout(p.timer);
         if (msg.ok) p.resolve(msg.body);
-        else p.reject(new RemoteError(msg.error?.type ?? 'exception', msg.error?.reason ?? 'unknown error', msg.error?.status));
+        else p.reject(new RemoteError(msg.error?.type ?? 'exception', msg.error?.reason ?? 'unknown error', msg.error?.status ?? statusOf(msg.error)));
       }
     }
   }
