@@ -297,6 +297,11 @@ export function buildRunReport(run: RunRecord): RunReport {
     }
   }
   plays.sort((a, b) => a.index - b.index);
+  // A controller task (run_once) may change other hosts: a target named "<host> (…)" or "<host>:…" is that host's change.
+  for (const c of changes) {
+    const m = /^([^\s:(]+)(?: \(|:)/.exec(c.target);
+    if (m && m[1] !== c.host && hosts.has(m[1]!)) c.host = m[1]!;
+  }
   for (const list of Object.values(timeline)) list.sort((a, b) => a.ts.localeCompare(b.ts));
   const startedAt = start?.ts ?? run.startedAt;
   const endedAt = end?.ts ?? evs[evs.length - 1]?.ts;
