@@ -78,7 +78,9 @@ export function resolveConnection(vars: Record<string, unknown>, opts: EsClientO
     throw new EsConfigError(`es_url "${rawUrl}" is not a URL (expected https://host:9200)`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new EsConfigError(`es_url "${rawUrl}": scheme must be https`);
-  const label = opts.label ?? url.host;
+  // A host in exactly one group (the lab's local/remote) names its cluster by that group.
+  const groupNames = Array.isArray(vars.group_names) ? (vars.group_names as unknown[]).map(String) : [];
+  const label = opts.label ?? (groupNames.length === 1 && !urlOverride ? groupNames[0]! : url.host);
 
   let auth: EsAuth;
   const apiKey = vars.es_api_key;
@@ -92,8 +94,7 @@ export function resolveConnection(vars: Record<string, unknown>, opts: EsClientO
     else if (typeof vars.es_password === 'string' && vars.es_password !== '') password = new Secret(vars.es_password);
     else if (str(vars.es_password_file)) password = new Secret(readFirstLine(abs(str(vars.es_password_file)!), 'es_password_file'));
     else {
-      const groups = Array.isArray(vars.group_names) ? (vars.group_names as unknown[]).map(String) : [];
-      const names = [...(opts.label ? [opts.label] : []), ...groups].map((g) => `CROSSKEY_ES_PASSWORD_${g.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`);
+      const names = [...(opts.label ? [opts.label] : []), ...groupNames].map((g) => `CROSSKEY_ES_PASSWORD_${g.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`);
       for (const n of [...names, 'CROSSKEY_ES_PASSWORD']) {
         if (env[n]) { password = new Secret(env[n]!); break; }
       }

@@ -91,7 +91,7 @@ export async function planRestart(es: EsApi, targets: RestartTarget[]): Promise<
     }
     if (!n || !n.id) {
       throw new Error(`${t.host}: no node named "${t.nodeName}"${t.ip ? ` or with ip ${t.ip}` : ''} in GET /_cat/nodes of ${es.label} ` +
-        `(nodes: ${nodes.map((x) => x.name).join(', ')}); set es_node_name for this host`);
+        `(nodes: ${nodes.map((x) => x.name).join(', ')}); is it running? if its node.name differs from the host name, set es_node_name`);
     }
     return { host: t.host, nodeId: n.id, nodeName: n.name, masterEligible: isMasterEligible(n.roles), elected: n.id === electedId, files: t.files };
   });

@@ -165,6 +165,7 @@ test.serial('secrets: response fields registered and redacted; password from env
   t.is(secrets.redact('key rAnDoMkEy-123 / ZW5jb2RlZC1rZXktMTIz'), 'key ******** / ********');
   const fromEnv = resolveConnection({ es_url: url, es_user: 'u', group_names: ['remote'] }, { env: { CROSSKEY_ES_PASSWORD_REMOTE: 'env-pass-1' } });
   t.is(fromEnv.auth.kind === 'basic' && fromEnv.auth.password.reveal(), 'env-pass-1');
+  t.is(fromEnv.label, 'remote', 'a host in one group names its cluster by it');
   const fromSecret = resolveConnection({ es_url: url, es_user: 'u', es_password: new Secret('vault-pass-1') });
   t.is(fromSecret.auth.kind === 'basic' && fromSecret.auth.password.reveal(), 'vault-pass-1');
   handler = (_q, _b, res) => send(res, 200, {});
