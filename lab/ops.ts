@@ -28,7 +28,8 @@ export interface ClusterStatus {
   master: string | null;
   nodes: NodeStatus[];
   indices: number;
-  counters: { disruptions: number };
+  /** Part 2: failed reads of cross-cluster tasks (what failed, when). */
+  counters: { disruptions: number; disruption_log: Array<{ at: number; task_type: string; task_id: string; reason: string }> };
   settings: { persistent: number; transient: number };
 }
 
@@ -59,7 +60,7 @@ export function labStatus(dir: string): LabStatus {
       master: master?.name ?? null,
       nodes,
       indices: Object.keys(state.indices).length,
-      counters: { disruptions: state.counters.disruptions ?? 0 },
+      counters: { disruptions: state.counters.disruptions ?? 0, disruption_log: state.counters.disruption_log ?? [] },
       settings: { persistent: Object.keys(state.persistent).length, transient: Object.keys(state.transient).length },
     };
   });
