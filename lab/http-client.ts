@@ -26,7 +26,7 @@ export function labHttp(target: LabHttpTarget, method: string, path: string, bod
       method,
       ca: readFileSync(target.caCert),
       headers: { ...(auth ? { authorization: auth } : {}), ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
-      timeout: opts.timeoutMs ?? 60_000,
+      timeout: opts.timeoutMs ?? 120_000, // above the server-side waits the lab itself asks for (60 s)
       agent: false,
     }, (res) => {
       const chunks: Buffer[] = [];

@@ -121,7 +121,7 @@ function license(type: 'trial' | 'basic', clusterName: string, now: number): Lic
   };
 }
 
-function initialState(clusterName: string, esVersion: string, lic: 'trial' | 'basic', password: string, recoveryMs: number): ClusterState {
+function initialState(clusterName: string, esVersion: string, lic: 'trial' | 'basic', password: string, recoveryMs: number, nodes: number): ClusterState {
   const now = Date.now();
   const state: ClusterState = {
     clusterName,
@@ -148,8 +148,10 @@ function initialState(clusterName: string, esVersion: string, lic: 'trial' | 'ba
     counters: { disruptions: 0, disruption_log: [] },
     events: [],
   };
-  createIndex(state, `${clusterName}-logs`, 2, 1, now);
-  createIndex(state, `${clusterName}-metrics`, 1, 1, now);
+  // One replica where there is a second node to hold it (a single-node cluster with replicas stays yellow).
+  const replicas = nodes > 1 ? 1 : 0;
+  createIndex(state, `${clusterName}-logs`, 2, replicas, now);
+  createIndex(state, `${clusterName}-metrics`, 1, replicas, now);
   return state;
 }
 
@@ -228,7 +230,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
       const password = randomBytes(18).toString('base64url');
       const passwordFile = join(dir, 'credentials', `${c.name}-password`);
       writeFileSync(passwordFile, password + '\n', { mode: 0o600 });
-      createState(clusterDir, initialState(c.name, esVersion, lic, password, opts.recoveryMs ?? 1000));
+      createState(clusterDir, initialState(c.name, esVersion, lic, password, opts.recoveryMs ?? 1000, nodes));
       const entries: LabNodeEntry[] = [];
       const names = Array.from({ length: nodes }, (_, i) => `${c.name}-${i + 1}`);
       const addresses = names.map((_, i) => `127.${net}.${c.octet}.${i + 1}`);

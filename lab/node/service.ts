@@ -71,17 +71,31 @@ function logFileOf(home: string): string {
   return join(home, 'logs', `${m?.[1] ?? 'elasticsearch'}.log`);
 }
 
-function lastError(home: string): string {
-  const file = logFileOf(home);
-  if (!existsSync(file)) return '';
-  const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
-  const idx = lines.map((l) => l.includes('fatal exception while booting Elasticsearch')).lastIndexOf(true);
-  return idx >= 0 ? lines.slice(idx, idx + 2).join('\n') : '';
+/** The fatal lines of the last failed boot (cluster log, else elasticsearch.log before the config was read). */
+function lastError(home: string, since: number): string {
+  for (const file of [logFileOf(home), join(home, 'logs', 'elasticsearch.log')]) {
+    if (!existsSync(file)) continue;
+    const text = readFileSync(file, 'utf8');
+    if (text.length <= since && file === logFileOf(home)) continue;
+    const lines = text.trimEnd().split('\n');
+    const idx = lines.map((l) => l.includes('fatal exception while booting Elasticsearch')).lastIndexOf(true);
+    if (idx >= 0) return lines.slice(idx, idx + 2).join('\n');
+  }
+  return '';
+}
+
+function logSize(home: string): number {
+  try {
+    return readFileSync(logFileOf(home)).length;
+  } catch {
+    return 0;
+  }
 }
 
 export async function start(home: string, nodeScript: string, out: (s: string) => void, timeoutMs = 120_000): Promise<number> {
   if (runningPid(home)) return 0; // systemctl start on an active unit is a no-op
   mkdirSync(join(home, 'logs'), { recursive: true });
+  const logBefore = logSize(home);
   const stdoutFd = openSync(join(home, 'logs', 'lab-node.out'), 'a');
   const passFile = process.env.ES_KEYSTORE_PASSPHRASE_FILE;
   const child = spawn(process.execPath, [nodeScript, '--home', home], {
@@ -114,10 +128,14 @@ export async function start(home: string, nodeScript: string, out: (s: string) =
     // timed out: stop what we started, as systemd does after TimeoutStartSec
     process.kill(pid, 'SIGTERM');
   }
+  // the child's exit event may trail its death by a moment
+  for (let i = 0; i < 20 && exitCode === undefined; i++) await sleep(25);
   rmSync(pidFile(home), { force: true });
-  const err = lastError(home);
+  const err = lastError(home, logBefore);
   writeRecord(home, { state: 'failed', at: Date.now(), exitCode: exitCode ?? null, message: err });
-  out(`Job for elasticsearch.service failed because the control process exited with error code ${exitCode ?? 'timeout'}.\n`);
+  out(exitCode === undefined
+    ? `Job for elasticsearch.service failed because a timeout was exceeded.\n`
+    : `Job for elasticsearch.service failed because the control process exited with error code ${exitCode}.\n`);
   if (err) out(err + '\n');
   out(`See ${logFileOf(home)} for details.\n`);
   return 1;
