@@ -174,6 +174,30 @@ test.serial('SSH down for a host: its host part says so, the cluster part still 
   t.regex(noSsh.stdout, /local-2\s+local-2\s+my_remote\s+connected\s+sniff\s+RCS1/);
 });
 
+test.serial('a transient alias is shown as transient; a cluster that does not answer is reported, the other still prints', async (t) => {
+  const inv = join(labDir, 'inventory.yml');
+  const vars = loadInventory(inv).hostVars('local-1');
+  const es = esForVars(vars);
+  const remoteAddr = String(loadInventory(inv).hostVars('remote-1').ansible_host);
+  await es.request({ method: 'PUT', path: '/_cluster/settings', body: { transient: { 'cluster.remote.second.mode': 'proxy', 'cluster.remote.second.proxy_address': `${remoteAddr}:9300` } } });
+  t.teardown(() => es.request({ method: 'PUT', path: '/_cluster/settings', body: { transient: { 'cluster.remote.second.mode': null, 'cluster.remote.second.proxy_address': null } } }).then(() => undefined));
+  // Same inventory, but the remote cluster's URL points at a closed port.
+  const broken = join(labDir, 'broken.yml');
+  writeFileSync(broken, readFileSync(inv, 'utf8').replace(`es_url: https://${remoteAddr}:9200`, `es_url: https://${remoteAddr}:9299`));
+  const { code, stdout } = await cli(['-i', broken, '--json', '--no-ssh']);
+  t.is(code, 4);
+  const r = JSON.parse(stdout) as InspectReport;
+  const local = r.clusters.find((c) => c.group === 'local')!;
+  const second = local.aliases!.find((a) => a.alias === 'second')!;
+  t.deepEqual(second.configuredAs, ['transient']);
+  t.is(second.mode, 'proxy');
+  t.deepEqual(second.addresses, [`${remoteAddr}:9300`]);
+  t.deepEqual(local.aliases!.find((a) => a.alias === 'my_remote')!.configuredAs, ['persistent']);
+  const remote = r.clusters.find((c) => c.group === 'remote')!;
+  t.regex(remote.error ?? '', /9299/);
+  t.is(remote.health, undefined);
+});
+
 test.serial('bad input: no inventory, unknown --limit, missing file → exit 1 style errors, nothing asked', async (t) => {
   await t.throwsAsync(() => cli([]), { message: /-i INVENTORY is required/ });
   await t.throwsAsync(() => cli(['-i', join(labDir, 'inventory.yml'), '--limit', 'nope-*']), { message: /matches no host/ });
