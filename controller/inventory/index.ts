@@ -87,14 +87,20 @@ function parseSource(file: string, data: InventoryData, vault?: Vault): void {
 
 export class Inventory {
   readonly #varsCache = new Map<string, Record<string, unknown>>();
+  readonly #groupHostsCache = new Map<string, string[]>();
   constructor(
     readonly path: string,
     readonly data: InventoryData,
     readonly varsDirs: VarsDir[],
   ) {}
 
-  /** Every host in inventory order. */
+  /** Every host, in Ansible's order for `all` (see groupHosts). */
   hosts(): string[] {
+    return this.groupHosts('all')!;
+  }
+
+  /** Host names in the order they were first defined. */
+  definedHosts(): string[] {
     return [...this.data.hosts.keys()];
   }
 
@@ -110,20 +116,31 @@ export class Inventory {
     return out;
   }
 
-  /** Hosts of a group including its descendants, in inventory order; undefined for an unknown group. */
+  /**
+   * Hosts of a group including its descendants, in Ansible's order: the group's own hosts, then its
+   * children's, level by level (children in the order written); undefined for an unknown group.
+   */
   groupHosts(group: string): string[] | undefined {
-    if (group === 'all') return this.hosts();
+    const hit = this.#groupHostsCache.get(group);
+    if (hit) return [...hit];
     if (!this.data.groups.has(group)) return undefined;
-    const set = new Set<string>();
-    const walk = (g: string, seen: Set<string>): void => {
-      if (seen.has(g)) return;
-      seen.add(g);
-      const gd = this.data.groups.get(g)!;
-      for (const h of gd.hosts) set.add(h);
-      for (const c of gd.children) walk(c, seen);
-    };
-    walk(group, new Set());
-    return this.hosts().filter((h) => set.has(h));
+    const out = new Set<string>();
+    const seen = new Set<string>([group]);
+    let level = [group];
+    while (level.length) {
+      const next: string[] = [];
+      for (const g of level) {
+        const gd = this.data.groups.get(g)!;
+        for (const h of gd.hosts) out.add(h);
+        for (const c of gd.children) if (!seen.has(c)) { seen.add(c); next.push(c); }
+      }
+      level = next;
+    }
+    // Hosts written directly under `all:` in YAML have only 'ungrouped' as group; keep every host.
+    if (group === 'all') for (const h of this.data.hosts.keys()) out.add(h);
+    const list = [...out];
+    this.#groupHostsCache.set(group, list);
+    return [...list];
   }
 
   /** Ansible's `group_names`: every group of the host (with ancestors), sorted, without 'all'. */
@@ -226,6 +243,7 @@ export class Inventory {
   selectDetailed(pattern: string): Selection {
     return selectHosts(pattern, {
       allHosts: () => this.hosts(),
+      definedHosts: () => this.definedHosts(),
       groupHosts: (g) => this.groupHosts(g),
       groupNames: () => [...this.data.groups.keys()],
       hasHost: (h) => this.data.hosts.has(h),
@@ -250,7 +268,7 @@ export class Inventory {
     };
     format(this.data.groups.get('all')!);
     const hostvars: Record<string, unknown> = {};
-    for (const h of this.hosts()) {
+    for (const h of this.definedHosts()) {
       const v = this.hostVars(h);
       if (Object.keys(v).length) hostvars[h] = v;
     }

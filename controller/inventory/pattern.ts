@@ -3,9 +3,16 @@
 //   all, *       every host      es-*  glob on groups and hosts      ~regex (anchored at the start)
 //   group[0], group[1:3]  subscripts (inclusive end, like Ansible)
 // Unions come first, then intersections, then exclusions, whatever order they are written in.
+// Order of the result, as Ansible's: union terms in the order written; inside a term, a group's hosts
+// (own hosts, then its children's level by level), glob/regex matches of groups then of host names.
+// (Ansible orders grandchildren groups through a Python set, so its order varies between runs there;
+// ours is fixed: children in the order written.)
 
 export interface PatternSource {
+  /** Hosts of `all` in Ansible's order. */
   allHosts(): string[];
+  /** Host names in the order they were defined (for glob/regex matches on names). */
+  definedHosts(): string[];
   groupHosts(group: string): string[] | undefined;
   groupNames(): string[];
   hasHost(host: string): boolean;
@@ -22,7 +29,7 @@ export function splitPattern(pattern: string): string[] {
   for (const c of text) {
     if (c === '[') depth++;
     if (c === ']') depth--;
-    if (c === ':' && depth === 0 && !cur.startsWith('~')) {
+    if (c === ':' && depth === 0) {
       if (cur.trim()) out.push(cur.trim());
       cur = '';
     } else cur += c;
@@ -67,14 +74,16 @@ function matchTerm(term: string, src: PatternSource): string[] {
     matcher = globToRegex(term);
   }
   if (!matcher) {
-    const g = src.groupHosts(term);
-    if (g) return g;
-    return src.hasHost(term) ? [term] : [];
+    if (src.hasHost(term)) return [term];
+    return src.groupHosts(term) ?? [];
   }
   const hits = new Set<string>();
-  for (const g of src.groupNames()) if (matcher.test(g)) for (const h of src.groupHosts(g) ?? []) hits.add(h);
-  for (const h of src.allHosts()) if (matcher.test(h)) hits.add(h);
-  return src.allHosts().filter((h) => hits.has(h));
+  for (const g of src.groupNames()) {
+    if (g === 'all' || g === 'ungrouped') continue; // built-in groups match only by their exact name
+    if (matcher.test(g)) for (const h of src.groupHosts(g) ?? []) hits.add(h);
+  }
+  for (const h of src.definedHosts()) if (matcher.test(h)) hits.add(h);
+  return [...hits];
 }
 
 export interface Selection {
@@ -101,7 +110,7 @@ export function selectHosts(pattern: string, src: PatternSource): Selection {
   }
   // Only & and ! terms: Ansible starts from 'all'.
   const onlyFilters = terms.every((t) => t[0] === '&' || t[0] === '!');
-  let result = onlyFilters ? src.allHosts() : src.allHosts().filter((h) => union.has(h));
+  let result = onlyFilters ? src.allHosts() : [...union];
   for (const i of intersections) {
     const s = new Set(i);
     result = result.filter((h) => s.has(h));

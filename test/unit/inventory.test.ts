@@ -55,6 +55,16 @@ for (const name of ['ini', 'yaml', 'dir', 'edge-ini', 'edge-yml']) {
   });
 }
 
+test('host patterns select the same hosts in the same order as ansible --list-hosts (recorded)', (t) => {
+  const cases: Array<{ inventory: string; pattern: string; hosts: string[] }> = JSON.parse(readFileSync(join(fx, 'expected', 'patterns.json'), 'utf8'));
+  t.true(cases.length >= 20);
+  const invs = new Map<string, ReturnType<typeof loadInventory>>();
+  for (const c of cases) {
+    if (!invs.has(c.inventory)) invs.set(c.inventory, loadInventory(join(fx, c.inventory)));
+    t.deepEqual(invs.get(c.inventory)!.select(c.pattern), c.hosts, `${c.inventory}: ${c.pattern}`);
+  }
+});
+
 test('INI: ranges, inline typed vars, precedence of files over inline vars', (t) => {
   const i = loadInventory(join(fx, 'ini/hosts.ini'));
   t.deepEqual(i.groupHosts('remote'), ['es-remote1', 'es-remote3', 'es-remote5']);
@@ -86,6 +96,7 @@ test('behavioural connection vars are typed', (t) => {
 test('patterns: union, intersection, exclusion, globs, regex, subscripts', (t) => {
   const i = loadInventory(join(fx, 'ini/hosts.ini'));
   t.deepEqual(i.select('es_master:remote'), ['es-master1', 'es-master2', 'es-remote1', 'es-remote3', 'es-remote5']);
+  t.deepEqual(i.select('remote:es_master'), ['es-remote1', 'es-remote3', 'es-remote5', 'es-master1', 'es-master2']); // term order
   t.deepEqual(i.select('es_master,remote'), i.select('es_master:remote'));
   t.deepEqual(i.select('local:&dc1'), ['es-data01.dc1', 'es-master1']);
   t.deepEqual(i.select('local:!dc1'), ['es-data02.dc1', 'es-data03.dc1', 'es-data-a.dc2', 'es-data-b.dc2', 'es-data-c.dc2', 'es-master2']);
