@@ -6,7 +6,7 @@ import { effectiveAliases, remoteInfoEntry } from '../../lab/node/remote/setting
 import { readsFromAlias, remoteTargets, splitIndexExpression } from '../../lab/node/remote/index-expr.js';
 import { handleHandshake, handleRead, SEARCH, SHARD_CHANGES, type FulfilContext } from '../../lab/node/remote/fulfil.js';
 import { subjectFor } from '../../lab/node/remote/subject.js';
-import { openTlsChannel, ConnectError } from '../../lab/node/remote/tls-client.js';
+import { openTlsChannel, ConnectError, mapChannelError } from '../../lab/node/remote/tls-client.js';
 import { FrameChannel, RemoteError } from '../../lab/node/remote/wire.js';
 import { createCrossClusterApiKey, createRestApiKey, invalidateApiKeys } from '../../lab/node/security/api-keys.js';
 import type { ClusterState } from '../../lab/node/state.js';
@@ -151,4 +151,40 @@ test('RCS2 client TLS: trusted CA + matching IP SAN connects; system trust store
   const refused = await t.throwsAsync(openTlsChannel(rtWith(ca.certPem), 'rcs2', '127.0.0.1', 1, '')) as ConnectError;
   t.is(refused.failure.kind, 'connect');
   t.regex(refused.failure.reason, /connect_exception/);
+});
+
+test('#3: an RCS2 client (no client certificate) against a transport port that demands one → bad_certificate', async t => {
+  const ca = createCa({ dn: 'CN=Shared CA' });
+  const leaf = issueCert({ ca, ip: ['127.0.0.1'] });
+  const server = createServer({ cert: leaf.certPem, key: leaf.keyPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true }, (s: TLSSocket) => { const ch = new FrameChannel(s); ch.onRequest(async () => ({})); });
+  server.on('tlsClientError', () => undefined);
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>(r => server.close(() => r())));
+  const port = (server.address() as AddressInfo).port;
+  const attempt = async () => {
+    const ch = await openTlsChannel(rtWith(ca.certPem), 'rcs2', '127.0.0.1', port, '');
+    try { await ch.request('cluster:internal/remote_cluster/handshake', {}, 3000); } finally { ch.close(); }
+  };
+  const e = await attempt().then(() => undefined, (err: unknown) => mapChannelError(err));
+  t.true(e instanceof ConnectError, String(e));
+  t.is((e as ConnectError).failure.reason, 'javax.net.ssl.SSLHandshakeException: Received fatal alert: bad_certificate');
+});
+
+test('#7: an RCS1 client whose transport CA trusts the 9443 certificate is refused for lack of credentials', async t => {
+  const ca = createCa({ dn: 'CN=Shared CA' });
+  const leaf = issueCert({ ca, ip: ['127.0.0.1'] });
+  const state = fcState();
+  const server = createServer({ cert: leaf.certPem, key: leaf.keyPem }, (s: TLSSocket) => {
+    const ch = new FrameChannel(s);
+    ch.onRequest(async (_type, body) => handleHandshake({ state, members, profile: '_remote_cluster' }, body as any));
+  });
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>(r => server.close(() => r())));
+  const port = (server.address() as AddressInfo).port;
+  const rt = { config: { 'xpack.security.transport.ssl.verification_mode': 'certificate' }, tls: { transport: { ca: ca.certPem }, remoteClusterClient: { verificationMode: 'full' } } } as unknown as NodeRuntime;
+  const ch = await openTlsChannel(rt, 'rcs1', '127.0.0.1', port, '');
+  t.teardown(() => ch.close());
+  const e = await t.throwsAsync(ch.request('cluster:internal/remote_cluster/handshake', {})) as RemoteError;
+  t.regex(e.reason, /^Cross cluster requests through the dedicated remote cluster server port require transport header \[_cross_cluster_access_credentials\] but none found/);
+  t.is(e.status, 401);
 });

@@ -23,10 +23,10 @@ test('transform: 409 when already started; failed needs force stop; start after 
   t.is((t.throws(() => stopTransform(tr, false)) as any).status, 409);
   t.is((t.throws(() => startTransform(tr)) as any).status, 409);
   stopTransform(tr, true);
-  t.is(tr.state, 'stopped');
-  t.is(tr.reason, undefined);
+  t.is(tr.state as string, 'stopped');
+  t.is(tr.reason as string | undefined, undefined);
   stopTransform(tr, false); // stopping a stopped transform is acknowledged
-  t.is(tr.state, 'stopped');
+  t.is(tr.state as string, 'stopped');
 });
 
 test('ML: datafeed needs an open job; closing the job stops its datafeed', t => {

@@ -10,7 +10,7 @@ import type { ClusterState } from '../state.js';
 import { versionAtLeast } from '../security/version.js';
 import { aliasFingerprint, credentialsSettingName, effectiveAliases, parseAddress, remoteInfoEntry, type AliasSettings } from './settings.js';
 import { FrameChannel, RemoteError } from './wire.js';
-import { ConnectError, openTlsChannel, type Model } from './tls-client.js';
+import { ConnectError, mapChannelError, openTlsChannel, type Model } from './tls-client.js';
 import {
   HANDSHAKE, LICENSE_ERROR, RESOLVE_CLUSTER, SEARCH, SHARD_CHANGES, TLS_UNTRUSTED_NOTICE,
   fulfilLogFor, handleHandshake, handleRead, handleResolve, type HandshakeAnswer, type Profile, type RemoteRequestBody, type Subject,
@@ -157,7 +157,7 @@ export class RemoteConnectionManager implements NodePlugin {
       return { ch, answer };
     } catch (e) {
       ch.close();
-      throw e;
+      throw mapChannelError(e);
     }
   }
 

@@ -102,3 +102,14 @@ export function openTlsChannel(rt: NodeRuntime, model: Model, host: string, port
     });
   });
 }
+
+/**
+ * With TLS 1.3 a server that demands a client certificate rejects it after the client's handshake finished, so the
+ * refusal shows up on the first request: report it as ES does (catalogue #3, RCS2 client against the transport port).
+ */
+export function mapChannelError(e: unknown): unknown {
+  if (e instanceof Error && 'type' in e && (e as { type: string }).type === 'node_disconnected_exception' && /alert|certificate required/i.test(e.message)) {
+    return new ConnectError({ kind: 'tls', reason: 'javax.net.ssl.SSLHandshakeException: Received fatal alert: bad_certificate' });
+  }
+  return e;
+}
