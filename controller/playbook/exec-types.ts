@@ -51,7 +51,7 @@ export type RunEvent =
   | { kind: 'progress'; host: string; task: string; message: string; fraction?: number }
   | { kind: 'warning'; message: string }
   | { kind: 'batch_end'; play: number; batch: number; failed: string[] }
-  | { kind: 'play_end'; play: number; durationMs: number; aborted?: string }
+  | { kind: 'play_end'; play: number; durationMs: number; aborted?: string; interrupted?: boolean; failed: string[] }
   | { kind: 'recap'; stats: Record<string, HostStats> }
   | { kind: 'run_end'; exitCode: number; interrupted: boolean; aborted?: string; durationMs: number };
 

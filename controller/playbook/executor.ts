@@ -166,7 +166,7 @@ export class Executor {
     this.#o.emit({ kind: 'play_start', play: index, name, hosts });
     if (hosts.length === 0) {
       this.#o.emit({ kind: 'warning', message: `play '${name}': no hosts matched` });
-      this.#o.emit({ kind: 'play_end', play: index, durationMs: Date.now() - t0 });
+      this.#o.emit({ kind: 'play_end', play: index, durationMs: Date.now() - t0, failed: [] });
       return;
     }
     for (const h of hosts) if (!this.stats.has(h)) this.stats.set(h, emptyStats());
@@ -194,7 +194,12 @@ export class Executor {
         this.#aborted = `all hosts of batch ${b + 1} of play '${name}' failed`;
       }
     }
-    this.#o.emit({ kind: 'play_end', play: index, durationMs: Date.now() - t0, ...(this.#aborted ? { aborted: this.#aborted } : {}) });
+    // A play is complete (for resume) only if it ended without failed or unreachable hosts and was not stopped.
+    const failed = hosts.filter((h) => this.#failed.has(h) || this.#unreachable.has(h));
+    this.#o.emit({
+      kind: 'play_end', play: index, durationMs: Date.now() - t0, failed,
+      ...(this.#aborted ? { aborted: this.#aborted } : {}), ...(this.#signal.aborted ? { interrupted: true } : {}),
+    });
   }
 
   #markFailed(host: string): void {

@@ -102,7 +102,10 @@ export function readRun(stateDir: string, id: string): RunRecord {
   const start = events.find((e) => e.kind === 'run_start');
   const header = start as unknown as (RunHeader & { run: string }) | undefined;
   const playStarts = events.filter((e) => e.kind === 'play_start').map((e) => Number(e.play));
-  const completedPlays = events.filter((e) => e.kind === 'play_end').map((e) => Number(e.play));
+  // A play counts as completed only when it ended cleanly: no failed hosts, not aborted, not interrupted.
+  const completedPlays = events
+    .filter((e) => e.kind === 'play_end' && !e.aborted && !e.interrupted && !(Array.isArray(e.failed) && e.failed.length))
+    .map((e) => Number(e.play));
   const end = events.find((e) => e.kind === 'run_end');
   const playCount = typeof start?.plays === 'number' ? start.plays : undefined;
   let resumePlay: number | undefined;

@@ -141,3 +141,76 @@ test('inventory --list/--graph; runs lists recorded runs; --help; unknown hosts 
   const runs = await crosskey(['runs', '--state-dir', join(d, 's')]);
   t.regex(runs.stdout, /unreachable\s+apply\s+.*pb\.yml/);
 });
+
+test('resume: a run that failed in play 2 is resumed from play 2 with the same arguments', async (t) => {
+  const d = workdir(t);
+  const flag = join(d, 'flag');
+  writeFileSync(join(d, 'inv.yml'), 'all:\n  hosts:\n    c1: {}\n');
+  writeFileSync(join(d, 'pb.yml'), `
+- name: first
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: one
+      debug: { msg: "{{ greeting }}" }
+- name: second
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: needs flag
+      command: { argv: [test, -f, "${flag}"] }
+      delegate_to: localhost
+`);
+  const st = join(d, 'state');
+  const first = await crosskey(['run', join(d, 'pb.yml'), '-i', join(d, 'inv.yml'), '--state-dir', st, '-e', 'greeting=hi']);
+  t.is(first.code, 2, first.stdout + first.stderr);
+  t.regex(first.stdout, /failed: \[c1 -> localhost\] => non-zero return code 1/);
+  writeFileSync(flag, '');
+  const resumed = await crosskey(['resume', '--state-dir', st]);
+  t.is(resumed.code, 0, resumed.stdout + resumed.stderr);
+  t.regex(resumed.stdout, /resuming run \S+ at play 2/);
+  t.false(resumed.stdout.includes('PLAY [first]'));
+  t.regex(resumed.stdout, /PLAY \[second\][\s\S]*changed: \[c1 -> localhost\]/);
+  const runs = await crosskey(['runs', '--state-dir', st, '--json']);
+  const list = runs.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; status: string; resumedFrom?: string });
+  t.deepEqual(list.map((r) => r.status), ['failed', 'ok']);
+  t.is(list[1]!.resumedFrom, list[0]!.id);
+  const again = await crosskey(['resume', '--state-dir', st]);
+  t.is(again.code, 1);
+  t.regex(again.stderr, /no unfinished run/);
+});
+
+test('Ctrl-C: running steps finish, nothing new starts, the recap is printed, exit 130; --step answers from stdin', async (t) => {
+  const d = workdir(t);
+  writeFileSync(join(d, 'inv.yml'), 'all:\n  hosts:\n    c1: {}\n    c2: {}\n');
+  writeFileSync(join(d, 'pb.yml'), `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: slow
+      command: { argv: [sh, -c, "sleep 1.5; touch ${d}/{{ inventory_hostname }}.done"] }
+      delegate_to: localhost
+    - name: after
+      debug: { msg: "must not run" }
+`);
+  const { spawn } = await import('node:child_process');
+  const p = spawn(process.execPath, [cli, 'run', join(d, 'pb.yml'), '-i', join(d, 'inv.yml'), '--state-dir', join(d, 's')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  p.stdout.on('data', (c) => {
+    out += c;
+    if (out.includes('TASK [slow]') && !p.killed) setTimeout(() => p.kill('SIGINT'), 300);
+  });
+  p.stderr.on('data', (c) => (err += c));
+  const code = await new Promise<number | null>((r) => p.on('close', r));
+  t.is(code, 130, out + err);
+  t.regex(out, /PLAY RECAP/);
+  t.false(out.includes('TASK [after]'));
+  t.true(existsSync(join(d, 'c1.done')) && existsSync(join(d, 'c2.done')), 'the running step was allowed to finish');
+  t.regex(err, /interrupt/);
+
+  const step = await runCli(cli, ['run', join(d, 'pb.yml'), '-i', join(d, 'inv.yml'), '--state-dir', join(d, 's'), '--step'], { stdin: 'n\ny\n' });
+  t.is(step.code, 0, step.stdout + step.stderr);
+  t.false(step.stdout.includes('TASK [slow]'));
+  t.regex(step.stdout, /TASK \[after\]/);
+  t.regex(step.stderr, /Perform task: TASK: slow \(N\)o\/\(y\)es\/\(c\)ontinue:/);
+});

@@ -31,9 +31,10 @@ export const resumeCommand: CliCommand = {
     const stateDir = stateDirFrom(v, io.cwd);
     let id = parsed.positionals[0];
     if (!id) {
-      const candidates = listRuns(stateDir).filter((r) => r.status !== 'ok' && !r.check);
-      if (!candidates.length) throw new UsageError(`no unfinished run in ${stateDir}`);
-      id = candidates[candidates.length - 1]!.id;
+      // The most recent applying run, if it did not end well (a later successful resume supersedes it).
+      const latest = listRuns(stateDir).filter((r) => !r.check).at(-1);
+      if (!latest || latest.status === 'ok') throw new UsageError(`no unfinished run in ${stateDir}${latest ? ` (the last run, ${latest.id}, ended ok)` : ''}`);
+      id = latest.id;
     }
     const run = readRun(stateDir, id);
     if (!run.header) throw new UsageError(`run ${id} has no header (journal ${run.file} is empty or corrupt)`);
