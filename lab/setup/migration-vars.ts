@@ -1,5 +1,5 @@
 // The migration's variables for a lab, written next to its inventory as DIR/group_vars/all.yml — the same file an
-// operator writes for real clusters (inventory/examples/production/group_vars/all.yml documents every variable).
+// operator writes for real clusters (inventory/production/group_vars/all.yml documents every variable).
 // The certificate password lives in a 0600 file and reaches playbooks as a Secret through `secret_file`.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
@@ -37,6 +37,6 @@ export function writeMigrationVars(lab: LabFile, clusters: Array<{ name: string;
   const dir = join(lab.dir, 'group_vars');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'all.yml');
-  writeFileSync(file, `# Migration variables for this lab (see inventory/examples/production/group_vars/all.yml for each one).\n${dump(vars, { lineWidth: 200 })}`);
+  writeFileSync(file, `# Migration variables for this lab (see inventory/production/group_vars/all.yml for each one).\n${dump(vars, { lineWidth: 200 })}`);
   return file;
 }
