@@ -1,13 +1,13 @@
 // One simulated Elasticsearch node: start-up (config, keystore, validation, start delay, servers, join), the
 // NodeRuntime given to APIs and plugins, the heartbeat/master loop, and a clean shutdown on SIGTERM.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import tls, { type TLSSocket, type SecureContextOptions } from 'node:tls';
 import type { LoadedSsl } from './tls.js';
 import http from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { readKeystore, keystoreVersionFor, KeystoreError } from '../../agent/keystore/format.js';
+import { readKeystore, writeKeystore, keystoreVersionFor, KeystoreError } from '../../agent/keystore/format.js';
 import { loadElasticsearchYml, ConfigError } from './config.js';
 import { NodeLogger } from './log.js';
 import { readFaults, consumeFault } from './faults.js';
@@ -105,10 +105,22 @@ export class LabNode implements NodeRuntime {
     for (const p of this.started) await p.onSettingsChanged?.();
   }
 
-  private loadKeystore(password: string): Map<string, Buffer> {
+  private loadKeystore(password: string, upgrade = false): Map<string, Buffer> {
     const file = join(this.configDir, 'elasticsearch.keystore');
     if (!existsSync(file)) return new Map();
-    const ks = readKeystore(readFileSync(file), password, { path: file, maxVersion: keystoreVersionFor(this.esVersion) });
+    const current = keystoreVersionFor(this.esVersion);
+    const ks = readKeystore(readFileSync(file), password, { path: file, maxVersion: current });
+    if (upgrade && ks.version < current) {
+      // ES upgrades an older keystore format at start-up when it can write the config dir (KeyStoreWrapper.upgrade)
+      try {
+        const tmp = `${file}.tmp`;
+        writeFileSync(tmp, writeKeystore({ version: current, entries: ks.entries, password }), { mode: 0o660 });
+        renameSync(tmp, file);
+        this.log('INFO', 'o.e.c.s.KeyStoreWrapper', `upgraded elasticsearch keystore [${file}] from format version [${ks.version}] to [${current}]`);
+      } catch (e) {
+        this.log('WARN', 'o.e.c.s.KeyStoreWrapper', `could not upgrade elasticsearch keystore [${file}]: ${(e as Error).message}`);
+      }
+    }
     return ks.entries;
   }
 
@@ -159,7 +171,7 @@ export class LabNode implements NodeRuntime {
     // 3. keystore and validation
     try {
       this.keystorePassword = this.keystorePasswordInput ?? '';
-      this.secure = this.loadKeystore(this.keystorePassword);
+      this.secure = this.loadKeystore(this.keystorePassword, true);
     } catch (e) {
       if (e instanceof KeystoreError) this.fatal(new StartupError(e.code === 'wrong-password' ? 'java.lang.SecurityException' : 'java.lang.IllegalStateException', e.message));
       throw e;
