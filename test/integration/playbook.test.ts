@@ -176,16 +176,18 @@ test.serial('an unreachable host is counted, the others finish, exit 4', async (
   writeFileSync(join(dir, 'inv.yml'), dumpYaml(inv));
   writeFileSync(join(dir, 'pb.yml'), `
 - hosts: all
-  gather_facts: false
+  gather_facts: true
   tasks:
     - name: write
       copy: { content: "hello\\n", dest: "${dir}/{{ inventory_hostname }}.txt" }
+    - name: facts
+      assert: { that: ["ansible_facts.hostname is defined", "ansible_facts.node is defined", "ansible_facts.user == 'root'"] }
     - name: after
       command: { argv: ["true"] }
 `);
   const r = await crosskey(['run', join(dir, 'pb.yml'), '-i', join(dir, 'inv.yml'), '--state-dir', join(dir, 's')]);
   t.is(r.code, 4, r.stdout + r.stderr);
-  t.regex(r.stdout, /unreachable: \[down-host\] => /);
+  t.regex(r.stdout, /TASK \[Gathering Facts\][\s\S]*unreachable: \[down-host\] => /);
   const rc = recap(r.stdout);
   t.is(rc['down-host']!.unreachable, 1);
   for (const h of hosts.hosts) {
