@@ -15,7 +15,7 @@ import {
 } from '../../controller/elastic/api/remote.js';
 import {
   parseTransforms, parseDatafeeds, parseDatafeedStats, parseAutoFollowPatterns, parseFollowInfo, parseJobStats, parseTransformStats,
-  parseAcknowledged, parseMlFlag, parseCcrStats, parseFollowStats,
+  parseAcknowledged, parseMlFlag, parseCcrStats, parseFollowStats, acceptAlreadyDone,
 } from '../../controller/elastic/api/tasks.js';
 import { parseUpdateCrossClusterApiKey } from '../../controller/elastic/api/security.js';
 import { parsePutRole, parseGetRoles, parseRoleDescriptor, deriveRemoteIndices, withRemotePrivileges, sameRole } from '../../controller/elastic/api/roles.js';
@@ -68,6 +68,13 @@ test('every example folder of the APIs these wrappers own has a parser', (t) => 
     'security.update_cross_cluster_api_key', 'cluster.remote_info', 'nodes.reload_secure_settings'].includes(d));
   t.true(mine.length >= 20);
   t.deepEqual(mine.filter((d) => !(d in responseParsers)), []);
+});
+
+test('409 on start counts as done only for "already started"', (t) => {
+  const conflict = (reason: string) => ({ status: 409, body: { error: { type: 'status_exception', reason }, status: 409 } });
+  t.notThrows(() => acceptAlreadyDone('start df', conflict('cannot start datafeed [d] because it has already been started'), /already (been )?started/i));
+  t.throws(() => acceptAlreadyDone('start df', conflict('cannot start datafeed [d] because job [j] is closed'), /already (been )?started/i), { message: /start df: conflict \(409\): .*job \[j\] is closed/ });
+  t.notThrows(() => acceptAlreadyDone('x', { status: 200, body: {} }, /x/));
 });
 
 test('ack answers: shape errors name the API', (t) => {

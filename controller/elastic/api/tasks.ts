@@ -78,6 +78,17 @@ export function parseMlFlag(api: string, body: unknown, flag: 'closed' | 'opened
   return s.bool(s.obj(body, 'body')[flag], flag);
 }
 
+/**
+ * A 409 answer counts as done only when ES says the task is already in the wanted state ("already started",
+ * "already opened"); any other conflict (e.g. "job is closed") is an error naming the API and ES's reason.
+ */
+export function acceptAlreadyDone(api: string, res: { status: number; body: unknown }, already: RegExp): void {
+  if (res.status !== 409) return;
+  const err = isObj(res.body) && isObj(res.body.error) ? res.body.error : undefined;
+  const reason = err ? String(err.reason ?? err.type ?? '') : JSON.stringify(res.body);
+  if (!already.test(reason)) throw new Error(`${api}: conflict (409): ${reason}`);
+}
+
 const PAGE = 1000;
 
 export async function getTransforms(es: EsApi): Promise<TransformConfig[]> {
@@ -117,6 +128,7 @@ export async function stopTransform(es: EsApi, id: string, opts: { force?: boole
 /** Starts a transform; "already started" (409) counts as done. */
 export async function startTransform(es: EsApi, id: string): Promise<void> {
   const res = await es.request({ method: 'POST', path: `/_transform/${encodeURIComponent(id)}/_start`, okStatuses: [409] });
+  acceptAlreadyDone(`POST /_transform/${id}/_start`, res, /already (been )?started|already running/i);
   if (res.status !== 409) parseAcknowledged('POST /_transform/{id}/_start', res.body);
 }
 
@@ -197,6 +209,7 @@ export async function stopDatafeed(es: EsApi, id: string): Promise<void> {
 export async function startDatafeed(es: EsApi, id: string): Promise<void> {
   // No `start`: a previously run datafeed continues from 1 ms after the last processed record.
   const res = await es.request({ method: 'POST', path: `/_ml/datafeeds/${encodeURIComponent(id)}/_start`, body: {}, okStatuses: [409] });
+  acceptAlreadyDone(`POST /_ml/datafeeds/${id}/_start`, res, /already (been )?started/i);
   if (res.status !== 409) parseMlFlag('POST /_ml/datafeeds/{id}/_start', res.body, 'started');
 }
 
@@ -207,6 +220,7 @@ export async function closeJob(es: EsApi, jobId: string): Promise<void> {
 
 export async function openJob(es: EsApi, jobId: string): Promise<void> {
   const res = await es.request({ method: 'POST', path: `/_ml/anomaly_detectors/${encodeURIComponent(jobId)}/_open`, body: { timeout: '35m' }, timeoutMs: 36 * 60_000, okStatuses: [409] });
+  acceptAlreadyDone(`POST /_ml/anomaly_detectors/${jobId}/_open`, res, /already (been )?opened|already open/i);
   if (res.status !== 409) parseMlFlag('POST /_ml/anomaly_detectors/{id}/_open', res.body, 'opened');
 }
 
