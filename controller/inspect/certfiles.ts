@@ -47,14 +47,17 @@ function p12TrustCertificates(buf: Buffer, password: string): CertInfo[] {
   return bags.filter((b) => b.cert).map((b) => certInfoFromPem(forge.pki.certificateToPem(b.cert!)));
 }
 
-/** The password vars give for this file: es_cert_passwords keyed by path, file name or setting prefix. */
+/**
+ * The password vars give for this file: es_cert_passwords keyed by path, file name or setting prefix; for the
+ * remote cluster server's keystore also crosskey_rcs_cert_password (the migration's own variable).
+ */
 export function passwordFor(ref: CertFileRef, vars: Record<string, unknown>): string | undefined {
   const map = vars.es_cert_passwords;
-  if (!map || typeof map !== 'object' || isSecret(map)) return undefined;
-  const m = map as Record<string, unknown>;
+  const m = map && typeof map === 'object' && !isSecret(map) ? (map as Record<string, unknown>) : {};
   const prefix = ref.setting.replace(/\.(keystore|truststore)\.path$/, '');
-  for (const k of [ref.path, posix.basename(ref.path), ref.setting, prefix]) {
-    const v = m[k];
+  const candidates: unknown[] = [ref.path, posix.basename(ref.path), ref.setting, prefix].map((k) => m[k]);
+  if (ref.setting === 'xpack.security.remote_cluster_server.ssl.keystore.path') candidates.push(vars.crosskey_rcs_cert_password);
+  for (const v of candidates) {
     if (isSecret(v)) return v.reveal();
     if (typeof v === 'string') {
       secrets.register(v); // a plain-text password from vars is still a secret: scrub it from any output

@@ -5,6 +5,7 @@ import type { AgentClient } from '../../agent/protocol.js';
 import type { Inventory } from '../inventory/index.js';
 import type { EsClientOptions } from '../elastic/client.js';
 import { secrets } from '../secrets.js';
+import { renderValue } from '../playbook/template.js';
 import { inspectCluster, type ClusterTarget } from './cluster.js';
 import { inspectHostOverSsh, inspectNodeOverHttp } from './host.js';
 import type { HostReport, InspectReport } from './types.js';
@@ -25,6 +26,25 @@ export interface InspectOptions {
 }
 
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** The vars that hold passwords inspect may use; they may be templates (e.g. `{{ secret_file "…" }}`). */
+export const PASSWORD_VARS = ['es_cert_passwords', 'es_keystore_password', 'crosskey_rcs_cert_password'] as const;
+
+/** Renders the password vars (only those: inspect runs no playbook, so other vars stay as written). */
+export function renderPasswordVars(inv: Inventory, host: string, vars: Record<string, unknown>, warn: (m: string) => void): Record<string, unknown> {
+  const out = { ...vars };
+  const scope = { ...vars, ...inv.magicVars(host) };
+  for (const k of PASSWORD_VARS) {
+    if (out[k] === undefined) continue;
+    try {
+      out[k] = renderValue(out[k], scope, { file: inv.path, line: 0 });
+    } catch (e) {
+      warn(`${host}: ${k}: ${errText(e)} (certificates that need it show as protected)`);
+      delete out[k];
+    }
+  }
+  return out;
+}
 
 /** Groups that define es_url in their own vars (inline or group_vars/<group>), with their cluster-level vars. */
 export function clusterGroups(inv: Inventory): Array<{ group: string; vars: Record<string, unknown>; hosts: string[] }> {
@@ -57,7 +77,7 @@ export async function runInspect(o: InspectOptions): Promise<InspectReport> {
 
   const queue = new PQueue({ concurrency: Math.max(1, o.forks ?? 10) });
   const hostReports = await Promise.all(inv.hosts().filter((h) => selected.has(h)).map((host) => queue.add(async (): Promise<HostReport> => {
-    const vars = inv.hostVars(host);
+    const vars = renderPasswordVars(inv, host, inv.hostVars(host), (m) => warnings.push(m));
     const cluster = clusterOf.get(host);
     // A host's node answers with its cluster's credentials (group vars) at its own URL.
     const nodeP = inspectNodeOverHttp(vars, { ...esOpts, label: host });

@@ -67,6 +67,9 @@ function renderHost(h: HostReport): string {
   if (s.certFiles) {
     out += '  certificate files:\n';
     out += table(['setting', 'path', 'format', 'status', 'subject', 'SANs', 'expires'], certRows(s.certFiles), '    ');
+    if (s.certFiles.some((f) => f.status === 'protected')) {
+      out += '    (protected: give the PKCS#12 password in the var es_cert_passwords, keyed by file name, path or setting)\n';
+    }
   }
   return out;
 }

@@ -96,6 +96,9 @@ test('certificate files: PEM bundle, PKCS#12 with/without password, trust-only P
   const vars = { es_cert_passwords: { 'rcs.p12': new Secret('p12-Secret-pw') } };
   const pw = passwordFor(ref('/c/certs/rcs.p12'), vars);
   t.is(pw, 'p12-Secret-pw');
+  // The remote cluster server's keystore: the migration's own crosskey_rcs_cert_password is used too.
+  t.is(passwordFor(ref('/c/certs/cross-cluster.p12'), { crosskey_rcs_cert_password: new Secret('p12-Secret-pw') }), 'p12-Secret-pw');
+  t.is(passwordFor(ref('/c/t.p12', 'xpack.security.transport.ssl.keystore.path'), { crosskey_rcs_cert_password: 'x-y-z-w' }), undefined);
   const ok = describeCertFile(ref('/c/certs/rcs.p12'), p12, pw, now);
   t.is(ok.status, 'ok');
   t.is(ok.format, 'pkcs12');

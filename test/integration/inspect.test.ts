@@ -64,7 +64,9 @@ test.before(async () => {
   const ks = readKeystore(readFileSync(join(labDir, 'clusters/local/local-1/config/elasticsearch.keystore')));
   const p12Password = ks.entries.get('xpack.security.transport.ssl.keystore.secure_password')!.toString('utf8');
   mkdirSync(join(labDir, 'host_vars'), { recursive: true });
-  writeFileSync(join(labDir, 'host_vars', 'local-1.yml'), `es_cert_passwords:\n  transport.p12: ${JSON.stringify(p12Password)}\n`);
+  // As a user would keep it: in a 0600 file, read by the secret_file template helper.
+  writeFileSync(join(labDir, 'p12-password'), p12Password + '\n', { mode: 0o600 });
+  writeFileSync(join(labDir, 'host_vars', 'local-1.yml'), `es_cert_passwords:\n  transport.p12: '{{ secret_file "${join(labDir, 'p12-password')}" }}'\n`);
 });
 
 test.after.always(async () => {
