@@ -154,16 +154,30 @@ export class Inventory {
     const out = new Set<string>(['all']);
     for (const g of h.groups) {
       out.add(g);
-      for (const a of this.data.ancestors(g)) out.add(a);
+      for (const a of this.#ancestorsOf(g)) out.add(a);
     }
     return [...out];
+  }
+
+  // The data does not change after loading: depth and ancestors are computed once per group.
+  readonly #depth = new Map<string, number>();
+  readonly #ancestors = new Map<string, Set<string>>();
+  #depthOf(g: string): number {
+    let d = this.#depth.get(g);
+    if (d === undefined) this.#depth.set(g, (d = this.data.depth(g)));
+    return d;
+  }
+  #ancestorsOf(g: string): Set<string> {
+    let a = this.#ancestors.get(g);
+    if (!a) this.#ancestors.set(g, (a = this.data.ancestors(g)));
+    return a;
   }
 
   /** Groups of a host in merge order: all first, then (depth, name). */
   #sortedGroups(host: string): GroupData[] {
     return this.#allGroupsOf(host)
       .filter((g) => g !== 'all')
-      .map((g) => ({ g: this.data.groups.get(g)!, d: this.data.depth(g) }))
+      .map((g) => ({ g: this.data.groups.get(g)!, d: this.#depthOf(g) }))
       .sort((a, b) => a.d - b.d || (a.g.name < b.g.name ? -1 : a.g.name > b.g.name ? 1 : 0))
       .map((x) => x.g);
   }
