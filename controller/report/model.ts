@@ -146,6 +146,18 @@ export function eventDetail(ev: JournalEvent): string {
   return parts.join(' ');
 }
 
+/** Without --diff the journal has no Change list: name the target from what the module registered (ids only). */
+export function targetFromResult(result: unknown): string | undefined {
+  if (!result || typeof result !== 'object') return undefined;
+  const r = result as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const k of ['dest', 'path', 'keystore', 'name', 'id', 'alias']) if (typeof r[k] === 'string') parts.push(`${k}=${r[k]}`);
+  for (const k of ['restarted', 'invalidated', 'nodes', 'entries']) {
+    if (Array.isArray(r[k]) && r[k].length && r[k].every((x: unknown) => typeof x === 'string')) parts.push(`${k}=${(r[k] as string[]).join(',')}`);
+  }
+  return parts.length ? parts.join(' ') : undefined;
+}
+
 function statusOf(exitCode: number | undefined, end: JournalEvent | undefined): RunReport['status'] {
   if (!end) return 'incomplete';
   if (end.interrupted) return 'interrupted';
@@ -261,7 +273,7 @@ export function buildRunReport(run: RunRecord): RunReport {
           ...(ev.item !== undefined ? { item: ev.item } : {}),
         });
         if (ev.status === 'changed') {
-          const list = stepChanges.length ? stepChanges : [{ action: 'changed', target: str(ev.msg) ?? '(run with --diff to record each change)' }];
+          const list = stepChanges.length ? stepChanges : [{ action: 'changed', target: targetFromResult(ev.result) ?? str(ev.msg) ?? '(run with --diff to record each change)' }];
           for (const c of list) changes.push({ host, play: p.index, task: t.name, module: t.module, ...c });
         }
         if (ev.module === 'es_remote_verify') verifications.push(verificationFrom(ev));
