@@ -212,3 +212,60 @@ test.serial('RCS2 by hand: catalogue misconfigurations fail with their messages,
   // no secret in any log
   t.false(logOf(local).includes(key.api_key) || logOf(remote).includes(key.api_key) || logOf(local).includes(key.encoded));
 });
+
+test.serial('8.12: remote credentials load only at start (reload does not switch the model); RCS1 client on 9443 fails until restart', async t => {
+  await labDown(dir);
+  rmSync(dir, { recursive: true, force: true });
+  dir = mkdtempSync(join(tmpdir(), 'ck-lab-remote-812-'));
+  lab = (await labUp({ dir, nodes: 1, esVersion: '8.12.2', startDelayMs: 200, recoveryMs: 200 })).lab;
+  const local = cl('local');
+  const remote = cl('remote');
+  const fcNode = remote.nodes[0]!;
+  const qcNode = local.nodes[0]!;
+  const rcsCa = createCa({ dn: 'CN=RemoteCluster CA' });
+  const leaf = issueCert({ ca: rcsCa, ip: [fcNode.address] });
+  writeFileSync(join(fcNode.configDir, 'cross-cluster.p12'), toPkcs12({ keyPem: leaf.keyPem, certPem: leaf.certPem, caPems: [rcsCa.certPem], password: 'rcs-secret' }), { mode: 0o660 });
+  appendFileSync(join(fcNode.configDir, 'elasticsearch.yml'), 'remote_cluster_server.enabled: true\nxpack.security.remote_cluster_server.ssl.keystore.path: cross-cluster.p12\n');
+  await keystoreAdd(fcNode, 'xpack.security.remote_cluster_server.ssl.keystore.secure_password', 'rcs-secret');
+  await restart(remote);
+  const key = await ok(remote, 'POST', '/_security/cross_cluster/api_key', { name: 'k', access: { search: [{ names: ['logs-*'] }], replication: [{ names: ['leader-*', 'archive-*'] }] } });
+  writeFileSync(join(qcNode.configDir, 'remote-cluster-ca.crt'), rcsCa.certPem);
+  appendFileSync(join(qcNode.configDir, 'elasticsearch.yml'), 'xpack.security.remote_cluster_client.ssl.certificate_authorities: [ "remote-cluster-ca.crt" ]\n');
+  await restart(local);
+  await waitConnected(lab, local, REMOTE_ALIAS, 30_000, false);
+
+  await keystoreAdd(qcNode, `cluster.remote.${REMOTE_ALIAS}.credentials`, key.encoded);
+  const reload = await reloadAll(local);
+  t.is(reload._nodes.failed, 0);
+  await ok(local, 'PUT', '/_cluster/settings', { persistent: { [`cluster.remote.${REMOTE_ALIAS}.seeds`]: [`${fcNode.address}:9443`] } });
+  // still RCS1 on this node: the transport SSL context does not trust the remote cluster server certificate (#6)
+  // (no _resolve/cluster before 8.13: the rebuilt connection's failure is in the log and in _remote/info)
+  await waitLog(local, /failed to establish trust with server at .*xpack\.security\.transport\.ssl/);
+  await waitLog(local, /fetching nodes from external cluster \[my_remote\] failed/);
+  t.is((await http(local, 'GET', '/_resolve/cluster/my_remote:*')).status, 400);
+  const stale = (await ok(local, 'GET', '/_remote/info'))[REMOTE_ALIAS];
+  t.false(stale.connected);
+  t.false('cluster_credentials' in stale);
+  await restart(local);
+  await waitConnected(lab, local, REMOTE_ALIAS, 30_000, true);
+  t.is((await ok(local, 'GET', '/_remote/info'))[REMOTE_ALIAS].cluster_credentials, '::es_redacted::');
+});
+
+test.serial('8.9: no remote cluster server, no cross-cluster API keys', async t => {
+  await labDown(dir);
+  rmSync(dir, { recursive: true, force: true });
+  dir = mkdtempSync(join(tmpdir(), 'ck-lab-remote-89-'));
+  lab = (await labUp({ dir, nodes: 1, esVersion: '8.9.2', startDelayMs: 200, recoveryMs: 200 })).lab;
+  const remote = cl('remote');
+  const r = await http(remote, 'POST', '/_security/cross_cluster/api_key', { name: 'k', access: { search: [{ names: ['*'] }] } });
+  t.is(r.status, 400);
+  t.regex((r.json as any).error.reason, /no handler found for uri \[\/_security\/cross_cluster\/api_key\] and method \[POST\]/);
+  const n = remote.nodes[0]!;
+  appendFileSync(join(n.configDir, 'elasticsearch.yml'), 'remote_cluster_server.enabled: true\n');
+  const res = await run(n, 'elasticsearch-service', ['restart']);
+  t.not(res.code, 0);
+  t.regex(logOf(remote), /unknown setting \[remote_cluster_server\.enabled\]/);
+  // the RCS1 connection is what 8.9 has: connected, without credentials
+  const info = (await ok(cl('local'), 'GET', '/_remote/info'))[REMOTE_ALIAS];
+  t.false('cluster_credentials' in info);
+});

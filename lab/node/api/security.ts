@@ -10,6 +10,7 @@ import {
 } from '../security/api-keys.js';
 import { anyPatternMatches, clusterGrantedBy, describeRoles, grantsCluster, hasPrivileges, permissionOf, patternMatches } from '../security/privileges.js';
 import { hashPassword } from '../passwords.js';
+import { versionAtLeast } from '../security/version.js';
 import type { ClusterState } from '../state.js';
 
 function principalOf(ctx: RouteContext): Principal {
@@ -123,7 +124,13 @@ async function createKey(req: LabRequest, ctx: RouteContext) {
   return { body: res };
 }
 
+/** Cross-cluster API keys exist from 8.10 on: older nodes have no such endpoint. */
+function requireCrossClusterKeys(req: LabRequest, ctx: RouteContext) {
+  if (!versionAtLeast(ctx.rt.esVersion, '8.10.0')) throw esError(400, 'illegal_argument_exception', `no handler found for uri [${req.path}] and method [${req.method}]`);
+}
+
 async function createCrossClusterKey(req: LabRequest, ctx: RouteContext) {
+  requireCrossClusterKeys(req, ctx);
   requireEnterprise(ctx.state);
   requireCluster(ctx, 'manage_security', 'cluster:admin/xpack/security/cross_cluster/api_key/create');
   const p = principalOf(ctx);
@@ -132,6 +139,7 @@ async function createCrossClusterKey(req: LabRequest, ctx: RouteContext) {
 }
 
 async function updateCrossClusterKey(req: LabRequest, ctx: RouteContext) {
+  requireCrossClusterKeys(req, ctx);
   requireEnterprise(ctx.state);
   requireCluster(ctx, 'manage_security', 'cluster:admin/xpack/security/cross_cluster/api_key/update');
   const p = principalOf(ctx);
