@@ -49,7 +49,7 @@ const fakeRestart: Module<RestartArgs, { path: string; exists: boolean }> = {
     writeFileSync(cur.path, 'x');
     gate('G7', { status: 'green' });
     ctx.journal.event('api_key.created', { name: 'rcs-key', id: 'key-id-123', alias: 'my_remote' });
-    return { status: 'changed', changedFiles: [{ path: cur.path }] };
+    return { status: 'changed', changedFiles: [{ path: cur.path }], data: { path: cur.path } };
   },
 };
 const modules = new Map<string, AnyModule>([...coreModules, fakeRestart].map((m) => [m.name, m]));
@@ -166,5 +166,5 @@ test.serial('without --diff a changed step is still listed; latest run, prefixes
   tt.throws(() => resolveRunId(join(dir, 'empty')), { message: /no runs recorded/ });
   const r = loadRunReport(stateDir);
   tt.is(r.id, second.id);
-  tt.deepEqual(r.changes.map((c) => `${c.host} ${c.task}`), ['local-1 rolling restart']);
+  tt.deepEqual(r.changes.map((c) => `${c.host} ${c.task} ${c.target}`), [`local-1 rolling restart path=${join(dir, 'local-1.restarted')}`]);
 });
