@@ -11,7 +11,7 @@
 //   6. host_vars/<host>          (inventory folder, then playbook folder)
 // Top-level keys replace (no deep merge), as Ansible's default hash_behaviour=replace.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { ConfigError } from '../playbook/errors.js';
 import { parseYaml } from '../playbook/yaml.js';
 import type { Vault } from '../playbook/vault.js';
@@ -302,11 +302,6 @@ export class Inventory {
     };
     walk(g, 0);
     return lines.join('\n') + '\n';
-  }
-
-  /** Short label for messages. */
-  get label(): string {
-    return basename(this.path);
   }
 }
 

@@ -14,10 +14,6 @@ export class ConfigError extends Error {
   }
 }
 
-export function isConfigError(e: unknown): e is ConfigError {
-  return e instanceof ConfigError;
-}
-
 /** Levenshtein distance, for "did you mean" hints. */
 export function editDistance(a: string, b: string): number {
   const d: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);

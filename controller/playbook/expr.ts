@@ -1,7 +1,7 @@
 // A small, safe expression language for `when`, `until`, `changed_when`, `failed_when` (docs/expressions.md).
 // Parsed once at load time (syntax errors → ConfigError with file:line), evaluated against vars at run time.
 // No eval, no Function: a tokenizer, a recursive-descent parser to an AST, and a tree walker.
-import { Secret } from '../secrets.js';
+import { Secret, reveal as plain } from '../secrets.js';
 
 export class ExprSyntaxError extends Error {
   constructor(message: string, readonly column: number) {
@@ -220,10 +220,6 @@ class Undefined {
   constructor(readonly name: string) {}
 }
 
-function plain(v: unknown): unknown {
-  return v instanceof Secret ? v.reveal() : v;
-}
-
 /** Python-like truthiness: empty string/list/dict, 0, null and false are false. */
 export function truthy(v: unknown): boolean {
   v = plain(v);
@@ -409,6 +405,11 @@ function collectVars(n: Node, out: Set<string>): void {
   }
 }
 
+/** Applies one filter (|length, |lower, …) to a value: shared with the template helpers of the same name. */
+export function applyFilter(name: string, value: unknown, args: unknown[] = []): unknown {
+  return new Evaluator({}).filter(name, value, args);
+}
+
 export interface Expr {
   readonly source: string;
   /** The value of the expression. Throws ExprError (undefined variable, bad types). */
@@ -448,7 +449,3 @@ function parseUncached(source: string): Expr {
   };
 }
 
-/** Evaluates a list of conditions as Ansible does: all must hold. */
-export function allHold(exprs: Expr[], vars: Record<string, unknown>): boolean {
-  return exprs.every((e) => e.test(vars));
-}

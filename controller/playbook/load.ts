@@ -10,6 +10,7 @@ import { ExprSyntaxError, parseExpr } from './expr.js';
 import { checkTemplates, hasTemplate } from './template.js';
 import type { BlockTask, Handler, ModuleTask, Play, Playbook, Serial, SourceRef, Task, TaskCommon } from './types.js';
 import { validateArgs } from './validate.js';
+import { splitKeyValues } from './vars.js';
 import { keyLine, posOf, readYamlFile, type PosNode } from './yaml.js';
 import type { Vault } from './vault.js';
 
@@ -313,13 +314,9 @@ class Loader {
     if (isDict(v)) return { ...v };
     if (typeof v === 'string') {
       if ('cmd' in schema) return { cmd: v };
-      const out: Dict = {};
-      for (const part of v.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? []) {
-        const eq = part.indexOf('=');
-        if (eq <= 0) this.err(line, `${module}: arguments must be a mapping (or key=value pairs), got "${v}"`);
-        out[part.slice(0, eq)] = part.slice(eq + 1).replace(/^(["'])(.*)\1$/, '$2');
-      }
-      return out;
+      const kv = splitKeyValues(v);
+      if ('bad' in kv) this.err(line, `${module}: arguments must be a mapping (or key=value pairs), got "${v}"`);
+      return (kv as { pairs: Dict }).pairs;
     }
     return this.err(line, `${module}: arguments must be a mapping, got ${JSON.stringify(v)}`);
   }
@@ -345,8 +342,3 @@ export function loadPlaybook(path: string, opts: LoadPlaybookOptions): Playbook 
   return { file, dir: dirname(file), plays: loader.playbook(doc.value, doc.pos) };
 }
 
-/** Same, with the project's module registry (imported lazily: tests inject their own modules). */
-export async function loadPlaybookWithRegistry(path: string, opts: Omit<LoadPlaybookOptions, 'modules'> = {}): Promise<Playbook> {
-  const { modules } = await import('../modules/registry.js');
-  return loadPlaybook(path, { ...opts, modules });
-}

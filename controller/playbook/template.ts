@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { dump } from 'js-yaml';
 import { Secret, isSecret } from '../secrets.js';
 import { ConfigError } from './errors.js';
-import { ExprError, ExprSyntaxError, parseExpr, truthy, type Expr } from './expr.js';
+import { ExprError, ExprSyntaxError, applyFilter, parseExpr, truthy, type Expr } from './expr.js';
 
 /** Where a template came from, for error messages. */
 export interface TemplateWhere {
@@ -86,19 +86,20 @@ export const helpers: Record<string, HelperFn> = {
     }
     return cur;
   },
-  join: (list, sep) => (Array.isArray(list) ? list.map(str).join(sep === undefined ? ',' : String(sep)) : str(list)),
+  join: (list, sep) => applyFilter('join', list, [sep === undefined ? ',' : sep]),
   to_json: (v) => JSON.stringify(v),
   to_nice_json: (v) => JSON.stringify(v, null, 2),
   to_yaml: (v) => dump(v).trimEnd(),
   b64encode: (v) => Buffer.from(str(v)).toString('base64'),
   b64decode: (v) => Buffer.from(str(v), 'base64').toString('utf8'),
-  first: (v) => (Array.isArray(v) || typeof v === 'string' ? v[0] : undefined),
-  last: (v) => (Array.isArray(v) || typeof v === 'string' ? v[v.length - 1] : undefined),
-  length: (v) => (Array.isArray(v) || typeof v === 'string' ? v.length : v && typeof v === 'object' ? Object.keys(v).length : 0),
-  lower: (v) => str(v).toLowerCase(),
-  upper: (v) => str(v).toUpperCase(),
-  trim: (v) => str(v).trim(),
-  int: (v) => { const n = parseInt(str(v), 10); return Number.isFinite(n) ? n : 0; },
+  // Same behaviour as the expression filters of the same name (expr.ts).
+  first: (v) => applyFilter('first', v),
+  last: (v) => applyFilter('last', v),
+  length: (v) => applyFilter('length', v),
+  lower: (v) => applyFilter('lower', v),
+  upper: (v) => applyFilter('upper', v),
+  trim: (v) => applyFilter('trim', v),
+  int: (v) => applyFilter('int', v),
   eq: (a, b) => JSON.stringify(a) === JSON.stringify(b),
   ne: (a, b) => JSON.stringify(a) !== JSON.stringify(b),
   not: (a) => !truthy(a),

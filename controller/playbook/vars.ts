@@ -11,6 +11,17 @@ import type { Vault } from './vault.js';
 
 type Vars = Record<string, unknown>;
 
+/** Splits `a=1 b="x y" c='z'` (Ansible's k=v form; values stay strings, quotes removed). */
+export function splitKeyValues(text: string): { pairs: Record<string, string> } | { bad: string } {
+  const pairs: Record<string, string> = {};
+  for (const part of text.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? []) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) return { bad: part };
+    pairs[part.slice(0, eq)] = part.slice(eq + 1).replace(/^(["'])(.*)\1$/s, '$2');
+  }
+  return { pairs };
+}
+
 /**
  * Parses the -e/--extra-vars arguments in order (later ones win), as Ansible does:
  *   -e @vars.yml          a YAML/JSON file (vault allowed)
@@ -38,13 +49,12 @@ export function parseExtraVars(args: string[], opts: { vault?: Vault; cwd?: stri
       return;
     }
     if (!text) throw new ConfigError(label, 0, 'empty extra vars');
-    for (const part of text.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? []) {
-      const eq = part.indexOf('=');
-      if (eq <= 0) throw new ConfigError(label, 0, `expected key=value, @file or a JSON/YAML mapping; got '${part}'`);
-      const key = part.slice(0, eq);
+    const kv = splitKeyValues(text);
+    if ('bad' in kv) throw new ConfigError(label, 0, `expected key=value, @file or a JSON/YAML mapping; got '${kv.bad}'`);
+    for (const key of Object.keys(kv.pairs)) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new ConfigError(label, 0, `invalid variable name '${key}'`);
-      out[key] = part.slice(eq + 1).replace(/^(["'])(.*)\1$/s, '$2');
     }
+    Object.assign(out, kv.pairs);
   });
   return out;
 }
@@ -100,10 +110,4 @@ export function mergeVarLayers(l: VarLayers): Vars {
   );
 }
 
-/** Reads a vault password file's path from the CLI flag or env CROSSKEY_VAULT_PASSWORD_FILE (see vault.ts). */
-export function vaultPasswordFileFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const f = flag ?? env.CROSSKEY_VAULT_PASSWORD_FILE;
-  if (f && !existsSync(f)) throw new ConfigError(f, 0, 'vault password file not found');
-  return f;
-}
 
