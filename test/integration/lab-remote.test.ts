@@ -193,6 +193,14 @@ test.serial('RCS2 by hand: catalogue misconfigurations fail with their messages,
   }
   const events = JSON.parse(readFileSync(join(local.dir, 'state.json'), 'utf8')).events.filter((e: any) => e.alias === REMOTE_ALIAS);
   t.true(events.some((e: any) => e.model === 'rcs2' && e.connected));
+  // The outage window per node, from the connection events (alias nulled → RCS2 connected).
+  for (const n of local.nodes) {
+    const mine = events.filter((e: any) => e.node === n.name);
+    const down = mine.filter((e: any) => e.model === 'rcs1' && !e.connected).pop();
+    const up = mine.find((e: any) => e.model === 'rcs2' && e.connected && e.at >= (down?.at ?? 0));
+    t.truthy(down && up, n.name);
+    t.log(`${n.name}: outage window ${up.at - down.at} ms (RCS1 down → RCS2 connected)`);
+  }
 
   // #10 an invalidated key: the next round trip fails on both sides (the key is checked on every request; a new
   // connection fails at the handshake).

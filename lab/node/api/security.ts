@@ -242,6 +242,15 @@ function queryKeys(req: LabRequest, ctx: RouteContext) {
   return { body: { total: matched.length, count: page.length, api_keys: page.map(k => ({ ...apiKeyView(k, boolParam(req.query, 'with_limited_by')), _sort: [k.creation] })) } };
 }
 
+/** GET /_security/privilege/_builtin: what this version knows (remote_cluster from 8.15, monitor_stats 8.17). */
+function builtinPrivileges(version: string) {
+  const cluster = ['all', 'cancel_task', 'create_snapshot', 'cross_cluster_replication', 'cross_cluster_search', 'grant_api_key', 'manage', 'manage_api_key', 'manage_ccr', 'manage_enrich', 'manage_ilm', 'manage_index_templates', 'manage_ml', 'manage_own_api_key', 'manage_pipeline', 'manage_security', 'manage_transform', 'monitor', 'monitor_enrich', 'monitor_ml', 'monitor_transform', 'read_ccr', 'read_security'];
+  const index = ['all', 'create', 'create_doc', 'create_index', 'cross_cluster_replication', 'cross_cluster_replication_internal', 'delete', 'delete_index', 'index', 'maintenance', 'manage', 'manage_follow_index', 'manage_ilm', 'manage_leader_index', 'monitor', 'none', 'read', 'read_cross_cluster', 'view_index_metadata', 'write'];
+  const out: Record<string, string[]> = { cluster, index };
+  if (versionAtLeast(version, '8.15.0')) out.remote_cluster = versionAtLeast(version, '8.17.0') ? ['monitor_enrich', 'monitor_stats'] : ['monitor_enrich'];
+  return out;
+}
+
 function hasPrivilegesRoute(req: LabRequest, ctx: RouteContext) {
   const p = principalOf(ctx);
   const b = bodyObject(req) as { cluster?: string[]; index?: Array<{ names: string[]; privileges: string[] }> };
@@ -283,6 +292,7 @@ export const routes: Route[] = [
   { method: 'PUT', path: '/_security/cross_cluster/api_key/{id}', handler: updateCrossClusterKey },
   { method: ['GET', 'POST'], path: '/_security/_query/api_key', handler: queryKeys, params: ['with_limited_by', 'with_profile_uid', 'typed_keys', 'from', 'size'] },
   { method: ['GET', 'POST'], path: '/_security/user/_has_privileges', handler: hasPrivilegesRoute },
+  { method: 'GET', path: '/_security/privilege/_builtin', handler: (_r, ctx) => ({ body: builtinPrivileges(ctx.rt.esVersion) }) },
 ];
 
 export { isActive };

@@ -12,9 +12,17 @@ import {
   stopTransform, tasksOf, type Datafeed, type Follower, type MlJob, type TaskOwner, type Transform, type TasksState,
 } from '../tasks/model.js';
 import { requireCluster } from './security.js';
+import { authenticate } from '../security/authenticate.js';
 
-function ownerOf(ctx: RouteContext): TaskOwner {
-  const p = ctx.principal;
+function ownerOf(ctx: RouteContext, req?: LabRequest): TaskOwner {
+  // ES: `es-secondary-authorization` on create/update stores that identity instead of the caller's.
+  const secondary = req?.headers['es-secondary-authorization'];
+  let p = ctx.principal;
+  if (typeof secondary === 'string' && secondary) {
+    const out = authenticate(ctx.state, secondary, req!.path);
+    if (!out.ok) throw esError(401, 'security_exception', out.reason);
+    p = out.principal;
+  }
   if (!p) throw esError(401, 'security_exception', 'missing authentication credentials');
   if (p.kind === 'user') return { kind: 'roles', username: p.username, roles: [...p.roles] };
   return { kind: 'api_key', username: p.username, id: p.key.id, name: p.key.name, role_descriptors: structuredClone(p.key.role_descriptors), limited_by: structuredClone(p.key.limited_by ?? []) };
@@ -70,7 +78,7 @@ async function putTransform(req: LabRequest, ctx: RouteContext) {
   const src = b.source as { index?: unknown } | undefined;
   if (!src || src.index === undefined) throw esError(400, 'action_request_validation_exception', 'Validation Failed: 1: source.index must not be empty;');
   if (!b.dest || typeof (b.dest as { index?: unknown }).index !== 'string') throw esError(400, 'action_request_validation_exception', 'Validation Failed: 1: dest.index must not be empty;');
-  const owner = ownerOf(ctx);
+  const owner = ownerOf(ctx, req);
   await mutate(ctx, t => {
     if (t.transforms[id]) throw esError(409, 'resource_already_exists_exception', `Transform with id [${id}] already exists`);
     const index = Array.isArray(src.index) ? src.index as string[] : [String(src.index)];
@@ -82,7 +90,7 @@ async function putTransform(req: LabRequest, ctx: RouteContext) {
 async function updateTransform(req: LabRequest, ctx: RouteContext) {
   requireCluster(ctx, 'manage_transform', 'cluster:admin/transform/update');
   const b = body(req);
-  const owner = ownerOf(ctx);
+  const owner = ownerOf(ctx, req);
   const t = await mutate(ctx, ts => {
     const t = getTransform(ts, req.params.id!);
     for (const k of Object.keys(b)) {
@@ -150,7 +158,7 @@ async function follow(req: LabRequest, ctx: RouteContext) {
   const { remote_cluster, leader_index, settings: _s, data_stream_name: _d, ...params } = body(req) as Record<string, unknown>;
   if (typeof remote_cluster !== 'string' || typeof leader_index !== 'string') throw esError(400, 'action_request_validation_exception', 'Validation Failed: 1: [remote_cluster] is missing;2: [leader_index] is missing;');
   const parameters = followParameters(params);
-  const owner = ownerOf(ctx);
+  const owner = ownerOf(ctx, req);
   await mutate(ctx, (t, s) => {
     if (t.followers[index] || s.indices[index]) throw esError(400, 'resource_already_exists_exception', `index [${index}/${s.indices[index]?.uuid ?? ''}] already exists`);
     addFollower(t, s, { follower_index: index, remote_cluster, leader_index, parameters, owner });
@@ -312,7 +320,7 @@ export const routes: Route[] = [
       const b = body(r);
       if (typeof b.job_id !== 'string') throw esError(400, 'action_request_validation_exception', 'Validation Failed: 1: job_id must be set;');
       if (!Array.isArray(b.indices) || b.indices.length === 0) throw esError(400, 'action_request_validation_exception', 'Validation Failed: 1: indices must be set;');
-      const owner = ownerOf(ctx);
+      const owner = ownerOf(ctx, r);
       const d = await mutate(ctx, t => {
         getJob(t, b.job_id as string);
         if (t.datafeeds[id]) throw esError(409, 'resource_already_exists_exception', `A datafeed with id [${id}] already exists`);
@@ -327,7 +335,7 @@ export const routes: Route[] = [
     method: 'POST', path: '/_ml/datafeeds/{id}/_update', handler: async (r, ctx) => {
       requireCluster(ctx, 'manage_ml', 'cluster:admin/xpack/ml/datafeeds/update');
       const b = body(r);
-      const owner = ownerOf(ctx);
+      const owner = ownerOf(ctx, r);
       const d = await mutate(ctx, t => {
         const d = getDatafeed(t, r.params.id!);
         if (d.state === 'started') throw esError(409, 'status_exception', `Cannot update datafeed [${d.datafeed_id}] while its status is started`);
@@ -390,7 +398,7 @@ export const routes: Route[] = [
       requireCluster(ctx, 'manage_ccr', 'cluster:admin/xpack/ccr/resume_follow');
       requireLicenseForCcr(ctx.state);
       const b = body(r);
-      const owner = ownerOf(ctx);
+      const owner = ownerOf(ctx, r);
       await mutate(ctx, t => { const f = getFollower(t, r.params.index!); resumeFollow(f, b); f.owner = owner; });
       return { body: ack };
     },
@@ -413,7 +421,7 @@ export const routes: Route[] = [
       const { remote_cluster, leader_index_patterns, leader_index_exclusion_patterns, follow_index_pattern, settings: _s, ...params } = b;
       if (typeof remote_cluster !== 'string' || !Array.isArray(leader_index_patterns)) throw esError(400, 'action_request_validation_exception', 'Validation Failed: 1: [remote_cluster] is missing;');
       followParameters(params as Record<string, unknown>);
-      const owner = ownerOf(ctx);
+      const owner = ownerOf(ctx, r);
       await mutate(ctx, t => {
         t.autoFollowPatterns[r.params.name!] = { name: r.params.name!, remote_cluster, leader_index_patterns: leader_index_patterns as string[], leader_index_exclusion_patterns: (leader_index_exclusion_patterns as string[] | undefined) ?? [], follow_index_pattern: (follow_index_pattern as string | undefined) ?? '{{leader_index}}', active: t.autoFollowPatterns[r.params.name!]?.active ?? true, owner };
       });
