@@ -284,22 +284,25 @@ export class Transport {
 
   private async openExec(conn: Connection, command: string): Promise<ClientChannel> {
     const release = await conn.channels.acquire();
-    return new Promise((resolve, reject) => {
+    // sshd frees a closed session slot a moment after the CLOSE it answers; a channel opened right then is refused
+    // ("open failed") although we never exceed 10. Retry briefly in that case only.
+    for (let attempt = 0; ; attempt++) {
       try {
-        conn.client.exec(command, (err, stream) => {
-          if (err) {
-            release();
-            reject(new UnreachableError(conn.spec.name, `${conn.spec.name}: cannot open an SSH channel: ${err.message}`));
-            return;
-          }
-          stream.once('close', release);
-          resolve(stream);
+        const stream = await new Promise<ClientChannel>((resolve, reject) => {
+          conn.client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch)));
         });
+        stream.once('close', release);
+        return stream;
       } catch (err) {
+        const msg = (err as Error).message;
+        if (/open failed/i.test(msg) && attempt < 5 && !conn.closed) {
+          await new Promise((r) => setTimeout(r, 10 * 2 ** attempt));
+          continue;
+        }
         release();
-        reject(new UnreachableError(conn.spec.name, `${conn.spec.name}: connection lost: ${(err as Error).message}`));
+        throw new UnreachableError(conn.spec.name, `${conn.spec.name}: cannot open an SSH channel: ${msg}`);
       }
-    });
+    }
   }
 
   private becomeOf(host: HostSpec, conn: Connection): { user: string } | undefined {

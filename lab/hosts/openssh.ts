@@ -23,6 +23,11 @@ export interface SshHostOptions {
    * (pyenv in ~/.bashrc costs ~140 ms per command here) out of the host and gives every host its own ~/.cache.
    */
   rootHome?: string;
+  /**
+   * Tests: stop sshd when this process dies, even by SIGKILL (a small sh keeps a pipe from us; EOF → kill).
+   * The lab leaves it off: its hosts outlive `lab up` and are stopped by pid.
+   */
+  tieToParent?: boolean;
 }
 
 export interface SshHost {
@@ -90,18 +95,23 @@ export async function startOpenSshHost(opts: SshHostOptions): Promise<SshHost> {
   await checkConfig(configFile);
 
   // Detached + unref: the lab's `up` command exits while its hosts keep running (stopped later by pid).
-  const child = spawn(SSHD_PATH, ['-D', '-f', configFile, '-E', logFile], { detached: true, stdio: 'ignore' });
+  const sshdArgs = ['-D', '-f', configFile, '-E', logFile];
+  const child = opts.tieToParent
+    ? spawn('/bin/sh', ['-c', '"$0" "$@" & p=$!; read _; kill $p 2>/dev/null; wait $p', SSHD_PATH, ...sshdArgs], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] })
+    : spawn(SSHD_PATH, sshdArgs, { detached: true, stdio: 'ignore' });
   child.unref();
+  (child.stdin as unknown as { unref?(): void } | null)?.unref?.();
   let exited: number | null | undefined;
   child.once('exit', (code) => { exited = code; });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`sshd for ${opts.address}:${port} did not start`);
+  if (child.pid === undefined) throw new Error(`sshd for ${opts.address}:${port} did not start`);
 
   // sshd writes its PidFile once the listen socket is bound.
-  const ok = await waitFor(() => exited !== undefined || existsSync(pidFile), 10_000);
-  if (!ok || exited !== undefined) {
+  const readPid = () => { try { const t = readFileSync(pidFile, 'utf8').trim(); return /^[1-9]\d*$/.test(t) ? Number(t) : undefined; } catch { return undefined; } };
+  const ok = await waitFor(() => exited !== undefined || readPid() !== undefined, 10_000);
+  const pid = readPid();
+  if (!ok || exited !== undefined || pid === undefined) {
     const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join('\n') : '';
-    await stopPid(pid);
+    await stopPid(child.pid);
     throw new Error(`sshd for ${opts.address}:${port} failed to start${exited !== undefined ? ` (exit ${exited})` : ' (timeout)'}: ${log}`);
   }
   return {

@@ -77,7 +77,7 @@ export async function startHosts(n: number, options: StartHostsOptions = {}): Pr
     const name = `${prefix}${k}`;
     return {
       dir: join(dir, name), address, port: p, authorizedKeys: client.publicKey,
-      maxSessions: options.maxSessions ?? 10, env: { CROSSKEY_TEST_HOST: name, ...(options.env?.(name) ?? {}) },
+      maxSessions: options.maxSessions ?? 10, tieToParent: true, env: { CROSSKEY_TEST_HOST: name, ...(options.env?.(name) ?? {}) },
     };
   };
   const stop = async () => {
