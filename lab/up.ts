@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dump } from 'js-yaml';
-import { writeKeystore, keystoreVersionFor } from '../agent/keystore/format.js';
+import { writeKeystoreAsync, keystoreVersionFor } from '../agent/keystore/format.js';
 import { ensureKeyPair } from './hosts/keys.js';
 import { startOpenSshHost, SSHD_PATH } from './hosts/openssh.js';
 import { stopPid, waitFor } from './hosts/process.js';
@@ -196,7 +196,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const nodeScript = await ensureLabNodeBundle();
   const net = await chooseNet(dir, nodes, opts.net);
-  log(`lab: network 127.${net}.0.0/16, ${nodes} nodes per cluster, Elasticsearch ${esVersion} (simulated), ssh ${ssh}`);
+  const secs = () => ((Date.now() - t0) / 1000).toFixed(1);
+  log(`lab: network 127.${net}.0.0/16, ${nodes} nodes per cluster, Elasticsearch ${esVersion} (simulated), ssh ${ssh} (${secs()} s)`);
 
   const started: { nodes: string[]; sshPids: number[]; daemonPid?: number } = { nodes: [], sshPids: [] };
   const cleanup = async () => {
@@ -210,14 +211,14 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     // keys and certificates
     const client = ensureKeyPair(join(dir, 'client_key'), 'ed25519', 'crosskey-lab-client');
     mkdirSync(join(dir, 'ca'), { recursive: true });
-    const ca = createLabCa();
+    const ca = await createLabCa();
+    log(`lab: CA created (${secs()} s)`);
     const caCert = join(dir, 'ca', 'ca.crt');
     writeFileSync(caCert, ca.certPem);
     writeFileSync(join(dir, 'ca', 'ca.key'), ca.keyPem, { mode: 0o600 });
     mkdirSync(join(dir, 'credentials'), { recursive: true, mode: 0o700 });
     const ksVersion = keystoreVersionFor(esVersion);
 
-    const clusters: LabClusterEntry[] = [];
     const nodeStarts: Array<Promise<void>> = [];
     const startNode = async (n: LabNodeEntry) => {
       started.nodes.push(n.home);
@@ -225,17 +226,17 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
       const rc = await serviceStart(n.home, nodeScript, (s) => outLines.push(s));
       if (rc !== 0) throw new Error(`node ${n.name} failed to start: ${outLines.join('').trim()}`);
     };
-    for (const c of CLUSTERS) {
+    const clusters: LabClusterEntry[] = await Promise.all(CLUSTERS.map(async (c): Promise<LabClusterEntry> => {
       const clusterDir = join(dir, 'clusters', c.name);
       const password = randomBytes(18).toString('base64url');
       const passwordFile = join(dir, 'credentials', `${c.name}-password`);
       writeFileSync(passwordFile, password + '\n', { mode: 0o600 });
       createState(clusterDir, initialState(c.name, esVersion, lic, password, opts.recoveryMs ?? 1000, nodes));
-      const entries: LabNodeEntry[] = [];
       const names = Array.from({ length: nodes }, (_, i) => `${c.name}-${i + 1}`);
       const addresses = names.map((_, i) => `127.${net}.${c.octet}.${i + 1}`);
-      for (let i = 0; i < nodes; i++) {
-        const name = names[i]!;
+      // Nodes are prepared concurrently (key generation, PBKDF2 and OpenSSL run off the main thread) and each
+      // starts as soon as its files exist: its simulated boot overlaps with the other nodes' preparation.
+      const prepared = names.map(async (name, i): Promise<LabNodeEntry> => {
         const address = addresses[i]!;
         const home = join(clusterDir, name);
         const configDir = join(home, 'config');
@@ -244,11 +245,15 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
         mkdirSync(join(home, 'data'), { recursive: true });
         writeScripts(home, nodeScript);
         writeFileSync(join(home, 'lab-node.json'), JSON.stringify({ clusterDir, esVersion, startDelayMs: opts.startDelayMs ?? 1000 }, null, 1));
-        const cert = issueNodeCert({ ca, name, ips: [address], dns: ['localhost', name] });
+        const cert = await issueNodeCert({ ca, name, ips: [address], dns: ['localhost', name] });
         const httpPass = randomBytes(12).toString('base64url');
         const transportPass = randomBytes(12).toString('base64url');
-        writeFileSync(join(configDir, 'certs', 'http.p12'), pkcs12(cert, ca.certPem, httpPass, 'http'), { mode: 0o660 });
-        writeFileSync(join(configDir, 'certs', 'transport.p12'), pkcs12(cert, ca.certPem, transportPass, 'transport'), { mode: 0o660 });
+        const [httpP12, transportP12] = await Promise.all([
+          pkcs12(cert, ca.certPem, httpPass, 'http', join(configDir, 'certs')),
+          pkcs12(cert, ca.certPem, transportPass, 'transport', join(configDir, 'certs')),
+        ]);
+        writeFileSync(join(configDir, 'certs', 'http.p12'), httpP12, { mode: 0o660 });
+        writeFileSync(join(configDir, 'certs', 'transport.p12'), transportP12, { mode: 0o660 });
         writeFileSync(join(configDir, 'certs', 'http_ca.crt'), ca.certPem);
         const yml: Record<string, unknown> = {
           'cluster.name': c.name,
@@ -271,7 +276,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
           'xpack.security.transport.ssl.truststore.path': 'certs/transport.p12',
         };
         writeFileSync(join(configDir, 'elasticsearch.yml'), `# crosskey lab node ${name} (simulated Elasticsearch ${esVersion})\n` + dump(yml, { lineWidth: 200 }));
-        const ks = writeKeystore({
+        const ks = await writeKeystoreAsync({
           version: ksVersion,
           entries: new Map([
             ['xpack.security.http.ssl.keystore.secure_password', httpPass],
@@ -285,13 +290,13 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
           name, cluster: c.name, address, home, configDir, httpPort: 9200, transportPort: 9300,
           ssh: { port: 22, dir: join(dir, 'hosts', name), knownHostsLine: '' },
         };
-        entries.push(entry);
-        // Start the node now: its simulated boot overlaps with writing the next nodes' certificates.
         nodeStarts.push(startNode(entry));
-      }
-      clusters.push({ name: c.name, dir: clusterDir, user: TOOL_USER, passwordFile, url: `https://${addresses[0]}:9200`, nodes: entries });
-    }
-    log(`lab: certificates, keystores and configuration written (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+        return entry;
+      });
+      const entries = await Promise.all(prepared);
+      return { name: c.name, dir: clusterDir, user: TOOL_USER, passwordFile, url: `https://${addresses[0]}:9200`, nodes: entries };
+    }));
+    log(`lab: certificates, keystores and configuration written (${secs()} s)`);
 
     const lab: LabFile = {
       format: 1, dir, net, esVersion, license: lic, ssh, staticRemote: !!opts.staticRemote, createdAt: new Date().toISOString(),
@@ -336,17 +341,17 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     writeFileSync(join(dir, 'ssh_config'), sshConfig(lab));
     writeFileSync(lab.inventory, inventoryYaml(lab));
     await Promise.all(nodeStarts);
-    log(`lab: ${all.length} nodes started (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    log(`lab: ${all.length} nodes started (${secs()} s)`);
 
     // every cluster formed and green, checked over real HTTPS
     for (const c of clusters) {
       const r = await labHttp({ url: c.url, user: c.user, passwordFile: c.passwordFile, caCert }, 'GET', `/_cluster/health?wait_for_status=green&wait_for_nodes=${nodes}&timeout=60s`);
       const h = r.json as { status?: string } | undefined;
       if (r.status !== 200) throw new Error(`cluster ${c.name} did not turn green: HTTP ${r.status} ${r.text.slice(0, 300)}`);
-      log(`lab: cluster ${c.name} is ${h?.status}`);
+      log(`lab: cluster ${c.name} is ${h?.status} (${secs()} s)`);
     }
 
-    await applyPart2InitialState(lab, log);
+    await applyPart2InitialState(lab, (l) => log(`${l} (${secs()} s)`));
     writeLabFile(lab);
     return { lab, seconds: (Date.now() - t0) / 1000 };
   } catch (e) {

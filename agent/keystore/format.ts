@@ -5,7 +5,7 @@
 // CRC32 of every preceding byte. Key = PBKDF2-HMAC-SHA512(password, salt, 10 000 | 210 000 (v6), 128 bit),
 // GCM AAD = salt. Plaintext (Java DataOutputStream, big-endian): int32 count, then {uint16 name, (v3: uint16 type),
 // int32 value} per entry. Only Node built-ins are used: the agent is a single self-contained file.
-import { createCipheriv, createDecipheriv, pbkdf2Sync, randomBytes, randomInt } from 'node:crypto';
+import { createCipheriv, createDecipheriv, pbkdf2, pbkdf2Sync, randomBytes, randomInt } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 export const CODEC_MAGIC = 0x3fd76c17;
@@ -202,14 +202,19 @@ export interface WriteKeystoreInput {
   password?: string;
 }
 
-/** Serialises a keystore with fresh salt and IV. Adds `keystore.seed` when missing, as ES's `create` does. */
-export function writeKeystore(input: WriteKeystoreInput): Buffer {
+interface Prepared {
+  version: number;
+  password: string;
+  plain: Buffer;
+  salt: Buffer;
+  iv: Buffer;
+}
+
+function prepare(input: WriteKeystoreInput): Prepared {
   const version = input.version ?? CURRENT_VERSION;
   if (version < MIN_FORMAT_VERSION || version > CURRENT_VERSION) throw new Error(`cannot write keystore format ${version}`);
-  const password = input.password ?? '';
   const entries = new Map(input.entries);
   if (!entries.has(SEED_SETTING)) entries.set(SEED_SETTING, newSeed());
-
   const parts: Buffer[] = [];
   const i32 = Buffer.alloc(4);
   i32.writeInt32BE(entries.size);
@@ -231,11 +236,12 @@ export function writeKeystore(input: WriteKeystoreInput): Buffer {
     vl.writeInt32BE(value.length);
     parts.push(vl, value);
   }
-  const plain = Buffer.concat(parts);
+  return { version, password: input.password ?? '', plain: Buffer.concat(parts), salt: randomBytes(SALT_LENGTH), iv: randomBytes(IV_LENGTH) };
+}
 
-  const salt = randomBytes(SALT_LENGTH);
-  const iv = randomBytes(IV_LENGTH);
-  const cipher = createCipheriv('aes-128-gcm', deriveKey(password, salt, version), iv, { authTagLength: GCM_TAG_LENGTH });
+function finish(p: Prepared, key: Buffer): Buffer {
+  const { version, password, plain, salt, iv } = p;
+  const cipher = createCipheriv('aes-128-gcm', key, iv, { authTagLength: GCM_TAG_LENGTH });
   cipher.setAAD(salt);
   const enc = Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
 
@@ -261,6 +267,23 @@ export function writeKeystore(input: WriteKeystoreInput): Buffer {
   const sum = Buffer.alloc(8);
   sum.writeBigUInt64BE(BigInt(crc32(checked)));
   return Buffer.concat([checked, sum]);
+}
+
+/** Serialises a keystore with fresh salt and IV. Adds `keystore.seed` when missing, as ES's `create` does. */
+export function writeKeystore(input: WriteKeystoreInput): Buffer {
+  const p = prepare(input);
+  return finish(p, deriveKey(p.password, p.salt, p.version));
+}
+
+/** Same as writeKeystore, with the key derivation (210 000 PBKDF2 rounds for v6) on libuv's thread pool. */
+export function writeKeystoreAsync(input: WriteKeystoreInput): Promise<Buffer> {
+  const p = prepare(input);
+  return new Promise((resolve, reject) => {
+    pbkdf2(Buffer.from(p.password, 'utf8'), p.salt, kdfIterations(p.version), KEY_LENGTH_BYTES, 'sha512', (err, key) => {
+      if (err) reject(err);
+      else resolve(finish(p, key));
+    });
+  });
 }
 
 /** 20 random characters from ES's seed alphabet. */
