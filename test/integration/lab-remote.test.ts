@@ -127,7 +127,8 @@ test.serial('RCS2 by hand: catalogue misconfigurations fail with their messages,
 
   // Credentials for the probe aliases on every local node (stdin, -x), live after a reload (8.15 ≥ 8.13).
   for (const n of local.nodes) {
-    for (const alias of ['probe', 'probe_transport', 'probe_name']) await keystoreAdd(n, `cluster.remote.${alias}.credentials`, probeKey.encoded);
+    for (const alias of ['probe', 'probe_transport', 'probe_name', 'probe_proxy']) await keystoreAdd(n, `cluster.remote.${alias}.credentials`, probeKey.encoded);
+    await keystoreAdd(n, 'cluster.remote.probe_rest.credentials', restKey.encoded); // #9: a REST key as credentials
   }
   await reloadAll(local);
   const fc1 = fc[0]!;
@@ -166,12 +167,23 @@ test.serial('RCS2 by hand: catalogue misconfigurations fail with their messages,
   }
   await restart(local);
   await waitConnected(lab, local, REMOTE_ALIAS, 30_000, false); // RCS1 alias unharmed by the client SSL change
+  // Both rolling restarts left the tasks reading through the RCS1 alias without a failed read.
+  t.is(JSON.parse(readFileSync(join(local.dir, 'state.json'), 'utf8')).counters.disruptions, 0);
 
   // Host name verification: proxy mode with a server_name the certificate does not carry.
   await ok(local, 'PUT', '/_cluster/settings', { persistent: { 'cluster.remote.probe_name.mode': 'proxy', 'cluster.remote.probe_name.proxy_address': `${fc1.address}:9443`, 'cluster.remote.probe_name.server_name': 'wrong.example.com' } });
   t.regex(await resolveError('probe_name', /No subject alternative/), /No subject alternative DNS name matching wrong\.example\.com found/);
   // #2 still: the transport port presents the transport certificate.
   await resolveError('probe_transport', /failed to establish trust/);
+  // #9 a REST API key stored as credentials.
+  await ok(local, 'PUT', '/_cluster/settings', { persistent: { 'cluster.remote.probe_rest.seeds': [`${fc1.address}:9443`] } });
+  t.regex(await resolveError('probe_rest', /expected API key type/), /authentication expected API key type of \[cross_cluster\], but API key \[.+\] has type \[rest\]/);
+  // Proxy mode with a server_name the certificate carries: every proxy socket connected.
+  await ok(local, 'PUT', '/_cluster/settings', { persistent: { 'cluster.remote.probe_proxy.mode': 'proxy', 'cluster.remote.probe_proxy.proxy_address': `${fc1.address}:9443`, 'cluster.remote.probe_proxy.server_name': fc1.name } });
+  t.true((await ok(local, 'GET', '/_resolve/cluster/probe_proxy:*')).probe_proxy.connected);
+  const proxyInfo = (await ok(local, 'GET', '/_remote/info')).probe_proxy;
+  t.is(proxyInfo.num_proxy_sockets_connected, 18);
+  t.is(proxyInfo.cluster_credentials, '::es_redacted::');
   // The probe alias now works.
   const probeOk = (await ok(local, 'GET', '/_resolve/cluster/probe:*')).probe;
   t.true(probeOk.connected, JSON.stringify(probeOk));

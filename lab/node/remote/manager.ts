@@ -285,11 +285,20 @@ export class RemoteConnectionManager implements NodePlugin {
 
   /** Sends a request through the alias's connection; RCS2 adds the credentials header. */
   async request(alias: string, action: string, body: { subject: Subject; indices?: string[] }): Promise<unknown> {
-    const c = await this.ensureConnected(alias);
-    const all = [...c.channels.values()].flat();
-    const ch = all[c.rr++ % all.length]!;
-    const cred = c.model === 'rcs2' ? this.credentials(alias) : undefined;
-    return ch.request(action, { ...body, ...(cred !== undefined ? { credentials: `ApiKey ${cred}` } : {}), from: { cluster: this.rt.clusterName, node: this.rt.nodeName, version: this.rt.esVersion } });
+    // A request that meets a connection closing under it (a remote node restarting) is sent once more over
+    // another open connection, as ES picks another connected node of the remote cluster.
+    for (let attempt = 0; ; attempt++) {
+      const c = await this.ensureConnected(alias);
+      const all = [...c.channels.values()].flat().filter(ch => !ch.closed);
+      if (all.length === 0) throw new RemoteError('connect_transport_exception', c.lastError ?? `Unable to connect to [${alias}]`, 500);
+      const ch = all[c.rr++ % all.length]!;
+      const cred = c.model === 'rcs2' ? this.credentials(alias) : undefined;
+      try {
+        return await ch.request(action, { ...body, ...(cred !== undefined ? { credentials: `ApiKey ${cred}` } : {}), from: { cluster: this.rt.clusterName, node: this.rt.nodeName, version: this.rt.esVersion } });
+      } catch (e) {
+        if (attempt >= 1 || !(e instanceof RemoteError) || e.type !== 'node_disconnected_exception') throw e;
+      }
+    }
   }
 
   // ---------------------------------------------------------------- fulfilling side
