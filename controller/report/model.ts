@@ -266,14 +266,16 @@ export function buildRunReport(run: RunRecord): RunReport {
         t.hosts.push({
           host, status: String(ev.status), changes: stepChanges,
           ...(num(ev.durationMs) !== undefined ? { durationMs: num(ev.durationMs) } : {}),
-          ...(str(ev.msg) ? { msg: str(ev.msg) } : {}),
+          // no_log: the executor's long notice becomes a short one; nothing of the result is kept.
+          ...(ev.noLog ? { msg: 'hidden (no_log)' } : str(ev.msg) ? { msg: str(ev.msg) } : {}),
           ...(ev.ignored ? { ignored: true } : {}),
           ...(num(ev.attempts) ? { attempts: num(ev.attempts) } : {}),
           ...(str(ev.delegatedTo) ? { delegatedTo: str(ev.delegatedTo) } : {}),
           ...(ev.item !== undefined ? { item: ev.item } : {}),
         });
         if (ev.status === 'changed') {
-          const list = stepChanges.length ? stepChanges : [{ action: 'changed', target: targetFromResult(ev.result) ?? str(ev.msg) ?? '(run with --diff to record each change)' }];
+          const fallback = ev.noLog ? '(details hidden: no_log)' : targetFromResult(ev.result) ?? str(ev.msg) ?? '(run with --diff to record each change)';
+          const list = stepChanges.length ? stepChanges : [{ action: 'changed', target: fallback }];
           for (const c of list) changes.push({ host, play: p.index, task: t.name, module: t.module, ...c });
         }
         if (ev.module === 'es_remote_verify') verifications.push(verificationFrom(ev));
