@@ -13,7 +13,8 @@ import { ensureKeyPair } from './hosts/keys.js';
 import { startOpenSshHost, SSHD_PATH } from './hosts/openssh.js';
 import { stopPid, waitFor } from './hosts/process.js';
 import { createLabCa, issueNodeCert, pkcs12 } from './certs.js';
-import { ensureLabNodeBundle, repoRoot } from './bundle.js';
+import { ensureLabNodeBundle } from './bundle.js';
+import { applyInitialState } from './setup/initial-state.js';
 import { createState, esUuid, type ClusterState, type LicenseState } from './node/state.js';
 import { createIndex } from './node/cluster.js';
 import { emptyTasks } from './node/tasks/model.js';
@@ -360,16 +361,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   }
 }
 
-/** Part 2's initial state (RCS1 alias, roles, tasks), when lab/setup/initial-state.ts exists in this checkout. */
+/** Part 2's initial state: the RCS1 alias local → remote, roles, tasks (lab/setup/initial-state.ts). */
 async function applyPart2InitialState(lab: LabFile, log: (s: string) => void): Promise<void> {
-  const src = join(repoRoot(), 'lab', 'setup', 'initial-state.ts');
-  if (!existsSync(src)) {
-    log('lab: no lab/setup/initial-state.ts yet: clusters are not connected and have no tasks');
-    return;
-  }
-  const modPath = './setup/initial-state.js';
-  const mod = (await import(modPath)) as { applyInitialState?: (lab: LabFile) => Promise<void> };
-  if (typeof mod.applyInitialState !== 'function') throw new Error(`${src} does not export applyInitialState(lab)`);
-  await mod.applyInitialState(lab);
+  await applyInitialState(lab);
   log('lab: initial state applied (remote connection and tasks)');
 }
