@@ -59,7 +59,7 @@ function globFiles(pattern: string): string[] {
   if (!/[*?]/.test(basename(pattern))) return [pattern];
   const dir = dirname(pattern);
   if (!existsSync(dir)) return [];
-  const re = new RegExp('^' + basename(pattern).replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+  const re = new RegExp('^' + basename(pattern).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
   return readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => join(dir, f));
 }
 
@@ -67,7 +67,7 @@ function hostMatches(patterns: string[], host: string): boolean {
   let matched = false;
   for (const p of patterns) {
     const neg = p.startsWith('!');
-    const re = new RegExp('^' + (neg ? p.slice(1) : p).replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 'i');
+    const re = new RegExp('^' + (neg ? p.slice(1) : p).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 'i');
     if (re.test(host)) {
       if (neg) return false;
       matched = true;
