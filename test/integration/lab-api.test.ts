@@ -240,3 +240,21 @@ test.serial('cat APIs, nodes settings, flush, and the http-429 fault', async (t)
   t.deepEqual(statuses, [429, 429, 200]);
   t.is(readFaults(n2.home)['http-429'], undefined, 'a counted fault is used up');
 });
+
+test.serial('faults: stall-recovery holds a returning node\'s recoveries; http-503 answers ES\'s 503', async (t) => {
+  const local = cl('local');
+  const [n1, n2] = local.nodes;
+  await labFault(dir, n2!.name, 'stall-recovery', {});
+  t.is(await service(n2!, 'restart'), 0);
+  const stalled = await http(local, 'GET', '/_cluster/health/local-logs,local-metrics?wait_for_status=green&timeout=2500ms', undefined, { node: n1 });
+  t.is(stalled.status, 408);
+  t.true((stalled.json as any).initializing_shards > 0 || (stalled.json as any).unassigned_shards > 0);
+  await labFault(dir, n2!.name, 'stall-recovery', { clear: true });
+  const green = await http(local, 'GET', '/_cluster/health/local-logs,local-metrics?wait_for_status=green&timeout=30s', undefined, { node: n1 });
+  t.is(green.status, 200, green.text);
+  await labFault(dir, n2!.name, 'http-503', { count: 1 });
+  const unavailable = await http(local, 'GET', '/_cluster/health', undefined, { node: n2 });
+  t.is(unavailable.status, 503);
+  t.is((unavailable.json as any).error.type, 'master_not_discovered_exception');
+  t.is((await http(local, 'GET', '/_cluster/health', undefined, { node: n2 })).status, 200);
+});
