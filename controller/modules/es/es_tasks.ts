@@ -13,7 +13,7 @@ import { expressionsReadFromAlias } from '../../elastic/index-expr.js';
 import {
   getTransforms, getTransformStats, getDatafeeds, getDatafeedStats, getJobStats, getAutoFollowPatterns, getFollowInfo,
   stopTransform, startTransform, stopDatafeed, startDatafeed, closeJob, openJob, pauseAutoFollowPattern,
-  resumeAutoFollowPattern, pauseFollow, resumeFollow, rolesOf,
+  resumeAutoFollowPattern, pauseFollow, resumeFollow, rolesOf, getCcrStats,
   type TaskAuthorization, type FollowerParameters, type TransformState, type DatafeedState, type JobState,
 } from '../../elastic/api/tasks.js';
 import { clusterInfo, esFor, stateKey } from './common.js';
@@ -175,8 +175,14 @@ export const esTasks: Module<TasksArgs, TasksCurrent> = {
   async apply(ctx, args, changes, current) {
     const es = esFor(ctx, args.cluster_group);
     if (args.state === 'paused') await pause(ctx, es, current, args.alias);
-    else if (args.state === 'resumed') await resume(ctx, es, current);
-    return { status: 'changed', msg: `${changes.length} task change(s) on alias ${args.alias}`, data: report(current) };
+    let ccrProblems: string[] = [];
+    if (args.state === 'resumed') {
+      await resume(ctx, es, current);
+      ccrProblems = await followerProblems(es, current);
+    }
+    const msg = `${changes.length} task change(s) on alias ${args.alias}` +
+      (ccrProblems.length ? `; follower problems after resume: ${ccrProblems.join('; ')}` : '');
+    return { status: 'changed', msg, data: { ...report(current), ...(ccrProblems.length ? { ccr_problems: ccrProblems } : {}) } };
   },
 
   report(current) {
@@ -233,4 +239,20 @@ async function resume(ctx: TaskContext, es: EsApi, current: TasksCurrent): Promi
     await mark();
   }
   ctx.journal.event('tasks.resumed', { key: current.savedKey });
+}
+
+/**
+ * Followers of the alias whose shards report a fatal exception (e.g. a retention lease lost during a long pause,
+ * reference §1.2 #4): reported, since the follower then has to be re-created by hand.
+ */
+async function followerProblems(es: EsApi, current: TasksCurrent): Promise<string[]> {
+  if (!current.saved?.followers.length) return [];
+  const mine = new Set(current.saved.followers.map((f) => f.index));
+  try {
+    const stats = await getCcrStats(es);
+    return stats.shards.filter((s) => mine.has(s.follower_index) && s.fatal_exception)
+      .map((s) => `${s.follower_index}[${s.shard_id}]: ${s.fatal_exception}`);
+  } catch {
+    return []; // health is advisory here; resume itself succeeded
+  }
 }
