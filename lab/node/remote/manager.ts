@@ -5,6 +5,7 @@
 // when a connection drops, and opened on demand by requests (`_resolve/cluster`, task reads).
 // It also serves the fulfilling side: handshakes and reads on 9300 (transport hook) and 9443 (RCS server).
 import type { TLSSocket } from 'node:tls';
+import { createHash } from 'node:crypto';
 import type { NodePlugin, NodeRuntime } from '../runtime.js';
 import type { ClusterState } from '../state.js';
 import { versionAtLeast } from '../security/version.js';
@@ -24,6 +25,7 @@ interface AliasConnection {
   channels: Map<string, FrameChannel[]>;
   connected: boolean;
   lastError?: string;
+  lastFailureAt?: number;
   remote?: HandshakeAnswer;
   connecting?: Promise<void>;
   closed: boolean;
@@ -109,7 +111,8 @@ export class RemoteConnectionManager implements NodePlugin {
     for (const a of wanted) {
       const cred = this.credentials(a.alias);
       const model: Model = cred !== undefined ? 'rcs2' : 'rcs1';
-      const fp = aliasFingerprint(a, model === 'rcs2') + (cred ?? '').length;
+      // A changed (rotated) credential rebuilds the connection too; only a digest of it is kept.
+      const fp = aliasFingerprint(a, model === 'rcs2') + (cred === undefined ? '' : createHash('sha256').update(cred).digest('hex'));
       const old = this.aliases.get(a.alias);
       if (old && old.fingerprint === fp) { old.settings = a; continue; }
       if (old) this.closeConnection(old);
@@ -195,6 +198,7 @@ export class RemoteConnectionManager implements NodePlugin {
       this.rt.log('WARN', logger, `${head}\n${reason}`);
     }
     c.lastError = reason;
+    c.lastFailureAt = Date.now();
     return reason;
   }
 
@@ -204,6 +208,7 @@ export class RemoteConnectionManager implements NodePlugin {
       const l = this.rt.state().license;
       if (!((l.type === 'enterprise' || l.type === 'trial') && l.status === 'active')) {
         c.lastError = LICENSE_ERROR;
+        c.lastFailureAt = Date.now();
         this.rt.log('WARN', a.mode === 'proxy' ? 'o.e.t.ProxyConnectionStrategy' : 'o.e.t.SniffConnectionStrategy', `failed to connect to remote cluster [${a.alias}]: ${LICENSE_ERROR}`);
         throw new RemoteError('security_exception', LICENSE_ERROR, 403);
       }
@@ -263,7 +268,7 @@ export class RemoteConnectionManager implements NodePlugin {
   }
 
   /** Connects if needed (ES: a request to a disconnected remote triggers a connection attempt). */
-  async ensureConnected(alias: string): Promise<AliasConnection> {
+  async ensureConnected(alias: string, force = true): Promise<AliasConnection> {
     let c = this.aliases.get(alias);
     if (!c) {
       await this.sync();
@@ -271,6 +276,10 @@ export class RemoteConnectionManager implements NodePlugin {
       if (!c) throw new RemoteError('no_such_remote_cluster_exception', `no such remote cluster: [${alias}]`, 404);
     }
     if (c.connected && c.channels.size > 0) return c;
+    // Task reads do not hammer a failing remote: one attempt per second (explicit requests always try).
+    if (!force && c.lastFailureAt !== undefined && Date.now() - c.lastFailureAt < 1000 && !c.connecting) {
+      throw new RemoteError('connect_transport_exception', c.lastError ?? `Unable to connect to [${alias}]`, 500);
+    }
     try { await this.connect(c); } catch (e) {
       if (e instanceof RemoteError) throw e;
       throw new RemoteError('connect_transport_exception', c.lastError ?? (e as Error).message, 500);
@@ -284,11 +293,11 @@ export class RemoteConnectionManager implements NodePlugin {
   }
 
   /** Sends a request through the alias's connection; RCS2 adds the credentials header. */
-  async request(alias: string, action: string, body: { subject: Subject; indices?: string[] }): Promise<unknown> {
+  async request(alias: string, action: string, body: { subject: Subject; indices?: string[] }, opts: { background?: boolean } = {}): Promise<unknown> {
     // A request that meets a connection closing under it (a remote node restarting) is sent once more over
     // another open connection, as ES picks another connected node of the remote cluster.
     for (let attempt = 0; ; attempt++) {
-      const c = await this.ensureConnected(alias);
+      const c = await this.ensureConnected(alias, !opts.background);
       const all = [...c.channels.values()].flat().filter(ch => !ch.closed);
       if (all.length === 0) throw new RemoteError('connect_transport_exception', c.lastError ?? `Unable to connect to [${alias}]`, 500);
       const ch = all[c.rr++ % all.length]!;

@@ -54,7 +54,7 @@ export async function readThrough(mgr: RemoteConnectionManager, state: ClusterSt
   for (const [alias, idx] of targets) {
     try {
       const subject = subjectFor(state.security, identityOf(owner), alias, mgr.modelOf(alias), action);
-      const ans = await mgr.request(alias, action, { subject, indices: idx }) as { docs: number; indices: string[] };
+      const ans = await mgr.request(alias, action, { subject, indices: idx }, { background: true }) as { docs: number; indices: string[] };
       docs += ans.docs;
       indices.push(...ans.indices.map(i => `${alias}:${i}`));
     } catch (e) {
