@@ -2,6 +2,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import type { AgentClient, AgentResponse, OpArgs, OpName, OpResult } from '../../agent/protocol.js';
+import { UnreachableError } from '../modules/contract.js';
 
 /** An op the agent ran and reported as failed (bad args, ENOENT, validation…): not a connection problem. */
 export class AgentOpFailed extends Error {
@@ -11,10 +12,13 @@ export class AgentOpFailed extends Error {
   }
 }
 
-/** The agent process or its channel went away while calls were pending. */
-export class AgentGone extends Error {
-  constructor(readonly host: string, message: string) {
-    super(message);
+/**
+ * The agent process or its channel went away while calls were pending (connection dropped, host rebooted):
+ * an UnreachableError, so the executor counts the host unreachable rather than failed.
+ */
+export class AgentGone extends UnreachableError {
+  constructor(host: string, message: string) {
+    super(host, message);
     this.name = 'AgentGone';
   }
 }
