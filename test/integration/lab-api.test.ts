@@ -181,6 +181,9 @@ test.serial('health waits are answered server-side; 408 with timed_out on timeou
   const ok = await http(local, 'GET', '/_cluster/health?wait_for_status=green&wait_for_nodes=3&wait_for_no_relocating_shards=true&wait_for_no_initializing_shards=true&timeout=30s');
   t.is(ok.status, 200);
   t.is((ok.json as any).status, 'green');
+  const level = (await http(local, 'GET', '/_cluster/health/local-*?level=indices')).json as any;
+  t.deepEqual(Object.keys(level.indices).sort(), ['local-logs', 'local-metrics']);
+  t.deepEqual(level.indices['local-logs'], { status: 'green', number_of_shards: 2, number_of_replicas: 1, active_primary_shards: 2, active_shards: 4, relocating_shards: 0, initializing_shards: 0, unassigned_shards: 0 });
 });
 
 function service(n: LabNodeEntry, action: string): Promise<number> {

@@ -52,12 +52,29 @@ function nodesCondition(spec: string): (n: number) => boolean {
   }
 }
 
+function selectIndices(state: ClusterState, indices: string | undefined): ClusterState {
+  if (!indices || indices === '_all' || indices === '*') return state;
+  const re = indices.split(',').map((n) => new RegExp('^' + n.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$'));
+  return { ...state, indices: Object.fromEntries(Object.entries(state.indices).filter(([k]) => re.some((r) => r.test(k)))) };
+}
+
 function healthFor(state: ClusterState, members: MemberInfo[], indices: string | undefined): ClusterHealth {
-  if (!indices || indices === '_all' || indices === '*') return computeHealth(state, members);
-  const names = indices.split(',');
-  const re = names.map((n) => new RegExp('^' + n.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$'));
-  const sub: ClusterState = { ...state, indices: Object.fromEntries(Object.entries(state.indices).filter(([k]) => re.some((r) => r.test(k)))) };
-  return computeHealth(sub, members);
+  return computeHealth(selectIndices(state, indices), members);
+}
+
+/** `level=indices`: per-index health, in ES's ClusterIndexHealth shape. */
+function indicesLevel(state: ClusterState, members: MemberInfo[], indices: string | undefined): Record<string, unknown> {
+  const sub = selectIndices(state, indices);
+  const out: Record<string, unknown> = {};
+  for (const [name, idx] of Object.entries(sub.indices)) {
+    const h = computeHealth({ ...sub, indices: { [name]: idx } }, members);
+    out[name] = {
+      status: h.status, number_of_shards: idx.numberOfShards, number_of_replicas: idx.numberOfReplicas,
+      active_primary_shards: h.active_primary_shards, active_shards: h.active_shards, relocating_shards: h.relocating_shards,
+      initializing_shards: h.initializing_shards, unassigned_shards: h.unassigned_shards,
+    };
+  }
+  return out;
 }
 
 async function clusterHealth(req: LabRequest, rt: NodeRuntime, indices?: string) {
@@ -69,15 +86,19 @@ async function clusterHealth(req: LabRequest, rt: NodeRuntime, indices?: string)
   const noInit = q.get('wait_for_no_initializing_shards') === 'true' || q.get('wait_for_no_initializing_shards') === '';
   const noReloc = q.get('wait_for_no_relocating_shards') === 'true' || q.get('wait_for_no_relocating_shards') === '';
   const waits = !!(waitStatus || nodesOk || noInit || noReloc);
+  const level = q.get('level') ?? 'cluster';
+  if (!['cluster', 'indices', 'shards'].includes(level)) throw illegalArgument(`No enum constant org.elasticsearch.action.admin.cluster.health.ClusterHealthRequest.Level.${level.toUpperCase()}`);
+  if (level === 'shards') throw illegalArgument('level=shards is not simulated by the crosskey lab (use level=cluster or level=indices)');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { state, members } = await currentCluster(rt);
     const h = healthFor(state, members, indices);
     const ok = (!waitStatus || STATUS_RANK[h.status] >= STATUS_RANK[waitStatus]) && (!nodesOk || nodesOk(h.number_of_nodes)) &&
       (!noInit || h.initializing_shards === 0) && (!noReloc || h.relocating_shards === 0);
-    if (!waits || ok) return { body: h };
+    const withLevel = (body: ClusterHealth) => (q.get('level') === 'indices' ? { ...body, indices: indicesLevel(state, members, indices) } : body);
+    if (!waits || ok) return { body: withLevel(h) };
     const now = Date.now();
-    if (now >= deadline) return { status: 408, body: { ...h, timed_out: true } };
+    if (now >= deadline) return { status: 408, body: withLevel({ ...h, timed_out: true }) };
     // Sleep until the next expected change (recovery done, delayed allocation) or a membership check, never spin.
     const next = nextStateChangeAt(state);
     const wake = Math.min(deadline, next !== undefined && next > now ? next + 5 : now + 250, now + 250);
