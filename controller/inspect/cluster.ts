@@ -10,7 +10,7 @@ import {
 import {
   getAutoFollowPatterns, getDatafeeds, getDatafeedStats, getFollowInfo, getJobStats, getTransforms, getTransformStats,
 } from '../elastic/api/tasks.js';
-import { expressionsReadFromAlias } from '../elastic/index-expr.js';
+import { expressionsReadFromAlias, splitIndexExpression } from '../elastic/index-expr.js';
 import type { AliasReport, AliasTasks, ClusterReport, Model, NodeAliasState, NodeRemoteInfo } from './types.js';
 
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -71,17 +71,32 @@ export function describeAliases(
   return out;
 }
 
-/** Tasks of the local cluster that read through each alias (same rules as es_tasks: wildcards count too). */
-export async function tasksByAlias(es: EsApi, aliases: string[]): Promise<Record<string, AliasTasks>> {
+/**
+ * Tasks of the local cluster that read through each alias (same rules as es_tasks: wildcards count too). Aliases
+ * the tasks name literally are added even when no definition exists (e.g. mid-migration, between "remove the alias"
+ * and "re-add it": the paused tasks must still be visible).
+ */
+export async function tasksByAlias(es: EsApi, knownAliases: string[]): Promise<Record<string, AliasTasks>> {
   const [transforms, tStats, datafeeds, dStats, jStats, patterns, followers] = await Promise.all([
     getTransforms(es), getTransformStats(es), getDatafeeds(es), getDatafeedStats(es), getJobStats(es),
     getAutoFollowPatterns(es), getFollowInfo(es),
   ]);
+  const aliases = new Set(knownAliases);
+  const literal = (exprs: readonly string[]) => {
+    for (const raw of exprs.flatMap((x) => x.split(','))) {
+      const e = splitIndexExpression(raw.trim());
+      if (!e.exclusion && e.cluster && !e.cluster.includes('*')) aliases.add(e.cluster);
+    }
+  };
+  transforms.forEach((x) => literal(x.source.index));
+  datafeeds.forEach((x) => literal(x.indices));
+  patterns.forEach((x) => aliases.add(x.remote_cluster));
+  followers.forEach((x) => aliases.add(x.remote_cluster));
   const tState = new Map(tStats.map((s) => [s.id, s.state]));
   const dState = new Map(dStats.map((s) => [s.datafeed_id, s.state]));
   const jState = new Map(jStats.map((s) => [s.job_id, s.state]));
   const out: Record<string, AliasTasks> = {};
-  for (const alias of aliases) {
+  for (const alias of [...aliases].sort()) {
     out[alias] = {
       transforms: transforms.filter((t) => expressionsReadFromAlias(t.source.index, alias))
         .map((t) => ({ id: t.id, state: tState.get(t.id) ?? 'stopped', indices: t.source.index })),
@@ -196,12 +211,10 @@ export async function inspectCluster(target: ClusterTarget, opts: EsClientOption
   }
   report.models = modelsByAlias(report.remoteInfo, aliases);
 
-  if (aliases.length) {
-    try {
-      report.tasks = await tasksByAlias(es, aliases);
-    } catch (e) {
-      report.tasksError = errText(e);
-    }
+  try {
+    report.tasks = await tasksByAlias(es, aliases);
+  } catch (e) {
+    report.tasksError = errText(e);
   }
   return report;
 }

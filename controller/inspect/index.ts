@@ -8,7 +8,7 @@ import { secrets } from '../secrets.js';
 import { renderValue } from '../playbook/template.js';
 import { inspectCluster, type ClusterTarget } from './cluster.js';
 import { inspectHostOverSsh, inspectNodeOverHttp } from './host.js';
-import type { HostReport, InspectReport } from './types.js';
+import type { ClusterReport, HostReport, InspectReport } from './types.js';
 
 export type { InspectReport } from './types.js';
 
@@ -63,6 +63,33 @@ export function clusterGroups(inv: Inventory): Array<{ group: string; vars: Reco
   return out;
 }
 
+/**
+ * `cluster.remote.<alias>.credentials` in a node's keystore: the node will use the API key for that alias once the
+ * keystore is (re)loaded. Listed per alias, and an alias known only from keystores is added (mode unknown).
+ */
+export function addKeystoreCredentials(clusters: ClusterReport[], hosts: HostReport[]): void {
+  for (const c of clusters) {
+    if (!c.aliases) continue;
+    const byAlias = new Map<string, string[]>();
+    for (const h of hosts) {
+      if (h.cluster !== c.group) continue;
+      for (const e of h.ssh.keystore?.entries ?? []) {
+        const m = /^cluster\.remote\.([^.]+)\.credentials$/.exec(e);
+        if (m) byAlias.set(m[1]!, [...(byAlias.get(m[1]!) ?? []), h.host]);
+      }
+    }
+    for (const [alias, onHosts] of byAlias) {
+      let a = c.aliases.find((x) => x.alias === alias);
+      if (!a) {
+        a = { alias, configuredAs: [], mode: 'sniff', addresses: [], ymlNodes: [], undefinedMode: true };
+        c.aliases.push(a);
+        c.aliases.sort((x, y) => (x.alias < y.alias ? -1 : 1));
+      }
+      a.credentialsOn = onHosts.sort();
+    }
+  }
+}
+
 export async function runInspect(o: InspectOptions): Promise<InspectReport> {
   const inv = o.inventory;
   const warnings: string[] = [];
@@ -98,6 +125,7 @@ export async function runInspect(o: InspectOptions): Promise<InspectReport> {
     .filter((c) => !o.limit || c.hosts.some((h) => selected.has(h)))
     .map((c) => ({ group: c.group, vars: c.vars, hosts: c.hosts.filter((h) => selected.has(h)).map((h) => ({ host: h, vars: inv.hostVars(h) })) }));
   const clusterReports = await Promise.all(targets.map((t) => inspectCluster(t, esOpts)));
+  addKeystoreCredentials(clusterReports, hostReports);
 
   // Belt and braces: nothing read from hosts or clusters may carry a registered secret into the output.
   return secrets.redactValue({

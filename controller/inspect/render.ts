@@ -84,10 +84,11 @@ function renderCluster(c: ClusterReport): string {
   if (c.error) out += `  error: ${c.error}\n`;
   if (c.nodes) out += table(['node', 'version', 'roles*', 'http'], c.nodes.map((n) => [n.name, n.version, roleLetters(n.roles), n.http ?? '']));
   out += '  remote aliases:\n';
-  out += table(['alias', 'configured as', 'mode', 'addresses', 'skip_unavailable', 'model'],
+  out += table(['alias', 'configured as', 'mode', 'addresses', 'skip_unavailable', 'model', 'keystore credentials'],
     (c.aliases ?? []).map((a) => [
-      a.alias, a.configuredAs.join('+') + (a.ymlNodes.length ? ` (yml on ${a.ymlNodes.join(',')})` : '') || '(only in _remote/info)',
-      a.mode, a.addresses.join(','), a.skipUnavailable ?? '', c.models?.[a.alias]?.model ?? 'unknown',
+      a.alias, a.configuredAs.join('+') + (a.ymlNodes.length ? ` (yml on ${a.ymlNodes.join(',')})` : '') || (a.undefinedMode ? '(not defined)' : '(only in _remote/info)'),
+      a.undefinedMode ? '' : a.mode, a.addresses.join(','), a.skipUnavailable ?? '', c.models?.[a.alias]?.model ?? 'unknown',
+      a.credentialsOn ? a.credentialsOn.join(',') : '',
     ]), '    ');
   out += '  _remote/info per node:\n';
   const rows: string[][] = [];

@@ -85,6 +85,10 @@ export interface AliasReport {
   skipUnavailable?: string;
   /** Nodes whose elasticsearch.yml defines the alias. */
   ymlNodes: string[];
+  /** Hosts whose keystore holds cluster.remote.<alias>.credentials (needs SSH). */
+  credentialsOn?: string[];
+  /** No definition anywhere (known only from keystores or tasks): `mode` is a placeholder. */
+  undefinedMode?: boolean;
 }
 
 export interface NodeAliasState {

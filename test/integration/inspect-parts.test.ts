@@ -7,6 +7,8 @@ import forge from 'node-forge';
 import { createCa, issueCert, toPkcs12 } from '../../controller/certs/index.js';
 import { parseRemoteInfo } from '../../controller/elastic/api/remote.js';
 import { describeAliases, modelsByAlias, nodeAliasStates } from '../../controller/inspect/cluster.js';
+import { addKeystoreCredentials } from '../../controller/inspect/index.js';
+import type { ClusterReport, HostReport } from '../../controller/inspect/types.js';
 import { certFileRefs, describeCertFile, passwordFor } from '../../controller/inspect/certfiles.js';
 import { nodePorts, parseElasticsearchYml, rcsSettings } from '../../controller/inspect/host.js';
 import { Secret } from '../../controller/secrets.js';
@@ -120,4 +122,21 @@ test('certificate files: PEM bundle, PKCS#12 with/without password, trust-only P
   jks.writeUInt32BE(0xfeedfeed, 0);
   t.is(describeCertFile(ref('/c/x.jks'), jks, undefined, now).format, 'jks');
   t.is(describeCertFile(ref('/c/gone.p12'), undefined, undefined, now).status, 'missing');
+});
+
+test('keystore credentials per alias; an alias known only from keystores is listed as not defined', (t) => {
+  const host = (name: string, cluster: string, entries: string[]): HostReport => ({
+    host: name, groups: [cluster], cluster, node: {}, ssh: { reachable: true, keystore: { path: '/k', exists: true, entries } },
+  });
+  const clusters: ClusterReport[] = [
+    { group: 'local', url: 'https://l:9200', remoteInfo: [], aliases: [{ alias: 'b', configuredAs: ['persistent'], mode: 'sniff', addresses: ['r:9443'], ymlNodes: [] }] },
+    { group: 'remote', url: 'https://r:9200', remoteInfo: [], aliases: [] },
+  ];
+  addKeystoreCredentials(clusters, [
+    host('l2', 'local', ['keystore.seed', 'cluster.remote.b.credentials', 'cluster.remote.a.credentials']),
+    host('l1', 'local', ['cluster.remote.b.credentials']),
+    host('r1', 'remote', ['cluster.remote.x.credentials']),
+  ]);
+  t.deepEqual(clusters[0]!.aliases!.map((a) => [a.alias, a.credentialsOn, !!a.undefinedMode]), [['a', ['l2'], true], ['b', ['l1', 'l2'], false]]);
+  t.deepEqual(clusters[1]!.aliases!.map((a) => a.alias), ['x']);
 });
