@@ -28,6 +28,7 @@ export class AgentRpcClient implements AgentClient {
   private pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; op: string }>();
   private closedError: Error | undefined;
   private stderrTail = '';
+  private closeListeners: Array<() => void> = [];
 
   constructor(readonly host: string, private input: Writable, output: Readable, stderr?: Readable) {
     const rl = createInterface({ input: output, crlfDelay: Infinity });
@@ -35,6 +36,12 @@ export class AgentRpcClient implements AgentClient {
     rl.on('close', () => this.fail(new AgentGone(host, `${host}: agent exited${this.stderrTail ? `: ${this.stderrTail.trim()}` : ''}`)));
     stderr?.on('data', (d: Buffer) => { this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-2000); });
     input.on('error', (e: Error) => this.fail(new AgentGone(host, `${host}: agent channel error: ${e.message}`)));
+  }
+
+  /** Called once when the agent's output ends (exit, channel or connection closed). */
+  onClose(fn: () => void): void {
+    if (this.closedError) fn();
+    else this.closeListeners.push(fn);
   }
 
   get stderrText(): string {
@@ -71,6 +78,7 @@ export class AgentRpcClient implements AgentClient {
   }
 
   private fail(err: Error): void {
+    if (!this.closedError) for (const fn of this.closeListeners.splice(0)) fn();
     this.closedError ??= err;
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();

@@ -88,9 +88,12 @@ export class Transport {
   agent(host: HostSpec): Promise<AgentClient> {
     let p = this.agents.get(host.name);
     if (!p) {
-      p = this.startAgent(host);
-      this.agents.set(host.name, p);
-      p.catch(() => this.agents.delete(host.name));
+      const started = this.startAgent(host);
+      p = started;
+      this.agents.set(host.name, started);
+      const forget = () => { if (this.agents.get(host.name) === started) this.agents.delete(host.name); };
+      // A failed start is retried, and a dead agent (killed, channel lost) replaced, on the next agent() call.
+      started.then((rpc) => rpc.onClose(forget), forget);
     }
     return p;
   }

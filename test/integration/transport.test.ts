@@ -66,6 +66,21 @@ test.serial('agent op errors come back as AgentOpFailed with the host name', asy
   t.regex(e!.message, /^host1: file\.read: \/etc is a directory/);
 });
 
+test.serial('a dead agent is replaced on the next agent() call; pending calls fail as unreachable', async (t) => {
+  const tr = newTransport();
+  const first = await tr.agent(specs[0]);
+  const { pid } = await first.call('hello', {});
+  const pending = first.call('command', { argv: ['sleep', '5'] });
+  await tr.exec(specs[0], ['kill', '-9', String(pid)]);
+  const e = await t.throwsAsync(pending);
+  t.true(e instanceof UnreachableError, String(e));
+  t.regex(e!.message, /^host1: agent exited/);
+  const second = await tr.agent(specs[0]);
+  t.not(second, first);
+  t.not((await second.call('hello', {})).pid, pid);
+  t.is(tr.stats.connections, 1, 'same connection');
+});
+
 test.serial('raw exec: argv is quoted, env and stdin reach the command, rc and stderr come back', async (t) => {
   const tr = newTransport();
   const r = await tr.exec(specs[0], ['printf', '%s|', "it's", '$HOME', 'a b', '`id`'], {});
