@@ -102,6 +102,12 @@ export async function runInspect(o: InspectOptions): Promise<InspectReport> {
   const clusterOf = new Map<string, string>();
   for (const c of clusters) for (const h of c.hosts) if (!clusterOf.has(h)) clusterOf.set(h, c.group);
 
+  const targets: ClusterTarget[] = clusters
+    .filter((c) => !o.limit || c.hosts.some((h) => selected.has(h)))
+    .map((c) => ({ group: c.group, vars: c.vars, hosts: c.hosts.filter((h) => selected.has(h)).map((h) => ({ host: h, vars: inv.hostVars(h) })) }));
+  // The cluster part (HTTP only) runs while the hosts are inspected over SSH.
+  const clustersP = Promise.all(targets.map((t) => inspectCluster(t, esOpts)));
+  clustersP.catch(() => undefined); // handled when awaited below; no unhandled rejection meanwhile
   const queue = new PQueue({ concurrency: Math.max(1, o.forks ?? 10) });
   const hostReports = await Promise.all(inv.hosts().filter((h) => selected.has(h)).map((host) => queue.add(async (): Promise<HostReport> => {
     const vars = renderPasswordVars(inv, host, inv.hostVars(host), (m) => warnings.push(m));
@@ -121,10 +127,7 @@ export async function runInspect(o: InspectOptions): Promise<InspectReport> {
     return { host, groups: inv.groupNames(host), ...(cluster ? { cluster } : {}), node: await nodeP, ssh };
   }) as Promise<HostReport>));
 
-  const targets: ClusterTarget[] = clusters
-    .filter((c) => !o.limit || c.hosts.some((h) => selected.has(h)))
-    .map((c) => ({ group: c.group, vars: c.vars, hosts: c.hosts.filter((h) => selected.has(h)).map((h) => ({ host: h, vars: inv.hostVars(h) })) }));
-  const clusterReports = await Promise.all(targets.map((t) => inspectCluster(t, esOpts)));
+  const clusterReports = await clustersP;
   addKeystoreCredentials(clusterReports, hostReports);
 
   // Belt and braces: nothing read from hosts or clusters may carry a registered secret into the output.
