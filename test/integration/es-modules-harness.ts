@@ -1,7 +1,7 @@
 // Test harness for the es_* modules: runs a module the way the executor does (args checked against the schema,
 // read → diff → apply unless check mode or empty diff) with a real saved-state file, a journal that records
-// events, inventory vars from a lab, and the real agent run on this machine (the lab nodes' files are local).
-import { spawn, type ChildProcess } from 'node:child_process';
+// events, inventory vars from a lab, and the real agent reached over SSH (the lab's sshd per node, host keys
+// checked against the lab's known_hosts), as the executor's transport does.
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,8 @@ import { checkArgs } from '../../controller/playbook/exec-args.js';
 import { closeAllClients, esForVars } from '../../controller/elastic/client.js';
 import { secrets } from '../../controller/secrets.js';
 import type { EsApi } from '../../controller/elastic/types.js';
-import { AgentRpcClient } from '../../controller/transport/rpc.js';
+import { Transport, hostSpecFromVars } from '../../controller/transport/index.js';
+import { buildAgentBundle } from '../helpers/agent-bundle.js';
 import { labCommand } from '../../lab/cli.js';
 import { runSecrets } from '../../controller/modules/es/run-secrets.js';
 
@@ -71,28 +72,15 @@ export class Harness {
   }
 }
 
-let agentProc: ChildProcess | undefined;
-let agent: AgentRpcClient | undefined;
-
-/** The real agent, run on this machine (the lab nodes' files are local): same ops as over SSH. */
-export function localAgent(): Promise<AgentClient> {
-  if (!agent) {
-    agentProc = spawn(process.execPath, ['--import=tsx', join(process.cwd(), 'agent/main.ts')], { stdio: ['pipe', 'pipe', 'pipe'] });
-    agent = new AgentRpcClient('localhost', agentProc.stdin!, agentProc.stdout!, agentProc.stderr!);
-  }
-  return Promise.resolve(agent);
-}
-
-
-/** Starts a lab with 2 nodes per cluster, waits for green on both; returns the harness and a teardown. */
+/** Starts a lab with 2 nodes per cluster, waits for green on both; agents over SSH; returns a teardown. */
 export async function startLab(prefix: string): Promise<{ h: Harness; labDir: string; stop(): Promise<void> }> {
   const labDir = mkdtempSync(join(tmpdir(), `ck-${prefix}-`));
   const stateDir = mkdtempSync(join(tmpdir(), `ck-${prefix}-state-`));
+  let transport: Transport | undefined;
+  let bundle: { file: string; cleanup(): void } | undefined;
   const stop = async () => {
-    agent?.close();
-    agentProc?.kill();
-    agent = undefined;
-    agentProc = undefined;
+    await transport?.closeAll();
+    bundle?.cleanup();
     await closeAllClients();
     if (existsSync(join(labDir, 'lab.json'))) await labCommand(['down', '--dir', labDir]);
     rmSync(labDir, { recursive: true, force: true });
@@ -101,7 +89,11 @@ export async function startLab(prefix: string): Promise<{ h: Harness; labDir: st
   try {
     const rc = await labCommand(['up', '--dir', labDir, '--nodes', '2']);
     if (rc !== 0) throw new Error(`lab up failed (${rc})`);
-    const h = new Harness(inventoryView(loadInventory(join(labDir, 'inventory.yml'))), stateDir, localAgent);
+    bundle = await buildAgentBundle();
+    const t = new Transport({ agentBundle: bundle.file, sshConfigFile: join(labDir, 'ssh_config'), useSshAgent: false, log: () => {} });
+    transport = t;
+    const inv = inventoryView(loadInventory(join(labDir, 'inventory.yml')));
+    const h = new Harness(inv, stateDir, (host) => t.agent(hostSpecFromVars(host, inv.hostVars(host))));
     // Replicas recover shortly after start: the modules are tested on green clusters, as preflight requires.
     for (const g of ['local', 'remote']) {
       await h.es(g).request({ method: 'GET', path: '/_cluster/health', query: { wait_for_status: 'green', timeout: '60s' }, timeoutMs: 70_000 });

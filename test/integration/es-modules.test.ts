@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { Harness, localAgent, startLab } from './es-modules-harness.js';
+import { Harness, startLab } from './es-modules-harness.js';
 import { keystore } from '../../controller/modules/es/keystore.js';
 import { esPreflight } from '../../controller/modules/es/es_preflight.js';
 import { esRemoteCluster } from '../../controller/modules/es/es_remote_cluster.js';
@@ -209,7 +209,7 @@ test.serial('keystore: key staged on every local node from the run secret; ok re
   t.is(key.status, 'changed');
   const encoded = (key.data.encoded as { reveal(): string }).reveal();
   const hosts = h.inv.select('local');
-  const list = async (host: string) => (await (await localAgent()).call('keystore.list', { path: join(String(h.inv.hostVars(host).es_config), 'elasticsearch.keystore') })).entries ?? [];
+  const list = async (host: string) => (await (await h.agentOf(host)).call('keystore.list', { path: join(String(h.inv.hostVars(host).es_config), 'elasticsearch.keystore') })).entries ?? [];
 
   const started = Date.now();
   const check = await h.run(keystore, { name: setting, value_from: setting }, { host: hosts[0], check: true });
@@ -260,7 +260,7 @@ test.serial('keystore: password-protected keystore, password and value on stdin 
   t.is((await h.run(keystore, args, { host })).status, 'ok');
   t.is((await h.run(keystore, { ...args, compare_value: true }, { host })).status, 'ok');
   t.is((await h.run(keystore, { ...args, value: 'another-value', compare_value: true }, { host })).status, 'changed');
-  const ls = await (await localAgent()).call('keystore.list', { path: join(conf, 'elasticsearch.keystore'), password: 'ks-pass-123' });
+  const ls = await (await h.agentOf(host)).call('keystore.list', { path: join(conf, 'elasticsearch.keystore'), password: 'ks-pass-123' });
   t.true(ls.hasPassword);
   t.true(ls.entries!.includes(args.name));
   const wrong = await t.throwsAsync(h.run(keystore, { ...args, keystore_password: 'wrong-pass', state: 'absent' }, { host }));
