@@ -38,7 +38,9 @@ export interface PutOutcome {
 
 /** The one place that writes files: content and/or metadata, with an optional backup of the old version. */
 export async function putFile(op: string, req: PutRequest): Promise<PutOutcome> {
-  const path = requireAbsolute(req.path, op);
+  // Through a symlink (e.g. /etc/elasticsearch/elasticsearch.yml → shared config) the real file is changed,
+  // never replaced by a regular file.
+  const path = await fsp.realpath(requireAbsolute(req.path, op)).catch(() => req.path);
   const wantMode = req.mode !== undefined ? parseMode(req.mode) : undefined;
   const wantUid = req.owner !== undefined ? resolveUid(req.owner) : undefined;
   const wantGid = req.group !== undefined ? resolveGid(req.group) : undefined;

@@ -1,6 +1,6 @@
 // Agent ops, run by the bundled agent in a local process over pipes, on real files in a temp dir.
 import test from 'ava';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, statSync, existsSync, chmodSync, chownSync, readdirSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, statSync, existsSync, chmodSync, chownSync, readdirSync, mkdirSync, symlinkSync, lstatSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,6 +97,19 @@ rootOnly('file.put owner/group and binary content', async (t) => {
   t.is(rd.owner, 'nobody');
   const bad = await t.throwsAsync(agent.call('file.put', { path: p, content: 'x', owner: 'no-such-user-xyz' }));
   t.regex(bad!.message, /unknown user "no-such-user-xyz"/);
+});
+
+test('file.put and block.apply write through a symlink to the real file', async (t) => {
+  const real = fresh('real.yml');
+  const link = fresh('link.yml');
+  writeFileSync(real, 'a: 1\n');
+  symlinkSync(real, link);
+  t.true((await agent.call('file.put', { path: link, content: 'a: 2\n', backup: true })).changed);
+  t.true(lstatSync(link).isSymbolicLink());
+  t.is(readFileSync(real, 'utf8'), 'a: 2\n');
+  t.true((await agent.call('block.apply', { path: link, marker: 'm', content: 'b: 3' })).changed);
+  t.true(lstatSync(link).isSymbolicLink());
+  t.is(readFileSync(real, 'utf8'), 'a: 2\n# BEGIN crosskey m\nb: 3\n# END crosskey m\n');
 });
 
 test('file.stat and file.read', async (t) => {
