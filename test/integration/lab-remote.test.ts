@@ -229,6 +229,13 @@ test.serial('RCS2 by hand: catalogue misconfigurations fail with their messages,
   t.is(denied.status, 403);
   await updateState(remote.dir, s => { s.license.type = 'trial'; });
   t.true((await ok(local, 'GET', `/_resolve/cluster/${REMOTE_ALIAS}:*`))[REMOTE_ALIAS].connected);
+  // Step E (disable-cert-trust): the remote's transport port only for its own nodes; 9443 stays open.
+  await ok(remote, 'PUT', '/_cluster/settings', { persistent: { 'xpack.security.transport.filter.allow': fc.map(n => n.address), 'xpack.security.transport.filter.deny': '_all', 'xpack.security.remote_cluster.filter.allow': '_all' } });
+  await ok(local, 'PUT', '/_cluster/settings', { persistent: { 'cluster.remote.rcs1_check.seeds': [`${fc1.address}:9300`] } });
+  t.regex(await resolveError('rcs1_check', /connection reset/), /disconnected/);
+  await waitLog(remote, /rejected by IP filter rule \[deny _all\]/);
+  await ok(local, 'PUT', '/_cluster/settings', { persistent: { [`cluster.remote.${REMOTE_ALIAS}.node_connections`]: 2 } }); // new RCS2 connections
+  await waitConnected(lab, local, REMOTE_ALIAS, 30_000, true);
   // no secret in any log
   t.false(logOf(local).includes(key.api_key) || logOf(remote).includes(key.api_key) || logOf(local).includes(key.encoded));
 });

@@ -8,6 +8,7 @@ import { handleHandshake, handleRead, SEARCH, SHARD_CHANGES, type FulfilContext 
 import { subjectFor } from '../../lab/node/remote/subject.js';
 import { openTlsChannel, ConnectError, mapChannelError } from '../../lab/node/remote/tls-client.js';
 import { FrameChannel, RemoteError } from '../../lab/node/remote/wire.js';
+import { ipFilterAllows, ruleMatches } from '../../lab/node/remote/ip-filter.js';
 import { createCrossClusterApiKey, createRestApiKey, invalidateApiKeys } from '../../lab/node/security/api-keys.js';
 import type { ClusterState } from '../../lab/node/state.js';
 import type { NodeRuntime } from '../../lab/node/runtime.js';
@@ -187,4 +188,16 @@ test('#7: an RCS1 client whose transport CA trusts the 9443 certificate is refus
   const e = await t.throwsAsync(ch.request('cluster:internal/remote_cluster/handshake', {})) as RemoteError;
   t.regex(e.reason, /^Cross cluster requests through the dedicated remote cluster server port require transport header \[_cross_cluster_access_credentials\] but none found/);
   t.is(e.status, 401);
+});
+
+test('IP filter: allow before deny, CIDR and _all; the remote cluster profile inherits the transport rules', t => {
+  const settings: Record<string, string | string[]> = { 'xpack.security.transport.filter.allow': ['127.5.2.0/24'], 'xpack.security.transport.filter.deny': '_all' };
+  const get = (k: string) => settings[k];
+  t.true(ipFilterAllows(get, 'default', '127.5.2.7').allowed);
+  t.deepEqual(ipFilterAllows(get, 'default', '127.5.1.1'), { allowed: false, rule: 'deny _all' });
+  t.false(ipFilterAllows(get, '_remote_cluster', '127.5.1.1').allowed, 'a bare transport deny closes 9443 too');
+  settings['xpack.security.remote_cluster.filter.allow'] = '_all';
+  t.true(ipFilterAllows(get, '_remote_cluster', '127.5.1.1').allowed);
+  t.true(ipFilterAllows(() => undefined, 'default', '10.0.0.1').allowed);
+  t.true(ruleMatches('127.5.*', '::ffff:127.5.9.9'));
 });

@@ -11,6 +11,7 @@ import type { ClusterState } from '../state.js';
 import { versionAtLeast } from '../security/version.js';
 import { aliasFingerprint, credentialsSettingName, effectiveAliases, parseAddress, remoteInfoEntry, type AliasSettings } from './settings.js';
 import { FrameChannel, RemoteError } from './wire.js';
+import { ipFilterAllows } from './ip-filter.js';
 import { ConnectError, mapChannelError, openTlsChannel, type Model } from './tls-client.js';
 import {
   HANDSHAKE, LICENSE_ERROR, RESOLVE_CLUSTER, SEARCH, SHARD_CHANGES, TLS_UNTRUSTED_NOTICE,
@@ -57,7 +58,7 @@ export class RemoteConnectionManager implements NodePlugin {
     rt.onRemoteClusterConnection((socket: TLSSocket) => {
       const ch = new FrameChannel(socket);
       const peer = { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0 };
-      ch.onRequest((type, body) => this.fulfil('_remote_cluster', type, body as RemoteRequestBody, peer));
+      ch.onRequest((type, body) => this.fulfil('_remote_cluster', type, body as RemoteRequestBody, peer, () => setTimeout(() => ch.close(), 20)));
     });
     this.lastStateVersion = rt.state().version;
     void this.sync();
@@ -312,13 +313,22 @@ export class RemoteConnectionManager implements NodePlugin {
 
   // ---------------------------------------------------------------- fulfilling side
 
-  private async fulfil(profile: Profile, type: string, body: RemoteRequestBody, peer?: { remoteAddress: string; remotePort: number }): Promise<unknown> {
+  private async fulfil(profile: Profile, type: string, body: RemoteRequestBody, peer?: { remoteAddress: string; remotePort: number }, onReject?: () => void): Promise<unknown> {
     const port = profile === 'default' ? this.rt.transportPort : this.rt.remoteClusterPort;
     if (type === TLS_UNTRUSTED_NOTICE) {
       this.rt.log('WARN', 'o.e.x.c.s.t.n.SecurityNetty4Transport', `client did not trust this server's certificate, closing connection Netty4TcpChannel{localAddress=/${this.rt.address}:${port}, remoteAddress=/${peer?.remoteAddress ?? '?'}:${peer?.remotePort ?? 0}, profile=${profile}}`);
       return {};
     }
     const ctx = { state: this.rt.state(), members: this.rt.members(), profile };
+    // A new connection from another cluster (it starts with the handshake) passes the profile's IP filter, as ES
+    // filters at accept time: open connections are not cut by a filter change.
+    const ip = peer?.remoteAddress ?? '';
+    const decision = type === HANDSHAKE ? ipFilterAllows(k => this.rt.effectiveSetting(k, ctx.state), profile, ip) : { allowed: true };
+    if (!decision.allowed) {
+      this.rt.log('INFO', 'o.e.x.s.t.f.IPFilter', `connection from [${ip}] on profile [${profile}] rejected by IP filter rule [${decision.rule}]`);
+      onReject?.();
+      throw new RemoteError('node_disconnected_exception', `[${this.rt.nodeName}][${this.rt.address}:${port}] disconnected: connection reset by peer`, 500);
+    }
     try {
       switch (type) {
         case HANDSHAKE: return handleHandshake(ctx, body);
