@@ -207,3 +207,18 @@ test('versions', (t) => {
   t.false(versionAtLeast('8.12.9', '8.13.0'));
   t.throws(() => parseVersion('x'));
 });
+
+test('remote server addresses: publish host var (also as a plain {{ ref }}), else es_node_url host', async (t) => {
+  const { remoteServerAddresses, plainVar, withPort } = await import('../../controller/modules/es/common.js');
+  const hv: Record<string, Record<string, unknown>> = {
+    'remote-1': { crosskey_rcs_publish_host: '{{ ansible_host }}', ansible_host: '127.9.2.1' },
+    'remote-2': { es_node_url: 'https://127.9.2.2:9200' },
+    'remote-3': { crosskey_rcs_publish_host: 'fc3.example.com' },
+    'remote-4': { crosskey_rcs_publish_host: '{{ a }}-{{ b }}', ansible_host: '::1' },
+  };
+  const c = { host: 'local-1', vars: { groups: { remote: Object.keys(hv) } }, hostVars: (h: string) => hv[h]! } as unknown as TaskContext;
+  t.deepEqual(remoteServerAddresses(c, 'remote', 9443), ['127.9.2.1:9443', '127.9.2.2:9443', 'fc3.example.com:9443', '[::1]:9443']);
+  t.is(plainVar({ a: '{{ b }}', b: '{{ a }}' }, 'a'), undefined, 'cycles end');
+  t.is(withPort('fc:9300', 9443), 'fc:9443');
+  t.is(withPort('[::1]:9300', 9443), '[::1]:9443');
+});

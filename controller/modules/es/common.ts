@@ -91,9 +91,10 @@ export function str(v: unknown): string | undefined {
 export function remoteServerAddresses(ctx: TaskContext, group: string, port: number): string[] {
   return groupHosts(ctx, group).map((h) => {
     const v = h === ctx.host ? ctx.vars : ctx.hostVars(h);
-    let host = v.crosskey_rcs_publish_host as string | undefined;
-    if (!host && typeof v.es_node_url === 'string') host = new URL(v.es_node_url).hostname;
-    if (!host) host = (v.ansible_host as string | undefined) ?? h;
+    let host = plainVar(v, 'crosskey_rcs_publish_host');
+    const url = plainVar(v, 'es_node_url');
+    if (!host && url) host = new URL(url).hostname;
+    if (!host) host = plainVar(v, 'ansible_host') ?? h;
     const bare = host.replace(/^\[|\]$/g, '');
     return bare.includes(':') ? `[${bare}]:${port}` : `${bare}:${port}`;
   });
@@ -103,4 +104,16 @@ export function remoteServerAddresses(ctx: TaskContext, group: string, port: num
 export function withPort(address: string, port: number): string {
   const m = /^(.*):(\d+)$/.exec(address.trim());
   return `${m ? m[1] : address.trim()}:${port}`;
+}
+
+/**
+ * A string var of another host as a value: other hosts' vars come unrendered, so a plain reference like
+ * `{{ ansible_host }}` is resolved against the same host's vars (one level); other templates are not guessed at.
+ */
+export function plainVar(vars: Record<string, unknown>, name: string, depth = 0): string | undefined {
+  const v = vars[name];
+  if (typeof v !== 'string' || v === '') return undefined;
+  if (!v.includes('{{')) return v;
+  const m = /^\{\{\s*([A-Za-z_]\w*)\s*\}\}$/.exec(v.trim());
+  return m && depth < 3 ? plainVar(vars, m[1]!, depth + 1) : undefined;
 }
