@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join } from 'node:path';
 import type { ClusterState, FlatSettings, IndexState, ShardCopy } from './state.js';
 import { esUuid } from './state.js';
+import { isAlive } from '../hosts/process.js';
 
 export const HEARTBEAT_MS = 500;
 const STALE_MS = 3_000;
@@ -50,21 +51,6 @@ export function removeHeartbeat(clusterDir: string, nodeId: string): void {
   rmSync(join(membersDir(clusterDir), `${nodeId}.json`), { force: true });
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const st = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return st !== 'Z' && st !== 'X';
-  } catch {
-    return true; // no /proc: trust kill(0)
-  }
-}
-
 /** Live members, sorted by node name. */
 export function readMembers(clusterDir: string, now = Date.now()): MemberInfo[] {
   const dir = membersDir(clusterDir);
@@ -74,7 +60,7 @@ export function readMembers(clusterDir: string, now = Date.now()): MemberInfo[] 
     if (!f.endsWith('.json')) continue;
     try {
       const m = JSON.parse(readFileSync(join(dir, f), 'utf8')) as MemberInfo;
-      if (now - m.heartbeatAt < STALE_MS && pidAlive(m.pid)) out.push(m);
+      if (now - m.heartbeatAt < STALE_MS && isAlive(m.pid)) out.push(m);
     } catch {
       /* being rewritten or removed */
     }

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import tls, { type TLSSocket, type SecureContextOptions } from 'node:tls';
 import type { LoadedSsl } from './tls.js';
+import { sleep } from '../hosts/process.js';
 import http from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { readKeystore, writeKeystore, keystoreVersionFor, KeystoreError } from '../../agent/keystore/format.js';
@@ -37,7 +38,6 @@ function str(v: SettingValue | undefined): string | undefined {
   return v === undefined ? undefined : Array.isArray(v) ? v[0] : v;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class LabNode implements NodeRuntime {
   readonly home: string;

@@ -211,11 +211,15 @@ export function applyFilterPath(value: unknown, filterPath: string | null): unkn
   return out;
 }
 
+/** ES's simple wildcard match (`*` = any characters), used for index, node, setting and column patterns. */
+export function wildcardRegExp(pattern: string): RegExp {
+  return new RegExp('^' + pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+}
+
 function segMatches(pattern: string, name: string): boolean {
   if (pattern === '*') return true;
   if (!pattern.includes('*')) return pattern === name;
-  const re = new RegExp('^' + pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
-  return re.test(name);
+  return wildcardRegExp(pattern).test(name);
 }
 
 /** Remaining filters after consuming a (possibly dotted) field name; [] = fully matched (keep everything below). */

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync, rmSync, writeFileSync, mkdirSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { readyFile } from './node.js';
+import { isAlive as alive, sleep } from '../hosts/process.js';
 
 export function pidFile(home: string): string {
   return join(home, 'elasticsearch.pid');
@@ -34,20 +35,6 @@ function readRecord(home: string): ServiceRecord | undefined {
   }
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const st = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return st !== 'Z' && st !== 'X';
-  } catch {
-    return true;
-  }
-}
 
 export function runningPid(home: string): number | undefined {
   if (!existsSync(pidFile(home))) return undefined;
@@ -63,7 +50,6 @@ function isReady(home: string, pid: number): boolean {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function logFileOf(home: string): string {
   const yml = existsSync(join(home, 'config', 'elasticsearch.yml')) ? readFileSync(join(home, 'config', 'elasticsearch.yml'), 'utf8') : '';

@@ -5,6 +5,7 @@
 // ES version that has the setting: a lab node of an older version does not know it (e.g. remote_cluster_server.*
 // below 8.10).
 import type { SettingValue } from './state.js';
+import { versionAtLeast } from './security/version.js';
 
 export interface SettingDef {
   name: string;
@@ -136,14 +137,7 @@ for (const def of DEFS) {
   else exact.set(def.name, [...(exact.get(def.name) ?? []), def]);
 }
 
-export function versionAtLeast(version: string, min: string): boolean {
-  const a = version.split('.').map(Number);
-  const b = min.split('.').map(Number);
-  for (let i = 0; i < 3; i++) {
-    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
-  }
-  return true;
-}
+export { versionAtLeast };
 
 /** The definition of a setting in a given ES version (undefined = unknown there). */
 export function lookupSetting(key: string, esVersion: string, secure = false): SettingDef | undefined {

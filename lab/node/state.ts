@@ -7,6 +7,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, r
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { SecurityState } from './security/model.js';
+import { isAlive, sleep } from '../hosts/process.js';
 
 export type { SecurityState };
 
@@ -124,16 +125,6 @@ export function createState(clusterDir: string, state: ClusterState): void {
   writeAtomic(file, JSON.stringify(state, null, 1));
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function acquireLock(clusterDir: string): Promise<() => void> {
   const lock = join(clusterDir, LOCK_FILE);
@@ -152,7 +143,7 @@ async function acquireLock(clusterDir: string): Promise<() => void> {
     try {
       const holder = Number(readFileSync(lock, 'utf8'));
       const age = Date.now() - statSync(lock).mtimeMs;
-      if ((holder > 0 && !pidAlive(holder)) || age > STALE_LOCK_MS) rmSync(lock, { force: true });
+      if ((holder > 0 && !isAlive(holder)) || age > STALE_LOCK_MS) rmSync(lock, { force: true });
     } catch {
       /* lock vanished meanwhile */
     }

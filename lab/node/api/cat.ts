@@ -1,6 +1,6 @@
 // ES's _cat rendering: `h=` column selection (names or aliases, wildcards), `v` header line, `format=json`
 // (every value a string, as ES returns), `help`, `s=` sort. Text output pads columns like ES's table renderer.
-import { esError, type LabRequest, type LabResponse } from '../router.js';
+import { esError, wildcardRegExp, type LabRequest, type LabResponse } from '../router.js';
 
 export interface CatColumn {
   name: string;
@@ -18,7 +18,7 @@ function resolveColumns(columns: CatColumn[], h: string | null): CatColumn[] {
   if (!h) return columns.filter((c) => c.default);
   const out: CatColumn[] = [];
   for (const want of h.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const re = new RegExp('^' + want.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+    const re = wildcardRegExp(want);
     const hits = columns.filter((c) => re.test(c.name) || (c.aliases ?? []).some((a) => re.test(a)));
     if (!hits.length && !want.includes('*')) throw esError(400, 'illegal_argument_exception', `header [${want}] is not a valid header`);
     for (const c of hits) if (!out.includes(c)) out.push(c);

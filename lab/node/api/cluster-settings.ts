@@ -1,7 +1,7 @@
 // GET/PUT /_cluster/settings: persistent and transient cluster settings, validated as ES's ClusterSettings does
 // (unknown → "not recognized", static → "not dynamically updateable", value parsers, remote-cluster mode
 // consistency), flat or nested input and output, `null` removes, `prefix.*: null` removes a group.
-import { esError, illegalArgument, boolParam, flattenInput, renderSettings, type Route } from '../router.js';
+import { esError, illegalArgument, boolParam, flattenInput, renderSettings, wildcardRegExp, type Route } from '../router.js';
 import type { ClusterState, FlatSettings, SettingValue } from '../state.js';
 import { lookupSetting, settingDefaults } from '../settings.js';
 import type { NodeRuntime } from '../runtime.js';
@@ -10,10 +10,6 @@ type Scope = 'persistent' | 'transient';
 
 const SNIFF_ONLY = ['seeds', 'node_connections'];
 const PROXY_ONLY = ['proxy_address', 'proxy_socket_connections', 'server_name'];
-
-function wildcardToRegExp(key: string): RegExp {
-  return new RegExp('^' + key.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
-}
 
 /** Validates and applies one scope's update to a copy; returns the applied (non-null) entries. */
 function applyScope(scope: Scope, input: unknown, current: FlatSettings, esVersion: string): { next: FlatSettings; applied: FlatSettings; touched: Set<string> } {
@@ -28,7 +24,7 @@ function applyScope(scope: Scope, input: unknown, current: FlatSettings, esVersi
     touched.add(key);
     if (key.includes('*')) {
       if (value !== null) throw illegalArgument(`${scope} setting [${key}], not recognized`);
-      const re = wildcardToRegExp(key);
+      const re = wildcardRegExp(key);
       for (const k of Object.keys(next)) if (re.test(k)) delete next[k];
       continue;
     }

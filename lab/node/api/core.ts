@@ -1,6 +1,6 @@
 // Core endpoints: GET /, cluster health (with server-side waits), _cat/health|master|nodes, _flush, _license.
 import { freemem, loadavg, totalmem } from 'node:os';
-import { esError, illegalArgument, type LabRequest, type Route } from '../router.js';
+import { esError, illegalArgument, wildcardRegExp, type LabRequest, type Route } from '../router.js';
 import { computeHealth, nextStateChangeAt, reconcile, isDataNode, type ClusterHealth, type HealthStatus, type MemberInfo } from '../cluster.js';
 import type { NodeRuntime } from '../runtime.js';
 import type { ClusterState } from '../state.js';
@@ -54,7 +54,7 @@ function nodesCondition(spec: string): (n: number) => boolean {
 
 function selectIndices(state: ClusterState, indices: string | undefined): ClusterState {
   if (!indices || indices === '_all' || indices === '*') return state;
-  const re = indices.split(',').map((n) => new RegExp('^' + n.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$'));
+  const re = indices.split(',').map(wildcardRegExp);
   return { ...state, indices: Object.fromEntries(Object.entries(state.indices).filter(([k]) => re.some((r) => r.test(k)))) };
 }
 
@@ -213,8 +213,7 @@ export function licenseBody(state: ClusterState) {
 }
 
 function flushAnswer(state: ClusterState, indexExpr?: string) {
-  const names = Object.keys(state.indices).filter((n) => !indexExpr || indexExpr === '_all' || indexExpr.split(',').some((p) =>
-    new RegExp('^' + p.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$').test(n)));
+  const names = Object.keys(state.indices).filter((n) => !indexExpr || indexExpr === '_all' || indexExpr.split(',').some((p) => wildcardRegExp(p).test(n)));
   if (indexExpr && !indexExpr.includes('*') && indexExpr !== '_all') {
     for (const n of indexExpr.split(',')) {
       if (!state.indices[n]) throw esError(404, 'index_not_found_exception', `no such index [${n}]`, { 'resource.type': 'index_or_alias', 'resource.id': n, index_uuid: '_na_', index: n });

@@ -1,6 +1,6 @@
 // GET /_nodes, /_nodes/{node_id|metric}, /_nodes/{node_id}/{metric}: node info from the members' heartbeats
 // (settings are each node's elasticsearch.yml — secure settings never appear — plus what ES adds itself).
-import { esError, boolParam, renderSettings, type LabRequest, type Route } from '../router.js';
+import { esError, boolParam, renderSettings, wildcardRegExp, type LabRequest, type Route } from '../router.js';
 import type { MemberInfo } from '../cluster.js';
 import type { ClusterState, FlatSettings } from '../state.js';
 import type { NodeRuntime } from '../runtime.js';
@@ -17,7 +17,7 @@ function selectNodes(spec: string, members: MemberInfo[], state: ClusterState, s
     if (part === '_local') members.filter((m) => m.id === self).forEach((m) => out.add(m));
     else if (part === '_master') members.filter((m) => m.id === state.masterNodeId).forEach((m) => out.add(m));
     else {
-      const re = new RegExp('^' + part.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+      const re = wildcardRegExp(part);
       members.filter((m) => re.test(m.id) || re.test(m.name) || m.address === part).forEach((m) => out.add(m));
     }
   }
