@@ -168,9 +168,7 @@ function getKeys(req: LabRequest, ctx: RouteContext) {
     id: q.get('id') ?? undefined, name: q.get('name') ?? undefined, username: q.get('username') ?? undefined,
     realm_name: q.get('realm_name') ?? undefined, owner: owner || p.kind === 'api_key', active_only: boolParam(q, 'active_only'),
   });
-  if ((q.has('id') || (q.has('name') && !q.get('name')!.includes('*'))) && keys.length === 0) {
-    throw esError(404, 'resource_not_found_exception', `api key owned by requesting user with ${q.has('id') ? `id [${q.get('id')}]` : `name [${q.get('name')}]`} not found`);
-  }
+  // ES answers an empty list (200) when nothing matches (ApiKeyService: GetApiKeyResponse.EMPTY).
   return { body: { api_keys: keys.map(k => apiKeyView(k, boolParam(q, 'with_limited_by'))) } };
 }
 
