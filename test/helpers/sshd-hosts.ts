@@ -87,23 +87,29 @@ export async function startHosts(n: number, options: StartHostsOptions = {}): Pr
   };
   options.t?.teardown(stop);
   try {
-    // A random second octet per run keeps parallel test files apart; retry on a clash.
-    let r = 100 + Math.floor(Math.random() * 100);
-    for (let k = 1; k <= n; k++) {
+    // A random second octet per run keeps parallel test files apart; a host that clashes retries on another one.
+    const r = 100 + Math.floor(Math.random() * 100);
+    const startOne = async (k: number): Promise<TestHost> => {
       for (let attempt = 0; ; attempt++) {
-        const address = `127.${r}.${k}.${k}`;
+        const address = `127.${attempt === 0 ? r : 100 + Math.floor(Math.random() * 100)}.${k}.${k}`;
         const p = port || 20000 + Math.floor(Math.random() * 20000);
+        const o = optsFor(k, address, p);
         try {
-          const o = optsFor(k, address, p);
           const server = await start(kind, o);
           if (kind === 'openssh') run.pids.add(server.pid);
-          hosts.push({ name: `${prefix}${k}`, address, port: p, dir: o.dir, home: join(o.dir, 'root-home'), server });
-          break;
+          return { name: `${prefix}${k}`, address, port: p, dir: o.dir, home: join(o.dir, 'root-home'), server };
         } catch (err) {
           if (attempt >= 5 || !/address already in use|EADDRINUSE|Bind to port|Cannot bind/i.test(String(err))) throw err;
-          if (k === 1) r = 100 + Math.floor(Math.random() * 100);
+          rmSync(o.dir, { recursive: true, force: true });
         }
       }
+    };
+    // A few at a time: 50 sshds starting at once on 2 shared cores only slow each other down.
+    for (let k = 1; k <= n; k += 8) {
+      const batch = await Promise.allSettled(Array.from({ length: Math.min(8, n - k + 1) }, (_, j) => startOne(k + j)));
+      for (const b of batch) if (b.status === 'fulfilled') hosts.push(b.value);
+      const failed = batch.find((b) => b.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
     }
   } catch (err) {
     await stop();
