@@ -168,3 +168,23 @@ test.serial('without --diff a changed step is still listed; latest run, prefixes
   tt.is(r.id, second.id);
   tt.deepEqual(r.changes.map((c) => `${c.host} ${c.task} ${c.target}`), [`local-1 rolling restart path=${join(dir, 'local-1.restarted')}`]);
 });
+
+test('a run killed mid-task: incomplete, the torn last line ignored, the open restart shown as incomplete', (tt) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ck-report-'));
+  tt.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const stateDir = ensureStateDir(join(dir, '.crosskey'));
+  const j = RunJournal.start(stateDir, { argv: ['run', 'pb.yml'], playbook: '/pb.yml', inventory: '/inv.yml', check: false, options: {} }, secrets);
+  j.event('play_start', { play: 0, name: 'switch', hosts: ['local-1'] });
+  j.event('task_start', { play: 0, task: 'rolling restart', module: 'es_rolling_restart', handler: false, source: 'pb.yml:3', hosts: ['local-1'] });
+  j.event('rolling_restart.gate', { host: 'local-1', task: 'rolling restart', gate: 'G0', node: 'local-1', status: 'green', at: new Date().toISOString() });
+  j.event('rolling_restart.gate', { host: 'local-1', task: 'rolling restart', gate: 'G1', node: 'local-1', allocation: 'primaries', at: new Date().toISOString() });
+  j.close();
+  writeFileSync(j.file, readFileSync(j.file, 'utf8') + '{"seq":99,"ts":"2026-', { flag: 'w' }); // SIGKILL mid-write
+  const r = buildRunReport(readRun(stateDir, j.id));
+  tt.is(r.status, 'incomplete');
+  tt.is(r.endedAt, undefined);
+  tt.deepEqual(r.plays[0]!.tasks.map((x) => [x.name, x.hosts.length]), [['rolling restart', 0]]);
+  tt.deepEqual(r.restarts.map((x) => [x.host, x.outcome, x.healthBefore]), [['local-1', 'incomplete', 'green']]);
+  tt.regex(renderReportText(r), /INCOMPLETE/);
+  tt.regex(renderReportHtml(r), /not recorded: the run did not finish/);
+});
