@@ -189,6 +189,8 @@ test('keystore diff: presence, versions of run secrets, absent; changes are secr
   t.deepEqual(c, [{ target: '/es/config/elasticsearch.keystore: cluster.remote.my_remote.credentials', action: 'create', secret: true }]);
   t.deepEqual(await keystore.diff(ksCurrent({ present: true }), ksArgs({ value: new Secret('s3cr3t-value') }), ctx), []);
   await t.throwsAsync(async () => keystore.diff(ksCurrent(), ksArgs({ value_from: 'nope' }), ctx), { message: /run secret "nope" is not known/ });
+  const checkCtx = { ...ctx, check: true } as TaskContext;
+  t.deepEqual((await keystore.diff(ksCurrent(), ksArgs({ value_from: 'nope' }), checkCtx)).map((x) => x.action), ['create'], 'check mode: the secret would exist by then');
   runSecrets.set('k', { secret: new Secret('encoded-key-B'), version: 'B' });
   const upd = await keystore.diff(ksCurrent({ present: true, record: { version: 'A', written_at: '' } }), ksArgs({ value_from: 'k' }), ctx);
   t.deepEqual(upd.map((x) => [x.action, x.before, x.after]), [['update', 'A', 'B']]);

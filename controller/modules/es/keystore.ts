@@ -133,6 +133,8 @@ export const keystore: Module<KeystoreArgs, KeystoreCurrent> = {
     if (args.state === 'absent') return current.present ? [{ target, action: 'delete', secret: true }] : [];
     const want = desiredValue(ctx, args);
     if (!current.present) {
+      // Check mode: the task that creates the secret did not run for real, so its value cannot be known yet.
+      if (!want.value && ctx.check && args.value_from) return [{ target, action: 'create', secret: true }];
       if (!want.value) {
         throw new ModuleError(`${ctx.host}: keystore ${args.name}: no value: ` +
           (args.value_from ? `run secret "${args.value_from}" is not known in this run (run the task that creates it first)` : 'give value or value_from'));
