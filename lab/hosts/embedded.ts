@@ -15,6 +15,13 @@ export interface EmbeddedHostOptions extends SshHostOptions {
   hostKeyType?: HostKeyType; // ed25519 (default) or rsa
 }
 
+export interface EmbeddedHost extends SshHost {
+  /** Most sessions (channels) ever open at once on one connection, as the server saw them. */
+  peakSessions(): number;
+  /** Session opens refused because the connection already had maxSessions. */
+  refusedSessions(): number;
+}
+
 const STD_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 function parseAuthorizedKeys(text: string): ParsedKey[] {
@@ -34,7 +41,7 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export async function startEmbeddedHost(opts: EmbeddedHostOptions): Promise<SshHost> {
+export async function startEmbeddedHost(opts: EmbeddedHostOptions): Promise<EmbeddedHost> {
   const dir = resolve(opts.dir);
   const port = opts.port ?? 22;
   const maxSessions = opts.maxSessions ?? 10;
@@ -54,6 +61,8 @@ export async function startEmbeddedHost(opts: EmbeddedHostOptions): Promise<SshH
   const log = (msg: string) => { try { writeFileSync(logFile, `${new Date().toISOString()} ${msg}\n`, { flag: 'a' }); } catch { /* log is best effort */ } };
 
   const connections = new Set<Connection>();
+  let peak = 0;
+  let refused = 0;
   const children = new Set<ChildProcess>();
 
   const server = new ssh2.Server({ hostKeys: [readFileSync(hostKey.privateKeyFile)] }, (conn, info) => {
@@ -72,8 +81,9 @@ export async function startEmbeddedHost(opts: EmbeddedHostOptions): Promise<SshH
     let sessions = 0;
     conn.on('ready', () => {
       conn.on('session', (acceptSession, rejectSession) => {
-        if (sessions >= maxSessions) return rejectSession(); // like sshd's MaxSessions
+        if (sessions >= maxSessions) { refused++; return rejectSession(); } // like sshd's MaxSessions
         sessions++;
+        peak = Math.max(peak, sessions);
         const session = acceptSession();
         let released = false;
         const release = () => { if (!released) { released = true; sessions--; } };
@@ -103,6 +113,8 @@ export async function startEmbeddedHost(opts: EmbeddedHostOptions): Promise<SshH
     hostKeyPub: hostKey.publicKey,
     knownHostsLine: knownHostsLine(opts.address, port, hostKey.publicKey),
     logFile,
+    peakSessions: () => peak,
+    refusedSessions: () => refused,
     stop: () => (stopped ??= new Promise<void>((res) => {
       for (const c of children) c.kill('SIGKILL');
       for (const c of connections) c.end();

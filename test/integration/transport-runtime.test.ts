@@ -70,6 +70,29 @@ test.serial('embedded ssh2 host servers: agent round trip, RSA host key on a non
   t.is(r.stdout, 'ok\n');
 });
 
+test.serial('the server side never sees more than 10 sessions on our connection (embedded host counts them)', async (t) => {
+  const hs = await startHosts(1, { kind: 'embedded', t });
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const host = await startEmbeddedHost({ dir: join(hs.dir, 'cap'), address: hs.hosts[0].address, port, authorizedKeys: hs.clientPublicKey, maxSessions: 10 });
+  t.teardown(() => host.stop());
+  const kh = join(hs.dir, 'cap_known_hosts');
+  writeFileSync(kh, host.knownHostsLine + '\n');
+  const spec: HostSpec = { name: 'cap', address: hs.hosts[0].address, port, user: 'root', privateKeyFile: hs.clientKeyFile, knownHostsFile: kh };
+  const tr = transport();
+  const agent = await tr.agent(spec);
+  const results = await Promise.all([
+    ...Array.from({ length: 25 }, () => tr.exec(spec, { shell: 'sleep 0.2; echo x' })),
+    ...Array.from({ length: 25 }, () => agent.call('command', { argv: ['true'] })),
+  ]);
+  t.is(results.length, 50);
+  t.is(host.peakSessions(), 10, 'the cap is used fully');
+  t.is(host.refusedSessions(), 0, 'and never exceeded');
+  // A wrong client key is refused by the embedded server.
+  const other = join(hs.dir, 'host1', 'ssh_host_ed25519_key');
+  const e = await t.throwsAsync(transport().exec({ ...spec, name: 'cap-wrong', privateKeyFile: other }, ['true']));
+  t.regex(e!.message, /^cap-wrong .*authentication failed/);
+});
+
 test.serial('keys from ssh-agent (SSH_AUTH_SOCK) when no key file is given', async (t) => {
   const hs = await startHosts(1, { kind: 'openssh', t });
   const sock = join(hs.dir, 'agent.sock');
