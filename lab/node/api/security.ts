@@ -6,7 +6,7 @@ import { RESERVED_ROLES } from '../security/model.js';
 import { parseRoleBody, roleView } from '../security/roles.js';
 import {
   apiKeyView, createCrossClusterApiKey, createRestApiKey, findApiKeys, invalidateApiKeys,
-  updateCrossClusterApiKey, updateRestApiKey, isActive,
+  updateCrossClusterApiKey, updateRestApiKey,
 } from '../security/api-keys.js';
 import { anyPatternMatches, clusterGrantedBy, describeRoles, grantsCluster, hasPrivileges, permissionOf, patternMatches } from '../security/privileges.js';
 import { hashPassword } from '../passwords.js';
@@ -293,4 +293,3 @@ export const routes: Route[] = [
   { method: 'GET', path: '/_security/privilege/_builtin', handler: (_r, ctx) => ({ body: builtinPrivileges(ctx.rt.esVersion) }) },
 ];
 
-export { isActive };

@@ -35,7 +35,7 @@ interface AliasConnection {
 
 export interface ConnectionEvent { at: number; cluster: string; node: string; alias: string; model: Model; connected: boolean; reason?: string }
 
-const MAX_EVENTS = 1000;
+const MAX_EVENTS = 500;
 let current: RemoteConnectionManager | undefined;
 /** The manager of this node process (one node per process). */
 export function remoteConnections(): RemoteConnectionManager | undefined { return current; }
