@@ -200,3 +200,21 @@ test.serial('a transform created with a REST API key keeps the privileges the ke
   t.regex(st2.reason, /is unauthorized for API key id \[.+\] of user \[task_runner\] on indices \[logs-\*\], this action is granted by the index privileges \[read,all\]/);
   t.is(disruptions(), base + 1);
 });
+
+test.serial('lab up --static-remote: the alias lives in every local elasticsearch.yml, not in cluster settings', async t => {
+  await labDown(dir);
+  rmSync(dir, { recursive: true, force: true });
+  dir = mkdtempSync(join(tmpdir(), 'ck-lab-static-'));
+  lab = (await labUp({ dir, nodes: 1, staticRemote: true, startDelayMs: 200, recoveryMs: 200 })).lab;
+  const local = cl('local');
+  for (const n of local.nodes) t.regex(readFileSync(join(n.configDir, 'elasticsearch.yml'), 'utf8'), new RegExp(`cluster\\.remote\\.${REMOTE_ALIAS}\\.seeds`));
+  t.deepEqual((await ok(local, 'GET', '/_cluster/settings?flat_settings=true')).persistent, {});
+  const info = (await ok(local, 'GET', '/_remote/info'))[REMOTE_ALIAS];
+  t.true(info.connected);
+  t.false('cluster_credentials' in info);
+  const settings = await ok(local, 'GET', '/_nodes/settings?flat_settings=true');
+  const nodeSettings = Object.values(settings.nodes as Record<string, { settings: Record<string, unknown> }>)[0]!.settings;
+  t.deepEqual(nodeSettings[`cluster.remote.${REMOTE_ALIAS}.seeds`], cl('remote').nodes.map(n => `${n.address}:9300`));
+  await sleep(1000);
+  t.true((await ok(local, 'GET', '/_transform/remote-logs-summary/_stats')).transforms[0].checkpointing.last.checkpoint >= 1);
+});
