@@ -4,7 +4,7 @@ import ssh2 from 'ssh2';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { startHosts, type TestHosts } from '../test/helpers/sshd-hosts.js';
-import { Transport, hostSpecFromVars, type HostSpec } from '../controller/transport/index.js';
+import { Transport, hostSpecFromVars, verifyHostKey, type HostSpec } from '../controller/transport/index.js';
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -32,7 +32,9 @@ function rawClient(hosts: TestHosts, i: number): Promise<ssh2.Client> {
     const c = new ssh2.Client();
     c.once('ready', () => { c.setNoDelay(true); resolve(c); });
     c.once('error', reject);
-    c.connect({ host: h.address, port: h.port, username: 'root', privateKey: readFileSync(hosts.clientKeyFile), hostVerifier: () => true });
+    // Same host key check as the transport, so both sides pay for it.
+    c.connect({ host: h.address, port: h.port, username: 'root', privateKey: readFileSync(hosts.clientKeyFile),
+      hostVerifier: (key: Buffer) => verifyHostKey([hosts.knownHostsFile], h.address, h.port, key).status === 'match' });
   });
 }
 function rawExec(c: ssh2.Client, cmd: string): Promise<void> {

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { shQuote as q } from './shell.js';
 
 export interface AgentBundle { file: string; content: Buffer; hash: string }
 
@@ -55,7 +56,6 @@ export function startScript(hash: string, push: boolean): string {
 
 /** Writes stdin to `<dir>/<name>` atomically (temp file + rename), creating the folder. */
 export function uploadScript(dir: string, name: string, executable: boolean): string {
-  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   return [
     'umask 077',
     `mkdir -p ${q(dir)}`,

@@ -3,6 +3,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { matchPatternList } from './glob.js';
 
 export interface KnownKey { keyType: string; blob: Buffer; file: string; line: number; revoked: boolean }
 
@@ -28,11 +29,6 @@ export function hostField(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
-function globToRegExp(pattern: string): RegExp {
-  const esc = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${esc}$`, 'i');
-}
-
 /** Does a known_hosts host field (comma list, maybe hashed or negated) name this host? */
 export function hostFieldMatches(field: string, name: string): boolean {
   if (field.startsWith('|1|')) {
@@ -40,16 +36,7 @@ export function hostFieldMatches(field: string, name: string): boolean {
     if (!salt || !hash) return false;
     return createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64') === hash;
   }
-  let matched = false;
-  for (const raw of field.split(',')) {
-    const neg = raw.startsWith('!');
-    const pat = neg ? raw.slice(1) : raw;
-    if (globToRegExp(pat).test(name)) {
-      if (neg) return false;
-      matched = true;
-    }
-  }
-  return matched;
+  return matchPatternList(field.split(','), name);
 }
 
 export function readKnownHosts(file: string, name: string): KnownKey[] {

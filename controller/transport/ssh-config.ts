@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
+import { globToRegExp, matchPatternList } from './glob.js';
 
 export interface SshConfigEntry {
   hostName?: string;
@@ -59,21 +60,8 @@ function globFiles(pattern: string): string[] {
   if (!/[*?]/.test(basename(pattern))) return [pattern];
   const dir = dirname(pattern);
   if (!existsSync(dir)) return [];
-  const re = new RegExp('^' + basename(pattern).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+  const re = globToRegExp(basename(pattern));
   return readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => join(dir, f));
-}
-
-function hostMatches(patterns: string[], host: string): boolean {
-  let matched = false;
-  for (const p of patterns) {
-    const neg = p.startsWith('!');
-    const re = new RegExp('^' + (neg ? p.slice(1) : p).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 'i');
-    if (re.test(host)) {
-      if (neg) return false;
-      matched = true;
-    }
-  }
-  return matched;
 }
 
 export class SshConfig {
@@ -86,7 +74,7 @@ export class SshConfig {
   lookup(host: string): SshConfigEntry {
     const e: SshConfigEntry = { identityFiles: [] };
     for (const b of this.blocks) {
-      if (!b.patterns || !hostMatches(b.patterns, host)) continue;
+      if (!b.patterns || !matchPatternList(b.patterns, host)) continue;
       for (const l of b.lines) {
         const v = l.args[0];
         if (v === undefined) continue;
