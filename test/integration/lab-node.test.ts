@@ -29,9 +29,9 @@ test.after.always(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function run(script: string, args: string[], stdin = ''): Promise<{ code: number; out: string }> {
+function run(script: string, args: string[], stdin = '', env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(join(node.home, 'bin', script), args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(join(node.home, 'bin', script), args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));
@@ -133,4 +133,24 @@ test.serial('remote cluster server: no key material, then an unreadable PKCS#12,
 
 test.serial('fault fail-start fails the next start only', async (t) => {
   await refusal(t, () => labFault(dir, node.name, 'fail-start', {}).then(() => undefined), UNKNOWN('lab.fault.fail_start'), () => undefined);
+});
+
+test.serial('password-protected keystore: the node reads the password from $ES_KEYSTORE_PASSPHRASE_FILE', async (t) => {
+  const passFile = join(dir, 'keystore-pass');
+  writeFileSync(passFile, 'ks-pass\n', { mode: 0o600 });
+  t.is((await run('elasticsearch-service', ['stop'])).code, 0);
+  const pw = await run('elasticsearch-keystore', ['passwd'], 'ks-pass\nks-pass\n');
+  t.is(pw.code, 0, pw.out);
+  t.is((await run('elasticsearch-keystore', ['has-passwd'])).code, 0);
+  const before = logText().length;
+  const noPass = await run('elasticsearch-service', ['start']);
+  t.is(noPass.code, 1);
+  t.true(logText().slice(before).includes('java.lang.SecurityException: Provided keystore password was incorrect'));
+  t.is((await run('elasticsearch-service', ['status'])).code, 3);
+  const ok = await run('elasticsearch-service', ['start'], '', { ES_KEYSTORE_PASSPHRASE_FILE: passFile });
+  t.is(ok.code, 0, ok.out);
+  t.is((await run('elasticsearch-service', ['status'])).code, 0);
+  // back to an unprotected keystore (current password, then an empty new one twice)
+  t.is((await run('elasticsearch-keystore', ['passwd'], 'ks-pass\n\n\n')).code, 0);
+  t.is((await run('elasticsearch-keystore', ['has-passwd'])).code, 1);
 });
