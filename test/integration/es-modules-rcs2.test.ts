@@ -116,6 +116,8 @@ test.serial('RCS1 → RCS2 with the modules, tasks working under the API key, th
     t.true(n.info.seeds!.every((s) => s.endsWith(':9443')));
   }
 
+  const after = (await h.run(esPreflight, { alias: ALIAS })).data.facts as { alias_model: string; migrated: boolean };
+  t.deepEqual([after.alias_model, after.migrated], ['rcs2', true]);
   t.is((await h.run(esTasks, { alias: ALIAS, state: 'resumed' })).status, 'changed');
   // The tasks read through the alias with the derived remote_indices ∩ the key's access: still running after ticks.
   await new Promise((r) => setTimeout(r, 2500));

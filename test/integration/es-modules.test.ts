@@ -42,6 +42,8 @@ test.serial('es_preflight: facts of both clusters, changes nothing', async (t) =
   t.is(r.status, 'ok');
   const facts = r.data.facts as Record<string, any>;
   t.is(facts.alias_kind, 'persistent');
+  t.is(facts.alias_model, 'rcs1');
+  t.false(facts.migrated);
   t.deepEqual(facts.problems, []);
   t.false(facts.local.mixed_versions);
   t.is(typeof facts.reload_supported, 'boolean');

@@ -8,8 +8,8 @@ import type { Module, TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import type { EsApi } from '../../elastic/types.js';
 import { shape } from '../../elastic/api/shape.js';
-import { readAliasDefinition, definitionKinds, getNodesSettings, aliasPrefix, modeOf } from '../../elastic/api/remote.js';
-import { clusterInfo, esFor, errMsg, groupHosts, remoteServerAddresses, stateKey, versionAtLeast, withPort, GATES, type ClusterInfo } from './common.js';
+import { readAliasDefinition, definitionKinds, getNodesSettings, getRemoteInfo, aliasPrefix, modeOf } from '../../elastic/api/remote.js';
+import { clusterInfo, esFor, esForNode, errMsg, groupHosts, remoteServerAddresses, stateKey, versionAtLeast, withPort, GATES, type ClusterInfo } from './common.js';
 import type { SavedAliasDefinition } from './es_remote_cluster.js';
 import { join } from 'node:path';
 
@@ -54,6 +54,11 @@ export interface PreflightFacts {
   static_alias_settings_rcs2?: Record<string, unknown>;
   static_alias_settings_rcs1?: Record<string, unknown>;
   keystore_password_protected: Record<string, boolean | null>;
+  /** How the alias connects on the local nodes now (each node's own _remote/info): rcs1 | rcs2 | mixed | none. */
+  alias_model: string;
+  alias_model_per_node: Record<string, string>;
+  /** Every local node uses the API key for the alias: the switch is done (playbooks skip it on a re-run). */
+  migrated: boolean;
   problems: string[];
   warnings: string[];
 }
@@ -150,6 +155,23 @@ async function keystoreProtection(ctx: TaskContext, hosts: string[], warnings: s
   return out;
 }
 
+/** rcs2 when the node's own _remote/info shows cluster_credentials for the alias, rcs1 without, none when absent. */
+async function aliasModelPerNode(ctx: TaskContext, hosts: string[], alias: string, warnings: string[]): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  await Promise.all(hosts.map(async (h) => {
+    const vars = ctx.hostVars(h);
+    const url = typeof vars.es_node_url === 'string' ? vars.es_node_url : undefined;
+    if (!url) return;
+    try {
+      const entry = (await getRemoteInfo(esForNode(vars, url)))[alias];
+      out[h] = !entry ? 'none' : entry.cluster_credentials !== undefined ? 'rcs2' : 'rcs1';
+    } catch (e) {
+      warnings.push(`${h}: _remote/info not read: ${errMsg(e)}`);
+    }
+  }));
+  return out;
+}
+
 function aliasKind(kinds: string[]): string {
   return kinds.length === 0 ? 'none' : kinds.length === 1 ? kinds[0]! : 'multiple';
 }
@@ -195,7 +217,13 @@ export const esPreflight: Module<PreflightArgs, PreflightFacts> = {
     if (ymlNodes.length && ymlNodes.length !== Object.keys(local.node_versions).length) {
       warnings.push(`local: alias ${args.alias} is in elasticsearch.yml on ${ymlNodes.join(', ')} only`);
     }
-    const keystores = args.check_keystores ? await keystoreProtection(ctx, groupHosts(ctx, args.local_group), warnings) : {};
+    const localHosts = groupHosts(ctx, args.local_group);
+    const [keystores, perNode] = await Promise.all([
+      args.check_keystores ? keystoreProtection(ctx, localHosts, warnings) : Promise.resolve({}),
+      aliasModelPerNode(ctx, localHosts, args.alias, warnings),
+    ]);
+    const models = [...new Set(Object.values(perNode))];
+    const aliasModel = models.length === 1 ? models[0]! : models.length === 0 ? 'none' : 'mixed';
     const facts: PreflightFacts = {
       alias: args.alias, local, remote,
       reload_supported: versionAtLeast(local.version, GATES.reloadableCredentials),
@@ -204,6 +232,9 @@ export const esPreflight: Module<PreflightArgs, PreflightFacts> = {
       alias_kind: aliasKind(kinds),
       alias_definition: { kinds, persistent: def.persistent, transient: def.transient, yml_nodes: ymlNodes },
       keystore_password_protected: keystores,
+      alias_model: aliasModel,
+      alias_model_per_node: perNode,
+      migrated: aliasModel === 'rcs2',
       problems, warnings,
     };
     if (kinds.includes('yml')) {
