@@ -162,14 +162,17 @@ export class Transport {
     try {
       let sock: Duplex | undefined;
       if (target.cfg.proxyJump) {
-        for (const hop of target.cfg.proxyJump.split(',')) {
+        // Each hop is reached through the previous one; the last hop forwards to the target.
+        const hops = target.cfg.proxyJump.split(',').map((hop) => {
           const j = parseJump(hop.trim());
-          const ep = this.endpoint(`${spec.name} (jump host ${j.host})`, j.host, { port: j.port, user: j.user, knownHostsFile: spec.knownHostsFile });
-          const jc = await this.connectEndpoint(spec.name, ep, sock);
+          return this.endpoint(`${spec.name} (jump host ${j.host})`, j.host, { port: j.port, user: j.user, knownHostsFile: spec.knownHostsFile });
+        });
+        for (const [i, hop] of hops.entries()) {
+          const jc = await this.connectEndpoint(spec.name, hop, sock);
           jumps.push(jc);
-          sock = await this.forward(spec.name, jc, target.host, target.port, ep.label);
+          const next = hops[i + 1] ?? target;
+          sock = await this.forward(spec.name, jc, next.host, next.port, hop.label);
         }
-        // forward() of the last hop already points at the target.
       }
       const client = await this.connectEndpoint(spec.name, target, sock);
       const conn: Connection = { spec, client, jumps, channels: new Semaphore(this.maxChannels), user: target.user, closed: false };
