@@ -118,6 +118,8 @@ export class Transport {
     const agents = [...this.agents.values()];
     this.agents.clear();
     await Promise.all(agents.map(async (p) => { try { (await p).close(); } catch { /* failed start */ } }));
+    // Connections still being opened are closed too, once they are up (else they would keep the process alive).
+    await Promise.allSettled([...this.conns.values()]);
     for (const c of this.liveConns) {
       c.closed = true;
       c.client.end();
