@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { certsCommand } from '../../controller/cli/commands/certs.js';
-import { readPkcs12 } from '../../controller/certs/index.js';
+import { readPkcs12, inspect } from '../../controller/certs/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'crosskey-certs-int-'));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
@@ -103,4 +103,24 @@ test('TLS: a client trusting only the CA connects for each SAN (DNS and IP) and 
   t.is(await connect('es.lab'), 'ok');
   t.is(await connect('other.lab'), 'ERR_TLS_CERT_ALTNAME_INVALID');
   t.is(await connect('node1.lab', false), 'SELF_SIGNED_CERT_IN_CHAIN');
+});
+
+test('readPkcs12/inspect read files made by the JDK (keytool, as certutil) and by OpenSSL 3', (t) => {
+  const jdk = join(dir, 'jdk.p12');
+  execFileSync('keytool', ['-genkeypair', '-alias', 'node', '-keyalg', 'RSA', '-keysize', '2048', '-dname', 'CN=node', '-validity', '10',
+    '-storetype', 'PKCS12', '-keystore', jdk, '-storepass:file', p12Pass, '-ext', 'san=dns:node.lab,ip:127.0.0.1'], { stdio: 'ignore' });
+  const j = readPkcs12(readFileSync(jdk), 'store-pass-1', jdk);
+  t.is(j.alias, 'node');
+  t.deepEqual(inspect(jdk, 'store-pass-1').sans, { dns: ['node.lab'], ip: ['127.0.0.1'] });
+  const ossl = join(dir, 'ossl.p12');
+  const leafPem = join(dir, 'o-leaf.pem');
+  const keyPem = join(dir, 'o-key.pem');
+  const p = readPkcs12(readFileSync(nodeP12), 'store-pass-1');
+  writeFileSync(leafPem, p.certPem);
+  writeFileSync(keyPem, p.keyPem, { mode: 0o600 });
+  execFileSync('openssl', ['pkcs12', '-export', '-inkey', keyPem, '-in', leafPem, '-out', ossl, '-passout', `file:${p12Pass}`, '-name', 'inst']);
+  const o = readPkcs12(readFileSync(ossl), 'store-pass-1');
+  t.is(o.alias, 'inst');
+  t.is(o.certPem.trim(), p.certPem.trim());
+  t.throws(() => readPkcs12(readFileSync(ossl), 'nope', ossl), { message: /ossl\.p12: wrong password/ });
 });
