@@ -128,6 +128,8 @@ export async function labCommand(argv: string[], io: { out?: (s: string) => void
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+// Only when this file itself is the program (not when bundled into dist/crosskey.mjs, where every module shares
+// the bundle's import.meta.url).
+if (process.argv[1] && /lab[\\/]cli\.[cm]?[jt]s$/.test(process.argv[1]) && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   labCommand(process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -8,6 +8,8 @@ import { resumeCommand } from './resume.js';
 import { inspectCommand } from './inspect.js';
 import { reportCommand } from './report.js';
 import { certsCliCommand } from './certs.js';
+import { labCliCommand } from './lab.js';
+import { demoCommand } from './demo.js';
 
 export const commands: CliCommand[] = [
   runCommand,
@@ -17,4 +19,6 @@ export const commands: CliCommand[] = [
   inspectCommand,
   reportCommand,
   certsCliCommand,
+  labCliCommand,
+  demoCommand,
 ];
