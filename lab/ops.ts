@@ -145,4 +145,3 @@ export async function labFault(dir: string, nodeName: string, kind: string, opts
   return opts.clear ? `fault ${k} cleared on ${node.name}` : `fault ${k} set on ${node.name}${faults[k]?.count !== undefined ? ` (${faults[k]!.count}×)` : ''}`;
 }
 
-export { join };

@@ -2,7 +2,7 @@
 // authentication (401 + WWW-Authenticate), route privileges (403), unknown endpoints and parameters (400),
 // filter_path, pretty, the X-Elastic-Product header the official client checks, and the http-429/503 faults.
 import https from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { Router, COMMON_PARAMS, EsHttpError, esError, applyFilterPath, serializeJson, type HttpMethod, type LabRequest, type LabResponse } from './router.js';
 import { authenticate, authorizeCluster, WWW_AUTHENTICATE } from './security/authenticate.js';
 import { routeGroups } from './api/index.js';
@@ -103,7 +103,8 @@ export async function handle(rt: NodeRuntime, router: Router, req: IncomingMessa
   }
 }
 
-export function startHttpServer(rt: NodeRuntime, tlsOptions: SecureContextOptions | null, host: string, port: number): Promise<https.Server> {
+/** HTTPS with the node's HTTP TLS context; plain HTTP when xpack.security.http.ssl (or security) is disabled, as ES. */
+export function startHttpServer(rt: NodeRuntime, tlsOptions: SecureContextOptions | null, host: string, port: number): Promise<https.Server | http.Server> {
   const router = buildRouter();
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(rt, router, req).then(
@@ -117,8 +118,7 @@ export function startHttpServer(rt: NodeRuntime, tlsOptions: SecureContextOption
       },
     );
   };
-  if (!tlsOptions) throw new Error('the crosskey lab simulates Elasticsearch 8 with TLS on HTTP (xpack.security.http.ssl.enabled: true)');
-  const server = https.createServer({ ...tlsOptions, requestCert: false }, onRequest);
+  const server = tlsOptions ? https.createServer({ ...tlsOptions, requestCert: false }, onRequest) : http.createServer(onRequest);
   server.keepAliveTimeout = 30_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);

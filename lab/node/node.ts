@@ -15,7 +15,7 @@ import { readFaults, consumeFault } from './faults.js';
 import { StartupError, validateSettings, loadTls, remoteClusterServerEnabled, type ValidatedTls } from './validate.js';
 import { readState, updateState, esUuid, type ClusterState, type FlatSettings, type SettingValue } from './state.js';
 import { readMembers, writeHeartbeat, removeHeartbeat, reconcile, HEARTBEAT_MS, type MemberInfo } from './cluster.js';
-import { startHttpServer, buildRouter, handle } from './http.js';
+import { startHttpServer } from './http.js';
 import { serveFrames } from './transport.js';
 import { plugins as pluginFactories } from './plugins.js';
 import type { LogLevel, NodePlugin, NodeRuntime, NodeTls, ReloadOutcome, TransportHandler } from './runtime.js';
@@ -235,19 +235,11 @@ export class LabNode implements NodeRuntime {
   }
 
   private async bind(): Promise<void> {
-    const httpTls = this.tls.http;
-    if (httpTls) this.servers.push(await startHttpServer(this, httpTls, this.address, this.httpPort));
-    else {
-      // security or HTTP TLS disabled: plain HTTP, as ES does
-      const router = buildRouter();
-      const server = http.createServer((req, res) => {
-        void handle(this, router, req).then((out) => {
-          res.writeHead(out.status, out.headers);
-          res.end(out.body);
-        });
-      });
-      await listen(server, this.address, this.httpPort);
-      this.servers.push(server);
+    try {
+      this.servers.push(await startHttpServer(this, this.tls.http, this.address, this.httpPort));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new Error(`Failed to bind to ${this.address}:${this.httpPort}: ${code === 'EADDRINUSE' ? 'Address already in use' : (e as Error).message}`);
     }
     const tt = this.tls.transport;
     const transportAuth = this.loadedTls.transport?.clientAuthentication ?? 'required';

@@ -1,7 +1,7 @@
 // Core endpoints: GET /, cluster health (with server-side waits), _cat/health|master|nodes, _flush, _license.
 import { freemem, loadavg, totalmem } from 'node:os';
 import { esError, illegalArgument, wildcardRegExp, type LabRequest, type Route } from '../router.js';
-import { computeHealth, nextStateChangeAt, reconcile, isDataNode, type ClusterHealth, type HealthStatus, type MemberInfo } from '../cluster.js';
+import { computeHealth, nextStateChangeAt, reconcile, type ClusterHealth, type HealthStatus, type MemberInfo } from '../cluster.js';
 import type { NodeRuntime } from '../runtime.js';
 import type { ClusterState } from '../state.js';
 import { catResponse, CAT_PARAMS, type CatColumn } from './cat.js';
@@ -266,4 +266,3 @@ export const routes: Route[] = [
   { method: 'GET', path: '/_license', params: ['accept_enterprise', 'local'], privilege: 'monitor', handler: (_req, { state }) => ({ body: licenseBody(state) }) },
 ];
 
-export { isDataNode };
