@@ -90,6 +90,8 @@ test('fulfilling side, RCS1 (transport profile): role names resolved with the re
   t.is(e.reason, 'action [indices:data/read/search] is unauthorized for user [u] with effective roles [] (assigned roles [missing_role] were not found) on indices [secret], this action is granted by the index privileges [read,all]');
   const e2 = t.throws(() => handleHandshake(ctx, { credentials: 'ApiKey abc' })) as RemoteError;
   t.regex(e2.reason, /requires channel profile to be \[_remote_cluster\], but got \[default\]/);
+  const e4 = t.throws(() => handleHandshake({ ...ctx, peerPresentedCertificate: true }, { credentials: 'ApiKey abc' })) as RemoteError;
+  t.is(e4.reason, 'missing authentication credentials for action [cluster:internal/remote_cluster/handshake]');
 });
 
 test('fulfilling side, RCS2 (_remote_cluster profile): key required, checked, intersected', t => {

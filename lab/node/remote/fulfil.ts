@@ -72,6 +72,8 @@ export interface FulfilContext {
   members: MemberInfo[];
   profile: Profile;
   now?: number;
+  /** The TLS peer presented a client certificate. */
+  peerPresentedCertificate?: boolean;
 }
 
 /** Log line the fulfilling node writes for a rejected request (null = nothing to log). */
@@ -88,7 +90,10 @@ export function handleHandshake(ctx: FulfilContext, body: RemoteRequestBody): Ha
   const { state, profile } = ctx;
   if (profile === '_remote_cluster') authenticateCrossCluster(state, body, HANDSHAKE, ctx.now ?? Date.now());
   else if (body.credentials) {
-    // An RCS2 client reached the transport port: ES refuses the handshake on the default profile.
+    // An RCS2 client reached the transport port. With a client certificate (mTLS configured on the client) the
+    // transport layer looks for transport authentication and finds none (#4); without, the handshake action
+    // refuses the profile (#5).
+    if (ctx.peerPresentedCertificate) fail('security_exception', `missing authentication credentials for action [${HANDSHAKE}]`, 401);
     fail('security_exception', `remote cluster handshake action requires channel profile to be [_remote_cluster], but got [default]`, 403);
   }
   const nodes = ctx.members

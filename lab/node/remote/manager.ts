@@ -53,7 +53,7 @@ export class RemoteConnectionManager implements NodePlugin {
     this.rt = rt;
     current = this;
     for (const [k, v] of rt.secure) if (/^cluster\.remote\.[^.]+\.credentials$/.test(k)) this.startCredentials.set(k, v.toString('utf8'));
-    const serve = (profile: Profile) => (type: string) => (body: unknown, peer?: { remoteAddress: string; remotePort: number }) => this.fulfil(profile, type, body as RemoteRequestBody, peer);
+    const serve = (profile: Profile) => (type: string) => (body: unknown, peer?: { remoteAddress: string; remotePort: number; peerCertificate?: unknown }) => this.fulfil(profile, type, body as RemoteRequestBody, peer);
     for (const t of [HANDSHAKE, SEARCH, SHARD_CHANGES, RESOLVE_CLUSTER, TLS_UNTRUSTED_NOTICE]) rt.onTransportMessage(t, serve('default')(t));
     rt.onRemoteClusterConnection((socket: TLSSocket) => {
       const ch = new FrameChannel(socket);
@@ -313,13 +313,13 @@ export class RemoteConnectionManager implements NodePlugin {
 
   // ---------------------------------------------------------------- fulfilling side
 
-  private async fulfil(profile: Profile, type: string, body: RemoteRequestBody, peer?: { remoteAddress: string; remotePort: number }, onReject?: () => void): Promise<unknown> {
+  private async fulfil(profile: Profile, type: string, body: RemoteRequestBody, peer?: { remoteAddress: string; remotePort: number; peerCertificate?: unknown }, onReject?: () => void): Promise<unknown> {
     const port = profile === 'default' ? this.rt.transportPort : this.rt.remoteClusterPort;
     if (type === TLS_UNTRUSTED_NOTICE) {
       this.rt.log('WARN', 'o.e.x.c.s.t.n.SecurityNetty4Transport', `client did not trust this server's certificate, closing connection Netty4TcpChannel{localAddress=/${this.rt.address}:${port}, remoteAddress=/${peer?.remoteAddress ?? '?'}:${peer?.remotePort ?? 0}, profile=${profile}}`);
       return {};
     }
-    const ctx = { state: this.rt.state(), members: this.rt.members(), profile };
+    const ctx = { state: this.rt.state(), members: this.rt.members(), profile, peerPresentedCertificate: peer?.peerCertificate !== undefined };
     // A new connection from another cluster (it starts with the handshake) passes the profile's IP filter, as ES
     // filters at accept time: open connections are not cut by a filter change.
     const ip = peer?.remoteAddress ?? '';
