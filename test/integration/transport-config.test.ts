@@ -88,6 +88,8 @@ test('hostSpecFromVars maps ansible_* vars and names the host on bad values', (t
   }), { name: 'es1', address: '10.1.1.1', port: 2222, user: 'ops', privateKeyFile: '/k', become: true, becomeUser: 'elasticsearch', agentRuntime: 'push', knownHostsFile: '/kh' });
   t.deepEqual(hostSpecFromVars('es2', {}), { name: 'es2', address: 'es2' });
   t.false(hostSpecFromVars('es3', { ansible_become: false }).become);
+  t.deepEqual(hostSpecFromVars('es5', { ansible_ssh_host: 'h', ansible_ssh_port: 22, ansible_ssh_user: 'u' }), { name: 'es5', address: 'h', port: 22, user: 'u' });
+  t.throws(() => hostSpecFromVars('es6', { ansible_become_method: 'su' }), { message: /^host es6: variable ansible_become_method must be "sudo"/ });
   t.throws(() => hostSpecFromVars('es4', { ansible_port: 70000 }), { message: 'host es4: variable ansible_port must be a port number 1-65535, got 70000' });
 });
 
