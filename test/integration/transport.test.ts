@@ -39,6 +39,7 @@ test.serial('agent round trip on every host; the second run does not upload', as
   for (const h of hellos) t.is(h.agentHash, bundle.hash);
   t.is(run1.stats.agentUploads, 3);
   t.is(run1.stats.connections, 3);
+  t.is(run1.stats.agentStarts, 3);
   const cached = join(hosts.hosts[0].home, '.cache', 'crosskey', `agent-${bundle.hash}`, 'agent.mjs');
   t.deepEqual(readFileSync(cached), bundle.content);
   t.is(statSync(cached).mode & 0o777, 0o600);
@@ -56,6 +57,8 @@ test.serial('agent round trip on every host; the second run does not upload', as
   t.is(run2.stats.agentUploads, 0);
   t.is(statSync(cached).mtimeMs, mtime);
   t.is(run2.stats.connections, 1);
+  for (let i = 0; i < 5; i++) await (await run2.agent(specs[0])).call('file.stat', { path: '/' });
+  t.is(run2.stats.agentStarts, 1, 'one agent per host per run, whatever the number of calls');
 });
 
 test.serial('agent op errors come back as AgentOpFailed with the host name', async (t) => {
