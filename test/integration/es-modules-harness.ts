@@ -18,7 +18,7 @@ import type { EsApi } from '../../controller/elastic/types.js';
 import { Transport, hostSpecFromVars } from '../../controller/transport/index.js';
 import { buildAgentBundle } from '../helpers/agent-bundle.js';
 import { labCommand } from '../../lab/cli.js';
-import { runSecrets } from '../../controller/modules/es/run-secrets.js';
+import { runSecrets, plannedKeystoreChanges } from '../../controller/modules/es/run-secrets.js';
 
 export interface TaskRun { status: 'ok' | 'changed'; changes: Change[]; data: Record<string, unknown>; result?: Omit<ModuleResult, 'changes'> }
 
@@ -32,6 +32,7 @@ export class Harness {
   restart(): void {
     this.state = new FileStateStore(this.stateDir);
     runSecrets.clear();
+    plannedKeystoreChanges.clear();
   }
   ctx(host: string, check: boolean, playGroup: string): TaskContext {
     const inv = this.inv;

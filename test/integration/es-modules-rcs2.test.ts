@@ -142,6 +142,20 @@ test.serial('RCS1 → RCS2 with the modules, tasks working under the API key, th
   for (const host of localHosts) t.is((await h.run(keystore, { name: setting, value_from: setting }, { host })).status, 'ok');
   t.is((await getApiKeysByName(h.es('remote'), keyArgs.name)).length, 1);
 
+  // Rotation without outage (playbooks/rotate-key.yml): new key, staged, reloaded, verified, old one invalidated.
+  const oldKey = (await getApiKeysByName(h.es('remote'), keyArgs.name))[0]!.id;
+  t.is((await h.run(esCrossClusterApiKey, { ...keyArgs, state: 'rotated' }, { group: 'remote' })).status, 'changed');
+  t.is((await h.run(esCrossClusterApiKey, { ...keyArgs, state: 'rotated' }, { group: 'remote' })).status, 'ok', 'one rotation per run');
+  t.is((await getApiKeysByName(h.es('remote'), keyArgs.name)).length, 2, 'the old key stays valid meanwhile');
+  for (const host of localHosts) t.is((await h.run(keystore, { name: setting, value_from: setting }, { host })).status, 'changed');
+  t.is((await h.run(esReloadSecureSettings, {})).status, 'changed');
+  t.is((await h.run(esRemoteVerify, { alias: ALIAS, expect: 'rcs2', expected_nodes: 2, timeout: 60 })).status, 'ok');
+  t.is((await h.run(esCrossClusterApiKey, { ...keyArgs, invalidate_previous: true }, { group: 'remote' })).status, 'changed');
+  const keys = await getApiKeysByName(h.es('remote'), keyArgs.name);
+  t.is(keys.length, 1);
+  t.not(keys[0]!.id, oldKey);
+  t.is((await h.run(esRemoteVerify, { alias: ALIAS, expect: 'rcs2', expected_nodes: 2, timeout: 60 })).status, 'ok', 'still connected with the new key');
+
   // Rollback (playbooks/rollback.yml): pause, null, credential removed everywhere, reload, roles and alias back.
   t.is((await h.run(esTasks, { alias: ALIAS, state: 'paused' })).status, 'changed');
   t.is((await h.run(esRemoteCluster, { alias: ALIAS, state: 'absent' })).status, 'changed');

@@ -198,6 +198,11 @@ test.serial('es_reload_secure_settings: runs only when forced or a keystore chan
   const forced = await h.run(esReloadSecureSettings, { force: true });
   t.is(forced.status, 'changed');
   t.deepEqual((forced.data.nodes as string[]).length, h.inv.select('local').length);
+  // Check mode: a keystore task that would write makes the reload show as a change too.
+  t.is((await h.run(keystore, { name: 'some.secure.setting', value: 'some-value' }, { check: true })).status, 'changed');
+  t.is((await h.run(esReloadSecureSettings, {}, { check: true })).status, 'changed');
+  h.restart();
+  t.is((await h.run(esReloadSecureSettings, {}, { check: true })).status, 'ok');
   await h.state.set('keystore_pending_reload/local-1', { name: 'x' });
   t.is((await h.run(esReloadSecureSettings, {}, { check: true })).status, 'changed');
   t.is((await h.run(esReloadSecureSettings, {})).status, 'changed');

@@ -9,7 +9,7 @@ import type { AgentClient, OpResult } from '../../../agent/protocol.js';
 import type { Change, Module, TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import { Secret, isSecret, secrets } from '../../secrets.js';
-import { runSecrets } from './run-secrets.js';
+import { runSecrets, plannedKeystoreChanges } from './run-secrets.js';
 
 export interface KeystoreArgs {
   name: string;
@@ -129,59 +129,69 @@ export const keystore: Module<KeystoreArgs, KeystoreCurrent> = {
   },
 
   diff(current, args, ctx) {
-    const target = `${current.path}: ${args.name}`;
-    if (args.state === 'absent') return current.present ? [{ target, action: 'delete', secret: true }] : [];
-    const want = desiredValue(ctx, args);
-    if (!current.present) {
-      // Check mode: the task that creates the secret did not run for real, so its value cannot be known yet.
-      if (!want.value && ctx.check && args.value_from) return [{ target, action: 'create', secret: true }];
-      if (!want.value) {
-        throw new ModuleError(`${ctx.host}: keystore ${args.name}: no value: ` +
-          (args.value_from ? `run secret "${args.value_from}" is not known in this run (run the task that creates it first)` : 'give value or value_from'));
-      }
-      return [{ target, action: 'create', secret: true }];
-    }
-    if (want.version && current.record?.version !== want.version) return [{ target, action: 'update', secret: true, before: current.record?.version, after: want.version }];
-    if (current.sameValue === false) return [{ target, action: 'update', secret: true }];
-    return [];
+    const changes = keystoreChanges(current, args, ctx);
+    if (ctx.check && changes.length) plannedKeystoreChanges.add(ctx.host);
+    return changes;
   },
 
   async apply(ctx, args, changes, current) {
-    const p = paths(ctx, args);
-    const agent = await ctx.agent();
-    const password = asSecret(args.keystore_password);
-    const pwLines = current.exists && current.hasPassword && password ? [password] : [];
-    // Run as the keystore's owner; a missing keystore is created by `add -f` as the owner of the config dir.
-    const runAs = current.exists ? current.path : p.config;
-    if (args.state === 'absent') {
-      await runCli(ctx, agent, p, ['remove', args.name], pwLines, `remove ${args.name}`, runAs);
-    } else {
-      const want = desiredValue(ctx, args);
-      const value = want.value!;
-      if (/[\r\n]/.test(value.reveal())) throw new ModuleError(`${ctx.host}: keystore ${args.name}: value contains a line break (not storable with add -x)`);
-      await runCli(ctx, agent, p, ['add', '-f', '-x', args.name], [...pwLines, value], `add ${args.name}`, runAs);
-    }
-    // Verify: the entry is (not) there now.
-    const after = await list(agent, p.keystore, password);
-    const present = !!after.entries?.includes(args.name);
-    if (after.error || present !== (args.state === 'present')) {
-      throw new ModuleError(`${ctx.host}: keystore ${args.name}: ${args.state} not confirmed by listing ${p.keystore}${after.error ? `: ${after.error}` : ''}`);
-    }
-    if (args.state === 'present') {
-      const want = desiredValue(ctx, args);
-      await ctx.state.set(current.recordKey, { ...(want.version ? { version: want.version } : {}), written_at: new Date().toISOString() } satisfies KeystoreRecord);
-      if (want.stagedStateKey) {
-        const staged = ctx.state.get<{ staged_hosts?: string[] }>(want.stagedStateKey);
-        if (staged) await ctx.state.set(want.stagedStateKey, { ...staged, staged_hosts: [...new Set([...(staged.staged_hosts ?? []), ctx.host])] });
-      }
-    } else {
-      await ctx.state.delete(current.recordKey);
-    }
-    await ctx.state.set(`keystore_pending_reload/${ctx.host}`, { name: args.name, at: new Date().toISOString() });
-    return { status: 'changed', changes, msg: `${args.name} ${args.state === 'present' ? (changes[0]?.action === 'create' ? 'added' : 'replaced') : 'removed'}` };
+    return applyKeystore(ctx, args, changes, current);
   },
 
   report(current) {
     return { keystore: current.path, present: current.present, password_protected: current.hasPassword };
   },
 };
+
+function keystoreChanges(current: KeystoreCurrent, args: KeystoreArgs, ctx: TaskContext): Change[] {
+  const target = `${current.path}: ${args.name}`;
+  if (args.state === 'absent') return current.present ? [{ target, action: 'delete', secret: true }] : [];
+  const want = desiredValue(ctx, args);
+  if (!current.present) {
+    // Check mode: the task that creates the secret did not run for real, so its value cannot be known yet.
+    if (!want.value && ctx.check && args.value_from) return [{ target, action: 'create', secret: true }];
+    if (!want.value) {
+      throw new ModuleError(`${ctx.host}: keystore ${args.name}: no value: ` +
+        (args.value_from ? `run secret "${args.value_from}" is not known in this run (run the task that creates it first)` : 'give value or value_from'));
+    }
+    return [{ target, action: 'create', secret: true }];
+  }
+  if (want.version && current.record?.version !== want.version) return [{ target, action: 'update', secret: true, before: current.record?.version, after: want.version }];
+  if (current.sameValue === false) return [{ target, action: 'update', secret: true }];
+  return [];
+}
+
+async function applyKeystore(ctx: TaskContext, args: KeystoreArgs, changes: Change[], current: KeystoreCurrent) {
+  const p = paths(ctx, args);
+  const agent = await ctx.agent();
+  const password = asSecret(args.keystore_password);
+  const pwLines = current.exists && current.hasPassword && password ? [password] : [];
+  // Run as the keystore's owner; a missing keystore is created by `add -f` as the owner of the config dir.
+  const runAs = current.exists ? current.path : p.config;
+  if (args.state === 'absent') {
+    await runCli(ctx, agent, p, ['remove', args.name], pwLines, `remove ${args.name}`, runAs);
+  } else {
+    const want = desiredValue(ctx, args);
+    const value = want.value!;
+    if (/[\r\n]/.test(value.reveal())) throw new ModuleError(`${ctx.host}: keystore ${args.name}: value contains a line break (not storable with add -x)`);
+    await runCli(ctx, agent, p, ['add', '-f', '-x', args.name], [...pwLines, value], `add ${args.name}`, runAs);
+  }
+  // Verify: the entry is (not) there now.
+  const after = await list(agent, p.keystore, password);
+  const present = !!after.entries?.includes(args.name);
+  if (after.error || present !== (args.state === 'present')) {
+    throw new ModuleError(`${ctx.host}: keystore ${args.name}: ${args.state} not confirmed by listing ${p.keystore}${after.error ? `: ${after.error}` : ''}`);
+  }
+  if (args.state === 'present') {
+    const want = desiredValue(ctx, args);
+    await ctx.state.set(current.recordKey, { ...(want.version ? { version: want.version } : {}), written_at: new Date().toISOString() } satisfies KeystoreRecord);
+    if (want.stagedStateKey) {
+      const staged = ctx.state.get<{ staged_hosts?: string[] }>(want.stagedStateKey);
+      if (staged) await ctx.state.set(want.stagedStateKey, { ...staged, staged_hosts: [...new Set([...(staged.staged_hosts ?? []), ctx.host])] });
+    }
+  } else {
+    await ctx.state.delete(current.recordKey);
+  }
+  await ctx.state.set(`keystore_pending_reload/${ctx.host}`, { name: args.name, at: new Date().toISOString() });
+  return { status: 'changed' as const, changes, msg: `${args.name} ${args.state === 'present' ? (changes[0]?.action === 'create' ? 'added' : 'replaced') : 'removed'}` };
+}

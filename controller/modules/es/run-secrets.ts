@@ -30,3 +30,9 @@ class RunSecrets {
 }
 
 export const runSecrets = new RunSecrets();
+
+/**
+ * Hosts whose keystore a check-mode run would change (in memory, this run only): lets
+ * es_reload_secure_settings show in check mode the reload the real run would do.
+ */
+export const plannedKeystoreChanges = new Set<string>();
