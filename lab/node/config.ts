@@ -26,7 +26,18 @@ export function flattenYaml(value: unknown, prefix: string, out: FlatSettings, f
   out[prefix] = String(value);
 }
 
-export function parseElasticsearchYml(text: string, file: string): FlatSettings {
+/** ES replaces `${VAR}` in setting values with environment variables (PropertyPlaceholder). */
+function resolvePlaceholders(settings: FlatSettings, env: NodeJS.ProcessEnv): FlatSettings {
+  const one = (v: string) => v.replace(/\$\{([^}:]+)\}/g, (_m, name: string) => {
+    const value = env[name];
+    if (value === undefined) throw new ConfigError(`Could not resolve placeholder '${name}'`);
+    return value;
+  });
+  for (const [k, v] of Object.entries(settings)) settings[k] = Array.isArray(v) ? v.map(one) : one(v);
+  return settings;
+}
+
+export function parseElasticsearchYml(text: string, file: string, env: NodeJS.ProcessEnv = process.env): FlatSettings {
   let doc: unknown;
   try {
     doc = load(text, { filename: file });
@@ -39,7 +50,7 @@ export function parseElasticsearchYml(text: string, file: string): FlatSettings 
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`Failed to load settings from [${file}]: not a map of settings`);
   const out: FlatSettings = {};
   flattenYaml(doc, '', out, file);
-  return out;
+  return resolvePlaceholders(out, env);
 }
 
 export function loadElasticsearchYml(file: string): FlatSettings {

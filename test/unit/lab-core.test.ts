@@ -41,6 +41,8 @@ test('elasticsearch.yml: nested and dotted keys flatten alike; syntax errors nam
   t.deepEqual(parseElasticsearchYml('xpack:\n  security.enabled: true\nhttp.port: 9200\nnode.roles: [master, data]\n', 'es.yml'), {
     'xpack.security.enabled': 'true', 'http.port': '9200', 'node.roles': ['master', 'data'],
   });
+  t.deepEqual(parseElasticsearchYml('node.name: ${LAB_X}\n', 'es.yml', { LAB_X: 'n1' }), { 'node.name': 'n1' });
+  t.throws(() => parseElasticsearchYml('node.name: ${LAB_MISSING}\n', 'es.yml', {}), { message: "Could not resolve placeholder 'LAB_MISSING'" });
   const err = t.throws(() => parseElasticsearchYml('a: b\n  c: [\n', '/x/elasticsearch.yml'));
   t.regex(err!.message, /\/x\/elasticsearch\.yml:\d+/);
 });
