@@ -1,7 +1,9 @@
-// Request/response frames between clusters over a TLS socket: one JSON object per line.
+// Request/response correlation over one long-lived TLS connection between clusters, in both directions, on the
+// lab's transport framing (lab/node/transport.ts: one JSON object per line):
 //   request  {"id":1,"type":"cluster:internal/remote_cluster/handshake","body":{…}}
 //   response {"id":1,"ok":true,"body":{…}}  |  {"id":1,"ok":false,"error":{"type":"…","reason":"…"}}
-import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { onFrames, sendFrame, type TransportFrame } from '../transport.js';
 
 export interface WireError { type: string; reason: string; status?: number }
 export class RemoteError extends Error {
@@ -25,15 +27,12 @@ export type RequestHandler = (type: string, body: unknown) => Promise<unknown>;
 export class FrameChannel {
   private nextId = 1;
   private pending = new Map<number, Pending>();
-  private buf = '';
   private handler?: RequestHandler;
   closed = false;
-  framesReceived = 0;
   private closeListeners: Array<(err?: Error) => void> = [];
 
-  constructor(readonly socket: Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => this.onData(chunk));
+  constructor(readonly socket: TLSSocket) {
+    onFrames(socket, (frame) => this.onFrame(frame));
     socket.on('error', (e) => this.shutdown(e));
     socket.on('close', () => this.shutdown());
   }
@@ -47,32 +46,20 @@ export class FrameChannel {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => { this.pending.delete(id); reject(new RemoteError('receive_timeout_transport_exception', `[${type}] request_id [${id}] timed out after [${timeoutMs}ms]`)); }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      this.socket.write(JSON.stringify({ id, type, body }) + '\n');
+      sendFrame(this.socket, { id, type, body });
     });
   }
 
   close(): void { this.socket.destroy(); this.shutdown(); }
 
-  private onData(chunk: string) {
-    this.buf += chunk;
-    let nl: number;
-    while ((nl = this.buf.indexOf('\n')) >= 0) {
-      const line = this.buf.slice(0, nl);
-      this.buf = this.buf.slice(nl + 1);
-      if (!line.trim()) continue;
-      let msg: { id: number; type?: string; body?: unknown; ok?: boolean; error?: WireError };
-      try { msg = JSON.parse(line); } catch { this.close(); return; }
-      this.framesReceived++;
-      if (msg.type !== undefined) void this.answer(msg.id, msg.type, msg.body);
-      else {
-        const p = this.pending.get(msg.id);
-        if (!p) continue;
-        this.pending.delete(msg.id);
-        clearTimeout(p.timer);
-        if (msg.ok) p.resolve(msg.body);
-        else p.reject(new RemoteError(msg.error?.type ?? 'exception', msg.error?.reason ?? 'unknown error', msg.error?.status ?? statusOf(msg.error)));
-      }
-    }
+  private onFrame(msg: TransportFrame & { error?: WireError }) {
+    if (msg.type !== undefined) { void this.answer(msg.id, msg.type, msg.body); return; }
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    this.pending.delete(msg.id);
+    clearTimeout(p.timer);
+    if (msg.ok) p.resolve(msg.body);
+    else p.reject(new RemoteError(msg.error?.type ?? 'exception', msg.error?.reason ?? 'unknown error', msg.error?.status ?? statusOf(msg.error)));
   }
 
   private async answer(id: number, type: string, body: unknown) {
@@ -84,7 +71,7 @@ export class FrameChannel {
       const err = e instanceof RemoteError ? { type: e.type, reason: e.reason, status: e.status } : { type: 'exception', reason: (e as Error).message };
       out = { id, ok: false, error: err };
     }
-    if (!this.closed) this.socket.write(JSON.stringify(out) + '\n');
+    if (!this.closed) sendFrame(this.socket, out as TransportFrame);
   }
 
   private shutdown(err?: Error) {
