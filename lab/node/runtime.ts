@@ -25,6 +25,10 @@
 //   update handled by this node (other nodes: poll `rt.state().version`), `onSecureSettingsReloaded()` after
 //   `reloadSecureSettings()` swapped `rt.secure`.
 // * Logging — `rt.log('WARN', 'o.e.t.ProxyConnectionStrategy', message)` writes ES-style lines to logs/<cluster>.log.
+// * Lab set-up — `lab up` (lab/up.ts) calls `applyInitialState(lab: LabFile)` from lab/setup/initial-state.ts once
+//   both clusters are green; LabFile (lab/layout.ts) has every node's home, address and the clusters' credentials;
+//   lab/http-client.ts `labHttp()` talks to a cluster with CA-verified TLS; lab/node/service.ts `restart()`
+//   restarts a node through its service command; lab/node/cluster.ts `createIndex()` adds indices to a state.
 import type { TLSSocket, SecureContextOptions } from 'node:tls';
 import type { ClusterState, FlatSettings, SettingValue } from './state.js';
 import type { MemberInfo } from './cluster.js';
