@@ -36,4 +36,5 @@ rl.on('line', (line) => {
 });
 rl.on('close', () => { inputClosed = true; maybeExit(); });
 process.on('exit', killRunningCommands);
-for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.on(sig, () => { killRunningCommands(); process.exit(128 + 1); });
+const signalNumbers = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+for (const [sig, n] of Object.entries(signalNumbers)) process.on(sig, () => { killRunningCommands(); process.exit(128 + n); });
