@@ -74,7 +74,7 @@ export class Harness {
 }
 
 /** Starts a lab with 2 nodes per cluster, waits for green on both; agents over SSH; returns a teardown. */
-export async function startLab(prefix: string): Promise<{ h: Harness; labDir: string; stop(): Promise<void> }> {
+export async function startLab(prefix: string, extraArgs: string[] = []): Promise<{ h: Harness; labDir: string; stop(): Promise<void> }> {
   const labDir = mkdtempSync(join(tmpdir(), `ck-${prefix}-`));
   const stateDir = mkdtempSync(join(tmpdir(), `ck-${prefix}-state-`));
   let transport: Transport | undefined;
@@ -88,7 +88,7 @@ export async function startLab(prefix: string): Promise<{ h: Harness; labDir: st
     rmSync(stateDir, { recursive: true, force: true });
   };
   try {
-    const rc = await labCommand(['up', '--dir', labDir, '--nodes', '2']);
+    const rc = await labCommand(['up', '--dir', labDir, '--nodes', '2', ...extraArgs]);
     if (rc !== 0) throw new Error(`lab up failed (${rc})`);
     bundle = await buildAgentBundle();
     const t = new Transport({ agentBundle: bundle.file, sshConfigFile: join(labDir, 'ssh_config'), useSshAgent: false, log: () => {} });
