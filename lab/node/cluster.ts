@@ -12,7 +12,9 @@ import { esUuid } from './state.js';
 import { isAlive } from '../hosts/process.js';
 
 export const HEARTBEAT_MS = 500;
-const STALE_MS = 3_000;
+// A live process whose heartbeat is older than this is treated as hung and leaves the cluster (ES's follower
+// checks drop an unresponsive node after about 3 × 10 s; a dead process leaves at once).
+const STALE_MS = 10_000;
 
 export interface MemberInfo {
   id: string;

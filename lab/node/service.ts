@@ -156,6 +156,11 @@ export function status(home: string, out: (s: string) => void): number {
     return 3;
   }
   const rec = readRecord(home);
+  if (rec?.state === 'active') {
+    // the node went away without `stop`: systemd reports the unit failed
+    out(`● elasticsearch.service - Elasticsearch (crosskey lab)\n     Active: failed (Result: exit-code); the node process is gone (see ${logFileOf(home)})\n`);
+    return 3;
+  }
   if (rec?.state === 'failed') {
     out(`● elasticsearch.service - Elasticsearch (crosskey lab)\n     Active: failed (Result: exit-code) since ${new Date(rec.at).toISOString()}\n${rec.message ? rec.message + '\n' : ''}`);
     return 3;
