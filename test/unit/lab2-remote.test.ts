@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { effectiveAliases, remoteInfoEntry } from '../../lab/node/remote/settings.js';
-import { readsFromAlias, remoteTargets, splitIndexExpression } from '../../lab/node/remote/index-expr.js';
+import { remoteTargets, splitIndexExpression } from '../../lab/node/remote/index-expr.js';
 import { handleHandshake, handleRead, SEARCH, SHARD_CHANGES, type FulfilContext } from '../../lab/node/remote/fulfil.js';
 import { subjectFor } from '../../lab/node/remote/subject.js';
 import { openTlsChannel, ConnectError, mapChannelError } from '../../lab/node/remote/tls-client.js';
@@ -58,10 +58,9 @@ test('index expressions: alias prefixes, wildcards, exclusions, date math and se
   t.deepEqual(splitIndexExpression('my_remote:logs'), { cluster: 'my_remote', index: 'logs', exclusion: false });
   t.is(splitIndexExpression('<logs-{now/d}>').cluster, null);
   t.is(splitIndexExpression('logs::failures').cluster, null);
-  t.true(readsFromAlias('*:idx', 'my_remote'));
-  t.true(readsFromAlias('my_*:idx', 'my_remote'));
-  t.false(readsFromAlias('-my_remote:idx', 'my_remote'));
-  t.false(readsFromAlias('idx', 'my_remote'));
+  t.deepEqual([...remoteTargets(['*:idx'], ['my_remote'])], [['my_remote', ['idx']]]);
+  t.deepEqual([...remoteTargets(['my_*:idx'], ['my_remote', 'other'])], [['my_remote', ['idx']]]);
+  t.is(remoteTargets(['-my_remote:idx', 'idx'], ['my_remote']).size, 0);
   t.deepEqual([...remoteTargets(['*:a', 'r2:b', 'c'], ['r1', 'r2'])], [['r1', ['a']], ['r2', ['a', 'b']]]);
 });
 

@@ -4,7 +4,7 @@ import {
   createCrossClusterApiKey, createRestApiKey, findApiKeys, invalidateApiKeys, updateCrossClusterApiKey,
   updateRestApiKey, verifyEncodedKey, apiKeyView, parseTimeValueMs,
 } from '../../lab/node/security/api-keys.js';
-import { grantsIndex, grantsRemoteIndex, hasRemoteIndicesFor, permissionOf, permissionOfApiKey, remoteDescriptorsFor, patternMatches, hasPrivileges, grantsCluster } from '../../lab/node/security/privileges.js';
+import { grantsIndex, hasRemoteIndicesFor, permissionOf, permissionOfApiKey, remoteDescriptorsFor, patternMatches, hasPrivileges, grantsCluster } from '../../lab/node/security/privileges.js';
 import { parseRoleBody } from '../../lab/node/security/roles.js';
 
 function fresh(): SecurityState {
@@ -18,6 +18,9 @@ function fresh(): SecurityState {
   };
 }
 const admin: Principal = { kind: 'user', username: 'admin', roles: ['superuser'], realm: 'default_native', realmType: 'native' };
+/** What the fulfilling cluster evaluates for RCS2 (without a key layer): the alias's remote_indices as indices. */
+const grantsRemoteIndex = (p: ReturnType<typeof permissionOf>, alias: string, index: string, action: string) =>
+  grantsIndex({ layers: remoteDescriptorsFor(p, alias), effectiveRoles: [], missingRoles: [] }, index, action);
 const bob: Principal = { kind: 'user', username: 'bob', roles: ['reader', 'ghost'], realm: 'default_native', realmType: 'native' };
 
 test('cross-cluster key: derived descriptor, encoded = base64(id:key), secret only hashed', t => {

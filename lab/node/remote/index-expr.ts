@@ -14,12 +14,6 @@ export function splitIndexExpression(expr: string): SplitExpression {
   return { cluster: e.slice(0, i), index: e.slice(i + 1), exclusion };
 }
 
-/** Does the expression read from `alias`? (`*:idx` reads from every alias.) */
-export function readsFromAlias(expr: string, alias: string): boolean {
-  const s = splitIndexExpression(expr);
-  return !s.exclusion && s.cluster !== null && patternMatches(s.cluster, alias);
-}
-
 /** The remote aliases (among `aliases`) that a list of expressions reads from, with the index part per alias. */
 export function remoteTargets(exprs: string[], aliases: string[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -32,17 +26,6 @@ export function remoteTargets(exprs: string[], aliases: string[]): Map<string, s
       list.push(s.index);
       out.set(a, list);
     }
-  }
-  return out;
-}
-
-/** Cluster parts that are not wildcards and match no configured alias: ES's "no such remote cluster". */
-export function unknownAliases(exprs: string[], aliases: string[]): string[] {
-  const out: string[] = [];
-  for (const expr of exprs) {
-    const s = splitIndexExpression(expr);
-    if (s.exclusion || s.cluster === null || s.cluster.includes('*')) continue;
-    if (!aliases.includes(s.cluster)) out.push(s.cluster);
   }
   return out;
 }

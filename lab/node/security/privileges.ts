@@ -74,10 +74,6 @@ function layerGrantsIndex(layer: RoleDescriptor[], index: string, action: string
   return layer.some(d => d.indices.some(e => entryGrants(e, index, action)));
 }
 
-function layerGrantsRemoteIndex(layer: RoleDescriptor[], alias: string, index: string, action: string): boolean {
-  return layer.some(d => (d.remote_indices ?? []).some(e => anyPatternMatches(e.clusters, alias) && entryGrants(e, index, action)));
-}
-
 /** The permission of an authenticated caller. */
 export function permissionOf(state: SecurityState, principal: Principal): Permission {
   if (principal.kind === 'user') return permissionOfRoles(state, principal.roles);
@@ -111,10 +107,6 @@ export function grantsCluster(p: Permission, privilegeOrAction: string): boolean
 
 export function grantsIndex(p: Permission, index: string, action: string): boolean {
   return p.layers.every(l => layerGrantsIndex(l, index, action));
-}
-
-export function grantsRemoteIndex(p: Permission, alias: string, index: string, action: string): boolean {
-  return p.layers.every(l => layerGrantsRemoteIndex(l, alias, index, action));
 }
 
 /** Does any remote_indices entry of the permission apply to this alias (in every layer)? */
