@@ -1,6 +1,7 @@
 // `lab up`: two simulated clusters (`local`, `remote`) of N nodes, each node a host with its own loopback address
 // 127.L.{1,2}.N and standard ports, reachable over SSH, with an ES-like install tree, TLS from a lab CA, a tool
 // superuser, a license, a few indices; then part 2's initial state (RCS1 alias, tasks) when it exists.
+import { writeMigrationVars } from './setup/migration-vars.js';
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { spawn } from 'node:child_process';
@@ -353,7 +354,14 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     }
 
     await applyPart2InitialState(lab, (l) => log(`${l} (${secs()} s)`));
+    // The initial state creates indices whose replicas recover for a moment: hand over a green lab.
+    for (const c of clusters) {
+      const r = await labHttp({ url: c.url, user: c.user, passwordFile: c.passwordFile, caCert }, 'GET', '/_cluster/health?wait_for_status=green&wait_for_no_initializing_shards=true&timeout=60s');
+      if (r.status !== 200) throw new Error(`cluster ${c.name} did not turn green after the initial state: HTTP ${r.status} ${r.text.slice(0, 300)}`);
+    }
+    writeMigrationVars(lab, lab.clusters);
     writeLabFile(lab);
+    log(`lab: green, migration variables in ${join(dir, 'group_vars', 'all.yml')} (${secs()} s)`);
     return { lab, seconds: (Date.now() - t0) / 1000 };
   } catch (e) {
     await cleanup();

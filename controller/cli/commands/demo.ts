@@ -12,7 +12,6 @@ import { loadInventory } from '../../inventory/index.js';
 import { esForNode, closeAllClients } from '../../elastic/client.js';
 import { labUp } from '../../../lab/up.js';
 import { labDown, labStatus } from '../../../lab/ops.js';
-import { writeMigrationVars } from '../../../lab/setup/migration-vars.js';
 import { REMOTE_ALIAS } from '../../../lab/setup/initial-state.js';
 import { outageWindows } from '../../../lab/outage.js';
 import { readState } from '../../../lab/node/state.js';
@@ -73,7 +72,6 @@ export const demoCommand: CliCommand = {
         log: (l) => say(`  ${l}`),
       });
       say(`lab up in ${seconds.toFixed(1)} s\n`);
-      writeMigrationVars(lab, lab.clusters);
 
       const flags = parseRunFlags([join(repoRoot(), 'playbooks', 'migrate.yml'), '-i', lab.inventory], io.cwd);
       const tRun = Date.now();
