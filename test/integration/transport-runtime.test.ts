@@ -60,6 +60,19 @@ test.serial('embedded ssh2 host servers: agent round trip, RSA host key on a non
   t.deepEqual(facts.map((f) => f.user), ['root', 'root']);
   t.is((await tr.exec(specOf(hs, 1), { shell: 'echo $CROSSKEY_TEST_HOST; cat' }, { stdin: 'x' })).stdout, 'host2\nx');
 
+  // The OpenSSH client works against it too (lab users run `ssh` by hand): exit status, stderr, stdin.
+  const ssh = spawn('ssh', ['-i', hs.clientKeyFile, '-o', `UserKnownHostsFile=${hs.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes',
+    `root@${hs.hosts[0].address}`, 'read x; echo "got $x"; echo to-stderr >&2; exit 42'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let sout = '';
+  let serr = '';
+  ssh.stdout.on('data', (d) => { sout += d; });
+  ssh.stderr.on('data', (d) => { serr += d; });
+  ssh.stdin.end('hello\n');
+  const code = await new Promise<number | null>((r) => ssh.on('close', r));
+  t.is(code, 42);
+  t.is(sout, 'got hello\n');
+  t.is(serr, 'to-stderr\n');
+
   const port = 20000 + Math.floor(Math.random() * 20000);
   const rsa = await startEmbeddedHost({ dir: join(hs.dir, 'rsa'), address: hs.hosts[0].address, port, authorizedKeys: hs.clientPublicKey, hostKeyType: 'rsa' });
   t.teardown(() => rsa.stop());
