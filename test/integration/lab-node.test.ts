@@ -154,3 +154,20 @@ test.serial('password-protected keystore: the node reads the password from $ES_K
   t.is((await run('elasticsearch-keystore', ['passwd'], 'ks-pass\n\n\n')).code, 0);
   t.is((await run('elasticsearch-keystore', ['has-passwd'])).code, 1);
 });
+
+test.serial('a node killed without stop: status failed (3), start brings it back with the same node id', async (t) => {
+  const pid = Number(readFileSync(join(node.home, 'elasticsearch.pid'), 'utf8'));
+  const id = readFileSync(join(node.home, 'data', 'node_id'), 'utf8');
+  process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 50; i++) {
+    try { process.kill(pid, 0); } catch { break; }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const status = await run('elasticsearch-service', ['status']);
+  t.is(status.code, 3);
+  t.regex(status.out, /Active: failed/);
+  t.is((await run('elasticsearch-service', ['start'])).code, 0);
+  const local = lab.clusters.find((c) => c.name === 'local')!;
+  const r = await labHttp({ url: local.url, user: local.user, passwordFile: local.passwordFile, caCert: lab.caCert }, 'GET', '/_cat/nodes?format=json&h=id,name&full_id=true');
+  t.deepEqual(r.json, [{ id, name: 'local-1' }]);
+});
