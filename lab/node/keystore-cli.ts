@@ -19,8 +19,8 @@ export class UserException extends Error {
 export interface Terminal {
   print(text: string): void;
   errorPrint(text: string): void;
-  /** Next stdin line without its terminator; null at end of input. */
-  readLine(prompt: string): Promise<string | null>;
+  /** Next stdin line without its terminator; null at end of input. `secret`: no echo on a terminal. */
+  readLine(prompt: string, secret?: boolean): Promise<string | null>;
 }
 
 /** A terminal on the process's stdin/stdout, reading one line at a time (stdin may stay open). */
@@ -45,8 +45,9 @@ export function processTerminal(): Terminal {
   return {
     print: (t) => process.stdout.write(t),
     errorPrint: (t) => process.stderr.write(t),
-    async readLine(prompt) {
+    async readLine(prompt, secret) {
       if (prompt) process.stdout.write(prompt);
+      if (secret && process.stdin.isTTY) return readSecretFromTty();
       attach();
       for (;;) {
         const m = /\r?\n|\r/.exec(buf);
@@ -67,6 +68,33 @@ export function processTerminal(): Terminal {
       }
     },
   };
+}
+
+/** Reads a line from the terminal in raw mode without echoing it (ES's Terminal.readSecret). */
+function readSecretFromTty(): Promise<string | null> {
+  return new Promise((resolve) => {
+    const stdin = process.stdin;
+    let value = '';
+    stdin.setRawMode(true);
+    stdin.setEncoding('utf8');
+    const done = (v: string | null) => {
+      stdin.setRawMode(false);
+      stdin.off('data', onData);
+      stdin.pause();
+      process.stdout.write('\n');
+      resolve(v);
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n') return done(value);
+        if (ch === '\u0003' || ch === '\u0004') return done(null); // Ctrl-C, Ctrl-D
+        if (ch === '\u007f') value = value.slice(0, -1);
+        else value += ch;
+      }
+    };
+    stdin.on('data', onData);
+    stdin.resume();
+  });
 }
 
 interface Ctx {
@@ -108,7 +136,7 @@ function notFound(ctx: Ctx): UserException {
 
 async function readPassword(ctx: Ctx, hasPassword: boolean): Promise<string> {
   if (!hasPassword) return '';
-  const line = await ctx.term.readLine('Enter password for the elasticsearch keystore : ');
+  const line = await ctx.term.readLine('Enter password for the elasticsearch keystore : ', true);
   return line ?? '';
 }
 
@@ -160,8 +188,8 @@ async function confirm(ctx: Ctx, question: string): Promise<boolean> {
 }
 
 async function newPassword(ctx: Ctx): Promise<string> {
-  const a = (await ctx.term.readLine('Enter new password for the elasticsearch keystore (empty for no password): ')) ?? '';
-  const b = (await ctx.term.readLine('Enter same password again: ')) ?? '';
+  const a = (await ctx.term.readLine('Enter new password for the elasticsearch keystore (empty for no password): ', true)) ?? '';
+  const b = (await ctx.term.readLine('Enter same password again: ', true)) ?? '';
   if (a !== b) throw new UserException(EXIT.DATA_ERROR, 'Passwords are not equal, exiting.');
   return a;
 }
@@ -227,7 +255,7 @@ async function cmdAdd(ctx: Ctx, args: string[]): Promise<number> {
         return EXIT.OK;
       }
     }
-    const value = await ctx.term.readLine(opts.has('x') ? '' : `Enter value for ${name}: `);
+    const value = await ctx.term.readLine(opts.has('x') ? '' : `Enter value for ${name}: `, true);
     if (value === null && opts.has('x')) throw new UserException(EXIT.DATA_ERROR, `missing value for setting [${name}] on standard input`);
     ks.entries.set(name, Buffer.from(value ?? '', 'utf8'));
   }
