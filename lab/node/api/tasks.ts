@@ -4,10 +4,9 @@
 import { boolParam, esError, type LabRequest, type Route, type RouteContext } from '../router.js';
 import { totalmem } from 'node:os';
 import type { ClusterState } from '../state.js';
-import { createIndex } from '../cluster.js';
 import { patternMatches } from '../security/privileges.js';
 import {
-  authorizationView, closeJob, datafeedOfJob, followInfoView, followParameters, followStatsView, getDatafeed, getFollower,
+  addFollower, authorizationView, closeJob, datafeedOfJob, followInfoView, followParameters, followStatsView, getDatafeed, getFollower,
   getJob, getPattern, getTransform, openJob, pauseFollow, resumeFollow, startDatafeed, startTransform, stopDatafeed,
   stopTransform, tasksOf, type Datafeed, type Follower, type MlJob, type TaskOwner, type Transform, type TasksState,
 } from '../tasks/model.js';
@@ -164,11 +163,6 @@ async function follow(req: LabRequest, ctx: RouteContext) {
     addFollower(t, s, { follower_index: index, remote_cluster, leader_index, parameters, owner });
   });
   return { body: { follow_index_created: true, follow_index_shards_acked: true, index_following_started: true } };
-}
-
-export function addFollower(t: TasksState, s: ClusterState, f: Pick<Follower, 'follower_index' | 'remote_cluster' | 'leader_index' | 'parameters' | 'owner'> & { pattern?: string }): void {
-  t.followers[f.follower_index] = { ...f, status: 'active', read_exceptions: [], operations_read: 0, successful_read_requests: 0, failed_read_requests: 0 };
-  if (!s.indices[f.follower_index]) s.indices[f.follower_index] = createIndex(s, f.follower_index, 1, 0);
 }
 
 function ccrInfo(req: LabRequest, ctx: RouteContext) {

@@ -4,6 +4,8 @@
 
 import { LabEsError } from '../security/errors.js';
 import type { RoleDescriptor } from '../security/model.js';
+import type { ClusterState } from '../state.js';
+import { createIndex } from '../cluster.js';
 
 /** Who a task runs as — captured when it is created or updated, like ES's stored security headers. */
 export type TaskOwner =
@@ -175,6 +177,12 @@ export function resumeFollow(f: Follower, body: Record<string, unknown>): void {
   f.status = 'active';
   delete f.fatal_exception;
   f.read_exceptions = [];
+}
+
+/** A new follower index (PUT /<index>/_ccr/follow or an auto-follow pattern), with its local index. */
+export function addFollower(t: TasksState, s: ClusterState, f: Pick<Follower, 'follower_index' | 'remote_cluster' | 'leader_index' | 'parameters' | 'owner'> & { pattern?: string }): void {
+  t.followers[f.follower_index] = { ...f, status: 'active', read_exceptions: [], operations_read: 0, successful_read_requests: 0, failed_read_requests: 0 };
+  if (!s.indices[f.follower_index]) createIndex(s, f.follower_index, 1, 0);
 }
 
 /** GET /<index>/_ccr/info entry: `parameters` omitted while paused (ES behaviour). */
