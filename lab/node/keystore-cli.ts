@@ -47,7 +47,7 @@ export function processTerminal(): Terminal {
     errorPrint: (t) => process.stderr.write(t),
     async readLine(prompt, secret) {
       if (prompt) process.stdout.write(prompt);
-      if (secret && process.stdin.isTTY) return readSecretFromTty();
+      if (process.stdin.isTTY) return readFromTty(!secret);
       attach();
       for (;;) {
         const m = /\r?\n|\r/.exec(buf);
@@ -70,8 +70,8 @@ export function processTerminal(): Terminal {
   };
 }
 
-/** Reads a line from the terminal in raw mode without echoing it (ES's Terminal.readSecret). */
-function readSecretFromTty(): Promise<string | null> {
+/** Reads a line from the terminal in raw mode, echoing it only when it is not a secret (ES's readSecret). */
+function readFromTty(echo: boolean): Promise<string | null> {
   return new Promise((resolve) => {
     const stdin = process.stdin;
     let value = '';
@@ -88,8 +88,13 @@ function readSecretFromTty(): Promise<string | null> {
       for (const ch of chunk) {
         if (ch === '\r' || ch === '\n') return done(value);
         if (ch === '\u0003' || ch === '\u0004') return done(null); // Ctrl-C, Ctrl-D
-        if (ch === '\u007f') value = value.slice(0, -1);
-        else value += ch;
+        if (ch === '\u007f') {
+          if (echo && value) process.stdout.write('\b \b');
+          value = value.slice(0, -1);
+        } else {
+          value += ch;
+          if (echo) process.stdout.write(ch);
+        }
       }
     };
     stdin.on('data', onData);
