@@ -3,7 +3,8 @@
 // count at 0, cutting it under running tasks raises it (shown by `lab status --json`); tasks created by a REST API
 // key keep the privileges the key had. One lab, torn down always.
 import test from 'ava';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labUp } from '../../lab/up.js';
@@ -217,4 +218,34 @@ test.serial('lab up --static-remote: the alias lives in every local elasticsearc
   t.deepEqual(nodeSettings[`cluster.remote.${REMOTE_ALIAS}.seeds`], cl('remote').nodes.map(n => `${n.address}:9300`));
   await sleep(1000);
   t.true((await ok(local, 'GET', '/_transform/remote-logs-summary/_stats')).transforms[0].checkpointing.last.checkpoint >= 1);
+});
+
+test.serial('reload_secure_settings with a password-protected keystore: wrong or missing password is a per-node reload_exception', async t => {
+  const local = cl('local');
+  const n = local.nodes[0]!;
+  const run = (args: string[], stdin: string, env: Record<string, string> = {}) => new Promise<{ code: number; out: string }>((resolve, reject) => {
+    const p = spawn(join(n.home, 'bin', args[0]!), args.slice(1), { env: { ...process.env, ES_PATH_CONF: n.configDir, ...env } });
+    let out = '';
+    p.stdout.on('data', d => (out += d));
+    p.stderr.on('data', d => (out += d));
+    p.on('error', reject);
+    p.on('close', code => resolve({ code: code ?? -1, out }));
+    p.stdin.end(stdin);
+  });
+  const pw = 'keystore-pass-123';
+  t.is((await run(['elasticsearch-keystore', 'passwd'], `${pw}\n${pw}\n`)).code, 0);
+  const passFile = join(dir, 'keystore-pass');
+  writeFileSync(passFile, pw + '\n', { mode: 0o600 });
+  const r = await run(['elasticsearch-service', 'restart'], '', { ES_KEYSTORE_PASSPHRASE_FILE: passFile });
+  t.is(r.code, 0, r.out);
+  await waitConnected(lab, local, REMOTE_ALIAS);
+  const missing = await ok(local, 'POST', '/_nodes/reload_secure_settings');
+  t.is(Object.values(missing.nodes as Record<string, any>)[0].reload_exception?.reason, 'Provided keystore password was incorrect');
+  const wrong = await ok(local, 'POST', '/_nodes/reload_secure_settings', { secure_settings_password: 'nope-nope' });
+  t.is(Object.values(wrong.nodes as Record<string, any>)[0].reload_exception?.reason, 'Provided keystore password was incorrect');
+  const right = await ok(local, 'POST', '/_nodes/_local/reload_secure_settings', { secure_settings_password: pw });
+  t.is(Object.values(right.nodes as Record<string, any>)[0].reload_exception, undefined);
+  t.deepEqual(right._nodes, { total: 1, successful: 1, failed: 0 });
+  const logs = readFileSync(join(n.home, 'logs', 'local.log'), 'utf8');
+  t.false(logs.includes(pw), 'the keystore password is never logged');
 });
