@@ -10,9 +10,9 @@ import {
   parseInvalidateApiKeysResponse,
 } from '../../controller/elastic/api/security.js';
 import {
-  parseRemoteInfo, parseClusterSettings, flattenSettings, aliasSettingsFrom, removeAliasBody, writeAliasBody,
-  parseNodesSettings, parseResolveCluster, aliasesIn,
+  parseRemoteInfo, flattenSettings, aliasSettingsFrom, removeAliasBody, writeAliasBody, parseResolveCluster, aliasesIn,
 } from '../../controller/elastic/api/remote.js';
+import { parseClusterSettings, parseNodesSettings } from '../../controller/elastic/api/cluster.js';
 import {
   parseTransforms, parseDatafeeds, parseDatafeedStats, parseAutoFollowPatterns, parseFollowInfo, parseJobStats, parseTransformStats,
   parseAcknowledged, parseMlFlag, parseCcrStats, parseFollowStats, acceptAlreadyDone,
@@ -38,8 +38,6 @@ const responseParsers: Record<string, (b: unknown) => unknown> = {
   'security.get_api_key': parseGetApiKeysResponse,
   'security.get_role': parseGetRoles,
   'cluster.remote_info': parseRemoteInfo,
-  'cluster.get_settings': parseClusterSettings,
-  'cluster.put_settings': parseClusterSettings,
   'transform.get_transform': parseTransforms,
   'ml.get_datafeeds': parseDatafeeds,
   'ml.get_datafeed_stats': parseDatafeedStats,

@@ -3,6 +3,7 @@
 // verification answers (_remote/info, _resolve/cluster).
 import type { EsApi } from '../types.js';
 import { shape, isObj, type Obj } from './shape.js';
+import { getClusterSettings, getNodesSettings, putClusterSettings as putSettings } from './cluster.js';
 
 export type AliasSettingKind = 'persistent' | 'transient';
 export type RemoteMode = 'sniff' | 'proxy';
@@ -61,53 +62,14 @@ export function aliasesIn(flat: Record<string, unknown>): string[] {
   return [...names].sort();
 }
 
-export interface ClusterSettings { persistent: Record<string, unknown>; transient: Record<string, unknown> }
-
-export function parseClusterSettings(body: unknown): ClusterSettings {
-  const s = shape('GET /_cluster/settings');
-  const o = s.obj(body, 'body');
-  return {
-    persistent: flattenSettings(o.persistent === undefined ? {} : s.obj(o.persistent, 'persistent')),
-    transient: flattenSettings(o.transient === undefined ? {} : s.obj(o.transient, 'transient')),
-  };
-}
-
-export async function getClusterSettings(es: EsApi): Promise<ClusterSettings> {
-  const res = await es.request({ method: 'GET', path: '/_cluster/settings', query: { flat_settings: true } });
-  return parseClusterSettings(res.body);
-}
-
 export interface PutSettingsBody { persistent?: Record<string, unknown>; transient?: Record<string, unknown> }
 
+// Kept for callers of this module (es_cluster_settings): the settings calls themselves live in cluster.ts.
+export { getClusterSettings };
+/** PUT /_cluster/settings through cluster.ts (which fails when the change is not acknowledged). */
 export async function putClusterSettings(es: EsApi, body: PutSettingsBody): Promise<{ acknowledged: boolean }> {
-  const res = await es.request({ method: 'PUT', path: '/_cluster/settings', body });
-  const s = shape('PUT /_cluster/settings');
-  return { acknowledged: s.bool(s.obj(res.body, 'body').acknowledged, 'acknowledged') };
-}
-
-export interface NodeSettings { id: string; name: string; settings: Record<string, unknown> }
-
-export function parseNodesSettings(body: unknown): NodeSettings[] {
-  const s = shape('GET /_nodes/settings');
-  const o = s.obj(body, 'body');
-  const nodes = s.obj(o.nodes ?? {}, 'nodes');
-  return Object.entries(nodes).map(([id, n]) => {
-    const no = s.obj(n, `nodes.${id}`);
-    return {
-      id,
-      name: s.optStr(no.name, `nodes.${id}.name`) ?? id,
-      settings: flattenSettings(no.settings === undefined ? {} : s.obj(no.settings, `nodes.${id}.settings`)),
-    };
-  });
-}
-
-/** Static (elasticsearch.yml) settings of every node; secure settings are never shown by ES. */
-export async function getNodesSettings(es: EsApi): Promise<NodeSettings[]> {
-  const res = await es.request({
-    method: 'GET', path: '/_nodes/settings',
-    query: { flat_settings: true, filter_path: 'nodes.*.name,nodes.*.settings' },
-  });
-  return parseNodesSettings(res.body);
+  await putSettings(es, body);
+  return { acknowledged: true };
 }
 
 /** The alias as defined in each of the three places. `yml` is per node name (nodes without it are left out). */

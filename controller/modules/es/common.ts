@@ -5,7 +5,6 @@ import type { TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import type { EsApi } from '../../elastic/types.js';
 import { esForVars, esForNode } from '../../elastic/client.js';
-import { shape } from '../../elastic/api/shape.js';
 
 export { esForNode };
 
@@ -24,25 +23,6 @@ export function esFor(ctx: TaskContext, group?: string): EsApi {
   if (!group) return esForVars(ctx.vars);
   const [first] = groupHosts(ctx, group);
   return esForVars(first === ctx.host ? ctx.vars : ctx.hostVars(first!));
-}
-
-export interface ClusterInfo { name: string; cluster_name: string; cluster_uuid: string; version: string }
-
-export function parseRootInfo(body: unknown): ClusterInfo {
-  const s = shape('GET /');
-  const o = s.obj(body, 'body');
-  const v = s.obj(o.version, 'version');
-  return {
-    name: s.optStr(o.name, 'name') ?? '',
-    cluster_name: s.str(o.cluster_name, 'cluster_name'),
-    cluster_uuid: s.str(o.cluster_uuid, 'cluster_uuid'),
-    version: s.str(v.number, 'version.number'),
-  };
-}
-
-export async function clusterInfo(es: EsApi): Promise<ClusterInfo> {
-  const res = await es.request({ method: 'GET', path: '/' });
-  return parseRootInfo(res.body);
 }
 
 /** "8.15.2" → [8, 15, 2]; suffixes like "-SNAPSHOT" are ignored. */

@@ -24,7 +24,8 @@ import {
   createCrossClusterApiKey, getApiKeysByName, updateCrossClusterApiKey, invalidateApiKeys, validateAccess,
   accessHash, sameAccess, type ApiKeyInfo, type CrossClusterAccess,
 } from '../../elastic/api/security.js';
-import { clusterInfo, esFor, groupHosts, stateKey } from './common.js';
+import { getInfo } from '../../elastic/api/cluster.js';
+import { esFor, groupHosts, stateKey } from './common.js';
 import { runSecrets } from './run-secrets.js';
 
 export interface ApiKeyArgs {
@@ -106,7 +107,7 @@ export const esCrossClusterApiKey: Module<ApiKeyArgs, ApiKeyCurrent> = {
 
   async read(ctx, args) {
     const es = esFor(ctx, args.cluster_group);
-    const [remote, local] = await Promise.all([clusterInfo(es), clusterInfo(esFor(ctx, args.local_group))]);
+    const [remote, local] = await Promise.all([getInfo(es), getInfo(esFor(ctx, args.local_group))]);
     const all = await getApiKeysByName(es, args.name, { activeOnly: true });
     const keys = all.filter((k) => !k.invalidated && (k.type === undefined || k.type === 'cross_cluster')
       && k.metadata[META_ALIAS] === args.alias && k.metadata[META_LOCAL_UUID] === local.cluster_uuid);

@@ -7,9 +7,9 @@
 import type { Module, TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import type { EsApi } from '../../elastic/types.js';
-import { shape } from '../../elastic/api/shape.js';
-import { readAliasDefinition, definitionKinds, getNodesSettings, getRemoteInfo, aliasPrefix, modeOf } from '../../elastic/api/remote.js';
-import { clusterInfo, esFor, esForNode, errMsg, groupHosts, remoteServerAddresses, stateKey, versionAtLeast, withPort, GATES, type ClusterInfo } from './common.js';
+import { getInfo, getNodes, getLicense, clusterHealth, authenticate, hasPrivileges, getNodesSettings, licenseAllowsRcs2 } from '../../elastic/api/cluster.js';
+import { readAliasDefinition, definitionKinds, getRemoteInfo, aliasPrefix, modeOf } from '../../elastic/api/remote.js';
+import { esFor, esForNode, errMsg, groupHosts, remoteServerAddresses, stateKey, versionAtLeast, withPort, GATES } from './common.js';
 import type { SavedAliasDefinition } from './es_remote_cluster.js';
 import { join } from 'node:path';
 
@@ -63,56 +63,15 @@ export interface PreflightFacts {
   warnings: string[];
 }
 
-async function nodeVersions(es: EsApi): Promise<Record<string, string>> {
-  const res = await es.request({ method: 'GET', path: '/_nodes', query: { filter_path: 'nodes.*.name,nodes.*.version' } });
-  const s = shape('GET /_nodes');
-  const nodes = s.obj(s.obj(res.body, 'body').nodes ?? {}, 'nodes');
-  const out: Record<string, string> = {};
-  for (const [id, n] of Object.entries(nodes)) {
-    const no = s.obj(n, `nodes.${id}`);
-    out[s.optStr(no.name, `nodes.${id}.name`) ?? id] = s.str(no.version, `nodes.${id}.version`);
-  }
-  return out;
-}
-
-async function license(es: EsApi): Promise<{ type: string; status: string }> {
-  const res = await es.request({ method: 'GET', path: '/_license' });
-  const s = shape('GET /_license');
-  const l = s.obj(s.obj(res.body, 'body').license, 'license');
-  return { type: s.str(l.type, 'license.type'), status: s.str(l.status, 'license.status') };
-}
-
-async function health(es: EsApi): Promise<string> {
-  const res = await es.request({ method: 'GET', path: '/_cluster/health' });
-  const s = shape('GET /_cluster/health');
-  return s.str(s.obj(res.body, 'body').status, 'status');
-}
-
-async function authenticate(es: EsApi): Promise<string> {
-  const res = await es.request({ method: 'GET', path: '/_security/_authenticate' });
-  const s = shape('GET /_security/_authenticate');
-  return s.str(s.obj(res.body, 'body').username, 'username');
-}
-
-async function missingPrivileges(es: EsApi, cluster: string[]): Promise<string[]> {
-  if (cluster.length === 0) return [];
-  const res = await es.request({ method: 'POST', path: '/_security/user/_has_privileges', body: { cluster } });
-  const s = shape('POST /_security/user/_has_privileges');
-  const o = s.obj(res.body, 'body');
-  if (s.bool(o.has_all_requested, 'has_all_requested')) return [];
-  const got = s.obj(o.cluster ?? {}, 'cluster');
-  return cluster.filter((p) => got[p] !== true);
-}
-
 async function clusterFacts(es: EsApi, side: string, privileges: string[], problems: string[], warnings: string[]): Promise<ClusterFacts> {
-  const info: ClusterInfo = await clusterInfo(es);
-  const [versions, lic, h, settings] = await Promise.all([nodeVersions(es), license(es), health(es), getNodesSettings(es)]);
+  const [info, nodes, lic, h, settings] = await Promise.all([getInfo(es), getNodes(es), getLicense(es), clusterHealth(es), getNodesSettings(es)]);
+  const versions = Object.fromEntries(nodes.map((n) => [n.name, n.version]));
   let user = '';
   let securityEnabled = true;
   let missing: string[] = [];
   try {
-    user = await authenticate(es);
-    missing = await missingPrivileges(es, privileges);
+    user = (await authenticate(es)).username;
+    if (privileges.length) missing = (await hasPrivileges(es, privileges)).missing;
   } catch (e) {
     securityEnabled = false;
     problems.push(`${side}: security check failed: ${errMsg(e)}`);
@@ -124,16 +83,15 @@ async function clusterFacts(es: EsApi, side: string, privileges: string[], probl
     }
   }
   const distinct = [...new Set(Object.values(versions))];
-  const lowest = distinct.reduce((a, b) => (versionAtLeast(a, b) ? b : a), info.version);
+  const lowest = distinct.reduce((a, b) => (versionAtLeast(a, b) ? b : a), info.version.number);
   if (distinct.length > 1) problems.push(`${side}: mixed node versions ${Object.entries(versions).map(([n, v]) => `${n}=${v}`).join(', ')}: finish the upgrade first`);
   if (!versionAtLeast(lowest, GATES.rcs2)) problems.push(`${side}: version ${lowest} < 8.10: API-key remote clusters do not exist there`);
   else if (!versionAtLeast(lowest, GATES.recommended)) warnings.push(`${side}: version ${lowest} < 8.14: supported in degraded mode (Elastic recommends 8.14+)`);
-  if (!['enterprise', 'trial'].includes(lic.type)) problems.push(`${side}: license ${lic.type}: API-key remote clusters need an enterprise (or trial) license`);
-  if (lic.status !== 'active') problems.push(`${side}: license status ${lic.status}`);
+  if (!licenseAllowsRcs2(lic)) problems.push(`${side}: license ${lic.type} (${lic.status}): API-key remote clusters need an active enterprise (or trial) license`);
   if (missing.length) problems.push(`${side}: user ${user} lacks cluster privilege(s) ${missing.join(', ')}`);
   return {
     cluster_name: info.cluster_name, cluster_uuid: info.cluster_uuid, version: lowest, node_versions: versions,
-    mixed_versions: distinct.length > 1, license: lic, security_enabled: securityEnabled, health: h, user, missing_privileges: missing,
+    mixed_versions: distinct.length > 1, license: { type: lic.type, status: lic.status }, security_enabled: securityEnabled, health: h.status, user, missing_privileges: missing,
   };
 }
 

@@ -6,7 +6,8 @@ import type { Module } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import { Secret, isSecret } from '../../secrets.js';
 import { reloadSecureSettings, reloadFailures } from '../../elastic/api/reload.js';
-import { clusterInfo, esFor, groupHosts, versionAtLeast, GATES } from './common.js';
+import { getInfo } from '../../elastic/api/cluster.js';
+import { esFor, groupHosts, versionAtLeast, GATES } from './common.js';
 import { plannedKeystoreChanges } from './run-secrets.js';
 
 export interface ReloadArgs {
@@ -32,11 +33,11 @@ export const esReloadSecureSettings: Module<ReloadArgs, ReloadCurrent> = {
   },
 
   async read(ctx, args) {
-    const info = await clusterInfo(esFor(ctx, args.cluster_group));
+    const info = await getInfo(esFor(ctx, args.cluster_group));
     const hosts = args.hosts ?? (args.cluster_group ? groupHosts(ctx, args.cluster_group) : ctx.playHosts);
     // In check mode the keystore tasks did not write: the hosts they would have changed count as pending.
     const pendingHosts = hosts.filter((h) => ctx.state.get(`keystore_pending_reload/${h}`) !== undefined || (ctx.check && plannedKeystoreChanges.has(h)));
-    return { version: info.version, pendingHosts, hosts };
+    return { version: info.version.number, pendingHosts, hosts };
   },
 
   diff(current, args) {

@@ -9,11 +9,12 @@
 import type { Change, Module } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import {
-  readAliasDefinition, definitionKinds, removeAliasBody, putClusterSettings, sameAliasSettings, aliasPrefix,
+  readAliasDefinition, definitionKinds, removeAliasBody, sameAliasSettings, aliasPrefix,
   SNIFF_KEYS, PROXY_KEYS, ALIAS_KEYS,
   type AliasDefinition, type AliasSettings, type AliasSettingKind, type RemoteMode, type PutSettingsBody,
 } from '../../elastic/api/remote.js';
-import { clusterInfo, esFor, remoteServerAddresses, stateKey } from './common.js';
+import { getInfo, putClusterSettings } from '../../elastic/api/cluster.js';
+import { esFor, remoteServerAddresses, stateKey } from './common.js';
 
 export interface RemoteClusterArgs {
   alias: string;
@@ -134,7 +135,7 @@ export const esRemoteCluster: Module<RemoteClusterArgs, RemoteClusterCurrent> = 
 
   async read(ctx, args) {
     const es = esFor(ctx, args.cluster_group);
-    const [info, def] = await Promise.all([clusterInfo(es), readAliasDefinition(es, args.alias)]);
+    const [info, def] = await Promise.all([getInfo(es), readAliasDefinition(es, args.alias)]);
     const savedKey = stateKey('remote_cluster', info.cluster_uuid, args.alias, 'original');
     const saved = ctx.state.get<SavedAliasDefinition>(savedKey);
     const current: RemoteClusterCurrent = { clusterUuid: info.cluster_uuid, def, savedKey, ...(saved ? { saved } : {}) };

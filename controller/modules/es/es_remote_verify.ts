@@ -7,7 +7,8 @@
 import type { Module, TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import { getRemoteInfo, resolveCluster, portOf } from '../../elastic/api/remote.js';
-import { clusterInfo, esForNode, errMsg, groupHosts, versionAtLeast, GATES } from './common.js';
+import { getInfo } from '../../elastic/api/cluster.js';
+import { esForNode, errMsg, groupHosts, versionAtLeast, GATES } from './common.js';
 
 export interface VerifyArgs {
   alias: string;
@@ -32,7 +33,7 @@ export async function verifyNode(ctx: TaskContext, host: string, args: VerifyArg
   const problems: string[] = [];
   let entry;
   try {
-    const [info, remote] = await Promise.all([clusterInfo(es), getRemoteInfo(es)]);
+    const [info, remote] = await Promise.all([getInfo(es), getRemoteInfo(es)]);
     entry = remote[args.alias];
     if (!entry) return { host, url, ok: false, problems: [`alias ${args.alias} is not configured on this node`] };
     if (!entry.connected) problems.push('connected: false');
@@ -51,7 +52,7 @@ export async function verifyNode(ctx: TaskContext, host: string, args: VerifyArg
       const wrong = addrs.filter((a) => portOf(a) !== wantPort);
       if (wrong.length) problems.push(`${entry.mode === 'sniff' ? 'seeds' : 'proxy_address'} ${wrong.join(', ')} not on port ${wantPort}`);
     }
-    if (args.resolve && versionAtLeast(info.version, GATES.resolveCluster)) {
+    if (args.resolve && versionAtLeast(info.version.number, GATES.resolveCluster)) {
       const rc = (await resolveCluster(es, args.alias))[args.alias];
       if (!rc) problems.push('_resolve/cluster: no answer for the alias');
       else if (!rc.connected || rc.error) problems.push(`_resolve/cluster: ${rc.error ?? 'not connected'}`);

@@ -8,7 +8,8 @@ import {
   getRoles, putRole, deriveRemoteIndices, deriveRemoteCluster, withRemotePrivileges, sameRole, isReserved, writableRole,
   remoteEntriesFor, type RoleDescriptor,
 } from '../../elastic/api/roles.js';
-import { clusterInfo, esFor, stateKey, versionAtLeast, GATES } from './common.js';
+import { getInfo } from '../../elastic/api/cluster.js';
+import { esFor, stateKey, versionAtLeast, GATES } from './common.js';
 import { discoverTasks, taskIdentities } from './es_tasks.js';
 
 export interface RolesArgs {
@@ -47,7 +48,7 @@ export const esRoles: Module<RolesArgs, RolesCurrent> = {
 
   async read(ctx, args) {
     const es = esFor(ctx, args.cluster_group);
-    const info = await clusterInfo(es);
+    const info = await getInfo(es);
     const names = new Set(args.roles ?? []);
     let apiKeyTasks: string[] = [];
     if (args.from_tasks) {
@@ -59,7 +60,7 @@ export const esRoles: Module<RolesArgs, RolesCurrent> = {
     const savedKeyOf = (n: string) => stateKey('roles', info.cluster_uuid, args.alias, n, 'original');
     const local = await getRoles(es, list);
     const remote = args.state === 'present' ? await getRoles(esFor(ctx, args.remote_group), list) : {};
-    const withRc = versionAtLeast(info.version, GATES.remoteClusterPrivileges);
+    const withRc = versionAtLeast(info.version.number, GATES.remoteClusterPrivileges);
     const roles: RoleEntry[] = list.map((name) => {
       const e: RoleEntry = { name, savedKey: savedKeyOf(name) };
       const l = local[name];
@@ -76,7 +77,7 @@ export const esRoles: Module<RolesArgs, RolesCurrent> = {
       }
       return e;
     });
-    return { clusterUuid: info.cluster_uuid, version: info.version, roles, apiKeyTasks };
+    return { clusterUuid: info.cluster_uuid, version: info.version.number, roles, apiKeyTasks };
   },
 
   diff(current, args) {

@@ -16,7 +16,8 @@ import {
   resumeAutoFollowPattern, pauseFollow, resumeFollow, rolesOf, getCcrStats,
   type TaskAuthorization, type FollowerParameters, type TransformState, type DatafeedState, type JobState,
 } from '../../elastic/api/tasks.js';
-import { clusterInfo, esFor, stateKey } from './common.js';
+import { getInfo } from '../../elastic/api/cluster.js';
+import { esFor, stateKey } from './common.js';
 
 export interface TasksArgs {
   alias: string;
@@ -160,7 +161,7 @@ export const esTasks: Module<TasksArgs, TasksCurrent> = {
 
   async read(ctx, args) {
     const es = esFor(ctx, args.cluster_group);
-    const [info, tasks] = await Promise.all([clusterInfo(es), discoverTasks(es, args.alias)]);
+    const [info, tasks] = await Promise.all([getInfo(es), discoverTasks(es, args.alias)]);
     const savedKey = stateKey('tasks', info.cluster_uuid, args.alias);
     const saved = ctx.state.get<SavedTasks>(savedKey);
     return { clusterUuid: info.cluster_uuid, savedKey, tasks, ...(saved ? { saved } : {}) };
