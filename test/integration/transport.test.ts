@@ -180,7 +180,7 @@ test.serial('an unreachable host fails fast with UnreachableError; a silent one 
   const e = await t.throwsAsync(tr.agent({ name: 'ghost', address: '127.201.254.254', port: 22, user: 'root', privateKeyFile: hosts.clientKeyFile, knownHostsFile: hosts.knownHostsFile }));
   t.true(e instanceof UnreachableError);
   t.regex(e!.message, /^ghost .*ECONNREFUSED/);
-  t.true(Date.now() - started < 2000);
+  t.true(Date.now() - started < 5000, 'far below the 10 s default connect timeout');
 
   const silent: Server = createServer((sock) => sock.resume()); // accepts and never speaks SSH
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
@@ -190,7 +190,7 @@ test.serial('an unreachable host fails fast with UnreachableError; a silent one 
   const e2 = await t.throwsAsync(tr.exec({ name: 'mute', address: '127.0.0.1', port, user: 'root', privateKeyFile: hosts.clientKeyFile }, ['true']));
   t.true(e2 instanceof UnreachableError);
   t.regex(e2!.message, /^mute .*no SSH handshake within 400 ms/);
-  t.true(Date.now() - t0 < 2000);
+  t.true(Date.now() - t0 < 5000, 'the 400 ms timeout, not the default 10 s');
   // A wrong key is an authentication failure, also unreachable.
   const other = join(hosts.dir, 'host2', 'ssh_host_ed25519_key');
   const e3 = await t.throwsAsync(tr.agent({ ...specs[2], name: 'wrongkey', privateKeyFile: other }));
