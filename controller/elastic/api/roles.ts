@@ -2,7 +2,7 @@
 // privileges a local role needs under API-key security from the remote cluster's role of the same name.
 import type { EsApi } from '../types.js';
 import { wildcardMatch } from '../index-expr.js';
-import { shape, isObj, type Obj } from './shape.js';
+import { shape, isObj, sortDeep, type Obj } from './shape.js';
 
 export interface IndicesPrivileges {
   names: string[];
@@ -169,16 +169,6 @@ export function remoteEntriesFor(role: RoleDescriptor, alias: string): { remote_
     remote_indices: (role.remote_indices ?? []).filter((e) => entryApplies(e.clusters, alias)),
     remote_cluster: (role.remote_cluster ?? []).filter((e) => entryApplies(e.clusters, alias)),
   };
-}
-
-export function sortDeep(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortDeep);
-  if (isObj(v)) {
-    const o: Obj = {};
-    for (const k of Object.keys(v).sort()) if (v[k] !== undefined) o[k] = sortDeep(v[k]);
-    return o;
-  }
-  return v;
 }
 
 /** Compares the writable parts of two descriptors ignoring key order and ES-added defaults. */

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { Secret } from '../../secrets.js';
 import type { EsApi } from '../types.js';
-import { shape, isObj, type Obj } from './shape.js';
+import { shape, sortDeep, type Obj } from './shape.js';
 
 export interface FieldSecurity { grant?: string[]; except?: string[] }
 export interface SearchAccess { names: string[]; field_security?: FieldSecurity; query?: unknown; allow_restricted_indices?: boolean }
@@ -197,16 +197,6 @@ export async function invalidateApiKeys(es: EsApi, ids: string[]): Promise<Inval
 
 // ---- canonical access and its hash (ECK's config-hash approach, reference §4) ----
 
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (isObj(v)) {
-    const o: Obj = {};
-    for (const k of Object.keys(v).sort()) if (v[k] !== undefined) o[k] = sortKeys(v[k]);
-    return o;
-  }
-  return v;
-}
-
 /**
  * Canonical form of an access spec: names sorted, `allow_restricted_indices: false` dropped (ES's default, which
  * ES adds in its answers), entries sorted, keys sorted. Two specs that grant the same thing compare equal.
@@ -217,7 +207,7 @@ export function canonicalAccess(access: CrossClusterAccess): CrossClusterAccess 
     const out = entries.map((e) => {
       const c = { ...e, names: [...e.names].sort() } as T;
       if (c.allow_restricted_indices === false) delete c.allow_restricted_indices;
-      return sortKeys(c) as T;
+      return sortDeep(c) as T;
     });
     return out.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
   };

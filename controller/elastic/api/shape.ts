@@ -79,6 +79,17 @@ export function shape(api: string) {
   };
 }
 
+/** Deep copy with object keys sorted (undefined dropped): a canonical form for comparisons and hashes. */
+export function sortDeep(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortDeep);
+  if (isObj(v)) {
+    const o: Obj = {};
+    for (const k of Object.keys(v).sort()) if (v[k] !== undefined) o[k] = sortDeep(v[k]);
+    return o;
+  }
+  return v;
+}
+
 /** Comments in .jsonc example files (`// …`) are stripped outside strings. */
 export function parseJsonc(text: string): unknown {
   let out = '';

@@ -8,6 +8,7 @@ import type { Module, TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import { getRemoteInfo, resolveCluster, portOf } from '../../elastic/api/remote.js';
 import { getInfo } from '../../elastic/api/cluster.js';
+import { sleep } from '../../elastic/retry.js';
 import { esForNode, errMsg, groupHosts, versionAtLeast, GATES } from './common.js';
 
 export interface VerifyArgs {
@@ -61,15 +62,6 @@ export async function verifyNode(ctx: TaskContext, host: string, args: VerifyArg
     problems.push(errMsg(e));
   }
   return { host, url, ok: problems.length === 0, problems, ...(entry ? { info: entry } : {}) };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new Error('aborted'));
-    const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(t); reject(new Error('aborted')); };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 export const esRemoteVerify: Module<VerifyArgs, VerifyCurrent> = {
