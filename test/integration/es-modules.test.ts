@@ -122,7 +122,14 @@ test.serial('es_roles: derive remote_indices, check mode, apply, ok, revert', as
   t.true(updated.remote_indices!.some((e) => e.clusters.includes(alias)));
   t.deepEqual(updated.indices, orig.indices, 'local indices kept');
   t.is((await h.run(esRoles, { alias, remote_group: 'remote' })).status, 'ok');
+  // an extra role named only when applying is reverted too (found through saved state)
+  const extra = { cluster: [], indices: [{ names: ['audit-*'], privileges: ['read'] }] };
+  await es.request({ method: 'PUT', path: '/_security/role/extra_role', body: extra });
+  await h.es('remote').request({ method: 'PUT', path: '/_security/role/extra_role', body: extra });
+  t.is((await h.run(esRoles, { alias, remote_group: 'remote', roles: ['extra_role'] })).status, 'changed');
+  t.is((await getRoles(es, ['extra_role'])).extra_role!.remote_indices!.length, 1);
   t.is((await h.run(esRoles, { alias, remote_group: 'remote', state: 'reverted' })).status, 'changed');
+  t.deepEqual((await getRoles(es, ['extra_role'])).extra_role!.remote_indices ?? [], []);
   t.deepEqual((await getRoles(es, [name]))[name]!.remote_indices ?? [], []);
   t.is((await h.run(esRoles, { alias, remote_group: 'remote', state: 'reverted' })).status, 'ok');
 });

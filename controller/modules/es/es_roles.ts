@@ -56,8 +56,13 @@ export const esRoles: Module<RolesArgs, RolesCurrent> = {
       ids.roles.forEach((r) => names.add(r));
       apiKeyTasks = ids.api_key_tasks;
     }
-    const list = [...names].sort();
     const savedKeyOf = (n: string) => stateKey('roles', info.cluster_uuid, args.alias, n, 'original');
+    if (args.state === 'reverted') {
+      // Every role this alias's migration changed, also those named only by an earlier run's `roles:`.
+      const prefix = stateKey('roles', info.cluster_uuid, args.alias, '');
+      for (const k of ctx.state.keys(prefix)) if (k.endsWith('/original')) names.add(k.slice(prefix.length, -'/original'.length));
+    }
+    const list = [...names].sort();
     const local = await getRoles(es, list);
     const remote = args.state === 'present' ? await getRoles(esFor(ctx, args.remote_group), list) : {};
     const withRc = versionAtLeast(info.version.number, GATES.remoteClusterPrivileges);
