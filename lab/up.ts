@@ -12,7 +12,7 @@ import { dump } from 'js-yaml';
 import { writeKeystoreAsync, keystoreVersionFor } from '../agent/keystore/format.js';
 import { ensureKeyPair } from './hosts/keys.js';
 import { startOpenSshHost, SSHD_PATH } from './hosts/openssh.js';
-import { stopPid, waitFor } from './hosts/process.js';
+import { stopPid, waitFor, isAlive } from './hosts/process.js';
 import { createLabCa, issueNodeCert, pkcs12 } from './certs.js';
 import { ensureLabNodeBundle } from './bundle.js';
 import { applyInitialState } from './setup/initial-state.js';
@@ -65,8 +65,9 @@ async function chooseNet(dir: string, nodes: number, requested?: number): Promis
     if (L < 1 || L > 254) throw new Error(`--net ${L}: must be 1..254`);
     const lock = join(NET_LOCKS, String(L));
     if (existsSync(lock)) {
-      const owner = readFileSync(lock, 'utf8').trim();
-      if (owner !== dir && existsSync(labFilePath(owner))) {
+      // "<lab dir>\n<pid of its lab up>": taken while that `lab up` runs or its lab exists
+      const [owner = '', pid = '0'] = readFileSync(lock, 'utf8').split('\n');
+      if (owner !== dir && (existsSync(labFilePath(owner)) || isAlive(Number(pid)))) {
         if (requested !== undefined) throw new Error(`--net ${L} is used by the lab in ${owner}`);
         continue;
       }
@@ -89,7 +90,7 @@ async function chooseNet(dir: string, nodes: number, requested?: number): Promis
     }
     try {
       const fd = openSync(lock, 'wx');
-      writeFileSync(fd, dir);
+      writeFileSync(fd, `${dir}\n${process.pid}`);
       closeSync(fd);
       return L;
     } catch {
@@ -102,7 +103,7 @@ async function chooseNet(dir: string, nodes: number, requested?: number): Promis
 export function releaseNet(lab: Pick<LabFile, 'net' | 'dir'>): void {
   const lock = join(NET_LOCKS, String(lab.net));
   try {
-    if (readFileSync(lock, 'utf8').trim() === lab.dir) rmSync(lock, { force: true });
+    if (readFileSync(lock, 'utf8').split('\n')[0] === lab.dir) rmSync(lock, { force: true });
   } catch {
     /* not ours or gone */
   }
