@@ -186,13 +186,11 @@ export const esCrossClusterApiKey: Module<ApiKeyArgs, ApiKeyCurrent> = {
       ctx.journal.event('api_key.created', { name: k.name, id: k.id, alias: args.alias, rotated_from: rotate ? primary?.id : undefined });
       // The resume rule replaces the unknown key at once; `rotated` keeps it valid until invalidate_previous.
       if (rotate && primary && args.state === 'present') toInvalidate.push(primary.id);
-    } else if (changes.some((c) => c.action === 'update')) {
-      await updateCrossClusterApiKey(es, primary.id, { access: want, metadata });
-      const saved = current.saved && current.saved.id === primary.id ? current.saved : undefined;
-      await ctx.state.set(current.savedKey, { ...(saved ?? { id: primary.id, name: primary.name, staged_hosts: [], created_at: new Date().toISOString() }), access_hash: hash } satisfies SavedApiKey);
-    }
-    if (!created && primary && (!current.saved || current.saved.id !== primary.id)) {
-      await ctx.state.set(current.savedKey, { id: primary.id, name: primary.name, access_hash: hash, staged_hosts: [], created_at: new Date().toISOString() } satisfies SavedApiKey);
+    } else {
+      if (changes.some((c) => c.action === 'update')) await updateCrossClusterApiKey(es, primary.id, { access: want, metadata });
+      // Keep the record of this key (its staged hosts) when there is one; start one otherwise.
+      const saved = current.saved?.id === primary.id ? current.saved : { id: primary.id, name: primary.name, staged_hosts: [], created_at: new Date().toISOString() };
+      await ctx.state.set(current.savedKey, { ...saved, access_hash: hash } satisfies SavedApiKey);
     }
     if (toInvalidate.length) await invalidateApiKeys(es, toInvalidate);
     const known = runSecrets.get(current.registerAs);
