@@ -131,6 +131,12 @@ test.serial('stopping the tasks first keeps disruptions at 0; resume with the ca
   await ok(local, 'PUT', '/_cluster/settings', { persistent: { [`cluster.remote.${REMOTE_ALIAS}.*`]: null } });
   await sleep(1500);
   t.is(disruptions(), 0);
+  // resuming needs the alias: ES checks the leader / source through it with the task's identity
+  const early = await http(local, 'POST', '/leader-index-follower/_ccr/resume_follow', before.find(f => f.follower_index === 'leader-index-follower')!.parameters, as);
+  t.is(early.status, 404);
+  t.is((early.json as any).error.reason, `no such remote cluster: [${REMOTE_ALIAS}]`);
+  t.is((await http(local, 'POST', '/_transform/remote-logs-summary/_start', undefined, as)).status, 404);
+  t.is(disruptions(), 0, 'refused requests are not disruptions');
   await ok(local, 'PUT', '/_cluster/settings', { persistent: Object.fromEntries(Object.entries(saved).filter(([k]) => k.startsWith(`cluster.remote.${REMOTE_ALIAS}.`))) });
   await waitConnected(lab, local, REMOTE_ALIAS);
   // resume as the same user, with the captured parameters
@@ -189,17 +195,25 @@ test.serial('a transform created with a REST API key keeps the privileges the ke
   t.is(st.state, 'started', JSON.stringify(st));
   t.true(st.checkpointing.last.checkpoint >= 2);
   t.is(disruptions(), base);
-  // a key created now has no such grant: a transform created with it fails on its first read
+  // a key created now has no such grant: ES checks the source with the stored identity when the transform starts
   const key2 = await ok(local, 'POST', '/_security/api_key', { name: 'transform-key-2' }, as);
   await ok(local, 'PUT', '/_transform/key-transform-2', { source: { index: [`${REMOTE_ALIAS}:logs-*`] }, dest: { index: 'k2' }, pivot: { group_by: { h: { terms: { field: 'h' } } }, aggregations: { n: { value_count: { field: 'h' } } } } }, `ApiKey ${key2.encoded}`);
-  await ok(local, 'POST', '/_transform/key-transform-2/_start', undefined, `ApiKey ${key2.encoded}`);
+  const start2 = await http(local, 'POST', '/_transform/key-transform-2/_start', undefined, `ApiKey ${key2.encoded}`);
+  t.is(start2.status, 403);
+  t.regex((start2.json as any).error.reason, /is unauthorized for API key id \[.+\] of user \[task_runner\] on indices \[logs-\*\], this action is granted by the index privileges \[read,all\]/);
+  t.is(disruptions(), base);
+
+  // RCS1: the remote cluster's role of the same name decides. Deleting it there fails the running role-based
+  // transform at its next read (a disruption); the key-based one runs on with the key's own descriptors.
+  await ok(local, 'POST', '/_transform/remote-logs-summary/_start', undefined, as);
+  await ok(cl('remote'), 'DELETE', '/_security/role/remote_search');
   const deadline = Date.now() + 5000;
   let st2: any;
-  do { await sleep(300); st2 = (await ok(local, 'GET', '/_transform/key-transform-2/_stats')).transforms[0]; } while (st2.state !== 'failed' && Date.now() < deadline);
-  if (st2.state !== 'failed') t.log(JSON.stringify(await ok(local, 'GET', `/_security/api_key?id=${key2.id}&with_limited_by=true`)), JSON.stringify(st2));
+  do { await sleep(300); st2 = (await ok(local, 'GET', '/_transform/remote-logs-summary/_stats')).transforms[0]; } while (st2.state !== 'failed' && Date.now() < deadline);
   t.is(st2.state, 'failed');
-  t.regex(st2.reason, /is unauthorized for API key id \[.+\] of user \[task_runner\] on indices \[logs-\*\], this action is granted by the index privileges \[read,all\]/);
+  t.regex(st2.reason, /^task encountered irrecoverable failure: org\.elasticsearch\.ElasticsearchSecurityException: action \[indices:data\/read\/search\] is unauthorized for user \[task_runner\] with effective roles \[remote_replication\] \(assigned roles \[remote_search\] were not found\) on indices \[logs-\*\]/);
   t.is(disruptions(), base + 1);
+  t.is((await ok(local, 'GET', '/_transform/key-transform/_stats')).transforms[0].state, 'started');
 });
 
 test.serial('lab up --static-remote: the alias lives in every local elasticsearch.yml, not in cluster settings', async t => {

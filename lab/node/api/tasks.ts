@@ -11,6 +11,10 @@ import {
   stopTransform, tasksOf, type Datafeed, type Follower, type MlJob, type TaskOwner, type Transform, type TasksState,
 } from '../tasks/model.js';
 import { requireCluster } from './security.js';
+import { remoteConnections } from '../remote/manager.js';
+import { SEARCH, SHARD_CHANGES } from '../remote/fulfil.js';
+import { splitIndexExpression } from '../remote/index-expr.js';
+import { readThrough } from '../tasks/ticker.js';
 import { authenticate } from '../security/authenticate.js';
 
 function ownerOf(ctx: RouteContext, req?: LabRequest): TaskOwner {
@@ -43,6 +47,17 @@ function selectIds<T>(all: Record<string, T>, expr: string | undefined, kind: st
   const missing = parts.filter(p => !p.includes('*') && !ids.includes(p));
   if (missing.length || (!allowNoMatch && out.length === 0)) throw esError(404, 'resource_not_found_exception', kind === 'transform' ? `Transform with id [${missing[0] ?? expr}] could not be found` : kind === 'job' ? `No known job with id '${missing[0] ?? expr}'` : `No datafeed with id [${missing[0] ?? expr}] exists`);
   return out.map(i => all[i]!);
+}
+
+/**
+ * ES checks a task's remote source with the identity the task will run as when it is started or resumed (stored
+ * headers): an alias that is not configured or not reachable, or missing privileges, fail the request itself.
+ */
+async function checkRemoteSource(ctx: RouteContext, owner: TaskOwner, exprs: string[], action: string): Promise<void> {
+  const mgr = remoteConnections();
+  if (!mgr || !exprs.some(e => splitIndexExpression(e).cluster !== null)) return;
+  const o = await readThrough(mgr, ctx.state, owner, exprs, action, false);
+  if (!o.ok) throw esError(o.status, o.type, o.reason);
 }
 
 async function mutate<T>(ctx: RouteContext, fn: (t: TasksState, s: ClusterState) => T): Promise<T> {
@@ -158,6 +173,7 @@ async function follow(req: LabRequest, ctx: RouteContext) {
   if (typeof remote_cluster !== 'string' || typeof leader_index !== 'string') throw esError(400, 'action_request_validation_exception', 'Validation Failed: 1: [remote_cluster] is missing;2: [leader_index] is missing;');
   const parameters = followParameters(params);
   const owner = ownerOf(ctx, req);
+  await checkRemoteSource(ctx, owner, [`${remote_cluster}:${leader_index}`], SHARD_CHANGES);
   await mutate(ctx, (t, s) => {
     if (t.followers[index] || s.indices[index]) throw esError(400, 'resource_already_exists_exception', `index [${index}/${s.indices[index]?.uuid ?? ''}] already exists`);
     addFollower(t, s, { follower_index: index, remote_cluster, leader_index, parameters, owner });
@@ -230,6 +246,8 @@ export const routes: Route[] = [
   {
     method: 'POST', path: '/_transform/{id}/_start', params: ['timeout', 'from'], handler: async (r, ctx) => {
       requireCluster(ctx, 'manage_transform', 'cluster:admin/transform/start');
+      const tr = getTransform(tasksOf(structuredClone(ctx.state)), r.params.id!);
+      if (tr.state === 'stopped') await checkRemoteSource(ctx, tr.owner, tr.config.source.index as string[], SEARCH);
       await mutate(ctx, t => startTransform(getTransform(t, r.params.id!)));
       return { body: ack };
     },
@@ -367,6 +385,8 @@ export const routes: Route[] = [
       const b = body(r);
       const hasEnd = r.query.has('end') || b.end !== undefined;
       const node = masterNode(ctx);
+      const df = getDatafeed(tasksOf(structuredClone(ctx.state)), r.params.id!);
+      if (df.state === 'stopped' && getJob(tasksOf(structuredClone(ctx.state)), df.job_id).state === 'opened') await checkRemoteSource(ctx, df.owner, df.config.indices, SEARCH);
       await mutate(ctx, t => startDatafeed(t, getDatafeed(t, r.params.id!), node, hasEnd));
       return { body: { started: true, node } };
     },
@@ -393,6 +413,8 @@ export const routes: Route[] = [
       requireLicenseForCcr(ctx.state);
       const b = body(r);
       const owner = ownerOf(ctx, r);
+      const f0 = getFollower(tasksOf(structuredClone(ctx.state)), r.params.index!);
+      if (f0.status === 'paused' || f0.fatal_exception) await checkRemoteSource(ctx, owner, [`${f0.remote_cluster}:${f0.leader_index}`], SHARD_CHANGES);
       await mutate(ctx, t => { const f = getFollower(t, r.params.index!); resumeFollow(f, b); f.owner = owner; });
       return { body: ack };
     },

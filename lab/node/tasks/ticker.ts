@@ -38,7 +38,8 @@ function irrecoverable(o: { status: number }): boolean {
 }
 
 /** Reads `exprs` (local and remote) as `owner` through the node's connections. */
-export async function readThrough(mgr: RemoteConnectionManager, state: ClusterState, owner: TaskOwner, exprs: string[], action: string): Promise<ReadOutcome> {
+/** `background`: a periodic task read (a failing remote is retried at most once a second); else an API call. */
+export async function readThrough(mgr: RemoteConnectionManager, state: ClusterState, owner: TaskOwner, exprs: string[], action: string, background = true): Promise<ReadOutcome> {
   const aliases = mgr.configuredAliases(state).map(a => a.alias);
   const targets = remoteTargets(exprs, aliases);
   // A concrete alias that is not configured (any more): ES's NoSuchRemoteClusterException.
@@ -53,7 +54,7 @@ export async function readThrough(mgr: RemoteConnectionManager, state: ClusterSt
   for (const [alias, idx] of targets) {
     try {
       const subject = subjectFor(state.security, identityOf(owner), alias, mgr.modelOf(alias), action);
-      const ans = await mgr.request(alias, action, { subject, indices: idx }, { background: true }) as { docs: number; indices: string[] };
+      const ans = await mgr.request(alias, action, { subject, indices: idx }, { background }) as { docs: number; indices: string[] };
       docs += ans.docs;
       indices.push(...ans.indices.map(i => `${alias}:${i}`));
     } catch (e) {
