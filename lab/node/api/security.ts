@@ -53,7 +53,7 @@ function getRoles(ctx: RouteContext, wanted: string[] | undefined) {
   const all: Record<string, RoleDescriptor> = { ...ctx.state.security.roles, ...RESERVED_ROLES };
   const out: Record<string, unknown> = {};
   for (const [n, r] of Object.entries(all).sort(([a], [b]) => a.localeCompare(b))) {
-    if (!wanted || wanted.some(w => patternMatches(w, n))) out[n] = roleView(r);
+    if (!wanted || wanted.some(w => patternMatches(w, n))) out[n] = roleView(r, ctx.rt.esVersion);
   }
   if (wanted && Object.keys(out).length === 0) return { status: 404, body: {} };
   return { body: out };

@@ -58,7 +58,12 @@ export function parseRoleBody(name: string, body: unknown, version: string): Rol
   return role;
 }
 
-/** GET view: reserved roles included; fields ES always prints. */
-export function roleView(r: RoleDescriptor): RoleDescriptor {
-  return { ...r, remote_indices: r.remote_indices ?? [], ...(r.remote_cluster ? { remote_cluster: r.remote_cluster } : {}) };
+/** GET view: the fields this version prints (remote_indices from 8.8, remote_cluster from 8.15). */
+export function roleView(r: RoleDescriptor, version: string): RoleDescriptor {
+  const { remote_indices, remote_cluster, ...base } = r;
+  return {
+    ...base,
+    ...(versionAtLeast(version, '8.8.0') ? { remote_indices: remote_indices ?? [] } : {}),
+    ...(remote_cluster && versionAtLeast(version, '8.15.0') ? { remote_cluster } : {}),
+  };
 }
