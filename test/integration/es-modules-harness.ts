@@ -50,9 +50,18 @@ export class Harness {
       signal: new AbortController().signal,
     };
   }
-  agentOf(host: string): Promise<AgentClient> {
+  /** Every agent call made by the modules (op + args), to check what reached a host's argv and stdin. */
+  readonly agentCalls: Array<{ host: string; op: string; args: Record<string, unknown> }> = [];
+  async agentOf(host: string): Promise<AgentClient> {
     if (!this.agents) throw new Error(`no agent provider in this test (host ${host})`);
-    return this.agents(host);
+    const real = await this.agents(host);
+    return {
+      host: real.host,
+      call: (op, args) => {
+        this.agentCalls.push({ host, op, args: args as Record<string, unknown> });
+        return real.call(op, args);
+      },
+    };
   }
   /** The module life as the executor runs it: args checked → read → diff → apply unless check or empty diff. */
   async run<A, C>(m: Module<A, C>, rawArgs: Record<string, unknown>, opts: { check?: boolean; group?: string; host?: string } = {}): Promise<TaskRun> {

@@ -270,6 +270,7 @@ test.serial('keystore: password-protected keystore, password and value on stdin 
   t.teardown(() => rmSync(conf, { recursive: true, force: true }));
   execFileSync(join(String(vars.es_home), 'bin', 'elasticsearch-keystore'), ['create', '-p'], { input: 'ks-pass-123\nks-pass-123\n', env: { ...process.env, ES_PATH_CONF: conf } });
   const args = { name: 'xpack.security.remote_cluster_server.ssl.keystore.secure_password', value: 'p12-pass-value', keystore_password: 'ks-pass-123', es_config: conf };
+  h.agentCalls.length = 0;
   await t.throwsAsync(h.run(keystore, { ...args, keystore_password: undefined }, { host }), { message: /password-protected: set keystore_password/ });
   t.is((await h.run(keystore, args, { host })).status, 'changed');
   t.is((await h.run(keystore, args, { host })).status, 'ok');
@@ -280,4 +281,15 @@ test.serial('keystore: password-protected keystore, password and value on stdin 
   t.true(ls.entries!.includes(args.name));
   const wrong = await t.throwsAsync(h.run(keystore, { ...args, keystore_password: 'wrong-pass', state: 'absent' }, { host }));
   t.false(wrong!.message.includes('wrong-pass'));
+  // What reached the host: argv never holds the password or a value; stdin holds the password first, then the value.
+  const commands = h.agentCalls.filter((c) => c.op === 'command');
+  t.true(commands.length >= 3);
+  for (const c of commands) {
+    const argv = (c.args.argv as string[]).join(' ');
+    for (const secret of ['ks-pass-123', 'p12-pass-value', 'another-value', 'wrong-pass']) t.false(argv.includes(secret), argv);
+    t.is(c.args.runAsOwnerOf !== undefined, true);
+  }
+  const add = commands.find((c) => (c.args.argv as string[]).includes('add'))!;
+  t.deepEqual((add.args.argv as string[]).slice(1), ['add', '-f', '-x', args.name]);
+  t.is(add.args.stdin, 'ks-pass-123\np12-pass-value\n');
 });
