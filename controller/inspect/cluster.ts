@@ -4,9 +4,10 @@
 import { esForNode, esForVars, type EsClientOptions } from '../elastic/client.js';
 import type { EsApi } from '../elastic/types.js';
 import {
-  aliasesIn, aliasSettingsFrom, getClusterSettings, getNodesSettings, getRemoteInfo, modeOf,
+  aliasesIn, aliasSettingsFrom, getRemoteInfo, modeOf,
   type AliasSettings, type RemoteInfo, type RemoteInfoEntry,
 } from '../elastic/api/remote.js';
+import { getClusterSettings, getNodesSettings } from '../elastic/api/cluster.js';
 import {
   getAutoFollowPatterns, getDatafeeds, getDatafeedStats, getFollowInfo, getJobStats, getTransforms, getTransformStats,
 } from '../elastic/api/tasks.js';

@@ -3,7 +3,7 @@
 // verification answers (_remote/info, _resolve/cluster).
 import type { EsApi } from '../types.js';
 import { shape, isObj, type Obj } from './shape.js';
-import { getClusterSettings, getNodesSettings, putClusterSettings as putSettings } from './cluster.js';
+import { getClusterSettings, getNodesSettings } from './cluster.js';
 
 export type AliasSettingKind = 'persistent' | 'transient';
 export type RemoteMode = 'sniff' | 'proxy';
@@ -64,13 +64,6 @@ export function aliasesIn(flat: Record<string, unknown>): string[] {
 
 export interface PutSettingsBody { persistent?: Record<string, unknown>; transient?: Record<string, unknown> }
 
-// Kept for callers of this module (es_cluster_settings): the settings calls themselves live in cluster.ts.
-export { getClusterSettings };
-/** PUT /_cluster/settings through cluster.ts (which fails when the change is not acknowledged). */
-export async function putClusterSettings(es: EsApi, body: PutSettingsBody): Promise<{ acknowledged: boolean }> {
-  await putSettings(es, body);
-  return { acknowledged: true };
-}
 
 /** The alias as defined in each of the three places. `yml` is per node name (nodes without it are left out). */
 export interface AliasDefinition {

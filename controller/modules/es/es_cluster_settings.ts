@@ -2,7 +2,7 @@
 // Used by disable-cert-trust (IP filters) and anywhere a playbook needs a plain dynamic setting. Values compare
 // the way Elasticsearch answers them (strings, string lists); null removes a setting.
 import type { Change, Module } from '../contract.js';
-import { getClusterSettings, putClusterSettings } from '../../elastic/api/remote.js';
+import { getClusterSettings, putClusterSettings } from '../../elastic/api/cluster.js';
 import { esFor } from './common.js';
 
 interface Args {
@@ -51,7 +51,7 @@ export const esClusterSettings: Module<Args, Current> = {
     const body: Record<string, unknown> = {};
     for (const c of changes) body[c.target] = c.after ?? null;
     const kind = args.kind ?? 'persistent';
-    const res = await putClusterSettings(esFor(ctx, args.cluster_group), { [kind]: body });
-    return { status: 'changed', msg: res.acknowledged ? undefined : 'the cluster did not acknowledge the settings change' };
+    await putClusterSettings(esFor(ctx, args.cluster_group), { [kind]: body }); // throws when not acknowledged
+    return { status: 'changed' };
   },
 };
