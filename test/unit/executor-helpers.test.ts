@@ -73,11 +73,12 @@ test('unifiedDiff matches diff -u hunks', (t) => {
   t.regex(unifiedDiff('', 'new\n', '/dev/null', 'x'), /@@ -0,0 \+1,1 @@\n\+new/);
 });
 
-test('splitCommand like shlex; normalizeMode reads YAML numbers as octal digits', (t) => {
+test('splitCommand like shlex; normalizeMode reads YAML 1.1 numbers as permission bits, as Ansible', (t) => {
   t.deepEqual(splitCommand(`echo "a b" 'c d' e\\ f`), ['echo', 'a b', 'c d', 'e f']);
   t.deepEqual(splitCommand('  ls   -l  '), ['ls', '-l']);
   t.throws(() => splitCommand('echo "x'));
-  t.is(normalizeMode(644), '0644');
+  t.is(normalizeMode(0o644), '0644'); // `mode: 0644` unquoted: YAML 1.1 octal → 420
+  t.is(normalizeMode(416), '0640');
   t.is(normalizeMode('0600'), '0600');
   t.is(normalizeMode('755'), '0755');
   t.throws(() => normalizeMode('u=rw'));

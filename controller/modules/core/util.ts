@@ -15,11 +15,12 @@ export function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** Ansible-style mode → 4-digit octal string. YAML 1.2 reads `0644` as the number 644, so numbers are
- *  read as their octal digits, as users mean them. Symbolic modes are not supported. */
+/** Ansible-style mode → 4-digit octal string ('0644'). Symbolic modes are not supported. */
 export function normalizeMode(mode: unknown): string | undefined {
   if (mode === undefined || mode === null) return undefined;
-  const s = String(reveal(mode)).trim();
+  // Playbooks are read as YAML 1.1 (as Ansible does), so an unquoted `0640` arrives as the number 416: a number is
+  // permission bits. (An unquoted `644` is decimal, as in Ansible: quote modes.)
+  const s = typeof mode === 'number' ? mode.toString(8) : String(reveal(mode)).trim();
   if (!/^0?[0-7]{3,4}$/.test(s)) throw new ModuleError(`mode must be octal like '0644', got '${s}'`);
   return s.replace(/^0?/, '').padStart(4, '0');
 }
