@@ -113,7 +113,7 @@ export class RemoteConnectionManager implements NodePlugin {
       const cred = this.credentials(a.alias);
       const model: Model = cred !== undefined ? 'rcs2' : 'rcs1';
       // A changed (rotated) credential rebuilds the connection too; only a digest of it is kept.
-      const fp = aliasFingerprint(a, model === 'rcs2') + (cred === undefined ? '' : createHash('sha256').update(cred).digest('hex'));
+      const fp = aliasFingerprint(a, cred === undefined ? '' : createHash('sha256').update(cred).digest('hex'));
       const old = this.aliases.get(a.alias);
       if (old && old.fingerprint === fp) { old.settings = a; continue; }
       if (old) this.closeConnection(old);

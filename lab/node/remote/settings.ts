@@ -76,9 +76,10 @@ export function effectiveAliases(yml: Flat, persistent: Flat, transient: Flat, v
   return out;
 }
 
-/** Key identifying the connection-relevant part of an alias, to know when to rebuild its connection. */
-export function aliasFingerprint(a: AliasSettings, hasCredentials: boolean): string {
-  return JSON.stringify([a.mode, a.seeds, a.proxyAddress, a.serverName, a.nodeConnections, a.proxySocketConnections, hasCredentials]);
+/** Key identifying the connection-relevant part of an alias and its credentials (a digest, '' for none), to know
+ *  when to rebuild its connection. */
+export function aliasFingerprint(a: AliasSettings, credentialDigest: string): string {
+  return JSON.stringify([a.mode, a.seeds, a.proxyAddress, a.serverName, a.nodeConnections, a.proxySocketConnections, credentialDigest]);
 }
 
 export function credentialsSettingName(alias: string): string {
