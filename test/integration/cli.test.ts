@@ -162,11 +162,16 @@ test('resume: a run that failed in play 2 is resumed from play 2 with the same a
       delegate_to: localhost
 `);
   const st = join(d, 'state');
-  const first = await crosskey(['run', join(d, 'pb.yml'), '-i', join(d, 'inv.yml'), '--state-dir', st, '-e', 'greeting=hi']);
+  const first = await crosskey(['run', join(d, 'pb.yml'), '-i', join(d, 'inv.yml'), '--state-dir', st, '-e', 'greeting=hi', '-e', 'es_password=TopSecret-4242']);
   t.is(first.code, 2, first.stdout + first.stderr);
   t.regex(first.stdout, /failed: \[c1 -> localhost\] => non-zero return code 1/);
+  const journalText = readdirSync(join(st, 'runs')).map((f) => readFileSync(join(st, 'runs', f), 'utf8')).join('');
+  t.false(journalText.includes('TopSecret-4242'), 'a secret-looking -e value is masked in the journal');
   writeFileSync(flag, '');
-  const resumed = await crosskey(['resume', '--state-dir', st]);
+  const refused = await crosskey(['resume', '--state-dir', st]);
+  t.is(refused.code, 1);
+  t.regex(refused.stderr, /secret extra vars.*give them again with -e/);
+  const resumed = await crosskey(['resume', '--state-dir', st, '-e', 'es_password=TopSecret-4242']);
   t.is(resumed.code, 0, resumed.stdout + resumed.stderr);
   t.regex(resumed.stdout, /resuming run \S+ at play 2/);
   t.false(resumed.stdout.includes('PLAY [first]'));

@@ -7,8 +7,9 @@ import { UsageError } from '../command.js';
 import { listRuns, readRun } from '../../state/journal.js';
 import { executeRun, type RunFlags } from './run.js';
 import { stateDirFrom } from './runs.js';
+import { MASK } from '../../secrets.js';
 
-const usage = 'usage: crosskey resume [RUN-ID] [--state-dir D | -i INVENTORY] [--json] [--vault-password-file F]';
+const usage = 'usage: crosskey resume [RUN-ID] [--state-dir D | -i INVENTORY] [--json] [--vault-password-file F] [-e V …]\n  -e adds extra vars after the recorded ones (secret values are masked in the journal: give them again)';
 
 export const resumeCommand: CliCommand = {
   name: 'resume',
@@ -22,6 +23,7 @@ export const resumeCommand: CliCommand = {
         options: {
           'state-dir': { type: 'string' }, inventory: { type: 'string', short: 'i' }, json: { type: 'boolean' },
           'vault-password-file': { type: 'string' },
+          'extra-vars': { type: 'string', short: 'e', multiple: true },
         },
       });
     } catch (e) {
@@ -40,10 +42,15 @@ export const resumeCommand: CliCommand = {
     if (!run.header) throw new UsageError(`run ${id} has no header (journal ${run.file} is empty or corrupt)`);
     if (run.resumePlay === undefined) throw new UsageError(`run ${id} completed every play; nothing to resume`);
     const recorded = run.header.options as unknown as RunFlags;
+    const given = v['extra-vars'] ?? [];
+    if ((recorded.extraVars ?? []).some((e) => e.includes(MASK)) && !given.length) {
+      throw new UsageError(`run ${id} was started with secret extra vars, which the journal stores masked; give them again with -e`);
+    }
     const flags: RunFlags = {
       ...recorded,
       playbook: run.header.playbook,
       inventory: run.header.inventory,
+      extraVars: [...(recorded.extraVars ?? []).filter((e) => !e.includes(MASK)), ...given],
       json: !!v.json,
       step: false,
       stateDir,
