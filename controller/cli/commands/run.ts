@@ -134,9 +134,7 @@ export async function executeRun(flags: RunFlags, io: CliIO, argvForJournal: str
   if (flags.limit && inputs.inventory.select(flags.limit).length === 0) {
     throw new UsageError(`--limit '${flags.limit}' matches no host of ${flags.inventory}`);
   }
-  if (flags.acceptNewHostkeys) {
-    io.stderr.write('[WARNING]: --accept-new-hostkeys: unknown SSH host keys will be trusted and recorded without verification (changed keys are still refused)\n');
-  }
+  // (--accept-new-hostkeys: the transport prints the warning when it is created.)
 
   // 2. State: dir (0700), run lock, journal, saved state.
   const stateDir = ensureStateDir(flags.stateDir ?? defaultStateDir(flags.inventory));
@@ -169,7 +167,7 @@ export async function executeRun(flags: RunFlags, io: CliIO, argvForJournal: str
     }, secrets, runId);
     const j = journal;
     sinks.push((ev) => { const { kind, ...data } = ev; j.event(kind, data as Record<string, unknown>); });
-    sinks.push(flags.json ? new JsonRenderer(io.stdout).handle : new HumanRenderer(io.stdout, io.stderr).handle);
+    sinks.push(flags.json ? new JsonRenderer(io.stdout).handle : new HumanRenderer(io.stdout, io.stderr, { diff: flags.diff }).handle);
     if (resume && !flags.json) io.stdout.write(`resuming run ${resume.from} at play ${resume.startPlay + 1} (new run ${runId})\n`);
     const ex = new Executor({
       inventory: inputs.inventoryView,

@@ -29,7 +29,10 @@ export class HumanRenderer {
   #secrets: SecretRegistry;
   #progressTty: boolean;
 
-  constructor(out: NodeJS.WritableStream, err: NodeJS.WritableStream, registry: SecretRegistry = defaultSecrets) {
+  #showDiff: boolean;
+
+  constructor(out: NodeJS.WritableStream, err: NodeJS.WritableStream, opts: { diff?: boolean } = {}, registry: SecretRegistry = defaultSecrets) {
+    this.#showDiff = !!opts.diff;
     this.#out = out;
     this.#err = err;
     this.#secrets = registry;
@@ -61,7 +64,7 @@ export class HumanRenderer {
         if (ev.attempts) line += ` (attempts: ${ev.attempts})`;
         this.#write(line + '\n');
         if (ev.ignored) this.#write('...ignoring\n');
-        for (const c of ev.changes ?? []) this.#write(renderChange(c));
+        if (this.#showDiff) for (const c of ev.changes ?? []) this.#write(renderChange(c));
         break;
       }
       case 'warning':
