@@ -402,8 +402,8 @@ export class Executor {
       task: this.#taskName(task), module: task.module, host, status: out.status, durationMs,
       ...(noLog ? { noLog: true, msg: out.status === 'skipped' ? undefined : NO_LOG_MSG } : {
         ...(out.msg !== undefined ? { msg: out.msg } : {}),
-        // Changes always go to the sinks (journal, --json); the human renderer shows them only with --diff.
-        ...(out.changes.length ? { changes: out.changes.map(maskSecretChange) } : {}),
+        // Changes go to the sinks with --diff (crosskey report derives targets from registered data otherwise).
+        ...(this.#diff && out.changes.length ? { changes: out.changes.map(maskSecretChange) } : {}),
         result: out.registered,
       }),
       ...(out.ignored ? { ignored: true } : {}),
