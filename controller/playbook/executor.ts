@@ -111,6 +111,8 @@ export class Executor {
   #notified = new Map<string, Set<string>>(); // handler listen name → hosts
   #changedFiles = new Map<string, Array<{ path: string; backupPath?: string }>>();
   #batchFailed = new Set<string>();
+  /** One agent promise per host for the run, reused by every task (and by agentFor). */
+  readonly #agents = new Map<string, Promise<AgentClient>>();
 
   constructor(opts: ExecutorOptions) {
     this.#o = opts;
@@ -202,6 +204,17 @@ export class Executor {
     });
   }
 
+  /** The agent of an inventory host, connected once per run. */
+  #agentOf(host: string): Promise<AgentClient> {
+    let p = this.#agents.get(host);
+    if (!p) {
+      p = this.#o.agents.agent(host, this.#o.inventory.hostVars(host));
+      p.catch(() => undefined); // consumed by the task that needs it; no unhandled rejection meanwhile
+      this.#agents.set(host, p);
+    }
+    return p;
+  }
+
   #markFailed(host: string): void {
     this.#failed.add(host);
     this.#batchFailed.add(host);
@@ -242,7 +255,7 @@ export class Executor {
         const vars = this.#o.inventory.hostVars(host);
         const paths: Record<string, string> = {};
         for (const k of ['es_home', 'es_config']) if (typeof vars[k] === 'string' && !String(vars[k]).includes('{{')) paths[k] = vars[k] as string;
-        const agent = await this.#o.agents.agent(host, vars);
+        const agent = await this.#agentOf(host);
         const facts = await agent.call('facts', Object.keys(paths).length ? { paths } : {});
         this.#facts.set(host, facts as unknown as Record<string, unknown>);
         this.stats.get(host)!.ok++;
@@ -569,8 +582,8 @@ export class Executor {
     let agent: Promise<AgentClient> | undefined;
     return {
       host, vars, check, diff: this.#diff,
-      agent: () => (agent ??= task.delegateTo === 'localhost' ? o.agents.local() : o.agents.agent(host, o.inventory.hostVars(host))),
-      agentFor: (other: string) => o.agents.agent(other, o.inventory.hostVars(other)),
+      agent: () => (agent ??= task.delegateTo === 'localhost' ? o.agents.local() : this.#agentOf(host)),
+      agentFor: (other: string) => this.#agentOf(other),
       hostVars: (other: string) => ({ ...o.inventory.hostVars(other), ...this.#playVars, ...this.#factVars(other), ...(this.#registered.get(other) ?? {}) }),
       playHosts: this.#live(this.#batchHosts),
       secrets: this.#secrets,
