@@ -19,6 +19,11 @@ import {
 } from './bootstrap.js';
 import type { HostSpec } from './host-spec.js';
 
+
+/** The start script's status lines and the exit codes they come with (bootstrap.ts). */
+const STATUS_EXIT: Record<string, number> = {
+  CROSSKEY_UPLOAD: EXIT_NEED_UPLOAD, CROSSKEY_RUNTIME: EXIT_NEED_RUNTIME, CROSSKEY_NONODE: EXIT_NO_NODE, CROSSKEY_NOCACHE: EXIT_NO_CACHE,
+};
 export const MAX_CHANNELS_PER_CONNECTION = 10;
 
 export interface TransportOptions {
@@ -349,9 +354,12 @@ export class Transport {
         return rpc;
       } catch (err) {
         if (!(err instanceof AgentGone)) throw err;
-        const code = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 2000))]);
+        const exitCode = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 2000))]);
         const status = firstOut.split('\n').find((l) => l.startsWith('CROSSKEY_')) ?? '';
-        const [, path, arch] = status.split(' ');
+        const [word, path, arch] = status.split(' ');
+        // On a busy host the exit status can arrive after the status line (and after our wait): the line says the
+        // same thing, so it decides when the exit code is not there yet.
+        const code = exitCode ?? STATUS_EXIT[word ?? ''] ?? null;
         if (code === EXIT_NEED_UPLOAD) {
           await this.upload(conn, host, become, path, 'agent.mjs', bundle.content, false);
           this.stats.agentUploads++;
