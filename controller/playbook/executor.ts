@@ -40,6 +40,10 @@ export interface ExecutorOptions {
   emit: (ev: RunEvent) => void;
   signal?: AbortSignal;
   secrets?: SecretRegistry;
+  /** Maintenance window end (ms since epoch): a play is not started when the durations measured for it in earlier
+   *  runs (playDurations, by play name) say it cannot finish in time. Rolling restarts check it per node too. */
+  windowEnd?: number;
+  playDurations?: Record<string, number>;
 }
 
 /** Thrown for a task's own failure; carries what `register` stores. */
@@ -136,6 +140,7 @@ export class Executor {
     this.#o.emit({ kind: 'run_start', plays: pb.plays.length, check: this.#check, diff: this.#diff, startPlay });
     try {
       for (let i = startPlay; i < pb.plays.length && !this.#stopped; i++) {
+        if (this.#windowRefuses(pb.plays[i]!, i)) break;
         await this.#runPlay(pb, pb.plays[i]!, i);
       }
     } finally {
@@ -150,6 +155,23 @@ export class Executor {
     const exitCode = anyUnreachable ? 4 : anyFailed ? 2 : interrupted ? 130 : 0;
     this.#o.emit({ kind: 'run_end', exitCode, interrupted, ...(this.#aborted ? { aborted: this.#aborted } : {}), durationMs: Date.now() - t0 });
     return { stats, exitCode, interrupted, ...(this.#aborted ? { aborted: this.#aborted } : {}) };
+  }
+
+  /** True (and the run stopped, resumable from this play) when the maintenance window cannot fit the play. */
+  #windowRefuses(play: Play, index: number): boolean {
+    const end = this.#o.windowEnd;
+    if (end === undefined || this.#check) return false;
+    const name = play.name ?? play.hosts;
+    const estimate = this.#o.playDurations?.[name] ?? 0;
+    const now = Date.now();
+    if (now + estimate <= end) return false;
+    const why = now >= end
+      ? `the maintenance window ended at ${new Date(end).toISOString()}`
+      : `play '${name}' took ${(estimate / 1000).toFixed(0)} s before and the maintenance window ends at ${new Date(end).toISOString()}`;
+    this.#aborted = `${why}: play '${name}' not started; continue in the next window with crosskey resume`;
+    this.#o.emit({ kind: 'warning', message: this.#aborted });
+    this.#o.journal.event('window_stop', { play: index, name, estimateMs: estimate, windowEnd: new Date(end).toISOString() });
+    return true;
   }
 
   // ---------------------------------------------------------------- plays and batches
@@ -621,6 +643,12 @@ export class Executor {
         status = changes.length ? 'changed' : 'ok';
         data = mod.report?.(current, args) ?? {};
         if (typeof data.msg === 'string') msg = data.msg;
+        // Check mode: the files a host module would change, so a later es_rolling_restart can show which nodes
+        // it would restart.
+        if (check && mod.runsOn === 'host') {
+          const paths = changes.map((c) => c.target).filter((t) => t.startsWith('/'));
+          if (paths.length) changedFiles = paths.map((path) => ({ path }));
+        }
       }
     } catch (e) {
       if (isUnreachable(e)) return { status: 'unreachable', msg: errMessage(e), changes: [], registered: { unreachable: true, msg: errMessage(e) } };

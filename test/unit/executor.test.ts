@@ -313,3 +313,21 @@ test.serial('unreachable host: counted, others finish, exit 4; Ctrl-C stops laun
   tt.is(results(r, 'not reached').length, 0);
   tt.truthy(r.events.find((e) => e.kind === 'recap'));
 });
+
+test.serial('maintenance window: a play that cannot finish in time is not started; the run stops resumable there', async (tt) => {
+  const fx = fixture(tt, ['h1']);
+  const first = play([t('put_local', { name: 'a', content: '1' })], { name: 'first' });
+  const second = play([t('put_local', { name: 'b', content: '2' })], { name: 'second' });
+  // 'second' took 60 s before; 10 s are left: it must not start, 'first' (no measurement) runs.
+  const o = await run(fx, [first, second], { windowEnd: Date.now() + 10_000, playDurations: { second: 60_000 } });
+  tt.is(o.exitCode, 2);
+  tt.true(existsSync(join(fx.dir, 'h1-a')));
+  tt.false(existsSync(join(fx.dir, 'h1-b')));
+  tt.deepEqual(o.events.filter((e) => e.kind === 'play_start').map((e) => (e as { name: string }).name), ['first']);
+  tt.regex(JSON.stringify(o.events.find((e) => e.kind === 'warning')), /second.*took 60 s.*crosskey resume/);
+  tt.like(o.journal.find((e) => e.kind === 'window_stop'), { play: 1, name: 'second', estimateMs: 60_000 });
+  // Enough time left: both plays run.
+  const ok = await run(fx, [first, second], { windowEnd: Date.now() + 120_000, playDurations: { second: 60_000 } });
+  tt.is(ok.exitCode, 0);
+  tt.true(existsSync(join(fx.dir, 'h1-b')));
+});

@@ -9,7 +9,7 @@ import { executeRun, type RunFlags } from './run.js';
 import { stateDirFrom } from './runs.js';
 import { MASK } from '../../secrets.js';
 
-const usage = 'usage: crosskey resume [RUN-ID] [--state-dir D | -i INVENTORY] [--json] [--vault-password-file F] [-e V …]\n  -e adds extra vars after the recorded ones (secret values are masked in the journal: give them again)';
+const usage = 'usage: crosskey resume [RUN-ID] [--state-dir D | -i INVENTORY] [--json] [--vault-password-file F] [--window-end TIME] [-e V …]\n  -e adds extra vars after the recorded ones (secret values are masked in the journal: give them again)\n  --window-end sets the new maintenance window (the stopped run\'s window is not reused)';
 
 export const resumeCommand: CliCommand = {
   name: 'resume',
@@ -24,6 +24,7 @@ export const resumeCommand: CliCommand = {
           'state-dir': { type: 'string' }, inventory: { type: 'string', short: 'i' }, json: { type: 'boolean' },
           'vault-password-file': { type: 'string' },
           'extra-vars': { type: 'string', short: 'e', multiple: true },
+          'window-end': { type: 'string' },
         },
       });
     } catch (e) {
@@ -57,6 +58,8 @@ export const resumeCommand: CliCommand = {
       ...(v['vault-password-file'] ? { vaultPasswordFile: v['vault-password-file'] } : {}),
     };
     delete flags.startAtTask; // the run already got past it
+    delete flags.windowEnd; // a window belongs to the run that was given it
+    if (v['window-end']) flags.windowEnd = v['window-end'];
     return executeRun(flags, io, ['resume', ...argv], { from: id, startPlay: run.resumePlay });
   },
 };

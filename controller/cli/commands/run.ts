@@ -15,6 +15,25 @@ import { acquireRunLock } from '../../state/lock.js';
 import { defaultStateDir, ensureStateDir } from '../../state/dir.js';
 import { secrets } from '../../secrets.js';
 import { loadRunInputs, makeAgentProvider } from '../wiring.js';
+import { parseWindowEnd } from '../../modules/es/es_rolling_restart.js';
+import { listRuns, readRun } from '../../state/journal.js';
+
+/** The longest duration each play (by name) of this playbook took in earlier, non-check runs. */
+export function measuredPlayDurations(stateDir: string, playbook: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of listRuns(stateDir)) {
+    if (line.check || line.playbook !== playbook) continue;
+    const names = new Map<number, string>();
+    for (const e of readRun(stateDir, line.id).events) {
+      if (e.kind === 'play_start') names.set(Number(e.play), String(e.name));
+      if (e.kind === 'play_end' && !e.aborted && !e.interrupted) {
+        const name = names.get(Number(e.play));
+        if (name !== undefined) out[name] = Math.max(out[name] ?? 0, Number(e.durationMs) || 0);
+      }
+    }
+  }
+  return out;
+}
 
 export const runUsage = `usage: crosskey run PLAYBOOK -i INVENTORY [options]
   --check                 report what would change, change nothing
@@ -28,7 +47,9 @@ export const runUsage = `usage: crosskey run PLAYBOOK -i INVENTORY [options]
   --start-at-task NAME    skip tasks before the first one named NAME
   --vault-password-file F decrypt ansible-vault files and values (or env CROSSKEY_VAULT_PASSWORD_FILE)
   --accept-new-hostkeys   trust unknown SSH host keys and record them (changed keys are still refused)
-  --state-dir D           journal and saved state (default: .crosskey/ next to the inventory)`;
+  --state-dir D           journal and saved state (default: .crosskey/ next to the inventory)
+  --window-end TIME       end of the maintenance window (ISO date-time, or HH:MM UTC): no play and no node restart
+                          starts that the durations measured so far say cannot finish in time`;
 
 /** Everything `crosskey resume` needs to run the same thing again (stored in the journal header). */
 export interface RunFlags {
@@ -47,6 +68,7 @@ export interface RunFlags {
   vaultPasswordFile?: string;
   acceptNewHostkeys: boolean;
   stateDir?: string;
+  windowEnd?: string;
 }
 
 const splitList = (v: string[] | undefined): string[] | undefined =>
@@ -72,6 +94,7 @@ export function parseRunFlags(argv: string[], cwd: string): RunFlags {
         'vault-password-file': { type: 'string' },
         'accept-new-hostkeys': { type: 'boolean' },
         'state-dir': { type: 'string' },
+        'window-end': { type: 'string' },
       },
     });
   } catch (e) {
@@ -99,6 +122,7 @@ export function parseRunFlags(argv: string[], cwd: string): RunFlags {
     ...(v['vault-password-file'] ? { vaultPasswordFile: resolve(cwd, v['vault-password-file']) } : {}),
     acceptNewHostkeys: !!v['accept-new-hostkeys'],
     ...(v['state-dir'] ? { stateDir: resolve(cwd, v['state-dir']) } : {}),
+    ...(v['window-end'] ? { windowEnd: v['window-end'] } : {}),
   };
 }
 
@@ -135,6 +159,17 @@ export async function executeRun(flags: RunFlags, io: CliIO, argvForJournal: str
     throw new UsageError(`--limit '${flags.limit}' matches no host of ${flags.inventory}`);
   }
   // (--accept-new-hostkeys: the transport prints the warning when it is created.)
+
+  // The maintenance window: checked before every play here and before every node restart by es_rolling_restart.
+  let windowEnd: number | undefined;
+  if (flags.windowEnd) {
+    try {
+      windowEnd = parseWindowEnd(flags.windowEnd);
+    } catch (e) {
+      throw new UsageError(`--window-end: ${(e as Error).message.replace(/^es_rolling_restart: window_end /, '')}`);
+    }
+    inputs.extraVars.crosskey_window_end = new Date(windowEnd).toISOString();
+  }
 
   // 2. State: dir (0700), run lock, journal, saved state.
   const stateDir = ensureStateDir(flags.stateDir ?? defaultStateDir(flags.inventory));
@@ -189,6 +224,7 @@ export async function executeRun(flags: RunFlags, io: CliIO, argvForJournal: str
       emit: (ev) => { for (const s of sinks) s(ev); },
       signal: abort.signal,
       secrets,
+      ...(windowEnd !== undefined ? { windowEnd, playDurations: measuredPlayDurations(stateDir, flags.playbook) } : {}),
     });
     const result = await ex.run(inputs.playbook);
     if (!flags.json) io.stderr.write(`journal: ${j.file}\n`);
