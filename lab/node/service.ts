@@ -37,9 +37,19 @@ function readRecord(home: string): ServiceRecord | undefined {
 
 
 export function runningPid(home: string): number | undefined {
-  if (!existsSync(pidFile(home))) return undefined;
-  const pid = Number(readFileSync(pidFile(home), 'utf8').trim());
-  return pid > 0 && alive(pid) ? pid : undefined;
+  if (existsSync(pidFile(home))) {
+    const pid = Number(readFileSync(pidFile(home), 'utf8').trim());
+    if (pid > 0 && alive(pid)) return pid;
+  }
+  // No pid file but a node that said it is ready (the pid file can be lost when a start's bookkeeping races a
+  // slow boot): trust the ready file only for a live process that is this home's node.
+  try {
+    const pid = Number(readFileSync(readyFile(home), 'utf8').trim());
+    if (pid > 0 && alive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(home)) return pid;
+  } catch {
+    /* no ready file, or the process is gone */
+  }
+  return undefined;
 }
 
 function isReady(home: string, pid: number): boolean {
