@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import forge from 'node-forge';
 import { checkDays, DEFAULT_DAYS, DEFAULT_KEY_SIZE, assertKeyMatchesCert, type CertAndKey } from './ca.js';
 import { nameToDn } from './dn.js';
-import { CertError, generateRsaKey, randomSerialHex } from './keys.js';
+import { CertError, generateRsaKey, generateRsaKeyPemAsync, keyPairFromPem, randomSerialHex, signCertificate } from './keys.js';
 
 export interface IssueOptions {
   ca: CertAndKey;
@@ -16,6 +16,8 @@ export interface IssueOptions {
   keySize?: number;
   /** Add extendedKeyUsage serverAuth+clientAuth (transport certs are used both ways). */
   serverAndClientAuth?: boolean;
+  /** A key made beforehand (PKCS#1 PEM). */
+  keyPem?: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -39,8 +41,7 @@ export function issueCert(opts: IssueOptions): CertAndKey {
   if (name === 'ca') throw new CertError('"ca" is not allowed as an instance name (certutil reserves it)');
   const caCert = forge.pki.certificateFromPem(opts.ca.certPem);
   assertKeyMatchesCert(caCert, opts.ca.keyPem, 'the CA');
-  const caKey = forge.pki.privateKeyFromPem(opts.ca.keyPem);
-  const { publicKey, keyPem } = generateRsaKey(opts.keySize ?? DEFAULT_KEY_SIZE);
+  const { publicKey, keyPem } = opts.keyPem ? keyPairFromPem(opts.keyPem) : generateRsaKey(opts.keySize ?? DEFAULT_KEY_SIZE);
 
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
@@ -63,10 +64,15 @@ export function issueCert(opts: IssueOptions): CertAndKey {
   }
   if (opts.serverAndClientAuth) exts.push({ name: 'extKeyUsage', serverAuth: true, clientAuth: true });
   cert.setExtensions(exts as forge.pki.CertificateField[]);
-  cert.sign(caKey, forge.md.sha256.create());
+  signCertificate(cert, opts.ca.keyPem);
   // Like certutil: the new certificate must verify against the CA.
   if (!caCert.verify(cert)) throw new CertError('certificate verification failed: the CA certificate and key do not match');
   return { certPem: forge.pki.certificateToPem(cert), keyPem };
+}
+
+/** issueCert with the key generated off the main thread (many certificates in parallel). */
+export async function issueCertAsync(opts: IssueOptions): Promise<CertAndKey> {
+  return issueCert({ ...opts, keyPem: opts.keyPem ?? await generateRsaKeyPemAsync(opts.keySize ?? DEFAULT_KEY_SIZE) });
 }
 
 /** The CA's key identifier as raw bytes: its SKI extension when present, else SHA-1 of its public key. */
