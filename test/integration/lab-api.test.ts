@@ -12,6 +12,7 @@ import { labDown, labFault } from '../../lab/ops.js';
 import { labHttp } from '../../lab/http-client.js';
 import { readFaults } from '../../lab/node/faults.js';
 import type { LabClusterEntry, LabFile, LabNodeEntry } from '../../lab/layout.js';
+import { shapeDiff } from '../helpers/shape.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../../shared/reference/es-api/examples');
 let lab: LabFile;
@@ -38,33 +39,6 @@ function examples(api: string, prefix: string): Array<[string, unknown]> {
   return readdirSync(join(EXAMPLES, api)).filter((f) => f.startsWith(prefix)).sort().map((f) => [f, example(api, f)]);
 }
 
-const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
-
-/**
- * Same field names and types as the example. `dynamic` paths are maps keyed by data (node ids, setting names):
- * there every actual entry must have the shape of the example's first entry. A null in the example means
- * "optional value" (ES prints null for unknown metrics).
- */
-function shapeDiff(actual: unknown, expected: unknown, dynamic: string[] = [], path = ''): string[] {
-  if (expected === null) return [];
-  if (typeOf(actual) !== typeOf(expected)) return [`${path || '.'}: expected ${typeOf(expected)}, got ${typeOf(actual)}`];
-  if (Array.isArray(expected)) {
-    const a = actual as unknown[];
-    if (!expected.length || !a.length) return [];
-    return a.flatMap((item, i) => shapeDiff(item, expected[0], dynamic, `${path}[${i}]`));
-  }
-  if (typeof expected === 'object') {
-    const e = expected as Record<string, unknown>;
-    const a = actual as Record<string, unknown>;
-    if (dynamic.includes(path)) {
-      const first = Object.values(e)[0];
-      if (first === undefined) return [];
-      return Object.entries(a).flatMap(([k, v]) => shapeDiff(v, first, dynamic, `${path}.*`).map((d) => d.replace(`${path}.*`, `${path}.${k}`)));
-    }
-    return Object.keys(e).flatMap((k) => (k in a ? shapeDiff(a[k], e[k], dynamic, path ? `${path}.${k}` : k) : [`${path ? `${path}.` : ''}${k}: missing`]));
-  }
-  return [];
-}
 
 test.serial('GET /, health, license, authenticate, nodes, cat nodes: shapes of the published examples', async (t) => {
   const local = cl('local');

@@ -14,6 +14,7 @@ import type { LabClusterEntry, LabFile, LabNodeEntry } from '../../lab/layout.js
 import { updateState } from '../../lab/node/state.js';
 import { createCa, issueCert, toPkcs12 } from '../../controller/certs/index.js';
 import { REMOTE_ALIAS, waitConnected } from '../../lab/setup/initial-state.js';
+import { EXAMPLES } from '../helpers/shape.js';
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 let lab: LabFile;
@@ -95,7 +96,7 @@ test.after.always(async () => {
 
 test.serial('RCS1 after lab up: every local node connected to the remote transport port, no cluster_credentials', async t => {
   const remote = cl('remote');
-  const example = JSON.parse(readFileSync('/work/shared/reference/es-api/examples/cluster.remote_info/response.docs-content.sniff-with-cluster_credentials.json', 'utf8')).cluster_one;
+  const example = JSON.parse(readFileSync(join(EXAMPLES, 'cluster.remote_info', 'response.docs-content.sniff-with-cluster_credentials.json'), 'utf8')).cluster_one;
   for (const n of cl('local').nodes) {
     const info = (await ok(cl('local'), 'GET', '/_remote/info', undefined, { node: n }))[REMOTE_ALIAS];
     t.true(info.connected, n.name);

@@ -12,30 +12,12 @@ import { labDown, labStatus } from '../../lab/ops.js';
 import { labHttp } from '../../lab/http-client.js';
 import type { LabClusterEntry, LabFile } from '../../lab/layout.js';
 import { CUSTOM_FOLLOW_PARAMETERS, REMOTE_ALIAS, TASK_USER, waitConnected } from '../../lab/setup/initial-state.js';
+import { shapeDiff, examplesOf, EXAMPLES } from '../helpers/shape.js';
 
-const EXAMPLES = '/work/shared/reference/es-api/examples';
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 let lab: LabFile;
 let dir: string;
 
-const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
-/** Field names and JSON types of `expected` present in `actual` (arrays: every item like the example's first). */
-function shapeDiff(actual: unknown, expected: unknown, path = ''): string[] {
-  if (expected === null) return [];
-  if (typeOf(actual) !== typeOf(expected)) return [`${path || '.'}: expected ${typeOf(expected)}, got ${typeOf(actual)}`];
-  if (Array.isArray(expected)) {
-    if (!expected.length) return [];
-    return (actual as unknown[]).flatMap((item, i) => shapeDiff(item, expected[0], `${path}[${i}]`));
-  }
-  if (typeof expected === 'object') {
-    const a = actual as Record<string, unknown>;
-    return Object.entries(expected as Record<string, unknown>).flatMap(([k, v]) => (k in a ? shapeDiff(a[k], v, path ? `${path}.${k}` : k) : [`${path ? `${path}.` : ''}${k}: missing`]));
-  }
-  return [];
-}
-function examplesOf(api: string, prefix = 'response'): Array<[string, unknown]> {
-  return readdirSync(join(EXAMPLES, api)).filter(f => f.startsWith(prefix) && f.endsWith('.json')).map(f => [f, JSON.parse(readFileSync(join(EXAMPLES, api, f), 'utf8'))]);
-}
 
 function cl(name: string): LabClusterEntry { return lab.clusters.find(c => c.name === name)!; }
 async function http(c: LabClusterEntry, method: string, path: string, body?: unknown, auth?: string) {

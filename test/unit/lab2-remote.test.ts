@@ -1,5 +1,6 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { effectiveAliases, remoteInfoEntry } from '../../lab/node/remote/settings.js';
@@ -14,8 +15,9 @@ import type { ClusterState } from '../../lab/node/state.js';
 import type { NodeRuntime } from '../../lab/node/runtime.js';
 import type { Principal } from '../../lab/node/security/model.js';
 import { createCa, issueCert } from '../../controller/certs/index.js';
+import { EXAMPLES } from '../helpers/shape.js';
 
-const EX = '/work/shared/reference/es-api/examples/cluster.remote_info';
+const EX = join(EXAMPLES, 'cluster.remote_info');
 
 /** Same field names and JSON types (recursively for objects). */
 function sameShape(t: any, actual: unknown, expected: unknown, path = '$'): void {

@@ -1,11 +1,12 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
+import { EXAMPLES } from '../helpers/shape.js';
 import {
   closeJob, emptyTasks, followInfoView, followStatsView, openJob, pauseFollow, resumeFollow, startDatafeed, startTransform,
   stopTransform, DEFAULT_FOLLOW_PARAMETERS, followParameters, recordDisruption, type Follower, type Transform, type TasksState,
 } from '../../lab/node/tasks/model.js';
 
-const EX = '/work/shared/reference/es-api/examples';
+const EX = EXAMPLES;
 const owner = { kind: 'roles' as const, username: 'u', roles: ['r'] };
 
 function transform(state: Transform['state'] = 'stopped'): Transform {
