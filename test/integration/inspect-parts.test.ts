@@ -3,6 +3,7 @@
 // certs library (PEM bundles, PKCS#12 with and without a known password, trust-only PKCS#12, JKS, missing).
 import test from 'ava';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import forge from 'node-forge';
 import { createCa, issueCert, toPkcs12 } from '../../controller/certs/index.js';
 import { parseRemoteInfo } from '../../controller/elastic/api/remote.js';
@@ -12,9 +13,10 @@ import type { ClusterReport, HostReport } from '../../controller/inspect/types.j
 import { certFileRefs, describeCertFile, passwordFor } from '../../controller/inspect/certfiles.js';
 import { nodePorts, parseElasticsearchYml, rcsSettings } from '../../controller/inspect/host.js';
 import { Secret } from '../../controller/secrets.js';
+import { EXAMPLES } from '../helpers/shape.js';
 
-const EXAMPLES = '../shared/reference/es-api/examples/cluster.remote_info';
-const example = (name: string) => JSON.parse(readFileSync(`${EXAMPLES}/${name}`, 'utf8')) as unknown;
+const REMOTE_INFO_EXAMPLES = join(EXAMPLES, 'cluster.remote_info');
+const example = (name: string) => JSON.parse(readFileSync(join(REMOTE_INFO_EXAMPLES, name), "utf8")) as unknown;
 
 test('model per node: cluster_credentials means RCS2 (Elastic examples), its absence RCS1', (t) => {
   const sniff = nodeAliasStates(parseRemoteInfo(example('response.docs-content.sniff-with-cluster_credentials.json')));

@@ -12,9 +12,8 @@ import { labDown, labFault } from '../../lab/ops.js';
 import { labHttp } from '../../lab/http-client.js';
 import { readFaults } from '../../lab/node/faults.js';
 import type { LabClusterEntry, LabFile, LabNodeEntry } from '../../lab/layout.js';
-import { shapeDiff } from '../helpers/shape.js';
+import { shapeDiff, EXAMPLES } from '../helpers/shape.js';
 
-const EXAMPLES = join(import.meta.dirname, '../../../shared/reference/es-api/examples');
 let lab: LabFile;
 let dir: string;
 

@@ -2,9 +2,8 @@
 // ../shared/reference/es-api/examples parses to the values in the file; malformed answers name the API;
 // error examples map to EsError with cause and fix.
 import test from 'ava';
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseJsonc, ApiShapeError } from '../../controller/elastic/api/shape.js';
 import {
   parseInfo, parseNodesInfo, parseCatNodes, parseCatMaster, parseHealth, parseClusterSettings, parseLicense,
@@ -13,10 +12,8 @@ import {
 } from '../../controller/elastic/api/cluster.js';
 import { esErrorFromResponse } from '../../controller/elastic/errors.js';
 import type { EsApi, EsRequest, EsResponse } from '../../controller/elastic/types.js';
+import { EXAMPLES } from '../helpers/shape.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const candidates = [join(here, '../../../shared/reference/es-api/examples'), join(here, '../../../../shared/reference/es-api/examples')];
-const EXAMPLES = candidates.find((p) => existsSync(p)) ?? candidates[0]!;
 function examples(api: string, prefix = 'response'): Array<{ file: string; body: unknown }> {
   return readdirSync(join(EXAMPLES, api)).filter((f) => f.startsWith(prefix)).sort()
     .map((f) => ({ file: f, body: parseJsonc(readFileSync(join(EXAMPLES, api, f), 'utf8')) }));

@@ -1,9 +1,8 @@
 // Every example body of ../shared/reference/es-api/examples for the APIs these wrappers cover parses, and the
 // parsed values are the ones in the file.
 import test from 'ava';
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseJsonc } from '../../controller/elastic/api/shape.js';
 import {
   parseCreateCrossClusterApiKeyResponse, parseGetApiKeysResponse, validateAccess, accessHash, canonicalAccess, sameAccess,
@@ -21,10 +20,8 @@ import { parseUpdateCrossClusterApiKey } from '../../controller/elastic/api/secu
 import { parsePutRole, parseGetRoles, parseRoleDescriptor, deriveRemoteIndices, withRemotePrivileges, sameRole } from '../../controller/elastic/api/roles.js';
 import { parseReloadSecureSettings, reloadFailures } from '../../controller/elastic/api/reload.js';
 import { isSecret, secrets } from '../../controller/secrets.js';
+import { EXAMPLES } from '../helpers/shape.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const candidates = [join(here, '../../../shared/reference/es-api/examples'), join(here, '../../../../shared/reference/es-api/examples')];
-const EXAMPLES = candidates.find((p) => existsSync(p)) ?? candidates[0]!;
 
 function examples(api: string, prefix: 'response' | 'request'): Array<{ file: string; body: unknown }> {
   const dir = join(EXAMPLES, api);
