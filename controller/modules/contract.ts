@@ -94,6 +94,12 @@ export interface Module<Args = Record<string, unknown>, Current = unknown> {
   report?(current: Current, args: Args): Record<string, unknown>;
 }
 
+/** Saved-state key of the files changed on a host that no restart has picked up yet: the executor appends a
+ *  host module's `changedFiles` (applied, not check mode); es_rolling_restart restarts the host and clears it. */
+export function pendingRestartKey(host: string): string {
+  return `restart_pending_files/${host}`;
+}
+
 export class UnreachableError extends Error {
   constructor(public host: string, message: string) {
     super(message);

@@ -8,7 +8,7 @@ import PQueue from 'p-queue';
 import type { AgentClient } from '../../agent/protocol.js';
 import type { AnyModule } from '../modules/registry.js';
 import type { Change, Journal, ModuleResult, StateStore, TaskContext, TaskStatus } from '../modules/contract.js';
-import { ModuleError, UnreachableError } from '../modules/contract.js';
+import { ModuleError, UnreachableError, pendingRestartKey } from '../modules/contract.js';
 import { secrets as defaultSecrets, type SecretRegistry } from '../secrets.js';
 import type { BlockTask, Handler, ModuleTask, Play, Playbook, Task } from './types.js';
 import type { AgentProvider, HostResultStatus, HostStats, InventoryView, Lang, RunEvent, RunResult, StepAnswer, Where } from './exec-types.js';
@@ -408,6 +408,12 @@ export class Executor {
           const list = this.#changedFiles.get(host) ?? [];
           list.push(...out.changedFiles);
           this.#changedFiles.set(host, list);
+          // Saved too: a later play's es_rolling_restart (or a resumed run after a crash) restarts this node for
+          // files changed here; the restart clears the record (pendingRestartKey).
+          if (!(task.checkMode ?? this.#check)) {
+            const key = pendingRestartKey(host);
+            await this.#o.state.set(key, [...(this.#o.state.get<typeof list>(key) ?? []), ...out.changedFiles]);
+          }
         }
       }
       if (out.status === 'failed' && !out.ignored) {

@@ -4,7 +4,7 @@
 // Use with run_once: true; a second call in the same play finds nothing left to restart.
 import type { AgentClient } from '../../../agent/protocol.js';
 import type { Change, Module, TaskContext } from '../contract.js';
-import { ModuleError } from '../contract.js';
+import { ModuleError, pendingRestartKey } from '../contract.js';
 import { esForNode, esForVars } from '../../elastic/client.js';
 import type { EsApi } from '../../elastic/types.js';
 import {
@@ -28,6 +28,13 @@ export interface RollingRestartCurrent { plan: PlannedNode[]; pendingKey: string
 type Files = RestartTarget['files'];
 // Hosts restarted in this play (keyed by the play's changedFiles map): makes a repeated call a no-op.
 const restartedInPlay = new WeakMap<object, Set<string>>();
+
+/** Files by path, the first backup of each kept (it holds the content from before this change). */
+function mergeFiles(a: Files, b: Files): Files {
+  const byPath = new Map<string, Files[number]>();
+  for (const f of [...b, ...a]) if (!byPath.has(f.path) || (!byPath.get(f.path)!.backupPath && f.backupPath)) byPath.set(f.path, f);
+  return [...byPath.values()];
+}
 
 function pendingKeyOf(vars: Record<string, unknown>): string {
   return `rolling_restart/pending/${String(vars.es_url ?? 'cluster')}`;
@@ -145,6 +152,11 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
     for (const [h, files] of ctx.changedFiles) if (files.length && known.has(h)) wanted.set(h, files);
     for (const h of args.hosts ?? []) if (!wanted.has(h)) wanted.set(h, ctx.changedFiles.get(h) ?? []);
     for (const h of ctx.state.get<string[]>(pendingKey) ?? []) if (!wanted.has(h) && known.has(h)) wanted.set(h, ctx.changedFiles.get(h) ?? []);
+    // Files changed in earlier plays or runs that no restart has picked up yet (recorded by the executor).
+    for (const h of ctx.playHosts) {
+      const saved = ctx.state.get<Files>(pendingRestartKey(h));
+      if (saved?.length) wanted.set(h, mergeFiles(wanted.get(h) ?? [], saved));
+    }
     if (args.force) for (const h of ctx.playHosts) if (!wanted.has(h)) wanted.set(h, ctx.changedFiles.get(h) ?? []);
     for (const h of already) wanted.delete(h);
     if (wanted.size === 0) return { plan: [], pendingKey, windowEnd };
@@ -195,6 +207,7 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
         onNodeDone: async (n) => {
           done.add(n.host);
           pending.delete(n.host);
+          await ctx.state.delete(pendingRestartKey(n.host));
           if (pending.size) await ctx.state.set(current.pendingKey, [...pending]);
           else await ctx.state.delete(current.pendingKey);
         },

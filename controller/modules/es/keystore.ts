@@ -20,6 +20,9 @@ export interface KeystoreArgs {
   compare_value: boolean;
   es_home?: string;
   es_config?: string;
+  /** The node picks the change up with reload_secure_settings (cluster.remote.*.credentials from 8.13). Otherwise
+   *  the keystore counts as a changed file that es_rolling_restart must restart the node for. */
+  reloadable?: boolean;
 }
 
 export interface KeystoreRecord { version?: string; written_at: string }
@@ -98,6 +101,7 @@ export const keystore: Module<KeystoreArgs, KeystoreCurrent> = {
     compare_value: { type: 'boolean', default: false },
     es_home: { type: 'string' },
     es_config: { type: 'string' },
+    reloadable: { type: 'boolean', default: false, description: 'true when the node reloads this setting (reload_secure_settings) instead of needing a restart' },
   },
 
   async read(ctx, args) {
@@ -193,5 +197,9 @@ async function applyKeystore(ctx: TaskContext, args: KeystoreArgs, changes: Chan
     await ctx.state.delete(current.recordKey);
   }
   await ctx.state.set(`keystore_pending_reload/${ctx.host}`, { name: args.name, at: new Date().toISOString() });
-  return { status: 'changed' as const, changes, msg: `${args.name} ${args.state === 'present' ? (changes[0]?.action === 'create' ? 'added' : 'replaced') : 'removed'}` };
+  return {
+    status: 'changed' as const, changes,
+    msg: `${args.name} ${args.state === 'present' ? (changes[0]?.action === 'create' ? 'added' : 'replaced') : 'removed'}`,
+    ...(args.reloadable ? {} : { changedFiles: [{ path: current.path }] }),
+  };
 }

@@ -1,0 +1,163 @@
+// The migration end to end, through the bundled CLI over real OpenSSH hosts against the lab:
+// 8.15 (reload path) and 8.12 (restart path), idempotence, rollback, secrets, and a controller killed mid-switch
+// that `crosskey resume` brings to the same end state. Restarts are counted from the nodes' own logs.
+import test, { type ExecutionContext } from 'ava';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { labUp } from '../../lab/up.js';
+import { labDown, labStatus } from '../../lab/ops.js';
+import { labHttp } from '../../lab/http-client.js';
+import type { LabClusterEntry, LabFile, LabNodeEntry } from '../../lab/layout.js';
+import { REMOTE_ALIAS } from '../../lab/setup/initial-state.js';
+import { bundleCli, runCli, ROOT, type CliResult } from './cli-bundle.js';
+
+let cli: { file: string; remove(): void };
+test.before(async () => { cli = await bundleCli(); });
+test.after.always(() => cli?.remove());
+
+async function lab(t: ExecutionContext, esVersion: string): Promise<LabFile> {
+  const dir = mkdtempSync(join(tmpdir(), `ck-migrate-${esVersion}-`));
+  t.teardown(async () => {
+    if (existsSync(join(dir, 'lab.json'))) await labDown(dir).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return (await labUp({ dir, nodes: 2, esVersion, ssh: 'openssh', startDelayMs: 300, recoveryMs: 300 })).lab;
+}
+
+const cluster = (l: LabFile, name: string): LabClusterEntry => l.clusters.find((c) => c.name === name)!;
+const target = (l: LabFile, c: LabClusterEntry, url = c.url) => ({ url, user: c.user, passwordFile: c.passwordFile, caCert: l.caCert });
+async function get(l: LabFile, c: LabClusterEntry, path: string, url?: string): Promise<any> {
+  const r = await labHttp(target(l, c, url), 'GET', path);
+  if (r.status !== 200) throw new Error(`GET ${path} → ${r.status} ${r.text}`);
+  return r.json;
+}
+const run = (l: LabFile, playbook: string, ...extra: string[]) => runCli(cli.file, ['run', join(ROOT, 'playbooks', playbook), '-i', l.inventory, ...extra]);
+
+/** Every local node's own _remote/info for the alias. */
+async function remoteInfo(l: LabFile): Promise<Record<string, { connected: boolean; cluster_credentials?: string }>> {
+  const local = cluster(l, 'local');
+  const out: Record<string, { connected: boolean; cluster_credentials?: string }> = {};
+  for (const n of local.nodes) out[n.name] = (await get(l, local, '/_remote/info', `https://${n.address}:9200`))[REMOTE_ALIAS];
+  return out;
+}
+
+/** Starts of a node since the lab came up, from its own log (the first start is lab up's). */
+const restartsOf = (n: LabNodeEntry, cluster: string) =>
+  (readFileSync(join(n.home, 'logs', `${cluster}.log`), 'utf8').match(/\] started \{/g) ?? []).length - 1;
+
+const changedCount = (r: CliResult) => r.stdout.split('\n').filter(Boolean)
+  .map((l) => { try { return JSON.parse(l) as { kind?: string; status?: string }; } catch { return {}; } })
+  .filter((e) => e.kind === 'host_result' && e.status === 'changed').length;
+
+function journals(l: LabFile): string {
+  const runs = join(l.dir, '.crosskey', 'runs');
+  return readdirSync(runs).map((f) => readFileSync(join(runs, f), 'utf8')).join('\n');
+}
+
+/** The secrets of a lab: tool passwords, the certificate password, and the encoded API key from a local keystore. */
+async function labSecrets(l: LabFile): Promise<string[]> {
+  const creds = join(l.dir, 'credentials');
+  const files = readdirSync(creds).map((f) => readFileSync(join(creds, f), 'utf8').trim()).filter((s) => s.length >= 6);
+  const n = cluster(l, 'local').nodes[0]!;
+  const key = await new Promise<string>((res, rej) => {
+    const p = spawn(join(n.home, 'bin', 'elasticsearch-keystore'), ['show', `cluster.remote.${REMOTE_ALIAS}.credentials`], { env: { ...process.env, ES_PATH_CONF: n.configDir, ES_HOME: n.home } });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('error', rej);
+    p.on('close', (code) => (code === 0 ? res(out.trim()) : rej(new Error(`keystore show exited ${code}`))));
+  });
+  const [id, apiKey] = Buffer.from(key, 'base64').toString('utf8').split(':');
+  return [...files, key, apiKey!].filter((s) => s && s.length >= 6 && s !== id);
+}
+
+async function followerParameters(l: LabFile): Promise<unknown> {
+  const info = await get(l, cluster(l, 'local'), '/leader-custom-follower/_ccr/info');
+  return info.follower_indices[0];
+}
+
+test.serial('8.15: migrate (reload path), second run changes nothing, no secret anywhere, rollback to certificates', async (t) => {
+  const l = await lab(t, '8.15.0');
+  const before = await followerParameters(l);
+  t.like(before, { status: 'active' });
+
+  const first = await run(l, 'migrate.yml', '--json');
+  t.is(first.code, 0, first.stderr + first.stdout.slice(-3000));
+  for (const [node, info] of Object.entries(await remoteInfo(l))) {
+    t.true(info.connected, node);
+    t.is(info.cluster_credentials, '::es_redacted::', node);
+  }
+  const status = labStatus(l.dir);
+  t.deepEqual(status.clusters.map((c) => [c.name, c.counters.disruptions]), [['local', 0], ['remote', 0]]);
+  t.deepEqual(await followerParameters(l), before, 'the follower with custom parameters is resumed with them');
+  const transforms = await get(l, cluster(l, 'local'), '/_transform/_all/_stats');
+  t.true(transforms.transforms.every((x: { state: string }) => x.state === 'started' || x.state === 'indexing'), JSON.stringify(transforms.transforms.map((x: { id: string; state: string }) => [x.id, x.state])));
+  for (const n of cluster(l, 'remote').nodes) t.is(restartsOf(n, 'remote'), 1, `${n.name} restarts`);
+  for (const n of cluster(l, 'local').nodes) t.true(restartsOf(n, 'local') <= 1, `${n.name} restarts`);
+  const keys = await get(l, cluster(l, 'remote'), `/_security/api_key?name=crosskey-${REMOTE_ALIAS}&active_only=true`);
+  t.is(keys.api_keys.length, 1);
+
+  const second = await run(l, 'migrate.yml', '--json');
+  t.is(second.code, 0, second.stderr);
+  t.is(changedCount(second), 0, 'a second run changes nothing');
+
+  const report = await runCli(cli.file, ['report', '--state-dir', join(l.dir, '.crosskey'), '--html', join(l.dir, 'report.html')]);
+  t.is(report.code, 0, report.stderr);
+  const everything = [first.stdout, first.stderr, second.stdout, second.stderr, journals(l), report.stdout, readFileSync(join(l.dir, 'report.html'), 'utf8')].join('\n');
+  const secrets = await labSecrets(l);
+  t.true(secrets.length >= 4);
+  for (const s of secrets) t.false(everything.includes(s), 'a secret leaked into output, journal or report');
+
+  const back = await run(l, 'rollback.yml');
+  t.is(back.code, 0, back.stderr + back.stdout.slice(-3000));
+  for (const [node, info] of Object.entries(await remoteInfo(l))) {
+    t.true(info.connected, node);
+    t.false('cluster_credentials' in info, node);
+  }
+  t.deepEqual(await followerParameters(l), before);
+  t.deepEqual(labStatus(l.dir).clusters.map((c) => c.counters.disruptions), [0, 0]);
+});
+
+test.serial('8.12: migrate (restart path): one restart per remote node, at most one per local node', async (t) => {
+  const l = await lab(t, '8.12.2');
+  const r = await run(l, 'migrate.yml');
+  t.is(r.code, 0, r.stderr + r.stdout.slice(-3000));
+  for (const [node, info] of Object.entries(await remoteInfo(l))) {
+    t.true(info.connected, node);
+    t.is(info.cluster_credentials, '::es_redacted::', node);
+  }
+  for (const n of cluster(l, 'remote').nodes) t.is(restartsOf(n, 'remote'), 1, `${n.name} restarts`);
+  for (const n of cluster(l, 'local').nodes) t.is(restartsOf(n, 'local'), 1, `${n.name} restarts`);
+  t.deepEqual(labStatus(l.dir).clusters.map((c) => c.counters.disruptions), [0, 0]);
+});
+
+test.serial('controller killed between removing the alias and re-adding it: resume reaches the same end state', async (t) => {
+  const l = await lab(t, '8.15.0');
+  const before = await followerParameters(l);
+  const runs = join(l.dir, '.crosskey', 'runs');
+  const child = spawn(process.execPath, [cli.file, 'run', join(ROOT, 'playbooks', 'migrate.yml'), '-i', l.inventory, '--json'], { stdio: 'ignore' });
+  const killedAt = await new Promise<string>((res, rej) => {
+    const timer = setInterval(() => {
+      const text = existsSync(runs) ? readdirSync(runs).map((f) => readFileSync(join(runs, f), 'utf8')).join('') : '';
+      if (text.includes('"reload secure settings on every node"')) {
+        clearInterval(timer);
+        child.kill('SIGKILL');
+        res('reload secure settings on every node');
+      }
+    }, 25);
+    child.on('exit', () => { clearInterval(timer); rej(new Error('the run ended before the kill point')); });
+  });
+  t.log(`killed at: ${killedAt}`);
+  await new Promise((r) => child.once('close', r));
+  const resumed = await runCli(cli.file, ['resume', '--state-dir', join(l.dir, '.crosskey')]);
+  t.is(resumed.code, 0, resumed.stderr + resumed.stdout.slice(-3000));
+  for (const [node, info] of Object.entries(await remoteInfo(l))) {
+    t.true(info.connected, node);
+    t.is(info.cluster_credentials, '::es_redacted::', node);
+  }
+  const keys = await get(l, cluster(l, 'remote'), `/_security/api_key?name=crosskey-${REMOTE_ALIAS}&active_only=true`);
+  t.is(keys.api_keys.length, 1, 'exactly one active key');
+  t.deepEqual(await followerParameters(l), before, 'paused tasks resumed once, with their parameters');
+  t.deepEqual(labStatus(l.dir).clusters.map((c) => c.counters.disruptions), [0, 0]);
+});
