@@ -43,9 +43,11 @@ async function remoteInfo(l: LabFile): Promise<Record<string, { connected: boole
   return out;
 }
 
-/** Starts of a node since the lab came up, from its own log (the first start is lab up's). */
-const restartsOf = (n: LabNodeEntry, cluster: string) =>
-  (readFileSync(join(n.home, 'logs', `${cluster}.log`), 'utf8').match(/\] started \{/g) ?? []).length - 1;
+/** How many times a node has started, from its own log. */
+const startsOf = (n: LabNodeEntry) =>
+  (readFileSync(join(n.home, 'logs', `${n.cluster}.log`), 'utf8').match(/\] started \{/g) ?? []).length;
+/** Starts of every node so far (lab up may restart nodes itself, e.g. for a static alias). */
+const startsNow = (l: LabFile) => new Map(l.clusters.flatMap((c) => c.nodes.map((n) => [n.name, startsOf(n)] as const)));
 
 const changedCount = (r: CliResult) => r.stdout.split('\n').filter(Boolean)
   .map((l) => { try { return JSON.parse(l) as { kind?: string; status?: string }; } catch { return {}; } })
@@ -81,6 +83,7 @@ test.serial('8.15: migrate (reload path), second run changes nothing, no secret 
   const l = await lab(t, '8.15.0');
   const before = await followerParameters(l);
   t.like(before, { status: 'active' });
+  const base = startsNow(l);
 
   const first = await run(l, 'migrate.yml', '--json');
   t.is(first.code, 0, first.stderr + first.stdout.slice(-3000));
@@ -93,8 +96,8 @@ test.serial('8.15: migrate (reload path), second run changes nothing, no secret 
   t.deepEqual(await followerParameters(l), before, 'the follower with custom parameters is resumed with them');
   const transforms = await get(l, cluster(l, 'local'), '/_transform/_all/_stats');
   t.true(transforms.transforms.every((x: { state: string }) => x.state === 'started' || x.state === 'indexing'), JSON.stringify(transforms.transforms.map((x: { id: string; state: string }) => [x.id, x.state])));
-  for (const n of cluster(l, 'remote').nodes) t.is(restartsOf(n, 'remote'), 1, `${n.name} restarts`);
-  for (const n of cluster(l, 'local').nodes) t.true(restartsOf(n, 'local') <= 1, `${n.name} restarts`);
+  for (const n of cluster(l, 'remote').nodes) t.is(startsOf(n) - base.get(n.name)!, 1, `${n.name} restarts`);
+  for (const n of cluster(l, 'local').nodes) t.true(startsOf(n) - base.get(n.name)! <= 1, `${n.name} restarts`);
   const keys = await get(l, cluster(l, 'remote'), `/_security/api_key?name=crosskey-${REMOTE_ALIAS}&active_only=true`);
   t.is(keys.api_keys.length, 1);
 
@@ -121,43 +124,78 @@ test.serial('8.15: migrate (reload path), second run changes nothing, no secret 
 
 test.serial('8.12: migrate (restart path): one restart per remote node, at most one per local node', async (t) => {
   const l = await lab(t, '8.12.2');
+  const base = startsNow(l);
   const r = await run(l, 'migrate.yml');
   t.is(r.code, 0, r.stderr + r.stdout.slice(-3000));
   for (const [node, info] of Object.entries(await remoteInfo(l))) {
     t.true(info.connected, node);
     t.is(info.cluster_credentials, '::es_redacted::', node);
   }
-  for (const n of cluster(l, 'remote').nodes) t.is(restartsOf(n, 'remote'), 1, `${n.name} restarts`);
-  for (const n of cluster(l, 'local').nodes) t.is(restartsOf(n, 'local'), 1, `${n.name} restarts`);
+  for (const n of cluster(l, 'remote').nodes) t.is(startsOf(n) - base.get(n.name)!, 1, `${n.name} restarts`);
+  for (const n of cluster(l, 'local').nodes) t.is(startsOf(n) - base.get(n.name)!, 1, `${n.name} restarts`);
   t.deepEqual(labStatus(l.dir).clusters.map((c) => c.counters.disruptions), [0, 0]);
 });
 
-test.serial('controller killed between removing the alias and re-adding it: resume reaches the same end state', async (t) => {
-  const l = await lab(t, '8.15.0');
-  const before = await followerParameters(l);
-  const runs = join(l.dir, '.crosskey', 'runs');
-  const child = spawn(process.execPath, [cli.file, 'run', join(ROOT, 'playbooks', 'migrate.yml'), '-i', l.inventory, '--json'], { stdio: 'ignore' });
-  const killedAt = await new Promise<string>((res, rej) => {
-    const timer = setInterval(() => {
-      const text = existsSync(runs) ? readdirSync(runs).map((f) => readFileSync(join(runs, f), 'utf8')).join('') : '';
-      if (text.includes('"reload secure settings on every node"')) {
-        clearInterval(timer);
-        child.kill('SIGKILL');
-        res('reload secure settings on every node');
-      }
-    }, 25);
-    child.on('exit', () => { clearInterval(timer); rej(new Error('the run ended before the kill point')); });
+// Kill points: a journal substring; the controller is killed (SIGKILL) as soon as it appears.
+const KILL_POINTS: Array<[string, string]> = [
+  ['in the remote cluster\'s rolling restart, a node stopped', '"gate":"G2"'],
+  ['right after the API key was created (its secret dies with the process)', '"remote cluster client TLS settings in elasticsearch.yml"'],
+  ['while the tasks are being paused', '"pause transforms, datafeeds and jobs, auto-follow patterns and followers (state saved)"'],
+  ['between removing the alias and re-adding it', '"reload secure settings on every node"'],
+  ['while the tasks are being resumed', '"resume transforms, jobs and datafeeds, auto-follow patterns and followers"'],
+];
+
+for (const [label, marker] of KILL_POINTS) {
+  test.serial(`controller killed ${label}: resume reaches the same end state`, async (t) => {
+    const l = await lab(t, '8.15.0');
+    const before = await followerParameters(l);
+    const runs = join(l.dir, '.crosskey', 'runs');
+    const child = spawn(process.execPath, [cli.file, 'run', join(ROOT, 'playbooks', 'migrate.yml'), '-i', l.inventory, '--json'], { stdio: 'ignore' });
+    await new Promise<void>((res, rej) => {
+      const timer = setInterval(() => {
+        const text = existsSync(runs) ? readdirSync(runs).map((f) => readFileSync(join(runs, f), 'utf8')).join('') : '';
+        if (text.includes(marker)) {
+          clearInterval(timer);
+          child.kill('SIGKILL');
+          res();
+        }
+      }, 20);
+      child.on('exit', () => { clearInterval(timer); rej(new Error(`the run ended before the kill point ${marker}`)); });
+    });
+    await new Promise((r) => child.once('close', r));
+    const resumed = await runCli(cli.file, ['resume', '--state-dir', join(l.dir, '.crosskey')]);
+    t.is(resumed.code, 0, resumed.stderr + resumed.stdout.slice(-3000));
+    for (const [node, info] of Object.entries(await remoteInfo(l))) {
+      t.true(info.connected, node);
+      t.is(info.cluster_credentials, '::es_redacted::', node);
+    }
+    const keys = await get(l, cluster(l, 'remote'), `/_security/api_key?name=crosskey-${REMOTE_ALIAS}&active_only=true`);
+    t.is(keys.api_keys.length, 1, 'exactly one active key');
+    t.deepEqual(await followerParameters(l), before, 'paused tasks resumed once, with their parameters');
+    const transforms = await get(l, cluster(l, 'local'), '/_transform/_all/_stats');
+    t.true(transforms.transforms.every((x: { state: string }) => x.state === 'started' || x.state === 'indexing'));
   });
-  t.log(`killed at: ${killedAt}`);
-  await new Promise((r) => child.once('close', r));
-  const resumed = await runCli(cli.file, ['resume', '--state-dir', join(l.dir, '.crosskey')]);
-  t.is(resumed.code, 0, resumed.stderr + resumed.stdout.slice(-3000));
+}
+
+test.serial('the static (elasticsearch.yml) alias migrates too', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ck-migrate-static-'));
+  t.teardown(async () => {
+    if (existsSync(join(dir, 'lab.json'))) await labDown(dir).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const l = (await labUp({ dir, nodes: 2, staticRemote: true, ssh: 'openssh', startDelayMs: 300, recoveryMs: 300 })).lab;
+  const base = startsNow(l);
+  const r = await run(l, 'migrate.yml');
+  t.is(r.code, 0, r.stderr + r.stdout.slice(-3000));
   for (const [node, info] of Object.entries(await remoteInfo(l))) {
     t.true(info.connected, node);
     t.is(info.cluster_credentials, '::es_redacted::', node);
   }
-  const keys = await get(l, cluster(l, 'remote'), `/_security/api_key?name=crosskey-${REMOTE_ALIAS}&active_only=true`);
-  t.is(keys.api_keys.length, 1, 'exactly one active key');
-  t.deepEqual(await followerParameters(l), before, 'paused tasks resumed once, with their parameters');
+  for (const n of cluster(l, 'local').nodes) {
+    t.regex(readFileSync(join(n.configDir, 'elasticsearch.yml'), 'utf8'), /cluster\.remote\.my_remote\.seeds: \[[^\]]*:9443/);
+    t.is(startsOf(n) - base.get(n.name)!, 1, `${n.name} restarts`);
+  }
   t.deepEqual(labStatus(l.dir).clusters.map((c) => c.counters.disruptions), [0, 0]);
+  const again = await run(l, 'migrate.yml', '--json');
+  t.is(changedCount(again), 0);
 });

@@ -6,6 +6,7 @@ import type { AgentClient } from '../../../agent/protocol.js';
 import type { Change, Module, TaskContext } from '../contract.js';
 import { ModuleError, pendingRestartKey } from '../contract.js';
 import { esForNode, esForVars } from '../../elastic/client.js';
+import { clusterHealth, setAllocation } from '../../elastic/api/cluster.js';
 import type { EsApi } from '../../elastic/types.js';
 import {
   planRestart, runRollingRestart, RollingRestartError, resolveTimeouts,
@@ -99,6 +100,37 @@ function hostOps(ctx: TaskContext, t: RestartTimeouts): HostOps {
   };
 }
 
+/**
+ * A run of ours killed in the middle of a restart can leave a node stopped and allocation at "primaries". Before
+ * the gates ask for green: start every planned node that is not running (a no-op for the others), then put
+ * allocation back and wait for green, so the restart continues from a healthy cluster.
+ */
+async function recoverInterruptedRestart(ctx: TaskContext, current: RollingRestartCurrent): Promise<Set<string>> {
+  const started = new Set<string>();
+  const ours = ctx.state.get(allocationKeyOf(ctx.vars)) === 'primaries';
+  if (!ours && !(ctx.state.get<string[]>(current.pendingKey)?.length)) return started;
+  for (const n of current.plan) {
+    const vars = ctx.hostVars(n.host);
+    const agent = await ctx.agentFor(n.host);
+    const name = String(vars.es_service_name ?? 'elasticsearch');
+    const command = serviceArgv(vars);
+    const st = await agent.call('service', { name, action: 'status', ...(command ? { command } : {}) });
+    if (st.active) continue;
+    ctx.journal.event('rolling_restart.recover_start', { host: n.host, reason: 'stopped by an interrupted run' });
+    const r = await agent.call('service', { name, action: 'start', ...(command ? { command } : {}), timeoutMs: 300_000 });
+    if (r.rc !== 0) throw new ModuleError(`${n.host}: a previous run left this node stopped and it does not start (rc ${r.rc}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')}`);
+    started.add(n.host);
+  }
+  if (ours) {
+    const es = esForVars(ctx.vars);
+    await setAllocation(es, null);
+    await ctx.state.delete(allocationKeyOf(ctx.vars));
+    const h = await clusterHealth(es, { waitForStatus: 'green', waitForNoInitializingShards: true, timeout: '300s' });
+    ctx.journal.event('rolling_restart.recovered', { allocation: null, status: h.status });
+  }
+  return started;
+}
+
 /** A cluster API not served by `host`: another play host's own URL, else the cluster URL (es_url). */
 function apiAvoiding(ctx: TaskContext): (host: string) => EsApi {
   return (host) => {
@@ -179,6 +211,10 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
   },
 
   async apply(ctx, args, changes, current) {
+    // A node started by the recovery has just loaded its new files: it needs no second restart.
+    const started = await recoverInterruptedRestart(ctx, current);
+    for (const h of started) await ctx.state.delete(pendingRestartKey(h));
+    current = { ...current, plan: current.plan.filter((n) => !started.has(n.host)) };
     const done = restartedInPlay.get(ctx.changedFiles) ?? new Set<string>();
     restartedInPlay.set(ctx.changedFiles, done);
     const pending = new Set([...(ctx.state.get<string[]>(current.pendingKey) ?? []), ...current.plan.map((n) => n.host)]);
