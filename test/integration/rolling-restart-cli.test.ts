@@ -27,7 +27,8 @@ async function crosskey(args: string[]): Promise<{ code: number; stdout: string;
 test.before(async () => {
   labDir = mkdtempSync(join(tmpdir(), 'ck-rrcli-'));
   work = mkdtempSync(join(tmpdir(), 'ck-rrcli-work-'));
-  if ((await labCommand(['up', '--dir', labDir, '--nodes', '3'], { out: () => {} })) !== 0) throw new Error('lab up failed');
+  let err = '';
+  if ((await labCommand(['up', '--dir', labDir, '--nodes', '3'], { out: () => {}, err: (s) => (err += s) })) !== 0) throw new Error(`lab up failed: ${err}`);
 });
 test.after.always(async () => {
   await closeAllClients();
