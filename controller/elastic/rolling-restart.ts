@@ -282,7 +282,8 @@ async function recoverNode(
   let health: ClusterHealth | undefined;
   let nodesNow: CatNode[] = [];
   try {
-    health = await clusterHealth(es, { waitForStatus: 'yellow', timeout: '30s' });
+    // Stop with the cluster green when the restored node recovers (server-side wait; no fixed sleep).
+    health = await clusterHealth(es, { waitForStatus: back ? 'green' : 'yellow', waitForNoInitializingShards: back, timeout: back ? '120s' : '30s' });
     nodesNow = await catNodes(es);
   } catch { /* reported as unknown */ }
   const lines = [

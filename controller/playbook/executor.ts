@@ -319,7 +319,10 @@ export class Executor {
       } else {
         const f = await this.#runModuleTask(task, active, scope);
         for (const h of f) failed.add(h);
-        if (f.length && !scope.rescuable) this.#checkFailurePolicy(f);
+        // An unreachable host counts for any_errors_fatal too: a change that must reach every node of a cluster
+        // (the migration's phases) must not go on with part of them.
+        const lost = active.filter((h) => this.#unreachable.has(h) && !f.includes(h));
+        if ((f.length || lost.length) && !scope.rescuable) this.#checkFailurePolicy([...f, ...lost]);
         else if (this.#play.maxFailPercentage !== undefined) this.#checkFailurePolicy([]);
       }
     }

@@ -122,7 +122,7 @@ async function recoverInterruptedRestart(ctx: TaskContext, current: RollingResta
     started.add(n.host);
   }
   if (ours) {
-    const es = esForVars(ctx.vars);
+    const es = clusterApi(ctx);
     await setAllocation(es, null);
     await ctx.state.delete(allocationKeyOf(ctx.vars));
     const h = await clusterHealth(es, { waitForStatus: 'green', waitForNoInitializingShards: true, timeout: '300s' });
@@ -132,15 +132,52 @@ async function recoverInterruptedRestart(ctx: TaskContext, current: RollingResta
 }
 
 /** A cluster API not served by `host`: another play host's own URL, else the cluster URL (es_url). */
-function apiAvoiding(ctx: TaskContext): (host: string) => EsApi {
-  return (host) => {
-    for (const other of ctx.playHosts) {
-      if (other === host) continue;
-      const hv = other === ctx.host ? ctx.vars : ctx.hostVars(other);
-      if (typeof hv.es_node_url === 'string' && hv.es_node_url) return esForNode(hv, hv.es_node_url);
-    }
-    return esForVars(ctx.vars);
+/** Every node URL of this task's cluster (hosts sharing its es_url), play hosts first: failed or unreachable
+ *  hosts leave the play but their nodes usually still answer HTTP. */
+function clusterNodes(ctx: TaskContext): Array<{ host: string; vars: Record<string, unknown>; url: string }> {
+  const groups = (ctx.vars.groups ?? {}) as Record<string, string[]>;
+  const hosts = [...new Set([...ctx.playHosts, ...Object.values(groups).flat()])];
+  const out: Array<{ host: string; vars: Record<string, unknown>; url: string }> = [];
+  for (const h of hosts) {
+    let hv: Record<string, unknown>;
+    try { hv = h === ctx.host ? ctx.vars : ctx.hostVars(h); } catch { continue; }
+    if (hv.es_url !== ctx.vars.es_url) continue;
+    if (typeof hv.es_node_url === 'string' && hv.es_node_url) out.push({ host: h, vars: hv, url: hv.es_node_url });
+  }
+  return out;
+}
+
+/** A node that does not answer at all (refused, reset, timed out): try another one. */
+function unreachableNode(e: unknown): boolean {
+  const x = e as { status?: number; code?: string; message?: string };
+  return !x.status && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|socket hang up|timed? ?out/i.test(`${x.code ?? ''} ${x.message ?? ''}`);
+}
+
+/** The cluster API through the first node (other than `avoid`) that answers, then es_url. */
+function clusterApi(ctx: TaskContext, avoid?: string): EsApi {
+  const base = esForVars(ctx.vars);
+  const candidates = [...clusterNodes(ctx).filter((n) => n.host !== avoid).map((n) => esForNode(n.vars, n.url)), base];
+  return {
+    label: base.label,
+    url: base.url,
+    async request(req) {
+      let last: unknown;
+      for (const es of candidates) {
+        try {
+          return await es.request(req);
+        } catch (e) {
+          if (!unreachableNode(e)) throw e;
+          last = e;
+        }
+      }
+      throw last;
+    },
   };
+}
+
+/** A cluster API not served by `host`: another node of the cluster that answers, else the cluster URL (es_url). */
+function apiAvoiding(ctx: TaskContext): (host: string) => EsApi {
+  return (host) => clusterApi(ctx, host);
 }
 
 function targetFor(ctx: TaskContext, host: string, files: Files): RestartTarget {
@@ -194,7 +231,7 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
     if (wanted.size === 0) return { plan: [], pendingKey, windowEnd };
     const order = ctx.playHosts.filter((h) => wanted.has(h)).concat([...wanted.keys()].filter((h) => !known.has(h)));
     const targets = order.map((h) => targetFor(ctx, h, wanted.get(h)!));
-    const plan = await planRestart(esForVars(ctx.vars), targets);
+    const plan = await planRestart(clusterApi(ctx), targets);
     return { plan, pendingKey, windowEnd };
   },
 
