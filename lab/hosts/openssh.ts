@@ -72,7 +72,7 @@ function sshdConfig(o: Required<Pick<SshHostOptions, 'dir' | 'address' | 'port' 
   return lines.join('\n') + '\n';
 }
 
-export async function startOpenSshHost(opts: SshHostOptions): Promise<SshHost> {
+async function startOpenSshHostOnce(opts: SshHostOptions): Promise<SshHost> {
   if (!existsSync(SSHD_PATH)) throw new Error(`${SSHD_PATH} not found (install openssh-server)`);
   const dir = resolve(opts.dir);
   const port = opts.port ?? 22;
@@ -120,4 +120,15 @@ export async function startOpenSshHost(opts: SshHostOptions): Promise<SshHost> {
     logFile,
     stop: () => stopPid(pid),
   };
+}
+
+/** Starts the host; a host key sshd cannot load (seen rarely under load: "error in libcrypto") is made anew once. */
+export async function startOpenSshHost(opts: Parameters<typeof startOpenSshHostOnce>[0]): ReturnType<typeof startOpenSshHostOnce> {
+  try {
+    return await startOpenSshHostOnce(opts);
+  } catch (e) {
+    if (!/Unable to load host key/.test((e as Error).message)) throw e;
+    for (const f of ['ssh_host_ed25519_key', 'ssh_host_ed25519_key.pub']) rmSync(join(opts.dir, f), { force: true });
+    return startOpenSshHostOnce(opts);
+  }
 }
