@@ -1,7 +1,7 @@
 // The op table and request handling of the agent (one JSON request in, one JSON response out).
 import { PROTOCOL_VERSION, type AgentResponse, type OpName } from './protocol.js';
 import { AgentOpError } from './ops/errors.js';
-import { fileRead, filePut, fileRemove, fileRestore, fileStat } from './ops/files.js';
+import { fileRead, filePut, fileRemove, fileBackup, fileRestore, fileStat } from './ops/files.js';
 import { blockApply } from './ops/block.js';
 import { command, service } from './ops/command.js';
 import { facts } from './ops/facts.js';
@@ -21,6 +21,7 @@ export function opTable(id: AgentIdentity): Record<OpName, Handler> {
     'file.put': filePut,
     'file.restore': fileRestore,
     'file.remove': fileRemove,
+    'file.backup': fileBackup,
     'block.apply': blockApply,
     command,
     service,

@@ -45,6 +45,8 @@ export interface Ops {
   };
   'file.restore': { args: { path: string; backupPath: string }; result: { changed: boolean } };
   'file.remove': { args: { path: string; backup?: boolean; check?: boolean }; result: { changed: boolean; backupPath?: string } };
+  // A copy of the file as it is now (before a tool that is not ours changes it, e.g. elasticsearch-keystore).
+  'file.backup': { args: { path: string }; result: { exists: boolean; backupPath?: string } };
   'block.apply': {
     args: {
       path: string;

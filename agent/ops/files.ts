@@ -92,6 +92,14 @@ export async function fileRestore(args: OpArgs<'file.restore'>): Promise<OpResul
   return { changed: o.changed };
 }
 
+export async function fileBackup(args: OpArgs<'file.backup'>): Promise<OpResult<'file.backup'>> {
+  const path = requireAbsolute(requireString(args, 'path', 'file.backup'), 'file.backup');
+  const st = await statPath(path);
+  if (!st.exists) return { exists: false };
+  if (st.isDir) throw new AgentOpError('EISDIR', `file.backup: ${path} is a directory`);
+  return { exists: true, backupPath: await backupFile(path) };
+}
+
 export async function fileRemove(args: OpArgs<'file.remove'>): Promise<OpResult<'file.remove'>> {
   const path = requireAbsolute(requireString(args, 'path', 'file.remove'), 'file.remove');
   const st = await statPath(path);

@@ -142,6 +142,22 @@ test('file.restore and file.remove', async (t) => {
   t.like(await agent.call('file.remove', { path: p }), { changed: false });
 });
 
+test('file.backup copies a file as it is now (mode kept); a missing file has none', async (t) => {
+  const p = fresh('elasticsearch.keystore');
+  writeFileSync(p, Buffer.from([0x3f, 0xd7, 0x6c, 0x17, 0, 1, 2]));
+  chmodSync(p, 0o660);
+  const b = await agent.call('file.backup', { path: p });
+  t.true(b.exists);
+  t.not(b.backupPath, p);
+  t.deepEqual(readFileSync(b.backupPath!), readFileSync(p));
+  t.is(modeOf(b.backupPath!), '660');
+  writeFileSync(p, 'changed by another tool');
+  t.like(await agent.call('file.restore', { path: p, backupPath: b.backupPath! }), { changed: true });
+  t.deepEqual(readFileSync(p), Buffer.from([0x3f, 0xd7, 0x6c, 0x17, 0, 1, 2]));
+  t.deepEqual(await agent.call('file.backup', { path: join(dir, 'no-such-keystore') }), { exists: false });
+  await t.throwsAsync(agent.call('file.backup', { path: dir }), { message: /is a directory/ });
+});
+
 const ORIGINAL = '# Elasticsearch config\ncluster.name: local\n\n# keep this comment   \nnode:\n  name: n1\nxpack.security.enabled: true';
 
 test('block.apply inserts, replaces and removes a block; bytes outside stay', async (t) => {

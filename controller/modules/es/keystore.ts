@@ -172,6 +172,9 @@ async function applyKeystore(ctx: TaskContext, args: KeystoreArgs, changes: Chan
   const pwLines = current.exists && current.hasPassword && password ? [password] : [];
   // Run as the keystore's owner; a missing keystore is created by `add -f` as the owner of the config dir.
   const runAs = current.exists ? current.path : p.config;
+  // A keystore change that needs a restart is restored with the play's other files when the node then fails to
+  // start: keep a copy of the keystore as it was (none when the CLI creates it).
+  const backupPath = !args.reloadable && current.exists ? (await agent.call('file.backup', { path: current.path })).backupPath : undefined;
   if (args.state === 'absent') {
     await runCli(ctx, agent, p, ['remove', args.name], pwLines, `remove ${args.name}`, runAs);
   } else {
@@ -200,6 +203,6 @@ async function applyKeystore(ctx: TaskContext, args: KeystoreArgs, changes: Chan
   return {
     status: 'changed' as const, changes,
     msg: `${args.name} ${args.state === 'present' ? (changes[0]?.action === 'create' ? 'added' : 'replaced') : 'removed'}`,
-    ...(args.reloadable ? {} : { changedFiles: [{ path: current.path }] }),
+    ...(args.reloadable ? {} : { changedFiles: [{ path: current.path, ...(backupPath ? { backupPath } : {}) }] }),
   };
 }
