@@ -17,7 +17,7 @@ import type { ConnectionEvent } from '../lab/node/remote/manager.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
-interface GateEvent { kind: string; gate?: string; host?: string; at?: string }
+interface GateEvent { kind: string; gate?: string; host?: string; at?: string; ts?: string; task?: string; play?: number; durationMs?: number; module?: string }
 
 export async function main(_args: string[] = []): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ck-bench-migration-'));
@@ -50,6 +50,16 @@ export async function main(_args: string[] = []): Promise<void> {
     console.log(`total migration (crosskey run, all phases): ${(totalMs / 1000).toFixed(1)} s`);
     console.log(`overhead beyond the restarts: ${((totalMs - restartMs) / 1000).toFixed(1)} s = ${(((totalMs - restartMs) / restartMs) * 100).toFixed(0)} % of the restart time (target ≤ 10 %)`);
     console.log(`task disruptions: ${disruptions}`);
+    // Where the rest of the time goes: the slowest tasks other than the restarts, and the time outside any task.
+    const ends = events.filter((e) => e.kind === 'task_end' && typeof e.durationMs === 'number');
+    const modules = new Map(events.filter((e) => e.kind === 'task_start').map((e) => [`${e.play}/${e.task}`, e.module]));
+    const other = ends.filter((e) => modules.get(`${e.play}/${e.task}`) !== 'es_rolling_restart');
+    const inTasks = ends.reduce((n, e) => n + e.durationMs!, 0);
+    console.log(`\ntime in tasks other than the restarts: ${(other.reduce((n, e) => n + e.durationMs!, 0) / 1000).toFixed(1)} s; ` +
+      `outside any task (start-up, connections, play set-up): ${((totalMs - inTasks) / 1000).toFixed(1)} s; slowest:`);
+    for (const e of [...other].sort((a, b) => b.durationMs! - a.durationMs!).slice(0, 12)) {
+      console.log(`  ${(e.durationMs! / 1000).toFixed(2).padStart(6)} s  play ${e.play}  ${e.task}`);
+    }
   } finally {
     await labDown(dir).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });

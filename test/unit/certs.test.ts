@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import forge from 'node-forge';
+import { pkcs12MacKey } from '../../controller/certs/pkcs12.js';
 import {
   CertError, createCa, issueCert, loadCa, parseDn, readPkcs12, toPkcs12, writeCa, inspect, formatDn,
 } from '../../controller/certs/index.js';
@@ -123,6 +124,14 @@ test('PKCS#12: round trip keeps key, leaf, CA and alias; wrong password is a cle
   t.is(info.cas?.[0].isCa, true);
   t.throws(() => inspect(p12), { message: /needs its password/ });
   t.is(inspect(Buffer.from(ca.certPem)).sha256, new X509Certificate(ca.certPem).fingerprint256.replace(/:/g, '').toLowerCase());
+});
+
+test('PKCS#12 MAC key derivation (native) equals the RFC 7292 KDF as node-forge implements it', (t) => {
+  for (const [password, saltLen, iterations] of [['p12-secret', 20, 10_000], ['', 8, 1], ['a much longer password that spans two blocks of 64 bytes!!', 70, 3]] as const) {
+    const salt = Buffer.from(Array.from({ length: saltLen }, (_, i) => (i * 37 + 11) & 0xff));
+    const forgeKey = forge.pkcs12.generateKey(password, new forge.util.ByteStringBuffer(salt.toString('binary')), 3, iterations, 32, forge.md.sha256.create());
+    t.is(pkcs12MacKey(password, salt, iterations).toString('hex'), forge.util.bytesToHex(forgeKey.getBytes()), `password ${JSON.stringify(password)}`);
+  }
 });
 
 test('CLI: usage errors and cert errors exit 1 and name the file; nothing is written', async (t) => {

@@ -11,7 +11,7 @@ import type { Change, Module, TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import { Secret, isSecret } from '../../secrets.js';
 import {
-  createCa, writeCa, loadCa, issueCert, toPkcs12, readPkcs12, certInfoFromPem, CertError, validateDns, validateIp, type CertAndKey,
+  createCaAsync, writeCa, loadCa, issueCertAsync, toPkcs12, readPkcs12, certInfoFromPem, CertError, validateDns, validateIp, type CertAndKey,
 } from '../../certs/index.js';
 
 export interface CertificateArgs {
@@ -55,7 +55,7 @@ function caFor(args: CertificateArgs, create: boolean): Promise<CertAndKey> {
       const pass = asSecret(args.ca_password)?.reveal();
       if (!existsSync(join(args.ca_dir, 'ca.crt'))) {
         if (!create) throw new ModuleError(`es_certificate: no CA in ${args.ca_dir} yet`);
-        writeCa(args.ca_dir, createCa({ dn: args.ca_dn }), pass);
+        writeCa(args.ca_dir, await createCaAsync({ dn: args.ca_dn }), pass);
       }
       return loadCa(args.ca_dir, pass);
     })();
@@ -175,18 +175,19 @@ export const esCertificate: Module<CertificateArgs, CertificateCurrent> = {
   async apply(ctx, args, changes, cur) {
     const ca = await caFor(args, true);
     const password = asSecret(args.password)!.reveal();
-    const make = () => {
-      const leaf = issueCert({ ca, name: cur.want.name, dns: cur.want.dns, ip: cur.want.ip, days: args.days, serverAndClientAuth: args.server_and_client_auth });
+    // The key is made on libuv's thread pool: hosts in parallel do not queue behind each other's keygen.
+    const make = async () => {
+      const leaf = await issueCertAsync({ ca, name: cur.want.name, dns: cur.want.dns, ip: cur.want.ip, days: args.days, serverAndClientAuth: args.server_and_client_auth });
       return toPkcs12({ keyPem: leaf.keyPem, certPem: leaf.certPem, caPems: [ca.certPem], password, alias: 'instance' });
     };
     let p12: Buffer;
     if (args.wildcard) {
       const key = `${args.ca_dir}|${cur.want.dns.join(',')}|${cur.want.ip.join(',')}`;
       let p = wildcardCache.get(key);
-      if (!p) wildcardCache.set(key, (p = Promise.resolve().then(make)));
+      if (!p) wildcardCache.set(key, (p = make()));
       try { p12 = await p; } catch (e) { throw new ModuleError(`${ctx.host}: es_certificate: ${(e as Error).message}`); }
     } else {
-      try { p12 = make(); } catch (e) { throw new ModuleError(`${ctx.host}: es_certificate: ${(e as Error).message}`); }
+      try { p12 = await make(); } catch (e) { throw new ModuleError(`${ctx.host}: es_certificate: ${(e as Error).message}`); }
     }
     const agent = await ctx.agent();
     // The file belongs with the config it is used from: same owner and group as the config dir.
