@@ -1,4 +1,6 @@
 // The CLI's extension point: every subcommand is a CliCommand in commands/index.ts (one line each).
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
 export interface CliIO {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
@@ -20,5 +22,19 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
+  }
+}
+
+/**
+ * node:util parseArgs with `strict: true`; a bad option or argument becomes a UsageError (printed with the command's
+ * usage, exit 1). The result keeps parseArgs' inferred types for `values` and `positionals`.
+ */
+export function parseCliArgs<T extends Omit<ParseArgsConfig, 'strict'> & { strict?: never }>(
+  config: T,
+): ReturnType<typeof parseArgs<T & { strict: true }>> {
+  try {
+    return parseArgs<T & { strict: true }>({ ...config, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
 }

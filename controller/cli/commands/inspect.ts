@@ -1,11 +1,10 @@
 // `crosskey inspect -i INV [--json] [--limit P] [--no-ssh]`: a read-only picture of every host (over SSH) and every
 // cluster (over HTTP) of an inventory. Nothing is changed. Exit 0 when everything answered, 4 when some host or
 // cluster could not be reached (the rest is still printed), 1 for bad input.
-import { parseArgs } from 'node:util';
 import { dirname, resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import type { CliCommand } from '../command.js';
-import { UsageError } from '../command.js';
+import { parseCliArgs, UsageError } from '../command.js';
 import { loadInventory } from '../../inventory/index.js';
 import { Vault } from '../../playbook/vault.js';
 import { createAgentProvider } from '../agents.js';
@@ -31,23 +30,18 @@ export const inspectCommand: CliCommand = {
   summary: 'read-only picture of hosts and clusters: settings, keystore names, certificates, aliases, RCS1/RCS2 per node',
   usage,
   async run(argv, io) {
-    let v;
-    try {
-      v = parseArgs({
-        args: argv, strict: true,
-        options: {
-          inventory: { type: 'string', short: 'i' },
-          json: { type: 'boolean' },
-          limit: { type: 'string', short: 'l' },
-          'no-ssh': { type: 'boolean' },
-          forks: { type: 'string', short: 'f' },
-          'vault-password-file': { type: 'string' },
-          'accept-new-hostkeys': { type: 'boolean' },
-        },
-      }).values;
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const v = parseCliArgs({
+      args: argv,
+      options: {
+        inventory: { type: 'string', short: 'i' },
+        json: { type: 'boolean' },
+        limit: { type: 'string', short: 'l' },
+        'no-ssh': { type: 'boolean' },
+        forks: { type: 'string', short: 'f' },
+        'vault-password-file': { type: 'string' },
+        'accept-new-hostkeys': { type: 'boolean' },
+      },
+    }).values;
     if (!v.inventory) throw new UsageError('-i INVENTORY is required');
     const forks = v.forks === undefined ? 10 : Number(v.forks);
     if (!Number.isInteger(forks) || forks < 1 || forks > 1000) throw new UsageError(`--forks must be an integer 1..1000, got '${v.forks}'`);

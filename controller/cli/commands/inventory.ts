@@ -1,8 +1,7 @@
 // `crosskey inventory -i INV --list|--graph [GROUP]`: the inventory as ansible-inventory prints it.
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import type { CliCommand } from '../command.js';
-import { UsageError } from '../command.js';
+import { parseCliArgs, UsageError } from '../command.js';
 import { loadInventory } from '../../inventory/index.js';
 import { Vault } from '../../playbook/vault.js';
 import { secrets } from '../../secrets.js';
@@ -14,21 +13,16 @@ export const inventoryCommand: CliCommand = {
   summary: 'show the inventory (--list: ansible-inventory JSON, --graph: tree)',
   usage,
   async run(argv, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv, allowPositionals: true, strict: true,
-        options: {
-          inventory: { type: 'string', short: 'i' },
-          list: { type: 'boolean' },
-          graph: { type: 'boolean' },
-          'vault-password-file': { type: 'string' },
-          'playbook-dir': { type: 'string' },
-        },
-      });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const parsed = parseCliArgs({
+      args: argv, allowPositionals: true,
+      options: {
+        inventory: { type: 'string', short: 'i' },
+        list: { type: 'boolean' },
+        graph: { type: 'boolean' },
+        'vault-password-file': { type: 'string' },
+        'playbook-dir': { type: 'string' },
+      },
+    });
     const v = parsed.values;
     if (!v.inventory) throw new UsageError('-i INVENTORY is required');
     if (!!v.list === !!v.graph) throw new UsageError('give exactly one of --list or --graph');

@@ -1,10 +1,9 @@
 // `crosskey report [RUN] [--html FILE] [--json] [--state-dir D | -i INV]`: a run's steps, restart timeline,
 // changes and verification from its journal; the HTML is one self-contained file for change records.
-import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CliCommand } from '../command.js';
-import { UsageError } from '../command.js';
+import { parseCliArgs, UsageError } from '../command.js';
 import { stateDirFrom } from './runs.js';
 import { loadRunReport, renderReportHtml, renderReportText } from '../../report/index.js';
 import { secrets } from '../../secrets.js';
@@ -21,18 +20,13 @@ export const reportCommand: CliCommand = {
   summary: "a run's steps, restart timeline, changes and verification (text, --json or --html FILE)",
   usage,
   async run(argv, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv, allowPositionals: true, strict: true,
-        options: {
-          html: { type: 'string' }, json: { type: 'boolean' },
-          'state-dir': { type: 'string' }, inventory: { type: 'string', short: 'i' },
-        },
-      });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const parsed = parseCliArgs({
+      args: argv, allowPositionals: true,
+      options: {
+        html: { type: 'string' }, json: { type: 'boolean' },
+        'state-dir': { type: 'string' }, inventory: { type: 'string', short: 'i' },
+      },
+    });
     if (parsed.positionals.length > 1) throw new UsageError(`one RUN expected, got ${parsed.positionals.join(' ')}`);
     const v = parsed.values;
     const stateDir = stateDirFrom(v, io.cwd);

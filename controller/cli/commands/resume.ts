@@ -1,9 +1,8 @@
 // `crosskey resume [RUN] [--state-dir D | -i INV]`: run again what a stopped run was running, from the
 // play where it stopped, with the same arguments (from the journal header). Every module is idempotent,
 // so re-running a partly done play converges to the same end state.
-import { parseArgs } from 'node:util';
 import type { CliCommand } from '../command.js';
-import { UsageError } from '../command.js';
+import { parseCliArgs, UsageError } from '../command.js';
 import { listRuns, readRun } from '../../state/journal.js';
 import { executeRun, type RunFlags } from './run.js';
 import { stateDirFrom } from './runs.js';
@@ -16,20 +15,15 @@ export const resumeCommand: CliCommand = {
   summary: 'continue a stopped or failed run from the play where it stopped',
   usage,
   async run(argv, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv, allowPositionals: true, strict: true,
-        options: {
-          'state-dir': { type: 'string' }, inventory: { type: 'string', short: 'i' }, json: { type: 'boolean' },
-          'vault-password-file': { type: 'string' },
-          'extra-vars': { type: 'string', short: 'e', multiple: true },
-          'window-end': { type: 'string' },
-        },
-      });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const parsed = parseCliArgs({
+      args: argv, allowPositionals: true,
+      options: {
+        'state-dir': { type: 'string' }, inventory: { type: 'string', short: 'i' }, json: { type: 'boolean' },
+        'vault-password-file': { type: 'string' },
+        'extra-vars': { type: 'string', short: 'e', multiple: true },
+        'window-end': { type: 'string' },
+      },
+    });
     const v = parsed.values;
     const stateDir = stateDirFrom(v, io.cwd);
     let id = parsed.positionals[0];

@@ -1,10 +1,9 @@
 // `crosskey run PLAYBOOK -i INV …`: load and validate everything (inventory, playbook, vars, --limit,
 // --start-at-task) before any host is contacted, then run the executor with the journal and renderers.
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { CliCommand, CliIO } from '../command.js';
-import { UsageError } from '../command.js';
+import { parseCliArgs, UsageError } from '../command.js';
 import { Executor, playbookHasTask } from '../../playbook/executor.js';
 import type { RunEvent, StepAnswer } from '../../playbook/exec-types.js';
 import { HumanRenderer } from '../output/human.js';
@@ -75,31 +74,26 @@ const splitList = (v: string[] | undefined): string[] | undefined =>
   v && v.length ? v.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean) : undefined;
 
 export function parseRunFlags(argv: string[], cwd: string): RunFlags {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv, allowPositionals: true, strict: true,
-      options: {
-        inventory: { type: 'string', short: 'i' },
-        check: { type: 'boolean', short: 'C' },
-        diff: { type: 'boolean', short: 'D' },
-        limit: { type: 'string', short: 'l' },
-        tags: { type: 'string', short: 't', multiple: true },
-        'skip-tags': { type: 'string', multiple: true },
-        forks: { type: 'string', short: 'f' },
-        'extra-vars': { type: 'string', short: 'e', multiple: true },
-        json: { type: 'boolean' },
-        step: { type: 'boolean' },
-        'start-at-task': { type: 'string' },
-        'vault-password-file': { type: 'string' },
-        'accept-new-hostkeys': { type: 'boolean' },
-        'state-dir': { type: 'string' },
-        'window-end': { type: 'string' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseCliArgs({
+    args: argv, allowPositionals: true,
+    options: {
+      inventory: { type: 'string', short: 'i' },
+      check: { type: 'boolean', short: 'C' },
+      diff: { type: 'boolean', short: 'D' },
+      limit: { type: 'string', short: 'l' },
+      tags: { type: 'string', short: 't', multiple: true },
+      'skip-tags': { type: 'string', multiple: true },
+      forks: { type: 'string', short: 'f' },
+      'extra-vars': { type: 'string', short: 'e', multiple: true },
+      json: { type: 'boolean' },
+      step: { type: 'boolean' },
+      'start-at-task': { type: 'string' },
+      'vault-password-file': { type: 'string' },
+      'accept-new-hostkeys': { type: 'boolean' },
+      'state-dir': { type: 'string' },
+      'window-end': { type: 'string' },
+    },
+  });
   const v = parsed.values;
   if (parsed.positionals.length !== 1) throw new UsageError(parsed.positionals.length ? `one playbook expected, got ${parsed.positionals.join(' ')}` : 'PLAYBOOK is required');
   if (!v.inventory) throw new UsageError('-i INVENTORY is required');

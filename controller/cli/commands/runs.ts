@@ -1,8 +1,7 @@
 // `crosskey runs [--state-dir D | -i INV] [--json]`: the runs recorded in the state directory.
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import type { CliCommand } from '../command.js';
-import { UsageError } from '../command.js';
+import { parseCliArgs } from '../command.js';
 import { listRuns } from '../../state/journal.js';
 import { defaultStateDir } from '../../state/dir.js';
 
@@ -19,15 +18,10 @@ export const runsCommand: CliCommand = {
   summary: 'list recorded runs (journal files) and how they ended',
   usage,
   async run(argv, io) {
-    let v;
-    try {
-      v = parseArgs({
-        args: argv, strict: true,
-        options: { 'state-dir': { type: 'string' }, inventory: { type: 'string', short: 'i' }, json: { type: 'boolean' } },
-      }).values;
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const v = parseCliArgs({
+      args: argv,
+      options: { 'state-dir': { type: 'string' }, inventory: { type: 'string', short: 'i' }, json: { type: 'boolean' } },
+    }).values;
     const runs = listRuns(stateDirFrom(v, io.cwd));
     if (v.json) {
       for (const r of runs) io.stdout.write(JSON.stringify(r) + '\n');
