@@ -1,15 +1,21 @@
 // Test/bench helper: one lab per test, always taken down (t.teardown), plus the reads the migration tests share:
 // each local node's own _remote/info, journals, the lab's secrets, restart counts from the journal's gate events.
-import type { ExecutionContext } from 'ava';
+// sharedLab/runInLab: one lab for a whole test file, and the CLI run in-process against it.
+import type { ExecutionContext, TestFn } from 'ava';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { labUp, type LabUpOptions } from '../../lab/up.js';
 import { labDown } from '../../lab/ops.js';
 import { labHttp } from '../../lab/http-client.js';
 import type { LabClusterEntry, LabFile } from '../../lab/layout.js';
 import { REMOTE_ALIAS } from '../../lab/setup/initial-state.js';
+import { readKeystore } from '../../agent/keystore/format.js';
+import { closeAllClients } from '../../controller/elastic/client.js';
+import type { CliIO } from '../../controller/cli/command.js';
+import type { CliResult } from '../integration/cli-bundle.js';
 
 export { REMOTE_ALIAS };
 
@@ -38,6 +44,44 @@ export async function testLab(t: ExecutionContext, opts: LabOptions = {}): Promi
   const started = await startLab({ prefix: `ck-migrate-${opts.esVersion ?? 'x'}-`, ...opts });
   down = started.down;
   return started.lab;
+}
+
+/** One lab for every test of a file (its tests share it, so they are test.serial): brought up in test.before (then
+ *  `setup` runs), taken down in test.after.always once the controller's HTTP clients are closed. The returned
+ *  function gives the lab; it throws if test.before did not bring it up. */
+export function sharedLab(
+  test: TestFn,
+  opts: LabOptions & { prefix?: string; setup?: (l: LabFile) => void | Promise<void> } = {},
+): () => LabFile {
+  let started: { lab: LabFile; down(): Promise<void> } | undefined;
+  test.before(async () => {
+    const { setup, ...up } = opts;
+    started = await startLab(up);
+    await setup?.(started.lab);
+  });
+  test.after.always(async () => {
+    await closeAllClients().catch(() => undefined);
+    await started?.down();
+  });
+  return () => {
+    if (!started) throw new Error('the shared lab is not up');
+    return started.lab;
+  };
+}
+
+/** Runs a CLI entry (`main`, or one command's `run`) in-process with the lab dir as cwd, an empty env and no stdin;
+ *  returns the exit code and what it wrote. Errors it throws (a UsageError from a command's `run`) propagate. */
+export async function runInLab(
+  l: LabFile, run: (argv: string[], io: CliIO) => Promise<number>, argv: string[],
+): Promise<CliResult> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (d) => (stdout += d));
+  err.on('data', (d) => (stderr += d));
+  const code = await run(argv, { stdout: out, stderr: err, stdin: new PassThrough(), env: {}, cwd: l.dir });
+  return { code, stdout, stderr };
 }
 
 export const clusterOf = (l: LabFile, name: 'local' | 'remote'): LabClusterEntry => {
@@ -98,8 +142,7 @@ export const changedResults = (jsonStdout: string): number => jsonStdout.split('
 /** The lab's secrets: tool passwords (DIR/credentials/*), and the encoded API key read from a local keystore
  *  with the lab's own bin/elasticsearch-keystore (and the key's secret half). */
 export async function labSecrets(l: LabFile): Promise<string[]> {
-  const creds = join(l.dir, 'credentials');
-  const files = readdirSync(creds).map((f) => readFileSync(join(creds, f), 'utf8').trim());
+  const files = toolPasswords(l);
   const n = clusterOf(l, 'local').nodes[0]!;
   const key = await new Promise<string>((res, rej) => {
     const p = spawn(join(n.home, 'bin', 'elasticsearch-keystore'), ['show', `cluster.remote.${REMOTE_ALIAS}.credentials`],
@@ -111,6 +154,19 @@ export async function labSecrets(l: LabFile): Promise<string[]> {
   });
   const [id, apiKey] = Buffer.from(key, 'base64').toString('utf8').split(':');
   return [...files, key, apiKey ?? ''].filter((s) => s.length >= 6 && s !== id);
+}
+
+/** The tool users' passwords (DIR/credentials/*). */
+const toolPasswords = (l: LabFile): string[] =>
+  readdirSync(join(l.dir, 'credentials')).map((f) => readFileSync(join(l.dir, 'credentials', f), 'utf8').trim());
+
+/** Passwords the lab created, before any migration: the tool users' and the PKCS#12 ones (read from local-1's
+ *  keystore, as ES would). */
+export function labPasswords(l: LabFile): string[] {
+  const list = toolPasswords(l);
+  const ks = readKeystore(readFileSync(join(l.dir, 'clusters/local/local-1/config/elasticsearch.keystore')));
+  for (const [name, v] of ks.entries) if (name.endsWith('secure_password')) list.push(v.toString('utf8'));
+  return list.filter((s) => s.length >= 4);
 }
 
 /** Samples every process's argv (/proc/N/cmdline) every `everyMs` until stop(); returns the distinct argvs. */

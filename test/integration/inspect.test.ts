@@ -3,36 +3,39 @@
 // files and reading the cluster settings before and after; no secret may appear in any output.
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { labCommand } from '../../lab/cli.js';
 import { readKeystore } from '../../agent/keystore/format.js';
 import { inspectCommand } from '../../controller/cli/commands/inspect.js';
 import type { InspectReport } from '../../controller/inspect/types.js';
 import { loadInventory } from '../../controller/inventory/index.js';
-import { closeAllClients, esForVars } from '../../controller/elastic/client.js';
+import { esForVars } from '../../controller/elastic/client.js';
+import { labPasswords, runInLab, sharedLab } from '../helpers/lab.js';
 
-let labDir = '';
 const quiet = { out: () => {}, err: (s: string) => process.stderr.write(s) };
 
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const code = await inspectCommand.run(argv, { stdout: out, stderr: err, stdin: new PassThrough(), env: {}, cwd: labDir });
-  return { code, stdout, stderr };
-}
+// The lab as `crosskey lab up --nodes 2` makes it (default start and recovery times).
+const lab = sharedLab(test, {
+  prefix: 'ck-inspect-', startDelayMs: 1000, recoveryMs: 1000,
+  setup: (l) => {
+    // local-1's PKCS#12 password is known from vars (host_vars next to the inventory); local-2's is not.
+    const ks = readKeystore(readFileSync(join(l.dir, 'clusters/local/local-1/config/elasticsearch.keystore')));
+    const p12Password = ks.entries.get('xpack.security.transport.ssl.keystore.secure_password')!.toString('utf8');
+    mkdirSync(join(l.dir, 'host_vars'), { recursive: true });
+    // As a user would keep it: in a 0600 file, read by the secret_file template helper.
+    writeFileSync(join(l.dir, 'p12-password'), p12Password + '\n', { mode: 0o600 });
+    writeFileSync(join(l.dir, 'host_vars', 'local-1.yml'), `es_cert_passwords:\n  transport.p12: '{{ secret_file "${join(l.dir, 'p12-password')}" }}'\n`);
+  },
+});
+
+const cli = (argv: string[]) => runInLab(lab(), (a, io) => inspectCommand.run(a, io), argv);
 
 /** Every file under the lab's node config dirs, hashed: inspect must leave them byte-for-byte as they were. */
 function configHashes(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const cluster of ['local', 'remote']) {
-    const base = join(labDir, 'clusters', cluster);
+    const base = join(lab().dir, 'clusters', cluster);
     for (const node of readdirSync(base).filter((n) => existsSync(join(base, n, 'config')))) {
       const walk = (d: string) => {
         for (const e of readdirSync(d, { withFileTypes: true })) {
@@ -47,36 +50,8 @@ function configHashes(): Record<string, string> {
   return out;
 }
 
-/** Passwords the lab created: the tool users' and the PKCS#12 ones (read from a node keystore, as ES would). */
-function labSecrets(): string[] {
-  const creds = join(labDir, 'credentials');
-  const list = readdirSync(creds).map((f) => readFileSync(join(creds, f), 'utf8').trim());
-  const ks = readKeystore(readFileSync(join(labDir, 'clusters/local/local-1/config/elasticsearch.keystore')));
-  for (const [name, v] of ks.entries) if (name.endsWith('secure_password')) list.push(v.toString('utf8'));
-  return list.filter((s) => s.length >= 4);
-}
-
-test.before(async () => {
-  labDir = mkdtempSync(join(tmpdir(), 'ck-inspect-'));
-  const rc = await labCommand(['up', '--dir', labDir, '--nodes', '2'], quiet);
-  if (rc !== 0) throw new Error(`lab up failed (${rc})`);
-  // local-1's PKCS#12 password is known from vars (host_vars next to the inventory); local-2's is not.
-  const ks = readKeystore(readFileSync(join(labDir, 'clusters/local/local-1/config/elasticsearch.keystore')));
-  const p12Password = ks.entries.get('xpack.security.transport.ssl.keystore.secure_password')!.toString('utf8');
-  mkdirSync(join(labDir, 'host_vars'), { recursive: true });
-  // As a user would keep it: in a 0600 file, read by the secret_file template helper.
-  writeFileSync(join(labDir, 'p12-password'), p12Password + '\n', { mode: 0o600 });
-  writeFileSync(join(labDir, 'host_vars', 'local-1.yml'), `es_cert_passwords:\n  transport.p12: '{{ secret_file "${join(labDir, 'p12-password')}" }}'\n`);
-});
-
-test.after.always(async () => {
-  await closeAllClients().catch(() => undefined);
-  if (labDir && existsSync(join(labDir, 'lab.json'))) await labCommand(['down', '--dir', labDir], quiet);
-  if (labDir) rmSync(labDir, { recursive: true, force: true });
-});
-
 test.serial('inspect --json: RCS1 on every local node, the alias persistent, keystore names, certificates; read-only; no secret', async (t) => {
-  const inv = join(labDir, 'inventory.yml');
+  const inv = lab().inventory;
   const localVars = loadInventory(inv).hostVars('local-1');
   const settingsBefore = (await esForVars(localVars).request({ method: 'GET', path: '/_cluster/settings' })).body;
   const filesBefore = configHashes();
@@ -135,7 +110,7 @@ test.serial('inspect --json: RCS1 on every local node, the alias persistent, key
   // Read-only and secret-free.
   t.deepEqual(configHashes(), filesBefore);
   t.deepEqual((await esForVars(localVars).request({ method: 'GET', path: '/_cluster/settings' })).body, settingsBefore);
-  for (const s of labSecrets()) {
+  for (const s of labPasswords(lab())) {
     t.false(stdout.includes(s), 'no lab password in the JSON');
     t.false(stderr.includes(s));
   }
@@ -148,13 +123,13 @@ test.serial('inspect --json: RCS1 on every local node, the alias persistent, key
   t.regex(human.stdout, /local-2\s+local-2\s+my_remote\s+connected\s+sniff\s+RCS1/);
   t.regex(human.stdout, /keystore\.seed/);
   t.regex(human.stdout, /transport\.p12\s+pkcs12\s+protected/);
-  for (const s of labSecrets()) t.false(human.stdout.includes(s));
+  for (const s of labPasswords(lab())) t.false(human.stdout.includes(s));
 });
 
 test.serial('SSH down for a host: its host part says so, the cluster part still answers for every node', async (t) => {
-  const inv = join(labDir, 'inventory.yml');
-  t.is(await labCommand(['fault', 'local-2', 'drop-ssh', '--dir', labDir], quiet), 0);
-  t.teardown(() => labCommand(['fault', 'local-2', 'drop-ssh', '--clear', '--dir', labDir], quiet).then(() => undefined));
+  const inv = lab().inventory;
+  t.is(await labCommand(['fault', 'local-2', 'drop-ssh', '--dir', lab().dir], quiet), 0);
+  t.teardown(() => labCommand(['fault', 'local-2', 'drop-ssh', '--clear', '--dir', lab().dir], quiet).then(() => undefined));
   const { code, stdout } = await cli(['-i', inv, '--json', '--limit', 'local']);
   t.is(code, 4, 'an unreachable host is exit 4');
   const r = JSON.parse(stdout) as InspectReport;
@@ -177,14 +152,14 @@ test.serial('SSH down for a host: its host part says so, the cluster part still 
 });
 
 test.serial('a transient alias is shown as transient; a cluster that does not answer is reported, the other still prints', async (t) => {
-  const inv = join(labDir, 'inventory.yml');
+  const inv = lab().inventory;
   const vars = loadInventory(inv).hostVars('local-1');
   const es = esForVars(vars);
   const remoteAddr = String(loadInventory(inv).hostVars('remote-1').ansible_host);
   await es.request({ method: 'PUT', path: '/_cluster/settings', body: { transient: { 'cluster.remote.second.mode': 'proxy', 'cluster.remote.second.proxy_address': `${remoteAddr}:9300` } } });
   t.teardown(() => es.request({ method: 'PUT', path: '/_cluster/settings', body: { transient: { 'cluster.remote.second.mode': null, 'cluster.remote.second.proxy_address': null } } }).then(() => undefined));
   // Same inventory, but the remote cluster's URL points at a closed port.
-  const broken = join(labDir, 'broken.yml');
+  const broken = join(lab().dir, 'broken.yml');
   writeFileSync(broken, readFileSync(inv, 'utf8').replace(`es_url: https://${remoteAddr}:9200`, `es_url: https://${remoteAddr}:9299`));
   const { code, stdout } = await cli(['-i', broken, '--json', '--no-ssh']);
   t.is(code, 4);
@@ -202,6 +177,6 @@ test.serial('a transient alias is shown as transient; a cluster that does not an
 
 test.serial('bad input: no inventory, unknown --limit, missing file → exit 1 style errors, nothing asked', async (t) => {
   await t.throwsAsync(() => cli([]), { message: /-i INVENTORY is required/ });
-  await t.throwsAsync(() => cli(['-i', join(labDir, 'inventory.yml'), '--limit', 'nope-*']), { message: /matches no host/ });
-  await t.throwsAsync(() => cli(['-i', join(labDir, 'missing.yml')]), { message: /inventory not found/ });
+  await t.throwsAsync(() => cli(['-i', lab().inventory, '--limit', 'nope-*']), { message: /matches no host/ });
+  await t.throwsAsync(() => cli(['-i', join(lab().dir, 'missing.yml')]), { message: /inventory not found/ });
 });

@@ -3,37 +3,11 @@
 // cluster (real service restarts over SSH), verify again. The report is then made from the journal by the CLI:
 // every play, task and host, a restart per node with health, both verifications, and no lab password anywhere.
 import test from 'ava';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { labCommand } from '../../lab/cli.js';
-import { readKeystore } from '../../agent/keystore/format.js';
 import { main } from '../../controller/cli/main.js';
 import type { RunReport } from '../../controller/report/model.js';
-import { closeAllClients } from '../../controller/elastic/client.js';
-
-let labDir = '';
-const quiet = { out: () => {}, err: (s: string) => process.stderr.write(s) };
-
-async function crosskey(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const code = await main(argv, { stdout: out, stderr: err, stdin: new PassThrough(), env: {}, cwd: labDir });
-  return { code, stdout, stderr };
-}
-
-function labSecrets(): string[] {
-  const creds = join(labDir, 'credentials');
-  const list = readdirSync(creds).map((f) => readFileSync(join(creds, f), 'utf8').trim());
-  const ks = readKeystore(readFileSync(join(labDir, 'clusters/local/local-1/config/elasticsearch.keystore')));
-  for (const [name, v] of ks.entries) if (name.endsWith('secure_password')) list.push(v.toString('utf8'));
-  return list.filter((s) => s.length >= 4);
-}
+import { labPasswords, runInLab, sharedLab } from '../helpers/lab.js';
 
 const PLAYBOOK = `
 - name: preflight
@@ -64,22 +38,17 @@ const PLAYBOOK = `
       run_once: true
 `;
 
-test.before(async () => {
-  labDir = mkdtempSync(join(tmpdir(), 'ck-report-'));
-  const rc = await labCommand(['up', '--dir', labDir, '--nodes', '2'], quiet);
-  if (rc !== 0) throw new Error(`lab up failed (${rc})`);
-  writeFileSync(join(labDir, 'restart.yml'), PLAYBOOK);
+// The lab as `crosskey lab up --nodes 2` makes it (default start and recovery times).
+const lab = sharedLab(test, {
+  prefix: 'ck-report-', startDelayMs: 1000, recoveryMs: 1000,
+  setup: (l) => writeFileSync(join(l.dir, 'restart.yml'), PLAYBOOK),
 });
 
-test.after.always(async () => {
-  await closeAllClients().catch(() => undefined);
-  if (labDir && existsSync(join(labDir, 'lab.json'))) await labCommand(['down', '--dir', labDir], quiet);
-  if (labDir) rmSync(labDir, { recursive: true, force: true });
-});
+const crosskey = (argv: string[]) => runInLab(lab(), main, argv);
 
 test.serial('report of a real rolling-restart run: steps, per-node restarts with health, verification, no secret', async (t) => {
-  const inv = join(labDir, 'inventory.yml');
-  const run = await crosskey(['run', join(labDir, 'restart.yml'), '-i', inv, '--diff']);
+  const inv = lab().inventory;
+  const run = await crosskey(['run', join(lab().dir, 'restart.yml'), '-i', inv, '--diff']);
   t.is(run.code, 0, run.stdout + run.stderr);
 
   const json = await crosskey(['report', '-i', inv, '--json']);
@@ -111,7 +80,7 @@ test.serial('report of a real rolling-restart run: steps, per-node restarts with
   }
 
   // Human text and the HTML file: every task and host; no lab password in any of them, nor in the journal.
-  const htmlFile = join(labDir, 'change-record.html');
+  const htmlFile = join(lab().dir, 'change-record.html');
   const text = await crosskey(['report', '-i', inv, '--html', htmlFile]);
   t.is(text.code, 0);
   const html = readFileSync(htmlFile, 'utf8');
@@ -121,8 +90,8 @@ test.serial('report of a real rolling-restart run: steps, per-node restarts with
     }
   }
   t.false(/<script|<link|\bsrc=|\bhref=/i.test(html), 'self-contained HTML');
-  const journals = readdirSync(join(labDir, '.crosskey', 'runs')).map((f) => readFileSync(join(labDir, '.crosskey', 'runs', f), 'utf8'));
-  for (const s of labSecrets()) {
+  const journals = readdirSync(join(lab().dir, '.crosskey', 'runs')).map((f) => readFileSync(join(lab().dir, '.crosskey', 'runs', f), 'utf8'));
+  for (const s of labPasswords(lab())) {
     for (const out of [run.stdout, run.stderr, json.stdout, text.stdout, html, ...journals]) {
       t.false(out.includes(s), 'no lab password');
       t.false(out.includes(Buffer.from(s).toString('base64')), 'no lab password in base64');
