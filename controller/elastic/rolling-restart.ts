@@ -3,6 +3,7 @@
 //   G0 green, no relocating/initializing shards, all nodes present, allocation at default
 //   G1 allocation "primaries" + flush         G2 stop; node id gone from _cat/nodes
 //   G3 start (the host's service command)     G4 the same node id back
+//   G5 node-level check (optional, e.g. the remote cluster server port answers on that node)
 //   G6 allocation restored (null)             G7 green by server-side wait_for_status
 // A node that does not come back: its changed files are restored from their backups, it is started again,
 // allocation is restored, and the run stops with the cluster's state and how to continue.
@@ -59,6 +60,8 @@ export interface RollingRestartParams {
   allocationSetByUs?: boolean;
   /** Called whenever this run changes allocation (saved so a resumed run recognises its own setting). */
   onAllocation?(value: 'primaries' | null): Promise<void> | void;
+  /** G5: the node itself works as changed (throws when not: the node is then treated as one that did not start). */
+  verifyNode?(node: PlannedNode): Promise<string | void>;
   /** After each node is green (clears saved "pending" state). */
   onNodeDone?(node: PlannedNode): Promise<void> | void;
   now?: () => number;
@@ -198,8 +201,20 @@ export async function runRollingRestart(p: RollingRestartParams): Promise<Rollin
     } catch (e) {
       startError = e;
     }
-    if (startError !== undefined) await recoverNode(es, p, node, startError, report, expectedNodes, t.joinMs, now);
+    if (startError !== undefined) await recoverNode(es, p, node, startError, report, expectedNodes, t.joinMs, now, 'G4');
     gate('G4', node, { nodeId: node.nodeId });
+
+    // G5: back in the cluster is not enough when the change is meant to open something on the node.
+    if (p.verifyNode) {
+      p.progress(`${label}: verifying the node`, done / total);
+      let checked: string | void = undefined;
+      try {
+        checked = await p.verifyNode(node);
+      } catch (e) {
+        await recoverNode(es, p, node, e, report, expectedNodes, t.joinMs, now, 'G5');
+      }
+      gate('G5', node, checked ? { checked } : {});
+    }
 
     // G6 + G7: allocation back, then green.
     await setAllocation(es, null);
@@ -251,13 +266,13 @@ async function restoreAllocation(es: EsApi, p: RollingRestartParams, node: Plann
   }
 }
 
-/** The node did not come back: restore its files, start it again, restore allocation, stop the run. Always throws. */
+/** The node did not come back (G4) or failed its check (G5): restore its files, start it again, restore allocation, stop the run. Always throws. */
 async function recoverNode(
   es: EsApi, p: RollingRestartParams, node: PlannedNode, cause: unknown, report: RollingRestartReport,
-  expectedNodes: number, joinMs: number, now: () => number,
+  expectedNodes: number, joinMs: number, now: () => number, failedGate: 'G4' | 'G5',
 ): Promise<never> {
   const why = (cause as Error).message ?? String(cause);
-  p.journal('rolling_restart.node_failed', { host: node.host, node: node.nodeName, reason: why, at: new Date(now()).toISOString() });
+  p.journal('rolling_restart.node_failed', { host: node.host, node: node.nodeName, gate: failedGate, reason: why, at: new Date(now()).toISOString() });
   p.progress(`${node.nodeName}: did not come back; restoring its files`);
   let restored: string[] = [];
   let restoreError = '';
@@ -287,7 +302,9 @@ async function recoverNode(
     nodesNow = await catNodes(es);
   } catch { /* reported as unknown */ }
   const lines = [
-    `${node.host}: node ${node.nodeName} did not come back after the restart: ${why}`,
+    failedGate === 'G4'
+      ? `${node.host}: node ${node.nodeName} did not come back after the restart: ${why}`
+      : `${node.host}: node ${node.nodeName} came back but failed its check after the restart: ${why}`,
     restoreError
       ? `restoring its files failed: ${restoreError}`
       : restored.length ? `restored from backups: ${restored.join(', ')}` : 'no changed files to restore',
@@ -297,5 +314,5 @@ async function recoverNode(
     `restarted before the failure: ${names(report)}`,
     `to continue: read ${node.nodeName}'s log (es_home/logs), fix the cause, then re-run the playbook; nodes still pending are restarted then`,
   ];
-  throw new RollingRestartError(lines.join('\n  '), report, 'G4');
+  throw new RollingRestartError(lines.join('\n  '), report, failedGate);
 }

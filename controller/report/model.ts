@@ -77,7 +77,7 @@ export interface NodeRestart {
 
 export const GATE_LABELS: Record<string, string> = {
   G0: 'green before restart', G1: 'allocation primaries + flush', G2: 'node stopped (left the cluster)', G3: 'start issued',
-  G4: 'node rejoined', G5: 'node rejoined', G6: 'allocation restored', G7: 'green again',
+  G4: 'node rejoined', G5: 'node verified', G6: 'allocation restored', G7: 'green again',
 };
 
 export interface ChangeEntry { host: string; play: number; task: string; module: string; action: string; target: string }

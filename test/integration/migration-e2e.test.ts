@@ -12,6 +12,7 @@ import { labHttp } from '../../lab/http-client.js';
 import type { LabClusterEntry, LabFile, LabNodeEntry } from '../../lab/layout.js';
 import { REMOTE_ALIAS } from '../../lab/setup/initial-state.js';
 import { bundleCli, runCli, ROOT, type CliResult } from './cli-bundle.js';
+import { journalEvents } from '../helpers/lab.js';
 
 let cli: { file: string; remove(): void };
 test.before(async () => { cli = await bundleCli(); });
@@ -92,12 +93,16 @@ test.serial('8.15: migrate (reload path), second run changes nothing, no secret 
     t.is(info.cluster_credentials, '::es_redacted::', node);
   }
   const status = labStatus(l.dir);
-  t.deepEqual(status.clusters.map((c) => [c.name, c.counters.disruptions]), [['local', 0], ['remote', 0]]);
+  t.deepEqual(status.clusters.map((c) => [c.name, c.counters.disruptions]), [['local', 0], ['remote', 0]], JSON.stringify(status.clusters.map((c) => c.counters.disruption_log)));
   t.deepEqual(await followerParameters(l), before, 'the follower with custom parameters is resumed with them');
   const transforms = await get(l, cluster(l, 'local'), '/_transform/_all/_stats');
   t.true(transforms.transforms.every((x: { state: string }) => x.state === 'started' || x.state === 'indexing'), JSON.stringify(transforms.transforms.map((x: { id: string; state: string }) => [x.id, x.state])));
   for (const n of cluster(l, 'remote').nodes) t.is(startsOf(n) - base.get(n.name)!, 1, `${n.name} restarts`);
   for (const n of cluster(l, 'local').nodes) t.true(startsOf(n) - base.get(n.name)! <= 1, `${n.name} restarts`);
+  // G5: every remote node's remote cluster server port answered before the next node went down.
+  const g5 = journalEvents(l).filter((e) => e.kind === 'rolling_restart.gate' && e.gate === 'G5');
+  t.deepEqual(g5.map((e) => e.host).sort(), cluster(l, 'remote').nodes.map((n) => n.name).sort());
+  for (const e of g5) t.regex(String(e.checked), /:9443 answers$/);
   const keys = await get(l, cluster(l, 'remote'), `/_security/api_key?name=crosskey-${REMOTE_ALIAS}&active_only=true`);
   t.is(keys.api_keys.length, 1);
 

@@ -135,6 +135,36 @@ test('a node that fails to start: files restored, started again, allocation rest
   t.is(e!.gate, 'G4');
 });
 
+test('G5: each rejoined node is verified before the next; a node failing its check is restored like one that did not start', async (t) => {
+  const sim = three();
+  const ops = sim.ops();
+  const checked: string[] = [];
+  const journal: Array<{ kind: string; data: Record<string, unknown> }> = [];
+  const plan = await planRestart(sim, targets(['local-1', 'local-2', 'local-3']));
+  const e = await t.throwsAsync(runRollingRestart({
+    apiAvoiding: () => sim, nodes: plan, ops, journal: (kind, data) => journal.push({ kind, data }), progress: () => {},
+    verifyNode: async (n) => {
+      checked.push(n.host);
+      // The check runs after the node rejoined (it is up) and before allocation goes back to null.
+      t.true(sim.nodes.find((x) => x.name === n.host)!.up);
+      t.is(sim.allocation, 'primaries');
+      if (n.host === 'local-3') throw new Error('10.0.0.3:9443 does not answer');
+      return `${n.host}:9443 answers`;
+    },
+  }), { instanceOf: RollingRestartError });
+  t.deepEqual(checked, ['local-2', 'local-3']);
+  t.is(e!.gate, 'G5');
+  t.deepEqual(e!.report.restarted.map((r) => r.host), ['local-2']);
+  t.deepEqual(ops.restored, ['local-3', '/es/local-3/config/elasticsearch.yml']);
+  t.deepEqual(sim.log.slice(-5), ['stop local-3', 'start local-3', 'stop local-3', 'start local-3', 'allocation null']);
+  t.false(sim.log.includes('stop local-1'), 'the run stopped: local-1 was not touched');
+  t.regex(e!.message, /local-3: node local-3 came back but failed its check after the restart: 10\.0\.0\.3:9443 does not answer/);
+  t.regex(e!.message, /the node is running again with its previous configuration/);
+  const g5 = journal.filter((j) => j.kind === 'rolling_restart.gate' && j.data.gate === 'G5');
+  t.deepEqual(g5.map((j) => [j.data.host, j.data.checked]), [['local-2', 'local-2:9443 answers']]);
+  t.like(journal.find((j) => j.kind === 'rolling_restart.node_failed')!.data, { host: 'local-3', gate: 'G5' });
+});
+
 test('G0: a yellow cluster or allocation already changed by someone else: nothing is stopped', async (t) => {
   const sim = three();
   sim.status = 'yellow';

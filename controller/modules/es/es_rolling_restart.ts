@@ -5,6 +5,7 @@
 import type { AgentClient } from '../../../agent/protocol.js';
 import type { Change, Module, TaskContext } from '../contract.js';
 import { ModuleError, pendingRestartKey } from '../contract.js';
+import { lazyVars } from '../core/lang-impl.js';
 import { esForNode, esForVars } from '../../elastic/client.js';
 import { clusterHealth, setAllocation } from '../../elastic/api/cluster.js';
 import type { EsApi } from '../../elastic/types.js';
@@ -22,6 +23,9 @@ export interface RollingRestartArgs {
   leave_timeout?: number;
   join_timeout?: number;
   green_timeout?: number;
+  verify_port?: number;
+  verify_host_var: string;
+  verify_timeout: number;
 }
 
 export interface RollingRestartCurrent { plan: PlannedNode[]; pendingKey: string; windowEnd?: number }
@@ -180,6 +184,22 @@ function apiAvoiding(ctx: TaskContext): (host: string) => EsApi {
   return (host) => clusterApi(ctx, host);
 }
 
+/** G5 check: `port` answers on the node's address, asked from the node's own agent (no firewall in between). */
+function portAnswers(ctx: TaskContext, port: number, hostVar: string, timeoutMs: number): (node: PlannedNode) => Promise<string> {
+  return async (node) => {
+    // Rendered: the variable may itself be a template (crosskey_rcs_publish_host: "{{ ansible_host }}").
+    const hv = lazyVars(node.host === ctx.host ? ctx.vars : ctx.hostVars(node.host));
+    const address = String(hv[hostVar] ?? hv.ansible_host ?? node.host);
+    const agent = await ctx.agentFor(node.host);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if ((await agent.call('port.check', { host: address, port, timeoutMs: 2000 })).open) return `${address}:${port} answers`;
+      if (Date.now() >= deadline || ctx.signal.aborted) throw new Error(`${address}:${port} does not answer on ${node.host} ${Math.round(timeoutMs / 1000)} s after the node rejoined`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+}
+
 function targetFor(ctx: TaskContext, host: string, files: Files): RestartTarget {
   const hv = host === ctx.host ? ctx.vars : ctx.hostVars(host);
   let ip: string | undefined;
@@ -203,6 +223,9 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
     leave_timeout: { type: 'number', description: 'seconds for a node to leave after stop (default 120)' },
     join_timeout: { type: 'number', description: 'seconds for a node to rejoin after start (default 300)' },
     green_timeout: { type: 'number', description: 'seconds for the cluster to recover after a node (default 900)' },
+    verify_port: { type: 'number', description: 'G5: after each node rejoins, this port must answer on it (e.g. 9443) before the next node; else the node is restored like one that did not start' },
+    verify_host_var: { type: 'string', default: 'ansible_host', description: 'host variable with the address to check verify_port on (default ansible_host, then the host name)' },
+    verify_timeout: { type: 'number', default: 30, description: 'seconds for verify_port to answer' },
   },
 
   async read(ctx, args) {
@@ -277,6 +300,7 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
           if (v === null) await ctx.state.delete(allocationKeyOf(ctx.vars));
           else await ctx.state.set(allocationKeyOf(ctx.vars), v);
         },
+        ...(args.verify_port !== undefined ? { verifyNode: portAnswers(ctx, args.verify_port, args.verify_host_var, args.verify_timeout * 1000) } : {}),
         onNodeDone: async (n) => {
           done.add(n.host);
           pending.delete(n.host);
