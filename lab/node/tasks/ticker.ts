@@ -172,7 +172,11 @@ export class TaskTicker implements NodePlugin {
 
       if (work.length === 0) return;
       const appliers = await Promise.all(work);
+      // The node began stopping while these reads were in flight (its remote connections closed under them): ES
+      // cancels a stopping node's persistent tasks and another node takes them over, so nothing failed.
+      if (this.stopped) return;
       await this.rt.updateState(s => {
+        if (this.stopped) return;
         const tt = tasksOf(s);
         const counters = countersOf(s);
         const now = Date.now();
