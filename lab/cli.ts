@@ -13,7 +13,7 @@ The lab is a SIMULATOR: simulated Elasticsearch 8 nodes (not real Elasticsearch)
          [--static-remote] [--net L] [--start-delay MS] [--recovery MS]
   status [--dir DIR] [--json]
   down   [--dir DIR]
-  fault  NODE fail-start|slow-start|drop-ssh|http-429|http-503|stall-recovery [--count N] [--ms MS] [--clear] [--dir DIR]
+  fault  NODE fail-start|slow-start|drop-ssh|http-429|http-503|stall-recovery|block-rcs [--count N] [--ms MS] [--clear] [--dir DIR]
 
 DIR defaults to ./.lab
 `;

@@ -3,7 +3,9 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const FAULT_KINDS = ['fail-start', 'slow-start', 'drop-ssh', 'http-429', 'http-503', 'stall-recovery'] as const;
+// block-rcs: from the next start until cleared, the remote cluster server port takes no connections although the
+// node reports it bound (a firewall that was not opened for 9443, the classic miss of this migration).
+export const FAULT_KINDS = ['fail-start', 'slow-start', 'drop-ssh', 'http-429', 'http-503', 'stall-recovery', 'block-rcs'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FaultEntry {

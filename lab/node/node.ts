@@ -267,8 +267,11 @@ export class LabNode implements NodeRuntime {
       server.on('tlsClientError', (err, socket) => {
         this.log('WARN', 'o.e.x.c.s.t.n.SecurityNetty4Transport', `client did not trust this server's certificate, closing connection Netty4TcpChannel{localAddress=${host}:${port}, remoteAddress=${socket.remoteAddress}:${socket.remotePort}, profile=_remote_cluster}: ${err.message}`);
       });
-      await listen(server, host, port);
-      this.servers.push(server);
+      // The block-rcs fault: the node believes the port is bound, but nothing outside can reach it.
+      if (!readFaults(this.home)['block-rcs']) {
+        await listen(server, host, port);
+        this.servers.push(server);
+      }
       this.remoteClusterPort = port;
       this.log('INFO', 'o.e.t.TransportService', `publish_address {${host}:${port}}, bound_addresses {${host}:${port}} for profile [_remote_cluster]`);
     }

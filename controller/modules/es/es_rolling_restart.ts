@@ -225,7 +225,7 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
     green_timeout: { type: 'number', description: 'seconds for the cluster to recover after a node (default 900)' },
     verify_port: { type: 'number', description: 'G5: after each node rejoins, this port must answer on it (e.g. 9443) before the next node; else the node is restored like one that did not start' },
     verify_host_var: { type: 'string', default: 'ansible_host', description: 'host variable with the address to check verify_port on (default ansible_host, then the host name)' },
-    verify_timeout: { type: 'number', default: 30, description: 'seconds for verify_port to answer' },
+    verify_timeout: { type: 'number', default: 15, description: 'seconds for verify_port to answer (ES binds it before the node joins, so this is slack)' },
   },
 
   async read(ctx, args) {
