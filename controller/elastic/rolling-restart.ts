@@ -24,6 +24,7 @@ export interface RestartTarget {
 
 export interface PlannedNode {
   host: string;
+  /** '' when the node was not in the cluster at planning time (allowed only with `absentOk`). */
   nodeId: string;
   nodeName: string;
   masterEligible: boolean;
@@ -81,8 +82,12 @@ export class RollingRestartError extends Error {
   }
 }
 
-/** Maps targets to nodes of the cluster and orders them: non-master-eligible, master-eligible, elected master. */
-export async function planRestart(es: EsApi, targets: RestartTarget[]): Promise<PlannedNode[]> {
+/**
+ * Maps targets to nodes of the cluster and orders them: non-master-eligible, master-eligible, elected master.
+ * `absentOk`: a target not in the cluster is planned without a node id instead of failing (a node an interrupted
+ * run of ours left stopped: the restart starts it first, then plans again).
+ */
+export async function planRestart(es: EsApi, targets: RestartTarget[], opts: { absentOk?: boolean } = {}): Promise<PlannedNode[]> {
   const nodes = await catNodes(es);
   let electedId: string | undefined = nodes.find((n) => n.elected)?.id;
   if (!electedId) electedId = (await catMaster(es)).id;
@@ -92,6 +97,7 @@ export async function planRestart(es: EsApi, targets: RestartTarget[]): Promise<
       const byIp = nodes.filter((x) => x.ip === t.ip);
       if (byIp.length === 1) n = byIp[0];
     }
+    if ((!n || !n.id) && opts.absentOk) return { host: t.host, nodeId: '', nodeName: t.nodeName, masterEligible: false, elected: false, files: t.files };
     if (!n || !n.id) {
       throw new Error(`${t.host}: no node named "${t.nodeName}"${t.ip ? ` or with ip ${t.ip}` : ''} in GET /_cat/nodes of ${es.label} ` +
         `(nodes: ${nodes.map((x) => x.name).join(', ')}); is it running? if its node.name differs from the host name, set es_node_name`);

@@ -88,6 +88,11 @@ test('plan: non-master-eligible first, elected master last; unknown node names a
   const plan = await planRestart(sim, targets(['m1', 'm2', 'd1']));
   t.deepEqual(plan.map((p) => [p.host, p.masterEligible, p.elected]), [['d1', false, false], ['m2', true, false], ['m1', true, true]]);
   await t.throwsAsync(planRestart(sim, targets(['nope'])), { message: /nope: no node named "nope" in GET \/_cat\/nodes of sim \(nodes: m1, d1, m2\); is it running\? .*set es_node_name/ });
+  // A node an interrupted run left stopped: planned without an id when the caller allows it.
+  sim.nodes.find((n) => n.name === 'd1')!.up = false;
+  await t.throwsAsync(planRestart(sim, targets(['m1', 'd1'])), { message: /d1: no node named "d1"/ });
+  const withAbsent = await planRestart(sim, targets(['m1', 'd1']), { absentOk: true });
+  t.deepEqual(withAbsent.map((p) => [p.host, p.nodeId]), [['d1', ''], ['m1', 'a']]);
 });
 
 test('3 nodes: one at a time, allocation primaries→null around each, elected master last, green at the end, all gates journaled', async (t) => {

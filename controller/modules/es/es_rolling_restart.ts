@@ -28,7 +28,7 @@ export interface RollingRestartArgs {
   verify_timeout: number;
 }
 
-export interface RollingRestartCurrent { plan: PlannedNode[]; pendingKey: string; windowEnd?: number }
+export interface RollingRestartCurrent { plan: PlannedNode[]; targets: RestartTarget[]; pendingKey: string; windowEnd?: number }
 
 type Files = RestartTarget['files'];
 // Hosts restarted in this play (keyed by the play's changedFiles map): makes a repeated call a no-op.
@@ -251,11 +251,13 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
     }
     if (args.force) for (const h of ctx.playHosts) if (!wanted.has(h)) wanted.set(h, ctx.changedFiles.get(h) ?? []);
     for (const h of already) wanted.delete(h);
-    if (wanted.size === 0) return { plan: [], pendingKey, windowEnd };
+    if (wanted.size === 0) return { plan: [], targets: [], pendingKey, windowEnd };
     const order = ctx.playHosts.filter((h) => wanted.has(h)).concat([...wanted.keys()].filter((h) => !known.has(h)));
     const targets = order.map((h) => targetFor(ctx, h, wanted.get(h)!));
-    const plan = await planRestart(clusterApi(ctx), targets);
-    return { plan, pendingKey, windowEnd };
+    // A run of ours killed mid-restart may have left a node stopped: plan it anyway (apply starts it first).
+    const interrupted = ctx.state.get(allocationKeyOf(ctx.vars)) === 'primaries' || !!ctx.state.get<string[]>(pendingKey)?.length;
+    const plan = await planRestart(clusterApi(ctx), targets, { absentOk: interrupted });
+    return { plan, targets, pendingKey, windowEnd };
   },
 
   diff(current): Change[] {
@@ -275,6 +277,11 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
     const started = await recoverInterruptedRestart(ctx, current);
     for (const h of started) await ctx.state.delete(pendingRestartKey(h));
     current = { ...current, plan: current.plan.filter((n) => !started.has(n.host)) };
+    // Nodes that were not in the cluster when planned are back now (or this says which is not).
+    if (current.plan.some((n) => !n.nodeId)) {
+      const left = new Set(current.plan.map((n) => n.host));
+      current = { ...current, plan: await planRestart(clusterApi(ctx), current.targets.filter((x) => left.has(x.host))) };
+    }
     const done = restartedInPlay.get(ctx.changedFiles) ?? new Set<string>();
     restartedInPlay.set(ctx.changedFiles, done);
     const pending = new Set([...(ctx.state.get<string[]>(current.pendingKey) ?? []), ...current.plan.map((n) => n.host)]);
