@@ -46,6 +46,9 @@ export interface TransportOptions {
 
 export interface ExecOptions { stdin?: string | Buffer; env?: Record<string, string>; timeoutMs?: number; become?: boolean }
 export interface ExecResult { rc: number | null; signal?: string; stdout: string; stderr: string }
+interface ExitStatus { code: number | null; signal?: string }
+/** An exec channel with its exit status, listened for from the moment the channel exists. */
+interface ExecChannel { stream: ClientChannel; exit: Promise<ExitStatus>; status: { value?: ExitStatus } }
 
 /** The agent could not be started on a reachable host (no node, wrong arch, sudo refused…). */
 export class AgentStartError extends Error {
@@ -115,8 +118,7 @@ export class Transport {
       script = `export ${exports.join(' ')}; ${script}`;
     }
     const become = (o.become ?? host.become) ? this.becomeOf(host, conn) : undefined;
-    const stream = await this.openExec(conn, wrapCommand(script, become));
-    return collect(stream, o.stdin, o.timeoutMs);
+    return collect(await this.openExec(conn, wrapCommand(script, become)), o.stdin, o.timeoutMs);
   }
 
   async closeAll(): Promise<void> {
@@ -295,17 +297,28 @@ export class Transport {
     return { methods: methods as unknown as AuthHandlerMiddleware, describe, skipped };
   }
 
-  private async openExec(conn: Connection, command: string): Promise<ClientChannel> {
+  private async openExec(conn: Connection, command: string): Promise<ExecChannel> {
     const release = await conn.channels.acquire();
     // sshd frees a closed session slot a moment after the CLOSE it answers; a channel opened right then is refused
     // ("open failed") although we never exceed 10. Retry briefly in that case only.
     for (let attempt = 0; ; attempt++) {
       try {
-        const stream = await new Promise<ClientChannel>((resolve, reject) => {
-          conn.client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch)));
+        const channel = await new Promise<ExecChannel>((resolve, reject) => {
+          conn.client.exec(command, (err, ch) => {
+            if (err) return reject(err);
+            // Listen for the exit status now: a fast command's SUCCESS, DATA, exit-status and CLOSE can arrive in one
+            // read (often through a jump host), and ssh2 emits 'exit' while parsing it, before an awaiting caller
+            // could attach a listener. Data and 'close' are not lost that way (streams buffer them).
+            const status: { value?: ExitStatus } = {};
+            const exit = new Promise<ExitStatus>((r) => ch.once('exit', (code: number | null, signal?: string) => {
+              status.value = { code: code ?? null, ...(signal ? { signal } : {}) };
+              r(status.value);
+            }));
+            resolve({ stream: ch, exit, status });
+          });
         });
-        stream.once('close', release);
-        return stream;
+        channel.stream.once('close', release);
+        return channel;
       } catch (err) {
         const msg = (err as Error).message;
         if (/open failed/i.test(msg) && attempt < 5 && !conn.closed) {
@@ -332,12 +345,12 @@ export class Transport {
     const become = host.become ? this.becomeOf(host, conn) : undefined;
     const push = host.agentRuntime === 'push';
     for (let attempt = 0; attempt < 3; attempt++) {
-      const stream = await this.openExec(conn, wrapCommand(startScript(bundle.hash, push), become));
+      const { stream, exit } = await this.openExec(conn, wrapCommand(startScript(bundle.hash, push), become));
       const rpc = new AgentRpcClient(host.name, stream, stream, stream.stderr);
       let firstOut = '';
       const onData = (d: Buffer) => { if (firstOut.length < 4096) firstOut += d.toString('utf8'); };
       stream.on('data', onData);
-      const exited = new Promise<number | null>((r) => stream.once('exit', (code: number | null) => r(code)));
+      const exited = exit.then((x) => x.code);
       try {
         const hello = await rpc.call('hello', {});
         stream.off('data', onData);
@@ -387,8 +400,7 @@ export class Transport {
 
   private async upload(conn: Connection, host: HostSpec, become: { user: string } | undefined, dir: string, name: string, content: Buffer, executable: boolean): Promise<void> {
     if (!dir?.startsWith('/')) throw new AgentStartError(host.name, `${host.name}: unexpected cache path from the host: ${JSON.stringify(dir)}`);
-    const stream = await this.openExec(conn, wrapCommand(uploadScript(dir, name, executable), become));
-    const r = await collect(stream, content);
+    const r = await collect(await this.openExec(conn, wrapCommand(uploadScript(dir, name, executable), become)), content);
     if (r.rc !== 0) throw new AgentStartError(host.name, `${host.name}: upload of ${name} to ${dir} failed (exit ${r.rc}): ${r.stderr.trim()}`);
     this.log(`${host.name}: uploaded ${name} (${content.length} bytes) to ${dir}`);
   }
@@ -402,19 +414,18 @@ function preferKnownTypes(known: string[]): string[] {
   return [...new Set([...first, ...all])];
 }
 
-function collect(stream: ClientChannel, stdin?: string | Buffer, timeoutMs?: number): Promise<ExecResult> {
+function collect({ stream, status }: ExecChannel, stdin?: string | Buffer, timeoutMs?: number): Promise<ExecResult> {
   return new Promise((resolve) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    let rc: number | null = null;
-    let signal: string | undefined;
+    let timedOut = false;
     stream.on('data', (d: Buffer) => out.push(d));
     stream.stderr.on('data', (d: Buffer) => err.push(d));
-    stream.on('exit', (code: number | null, sig?: string) => { rc = code ?? null; if (sig) signal = sig; });
-    const timer = timeoutMs ? setTimeout(() => { signal = 'TIMEOUT'; stream.close(); }, timeoutMs) : undefined;
+    const timer = timeoutMs ? setTimeout(() => { timedOut = true; stream.close(); }, timeoutMs) : undefined;
     stream.on('close', () => {
       if (timer) clearTimeout(timer);
-      resolve({ rc, ...(signal ? { signal } : {}), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      const signal = timedOut ? 'TIMEOUT' : status.value?.signal;
+      resolve({ rc: status.value?.code ?? null, ...(signal ? { signal } : {}), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
     });
     stream.end(stdin ?? '');
   });

@@ -209,7 +209,7 @@ test.serial('ssh config: Host alias with HostName, User, Port, IdentityFile and 
   ].join('\n') + '\n');
   const tr = newTransport({ sshConfigFile: cfg, knownHostsFiles: [hosts.knownHostsFile] });
   const r = await tr.exec({ name: 'via-jump', address: 'behind-1' }, { shell: 'echo $CROSSKEY_TEST_HOST; echo $SSH_CONNECTION' });
-  t.is(r.rc, 0);
+  t.is(r.rc, 0, JSON.stringify(r));
   const [name, conn] = r.stdout.trim().split('\n');
   t.is(name, 'host2');
   // The connection to the target comes through the jump host's sshd (forwardOut from its address).
