@@ -141,7 +141,8 @@ export function listRuns(stateDir: string): RunSummaryLine[] {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
-  return names.sort().map((n) => {
+  // Oldest first by the run_start time (milliseconds); run ids alone only order to the second.
+  const runs = names.sort().map((n) => {
     const id = n.slice(0, -'.jsonl'.length);
     const r = readRun(stateDir, id);
     const end = r.events.find((e) => e.kind === 'run_end');
@@ -158,4 +159,5 @@ export function listRuns(stateDir: string): RunSummaryLine[] {
       exitCode: r.exitCode, resumedFrom: r.header?.resumed_from,
     };
   });
+  return runs.map((r, i) => ({ r, i })).sort((a, b) => (a.r.startedAt ?? '').localeCompare(b.r.startedAt ?? '') || a.i - b.i).map((x) => x.r);
 }

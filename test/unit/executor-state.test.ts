@@ -52,6 +52,20 @@ test('journal: JSON lines, redacted, header first, resume point = first play tha
   t.is(listRuns(dir)[0]!.status, 'incomplete');
 });
 
+test('listRuns orders runs by their start time, not by ids that share a second', async (t) => {
+  const dir = ensureStateDir(join(tmp(t), '.crosskey'));
+  const header = { argv: [], playbook: 'p', inventory: 'i', check: false, options: {} };
+  // Same second, and the later run's random suffix sorts first.
+  const first = RunJournal.start(dir, header, new SecretRegistry(), '20261128T120000Z-ffffff');
+  first.event('run_end', { exitCode: 0, interrupted: false });
+  first.close();
+  await new Promise((r) => setTimeout(r, 5));
+  const second = RunJournal.start(dir, header, new SecretRegistry(), '20261128T120000Z-000000');
+  second.event('run_end', { exitCode: 2, interrupted: false });
+  second.close();
+  t.deepEqual(listRuns(dir).map((r) => [r.id, r.status]), [['20261128T120000Z-ffffff', 'ok'], ['20261128T120000Z-000000', 'failed']]);
+});
+
 test('journal: a finished run has no resume point; failed run resumes after its last finished play; torn last line tolerated', (t) => {
   const dir = ensureStateDir(join(tmp(t), '.crosskey'));
   const ok = RunJournal.start(dir, { argv: [], playbook: 'p', inventory: 'i', check: false, options: {} }, new SecretRegistry(), 'a-ok');
