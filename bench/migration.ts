@@ -21,10 +21,11 @@ interface GateEvent { kind: string; gate?: string; host?: string; at?: string; t
 
 // The lab starts a node in about its start delay (1 s by default); a real Elasticsearch node takes tens of seconds
 // (JVM, plugins, joining, local shard recovery). The ratio "overhead / restart time" depends on that, so the bench
-// runs twice: with the lab's default and with a 20 s start delay (--start-delay-ms N runs one given value).
+// runs twice: with the lab's default and with a 20 s start delay (--start-delay-ms=N runs one given value:
+// `npm run bench -- migration --start-delay-ms=1000`).
 export async function main(args: string[] = []): Promise<void> {
-  const i = args.indexOf('--start-delay-ms');
-  const delays = i >= 0 ? [Number(args[i + 1])] : [1000, 20_000];
+  const given = args.find((a) => a.startsWith('--start-delay-ms='));
+  const delays = given ? [Number(given.slice('--start-delay-ms='.length))] : [1000, 20_000];
   if (delays.some((d) => !Number.isFinite(d) || d < 0)) throw new Error('--start-delay-ms needs a number of milliseconds');
   for (const d of delays) await once(d);
 }
