@@ -163,10 +163,12 @@ const toolPasswords = (l: LabFile): string[] =>
 /** Passwords the lab created, before any migration: the tool users' and the PKCS#12 ones (read from local-1's
  *  keystore, as ES would). */
 export function labPasswords(l: LabFile): string[] {
-  const list = toolPasswords(l);
+  const tool = toolPasswords(l).filter((s) => s.length >= 4);
   const ks = readKeystore(readFileSync(join(l.dir, 'clusters/local/local-1/config/elasticsearch.keystore')));
-  for (const [name, v] of ks.entries) if (name.endsWith('secure_password')) list.push(v.toString('utf8'));
-  return list.filter((s) => s.length >= 4);
+  const p12 = [...ks.entries].filter(([name]) => name.endsWith('secure_password')).map(([, v]) => v.toString('utf8')).filter((s) => s.length >= 4);
+  // Callers loop over these to prove absence: an empty kind would make that loop prove nothing.
+  if (!tool.length || !p12.length) throw new Error(`labPasswords: found ${tool.length} tool and ${p12.length} PKCS#12 passwords in ${l.dir}`);
+  return [...tool, ...p12];
 }
 
 /** Samples every process's argv (/proc/N/cmdline) every `everyMs` until stop(); returns the distinct argvs. */
