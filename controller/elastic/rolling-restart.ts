@@ -279,7 +279,7 @@ async function recoverNode(
 ): Promise<never> {
   const why = (cause as Error).message ?? String(cause);
   p.journal('rolling_restart.node_failed', { host: node.host, node: node.nodeName, gate: failedGate, reason: why, at: new Date(now()).toISOString() });
-  p.progress(`${node.nodeName}: did not come back; restoring its files`);
+  p.progress(`${node.nodeName}: ${failedGate === 'G4' ? 'did not come back' : 'failed its check'}; restoring its files`);
   let restored: string[] = [];
   let restoreError = '';
   try {

@@ -141,8 +141,7 @@ export function listRuns(stateDir: string): RunSummaryLine[] {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
-  // Oldest first by the run_start time (milliseconds); run ids alone only order to the second.
-  const runs = names.sort().map((n) => {
+  const runs = names.map((n) => {
     const id = n.slice(0, -'.jsonl'.length);
     const r = readRun(stateDir, id);
     const end = r.events.find((e) => e.kind === 'run_end');
@@ -159,5 +158,6 @@ export function listRuns(stateDir: string): RunSummaryLine[] {
       exitCode: r.exitCode, resumedFrom: r.header?.resumed_from,
     };
   });
-  return runs.map((r, i) => ({ r, i })).sort((a, b) => (a.r.startedAt ?? '').localeCompare(b.r.startedAt ?? '') || a.i - b.i).map((x) => x.r);
+  // Oldest first by the run_start time (milliseconds); run ids alone only order to the second.
+  return runs.sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '') || a.id.localeCompare(b.id));
 }

@@ -370,8 +370,8 @@ export class Transport {
         const exitCode = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 2000))]);
         const status = firstOut.split('\n').find((l) => l.startsWith('CROSSKEY_')) ?? '';
         const [word, path, arch] = status.split(' ');
-        // On a busy host the exit status can arrive after the status line (and after our wait): the line says the
-        // same thing, so it decides when the exit code is not there yet.
+        // The exit status can still come after our 2 s wait on a very busy host: the status line says the same
+        // thing, so it decides when the exit code is not there yet.
         const code = exitCode ?? STATUS_EXIT[word ?? ''] ?? null;
         if (code === EXIT_NEED_UPLOAD) {
           await this.upload(conn, host, become, path, 'agent.mjs', bundle.content, false);
