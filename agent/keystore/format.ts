@@ -1,6 +1,6 @@
 // The Elasticsearch keystore on-disk format (KeyStoreWrapper, formats v3–v6), shared by the agent (to list entry
 // names without a JVM) and the lab (its bin/elasticsearch-keystore and node start-up).
-// Layout (reference §7.2): Lucene CodecUtil header (big-endian) · hasPassword byte · data length · data block
+// Layout (docs/procedure.md §7.2): Lucene CodecUtil header (big-endian) · hasPassword byte · data length · data block
 // {salt, iv, AES-128-GCM ciphertext+tag} (ints big-endian for v3/v4, little-endian for v5+) · CodecUtil footer with
 // CRC32 of every preceding byte. Key = PBKDF2-HMAC-SHA512(password, salt, 10 000 | 210 000 (v6), 128 bit),
 // GCM AAD = salt. Plaintext (Java DataOutputStream, big-endian): int32 count, then {uint16 name, (v3: uint16 type),
@@ -28,7 +28,7 @@ export function kdfIterations(version: number): number {
   return version >= HIGHER_KDF_ITERATION_COUNT_VERSION ? 210_000 : 10_000;
 }
 
-/** Keystore format a given Elasticsearch version writes: v6 from 8.14, v5 for 8.0–8.13 (reference §7.1). */
+/** Keystore format a given Elasticsearch version writes: v6 from 8.14, v5 for 8.0–8.13 (docs/procedure.md §7.1). */
 export function keystoreVersionFor(esVersion: string): number {
   const [maj, min] = esVersion.split('.').map((x) => Number(x));
   if (maj! > 8 || (maj === 8 && min! >= 14)) return 6;

@@ -1,5 +1,5 @@
 // Elasticsearch failures as EsError: status, type and reason from the answer, plus the likely cause and the fix
-// (troubleshooting catalogue, reference §5). Every message passes through the secrets registry.
+// (troubleshooting catalogue, docs/procedure.md §5). Every message passes through the secrets registry.
 import { secrets } from '../secrets.js';
 import type { EsErrorBody } from './types.js';
 

@@ -1,4 +1,4 @@
-// Index expressions and remote cluster aliases (reference §2.5, Appendix A).
+// Index expressions and remote cluster aliases (docs/procedure.md §2.5, Appendix A).
 // Mirrors Elasticsearch's RemoteClusterAware.splitIndexName: "cluster:index" names a remote index when the colon is
 // not at position 0, the expression is not date math (`<…>`) and the colon is not the start of a `::` selector.
 // The cluster part may be a wildcard (`*`, `rem*`): `*:idx` reads through every alias.

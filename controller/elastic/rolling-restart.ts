@@ -1,4 +1,4 @@
-// Health-gated rolling restart (reference §3.1), one node at a time: non-master-eligible nodes first, the
+// Health-gated rolling restart (docs/procedure.md §3.1), one node at a time: non-master-eligible nodes first, the
 // elected master last (re-checked before every node, since restarts move the master). Per node:
 //   G0 green, no relocating/initializing shards, all nodes present, allocation at default
 //   G1 allocation "primaries" + flush         G2 stop; node id gone from _cat/nodes

@@ -30,7 +30,7 @@ export interface EsApi {
   request<T = unknown>(req: EsRequest): Promise<EsResponse<T>>;
 }
 
-/** Error body shape of Elasticsearch (see ../shared/reference/es-api/examples/errors). */
+/** Error body shape of Elasticsearch (see test/fixtures/es-examples/errors). */
 export interface EsErrorBody {
   type: string;
   reason: string;

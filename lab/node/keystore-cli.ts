@@ -1,5 +1,5 @@
 // bin/elasticsearch-keystore of a lab node, on the real on-disk format (agent/keystore/format.ts), with ES's
-// prompts, messages and exit codes (reference §7.3, §7.4): create [-p], list, add [-f] [-x|--stdin], add-file,
+// prompts, messages and exit codes (docs/procedure.md §7.3, §7.4): create [-p], list, add [-f] [-x|--stdin], add-file,
 // remove, show [-o], has-passwd, passwd, upgrade. Prompts and answers go through stdin/stdout like ES's
 // SystemTerminal: a password-protected keystore reads its password as the first stdin line.
 import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync, rmSync } from 'node:fs';

@@ -1,10 +1,10 @@
-// Compares an answer of the lab with an example published by Elastic (../shared/reference/es-api/examples):
+// Compares an answer of the lab with an example published by Elastic (test/fixtures/es-examples, sources in its README):
 // same field names and JSON types. Used by every test that checks the lab's REST shapes.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'reference', 'es-api', 'examples');
+export const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'es-examples');
 
 const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 

@@ -248,7 +248,7 @@ test.serial('keystore: key staged on every local node from the run secret; ok re
   t.false(JSON.stringify(h.state.keys().map((k) => h.state.get(k))).includes(encoded), 'nor saved state');
 
   // Loaded while the alias still targets the transport port, the credential breaks certificate trust on every node
-  // (reference §1.3 step 4) — which is why a rollback must remove it (Elastic's page forgets to, §1.2 #1).
+  // (docs/procedure.md §1.3 step 4) — which is why a rollback must remove it (Elastic's page forgets to, §1.2 #1).
   t.is((await h.run(esReloadSecureSettings, {})).status, 'changed');
   const broken = await t.throwsAsync(h.run(esRemoteVerify, { alias, expect: 'rcs1', timeout: 2 }));
   t.regex(broken!.message, /not rcs1 on 2\/2 node\(s\)/);

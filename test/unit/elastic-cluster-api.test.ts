@@ -1,5 +1,5 @@
 // Cluster/node/restart wrappers (controller/elastic/api/cluster.ts): every relevant example of
-// ../shared/reference/es-api/examples parses to the values in the file; malformed answers name the API;
+// test/fixtures/es-examples parses to the values in the file; malformed answers name the API;
 // error examples map to EsError with cause and fix.
 import test from 'ava';
 import { readFileSync, readdirSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Every example body of ../shared/reference/es-api/examples for the APIs these wrappers cover parses, and the
+// Every example body of test/fixtures/es-examples for the APIs these wrappers cover parses, and the
 // parsed values are the ones in the file.
 import test from 'ava';
 import { readFileSync, readdirSync } from 'node:fs';

@@ -23,7 +23,7 @@ for (const version of [3, 4, 5, 6]) {
   });
 }
 
-// Decodes the bytes by hand, following reference §7.2, to pin the byte layout independently of the reader.
+// Decodes the bytes by hand, following docs/procedure.md §7.2, to pin the byte layout independently of the reader.
 function decodeByHand(buf: Buffer, password: string) {
   if (buf.readUInt32BE(0) !== CODEC_MAGIC) throw new Error('magic');
   const nameLen = buf[4]!;

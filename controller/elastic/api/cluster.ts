@@ -1,4 +1,4 @@
-// Cluster, node and restart APIs (reference §2.1 and §2.10): typed wrappers with runtime shape checks, so a
+// Cluster, node and restart APIs (docs/procedure.md §2.1 and §2.10): typed wrappers with runtime shape checks, so a
 // malformed answer fails with an error naming the API and field instead of an undefined deep in a gate.
 import type { EsApi } from '../types.js';
 import { shape, isObj, type Obj } from './shape.js';

@@ -1,4 +1,4 @@
-// POST /_nodes/reload_secure_settings (reference §2.9). ES answers 200 even when nodes fail: every node's
+// POST /_nodes/reload_secure_settings (docs/procedure.md §2.9). ES answers 200 even when nodes fail: every node's
 // `reload_exception` must be checked.
 import type { Secret } from '../../secrets.js';
 import type { EsApi } from '../types.js';

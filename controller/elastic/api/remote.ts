@@ -1,4 +1,4 @@
-// Remote cluster aliases (reference §2.3, §2.4): the three places an alias can be defined (persistent, transient,
+// Remote cluster aliases (docs/procedure.md §2.3, §2.4): the three places an alias can be defined (persistent, transient,
 // elasticsearch.yml via _nodes/settings), the requests that remove or write one consistently, and the per-node
 // verification answers (_remote/info, _resolve/cluster).
 import type { EsApi } from '../types.js';

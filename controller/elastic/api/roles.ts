@@ -1,4 +1,4 @@
-// Roles (reference §2.8): read/write role descriptors and derive the `remote_indices` / `remote_cluster`
+// Roles (docs/procedure.md §2.8): read/write role descriptors and derive the `remote_indices` / `remote_cluster`
 // privileges a local role needs under API-key security from the remote cluster's role of the same name.
 import type { EsApi } from '../types.js';
 import { wildcardMatch } from '../index-expr.js';
@@ -107,7 +107,7 @@ export function parsePutRole(body: unknown): { created: boolean } {
   return { created: s.bool(s.obj(o.role, 'role').created, 'role.created') };
 }
 
-// ---- derivation (reference §2.8 "Translating RCS1 roles") ----
+// ---- derivation (docs/procedure.md §2.8 "Translating RCS1 roles") ----
 
 /** Privileges of the remote `cross_cluster_*` built-in world: CCS reads and CCR replication. */
 export const CCR_PRIVILEGES = ['cross_cluster_replication', 'cross_cluster_replication_internal', 'manage', 'all'];
@@ -119,7 +119,7 @@ export const CCR_PRIVILEGES = ['cross_cluster_replication', 'cross_cluster_repli
  */
 export function deriveRemoteIndices(remoteRole: RoleDescriptor, alias: string, localRole?: RoleDescriptor): RemoteIndicesPrivileges[] {
   // CCR under certificate trust: `read_ccr` on the remote role (+ read/monitor on the leaders). Under API keys the
-  // follower's role needs the `cross_cluster_replication` index privilege on the leaders instead (reference §2.7).
+  // follower's role needs the `cross_cluster_replication` index privilege on the leaders instead (docs/procedure.md §2.7).
   const ccr = (remoteRole.cluster ?? []).some((p) => ['read_ccr', 'manage_ccr'].includes(p))
     || (localRole?.cluster ?? []).includes('manage_ccr');
   return (remoteRole.indices ?? []).map((e) => {

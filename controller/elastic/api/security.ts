@@ -1,4 +1,4 @@
-// Typed wrappers of the cross-cluster API key calls (reference §2.2), run on the remote (fulfilling) cluster.
+// Typed wrappers of the cross-cluster API key calls (docs/procedure.md §2.2), run on the remote (fulfilling) cluster.
 // The `encoded` key becomes a Secret the moment the answer is parsed; it is never logged or persisted in clear.
 import { createHash } from 'node:crypto';
 import { Secret } from '../../secrets.js';
@@ -195,7 +195,7 @@ export async function invalidateApiKeys(es: EsApi, ids: string[]): Promise<Inval
   return out;
 }
 
-// ---- canonical access and its hash (ECK's config-hash approach, reference §4) ----
+// ---- canonical access and its hash (ECK's config-hash approach, docs/procedure.md §4) ----
 
 /**
  * Canonical form of an access spec: names sorted, `allow_restricted_indices: false` dropped (ES's default, which

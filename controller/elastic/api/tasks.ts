@@ -1,4 +1,4 @@
-// Persistent tasks that read through a remote alias (reference §2.5–§2.7): transforms, anomaly detection jobs and
+// Persistent tasks that read through a remote alias (docs/procedure.md §2.5–§2.7): transforms, anomaly detection jobs and
 // their datafeeds, CCR auto-follow patterns and follower indices. List, state, stop/start with the parameters
 // needed to put them back exactly as they were.
 import type { EsApi } from '../types.js';
@@ -115,7 +115,7 @@ export async function getTransformStats(es: EsApi): Promise<TransformStats[]> {
   }
 }
 
-/** Stops and waits until STOPPED (reference §1.4: wait_for_completion=true). `force` for failed transforms. */
+/** Stops and waits until STOPPED (docs/procedure.md §1.4: wait_for_completion=true). `force` for failed transforms. */
 export async function stopTransform(es: EsApi, id: string, opts: { force?: boolean; timeout?: string } = {}): Promise<void> {
   const res = await es.request({
     method: 'POST', path: `/_transform/${encodeURIComponent(id)}/_stop`,
@@ -309,7 +309,7 @@ export async function pauseFollow(es: EsApi, index: string): Promise<void> {
   parseAcknowledged('POST /{index}/_ccr/pause_follow', res.body);
 }
 
-/** Resumes with the captured parameters: an empty body would reset them to defaults (reference §1.2 #3). */
+/** Resumes with the captured parameters: an empty body would reset them to defaults (docs/procedure.md §1.2 #3). */
 export async function resumeFollow(es: EsApi, index: string, parameters: FollowerParameters): Promise<void> {
   const res = await es.request({ method: 'POST', path: `/${encodeURIComponent(index)}/_ccr/resume_follow`, body: parameters });
   parseAcknowledged('POST /{index}/_ccr/resume_follow', res.body);

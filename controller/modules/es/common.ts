@@ -39,7 +39,7 @@ export function versionAtLeast(v: string, min: string): boolean {
   return true;
 }
 
-/** Version gates of the migration (reference §0). */
+/** Version gates of the migration (docs/procedure.md §0). */
 export const GATES = {
   rcs2: '8.10.0',
   recommended: '8.14.0',

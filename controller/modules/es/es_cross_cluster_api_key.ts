@@ -1,4 +1,4 @@
-// es_cross_cluster_api_key: the cross-cluster API key on the remote (fulfilling) cluster (reference §2.2, §4).
+// es_cross_cluster_api_key: the cross-cluster API key on the remote (fulfilling) cluster (docs/procedure.md §2.2, §4).
 // Found by name + metadata (crosskey.alias, crosskey.local_cluster_uuid), like ECK; `crosskey.access_hash` is the
 // sha256 of the canonical requested access, so a changed `access` is an update of the same key (the secret stays,
 // no keystore change needed). A re-run never makes a second key.

@@ -1,4 +1,4 @@
-// es_preflight: everything the migration needs to be true before it changes anything (reference §1.1, §1.3 step
+// es_preflight: everything the migration needs to be true before it changes anything (docs/procedure.md §1.1, §1.3 step
 // 1, §9 #10). Reads both clusters (the local one of the task host or `local_group`, the remote one through
 // `remote_group`): every node's version (mixed versions flagged), license enterprise/trial, security enabled,
 // health green, the tool user's privileges, how the alias is defined (persistent / transient / yml; more than one

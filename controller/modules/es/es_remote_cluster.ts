@@ -1,4 +1,4 @@
-// es_remote_cluster: save, remove, (re)write and restore a remote cluster alias (reference §2.3).
+// es_remote_cluster: save, remove, (re)write and restore a remote cluster alias (docs/procedure.md §2.3).
 //   state: saved     capture the whole definition (persistent, transient, yml per node) once into saved state
 //   state: absent    null every key of the alias (persistent and transient), in one mode-consistent request each
 //   state: present   write a complete, mode-consistent definition under `kind` (the other mode's keys nulled)

@@ -1,4 +1,4 @@
-// es_remote_verify: is the alias connected the expected way on EVERY local node? (reference §2.4, §1.2 #5)
+// es_remote_verify: is the alias connected the expected way on EVERY local node? (docs/procedure.md §2.4, §1.2 #5)
 // `_remote/info` is node-local, so each host's own URL (hostvars es_node_url) is asked. Per node: connected,
 // cluster_credentials present (rcs2) or absent (rcs1), sniff num_nodes_connected / proxy sockets > 0, the port of
 // seeds/proxy_address, and (≥ 8.13) a `_resolve/cluster/<alias>:*` round trip, because ES does not reconnect a

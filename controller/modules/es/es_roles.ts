@@ -1,6 +1,6 @@
 // es_roles: give the local roles used by an alias's tasks the `remote_indices` (and, from 8.15, `remote_cluster`)
 // privileges they need under API-key security, derived from the remote cluster's roles of the same names
-// (reference §2.8: under RCS1 those remote roles grant the access). `indices` are kept, so each role works under
+// (docs/procedure.md §2.8: under RCS1 those remote roles grant the access). `indices` are kept, so each role works under
 // both models during the transition. The original of each role is saved once for `state: reverted`.
 import type { Change, Module } from '../contract.js';
 import { ModuleError } from '../contract.js';

@@ -1,4 +1,4 @@
-// es_tasks: the persistent tasks that read through an alias (reference §2.5–§2.7, §1.2 #2/#3).
+// es_tasks: the persistent tasks that read through an alias (docs/procedure.md §2.5–§2.7, §1.2 #2/#3).
 //   state: paused   capture state + parameters into saved state, then pause: auto-follow patterns first (no new
 //                   followers meanwhile), followers (parameters captured BEFORE pausing: _ccr/info omits them
 //                   once paused), transforms (_stop?wait_for_completion=true), datafeeds stop + jobs close.
@@ -244,7 +244,7 @@ async function resume(ctx: TaskContext, es: EsApi, current: TasksCurrent): Promi
 
 /**
  * Followers of the alias whose shards report a fatal exception (e.g. a retention lease lost during a long pause,
- * reference §1.2 #4): reported, since the follower then has to be re-created by hand.
+ * docs/procedure.md §1.2 #4): reported, since the follower then has to be re-created by hand.
  */
 async function followerProblems(es: EsApi, current: TasksCurrent): Promise<string[]> {
   if (!current.saved?.followers.length) return [];

@@ -1,4 +1,4 @@
-// keystore (host module): one entry of a node's elasticsearch.keystore (reference §7.3, §7.4).
+// keystore (host module): one entry of a node's elasticsearch.keystore (docs/procedure.md §7.3, §7.4).
 // Read with the agent's `keystore.list` (parses the file, no JVM). Diff by presence; a value from a run secret
 // (`value_from`) is also compared by its version (e.g. the API key id) recorded per host in saved state, so a
 // rotated key is rewritten; `compare_value: true` compares the value itself via `elasticsearch-keystore show`.

@@ -1,5 +1,5 @@
 // Security REST APIs of the lab node: users, roles, REST and cross-cluster API keys, query API keys.
-// Shapes: ../shared/reference/es-api/examples/security.*
+// Shapes: test/fixtures/es-examples/security.*
 import { esError, boolParam, type Route, type RouteContext, type LabRequest } from '../router.js';
 import type { Principal, RoleDescriptor, StoredApiKey } from '../security/model.js';
 import { RESERVED_ROLES } from '../security/model.js';

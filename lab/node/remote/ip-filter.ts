@@ -1,6 +1,6 @@
 // ES's IP filtering of inbound connections (xpack.security.<profile>.filter.allow|deny), for the connections other
 // clusters open: the transport profile and the remote cluster server profile, whose settings default to the
-// transport ones (reference §1.2 #9, §2.11 — a bare `transport.filter.deny: _all` closes 9443 too).
+// transport ones (docs/procedure.md §1.2 #9, §2.11 — a bare `transport.filter.deny: _all` closes 9443 too).
 // Rules: allow rules first, then deny rules, the first match decides; no match → allowed. `_all` matches any.
 import { isIPv4 } from 'node:net';
 

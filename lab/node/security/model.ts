@@ -1,5 +1,5 @@
 // Security section of the lab cluster state: roles, API keys (REST and cross-cluster), and the
-// helpers that read them. Shapes follow ES's REST answers (../shared/reference/es-api/examples/security.*)
+// helpers that read them. Shapes follow ES's REST answers (test/fixtures/es-examples/security.*)
 // so that GET handlers can return stored objects almost as they are.
 
 export interface IndicesPrivileges {
