@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { labUp } from './up.js';
 import { labStatus, formatStatus, labDown, labFault } from './ops.js';
 
-const USAGE = `usage: crosskey lab <command> [options]
+export const LAB_USAGE = `usage: crosskey lab <command> [options]
 
 The lab is a SIMULATOR: simulated Elasticsearch 8 nodes (not real Elasticsearch) behind real SSH hosts.
 
@@ -67,12 +67,12 @@ export async function labCommand(argv: string[], io: { out?: (s: string) => void
   try {
     p = parse(argv);
   } catch (e) {
-    err(`crosskey lab: ${(e as Error).message}\n${USAGE}`);
+    err(`crosskey lab: ${(e as Error).message}\n${LAB_USAGE}`);
     return 2;
   }
   const [command, ...rest] = p.positional;
   if (!command || p.flags.has('--help') || p.flags.has('-h')) {
-    (command ? out : err)(USAGE);
+    (command ? out : err)(LAB_USAGE);
     return command ? 0 : 2;
   }
   const dir = resolve((p.flags.get('--dir') as string | undefined) ?? '.lab');
@@ -120,7 +120,7 @@ export async function labCommand(argv: string[], io: { out?: (s: string) => void
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      err(`crosskey lab: ${e.message}\n${USAGE}`);
+      err(`crosskey lab: ${e.message}\n${LAB_USAGE}`);
       return 2;
     }
     err(`crosskey lab ${command}: ${(e as Error).message}\n`);

@@ -32,8 +32,27 @@ export class UsageError extends Error {
 export function parseCliArgs<T extends Omit<ParseArgsConfig, 'strict'> & { strict?: never }>(
   config: T,
 ): ReturnType<typeof parseArgs<T & { strict: true }>> {
+  // `--forks -1`: parseArgs takes "-1" for an option and says "ambiguous"; joined, the value reaches the
+  // command's own check, which names the flag and the range.
+  const opts = (config.options ?? {}) as Record<string, { type: string; short?: string }>;
+  const takesValue = new Set<string>();
+  for (const [name, o] of Object.entries(opts)) {
+    if (o.type !== 'string') continue;
+    takesValue.add(`--${name}`);
+    if (o.short) takesValue.add(`-${o.short}`);
+  }
+  const given = config.args ?? process.argv.slice(2);
+  const args: string[] = [];
+  for (let i = 0; i < given.length; i++) {
+    const a = given[i]!;
+    const next = given[i + 1];
+    if (takesValue.has(a) && next !== undefined && /^-\d/.test(next)) {
+      args.push(a.startsWith('--') ? `${a}=${next}` : `${a}${next}`);
+      i++;
+    } else args.push(a);
+  }
   try {
-    return parseArgs<T & { strict: true }>({ ...config, strict: true });
+    return parseArgs<T & { strict: true }>({ ...config, args, strict: true });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

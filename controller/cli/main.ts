@@ -9,6 +9,12 @@ import { ConfigError } from '../playbook/errors.js';
 
 const VERSION = '0.1.0';
 
+/** Errors about the operator's input: printed as their message (which names the file, host or flag), exit 1. */
+const EXPECTED_ERRORS = [
+  'ConfigError', 'TemplateError', 'PatternError', 'HostPatternError', 'VaultError', 'LockedError', 'SecretFileError',
+  'EsConfigError', 'CertError', 'DnError', 'RunNotFoundError', 'StateDirError',
+];
+
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
@@ -51,8 +57,15 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       io.stderr.write(secrets.redact(`crosskey ${name}: ${err.message}\n(see: crosskey ${name} --help)\n`));
       return 1;
     }
-    if (err instanceof ConfigError || (err && ['ConfigError', 'TemplateError', 'PatternError', 'VaultError', 'LockedError'].includes(err.name))) {
+    if (err instanceof ConfigError || (err && EXPECTED_ERRORS.includes(err.name))) {
       io.stderr.write(secrets.redact(`ERROR: ${String(err)}\n`));
+      return 1;
+    }
+    // A file system error on a path the operator gave (--state-dir /etc/passwd, an unreadable file): its message
+    // names the path and the reason; a stack trace would add nothing.
+    const sys = err as NodeJS.ErrnoException;
+    if (sys && typeof sys.code === 'string' && typeof sys.syscall === 'string') {
+      io.stderr.write(secrets.redact(`ERROR: ${sys.message}\n`));
       return 1;
     }
     io.stderr.write(secrets.redact(`ERROR: ${err?.stack ?? String(e)}\n`));

@@ -14,10 +14,9 @@ import { inventoryView } from '../playbook/exec-inventory.js';
 import { modules } from '../modules/registry.js';
 import type { AnyModule } from '../modules/registry.js';
 import { UsageError, type CliIO } from './command.js';
-import { Secret } from '../secrets.js';
-
-const SECRET_NAME = /pass(word)?|secret|token|api_?key|credential/i;
+import { secretsByName } from '../secrets.js';
 import { createAgentProvider } from './agents.js';
+import { checkClusterConfig } from './config-check.js';
 
 export interface RunInputs {
   playbook: Playbook;
@@ -49,12 +48,12 @@ export function loadRunInputs(flags: InputFlags, env: NodeJS.ProcessEnv, cwd: st
     inventory.connection(h);
   }
   const extraVars = parseExtraVars(flags.extraVars, { ...(vault ? { vault } : {}), cwd });
-  // A secret-looking -e value (es_password=…) becomes a Secret: masked in output, and its text is redacted
+  // A secret-named -e value (es_password=…) becomes a Secret: masked in output, and its text is redacted
   // from the argv and options the journal records for resume.
-  for (const [k, v] of Object.entries(extraVars)) {
-    if (typeof v === 'string' && SECRET_NAME.test(k)) extraVars[k] = new Secret(v);
-  }
-  return { playbook, inventory, inventoryView: inventoryView(inventory), extraVars, lang: makeLang(vault), modules, vault };
+  const lang = makeLang(vault);
+  const maskedExtraVars = secretsByName(extraVars);
+  checkClusterConfig({ plays: playbook.plays, inventory, extraVars: maskedExtraVars, lang, modules, env });
+  return { playbook, inventory, inventoryView: inventoryView(inventory), extraVars: maskedExtraVars, lang, modules, vault };
 }
 
 export function makeAgentProvider(flags: { acceptNewHostkeys: boolean }, io: CliIO): AgentProvider {

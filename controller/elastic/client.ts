@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import tls from 'node:tls';
 import { Secret, isSecret, secrets } from '../secrets.js';
+import { allowLooseSecretFiles, checkSecretFileMode } from '../secret-files.js';
 import { EsError, esErrorFromConnection, esErrorFromResponse, isRetryableConnection, type RequestWhere } from './errors.js';
 import { backoffMs, DEFAULT_RETRY, sleep, type RetryPolicy } from './retry.js';
 import type { EsApi, EsRequest, EsResponse } from './types.js';
@@ -78,6 +79,13 @@ export function resolveConnection(vars: Record<string, unknown>, opts: EsClientO
     throw new EsConfigError(`es_url "${rawUrl}" is not a URL (expected https://host:9200)`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new EsConfigError(`es_url "${rawUrl}": scheme must be https`);
+  // Plain http would send the credentials in clear: refused before any request unless the operator opts in.
+  const allowHttp = vars.es_allow_http === true || vars.es_allow_http === 'true' || vars.es_allow_http === 'yes';
+  if (url.protocol === 'http:' && !allowHttp) {
+    throw new EsConfigError(
+      `es_url "${rawUrl}" is plain http: the credentials would travel unencrypted. Use https, or set es_allow_http: true for this cluster`,
+    );
+  }
   // A host in exactly one group (the lab's local/remote) names its cluster by that group.
   const groupNames = Array.isArray(vars.group_names) ? (vars.group_names as unknown[]).map(String) : [];
   const label = opts.label ?? (groupNames.length === 1 && !urlOverride ? groupNames[0]! : url.host);
@@ -92,7 +100,15 @@ export function resolveConnection(vars: Record<string, unknown>, opts: EsClientO
     let password: Secret | undefined;
     if (isSecret(vars.es_password)) password = vars.es_password;
     else if (typeof vars.es_password === 'string' && vars.es_password !== '') password = new Secret(vars.es_password);
-    else if (str(vars.es_password_file)) password = new Secret(readFirstLine(abs(str(vars.es_password_file)!), 'es_password_file'));
+    else if (str(vars.es_password_file)) {
+      const file = abs(str(vars.es_password_file)!);
+      try {
+        checkSecretFileMode(file, 'es_password_file', allowLooseSecretFiles(vars.crosskey_allow_loose_secret_files, env));
+      } catch (e) {
+        throw new EsConfigError(`[${label}] ${(e as Error).message}`);
+      }
+      password = new Secret(readFirstLine(file, 'es_password_file'));
+    }
     else {
       const names = [...(opts.label ? [opts.label] : []), ...groupNames].map((g) => `CROSSKEY_ES_PASSWORD_${g.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`);
       for (const n of [...names, 'CROSSKEY_ES_PASSWORD']) {

@@ -1,7 +1,9 @@
 // Host names as written in inventories: ranges ("es-data[01:20].dc1", "node-[a:f]", "[1:9:2]")
 // and an optional ":port" suffix (INI and YAML inventories alike, as Ansible's _expand_hostpattern).
 
-export class HostPatternError extends Error {}
+export class HostPatternError extends Error {
+  override name = 'HostPatternError';
+}
 
 /** Splits "host:port" (the last ':' outside brackets, followed by digits only). */
 export function splitPort(pattern: string): { name: string; port?: number } {

@@ -13,6 +13,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { ConfigError } from '../playbook/errors.js';
+import { secretsByName } from '../secrets.js';
 import { parseYaml } from '../playbook/yaml.js';
 import type { Vault } from '../playbook/vault.js';
 import { InventoryData, type GroupData } from './data.js';
@@ -196,8 +197,42 @@ export class Inventory {
     for (const d of this.varsDirs) for (const g of groups) Object.assign(out, d.get('group_vars', g.name));
     Object.assign(out, h.vars);
     for (const d of this.varsDirs) Object.assign(out, d.get('host_vars', host));
-    this.#varsCache.set(host, out);
-    return { ...out };
+    const masked = secretsByName(out);
+    this.#varsCache.set(host, masked);
+    return { ...masked };
+  }
+
+  /**
+   * A host belongs to one Elasticsearch cluster: groups that set `es_url` (in the inventory or group_vars) are
+   * cluster groups, and a host in two of them with different URLs would silently take one group's cluster.
+   * Throws a ConfigError naming the host (where it is defined) and both groups. A group nested in another may
+   * override its parent's es_url: that is precedence, not a conflict.
+   */
+  checkClusterGroups(): void {
+    const urlOf = (g: string): unknown => {
+      let url: unknown = this.data.groups.get(g)?.vars.es_url;
+      for (const d of this.varsDirs) {
+        const v = d.get('group_vars', g);
+        if (v && 'es_url' in v) url = v.es_url;
+      }
+      return url;
+    };
+    const clusterGroups = [...this.data.groups.keys()].filter((g) => g !== 'all' && urlOf(g) !== undefined);
+    for (const host of this.definedHosts()) {
+      const mine = this.#allGroupsOf(host).filter((g) => clusterGroups.includes(g));
+      for (const a of mine) {
+        for (const b of mine) {
+          if (a >= b || this.#ancestorsOf(a).has(b) || this.#ancestorsOf(b).has(a)) continue;
+          if (JSON.stringify(urlOf(a)) === JSON.stringify(urlOf(b))) continue;
+          const src = this.data.hosts.get(host)!.source;
+          throw new ConfigError(
+            src.file, src.line,
+            `host ${host} is in two cluster groups, "${a}" (es_url ${String(urlOf(a))}) and "${b}" (es_url ${String(urlOf(b))}): ` +
+              'a node belongs to one cluster — remove it from one of them',
+          );
+        }
+      }
+    }
   }
 
   /** Ansible's magic variables for a host (the executor adds hostvars and play vars). */

@@ -18,7 +18,9 @@ export interface PatternSource {
   hasHost(host: string): boolean;
 }
 
-export class PatternError extends Error {}
+export class PatternError extends Error {
+  override name = 'PatternError';
+}
 
 export function splitPattern(pattern: string): string[] {
   const text = pattern.trim();

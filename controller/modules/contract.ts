@@ -13,6 +13,8 @@ export interface ArgSpec {
   default?: unknown;
   elements?: ArgType;      // for lists
   secret?: boolean;        // value is a secret: masked everywhere, becomes a Secret before read()
+  /** The value ends up where every local user can read it (a process's argv): a Secret in it is refused. */
+  noSecret?: boolean;
   description?: string;
 }
 export type ArgSchema = Record<string, ArgSpec>;

@@ -22,6 +22,13 @@ function coerce(v: unknown, t: ArgType): unknown {
   return v;
 }
 
+function containsSecretValue(v: unknown): boolean {
+  if (isSecret(v)) return true;
+  if (Array.isArray(v)) return v.some(containsSecretValue);
+  if (v && typeof v === 'object') return Object.values(v).some(containsSecretValue);
+  return false;
+}
+
 export function checkArgs(module: string, schema: ArgSchema, args: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(args)) {
@@ -29,6 +36,12 @@ export function checkArgs(module: string, schema: ArgSchema, args: Record<string
     if (!spec) throw new ModuleError(`${module}: unknown argument '${k}' (valid: ${Object.keys(schema).sort().join(', ')})`);
     if (v === undefined || v === null) continue;
     if (!typeOk(v, spec.type)) throw new ModuleError(`${module}: argument '${k}' must be a ${spec.type}, got ${Array.isArray(v) ? 'list' : typeof v}`);
+    if (spec.noSecret && containsSecretValue(v)) {
+      throw new ModuleError(
+        `${module}: argument '${k}' would put a secret on the command line, where every user of the host can read it ` +
+          '(/proc/*/cmdline): pass it with stdin or env instead',
+      );
+    }
     let value = coerce(v, spec.type);
     if (spec.type === 'list' && spec.elements && spec.elements !== 'any') {
       const bad = (value as unknown[]).findIndex((e) => !typeOk(e, spec.elements!));

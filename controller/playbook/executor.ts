@@ -9,7 +9,7 @@ import type { AgentClient } from '../../agent/protocol.js';
 import type { AnyModule } from '../modules/registry.js';
 import type { Change, Journal, ModuleResult, StateStore, TaskContext, TaskStatus } from '../modules/contract.js';
 import { ModuleError, UnreachableError, pendingRestartKey } from '../modules/contract.js';
-import { secrets as defaultSecrets, type SecretRegistry } from '../secrets.js';
+import { secrets as defaultSecrets, secretsByName, type SecretRegistry } from '../secrets.js';
 import type { BlockTask, Handler, ModuleTask, Play, Playbook, Task } from './types.js';
 import type { AgentProvider, HostResultStatus, HostStats, InventoryView, Lang, RunEvent, RunResult, StepAnswer, Where } from './exec-types.js';
 import { batches } from './exec-batches.js';
@@ -196,7 +196,7 @@ export class Executor {
     for (const h of hosts) if (!this.stats.has(h)) this.stats.set(h, emptyStats());
     this.#playHosts = hosts;
     this.#changedFiles = new Map();
-    this.#playVars = { ...play.vars };
+    this.#playVars = secretsByName({ ...play.vars });
     for (const f of play.varsFiles) Object.assign(this.#playVars, this.#o.lang.loadVarsFile(f));
     this.#playVars.playbook_dir = pb.dir;
 
@@ -444,7 +444,8 @@ export class Executor {
     const noLog = task.noLog;
     this.#emitHost({
       task: this.#taskName(task), module: task.module, host, status: out.status, durationMs,
-      ...(noLog ? { noLog: true, msg: out.status === 'skipped' ? undefined : NO_LOG_MSG } : {
+      // An unreachable host's reason comes from the connection, not from the task's data: shown even with no_log.
+      ...(noLog ? { noLog: true, msg: out.status === 'skipped' ? undefined : out.status === 'unreachable' ? out.msg : NO_LOG_MSG } : {
         ...(out.msg !== undefined ? { msg: out.msg } : {}),
         // Changes go to the sinks with --diff (crosskey report derives targets from registered data otherwise).
         ...(this.#diff && out.changes.length ? { changes: out.changes.map(maskSecretChange) } : {}),

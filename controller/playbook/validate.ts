@@ -2,7 +2,7 @@
 // Values that hold `{{ }}` are only known at run time: their type and choices are checked by
 // validateRenderedArgs() after rendering (the executor calls it), the rest is checked at load time.
 import type { ArgSchema, ArgSpec, ArgType } from '../modules/contract.js';
-import { isSecret } from '../secrets.js';
+import { isSecret, isSecretVarName } from '../secrets.js';
 import { ConfigError, didYouMean } from './errors.js';
 import { hasTemplate } from './template.js';
 
@@ -33,12 +33,33 @@ function describe(v: unknown): string {
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 
+/**
+ * What makes a literal argument secret, as far as the loader can tell: an inline vault value, a template that reads
+ * a secret-named variable (`{{ es_password }}`) or a `secret_file`. Other secrets are caught after rendering.
+ */
+function secretIn(v: unknown): string | undefined {
+  if (isSecret(v)) return 'a vault-encrypted value';
+  if (Array.isArray(v)) return v.map(secretIn).find(Boolean);
+  if (typeof v !== 'string') return undefined;
+  for (const m of v.matchAll(/\{\{([\s\S]*?)\}\}/g)) {
+    for (const id of m[1]!.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []) {
+      if (id === 'secret_file') return 'a secret_file';
+      if (isSecretVarName(id)) return `the secret variable '${id}'`;
+    }
+  }
+  return undefined;
+}
+
 function checkOne(module: string, name: string, spec: ArgSpec, v: unknown, where: ArgWhere, runtime: boolean): void {
   const line = where.argLine?.(name) ?? where.line;
   const err = (msg: string): never => { throw new ConfigError(where.file, line, `${module}: argument '${name}' ${msg}`); };
   if (v === null || v === undefined) {
     if (spec.required) err('is required but empty');
     return;
+  }
+  if (spec.noSecret && !runtime) {
+    const why = secretIn(v);
+    if (why) err(`would put ${why} on the command line, where every user of the host can read it (/proc/*/cmdline): pass it with stdin or env instead`);
   }
   if (!runtime && hasTemplate(v) && (typeof v === 'string' || spec.type === 'any')) return; // known at run time
   if (!typeOk(spec.type, v)) err(`must be a ${spec.type}, got ${describe(v)}`);

@@ -79,13 +79,19 @@ export interface RunRecord {
   startedAt: string | undefined;
 }
 
+export class RunNotFoundError extends Error {
+  override name = 'RunNotFoundError';
+}
+
 export function readRun(stateDir: string, id: string): RunRecord {
   const file = join(stateDir, 'runs', `${id}.jsonl`);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`no run ${id} in ${join(stateDir, 'runs')}`);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new RunNotFoundError(`no run ${id} in ${join(stateDir, 'runs')} (crosskey runs lists them)`);
+    }
     throw e;
   }
   const events: JournalEvent[] = [];

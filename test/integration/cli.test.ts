@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
+import { execFile } from 'node:child_process';
 import { bundleCli, runCli, ROOT } from './cli-bundle.js';
 import { main } from '../../controller/cli/main.js';
 import { createServer, type Server, type AddressInfo } from 'node:net';
@@ -213,9 +214,20 @@ test('Ctrl-C: running steps finish, nothing new starts, the recap is printed, ex
   t.true(existsSync(join(d, 'c1.done')) && existsSync(join(d, 'c2.done')), 'the running step was allowed to finish');
   t.regex(err, /interrupt/);
 
-  const step = await runCli(cli, ['run', join(d, 'pb.yml'), '-i', join(d, 'inv.yml'), '--state-dir', join(d, 's'), '--step'], { stdin: 'n\ny\n' });
+  // --step asks on a terminal: without one it is refused before any host is contacted (it used to answer "no" to
+  // every task and exit 0). On a terminal (script(1) gives the command a pty) the answers are read as typed.
+  const stepArgs = ['run', join(d, 'pb.yml'), '-i', join(d, 'inv.yml'), '--state-dir', join(d, 's'), '--step'];
+  const noTty = await runCli(cli, stepArgs, { stdin: 'y\ny\n' });
+  t.is(noTty.code, 1, noTty.stdout + noTty.stderr);
+  t.regex(noTty.stderr, /--step asks before each task on the terminal, but standard input is not a terminal/);
+  t.false(noTty.stdout.includes('TASK ['));
+  const quoted = [process.execPath, cli, ...stepArgs].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const step = await new Promise<{ code: number | null; stdout: string; stderr: string }>((res) => {
+    const sh = `(sleep 1; printf 'n\\n'; sleep 1; printf 'y\\n'; sleep 2) | script -qec "${quoted}" /dev/null`;
+    execFile('sh', ['-c', sh], { cwd: ROOT }, (e, stdout, stderr) => res({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, stdout, stderr }));
+  });
   t.is(step.code, 0, step.stdout + step.stderr);
   t.false(step.stdout.includes('TASK [slow]'));
   t.regex(step.stdout, /TASK \[after\]/);
-  t.regex(step.stderr, /Perform task: TASK: slow \(N\)o\/\(y\)es\/\(c\)ontinue:/);
+  t.regex(step.stdout, /Perform task: TASK: slow \(N\)o\/\(y\)es\/\(c\)ontinue:/);
 });

@@ -1,11 +1,11 @@
 // `crosskey lab …`: the built-in lab (simulated Elasticsearch clusters behind real SSH hosts), implemented in lab/.
 import type { CliCommand } from '../command.js';
-import { labCommand } from '../../../lab/cli.js';
+import { labCommand, LAB_USAGE } from '../../../lab/cli.js';
 
 export const labCliCommand: CliCommand = {
   name: 'lab',
   summary: 'the built-in lab: simulated Elasticsearch clusters behind real SSH hosts (up, status, fault, down)',
-  usage: 'usage: crosskey lab up|status|down|fault … (crosskey lab --help for details)',
+  usage: LAB_USAGE,
   async run(argv, io) {
     return labCommand(argv.length ? argv : ['--help'], { out: (s) => io.stdout.write(s), err: (s) => io.stderr.write(s) });
   },

@@ -6,6 +6,7 @@ import type { CliCommand, CliIO } from '../command.js';
 import { parseCliArgs, UsageError } from '../command.js';
 import { Executor, playbookHasTask } from '../../playbook/executor.js';
 import type { RunEvent, StepAnswer } from '../../playbook/exec-types.js';
+import type { Playbook, Task } from '../../playbook/types.js';
 import { HumanRenderer } from '../output/human.js';
 import { JsonRenderer } from '../output/json.js';
 import { RunJournal, newRunId } from '../../state/journal.js';
@@ -120,6 +121,39 @@ export function parseRunFlags(argv: string[], cwd: string): RunFlags {
   };
 }
 
+/** Tags with a meaning of their own in Ansible's selection (exec-tags.ts). */
+const SPECIAL_TAGS = ['all', 'always', 'never', 'tagged', 'untagged'];
+
+/** Every tag written in the playbook: on plays, tasks, blocks and handlers. */
+export function playbookTags(pb: Playbook): string[] {
+  const out = new Set<string>();
+  const walk = (tasks: Task[]) => {
+    for (const t of tasks) {
+      t.tags.forEach((x) => out.add(x));
+      if (t.kind === 'block') walk([...t.block, ...t.rescue, ...t.always]);
+    }
+  };
+  for (const play of pb.plays) {
+    play.tags.forEach((x) => out.add(x));
+    walk(play.tasks);
+    walk(play.handlers);
+  }
+  return [...out].sort();
+}
+
+/** A tag that no task has would select nothing (or only the `always` tasks): a typo, refused before any contact. */
+function checkTagsKnown(pb: Playbook, asked: string[] | undefined, flag: string): void {
+  if (!asked?.length) return;
+  const known = playbookTags(pb);
+  const unknown = asked.filter((t) => !known.includes(t) && !SPECIAL_TAGS.includes(t));
+  if (unknown.length) {
+    throw new UsageError(
+      `${flag}: no task of ${pb.file} is tagged ${unknown.map((t) => `'${t}'`).join(', ')}; ` +
+        `its tags are: ${known.filter((t) => !SPECIAL_TAGS.includes(t)).join(', ') || '(none)'}`,
+    );
+  }
+}
+
 /** Asks y/n/c on the terminal for --step (stdin), Ansible's prompt. */
 function stepPrompter(io: CliIO): (name: string) => Promise<StepAnswer> {
   const rl = createInterface({ input: io.stdin, terminal: false });
@@ -148,6 +182,11 @@ export async function executeRun(flags: RunFlags, io: CliIO, argvForJournal: str
   const inputs = loadRunInputs(flags, io.env, io.cwd);
   if (flags.startAtTask && !playbookHasTask(inputs.playbook, flags.startAtTask)) {
     throw new UsageError(`--start-at-task: no task named '${flags.startAtTask}' in ${flags.playbook}`);
+  }
+  checkTagsKnown(inputs.playbook, flags.tags, '--tags');
+  checkTagsKnown(inputs.playbook, flags.skipTags, '--skip-tags');
+  if (flags.step && !(io.stdin as NodeJS.ReadStream).isTTY) {
+    throw new UsageError('--step asks before each task on the terminal, but standard input is not a terminal');
   }
   if (flags.limit && inputs.inventory.select(flags.limit).length === 0) {
     throw new UsageError(`--limit '${flags.limit}' matches no host of ${flags.inventory}`);

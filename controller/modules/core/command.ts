@@ -16,8 +16,8 @@ export const commandModule: Module<CommandArgs, CommandCurrent> = {
   description: 'Run a command on the host (no shell); changed unless `creates` exists.',
   runsOn: 'host',
   schema: {
-    cmd: { type: 'string', description: 'command line, split like a shell would (no shell features)' },
-    argv: { type: 'list', elements: 'string', description: 'program and arguments (exclusive with cmd)' },
+    cmd: { type: 'string', noSecret: true, description: 'command line, split like a shell would (no shell features)' },
+    argv: { type: 'list', elements: 'string', noSecret: true, description: 'program and arguments (exclusive with cmd)' },
     chdir: { type: 'string' },
     stdin: { type: 'any', description: 'text written to the command\'s stdin (secrets travel only here)' },
     creates: { type: 'string', description: 'skip when this path exists on the host' },

@@ -1,0 +1,73 @@
+// Configuration the cluster modules will need, checked before any host or cluster is contacted: every host a play
+// with an Elasticsearch cluster module runs on must name a cluster it can reach (es_url, credentials, trust).
+// Found at run time instead, the same error would come after other plays had changed hosts, with exit 2.
+import { ConfigError } from '../playbook/errors.js';
+import type { Play, Task } from '../playbook/types.js';
+import type { Lang } from '../playbook/exec-types.js';
+import type { Inventory } from '../inventory/index.js';
+import type { AnyModule } from '../modules/registry.js';
+import { EsConfigError, resolveConnection } from '../elastic/client.js';
+import { secretsByName } from '../secrets.js';
+
+const CONNECTION_VARS = [
+  'es_url', 'es_user', 'es_password', 'es_password_file', 'es_api_key', 'es_ca_cert', 'es_ca_fingerprint', 'es_tls_verify',
+  'es_allow_http', 'crosskey_allow_loose_secret_files',
+];
+
+function moduleNames(tasks: Task[]): string[] {
+  return tasks.flatMap((t) => (t.kind === 'task' ? [t.module] : moduleNames([...t.block, ...t.rescue, ...t.always])));
+}
+
+/** Whether a play talks to an Elasticsearch cluster (a controller-side es_* module among its tasks or handlers). */
+export function playUsesCluster(play: Play, modules: ReadonlyMap<string, AnyModule>): boolean {
+  return [...moduleNames(play.tasks), ...play.handlers.map((h) => h.module)].some((m) => {
+    const mod = modules.get(m);
+    return !!mod && mod.runsOn === 'controller' && m.startsWith('es_');
+  });
+}
+
+export interface ClusterConfigInputs {
+  plays: Play[];
+  inventory: Inventory;
+  extraVars: Record<string, unknown>;
+  lang: Lang;
+  modules: ReadonlyMap<string, AnyModule>;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Throws a ConfigError naming the host (where the inventory defines it), the play and the variable. */
+export function checkClusterConfig(inp: ClusterConfigInputs): void {
+  inp.inventory.checkClusterGroups();
+  const checked = new Set<string>();
+  for (const play of inp.plays) {
+    if (!playUsesCluster(play, inp.modules)) continue;
+    for (const host of inp.inventory.select(play.hosts)) {
+      if (checked.has(host)) continue;
+      checked.add(host);
+      const vars: Record<string, unknown> = {
+        ...inp.inventory.hostVars(host), ...secretsByName({ ...play.vars }), ...inp.extraVars,
+        group_names: inp.inventory.groupNames(host).filter((g) => g !== 'ungrouped'),
+      };
+      // Templated connection vars are rendered as the run would; one that needs run-time data (a registered
+      // result) cannot be checked now and is left to the run.
+      const rendered: Record<string, unknown> = { ...vars };
+      let renderable = true;
+      for (const k of CONNECTION_VARS) {
+        if (typeof vars[k] !== 'string' || !(vars[k] as string).includes('{{')) continue;
+        try {
+          rendered[k] = inp.lang.render(vars[k], vars, { file: play.source.file, line: play.source.line });
+        } catch {
+          renderable = false;
+        }
+      }
+      if (!renderable) continue;
+      try {
+        resolveConnection(rendered, { ...(inp.env ? { env: inp.env } : {}) });
+      } catch (e) {
+        if (!(e instanceof EsConfigError)) throw e;
+        const src = inp.inventory.data.hosts.get(host)?.source ?? play.source;
+        throw new ConfigError(src.file, src.line, `host ${host} (play "${play.name ?? play.hosts}"): ${e.message}`);
+      }
+    }
+  }
+}
