@@ -68,12 +68,12 @@ export async function labCommand(argv: string[], io: { out?: (s: string) => void
     p = parse(argv);
   } catch (e) {
     err(`crosskey lab: ${(e as Error).message}\n${LAB_USAGE}`);
-    return 2;
+    return 1;
   }
   const [command, ...rest] = p.positional;
   if (!command || p.flags.has('--help') || p.flags.has('-h')) {
     (command ? out : err)(LAB_USAGE);
-    return command ? 0 : 2;
+    return command ? 0 : 1;
   }
   const dir = resolve((p.flags.get('--dir') as string | undefined) ?? '.lab');
   try {
@@ -121,7 +121,7 @@ export async function labCommand(argv: string[], io: { out?: (s: string) => void
   } catch (e) {
     if (e instanceof UsageError) {
       err(`crosskey lab: ${e.message}\n${LAB_USAGE}`);
-      return 2;
+      return 1;
     }
     err(`crosskey lab ${command}: ${(e as Error).message}\n`);
     return 1;

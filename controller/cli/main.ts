@@ -58,7 +58,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       return 1;
     }
     if (err instanceof ConfigError || (err && EXPECTED_ERRORS.includes(err.name))) {
-      io.stderr.write(secrets.redact(`ERROR: ${String(err)}\n`));
+      // A ConfigError prints as file:line: message; the others' messages name the flag, host or path.
+      io.stderr.write(secrets.redact(`ERROR: ${err instanceof ConfigError || err.name === 'TemplateError' ? String(err) : err.message}\n`));
       return 1;
     }
     // A file system error on a path the operator gave (--state-dir /etc/passwd, an unreadable file): its message

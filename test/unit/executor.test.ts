@@ -299,6 +299,13 @@ test.serial('unreachable host: counted, others finish, exit 4; Ctrl-C stops laun
   tt.deepEqual(results(o, 'after').map((r) => r.host), ['h1']);
   tt.is(o.stats.h2!.unreachable, 1);
   tt.is(o.exitCode, 4);
+  // no_log hides a task's data, never why a host could not be reached (that reason carries no secret).
+  const hidden = await run(fx, [play([t('ping_agent', {}, { name: 'connect quietly', noLog: true, when: ["inventory_hostname == 'h2'"] })])]);
+  const unreachable = results(hidden, 'connect quietly').find((r) => r.host === 'h2')! as { status: string; msg?: string };
+  tt.is(unreachable.status, 'unreachable');
+  tt.truthy(unreachable.msg);
+  tt.notRegex(unreachable.msg!, /hidden due to the fact that 'no_log: true'/);
+  tt.is(unreachable.msg, (results(o, 'connect').find((r) => r.host === 'h2') as { msg?: string }).msg);
 
   const ac = new AbortController();
   const slow = play([
