@@ -3,7 +3,7 @@
 // that `crosskey resume` brings to the same end state. Restarts are counted from the nodes' own logs.
 import test, { type ExecutionContext } from 'ava';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labUp } from '../../lab/up.js';
@@ -12,7 +12,8 @@ import { labHttp } from '../../lab/http-client.js';
 import type { LabClusterEntry, LabFile, LabNodeEntry } from '../../lab/layout.js';
 import { REMOTE_ALIAS } from '../../lab/setup/initial-state.js';
 import { bundleCli, runCli, ROOT, type CliResult } from './cli-bundle.js';
-import { journalEvents } from '../helpers/lab.js';
+import { journalEvents, sampleArgv } from '../helpers/lab.js';
+import { encodedForms } from '../../controller/secrets.js';
 
 let cli: { file: string; remove(): void };
 test.before(async () => { cli = await bundleCli(); });
@@ -80,12 +81,25 @@ async function followerParameters(l: LabFile): Promise<unknown> {
   return info.follower_indices[0];
 }
 
-test.serial('8.15: migrate (reload path), second run changes nothing, no secret anywhere, rollback to certificates', async (t) => {
+/** Every file under `dir` whose name ends with `suffix` (the nodes' logs, state files). */
+function filesUnder(dir: string, suffix: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith(suffix))
+    .map((e) => join(e.parentPath, e.name));
+}
+
+// A certificate password an operator might really choose: quotes, a backslash, shell and URL metacharacters and a
+// base64-looking tail — each one a form that a naive redaction (before JSON-escaping, or only the raw text) misses.
+const HOSTILE_CERT_PASSWORD = `q"u\\o'te $HOME %41&x=<b> QUJDRA==+/`;
+
+test.serial('8.15: migrate (reload path), second run changes nothing, no secret in any form in any sink, rollback to certificates', async (t) => {
   const l = await lab(t, '8.15.0');
+  writeFileSync(join(l.dir, 'credentials', 'rcs-cert-password'), HOSTILE_CERT_PASSWORD + '\n', { mode: 0o600 });
   const before = await followerParameters(l);
   t.like(before, { status: 'active' });
   const base = startsNow(l);
 
+  const argv = sampleArgv(25);
   const first = await run(l, 'migrate.yml', '--json');
   t.is(first.code, 0, first.stderr + first.stdout.slice(-3000));
   for (const [node, info] of Object.entries(await remoteInfo(l))) {
@@ -112,13 +126,39 @@ test.serial('8.15: migrate (reload path), second run changes nothing, no secret 
 
   const report = await runCli(cli.file, ['report', '--state-dir', join(l.dir, '.crosskey'), '--html', join(l.dir, 'report.html')]);
   t.is(report.code, 0, report.stderr);
-  const everything = [first.stdout, first.stderr, second.stdout, second.stderr, journals(l), report.stdout, readFileSync(join(l.dir, 'report.html'), 'utf8')].join('\n');
+  const reportJson = await runCli(cli.file, ['report', '--state-dir', join(l.dir, '.crosskey'), '--json']);
+  t.is(reportJson.code, 0, reportJson.stderr);
   const secrets = await labSecrets(l);
   t.true(secrets.length >= 4);
-  for (const s of secrets) t.false(everything.includes(s), 'a secret leaked into output, journal or report');
+  t.true(secrets.includes(HOSTILE_CERT_PASSWORD), 'the planted certificate password is among the secrets checked');
 
   const back = await run(l, 'rollback.yml');
   t.is(back.code, 0, back.stderr + back.stdout.slice(-3000));
+  const processes = argv.stop();
+
+  // The sweep: every sink, every form (as is, JSON-escaped once and twice, URL-encoded, hex, base64 and base64url at
+  // each alignment) of every secret. Sinks: human output (rollback) and --json (migrations), the journals, the saved
+  // state, the report as text, JSON and HTML, every node's log, and the argv of every process seen during the runs.
+  const sinks: Record<string, string> = {
+    'first run (--json)': first.stdout + first.stderr,
+    'second run (--json)': second.stdout + second.stderr,
+    'rollback (human)': back.stdout + back.stderr,
+    journals: journals(l),
+    'saved state': filesUnder(join(l.dir, '.crosskey'), '.json').map((f) => readFileSync(f, 'utf8')).join('\n'),
+    'report (text)': report.stdout,
+    'report (json)': reportJson.stdout,
+    'report (html)': readFileSync(join(l.dir, 'report.html'), 'utf8'),
+    'node logs': filesUnder(join(l.dir, 'clusters'), '.log').map((f) => readFileSync(f, 'utf8')).join('\n'),
+    'process argv': processes.join('\n'),
+  };
+  t.true(sinks['node logs']!.length > 0 && processes.length > 10, 'the sinks were read');
+  const leaks: string[] = [];
+  for (const s of secrets) {
+    for (const form of encodedForms(s).filter((f) => f.length >= 6)) {
+      for (const [sink, text] of Object.entries(sinks)) if (text.includes(form)) leaks.push(`${sink}: a form of a secret (${form.length} chars)`);
+    }
+  }
+  t.deepEqual(leaks, [], 'a secret leaked');
   for (const [node, info] of Object.entries(await remoteInfo(l))) {
     t.true(info.connected, node);
     t.false('cluster_credentials' in info, node);
