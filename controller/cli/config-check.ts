@@ -35,6 +35,72 @@ export interface ClusterConfigInputs {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Variables that exist only while the run goes: the executor's magic vars, facts, loop variables. */
+const RUN_TIME_VARS = new Set([
+  'inventory_hostname', 'inventory_hostname_short', 'group_names', 'groups', 'hostvars', 'ansible_check_mode', 'ansible_play_hosts',
+  'ansible_play_batch', 'ansible_play_hosts_all', 'play_hosts', 'ansible_facts', 'ansible_loop', 'ansible_failed_result',
+  'ansible_failed_task', 'omit', 'item',
+]);
+
+/** Names a playbook defines while it runs: `register:` results and loop variables. */
+function runTimeNames(tasks: Task[], out = new Set<string>()): Set<string> {
+  for (const t of tasks) {
+    if (t.register) out.add(t.register);
+    out.add(t.loopVar);
+    if (t.kind === 'block') runTimeNames([...t.block, ...t.rescue, ...t.always], out);
+  }
+  return out;
+}
+
+/**
+ * Every task's arguments rendered for every host of its play, as far as that is possible before the run: a variable
+ * that no inventory, vars file, play, task or `-e` defines, and that no task registers, is a configuration error
+ * (a misspelt or forgotten `crosskey_alias`), reported now with the task's file:line and the host instead of
+ * after other plays have changed hosts. Tasks whose `when` cannot be decided before the run are not checked.
+ */
+export function checkTaskVariables(inp: ClusterConfigInputs): void {
+  for (const play of inp.plays) {
+    const dynamic = runTimeNames([...play.tasks, ...play.handlers]);
+    let playVars: Record<string, unknown> = secretsByName({ ...play.vars });
+    for (const f of play.varsFiles) playVars = { ...playVars, ...inp.lang.loadVarsFile(f) };
+    const hosts = inp.inventory.select(play.hosts);
+    const walk = (tasks: Task[], inherited: Record<string, unknown>, when: string[]): void => {
+      for (const task of tasks) {
+        const scope = { ...inherited, ...task.vars };
+        const conditions = [...when, ...(task.when ?? [])];
+        if (task.kind === 'block') {
+          walk([...task.block, ...task.rescue, ...task.always], scope, conditions);
+          continue;
+        }
+        if (typeof task.loop === 'string' || task.loop !== undefined) continue; // items are known at run time
+        for (const host of hosts) {
+          const vars: Record<string, unknown> = {
+            ...inp.inventory.hostVars(host), ...playVars, ...scope, ...inp.extraVars,
+            ...inp.inventory.magicVars(host), group_names: inp.inventory.groupNames(host).filter((g) => g !== 'ungrouped'),
+            ansible_check_mode: false,
+          };
+          const where = { file: task.source.file, line: task.source.line, ...(task.name ? { task: task.name } : {}) };
+          try {
+            if (!conditions.every((c) => inp.lang.test(c, vars, where))) continue;
+          } catch {
+            continue; // decided at run time (it reads a registered result, a fact, …)
+          }
+          try {
+            inp.lang.render(task.args, vars, where);
+          } catch (e) {
+            const variable = (e as { variable?: string }).variable;
+            if (!(e instanceof ConfigError) || !variable) continue;
+            const root = variable.split(/[.[]/)[0]!;
+            if (dynamic.has(root) || RUN_TIME_VARS.has(root) || root.startsWith('ansible_')) continue;
+            throw new ConfigError(e.file, e.line, `host ${host}: ${e.message} — define it in the inventory, group_vars or -e`);
+          }
+        }
+      }
+    };
+    walk(play.tasks, {}, []);
+  }
+}
+
 /** Throws a ConfigError naming the host (where the inventory defines it), the play and the variable. */
 export function checkClusterConfig(inp: ClusterConfigInputs): void {
   inp.inventory.checkClusterGroups();

@@ -16,7 +16,7 @@ import type { AnyModule } from '../modules/registry.js';
 import { UsageError, type CliIO } from './command.js';
 import { secretsByName } from '../secrets.js';
 import { createAgentProvider } from './agents.js';
-import { checkClusterConfig } from './config-check.js';
+import { checkClusterConfig, checkTaskVariables } from './config-check.js';
 
 export interface RunInputs {
   playbook: Playbook;
@@ -53,6 +53,7 @@ export function loadRunInputs(flags: InputFlags, env: NodeJS.ProcessEnv, cwd: st
   const lang = makeLang(vault);
   const maskedExtraVars = secretsByName(extraVars);
   checkClusterConfig({ plays: playbook.plays, inventory, extraVars: maskedExtraVars, lang, modules, env });
+  checkTaskVariables({ plays: playbook.plays, inventory, extraVars: maskedExtraVars, lang, modules, env });
   return { playbook, inventory, inventoryView: inventoryView(inventory), extraVars: maskedExtraVars, lang, modules, vault };
 }
 

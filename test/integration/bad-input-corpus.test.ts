@@ -77,6 +77,8 @@ const CASES: CliCase[] = [
   // ---- playbooks: secrets on command lines
   { id: 'playbook/secret-var-in-cmd', files: { 'inv.yml': INV, 'pb.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - name: bad\n      command: { cmd: "curl -u elastic:{{ es_password }} https://x" }\n` }, args: ['run', 'pb.yml', '-i', 'inv.yml', '-e', 'es_password=hunter2hunter2'], expect: /pb\.yml:5: command: argument 'cmd' would put the secret variable 'es_password' on the command line/ },
   { id: 'playbook/secret-file-in-argv', files: { 'inv.yml': INV, 'pb.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - name: bad\n      command:\n        argv: [tool, '{{ secret_file "/etc/hostname" }}']\n` }, args: ['run', 'pb.yml', '-i', 'inv.yml'], expect: /pb\.yml:6: command: argument 'argv' would put a secret_file on the command line/ },
+  // ---- playbooks: variables nobody defines (found before the run, with the task's line and the host)
+  { id: 'playbook/undefined-variable', files: { 'inv.yml': INV, 'pb.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - name: first\n      debug: { msg: fine }\n    - name: uses a forgotten variable\n      debug: { msg: "alias {{ crosskey_alais }}" }\n` }, args: ['run', 'pb.yml', '-i', 'inv.yml'], expect: /pb\.yml:6: host h1: task 'uses a forgotten variable': undefined variable 'crosskey_alais'.* — define it in the inventory, group_vars or -e/ },
   // ---- lab flags (nothing may start: the lab folder stays empty)
   { id: 'lab/nodes-zero', args: ['lab', 'up', '--dir', '{d}/lab', '--nodes', '0'], expect: /--nodes 0: must be 1\.\.9/ },
   { id: 'lab/nodes-ten', args: ['lab', 'up', '--dir', '{d}/lab', '--nodes', '10'], expect: /--nodes 10: must be 1\.\.9/ },

@@ -1,15 +1,18 @@
 // `crosskey certs ca|cert|inspect` — what elasticsearch-certutil does, without a JDK on the controller.
 // Passwords come from files (--pass-file, --ca-pass-file), never from argv.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import {
-  CertError, createCa, inspect, issueCert, loadCa, toPkcs12, writeCa, type CertInfo,
+  CertError, assertCaCurrentlyValid, createCa, inspect, issueCert, loadCa, toPkcs12, validityOf, writeCa, type CertInfo,
 } from '../../certs/index.js';
+import { SecretFileError, allowLooseSecretFiles, readSecretFile } from '../../secret-files.js';
 
 export interface CommandIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** For CROSSKEY_ALLOW_LOOSE_SECRET_FILES (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 const defaultIo: CommandIo = {
   stdout: (t) => process.stdout.write(t),
@@ -71,19 +74,32 @@ function int(p: Parsed, name: string): number | undefined {
   if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number, got "${v}"`);
   return Number(v);
 }
-/** First line of a password file (a trailing newline is not part of the password). */
-export function readPassFile(path: string): string {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new CertError(`cannot read password file ${path}: ${(e as Error).message}`);
-  }
-  return text.split(/\r?\n/)[0];
+/**
+ * First line of a password file (a trailing newline is not part of the password). Like every secret file on the
+ * controller, one that group or others can read is refused (SecretFileError) unless loose files are allowed.
+ */
+export function readPassFile(path: string, env: NodeJS.ProcessEnv = process.env): string {
+  return readSecretFile(path, 'password file', allowLooseSecretFiles(undefined, env)).split(/\r?\n/)[0]!;
 }
 
-function formatInfo(info: CertInfo, indent = ''): string {
+/** One line for the certificate's validity: "EXPIRED …", "not yet valid …", "expires in N days" or "valid …". */
+function validityLine(info: CertInfo, now: Date): string {
+  return validityOf(info.notBefore, info.notAfter, now).text;
+}
+
+/** The --json form: CertInfo plus its validity (status, expired, notYetValid, daysLeft), CAs included. */
+function withValidity(info: CertInfo, now: Date): Record<string, unknown> {
+  const v = validityOf(info.notBefore, info.notAfter, now);
+  return {
+    ...info,
+    status: v.status, expired: v.expired, notYetValid: v.notYetValid, daysLeft: v.daysLeft, validity: v.text,
+    ...(info.cas ? { cas: info.cas.map((c) => withValidity(c, now)) } : {}),
+  };
+}
+
+function formatInfo(info: CertInfo, now: Date, indent = ''): string {
   const lines = [
+    `${indent}status:     ${validityLine(info, now)}`,
     `${indent}subject:    ${info.subject}`,
     `${indent}issuer:     ${info.issuer}`,
     `${indent}serial:     ${info.serial}`,
@@ -95,7 +111,7 @@ function formatInfo(info: CertInfo, indent = ''): string {
     `${indent}sha256:     ${info.sha256}`,
   ];
   if (info.alias !== undefined) lines.unshift(`${indent}alias:      ${info.alias}`);
-  for (const ca of info.cas ?? []) lines.push(`${indent}trusted CA:`, formatInfo(ca, indent + '  '));
+  for (const ca of info.cas ?? []) lines.push(`${indent}trusted CA:`, formatInfo(ca, now, indent + '  '));
   return lines.join('\n');
 }
 
@@ -108,10 +124,11 @@ export async function certsCommand(argv: string[], io: CommandIo = defaultIo): P
       return 0;
     }
     const p = parse(sub, rest);
+    const env = io.env ?? process.env;
     if (sub === 'ca') {
       if (p.positional.length) throw new UsageError(`unexpected argument "${p.positional[0]}"`);
       const out = need(p, 'out');
-      const pass = one(p, 'pass-file') !== undefined ? readPassFile(need(p, 'pass-file')) : undefined;
+      const pass = one(p, 'pass-file') !== undefined ? readPassFile(need(p, 'pass-file'), env) : undefined;
       const ca = createCa({ dn: one(p, 'dn'), days: int(p, 'days'), keySize: int(p, 'keysize') });
       const { certPath, keyPath } = writeCa(out, ca, pass);
       io.stdout(`wrote ${certPath} and ${keyPath}${pass !== undefined ? ' (key encrypted, AES-128-CBC)' : ''}\n`);
@@ -120,32 +137,44 @@ export async function certsCommand(argv: string[], io: CommandIo = defaultIo): P
     if (sub === 'cert') {
       if (p.positional.length) throw new UsageError(`unexpected argument "${p.positional[0]}"`);
       const out = need(p, 'out');
-      const password = readPassFile(need(p, 'pass-file'));
+      const password = readPassFile(need(p, 'pass-file'), env);
       if (existsSync(out)) throw new CertError(`output file '${out}' already exists; refusing to overwrite it`);
-      const caPass = one(p, 'ca-pass-file') !== undefined ? readPassFile(need(p, 'ca-pass-file')) : undefined;
-      const ca = loadCa(need(p, 'ca'), caPass);
+      const caDir = need(p, 'ca');
+      // An expired (or not yet valid) CA is refused first — before its key is decrypted, a key is made or anything
+      // is written — naming ca.crt and its dates. (A missing ca.crt is loadCa's message.)
+      const caCertPath = join(caDir, 'ca.crt');
+      if (existsSync(caCertPath)) assertCaCurrentlyValid(readFileSync(caCertPath, 'utf8'), caCertPath);
+      const caPassFile = one(p, 'ca-pass-file');
+      const caPass = caPassFile !== undefined ? readPassFile(caPassFile, env) : undefined;
+      const ca = loadCa(caDir, caPass);
+      if (caPassFile !== undefined && !ca.keyEncrypted) {
+        io.stderr(`warning: --ca-pass-file given but CA key ${ca.keyPath} is not encrypted; ignored\n`);
+      }
       const leaf = issueCert({
         ca, name: one(p, 'name'), dns: p.flags.get('dns'), ip: p.flags.get('ip'),
         days: int(p, 'days'), keySize: int(p, 'keysize'), serverAndClientAuth: p.flags.has('transport'),
       });
+      for (const w of leaf.warnings) io.stderr(`warning: ${w}\n`);
       const p12 = toPkcs12({ keyPem: leaf.keyPem, certPem: leaf.certPem, caPems: [ca.certPem], password, alias: one(p, 'name') ?? 'instance' });
       mkdirSync(dirname(out), { recursive: true });
       writeFileSync(out, p12, { mode: 0o600, flag: 'wx' });
-      io.stdout(`wrote ${out}\n`);
+      io.stdout(`wrote ${out} (valid until ${leaf.notAfter.toISOString()})\n`);
       return 0;
     }
     // inspect
     if (p.positional.length !== 1) throw new UsageError('certs inspect takes exactly one FILE');
-    const pass = one(p, 'pass-file') !== undefined ? readPassFile(need(p, 'pass-file')) : undefined;
+    const pass = one(p, 'pass-file') !== undefined ? readPassFile(need(p, 'pass-file'), env) : undefined;
     const info = inspect(p.positional[0], pass);
-    io.stdout(p.flags.has('json') ? JSON.stringify(info, null, 2) + '\n' : formatInfo(info) + '\n');
+    const now = new Date();
+    io.stdout(p.flags.has('json') ? JSON.stringify(withValidity(info, now), null, 2) + '\n' : formatInfo(info, now) + '\n');
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr(`crosskey certs: ${e.message}\n${certsUsage}`);
       return 1;
     }
-    if (e instanceof CertError || (e as Error).name === 'DnError') {
+    // A password file others can read (SecretFileError) is the operator's to fix: its message, exit 1.
+    if (e instanceof CertError || e instanceof SecretFileError || (e as Error).name === 'DnError') {
       io.stderr(`crosskey certs ${sub}: ${(e as Error).message}\n`);
       return 1;
     }
@@ -158,7 +187,7 @@ export const certsCliCommand = {
   name: 'certs',
   summary: 'make a CA and node certificates (PKCS#12) like elasticsearch-certutil; inspect certificate files',
   usage: certsUsage,
-  run(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
-    return certsCommand(argv, { stdout: (t) => void io.stdout.write(t), stderr: (t) => void io.stderr.write(t) });
+  run(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env?: NodeJS.ProcessEnv }): Promise<number> {
+    return certsCommand(argv, { stdout: (t) => void io.stdout.write(t), stderr: (t) => void io.stderr.write(t), env: io.env });
   },
 };
