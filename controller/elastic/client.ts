@@ -44,7 +44,11 @@ export type EsTrust =
   | { kind: 'system' }
   | { kind: 'insecure' };
 
-export interface EsConnection { url: string; auth: EsAuth; trust: EsTrust; label: string }
+export interface EsConnection {
+  url: string; auth: EsAuth; trust: EsTrust; label: string;
+  /** The cluster's es_url, also for a client of one of its nodes: warnings are given once per cluster. */
+  cluster: string;
+}
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
@@ -138,7 +142,8 @@ export function resolveConnection(vars: Record<string, unknown>, opts: EsClientO
   } else if (str(vars.es_ca_fingerprint)) {
     trust = { kind: 'fingerprint', sha256: normalizeFingerprint(str(vars.es_ca_fingerprint)!) };
   }
-  return { url: url.origin + (url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '')), auth, trust, label };
+  const cluster = str(vars.es_url) ?? rawUrl;
+  return { url: url.origin + (url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '')), auth, trust, label, cluster };
 }
 
 /**
@@ -172,6 +177,9 @@ export async function caFromFingerprint(url: string, sha256: string, timeoutMs =
   return `-----BEGIN CERTIFICATE-----\n${hit.raw.toString('base64').replace(/(.{64})/g, '$1\n').trim()}\n-----END CERTIFICATE-----\n`;
 }
 
+/** Clusters already warned about (insecure TLS, plain http): once per cluster and kind in a run. */
+const warnedClusters = new Set<string>();
+
 type TransportResult = { statusCode: number; body: unknown; headers?: Record<string, unknown> };
 
 export class EsClient implements EsApi {
@@ -188,11 +196,16 @@ export class EsClient implements EsApi {
     this.label = conn.label;
     this.url = conn.url;
     this.#retry = { ...DEFAULT_RETRY, ...opts.retry };
-    const warn = opts.warn ?? ((m: string) => process.stderr.write(`WARNING: ${m}\n`));
+    const print = opts.warn ?? ((m: string) => process.stderr.write(`WARNING: ${m}\n`));
+    const warn = (kind: string, m: string) => {
+      if (warnedClusters.has(`${kind} ${conn.cluster}`)) return;
+      warnedClusters.add(`${kind} ${conn.cluster}`);
+      print(m);
+    };
     if (conn.trust.kind === 'insecure') {
-      warn(`[${conn.label}] TLS verification is OFF for ${conn.url} (es_tls_verify: false): anyone on the path can read the credentials`);
+      warn('insecure', `[${conn.label}] TLS verification is OFF for ${conn.url} (es_tls_verify: false): anyone on the path can read the credentials`);
     }
-    if (conn.url.startsWith('http:')) warn(`[${conn.label}] ${conn.url} is plain http: credentials travel unencrypted`);
+    if (conn.url.startsWith('http:')) warn('http', `[${conn.label}] ${conn.url} is plain http (es_allow_http: true): credentials travel unencrypted`);
   }
 
   #build(): Promise<Client> {
