@@ -2,7 +2,7 @@
 // SKI, AKI (the CA's key id), basicConstraints CA:false; optional EKU serverAuth+clientAuth for transport certs.
 import { isIP } from 'node:net';
 import forge from 'node-forge';
-import { checkDays, DEFAULT_DAYS, DEFAULT_KEY_SIZE, assertKeyMatchesCert, type CertAndKey } from './ca.js';
+import { assertCaCurrentlyValid, checkDays, DEFAULT_DAYS, DEFAULT_KEY_SIZE, assertKeyMatchesCert, type CertAndKey, type LoadedCa } from './ca.js';
 import { nameToDn } from './dn.js';
 import { CertError, generateRsaKey, generateRsaKeyPemAsync, keyPairFromPem, randomSerialHex, signCertificate } from './keys.js';
 
@@ -18,7 +18,14 @@ export interface IssueOptions {
   serverAndClientAuth?: boolean;
   /** A key made beforehand (PKCS#1 PEM). */
   keyPem?: string;
+  /** Names the CA in messages (default: its ca.crt path when it came from loadCa). */
+  caWhere?: string;
+  /** The issuing time (tests). */
+  now?: Date;
 }
+
+/** The new certificate and key, and what the operator should be told (validity clamped to the CA's end). */
+export interface IssuedCert extends CertAndKey { notAfter: Date; warnings: string[] }
 
 const DAY_MS = 86_400_000;
 // dNSName is an IA5String; allow one leading wildcard label like "*.example.com".
@@ -33,12 +40,44 @@ export function validateIp(ip: string): string {
   return ip;
 }
 
-export function issueCert(opts: IssueOptions): CertAndKey {
+/**
+ * The leaf's validity: from now for `days`, but never past the CA's notAfter.
+ *
+ * Clamped rather than refused, on purpose: a certificate that outlives its CA buys nothing (every TLS peer
+ * rejects the chain once the CA has expired), and refusing would break the ordinary flow where a CA and its
+ * leaves are made moments apart with the same default days (es_certificate creating a CA on demand). The
+ * operator is told when the cut is a day or more, since the real renewal date is then the CA's, not --days.
+ * An expired or not-yet-valid CA is refused outright (assertCaCurrentlyValid).
+ */
+export function leafValidity(caCertPem: string, days: number, where: string, now: Date = new Date()): { notBefore: Date; notAfter: Date; warnings: string[] } {
+  checkDays(days);
+  assertCaCurrentlyValid(caCertPem, where, now);
+  const caNotAfter = forge.pki.certificateFromPem(caCertPem).validity.notAfter;
+  const wantedEnd = now.getTime() + days * DAY_MS;
+  const warnings: string[] = [];
+  if (wantedEnd <= caNotAfter.getTime()) return { notBefore: now, notAfter: new Date(wantedEnd), warnings };
+  if (wantedEnd - caNotAfter.getTime() >= DAY_MS) {
+    const left = Math.floor((caNotAfter.getTime() - now.getTime()) / DAY_MS);
+    warnings.push(
+      `${days} days would end ${new Date(wantedEnd).toISOString()}, after the CA certificate ${where} ` +
+        `(notAfter ${caNotAfter.toISOString()}); a certificate cannot outlive its CA, so this one ends then too ` +
+        `(${left} day${left === 1 ? '' : 's'} from now)`,
+    );
+  }
+  return { notBefore: now, notAfter: caNotAfter, warnings };
+}
+
+const caWhereOf = (opts: IssueOptions) => opts.caWhere ?? (opts.ca as Partial<LoadedCa>).certPath ?? '(given in memory)';
+
+export function issueCert(opts: IssueOptions): IssuedCert {
   const days = checkDays(opts.days ?? DEFAULT_DAYS);
   const dns = (opts.dns ?? []).map(validateDns);
   const ips = (opts.ip ?? []).map(validateIp);
   const name = opts.name ?? 'instance';
   if (name === 'ca') throw new CertError('"ca" is not allowed as an instance name (certutil reserves it)');
+  const where = caWhereOf(opts);
+  // Refuses an expired CA before any key is made (the slow part).
+  const validity = leafValidity(opts.ca.certPem, days, where, opts.now);
   const caCert = forge.pki.certificateFromPem(opts.ca.certPem);
   assertKeyMatchesCert(caCert, opts.ca.keyPem, 'the CA');
   const { publicKey, keyPem } = opts.keyPem ? keyPairFromPem(opts.keyPem) : generateRsaKey(opts.keySize ?? DEFAULT_KEY_SIZE);
@@ -46,9 +85,8 @@ export function issueCert(opts: IssueOptions): CertAndKey {
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
   cert.serialNumber = randomSerialHex();
-  const now = Date.now();
-  cert.validity.notBefore = new Date(now);
-  cert.validity.notAfter = new Date(Math.min(now + days * DAY_MS, caCert.validity.notAfter.getTime()));
+  cert.validity.notBefore = validity.notBefore;
+  cert.validity.notAfter = validity.notAfter;
   cert.setSubject(nameToDn(name));
   cert.setIssuer(caCert.subject.attributes);
   const exts: unknown[] = [
@@ -67,11 +105,13 @@ export function issueCert(opts: IssueOptions): CertAndKey {
   signCertificate(cert, opts.ca.keyPem);
   // Like certutil: the new certificate must verify against the CA.
   if (!caCert.verify(cert)) throw new CertError('certificate verification failed: the CA certificate and key do not match');
-  return { certPem: forge.pki.certificateToPem(cert), keyPem };
+  return { certPem: forge.pki.certificateToPem(cert), keyPem, notAfter: validity.notAfter, warnings: validity.warnings };
 }
 
 /** issueCert with the key generated off the main thread (many certificates in parallel). */
-export async function issueCertAsync(opts: IssueOptions): Promise<CertAndKey> {
+export async function issueCertAsync(opts: IssueOptions): Promise<IssuedCert> {
+  // Checked before the key is made: an expired CA is refused without the keygen's wait.
+  leafValidity(opts.ca.certPem, checkDays(opts.days ?? DEFAULT_DAYS), caWhereOf(opts), opts.now);
   return issueCert({ ...opts, keyPem: opts.keyPem ?? await generateRsaKeyPemAsync(opts.keySize ?? DEFAULT_KEY_SIZE) });
 }
 

@@ -65,9 +65,14 @@ export function encryptKeyPem(keyPem: string, passphrase: string): string {
   return createPrivateKey(keyPem).export({ format: 'pem', type: 'pkcs1', cipher: 'aes-128-cbc', passphrase }) as string;
 }
 
+/** Whether a PEM key is passphrase-protected (traditional "Proc-Type: 4,ENCRYPTED" or PKCS#8 "ENCRYPTED PRIVATE KEY"). */
+export function isEncryptedKeyPem(keyPem: string): boolean {
+  return /ENCRYPTED/.test(keyPem);
+}
+
 /** Returns the key as unencrypted PKCS#1 PEM; `where` names the file for error messages. */
 export function decryptKeyPem(keyPem: string, passphrase: string | undefined, where: string): string {
-  const encrypted = /ENCRYPTED/.test(keyPem);
+  const encrypted = isEncryptedKeyPem(keyPem);
   if (encrypted && passphrase === undefined) {
     throw new CertError(`${where}: the key is encrypted; give its passphrase (--ca-pass-file)`);
   }

@@ -3,7 +3,7 @@
 // without it the file is reported "protected" (an empty password, certutil's default, is tried first).
 import { posix } from 'node:path';
 import forge from 'node-forge';
-import { certInfoFromPem, inspect as inspectCert, type CertInfo } from '../certs/index.js';
+import { certInfoFromPem, inspect as inspectCert, sniffCertFile, validityOf, type CertInfo, type ValidityStatus } from '../certs/index.js';
 import { isSecret, secrets } from '../secrets.js';
 import type { CertFileReport, CertSummary } from './types.js';
 
@@ -27,10 +27,21 @@ export function certFileRefs(flat: Record<string, unknown>, configDir: string): 
   return out.sort((a, b) => a.setting.localeCompare(b.setting) || a.path.localeCompare(b.path));
 }
 
-function summary(c: CertInfo, now: Date): CertSummary {
+/**
+ * A CertSummary with its validity: `validity` is 'expired', 'not yet valid', 'expiring' (ends within 30 days) or
+ * 'valid', and `expired` says it as a boolean for --json readers. Optional so that reports without them still render.
+ */
+export interface CertSummaryValidity extends CertSummary {
+  notBefore?: string;
+  validity?: ValidityStatus;
+  expired?: boolean;
+}
+
+function summary(c: CertInfo, now: Date): CertSummaryValidity {
+  const v = validityOf(c.notBefore, c.notAfter, now);
   return {
-    subject: c.subject, issuer: c.issuer, sans: c.sans, notAfter: c.notAfter.toISOString(),
-    daysLeft: Math.floor((c.notAfter.getTime() - now.getTime()) / 86_400_000), isCa: c.isCa, sha256: c.sha256,
+    subject: c.subject, issuer: c.issuer, sans: c.sans, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(),
+    daysLeft: v.daysLeft, validity: v.status, expired: v.expired, isCa: c.isCa, sha256: c.sha256,
   };
 }
 
@@ -73,8 +84,11 @@ const isWrongPassword = (e: unknown) => /wrong password|MAC could not be verifie
 export function describeCertFile(ref: CertFileRef, bytes: Buffer | undefined, password: string | undefined, now = new Date()): CertFileReport {
   const base = { setting: ref.setting, path: ref.path };
   if (!bytes) return { ...base, format: 'unknown', status: 'missing', certificates: [] };
-  const head = bytes.subarray(0, 64).toString('latin1');
-  if (head.includes('-----BEGIN')) {
+  const kind = sniffCertFile(bytes);
+  if (kind === 'empty' || kind === 'other') {
+    return { ...base, format: 'unknown', status: 'error', error: kind === 'empty' ? 'the file is empty' : 'neither PEM nor PKCS#12 (no "-----BEGIN" line, not DER)', certificates: [] };
+  }
+  if (kind === 'pem') {
     try {
       const certs = pemCertificates(bytes.toString('utf8'));
       if (!certs.length) return { ...base, format: 'pem', status: 'error', error: 'no CERTIFICATE block in the file', certificates: [] };
@@ -84,7 +98,7 @@ export function describeCertFile(ref: CertFileRef, bytes: Buffer | undefined, pa
     }
   }
   // JKS starts with 0xFEEDFEED; ES 8 reads it, node-forge does not.
-  if (bytes.readUInt32BE(0) === 0xfeedfeed || /jks/i.test(ref.type ?? '')) {
+  if (kind === 'jks' || /jks/i.test(ref.type ?? '')) {
     return { ...base, format: 'jks', status: 'error', error: 'JKS keystores are not inspected (convert to PKCS#12)', certificates: [] };
   }
   const candidates = password !== undefined ? [password] : [''];

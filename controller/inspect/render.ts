@@ -1,6 +1,7 @@
 // Human output of `crosskey inspect`: plain-text tables (no colours, so it pastes into tickets as it is).
 import { secrets } from '../secrets.js';
-import type { CertFileReport, ClusterReport, HostReport, InspectReport } from './types.js';
+import type { CertFileReport, CertSummary, ClusterReport, HostReport, InspectReport } from './types.js';
+import type { CertSummaryValidity } from './certfiles.js';
 
 /** Left-aligned columns, two spaces apart; an empty table prints "(none)". */
 export function table(header: string[], rows: string[][], indent = '  '): string {
@@ -23,6 +24,30 @@ export function roleLetters(roles: string[] | undefined): string {
 
 const show = (v: unknown): string => (Array.isArray(v) ? v.map(String).join(',') : v === undefined || v === null ? '' : String(v));
 
+/** The expiry cell: "2025-01-01 (EXPIRED)", "(not yet valid)", "(expires in 12 days)" within 30 days, else "(400d)". */
+export function expiryCell(c: CertSummary): string {
+  const v = (c as CertSummaryValidity).validity;
+  const day = c.notAfter.slice(0, 10);
+  if (v === 'expired' || (v === undefined && c.daysLeft < 0)) return `${day} (EXPIRED)`;
+  if (v === 'not yet valid') return `${day} (not yet valid, from ${(c as CertSummaryValidity).notBefore?.slice(0, 10) ?? '?'})`;
+  if (v === 'expiring' || (v === undefined && c.daysLeft < 30)) {
+    return `${day} (expires in ${c.daysLeft <= 0 ? 'less than a day' : `${c.daysLeft} day${c.daysLeft === 1 ? '' : 's'}`})`;
+  }
+  return `${day} (${c.daysLeft}d)`;
+}
+
+/** Certificates to call out under the table: expired, not yet valid, or expiring within 30 days. */
+function certAlerts(files: CertFileReport[]): string[] {
+  const out: string[] = [];
+  for (const f of files) {
+    for (const c of f.certificates) {
+      const cell = expiryCell(c);
+      if (/\((EXPIRED|not yet valid|expires in)/.test(cell)) out.push(`${c.subject}${c.isCa ? ' (CA)' : ''} in ${f.path}: ${cell.replace(/^\S+ \((.*)\)$/, '$1')}`);
+    }
+  }
+  return out;
+}
+
 function certRows(files: CertFileReport[]): string[][] {
   const rows: string[][] = [];
   for (const f of files) {
@@ -35,7 +60,7 @@ function certRows(files: CertFileReport[]): string[][] {
       const sans = [...c.sans.dns, ...c.sans.ip].join(',') || '-';
       rows.push([
         i === 0 ? f.setting.replace(/^xpack\.security\./, '') : '', i === 0 ? f.path : '', i === 0 ? f.format : '', i === 0 ? f.status : '',
-        c.subject + (c.isCa ? ' (CA)' : ''), sans, `${c.notAfter.slice(0, 10)} (${c.daysLeft < 0 ? 'EXPIRED' : `${c.daysLeft}d`})`,
+        c.subject + (c.isCa ? ' (CA)' : ''), sans, expiryCell(c),
       ]);
     });
   }
@@ -67,6 +92,7 @@ function renderHost(h: HostReport): string {
   if (s.certFiles) {
     out += '  certificate files:\n';
     out += table(['setting', 'path', 'format', 'status', 'subject', 'SANs', 'expires'], certRows(s.certFiles), '    ');
+    for (const a of certAlerts(s.certFiles)) out += `    WARNING: ${a}\n`;
     if (s.certFiles.some((f) => f.status === 'protected')) {
       out += '    (protected: give the PKCS#12 password in the var es_cert_passwords, keyed by file name, path or setting)\n';
     }

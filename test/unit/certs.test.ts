@@ -143,7 +143,7 @@ test('CLI: usage errors and cert errors exit 1 and name the file; nothing is wri
   t.is(await certsCommand(['ca', '--out', join(dir, 'c'), '--bogus', '1'], io), 1);
   t.regex(err.join(''), /unknown option --bogus/);
   const pf = join(dir, 'pw');
-  writeFileSync(pf, 'pw-123\n');
+  writeFileSync(pf, 'pw-123\n', { mode: 0o600 });
   err.length = 0;
   t.is(await certsCommand(['cert', '--ca', join(dir, 'nope'), '--out', join(dir, 'y.p12'), '--pass-file', pf], io), 1);
   t.regex(err.join(''), /cannot read the CA in .*nope/);

@@ -3,7 +3,7 @@
 // and pushed with the agent (file.put, mode 0640, owner/group of the config dir, backup).
 // Idempotent: the host's file is read back (base64) and opened with the password; it is kept when it has the
 // wanted SANs, comes from this CA and is not within `renew_before_days` of expiry.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
@@ -11,7 +11,7 @@ import type { Change, Module, TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import { Secret, isSecret } from '../../secrets.js';
 import {
-  createCaAsync, writeCa, loadCa, issueCertAsync, toPkcs12, readPkcs12, certInfoFromPem, CertError, validateDns, validateIp, type CertAndKey,
+  assertCaCurrentlyValid, createCaAsync, writeCa, loadCa, issueCertAsync, toPkcs12, readPkcs12, certInfoFromPem, CertError, validateDns, validateIp, type CertAndKey,
 } from '../../certs/index.js';
 
 export interface CertificateArgs {
@@ -46,7 +46,7 @@ const asSecret = (v: Secret | string | undefined) => (v === undefined ? undefine
 
 // One CA creation per directory and one wildcard certificate per run, even with hosts in parallel.
 const caLocks = new Map<string, Promise<CertAndKey>>();
-const wildcardCache = new Map<string, Promise<Buffer>>();
+const wildcardCache = new Map<string, Promise<{ p12: Buffer; warnings: string[] }>>();
 
 function caFor(args: CertificateArgs, create: boolean): Promise<CertAndKey> {
   let p = caLocks.get(args.ca_dir);
@@ -129,7 +129,17 @@ export const esCertificate: Module<CertificateArgs, CertificateCurrent> = {
       throw new ModuleError(`${ctx.host}: es_certificate: ${(e as Error).message}`);
     }
     if (want.dns.length + want.ip.length === 0) throw new ModuleError(`${ctx.host}: es_certificate: no SANs (give dns/ip or set ansible_host)`);
-    const caExists = existsSync(join(args.ca_dir, 'ca.crt'));
+    const caCertPath = join(args.ca_dir, 'ca.crt');
+    const caExists = existsSync(caCertPath);
+    // An expired or not-yet-valid CA fails the task here, on the controller, before the host is even contacted
+    // (check mode too): whatever it issued is no longer trusted, and it cannot issue anything that would be.
+    if (caExists) {
+      try {
+        assertCaCurrentlyValid(readFileSync(caCertPath, 'utf8'), caCertPath);
+      } catch (e) {
+        throw new ModuleError(`${ctx.host}: es_certificate: ${(e as Error).message}`);
+      }
+    }
     const agent = await ctx.agent();
     const f = await agent.call('file.read', { path: dest, encoding: 'base64' });
     const cur: CertificateCurrent = { dest, exists: f.exists, reasons: [], want, caExists };
@@ -176,19 +186,22 @@ export const esCertificate: Module<CertificateArgs, CertificateCurrent> = {
     const ca = await caFor(args, true);
     const password = asSecret(args.password)!.reveal();
     // The key is made on libuv's thread pool: hosts in parallel do not queue behind each other's keygen.
+    // issueCertAsync refuses an expired CA and ends the leaf at the CA's notAfter when `days` would pass it
+    // (with a warning, carried into msg and data.warnings).
     const make = async () => {
       const leaf = await issueCertAsync({ ca, name: cur.want.name, dns: cur.want.dns, ip: cur.want.ip, days: args.days, serverAndClientAuth: args.server_and_client_auth });
-      return toPkcs12({ keyPem: leaf.keyPem, certPem: leaf.certPem, caPems: [ca.certPem], password, alias: 'instance' });
+      return { p12: toPkcs12({ keyPem: leaf.keyPem, certPem: leaf.certPem, caPems: [ca.certPem], password, alias: 'instance' }), warnings: leaf.warnings };
     };
-    let p12: Buffer;
+    let made: { p12: Buffer; warnings: string[] };
     if (args.wildcard) {
       const key = `${args.ca_dir}|${cur.want.dns.join(',')}|${cur.want.ip.join(',')}`;
       let p = wildcardCache.get(key);
       if (!p) wildcardCache.set(key, (p = make()));
-      try { p12 = await p; } catch (e) { throw new ModuleError(`${ctx.host}: es_certificate: ${(e as Error).message}`); }
+      try { made = await p; } catch (e) { throw new ModuleError(`${ctx.host}: es_certificate: ${(e as Error).message}`); }
     } else {
-      try { p12 = await make(); } catch (e) { throw new ModuleError(`${ctx.host}: es_certificate: ${(e as Error).message}`); }
+      try { made = await make(); } catch (e) { throw new ModuleError(`${ctx.host}: es_certificate: ${(e as Error).message}`); }
     }
+    const { p12, warnings } = made;
     const agent = await ctx.agent();
     // The file belongs with the config it is used from: same owner and group as the config dir.
     const dirStat = await agent.call('file.stat', { path: dirname(cur.dest) });
@@ -201,8 +214,8 @@ export const esCertificate: Module<CertificateArgs, CertificateCurrent> = {
     return {
       status: 'changed',
       changes,
-      msg: `${cur.exists ? 'reissued' : 'issued'} ${cur.dest} (${cur.reasons.join('; ')})`,
-      data: { path: cur.dest, sans: cur.want },
+      msg: `${cur.exists ? 'reissued' : 'issued'} ${cur.dest} (${cur.reasons.join('; ')})${warnings.map((w) => `; WARNING: ${w}`).join('')}`,
+      data: { path: cur.dest, sans: cur.want, ...(warnings.length ? { warnings } : {}) },
       ...(args.notify_restart ? { changedFiles: [{ path: cur.dest, ...(r.backupPath ? { backupPath: r.backupPath } : {}) }] } : {}),
     };
   },
