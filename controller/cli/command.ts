@@ -1,5 +1,6 @@
 // The CLI's extension point: every subcommand is a CliCommand in commands/index.ts (one line each).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { didYouMean } from '../playbook/errors.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream;
@@ -54,6 +55,14 @@ export function parseCliArgs<T extends Omit<ParseArgsConfig, 'strict'> & { stric
   try {
     return parseArgs<T & { strict: true }>({ ...config, args, strict: true });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    // "Unknown option '--chek'": name the nearest option this command has.
+    const msg = (e as Error).message.split('\n')[0]!;
+    const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(msg)?.[1];
+    if (unknown) {
+      const names = Object.entries(opts).flatMap(([n, o]) => [`--${n}`, ...(o.short ? [`-${o.short}`] : [])]);
+      throw new UsageError(`unknown option '${unknown}'${didYouMean(unknown, names)}`);
+    }
+    throw new UsageError(msg);
   }
 }
+

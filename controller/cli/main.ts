@@ -84,6 +84,13 @@ const isEntry = (() => {
 })();
 
 if (isEntry) {
+  // `crosskey runs --json | head -1`: the reader went away; stop quietly as other Unix tools do, no stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
   const io: CliIO = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
   main(process.argv.slice(2), io).then(
     (code) => {

@@ -137,6 +137,10 @@ export interface RunSummaryLine {
   status: 'ok' | 'failed' | 'unreachable' | 'interrupted' | 'incomplete' | 'error';
   exitCode: number | undefined;
   resumedFrom: string | undefined;
+  /** --tags of the run (empty: all). */
+  tags: string[];
+  /** From run_start to run_end; undefined while running or when the run never ended. */
+  durationMs: number | undefined;
 }
 
 export function listRuns(stateDir: string): RunSummaryLine[] {
@@ -162,8 +166,33 @@ export function listRuns(stateDir: string): RunSummaryLine[] {
     return {
       id, startedAt: r.startedAt, playbook: r.header?.playbook, check: !!r.header?.check, status,
       exitCode: r.exitCode, resumedFrom: r.header?.resumed_from,
+      tags: Array.isArray(r.header?.options?.tags) ? (r.header.options.tags as unknown[]).map(String) : [],
+      durationMs: end && r.startedAt ? Date.parse(end.ts) - Date.parse(r.startedAt) : undefined,
     };
   });
   // Oldest first by the run_start time (milliseconds); run ids alone only order to the second.
   return runs.sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '') || a.id.localeCompare(b.id));
+}
+
+/**
+ * The id of a recorded run: `run` as given (a full id or a unique prefix), or, when undefined or 'latest', the
+ * latest run — the latest applying (non --check) run when `realOnly` (a dry run is not what a change record or a
+ * resume is about). Throws RunNotFoundError naming the folder it looked in.
+ */
+export function resolveRunId(stateDir: string, run?: string, opts: { realOnly?: boolean } = {}): string {
+  const all = listRuns(stateDir);
+  if (!all.length) {
+    throw new RunNotFoundError(`no runs recorded in ${join(stateDir, 'runs')} (give -i INVENTORY or --state-dir where the runs are)`);
+  }
+  if (run === undefined || run === 'latest') {
+    const pick = (opts.realOnly ? all.filter((r) => !r.check) : all).at(-1);
+    if (!pick) throw new RunNotFoundError(`only dry runs (--check) are recorded in ${join(stateDir, 'runs')}; name one to use it`);
+    return pick.id;
+  }
+  const exact = all.find((r) => r.id === run);
+  if (exact) return exact.id;
+  const prefixed = all.filter((r) => r.id.startsWith(run));
+  if (prefixed.length === 1) return prefixed[0]!.id;
+  if (prefixed.length > 1) throw new RunNotFoundError(`run '${run}' is ambiguous: ${prefixed.map((r) => r.id).join(', ')}`);
+  throw new RunNotFoundError(`no run ${run} in ${join(stateDir, 'runs')} (crosskey runs lists them)`);
 }

@@ -53,10 +53,12 @@ const CASES: CliCase[] = [
   { id: 'flag/step-without-terminal', files: { 'pb.yml': PB_DEBUG, 'inv.yml': INV }, args: ['run', 'pb.yml', '-i', 'inv.yml', '--step'], expect: /--step asks before each task on the terminal, but standard input is not a terminal/ },
   { id: 'flag/step-with-json', files: { 'pb.yml': PB_DEBUG, 'inv.yml': INV }, args: ['run', 'pb.yml', '-i', 'inv.yml', '--step', '--json'], expect: /--step cannot be combined with --json/ },
   { id: 'flag/window-end-garbage', files: { 'pb.yml': PB_DEBUG, 'inv.yml': INV }, args: ['run', 'pb.yml', '-i', 'inv.yml', '--window-end', 'teatime'], expect: /--window-end: / },
-  { id: 'flag/unknown-option', files: { 'pb.yml': PB_DEBUG, 'inv.yml': INV }, args: ['run', 'pb.yml', '-i', 'inv.yml', '--chek'], expect: /Unknown option '--chek'/ },
+  { id: 'flag/unknown-option', files: { 'pb.yml': PB_DEBUG, 'inv.yml': INV }, args: ['run', 'pb.yml', '-i', 'inv.yml', '--chek'], expect: /unknown option '--chek' \(did you mean '--check'\?\)/ },
   { id: 'flag/two-playbooks', files: { 'pb.yml': PB_DEBUG, 'inv.yml': INV }, args: ['run', 'pb.yml', 'pb.yml', '-i', 'inv.yml'], expect: /one playbook expected/ },
   { id: 'flag/extra-vars-file-missing', files: { 'pb.yml': PB_DEBUG, 'inv.yml': INV }, args: ['run', 'pb.yml', '-i', 'inv.yml', '-e', '@nothere.yml'], expect: /extra vars file not found/ },
-  { id: 'flag/resume-unknown-run', files: { 'inv.yml': INV }, args: ['resume', 'nosuchrun', '-i', 'inv.yml'], expect: /no run nosuchrun in .*runs \(crosskey runs lists them\)/ },
+  { id: 'flag/resume-unknown-run', files: { 'inv.yml': INV }, args: ['resume', 'nosuchrun', '-i', 'inv.yml'], expect: /no runs recorded in .*runs \(give -i INVENTORY or --state-dir/ },
+  { id: 'flag/resume-no-runs-here', files: { 'inv.yml': INV, '.crosskey/runs/20260101T000000Z-abcdef.jsonl': '' }, args: ['resume', 'nosuchrun', '-i', 'inv.yml'], expect: /no run nosuchrun in .*runs \(crosskey runs lists them\)/ },
+  { id: 'flag/report-no-runs', files: { 'inv.yml': INV }, args: ['report', '--state-dir', '{d}/.crosskey'], expect: /no runs recorded in .*\.crosskey\/runs \(give -i INVENTORY or --state-dir where the runs are\)/ },
   { id: 'flag/inventory-no-mode', files: { 'inv.yml': INV }, args: ['inventory', '-i', 'inv.yml'], expect: /--list|--graph/ },
   { id: 'flag/inventory-missing', args: ['inventory', '-i', 'nothere.yml', '--list'], expect: /nothere\.yml.*inventory not found/ },
   { id: 'flag/inspect-no-inventory', args: ['inspect'], expect: /-i/ },
@@ -115,13 +117,15 @@ test('the corpus: every case exits 1 with its message, nothing contacted, nothin
       writeFileSync(join(d, name), text.replaceAll('{port}', String(wire.port)).replaceAll('{d}', d));
       chmodSync(join(d, name), mode);
     }
+    const runsDir = join(d, '.crosskey', 'runs');
+    const journalsBefore = existsSync(runsDir) ? readdirSync(runsDir).length : 0;
     const args = c.args.map((a) => a.replaceAll('{d}', d));
     const r = await inProcess(args, d, c.env);
     const problems = [
       r.code !== 1 && `exit ${r.code}`,
       !c.expect.test(r.stderr) && `stderr does not match ${c.expect}`,
       /\n\s+at .*:\d+:\d+\)?/.test(r.stderr) && 'a stack trace instead of a message',
-      existsSync(join(d, '.crosskey', 'runs')) && readdirSync(join(d, '.crosskey', 'runs')).length > 0 && 'a journal was written',
+      existsSync(runsDir) && readdirSync(runsDir).length > journalsBefore && 'a journal was written',
       existsSync(join(d, 'lab', 'lab.json')) && 'a lab was started',
     ].filter(Boolean);
     if (problems.length) failures.push(`${c.id}: ${problems.join('; ')}\n    ${(r.stderr + r.stdout).trim().split('\n').slice(0, 4).join('\n    ')}`);

@@ -162,7 +162,7 @@ test.serial('without --diff a changed step is still listed; latest run, prefixes
   tt.not(first.id, second.id);
   tt.is(resolveRunId(stateDir), second.id);
   tt.is(resolveRunId(stateDir, first.id.slice(0, 20)), first.id);
-  tt.throws(() => resolveRunId(stateDir, 'nope'), { message: /no run 'nope'/ });
+  tt.throws(() => resolveRunId(stateDir, 'nope'), { message: /no run nope in / });
   tt.throws(() => resolveRunId(join(dir, 'empty')), { message: /no runs recorded/ });
   const r = loadRunReport(stateDir);
   tt.is(r.id, second.id);

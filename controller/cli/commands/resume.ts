@@ -3,12 +3,12 @@
 // so re-running a partly done play converges to the same end state.
 import type { CliCommand } from '../command.js';
 import { parseCliArgs, UsageError } from '../command.js';
-import { listRuns, readRun } from '../../state/journal.js';
+import { listRuns, readRun, resolveRunId } from '../../state/journal.js';
 import { executeRun, type RunFlags } from './run.js';
 import { stateDirFrom } from './runs.js';
 import { MASK } from '../../secrets.js';
 
-const usage = 'usage: crosskey resume [RUN-ID] [--state-dir D | -i INVENTORY] [--json] [--vault-password-file F] [--window-end TIME] [-e V …]\n  -e adds extra vars after the recorded ones (secret values are masked in the journal: give them again)\n  --window-end sets the new maintenance window (the stopped run\'s window is not reused)';
+const usage = 'usage: crosskey resume [RUN] (an id or a unique prefix) [--state-dir D | -i INVENTORY] [--json] [--vault-password-file F] [--window-end TIME] [-e V …]\n  -e adds extra vars after the recorded ones (secret values are masked in the journal: give them again)\n  --window-end sets the new maintenance window (the stopped run\'s window is not reused)';
 
 export const resumeCommand: CliCommand = {
   name: 'resume',
@@ -33,7 +33,8 @@ export const resumeCommand: CliCommand = {
       if (!latest || latest.status === 'ok') throw new UsageError(`no unfinished run in ${stateDir}${latest ? ` (the last run, ${latest.id}, ended ok)` : ''}`);
       id = latest.id;
     }
-    const run = readRun(stateDir, id);
+    const run = readRun(stateDir, resolveRunId(stateDir, id));
+    id = run.id;
     if (!run.header) throw new UsageError(`run ${id} has no header (journal ${run.file} is empty or corrupt)`);
     if (run.resumePlay === undefined) throw new UsageError(`run ${id} completed every play; nothing to resume`);
     const recorded = run.header.options as unknown as RunFlags;

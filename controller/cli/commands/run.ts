@@ -7,6 +7,7 @@ import { parseCliArgs, UsageError } from '../command.js';
 import { Executor, playbookHasTask } from '../../playbook/executor.js';
 import type { RunEvent, StepAnswer } from '../../playbook/exec-types.js';
 import type { Playbook, Task } from '../../playbook/types.js';
+import { taskSelected } from '../../playbook/exec-tags.js';
 import { HumanRenderer } from '../output/human.js';
 import { JsonRenderer } from '../output/json.js';
 import { RunJournal, newRunId } from '../../state/journal.js';
@@ -49,7 +50,11 @@ export const runUsage = `usage: crosskey run PLAYBOOK -i INVENTORY [options]
   --accept-new-hostkeys   trust unknown SSH host keys and record them (changed keys are still refused)
   --state-dir D           journal and saved state (default: .crosskey/ next to the inventory)
   --window-end TIME       end of the maintenance window (ISO date-time, or HH:MM UTC): no play and no node restart
-                          starts that the durations measured so far say cannot finish in time`;
+                          starts that the durations measured so far say cannot finish in time
+  --list-hosts            the hosts each play would run on (after --limit); contacts nothing
+  --list-tasks            the tasks each play would run (after --tags/--skip-tags); contacts nothing
+  --list-tags             the tags of each play and its tasks; contacts nothing
+  --syntax-check          load and validate everything (inventory, playbook, vars, variables); contacts nothing`;
 
 /** Everything `crosskey resume` needs to run the same thing again (stored in the journal header). */
 export interface RunFlags {
@@ -69,6 +74,8 @@ export interface RunFlags {
   acceptNewHostkeys: boolean;
   stateDir?: string;
   windowEnd?: string;
+  /** --list-hosts/--list-tasks/--list-tags/--syntax-check: print, contact nothing, record no run. */
+  introspect?: Array<'hosts' | 'tasks' | 'tags' | 'syntax'>;
 }
 
 const splitList = (v: string[] | undefined): string[] | undefined =>
@@ -93,9 +100,15 @@ export function parseRunFlags(argv: string[], cwd: string): RunFlags {
       'accept-new-hostkeys': { type: 'boolean' },
       'state-dir': { type: 'string' },
       'window-end': { type: 'string' },
+      'list-hosts': { type: 'boolean' },
+      'list-tasks': { type: 'boolean' },
+      'list-tags': { type: 'boolean' },
+      'syntax-check': { type: 'boolean' },
     },
   });
   const v = parsed.values;
+  const asked = { hosts: v['list-hosts'], tasks: v['list-tasks'], tags: v['list-tags'], syntax: v['syntax-check'] };
+  const introspect = (['hosts', 'tasks', 'tags', 'syntax'] as const).filter((k) => asked[k]);
   if (parsed.positionals.length !== 1) throw new UsageError(parsed.positionals.length ? `one playbook expected, got ${parsed.positionals.join(' ')}` : 'PLAYBOOK is required');
   if (!v.inventory) throw new UsageError('-i INVENTORY is required');
   const forks = v.forks === undefined ? 10 : Number(v.forks);
@@ -118,7 +131,44 @@ export function parseRunFlags(argv: string[], cwd: string): RunFlags {
     acceptNewHostkeys: !!v['accept-new-hostkeys'],
     ...(v['state-dir'] ? { stateDir: resolve(cwd, v['state-dir']) } : {}),
     ...(v['window-end'] ? { windowEnd: v['window-end'] } : {}),
+    ...(introspect.length ? { introspect: [...introspect] } : {}),
   };
+}
+
+/** What --list-hosts/--list-tasks/--list-tags print, in ansible-playbook's layout. */
+export function describePlaybook(pb: Playbook, inv: { select(p: string): string[] }, flags: RunFlags): string {
+  const out = [`playbook: ${pb.file}`, ''];
+  const want = new Set(flags.introspect ?? []);
+  const filter = { ...(flags.tags ? { tags: flags.tags } : {}), ...(flags.skipTags ? { skipTags: flags.skipTags } : {}) };
+  pb.plays.forEach((play, i) => {
+    out.push(`  play #${i + 1} (${play.hosts}): ${play.name ?? play.hosts}\tTAGS: [${play.tags.join(', ')}]`);
+    if (want.has('hosts')) {
+      let hosts = inv.select(play.hosts);
+      if (flags.limit) {
+        const limited = new Set(inv.select(flags.limit));
+        hosts = hosts.filter((h) => limited.has(h));
+      }
+      out.push(`    pattern: ['${play.hosts}']`, `    hosts (${hosts.length}):`, ...hosts.map((h) => `      ${h}`));
+    }
+    const tasks: Array<{ name: string; tags: string[] }> = [];
+    const walk = (list: Task[], inherited: string[]) => {
+      for (const t of list) {
+        const tags = [...new Set([...inherited, ...t.tags])];
+        if (t.kind === 'block') walk([...t.block, ...t.rescue, ...t.always], tags);
+        else if (taskSelected(tags, filter)) tasks.push({ name: t.name ?? t.module, tags });
+      }
+    };
+    walk(play.tasks, play.tags);
+    if (want.has('tasks')) {
+      out.push('    tasks:', ...tasks.map((t) => `      ${t.name}\tTAGS: [${t.tags.join(', ')}]`));
+    }
+    if (want.has('tags')) {
+      const all = [...new Set(tasks.flatMap((t) => t.tags))].sort();
+      out.push(`      TASK TAGS: [${all.join(', ')}]`);
+    }
+    out.push('');
+  });
+  return out.join('\n') + '\n';
 }
 
 /** Tags with a meaning of their own in Ansible's selection (exec-tags.ts). */
@@ -185,6 +235,13 @@ export async function executeRun(flags: RunFlags, io: CliIO, argvForJournal: str
   }
   checkTagsKnown(inputs.playbook, flags.tags, '--tags');
   checkTagsKnown(inputs.playbook, flags.skipTags, '--skip-tags');
+  if (flags.introspect?.length) {
+    if (flags.limit && inputs.inventory.select(flags.limit).length === 0) {
+      throw new UsageError(`--limit '${flags.limit}' matches no host of ${flags.inventory}`);
+    }
+    io.stdout.write(flags.introspect.every((k) => k === 'syntax') ? `playbook: ${flags.playbook}\n` : describePlaybook(inputs.playbook, inputs.inventory, flags));
+    return 0;
+  }
   if (flags.step && !(io.stdin as NodeJS.ReadStream).isTTY) {
     throw new UsageError('--step asks before each task on the terminal, but standard input is not a terminal');
   }
