@@ -21,6 +21,21 @@ export interface StatResult {
   sha256?: string; // when checksum was asked and it is a regular file
 }
 
+/**
+ * Ops that make a backup (`<path>.<timestamp>.crosskey~`) prune the older backups of the same file right after:
+ * the newest `keepBackups` are kept (the new one included; default 3, from the playbook variable
+ * `crosskey_keep_backups`), and never one listed in `protectBackups` (still needed to roll back a pending restart).
+ */
+export type BackupArgs = {
+  keepBackups?: number;
+  protectBackups?: string[];
+};
+/** Mode of a file the op creates when no `mode` is given (e.g. "0600" for secret content); default "0644".
+ *  An existing file keeps its mode. */
+export type CreateModeArg = {
+  createMode?: string;
+};
+
 export interface Ops {
   hello: { args: Record<string, never>; result: { protocol: number; agentHash: string; pid: number; node: string } };
   facts: {
@@ -39,14 +54,14 @@ export interface Ops {
       path: string; content: string; encoding?: 'utf8' | 'base64';
       mode?: string; owner?: string; group?: string;
       backup?: boolean; check?: boolean;
-    };
+    } & BackupArgs & CreateModeArg;
     // before: previous content (utf8 only, for diffs, omitted when binary or > 256 KiB)
     result: { changed: boolean; before?: string; beforeSha256?: string; afterSha256: string; backupPath?: string; created: boolean };
   };
   'file.restore': { args: { path: string; backupPath: string }; result: { changed: boolean } };
-  'file.remove': { args: { path: string; backup?: boolean; check?: boolean }; result: { changed: boolean; backupPath?: string } };
+  'file.remove': { args: { path: string; backup?: boolean; check?: boolean } & BackupArgs; result: { changed: boolean; backupPath?: string } };
   // A copy of the file as it is now (before a tool that is not ours changes it, e.g. elasticsearch-keystore).
-  'file.backup': { args: { path: string }; result: { exists: boolean; backupPath?: string } };
+  'file.backup': { args: { path: string } & BackupArgs; result: { exists: boolean; backupPath?: string } };
   'block.apply': {
     args: {
       path: string;
@@ -55,7 +70,7 @@ export interface Ops {
       validate?: 'yaml' | 'none';
       mode?: string; owner?: string; group?: string;
       backup?: boolean; check?: boolean;
-    };
+    } & BackupArgs & CreateModeArg;
     result: { changed: boolean; before: string; after: string; backupPath?: string };
   };
   command: {

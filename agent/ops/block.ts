@@ -1,10 +1,10 @@
 // block.apply: a marked block in a YAML file (elasticsearch.yml). Every byte outside the block is kept.
 // Refuses when the result is not valid YAML, or when the block sets a key that the rest of the file also sets:
 // Elasticsearch would take one of them silently (or refuse to start), and the operator would not know which.
-import { load } from 'js-yaml';
+import { loadBounded as load } from '../yaml-bounds.js';
 import type { OpArgs, OpResult } from '../protocol.js';
 import { AgentOpError, invalid, requireAbsolute, requireString } from './errors.js';
-import { readIfExists } from './fsutil.js';
+import { backupOptionsArg, readIfExists } from './fsutil.js';
 import { putFile } from './files.js';
 
 const beginLine = (m: string) => `# BEGIN crosskey ${m}`;
@@ -56,6 +56,7 @@ export async function blockApply(args: OpArgs<'block.apply'>): Promise<OpResult<
   const marker = requireString(args, 'marker', 'block.apply');
   if (!/^[A-Za-z0-9_.:@\/-]+$/.test(marker)) throw invalid(`block.apply: marker ${JSON.stringify(marker)} may only contain letters, digits and _.:@/-`);
   if (args.content !== null && typeof args.content !== 'string') throw invalid('block.apply: "content" must be a string or null');
+  backupOptionsArg(args, 'block.apply');
   const current = await readIfExists(path);
   const before = current ? current.toString('utf8') : '';
   const { head, block, tail } = splitBlock(before, marker, path);
@@ -87,7 +88,8 @@ export async function blockApply(args: OpArgs<'block.apply'>): Promise<OpResult<
   }
   if (!current && args.content === null) return { changed: false, before, after };
   const o = await putFile('block.apply', {
-    path, content: Buffer.from(after, 'utf8'), mode: args.mode, owner: args.owner, group: args.group, backup: args.backup, check: args.check,
+    path, content: Buffer.from(after, 'utf8'), mode: args.mode, owner: args.owner, group: args.group, createMode: args.createMode,
+    backup: args.backup, keepBackups: args.keepBackups, protectBackups: args.protectBackups, check: args.check,
   });
   return { changed: o.changed, before, after, ...(o.backupPath ? { backupPath: o.backupPath } : {}) };
 }

@@ -4,7 +4,7 @@ import { promises as fsp } from 'node:fs';
 import { dirname } from 'node:path';
 import type { OpArgs, OpResult, StatResult } from '../protocol.js';
 import { AgentOpError, invalid, requireAbsolute, requireString } from './errors.js';
-import { atomicWrite, backupFile, parseMode, readIfExists, resolveGid, resolveUid, sha256, statPath, textForDiff } from './fsutil.js';
+import { atomicWrite, backupFile, backupOptionsArg, parseMode, readIfExists, resolveGid, resolveUid, sha256, statPath, textForDiff } from './fsutil.js';
 
 export async function fileStat(args: OpArgs<'file.stat'>): Promise<OpResult<'file.stat'>> {
   const path = requireAbsolute(requireString(args, 'path', 'file.stat'), 'file.stat');
@@ -27,6 +27,11 @@ export interface PutRequest {
   owner?: string;
   group?: string;
   backup?: boolean;
+  /** Backups kept per file (the new one included) and backups never pruned; see fsutil backupFile. */
+  keepBackups?: number;
+  protectBackups?: readonly string[];
+  /** Mode of the file when this call creates it and `mode` is not given (default 0644); an existing file keeps its own. */
+  createMode?: string;
   check?: boolean;
 }
 export interface PutOutcome {
@@ -42,6 +47,8 @@ export async function putFile(op: string, req: PutRequest): Promise<PutOutcome> 
   // never replaced by a regular file.
   const path = await fsp.realpath(requireAbsolute(req.path, op)).catch(() => req.path);
   const wantMode = req.mode !== undefined ? parseMode(req.mode) : undefined;
+  const createMode = req.createMode !== undefined ? parseMode(req.createMode) : 0o644;
+  const backupOpts = backupOptionsArg(req, op);
   const wantUid = req.owner !== undefined ? resolveUid(req.owner) : undefined;
   const wantGid = req.group !== undefined ? resolveGid(req.group) : undefined;
   const parent = await statPath(dirname(path));
@@ -56,9 +63,9 @@ export async function putFile(op: string, req: PutRequest): Promise<PutOutcome> 
   const outcome: PutOutcome = { changed, created: !before, before };
   if (!changed || req.check) return outcome;
   if (contentChanged) {
-    if (before && req.backup) outcome.backupPath = await backupFile(path);
+    if (before && req.backup) outcome.backupPath = await backupFile(path, backupOpts);
     // A new version keeps the old file's mode and owner unless asked otherwise.
-    await atomicWrite(path, req.content, wantMode ?? (st ? st.mode & 0o7777 : 0o644), wantUid ?? st?.uid, wantGid ?? st?.gid);
+    await atomicWrite(path, req.content, wantMode ?? (st ? st.mode & 0o7777 : createMode), wantUid ?? st?.uid, wantGid ?? st?.gid);
   } else {
     if (wantMode !== undefined) await fsp.chmod(path, wantMode);
     if (wantUid !== undefined || wantGid !== undefined) await fsp.chown(path, wantUid ?? -1, wantGid ?? -1);
@@ -70,7 +77,10 @@ export async function filePut(args: OpArgs<'file.put'>): Promise<OpResult<'file.
   const path = requireString(args, 'path', 'file.put');
   if (typeof args.content !== 'string') throw invalid('file.put: argument "content" must be a string');
   const content = Buffer.from(args.content, args.encoding === 'base64' ? 'base64' : 'utf8');
-  const o = await putFile('file.put', { path, content, mode: args.mode, owner: args.owner, group: args.group, backup: args.backup, check: args.check });
+  const o = await putFile('file.put', {
+    path, content, mode: args.mode, owner: args.owner, group: args.group, createMode: args.createMode,
+    backup: args.backup, keepBackups: args.keepBackups, protectBackups: args.protectBackups, check: args.check,
+  });
   const result: OpResult<'file.put'> = { changed: o.changed, created: o.created, afterSha256: sha256(content) };
   if (o.before) {
     result.beforeSha256 = sha256(o.before);
@@ -94,20 +104,22 @@ export async function fileRestore(args: OpArgs<'file.restore'>): Promise<OpResul
 
 export async function fileBackup(args: OpArgs<'file.backup'>): Promise<OpResult<'file.backup'>> {
   const path = requireAbsolute(requireString(args, 'path', 'file.backup'), 'file.backup');
+  const backupOpts = backupOptionsArg(args, 'file.backup');
   const st = await statPath(path);
   if (!st.exists) return { exists: false };
   if (st.isDir) throw new AgentOpError('EISDIR', `file.backup: ${path} is a directory`);
-  return { exists: true, backupPath: await backupFile(path) };
+  return { exists: true, backupPath: await backupFile(path, backupOpts) };
 }
 
 export async function fileRemove(args: OpArgs<'file.remove'>): Promise<OpResult<'file.remove'>> {
   const path = requireAbsolute(requireString(args, 'path', 'file.remove'), 'file.remove');
+  const backupOpts = backupOptionsArg(args, 'file.remove');
   const st = await statPath(path);
   if (!st.exists) return { changed: false };
   if (st.isDir) throw new AgentOpError('EISDIR', `file.remove: ${path} is a directory (not removed)`);
   if (args.check) return { changed: true };
   if (args.backup) {
-    const backupPath = await backupFile(path);
+    const backupPath = await backupFile(path, backupOpts);
     await fsp.unlink(path);
     return { changed: true, backupPath };
   }

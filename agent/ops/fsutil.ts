@@ -1,7 +1,7 @@
 // File helpers shared by the file and block ops: stat with owner names, atomic writes, backups.
 import { promises as fsp, readFileSync, constants as fsc } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { StatResult } from '../protocol.js';
 import { invalid } from './errors.js';
 
@@ -67,8 +67,78 @@ function stamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('.', '');
 }
 
-/** Copies `path` to `<path>.<timestamp>.crosskey~` keeping mode and owner; returns the backup path. */
-export async function backupFile(path: string): Promise<string> {
+/** Backups kept per file when the controller does not say (playbook variable `crosskey_keep_backups`). */
+export const DEFAULT_KEEP_BACKUPS = 3;
+
+export interface BackupOptions {
+  /** How many backups of the file to keep, the new one included (≥ 1; default DEFAULT_KEEP_BACKUPS). */
+  keep?: number;
+  /** Backups that are never pruned (e.g. still needed to roll back a pending restart). */
+  protect?: readonly string[];
+}
+
+/** The optional `keepBackups` / `protectBackups` arguments of an op that makes backups, checked. */
+export function backupOptionsArg(args: { keepBackups?: unknown; protectBackups?: unknown }, op: string): BackupOptions {
+  const keep = args.keepBackups;
+  if (keep !== undefined && (typeof keep !== 'number' || !Number.isInteger(keep) || keep < 1)) {
+    throw invalid(`${op}: argument "keepBackups" must be a whole number of at least 1, got ${JSON.stringify(keep)}`);
+  }
+  const protect = args.protectBackups;
+  if (protect !== undefined && (!Array.isArray(protect) || !protect.every((p) => typeof p === 'string'))) {
+    throw invalid(`${op}: argument "protectBackups" must be a list of paths`);
+  }
+  return { ...(keep !== undefined ? { keep } : {}), ...(protect !== undefined ? { protect } : {}) };
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Backups of `path` made by backupFile: `<basename>.<stamp>[-i].crosskey~` in the same folder, newest first
+ *  (by the stamp in the name, then the -i counter; not by mtime, which a copy or restore can change). */
+export async function listBackups(path: string): Promise<string[]> {
+  const dir = dirname(path);
+  const re = new RegExp(`^${escapeRe(basename(path))}\\.(\\d{8}T\\d{9}Z)(?:-(\\d+))?\\.crosskey~$`);
+  let entries;
+  try {
+    entries = await fsp.readdir(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const found = entries.flatMap((e) => {
+    const m = re.exec(e.name);
+    return m && e.isFile() ? [{ file: join(dir, e.name), stamp: m[1]!, i: Number(m[2] ?? 0) }] : [];
+  });
+  found.sort((a, b) => (a.stamp === b.stamp ? b.i - a.i : a.stamp < b.stamp ? 1 : -1));
+  return found.map((f) => f.file);
+}
+
+/**
+ * Keeps the newest `keep` backups of `path` (the one just made and the protected ones count, and are never
+ * removed); removes the older ones, oldest first. Best effort: a backup that cannot be removed stays.
+ * Returns the removed paths.
+ */
+export async function pruneBackups(path: string, keep: number, justMade: string, protect: readonly string[] = []): Promise<string[]> {
+  const keepSet = new Set([justMade, ...protect].map((p) => resolve(p)));
+  const all = await listBackups(path);
+  const others = all.filter((f) => !keepSet.has(resolve(f)));
+  const keptAnyway = all.length - others.length + (all.some((f) => resolve(f) === resolve(justMade)) ? 0 : 1);
+  const slots = Math.max(0, keep - keptAnyway);
+  const removed: string[] = [];
+  for (const f of others.slice(slots).reverse()) {
+    try {
+      await fsp.unlink(f);
+      removed.push(f);
+    } catch {
+      // Gone already (another run pruned it) or not ours to remove: leave it.
+    }
+  }
+  return removed;
+}
+
+/** Copies `path` to `<path>.<timestamp>.crosskey~` keeping mode and owner, then prunes the older backups of the
+ *  file to the newest `opts.keep` (default DEFAULT_KEEP_BACKUPS); returns the backup path. */
+export async function backupFile(path: string, opts: BackupOptions = {}): Promise<string> {
+  const keep = opts.keep ?? DEFAULT_KEEP_BACKUPS;
+  if (!Number.isInteger(keep) || keep < 1) throw invalid(`backup: keep must be a whole number of at least 1, got ${keep}`);
   const st = await fsp.stat(path);
   let target = `${path}.${stamp()}.crosskey~`;
   for (let i = 1; ; i++) {
@@ -82,6 +152,7 @@ export async function backupFile(path: string): Promise<string> {
   }
   await fsp.chmod(target, st.mode & 0o7777);
   await fsp.chown(target, st.uid, st.gid).catch(() => { /* not root: keep ours */ });
+  await pruneBackups(path, keep, target, opts.protect);
   return target;
 }
 

@@ -2,7 +2,7 @@
 // certificate files, service state, listening ports) and what the node's own HTTP endpoint answers (name, version,
 // roles). Read-only: only the agent's read ops (facts, file.read, keystore.list, service status) are called.
 import { posix } from 'node:path';
-import { load } from 'js-yaml';
+import { loadBounded as load } from '../../agent/yaml-bounds.js';
 import type { AgentClient } from '../../agent/protocol.js';
 import { esForNode, type EsClientOptions } from '../elastic/client.js';
 import { flattenSettings } from '../elastic/api/remote.js';

@@ -15,6 +15,7 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { ConfigError } from '../playbook/errors.js';
 import { secretsByName } from '../secrets.js';
 import { parseYaml } from '../playbook/yaml.js';
+import { MAX_YAML_BYTES } from '../../agent/yaml-bounds.js';
 import type { Vault } from '../playbook/vault.js';
 import { InventoryData, type GroupData } from './data.js';
 import { parseIni } from './ini.js';
@@ -77,6 +78,9 @@ export function loadInventory(path: string, opts: LoadInventoryOptions = {}): In
 }
 
 function parseSource(file: string, data: InventoryData, vault?: Vault): void {
+  // An inventory is small: one too large even for a vault envelope of the YAML limit is not read into memory.
+  const size = statSync(file).size;
+  if (size > 4 * MAX_YAML_BYTES) throw new ConfigError(file, 0, `inventory file is ${size} bytes; the limit is ${4 * MAX_YAML_BYTES}`);
   const text = readFileSync(file, 'utf8');
   if (YAML_EXTS.includes(extname(file)) || text.trimStart().startsWith('$ANSIBLE_VAULT;')) {
     const doc = parseYaml(text, file, { vault });

@@ -14,6 +14,7 @@ import Handlebars from 'handlebars';
 import { readFileSync } from 'node:fs';
 import { dump } from 'js-yaml';
 import { Secret, isSecret } from '../secrets.js';
+import { allowLooseSecretFiles, readSecretFile } from '../secret-files.js';
 import { ConfigError } from './errors.js';
 import { ExprError, ExprSyntaxError, applyFilter, parseExpr, truthy, type Expr } from './expr.js';
 
@@ -108,14 +109,22 @@ export const helpers: Record<string, HelperFn> = {
   concat: (...a) => a.map(str).join(''),
   indent: (v, n) => str(v).split('\n').join('\n' + ' '.repeat(Number(n) || 0)),
   quote: (v) => `'${str(v).replace(/'/g, `'\\''`)}'`,
-  // A secret kept in a file on the controller (0600): its first line becomes a Secret, masked everywhere.
+  // A secret kept in a file on the controller: its content (without the final line break) becomes a Secret,
+  // masked everywhere. Like a password file, a file group or others can read is refused (controller/secret-files.ts)
+  // unless CROSSKEY_ALLOW_LOOSE_SECRET_FILES=true: helpers do not see the vars, so the variable
+  // crosskey_allow_loose_secret_files cannot reach here.
   secret_file: (path) => {
     const file = str(path);
+    let text: string;
     try {
-      return new Secret(readFileSync(file, 'utf8').replace(/\r?\n$/, ''));
+      text = readSecretFile(file, 'secret_file', allowLooseSecretFiles(undefined));
     } catch (e) {
-      throw new Error(`secret_file: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      // "secret_file /x is readable by others …" / "cannot read secret_file /x: ENOENT" → "secret_file: …".
+      const msg = (e as Error).message;
+      throw new Error(msg.startsWith('secret_file ') ? `secret_file: ${msg.slice('secret_file '.length)}`
+        : `secret_file: ${msg.replace(/^cannot read secret_file /, 'cannot read ')}`);
     }
+    return new Secret(text.replace(/\r?\n$/, ''));
   },
 };
 // `expr "…"` evaluates an expression of expr.ts inside Handlebars (needs the vars: bound per render).

@@ -1,15 +1,23 @@
 // YAML loading that keeps source lines (for file:line errors) and understands ansible-vault:
 // a whole-file vault envelope, and inline `!vault |` values. Vault values become Secrets.
-// js-yaml 5 gives values (load) and a positioned event stream (parseEvents); we walk the events
-// into a PosNode tree that mirrors the value's shape.
-import { readFileSync } from 'node:fs';
+// js-yaml 5 gives a positioned event stream (parseEvents), parsed once: the events are checked against the
+// bounds of agent/yaml-bounds.ts (document size, alias expansion: "billion laughs" files), then built into the
+// value (constructFromEvents) and walked into a PosNode tree that mirrors the value's shape.
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import {
-  YAML11_SCHEMA, EVENT_ID, YAMLException, defineScalarTag, getScalarValue, load, parseEvents,
+  YAML11_SCHEMA, EVENT_ID, YAMLException, constructFromEvents, defineScalarTag, getScalarValue, parseEvents,
   type Event,
 } from 'js-yaml';
+import { MAX_YAML_BYTES, checkAliasExpansion, checkYamlSize } from '../../agent/yaml-bounds.js';
 import { Secret } from '../secrets.js';
 import { ConfigError } from './errors.js';
 import { Vault, VaultError, isVaultText } from './vault.js';
+
+/**
+ * Largest vault envelope accepted: the hex of (salt, HMAC, hex of the ciphertext) is about 4 times the
+ * plaintext, plus a newline every 80 characters; the plaintext itself is then held to MAX_YAML_BYTES.
+ */
+export const MAX_VAULT_ENVELOPE_BYTES = 4 * MAX_YAML_BYTES + MAX_YAML_BYTES / 8;
 
 /** Where a YAML node sits: its line, and (for collections) where its children sit. */
 export interface PosNode {
@@ -117,13 +125,18 @@ function wrapSecrets(v: unknown): unknown {
   return v;
 }
 
+/** A VaultError as the operator should read it: a corrupted file is not a wrong password. */
+function vaultMessage(e: VaultError, what: string): string {
+  return e.kind === 'corrupted' ? `${what} is corrupted: ${e.reason}` : e.message;
+}
+
 function decryptInline(file: string, value: unknown, pos: PosNode, vault: Vault | undefined): unknown {
   if (value instanceof VaultText) {
     if (!vault) throw new ConfigError(file, pos.line, 'value is encrypted with ansible-vault: give --vault-password-file (or set CROSSKEY_VAULT_PASSWORD_FILE)');
     try {
       return new Secret(vault.decrypt(value.text));
     } catch (e) {
-      if (e instanceof VaultError) throw new ConfigError(file, pos.line, e.message);
+      if (e instanceof VaultError) throw new ConfigError(file, pos.line, vaultMessage(e, 'vault-encrypted value'));
       throw e;
     }
   }
@@ -141,19 +154,36 @@ export function parseYaml(text: string, file: string, opts: YamlOptions = {}): Y
   let wholeFileSecret = false;
   if (isVaultText(text)) {
     if (!opts.vault) throw new ConfigError(file, 1, 'file is encrypted with ansible-vault: give --vault-password-file (or set CROSSKEY_VAULT_PASSWORD_FILE)');
+    const big = checkYamlSize(text, MAX_VAULT_ENVELOPE_BYTES);
+    if (big) throw new ConfigError(file, 0, `vault file ${big.reason.replace(/^document/, 'envelope')}`);
     try {
       text = opts.vault.decrypt(text);
     } catch (e) {
-      if (e instanceof VaultError) throw new ConfigError(file, 1, e.message);
+      if (e instanceof VaultError) {
+        // The header is on the first line that is not blank; a bad character is pointed at on its own line.
+        const header = text.length - text.trimStart().length;
+        const line = lineIndex(text)(header) + (e.envelopeLine ?? 0);
+        throw new ConfigError(file, line, vaultMessage(e, `vault file ${file}`));
+      }
       throw e;
     }
     wholeFileSecret = true;
   }
-  let value: unknown;
-  let pos: PosNode;
+  const big = checkYamlSize(text);
+  if (big) throw new ConfigError(file, 0, big.reason);
+  let value: unknown = null;
+  let pos: PosNode = { line: 1 };
   try {
-    value = text.trim() === '' ? null : load(text, { filename: file, schema });
-    pos = text.trim() === '' ? { line: 1 } : buildPositions(text, parseEvents(text, { filename: file }));
+    if (text.trim() !== '') {
+      const events = parseEvents(text, { filename: file });
+      const alias = checkAliasExpansion(text, events);
+      if (alias) throw new ConfigError(file, lineIndex(text)(alias.offset), alias.reason);
+      const docs = constructFromEvents(events, { source: text, filename: file, schema });
+      if (docs.length === 0) throw new YAMLException('expected a document, but the input is empty');
+      if (docs.length > 1) throw new YAMLException('expected a single document in the stream, but found more');
+      value = docs[0];
+      pos = buildPositions(text, events);
+    }
   } catch (e) {
     if (e instanceof YAMLException) {
       const line = (e.mark?.line ?? 0) + 1;
@@ -168,10 +198,21 @@ export function parseYaml(text: string, file: string, opts: YamlOptions = {}): Y
 
 export function readYamlFile(file: string, opts: YamlOptions = {}): YamlDoc {
   let text: string;
+  let size: number;
   try {
-    text = readFileSync(file, 'utf8');
+    // The size first: a file too large even for a vault envelope is not read into memory at all.
+    const fd = openSync(file, 'r');
+    try {
+      size = fstatSync(fd).size;
+      text = size > MAX_VAULT_ENVELOPE_BYTES ? '' : readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
     throw new ConfigError(file, 0, `cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  if (size > MAX_VAULT_ENVELOPE_BYTES) {
+    throw new ConfigError(file, 0, `file is ${size} bytes, more than the ${MAX_YAML_BYTES / (1024 * 1024)} MiB limit for YAML input`);
   }
   return parseYaml(text, file, opts);
 }

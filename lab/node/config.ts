@@ -1,7 +1,7 @@
 // elasticsearch.yml → a flat settings map, as ES's Settings loader does: nested maps and dotted keys both become
 // `a.b.c`, lists stay lists, scalars become strings. A broken file is reported with its path and line.
 import { readFileSync } from 'node:fs';
-import { load } from 'js-yaml';
+import { loadBounded as load } from '../../agent/yaml-bounds.js';
 import type { FlatSettings } from './state.js';
 
 export class ConfigError extends Error {}

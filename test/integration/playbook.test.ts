@@ -8,6 +8,7 @@ import { bundleCli, runCli, ROOT } from './cli-bundle.js';
 import { createServer, type AddressInfo } from 'node:net';
 import { load as loadYaml, dump as dumpYaml } from 'js-yaml';
 import { startHosts } from '../helpers/sshd-hosts.js';
+import { vaultPasswordFile } from '../helpers/secret-file.js';
 
 const VAULT_DIR = join(ROOT, 'test/fixtures/vault');
 const VAULT_SECRET = 's3cr3t-Passw0rd'; // db_password in vault-1.1.yml
@@ -104,7 +105,9 @@ test.serial('copy + template + command + handler on 5 sshd hosts; idempotent; --
   writeFileSync(inv, hosts.inventoryYaml());
   const pb = playbook(dir, base);
   const stateDir = join(dir, 'state');
-  const common = ['-i', inv, '--state-dir', stateDir, '--vault-password-file', join(VAULT_DIR, 'vault-pass.txt')];
+  const pw = vaultPasswordFile(); // 0600 copy: a password file others can read is refused
+  t.teardown(pw.remove);
+  const common = ['-i', inv, '--state-dir', stateDir, '--vault-password-file', pw.path];
   const names = hosts.hosts.map((h) => h.name);
 
   // 1. First run: everything changes, the handler runs once per host.

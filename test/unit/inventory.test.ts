@@ -7,6 +7,7 @@ import { loadInventory } from '../../controller/inventory/index.js';
 import { expandHostRange, splitPort } from '../../controller/inventory/hostpattern.js';
 import { literalEval } from '../../controller/inventory/literal.js';
 import { shlexSplit } from '../../controller/inventory/ini.js';
+import { vaultPasswordFile } from '../helpers/secret-file.js';
 
 const fx = new URL('../fixtures/inventory/', import.meta.url).pathname;
 // [name, inventory, playbook dir] — expected outputs recorded with ansible-core 2.14 (fixtures/inventory/record.sh)
@@ -164,7 +165,9 @@ test('vault-encrypted group_vars file: values become secrets, inventory still li
   writeFileSync(join(tmp, 'hosts'), '[db]\ndb1\n');
   execFileSync('mkdir', ['-p', join(tmp, 'group_vars')]);
   writeFileSync(join(tmp, 'group_vars', 'db.yml'), readFileSync(join(vfx, 'vault-1.1.yml')));
-  const i = loadInventory(join(tmp, 'hosts'), { vault: Vault.fromPasswordFile(join(vfx, 'vault-pass.txt')) });
+  const pw = vaultPasswordFile(); // 0600 copy: a password file others can read is refused
+  t.teardown(pw.remove);
+  const i = loadInventory(join(tmp, 'hosts'), { vault: Vault.fromPasswordFile(pw.path) });
   t.true(isSecret(i.hostVars('db1').db_password));
   t.false(JSON.stringify(i.toAnsibleList()).includes('s3cr3t'));
   t.throws(() => loadInventory(join(tmp, 'hosts')).hostVars('db1'), { message: /encrypted with ansible-vault/ });

@@ -8,6 +8,7 @@ import type { BlockTask, ModuleTask } from '../../controller/playbook/types.js';
 import { testModules } from '../fixtures/playbooks/test-modules.js';
 import { isSecret, Secret } from '../../controller/secrets.js';
 import { Vault } from '../../controller/playbook/vault.js';
+import { vaultPasswordFile } from '../helpers/secret-file.js';
 
 const pdir = new URL('../fixtures/playbooks/', import.meta.url).pathname;
 const vdir = new URL('../fixtures/vault/', import.meta.url).pathname;
@@ -81,12 +82,16 @@ test('extra vars: key=value, JSON, YAML, @file (later wins)', (t) => {
   t.throws(() => parseExtraVars(['[1, 2]']), { message: /inline extra vars must be a mapping/ });
   const e = t.throws(() => parseExtraVars(['{"a": ']), { instanceOf: ConfigError });
   t.regex(e!.toString(), /^-e #1:1: YAML syntax error/);
-  const sec = parseExtraVars([`@${join(vdir, 'vault-1.1.yml')}`], { vault: Vault.fromPasswordFile(join(vdir, 'vault-pass.txt')) });
+  const pw = vaultPasswordFile(); // 0600 copy: a password file others can read is refused
+  t.teardown(pw.remove);
+  const sec = parseExtraVars([`@${join(vdir, 'vault-1.1.yml')}`], { vault: Vault.fromPasswordFile(pw.path) });
   t.true(isSecret(sec.db_password));
 });
 
 test('vars_files: templated paths, vault files, order', (t) => {
-  const vault = Vault.fromPasswordFile(join(vdir, 'vault-pass.txt'));
+  const pw = vaultPasswordFile();
+  t.teardown(pw.remove);
+  const vault = Vault.fromPasswordFile(pw.path);
   const v = loadVarsFiles([join(pdir, 'vars/common.yml'), '{{ vdir }}/inline.yml'], { vault, vars: { vdir } });
   t.is(v.es_port, 9200);
   t.is((v.es_password as Secret).reveal(), 'inline-Secret-42');

@@ -1,15 +1,18 @@
 import test from 'ava';
-import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { Vault } from '../../controller/playbook/vault.js';
 import { readYamlFile, parseYaml } from '../../controller/playbook/yaml.js';
 import { ConfigError } from '../../controller/playbook/errors.js';
 import { Secret, isSecret, secrets } from '../../controller/secrets.js';
+import { privateFile, vaultPasswordFile } from '../helpers/secret-file.js';
 
 // Fixtures were made by the real ansible-vault 2.14 (see test/fixtures/vault/README.md).
 const dir = new URL('../fixtures/vault/', import.meta.url).pathname;
-const vault = () => Vault.fromPasswordFile(join(dir, 'vault-pass.txt'));
+// The password file must be 0600; git checks the fixture out 0644, so the tests read a private copy.
+const pwFile = vaultPasswordFile();
+test.after.always(() => pwFile.remove());
+const vault = () => Vault.fromPasswordFile(pwFile.path);
 
 test('decrypts a format 1.1 file made by ansible-vault', (t) => {
   const plain = vault().decrypt(readFileSync(join(dir, 'vault-1.1.yml'), 'utf8'));
@@ -41,11 +44,10 @@ test('inline !vault value decrypts to a Secret, plain values stay plain', (t) =>
 });
 
 test('wrong password → ConfigError naming file:line', (t) => {
-  const tmp = mkdtempSync(join(tmpdir(), 'vault-'));
-  t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
-  writeFileSync(join(tmp, 'pw'), 'wrong\n');
-  const e = t.throws(() => readYamlFile(join(dir, 'inline.yml'), { vault: Vault.fromPasswordFile(join(tmp, 'pw')) }), { instanceOf: ConfigError });
-  t.is(e!.toString(), `${join(dir, 'inline.yml')}:1: vault password does not decrypt this value (HMAC mismatch)`);
+  const pw = privateFile('pw', 'wrong\n');
+  t.teardown(pw.remove);
+  const e = t.throws(() => readYamlFile(join(dir, 'inline.yml'), { vault: Vault.fromPasswordFile(pw.path) }), { instanceOf: ConfigError });
+  t.is(e!.toString(), `${join(dir, 'inline.yml')}:1: wrong vault password (or the file was modified)`);
 });
 
 test('vault value without a password → clear error', (t) => {
@@ -64,7 +66,7 @@ test('corrupted envelope and unsupported cipher are reported', (t) => {
 
 test('password file from env CROSSKEY_VAULT_PASSWORD_FILE; flag wins', (t) => {
   t.is(Vault.fromOptions(undefined, {}), undefined);
-  const fromEnv = Vault.fromOptions(undefined, { CROSSKEY_VAULT_PASSWORD_FILE: join(dir, 'vault-pass.txt') });
+  const fromEnv = Vault.fromOptions(undefined, { CROSSKEY_VAULT_PASSWORD_FILE: pwFile.path });
   t.truthy(fromEnv!.decrypt(readFileSync(join(dir, 'vault-1.1.yml'), 'utf8')));
-  t.throws(() => Vault.fromOptions('/nonexistent/pw', { CROSSKEY_VAULT_PASSWORD_FILE: join(dir, 'vault-pass.txt') }), { message: /cannot read vault password file \/nonexistent\/pw/ });
+  t.throws(() => Vault.fromOptions('/nonexistent/pw', { CROSSKEY_VAULT_PASSWORD_FILE: pwFile.path }), { message: /cannot read vault password file \/nonexistent\/pw/ });
 });

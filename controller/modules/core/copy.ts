@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Module } from '../contract.js';
 import { ModuleError } from '../contract.js';
-import { buildDesired, diffFileState, putFile, readFileState, type CurrentFile } from './file-state.js';
+import { backupArgs, buildDesired, diffFileState, keepBackupsVar, putFile, readFileState, type CurrentFile } from './file-state.js';
 import { plain, resolveLocalFile } from './util.js';
 
 export interface CopyArgs {
@@ -25,6 +25,7 @@ export const copyModule: Module<CopyArgs, CurrentFile> = {
   },
   async read(ctx, args) {
     if ((args.content === undefined) === (args.src === undefined)) throw new ModuleError('copy needs exactly one of content or src');
+    keepBackupsVar(ctx.vars); // a bad crosskey_keep_backups fails before anything changes
     const content = args.src !== undefined ? readFileSync(resolveLocalFile(plain(args.src), ctx.vars, 'files')) : args.content;
     const desired = buildDesired(args, content);
     return readFileState(await ctx.agent(), desired);
@@ -33,7 +34,7 @@ export const copyModule: Module<CopyArgs, CurrentFile> = {
     return diffFileState(cur, ctx);
   },
   async apply(ctx, args, _changes, cur) {
-    const r = await putFile(await ctx.agent(), cur.desired);
+    const r = await putFile(await ctx.agent(), cur.desired, backupArgs(ctx));
     return {
       status: 'changed',
       data: { dest: args.dest, ...(r.backupPath ? { backup_file: r.backupPath } : {}) },

@@ -1,8 +1,10 @@
 // Shared by copy and template: read a whole file's current state through the agent, diff it against the
 // desired content/mode/owner/group, and put it. One RPC to read, one to write; nothing written when equal.
-import type { AgentClient } from '../../../agent/protocol.js';
+import type { AgentClient, BackupArgs } from '../../../agent/protocol.js';
 import type { Change, TaskContext } from '../contract.js';
-import { isSecret, reveal } from '../../secrets.js';
+import { ModuleError, pendingRestartKey } from '../contract.js';
+import { Secret, reveal } from '../../secrets.js';
+import { lazyVars } from './lang-impl.js';
 import { normalizeMode, sha256 } from './util.js';
 import { unifiedDiff } from './unified-diff.js';
 
@@ -30,16 +32,63 @@ export interface CurrentFile {
   gid?: number;
 }
 
-/** Content from a string or Secret; Buffers that are not valid UTF-8 travel as base64. */
+/** Mode of a new file whose content is (or contains) a Secret when the task gives no mode. */
+export const SECRET_FILE_MODE = '0600';
+
+function containsSecret(v: unknown, seen = new Set<object>()): boolean {
+  if (v instanceof Secret) return true;
+  if (!v || typeof v !== 'object' || Buffer.isBuffer(v) || v instanceof Date || seen.has(v)) return false;
+  seen.add(v);
+  return (Array.isArray(v) ? v : Object.values(v)).some((x) => containsSecret(x, seen));
+}
+
+/** Plain copy with every Secret revealed (JSON.stringify would write a Secret inside a dict as its mask). */
+function revealAll(v: unknown): unknown {
+  if (v instanceof Secret) return v.reveal();
+  if (!v || typeof v !== 'object' || Buffer.isBuffer(v) || v instanceof Date) return v;
+  if (Array.isArray(v)) return v.map(revealAll);
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, revealAll(x)]));
+}
+
+/** Content from a string or Secret (or a list/dict, as JSON, that may contain Secrets); Buffers that are not
+ *  valid UTF-8 travel as base64. */
 export function desiredContent(value: unknown): { content: string; encoding: 'utf8' | 'base64'; secret: boolean } {
   if (Buffer.isBuffer(value)) {
     const asText = value.toString('utf8');
     if (Buffer.from(asText, 'utf8').equals(value)) return { content: asText, encoding: 'utf8', secret: false };
     return { content: value.toString('base64'), encoding: 'base64', secret: false };
   }
-  const secret = isSecret(value);
-  const r = reveal(value);
+  const secret = containsSecret(value);
+  const r = revealAll(value);
   return { content: typeof r === 'string' ? r : JSON.stringify(r), encoding: 'utf8', secret };
+}
+
+/**
+ * `crosskey_keep_backups`: how many backups (`<file>.<timestamp>.crosskey~`) the agent keeps per changed file,
+ * the new one included; undefined when the variable is not set (the agent's default, 3). 0, a negative number or
+ * anything but a whole number is an error.
+ */
+export function keepBackupsVar(vars: Record<string, unknown>): number | undefined {
+  const raw = reveal(lazyVars(vars).crosskey_keep_backups);
+  if (raw === undefined || raw === null) return undefined;
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*[-+]?\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(n) || n < 1) {
+    throw new ModuleError(`crosskey_keep_backups must be a whole number of at least 1 (backups kept per changed file), got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+/**
+ * What an agent op that makes a backup is told about pruning: `keepBackups` from `crosskey_keep_backups`, and
+ * `protectBackups`: the backups this host's files were changed from earlier in the play or in runs no restart has
+ * picked up yet (es_rolling_restart restores them when a node does not come back), never pruned.
+ */
+export function backupArgs(ctx: Pick<TaskContext, 'vars' | 'host'> & Partial<Pick<TaskContext, 'changedFiles' | 'state'>>): BackupArgs {
+  const keep = keepBackupsVar(ctx.vars);
+  const pending = ctx.state?.get<unknown>(pendingRestartKey(ctx.host));
+  const files = [...(ctx.changedFiles?.get(ctx.host) ?? []), ...(Array.isArray(pending) ? pending : [])] as Array<{ backupPath?: unknown }>;
+  const protect = [...new Set(files.flatMap((f) => (f && typeof f.backupPath === 'string' ? [f.backupPath] : [])))];
+  return { ...(keep !== undefined ? { keepBackups: keep } : {}), ...(protect.length ? { protectBackups: protect } : {}) };
 }
 
 export function buildDesired(args: { dest: string; mode?: unknown; owner?: string; group?: string; backup?: boolean }, content: unknown): DesiredFile {
@@ -52,15 +101,23 @@ export function buildDesired(args: { dest: string; mode?: unknown; owner?: strin
   };
 }
 
+/**
+ * The current state of `desired.dest`. A file that does not exist yet and gets a secret without a mode from the
+ * task is created readable by its owner only (SECRET_FILE_MODE); an existing one keeps its mode.
+ */
 export async function readFileState(agent: AgentClient, desired: DesiredFile): Promise<CurrentFile> {
+  const missing = (): CurrentFile => ({
+    desired: desired.secret && desired.mode === undefined ? { ...desired, mode: SECRET_FILE_MODE } : desired,
+    exists: false, isDir: false,
+  });
   let r: Awaited<ReturnType<AgentClient['call']>> & { exists: boolean; content?: string; isDir?: boolean; mode?: string; owner?: string; group?: string; uid?: number; gid?: number };
   try {
     r = await agent.call('file.read', { path: desired.dest, encoding: desired.encoding });
   } catch (e) {
-    if ((e as { code?: string }).code === 'ENOENT' || /ENOENT|no such file/i.test((e as Error).message)) return { desired, exists: false, isDir: false };
+    if ((e as { code?: string }).code === 'ENOENT' || /ENOENT|no such file/i.test((e as Error).message)) return missing();
     throw e;
   }
-  if (!r.exists) return { desired, exists: false, isDir: false };
+  if (!r.exists) return missing();
   const content = r.content ?? '';
   const bytes = desired.encoding === 'base64' ? Buffer.from(content, 'base64') : Buffer.from(content, 'utf8');
   return {
@@ -101,11 +158,12 @@ export function diffFileState(cur: CurrentFile, ctx: TaskContext | undefined): C
   return changes;
 }
 
-export async function putFile(agent: AgentClient, d: DesiredFile): Promise<{ backupPath?: string; changed: boolean }> {
+/** Writes the desired file; `backups` (see backupArgs) tells the agent how to prune the older backups. */
+export async function putFile(agent: AgentClient, d: DesiredFile, backups: BackupArgs = {}): Promise<{ backupPath?: string; changed: boolean }> {
   const r = await agent.call('file.put', {
     path: d.dest, content: d.content, encoding: d.encoding,
     ...(d.mode ? { mode: d.mode } : {}), ...(d.owner ? { owner: d.owner } : {}), ...(d.group ? { group: d.group } : {}),
-    backup: d.backup,
+    backup: d.backup, ...(d.backup ? backups : {}),
   });
   return { backupPath: r.backupPath, changed: r.changed };
 }

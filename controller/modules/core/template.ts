@@ -1,7 +1,7 @@
 // `template`: render a Handlebars file with the host's vars into `dest` (whole file), or, with
 // `block: <marker>`, into a managed block of a YAML file (agent `block.apply`, validated as YAML there).
 import type { Module, Change } from '../contract.js';
-import { buildDesired, diffFileState, putFile, readFileState, type CurrentFile } from './file-state.js';
+import { SECRET_FILE_MODE, backupArgs, buildDesired, diffFileState, keepBackupsVar, putFile, readFileState, type CurrentFile } from './file-state.js';
 import { renderTemplateFile } from './lang.js';
 import { normalizeMode, resolveLocalFile, plain } from './util.js';
 import { unifiedDiff } from './unified-diff.js';
@@ -30,6 +30,7 @@ export const templateModule: Module<TemplateArgs, TemplateCurrent> = {
   },
   async read(ctx, args) {
     const path = resolveLocalFile(plain(args.src), ctx.vars, 'templates');
+    keepBackupsVar(ctx.vars); // a bad crosskey_keep_backups fails before anything changes
     const rendered = renderTemplateFile(path, ctx.vars);
     const agent = await ctx.agent();
     if (args.block !== undefined) {
@@ -55,11 +56,13 @@ export const templateModule: Module<TemplateArgs, TemplateCurrent> = {
     const agent = await ctx.agent();
     let backupPath: string | undefined;
     if (cur.kind === 'file') {
-      backupPath = (await putFile(agent, cur.file.desired)).backupPath;
+      backupPath = (await putFile(agent, cur.file.desired, backupArgs(ctx))).backupPath;
     } else {
       const r = await agent.call('block.apply', {
         path: args.dest, marker: cur.marker, content: cur.content, validate: 'yaml', backup: !!args.backup,
-        ...(args.mode !== undefined ? { mode: normalizeMode(args.mode) } : {}),
+        ...(args.backup ? backupArgs(ctx) : {}),
+        // A file the block creates with a secret in it is readable by its owner only, unless the task gives a mode.
+        ...(args.mode !== undefined ? { mode: normalizeMode(args.mode) } : cur.secret ? { createMode: SECRET_FILE_MODE } : {}),
         ...(args.owner ? { owner: args.owner } : {}), ...(args.group ? { group: args.group } : {}),
       });
       backupPath = r.backupPath;

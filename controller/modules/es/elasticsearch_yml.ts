@@ -3,10 +3,11 @@
 // defined statically (`cluster.remote.<alias>.seeds: [...]`) that the migration must point at the remote
 // cluster server port. Only flat (dotted) top-level keys are edited; a key set in nested form is refused with
 // its line, because rewriting a nested mapping would move the operator's comments and layout.
-import { load } from 'js-yaml';
+import { loadBounded as load } from '../../../agent/yaml-bounds.js';
 import type { Change, Module } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import { unifiedDiff } from '../core/unified-diff.js';
+import { backupArgs } from '../core/file-state.js';
 
 interface Args {
   path: string;
@@ -116,7 +117,9 @@ export const elasticsearchYml: Module<Args, Current> = {
   },
   async apply(ctx, args, _changes, current) {
     const agent = await ctx.agent();
-    const r = await agent.call('file.put', { path: args.path, content: current.desired, encoding: 'utf8', backup: args.backup !== false });
+    const r = await agent.call('file.put', {
+      path: args.path, content: current.desired, encoding: 'utf8', backup: args.backup !== false, ...backupArgs(ctx),
+    });
     return {
       status: r.changed ? 'changed' : 'ok',
       changedFiles: r.changed ? [{ path: args.path, backupPath: r.backupPath }] : [],

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import type { Change, Module, TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
+import { backupArgs } from '../core/file-state.js';
 import { Secret, isSecret } from '../../secrets.js';
 import {
   assertCaCurrentlyValid, createCaAsync, writeCa, loadCa, issueCertAsync, toPkcs12, readPkcs12, certInfoFromPem, CertError, validateDns, validateIp, type CertAndKey,
@@ -210,6 +211,7 @@ export const esCertificate: Module<CertificateArgs, CertificateCurrent> = {
       path: cur.dest, content: p12.toString('base64'), encoding: 'base64', mode: args.mode,
       ...(dirStat.owner ? { owner: dirStat.owner } : {}), ...(dirStat.group ? { group: dirStat.group } : {}),
       backup: true,
+      ...backupArgs(ctx),
     });
     return {
       status: 'changed',

@@ -10,6 +10,7 @@ import type { Change, Module, TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import { Secret, isSecret, secrets } from '../../secrets.js';
 import { runSecrets, plannedKeystoreChanges } from './run-secrets.js';
+import { backupArgs } from '../core/file-state.js';
 
 export interface KeystoreArgs {
   name: string;
@@ -174,7 +175,7 @@ async function applyKeystore(ctx: TaskContext, args: KeystoreArgs, changes: Chan
   const runAs = current.exists ? current.path : p.config;
   // A keystore change that needs a restart is restored with the play's other files when the node then fails to
   // start: keep a copy of the keystore as it was (none when the CLI creates it).
-  const backupPath = !args.reloadable && current.exists ? (await agent.call('file.backup', { path: current.path })).backupPath : undefined;
+  const backupPath = !args.reloadable && current.exists ? (await agent.call('file.backup', { path: current.path, ...backupArgs(ctx) })).backupPath : undefined;
   if (args.state === 'absent') {
     await runCli(ctx, agent, p, ['remove', args.name], pwLines, `remove ${args.name}`, runAs);
   } else {
