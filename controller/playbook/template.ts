@@ -109,24 +109,29 @@ export const helpers: Record<string, HelperFn> = {
   concat: (...a) => a.map(str).join(''),
   indent: (v, n) => str(v).split('\n').join('\n' + ' '.repeat(Number(n) || 0)),
   quote: (v) => `'${str(v).replace(/'/g, `'\\''`)}'`,
-  // A secret kept in a file on the controller: its content (without the final line break) becomes a Secret,
-  // masked everywhere. Like a password file, a file group or others can read is refused (controller/secret-files.ts)
-  // unless CROSSKEY_ALLOW_LOOSE_SECRET_FILES=true: helpers do not see the vars, so the variable
-  // crosskey_allow_loose_secret_files cannot reach here.
-  secret_file: (path) => {
-    const file = str(path);
-    let text: string;
-    try {
-      text = readSecretFile(file, 'secret_file', allowLooseSecretFiles(undefined));
-    } catch (e) {
-      // "secret_file /x is readable by others …" / "cannot read secret_file /x: ENOENT" → "secret_file: …".
-      const msg = (e as Error).message;
-      throw new Error(msg.startsWith('secret_file ') ? `secret_file: ${msg.slice('secret_file '.length)}`
-        : `secret_file: ${msg.replace(/^cannot read secret_file /, 'cannot read ')}`);
-    }
-    return new Secret(text.replace(/\r?\n$/, ''));
-  },
+  // A secret kept in a file on the controller (see readSecretFileValue); the vars-aware form is in Evaluator.call
+  // and renderWithHandlebars, so crosskey_allow_loose_secret_files reaches it.
+  secret_file: (path) => readSecretFileValue(path, undefined),
 };
+
+/**
+ * `secret_file "PATH"`: the file's content (without the final line break) as a Secret, masked everywhere. Like a
+ * password file, a file group or others can read is refused (controller/secret-files.ts) unless the variable
+ * crosskey_allow_loose_secret_files (or CROSSKEY_ALLOW_LOOSE_SECRET_FILES=true) allows it.
+ */
+function readSecretFileValue(path: unknown, allowLooseVar: unknown): Secret {
+  const file = str(path);
+  let text: string;
+  try {
+    text = readSecretFile(file, 'secret_file', allowLooseSecretFiles(allowLooseVar instanceof Secret ? allowLooseVar.reveal() : allowLooseVar));
+  } catch (e) {
+    // "secret_file /x is readable by others …" / "cannot read secret_file /x: ENOENT" → "secret_file: …".
+    const msg = (e as Error).message;
+    throw new Error(msg.startsWith('secret_file ') ? `secret_file: ${msg.slice('secret_file '.length)}`
+      : `secret_file: ${msg.replace(/^cannot read secret_file /, 'cannot read ')}`);
+  }
+  return new Secret(text.replace(/\r?\n$/, ''));
+}
 // `expr "…"` evaluates an expression of expr.ts inside Handlebars (needs the vars: bound per render).
 const HELPER_NAMES = [...Object.keys(helpers), 'expr'];
 // Helpers that accept undefined arguments (everything else raises "undefined variable").
@@ -295,6 +300,7 @@ class Evaluator {
       }
     }
     if (args.some((a) => containsSecret(a))) this.tainted = true;
+    if (name === 'secret_file') return readSecretFileValue(revealDeep(args[0]), this.vars.crosskey_allow_loose_secret_files);
     const out = helpers[name]!(...args.map((a) => (a instanceof Undef ? a : revealDeep(a))));
     if (name === 'lookup' && out === undefined) {
       throw new UndefinedVariable(`${params.map((p) => (p as hbs.AST.PathExpression).original ?? JSON.stringify((p as hbs.AST.StringLiteral).value)).join('.')}`);
@@ -397,7 +403,14 @@ function renderWithHandlebars(tpl: HandlebarsTemplateDelegate, vars: Record<stri
   };
   collect(vars, new Set());
   const exprHelper = (src: unknown): unknown => parseExpr(String(src)).evaluate(vars);
-  const out = tpl(revealDeep(vars), { helpers: { expr: exprHelper } });
+  // In a template file a secret_file's text is written as it is (a mask in a config file would be useless), and
+  // the rendered output becomes a Secret like any output holding a secret.
+  const secretFileHelper = (path: unknown): string => {
+    const value = readSecretFileValue(path, vars.crosskey_allow_loose_secret_files).reveal();
+    secretsInVars.push(value);
+    return value;
+  };
+  const out = tpl(revealDeep(vars), { helpers: { expr: exprHelper, secret_file: secretFileHelper } });
   return secretsInVars.some((s) => s && out.includes(s)) ? new Secret(out) : out;
 }
 

@@ -334,3 +334,24 @@ test.serial('secret_file: a 0600 file is read; a file others can read is refused
   process.env.CROSSKEY_ALLOW_LOOSE_SECRET_FILES = 'true';
   t.is((renderString(`{{ secret_file "${loose}" }}`, {}) as Secret).reveal(), 'leaked', 'allowed by the operator');
 });
+
+test('secret_file: the variable crosskey_allow_loose_secret_files is honoured; in a template file the secret is written as is', async (t) => {
+  const { renderValue } = await import('../../controller/playbook/template.js');
+  const { isSecret } = await import('../../controller/secrets.js');
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'ck-sf-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const loose = join(dir, 'loose');
+  writeFileSync(loose, 's3cr<e>t&"pw\n', { mode: 0o644 });
+  const tpl = `{{ secret_file "${loose}" }}`;
+  t.throws(() => renderValue(tpl, {}), { message: /secret_file: .*loose is readable by others/ });
+  const v = renderValue(tpl, { crosskey_allow_loose_secret_files: true });
+  t.true(isSecret(v));
+  t.is((v as { reveal(): string }).reveal(), 's3cr<e>t&"pw');
+  // A block template (Handlebars path): the file's text lands as is, and the whole output is a Secret.
+  const block = renderValue(`{{#if true}}password: {{ secret_file "${loose}" }}{{/if}}`, { crosskey_allow_loose_secret_files: 'true' });
+  t.true(isSecret(block));
+  t.is((block as { reveal(): string }).reveal(), 'password: s3cr<e>t&"pw');
+});
