@@ -8,8 +8,11 @@ import { facts } from './ops/facts.js';
 import { keystoreList } from './ops/keystore.js';
 import { portCheck } from './ops/net.js';
 
-export interface AgentIdentity { agentHash: string }
+export interface AgentIdentity {
+  agentHash: string;
+}
 
+// biome-ignore lint/suspicious/noExplicitAny: each op's argument type is checked by its own handler (agent/protocol.ts)
 type Handler = (args: any) => Promise<unknown> | unknown;
 
 export function opTable(id: AgentIdentity): Record<OpName, Handler> {
@@ -40,13 +43,14 @@ export async function handleLine(line: string, ops: Record<string, Handler>): Pr
   }
   const id = typeof req.id === 'number' ? req.id : -1;
   const op = typeof req.op === 'string' ? req.op : '';
-  if (!Object.hasOwn(ops, op)) return { id, ok: false, error: { code: 'EUNKNOWNOP', message: `unknown op ${JSON.stringify(op)}` } };
+  if (!Object.hasOwn(ops, op))
+    return { id, ok: false, error: { code: 'EUNKNOWNOP', message: `unknown op ${JSON.stringify(op)}` } };
   const args = req.args && typeof req.args === 'object' ? req.args : {};
   try {
     return { id, ok: true, result: await ops[op](args) };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    const code = err instanceof AgentOpError ? err.code : (typeof e.code === 'string' ? e.code : 'EAGENT');
+    const code = err instanceof AgentOpError ? err.code : typeof e.code === 'string' ? e.code : 'EAGENT';
     const message = e.message ?? String(err);
     return { id, ok: false, error: { code, message: message.startsWith(op) ? message : `${op}: ${message}` } };
   }

@@ -10,19 +10,29 @@ import { killRunningCommands } from './ops/command.js';
 
 function ownHash(): string {
   try {
-    return createHash('sha256').update(readFileSync(fileURLToPath(import.meta.url))).digest('hex').slice(0, 16);
+    return createHash('sha256')
+      .update(readFileSync(fileURLToPath(import.meta.url)))
+      .digest('hex')
+      .slice(0, 16);
   } catch {
     return 'unknown';
   }
 }
 
 // Anything a library prints must not corrupt the response stream.
-console.log = console.info = console.debug = (...a: unknown[]) => { process.stderr.write(a.map(String).join(' ') + '\n'); };
+console.log =
+  console.info =
+  console.debug =
+    (...a: unknown[]) => {
+      process.stderr.write(a.map(String).join(' ') + '\n');
+    };
 
 const ops = opTable({ agentHash: ownHash() });
 let pending = 0;
 let inputClosed = false;
-const maybeExit = () => { if (inputClosed && pending === 0) process.exit(0); };
+const maybeExit = () => {
+  if (inputClosed && pending === 0) process.exit(0);
+};
 
 const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
 rl.on('line', (line) => {
@@ -34,7 +44,14 @@ rl.on('line', (line) => {
     maybeExit();
   });
 });
-rl.on('close', () => { inputClosed = true; maybeExit(); });
+rl.on('close', () => {
+  inputClosed = true;
+  maybeExit();
+});
 process.on('exit', killRunningCommands);
 const signalNumbers = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
-for (const [sig, n] of Object.entries(signalNumbers)) process.on(sig, () => { killRunningCommands(); process.exit(128 + n); });
+for (const [sig, n] of Object.entries(signalNumbers))
+  process.on(sig, () => {
+    killRunningCommands();
+    process.exit(128 + n);
+  });

@@ -41,8 +41,14 @@ export interface Ops {
   facts: {
     args: { paths?: Record<string, string> };
     result: {
-      hostname: string; os: string; platform: string; arch: string; kernel: string;
-      user: string; uid: number; node: string;
+      hostname: string;
+      os: string;
+      platform: string;
+      arch: string;
+      kernel: string;
+      user: string;
+      uid: number;
+      node: string;
       listening: Array<{ address: string; port: number }>;
       paths: Record<string, StatResult>;
     };
@@ -51,36 +57,67 @@ export interface Ops {
   'file.read': { args: { path: string; encoding?: 'utf8' | 'base64' }; result: StatResult & { content?: string } };
   'file.put': {
     args: {
-      path: string; content: string; encoding?: 'utf8' | 'base64';
-      mode?: string; owner?: string; group?: string;
-      backup?: boolean; check?: boolean;
-    } & BackupArgs & CreateModeArg;
+      path: string;
+      content: string;
+      encoding?: 'utf8' | 'base64';
+      mode?: string;
+      owner?: string;
+      group?: string;
+      backup?: boolean;
+      check?: boolean;
+    } & BackupArgs &
+      CreateModeArg;
     // before: previous content (utf8 only, for diffs, omitted when binary or > 256 KiB)
-    result: { changed: boolean; before?: string; beforeSha256?: string; afterSha256: string; backupPath?: string; created: boolean };
+    result: {
+      changed: boolean;
+      before?: string;
+      beforeSha256?: string;
+      afterSha256: string;
+      backupPath?: string;
+      created: boolean;
+    };
   };
   'file.restore': { args: { path: string; backupPath: string }; result: { changed: boolean } };
-  'file.remove': { args: { path: string; backup?: boolean; check?: boolean } & BackupArgs; result: { changed: boolean; backupPath?: string } };
+  'file.remove': {
+    args: { path: string; backup?: boolean; check?: boolean } & BackupArgs;
+    result: { changed: boolean; backupPath?: string };
+  };
   // A copy of the file as it is now (before a tool that is not ours changes it, e.g. elasticsearch-keystore).
   'file.backup': { args: { path: string } & BackupArgs; result: { exists: boolean; backupPath?: string } };
   'block.apply': {
     args: {
       path: string;
-      marker: string;          // name of the block: lines "# BEGIN crosskey <marker>" / "# END crosskey <marker>"
-      content: string | null;  // null removes the block
+      marker: string; // name of the block: lines "# BEGIN crosskey <marker>" / "# END crosskey <marker>"
+      content: string | null; // null removes the block
       validate?: 'yaml' | 'none';
-      mode?: string; owner?: string; group?: string;
-      backup?: boolean; check?: boolean;
-    } & BackupArgs & CreateModeArg;
+      mode?: string;
+      owner?: string;
+      group?: string;
+      backup?: boolean;
+      check?: boolean;
+    } & BackupArgs &
+      CreateModeArg;
     result: { changed: boolean; before: string; after: string; backupPath?: string };
   };
   command: {
     args: {
-      argv?: string[]; shell?: string; // exactly one of them; shell runs under /bin/sh -c
-      env?: Record<string, string>; stdin?: string; cwd?: string; timeoutMs?: number;
-      runAsOwnerOf?: string;           // run with the uid/gid of this file's owner (e.g. the keystore)
-      creates?: string;                // skip when this path exists
+      argv?: string[];
+      shell?: string; // exactly one of them; shell runs under /bin/sh -c
+      env?: Record<string, string>;
+      stdin?: string;
+      cwd?: string;
+      timeoutMs?: number;
+      runAsOwnerOf?: string; // run with the uid/gid of this file's owner (e.g. the keystore)
+      creates?: string; // skip when this path exists
     };
-    result: { rc: number | null; stdout: string; stderr: string; timedOut: boolean; durationMs: number; skipped?: boolean };
+    result: {
+      rc: number | null;
+      stdout: string;
+      stderr: string;
+      timedOut: boolean;
+      durationMs: number;
+      skipped?: boolean;
+    };
   };
   service: {
     args: { name: string; action: 'start' | 'stop' | 'restart' | 'status'; command?: string[]; timeoutMs?: number };
@@ -99,7 +136,11 @@ export type OpName = keyof Ops;
 export type OpArgs<O extends OpName> = Ops[O]['args'];
 export type OpResult<O extends OpName> = Ops[O]['result'];
 
-export interface AgentRequest<O extends OpName = OpName> { id: number; op: O; args: OpArgs<O> }
+export interface AgentRequest<O extends OpName = OpName> {
+  id: number;
+  op: O;
+  args: OpArgs<O>;
+}
 export type AgentResponse =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: { code: string; message: string } };

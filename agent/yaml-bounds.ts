@@ -8,9 +8,7 @@
 //
 // Standalone on purpose (node: built-ins and js-yaml only): the agent is copied to hosts as one file, and the
 // controller, the lab and the agent all load YAML through this.
-import {
-  EVENT_ID, YAMLException, constructFromEvents, parseEvents, type Event, type Schema,
-} from 'js-yaml';
+import { EVENT_ID, YAMLException, constructFromEvents, parseEvents, type Event, type Schema } from 'js-yaml';
 
 /** Largest YAML document accepted, in bytes (UTF-8). */
 export const MAX_YAML_BYTES = 4 * 1024 * 1024;
@@ -41,7 +39,10 @@ export function checkYamlSize(text: string, maxBytes = MAX_YAML_BYTES): YamlBoun
   if (text.length * 3 <= maxBytes) return null;
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes <= maxBytes) return null;
-  return { offset: -1, reason: `document is ${bytes} bytes, more than the ${formatBytes(maxBytes)} limit for YAML input` };
+  return {
+    offset: -1,
+    reason: `document is ${bytes} bytes, more than the ${formatBytes(maxBytes)} limit for YAML input`,
+  };
 }
 
 function formatBytes(n: number): string {
@@ -64,7 +65,11 @@ interface Frame {
  * Linear in the number of events whatever the aliases say. Null when within bounds. Unknown aliases are left to
  * js-yaml (it reports them with their position).
  */
-export function checkAliasExpansion(text: string, events: readonly Event[], maxAliasNodes = MAX_ALIAS_NODES): YamlBoundsViolation | null {
+export function checkAliasExpansion(
+  text: string,
+  events: readonly Event[],
+  maxAliasNodes = MAX_ALIAS_NODES,
+): YamlBoundsViolation | null {
   let anchors = new Map<string, AnchorEntry>();
   const frames: Frame[] = [];
   let aliased = 0;
@@ -102,7 +107,10 @@ export function checkAliasExpansion(text: string, events: readonly Event[], maxA
           break;
         }
         if (entry.open) {
-          return { offset: ev.anchorStart, reason: `alias *${name} is inside the node it refers to (recursive YAML structures are not supported)` };
+          return {
+            offset: ev.anchorStart,
+            reason: `alias *${name} is inside the node it refers to (recursive YAML structures are not supported)`,
+          };
         }
         aliased += entry.size;
         if (aliased > maxAliasNodes) {
@@ -148,7 +156,11 @@ export function loadBounded(text: string, options: BoundedLoadOptions = {}): unk
   const events = parseEvents(text, { filename });
   const alias = checkAliasExpansion(text, events, bounds.maxAliasNodes);
   if (alias) YAMLException.throwAt(text, alias.offset, alias.reason, filename);
-  const docs = constructFromEvents(events, { source: text, filename, ...(options.schema ? { schema: options.schema } : {}) });
+  const docs = constructFromEvents(events, {
+    source: text,
+    filename,
+    ...(options.schema ? { schema: options.schema } : {}),
+  });
   if (docs.length === 0) throw new YAMLException('expected a document, but the input is empty');
   if (docs.length > 1) throw new YAMLException('expected a single document in the stream, but found more');
   return docs[0];

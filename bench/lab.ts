@@ -21,7 +21,8 @@ function arg(args: string[], name: string, dflt: number): number {
   return i >= 0 ? Number(args[i + 1]) : dflt;
 }
 
-const fmt = (xs: number[]) => `min ${Math.min(...xs).toFixed(1)} / median ${[...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(1)} / max ${Math.max(...xs).toFixed(1)}`;
+const fmt = (xs: number[]) =>
+  `min ${Math.min(...xs).toFixed(1)} / median ${[...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(1)} / max ${Math.max(...xs).toFixed(1)}`;
 
 export async function main(args: string[] = []): Promise<void> {
   const runs = arg(args, '--runs', 1);
@@ -43,9 +44,18 @@ export async function main(args: string[] = []): Promise<void> {
       // some REST load on every node: health, nodes info, settings
       for (const c of lab.clusters) {
         for (const n of c.nodes) {
-          const target = { url: `https://${n.address}:9200`, user: c.user, passwordFile: c.passwordFile, caCert: lab.caCert };
+          const target = {
+            url: `https://${n.address}:9200`,
+            user: c.user,
+            passwordFile: c.passwordFile,
+            caCert: lab.caCert,
+          };
           for (let i = 0; i < 20; i++) {
-            await labHttp(target, 'GET', i % 3 === 0 ? '/_nodes' : i % 3 === 1 ? '/_cluster/health' : '/_cluster/settings?include_defaults=true');
+            await labHttp(
+              target,
+              'GET',
+              i % 3 === 0 ? '/_nodes' : i % 3 === 1 ? '/_cluster/health' : '/_cluster/settings?include_defaults=true',
+            );
           }
         }
       }
@@ -53,22 +63,31 @@ export async function main(args: string[] = []): Promise<void> {
       const t1 = performance.now();
       const { stillOpen } = await labDown(dir);
       downTimes.push((performance.now() - t1) / 1000);
-      console.log(`run ${run}: lab up ${up.toFixed(1)} s (load average before: ${load0}), ` +
-        `node RSS after start ${fmt(rssStart.slice(-pids.length))} MB, ` +
-        `after 60 requests each ${fmt(rssLoaded.slice(-pids.length))} MB, lab down ${downTimes.at(-1)!.toFixed(1)} s` +
-        (stillOpen.length ? `, PORTS LEFT OPEN: ${stillOpen.join(',')}` : ''));
+      console.log(
+        `run ${run}: lab up ${up.toFixed(1)} s (load average before: ${load0}), ` +
+          `node RSS after start ${fmt(rssStart.slice(-pids.length))} MB, ` +
+          `after 60 requests each ${fmt(rssLoaded.slice(-pids.length))} MB, lab down ${downTimes.at(-1)!.toFixed(1)} s` +
+          (stillOpen.length ? `, PORTS LEFT OPEN: ${stillOpen.join(',')}` : ''),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
   console.log(`lab up (2 × ${nodes} nodes): ${fmt(upTimes)} s (target < 10 s)`);
   console.log(`node RSS: after start ${fmt(rssStart)} MB, after load ${fmt(rssLoaded)} MB (target < 80 MB)`);
-  console.log(`lab down: ${fmt(downTimes)} s; load average now ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `lab down: ${fmt(downTimes)} s; load average now ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv.slice(2)).then(() => process.exit(0), (e) => {
-    console.error(e);
-    process.exit(1);
-  });
+  main(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
 }

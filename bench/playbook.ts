@@ -17,7 +17,13 @@ import { startHosts } from '../test/helpers/sshd-hosts.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PLAY = join(ROOT, 'bench/fixtures/play');
 
-interface RunTiming { wallMs: number; code: number; perTaskHostMs: number[]; stdout: string; stderr: string }
+interface RunTiming {
+  wallMs: number;
+  code: number;
+  perTaskHostMs: number[];
+  stdout: string;
+  stderr: string;
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -33,7 +39,8 @@ function runCrosskey(args: string[]): Promise<RunTiming> {
   return new Promise((res, rej) => {
     const t0 = process.hrtime.bigint();
     const p = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
+    let stdout = '',
+      stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
     p.on('error', rej);
@@ -51,39 +58,65 @@ function runCrosskey(args: string[]): Promise<RunTiming> {
 }
 
 /** Bare ssh2 exec round trips: one connection per host, `true` run `count` times per host, 10 hosts at a time. */
-async function bareExec(hosts: Array<{ address: string; port: number }>, keyFile: string, count = 10): Promise<number[]> {
+async function bareExec(
+  hosts: Array<{ address: string; port: number }>,
+  keyFile: string,
+  count = 10,
+): Promise<number[]> {
   const key = readFileSync(keyFile);
   const times: number[] = [];
   const q = new PQueue({ concurrency: 10 });
-  await Promise.all(hosts.map((h) => q.add(async () => {
-    const c = new Client();
-    await new Promise<void>((res, rej) => {
-      c.on('ready', () => { (c as unknown as { setNoDelay(b: boolean): void }).setNoDelay(true); res(); });
-      c.on('error', rej);
-      c.connect({ host: h.address, port: h.port, username: 'root', privateKey: key, readyTimeout: 10000 });
-    });
-    try {
-      for (let i = 0; i < count; i++) {
-        const t0 = process.hrtime.bigint();
-        await new Promise<void>((res, rej) => c.exec('true', (err, stream) => {
-          if (err) return rej(err);
-          stream.on('close', () => res()).resume();
-          stream.stderr.resume();
-        }));
-        times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      }
-    } finally {
-      c.end();
-    }
-  })));
+  await Promise.all(
+    hosts.map((h) =>
+      q.add(async () => {
+        const c = new Client();
+        await new Promise<void>((res, rej) => {
+          c.on('ready', () => {
+            (c as unknown as { setNoDelay(b: boolean): void }).setNoDelay(true);
+            res();
+          });
+          c.on('error', rej);
+          c.connect({ host: h.address, port: h.port, username: 'root', privateKey: key, readyTimeout: 10000 });
+        });
+        try {
+          for (let i = 0; i < count; i++) {
+            const t0 = process.hrtime.bigint();
+            await new Promise<void>((res, rej) =>
+              c.exec('true', (err, stream) => {
+                if (err) return rej(err);
+                stream.on('close', () => res()).resume();
+                stream.stderr.resume();
+              }),
+            );
+            times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          }
+        } finally {
+          c.end();
+        }
+      }),
+    ),
+  );
   return times;
 }
 
-function ansibleInventory(hosts: Array<{ name: string; address: string; port: number }>, keyFile: string, knownHosts: string): string {
+function ansibleInventory(
+  hosts: Array<{ name: string; address: string; port: number }>,
+  keyFile: string,
+  knownHosts: string,
+): string {
   const lines = ['[all]'];
-  for (const h of hosts) lines.push(`${h.name} ansible_host=${h.address} ansible_port=${h.port} ansible_user=root ansible_ssh_private_key_file=${keyFile}`);
-  lines.push('', '[all:vars]', 'bench_port=9200', 'bench_roles=["master","data"]',
-    `ansible_ssh_common_args='-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes'`, 'ansible_python_interpreter=/usr/bin/python3');
+  for (const h of hosts)
+    lines.push(
+      `${h.name} ansible_host=${h.address} ansible_port=${h.port} ansible_user=root ansible_ssh_private_key_file=${keyFile}`,
+    );
+  lines.push(
+    '',
+    '[all:vars]',
+    'bench_port=9200',
+    'bench_roles=["master","data"]',
+    `ansible_ssh_common_args='-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes'`,
+    'ansible_python_interpreter=/usr/bin/python3',
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -98,7 +131,11 @@ function runAnsible(inv: string, scratch: string): { wallMs: number; code: numbe
   };
   mkdirSync(env.ANSIBLE_SSH_CONTROL_PATH_DIR, { recursive: true });
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('ansible-playbook', ['-i', inv, join(PLAY, 'ansible.yml')], { env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync('ansible-playbook', ['-i', inv, join(PLAY, 'ansible.yml')], {
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   closeControlMasters(env.ANSIBLE_SSH_CONTROL_PATH_DIR);
   return { wallMs, code: r.status ?? -1, out: (r.stdout ?? '') + (r.stderr ?? '') };
@@ -107,8 +144,13 @@ function runAnsible(inv: string, scratch: string): { wallMs: number; code: numbe
 /** Ansible leaves one ssh ControlPersist master per host for 60 s: close them so nothing keeps running. */
 function closeControlMasters(dir: string): void {
   let socks: string[] = [];
-  try { socks = readdirSync(dir); } catch { return; }
-  for (const s of socks) spawnSync('ssh', ['-o', `ControlPath=${join(dir, s)}`, '-O', 'exit', 'bench-host'], { stdio: 'ignore' });
+  try {
+    socks = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const s of socks)
+    spawnSync('ssh', ['-o', `ControlPath=${join(dir, s)}`, '-O', 'exit', 'bench-host'], { stdio: 'ignore' });
 }
 
 const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
@@ -117,7 +159,8 @@ export async function main(args: string[]): Promise<void> {
   const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const sizes = (opt('hosts') ?? '3,10,50').split(',').map(Number);
   const ansibleRuns = Number(opt('ansible-runs') ?? 1);
-  const withAnsible = !args.includes('--no-ansible') && spawnSync('sh', ['-c', 'command -v ansible-playbook']).status === 0;
+  const withAnsible =
+    !args.includes('--no-ansible') && spawnSync('sh', ['-c', 'command -v ansible-playbook']).status === 0;
   const rows: string[] = [];
   for (const n of sizes) {
     const scratch = mkdtempSync(join(tmpdir(), `ck-bench-${n}-`));
@@ -133,15 +176,32 @@ export async function main(args: string[]): Promise<void> {
       writeFileSync(inv, hosts.inventoryYaml() + '');
       // Play vars the template needs, as extra vars (same values as the Ansible inventory).
       const extra = ['-e', 'bench_port=9200', '-e', '{"bench_roles": ["master", "data"]}'];
-      const base = ['run', join(play, 'crosskey.yml'), '-i', inv, '--json', '--state-dir', join(scratch, 'state'), '-f', '10', ...extra];
+      const base = [
+        'run',
+        join(play, 'crosskey.yml'),
+        '-i',
+        inv,
+        '--json',
+        '--state-dir',
+        join(scratch, 'state'),
+        '-f',
+        '10',
+        ...extra,
+      ];
       let first = await runCrosskey(base);
       if (first.code !== 0 && /the agent did not start \(exit null\)/.test(first.stdout)) {
         // Known transport race under load (exit status later than its 2 s wait during the first upload): once more.
-        console.log(`(first run hit the agent-bootstrap race on ${(first.stdout.match(/exit null/g) ?? []).length / 2} host(s); rerun)`);
+        console.log(
+          `(first run hit the agent-bootstrap race on ${(first.stdout.match(/exit null/g) ?? []).length / 2} host(s); rerun)`,
+        );
         first = await runCrosskey(base);
       }
       if (first.code !== 0) {
-        const bad = first.stdout.split('\n').filter((l) => /"status":"(failed|unreachable)"/.test(l)).slice(0, 5).join('\n');
+        const bad = first.stdout
+          .split('\n')
+          .filter((l) => /"status":"(failed|unreachable)"/.test(l))
+          .slice(0, 5)
+          .join('\n');
         throw new Error(`crosskey run failed (${first.code}): ${first.stderr}\n${bad}`);
       }
       const again: RunTiming[] = [];
@@ -157,7 +217,11 @@ export async function main(args: string[]): Promise<void> {
         const times: number[] = [];
         for (let i = 0; i < ansibleRuns; i++) {
           const a = runAnsible(ainv, scratch);
-          if (a.code !== 0) { ansibleCell = `failed (${a.code})`; console.log(a.out.slice(-3000)); break; }
+          if (a.code !== 0) {
+            ansibleCell = `failed (${a.code})`;
+            console.log(a.out.slice(-3000));
+            break;
+          }
           times.push(a.wallMs);
         }
         if (times.length) {
@@ -165,7 +229,9 @@ export async function main(args: string[]): Promise<void> {
           ratio = ` (${(median(times) / warm).toFixed(0)}× crosskey)`;
         }
       }
-      rows.push(`| ${n} | ${fmt(first.wallMs)} | ${fmt(warm)} | ${fmt(median(perTask))} / ${fmt(pct(perTask, 0.95))} | ${fmt(median(bare))} / ${fmt(pct(bare, 0.95))} | ${(median(perTask) / median(bare)).toFixed(2)} | ${ansibleCell}${ratio} |`);
+      rows.push(
+        `| ${n} | ${fmt(first.wallMs)} | ${fmt(warm)} | ${fmt(median(perTask))} / ${fmt(pct(perTask, 0.95))} | ${fmt(median(bare))} / ${fmt(pct(bare, 0.95))} | ${(median(perTask) / median(bare)).toFixed(2)} | ${ansibleCell}${ratio} |`,
+      );
       console.log(rows.at(-1));
     } finally {
       await hosts.stop();
@@ -174,7 +240,9 @@ export async function main(args: string[]): Promise<void> {
       rmSync('/tmp/crosskey-bench-ansible', { recursive: true, force: true });
     }
   }
-  console.log('\n| hosts | crosskey first run | crosskey run (median of 3) | per task×host p50 / p95 | bare ssh2 exec p50 / p95 | ratio | ansible-playbook |');
+  console.log(
+    '\n| hosts | crosskey first run | crosskey run (median of 3) | per task×host p50 / p95 | bare ssh2 exec p50 / p95 | ratio | ansible-playbook |',
+  );
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) console.log(r);
 }

@@ -18,11 +18,19 @@ async function timed<T>(fn: () => Promise<T>): Promise<number> {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-async function perHost(specs: HostSpec[], calls: number, fn: (s: HostSpec) => Promise<unknown>): Promise<{ lat: number[]; wall: number }> {
+async function perHost(
+  specs: HostSpec[],
+  calls: number,
+  fn: (s: HostSpec) => Promise<unknown>,
+): Promise<{ lat: number[]; wall: number }> {
   const lat: number[] = [];
-  const wall = await timed(() => Promise.all(specs.map(async (s) => {
-    for (let i = 0; i < calls; i++) lat.push(await timed(() => fn(s)));
-  })));
+  const wall = await timed(() =>
+    Promise.all(
+      specs.map(async (s) => {
+        for (let i = 0; i < calls; i++) lat.push(await timed(() => fn(s)));
+      }),
+    ),
+  );
   return { lat, wall };
 }
 
@@ -30,19 +38,29 @@ function rawClient(hosts: TestHosts, i: number): Promise<ssh2.Client> {
   const h = hosts.hosts[i];
   return new Promise((resolve, reject) => {
     const c = new ssh2.Client();
-    c.once('ready', () => { c.setNoDelay(true); resolve(c); });
+    c.once('ready', () => {
+      c.setNoDelay(true);
+      resolve(c);
+    });
     c.once('error', reject);
     // Same host key check as the transport, so both sides pay for it.
-    c.connect({ host: h.address, port: h.port, username: 'root', privateKey: readFileSync(hosts.clientKeyFile),
-      hostVerifier: (key: Buffer) => verifyHostKey([hosts.knownHostsFile], h.address, h.port, key).status === 'match' });
+    c.connect({
+      host: h.address,
+      port: h.port,
+      username: 'root',
+      privateKey: readFileSync(hosts.clientKeyFile),
+      hostVerifier: (key: Buffer) => verifyHostKey([hosts.knownHostsFile], h.address, h.port, key).status === 'match',
+    });
   });
 }
 function rawExec(c: ssh2.Client, cmd: string): Promise<void> {
-  return new Promise((resolve, reject) => c.exec(cmd, (err, st) => {
-    if (err) return reject(err);
-    st.on('data', () => {}).on('close', () => resolve());
-    st.stderr.on('data', () => {});
-  }));
+  return new Promise((resolve, reject) =>
+    c.exec(cmd, (err, st) => {
+      if (err) return reject(err);
+      st.on('data', () => {}).on('close', () => resolve());
+      st.stderr.on('data', () => {});
+    }),
+  );
 }
 
 export async function main(args: string[] = []): Promise<void> {
@@ -51,15 +69,22 @@ export async function main(args: string[] = []): Promise<void> {
   const calls = opt('calls', 100);
   const hosts = await startHosts(n, { kind: 'openssh' });
   try {
-    const specs = hosts.hosts.map((h) => hostSpecFromVars(h.name, {
-      ansible_host: h.address, ansible_user: 'root', ansible_ssh_private_key_file: hosts.clientKeyFile, crosskey_known_hosts: hosts.knownHostsFile,
-    }));
+    const specs = hosts.hosts.map((h) =>
+      hostSpecFromVars(h.name, {
+        ansible_host: h.address,
+        ansible_user: 'root',
+        ansible_ssh_private_key_file: hosts.clientKeyFile,
+        crosskey_known_hosts: hosts.knownHostsFile,
+      }),
+    );
     const cold = new Transport({ knownHostsFiles: [], log: () => {} });
     const coldMs = await timed(() => Promise.all(specs.map((s) => cold.agent(s))));
     await cold.closeAll();
     const tr = new Transport({ knownHostsFiles: [], log: () => {} });
     const warmMs = await timed(() => Promise.all(specs.map((s) => tr.agent(s))));
-    console.log(`${n} hosts: connect + agent start, cold (upload) ${coldMs.toFixed(0)} ms, warm (cached) ${warmMs.toFixed(0)} ms`);
+    console.log(
+      `${n} hosts: connect + agent start, cold (upload) ${coldMs.toFixed(0)} ms, warm (cached) ${warmMs.toFixed(0)} ms`,
+    );
 
     const raws = await Promise.all(specs.map((_, i) => rawClient(hosts, i)));
     const byName = new Map(specs.map((s, i) => [s.name, raws[i]]));
@@ -67,8 +92,12 @@ export async function main(args: string[] = []): Promise<void> {
     await perHost(specs, 5, async (s) => (await tr.agent(s)).call('hello', {}));
     await perHost(specs, 5, (s) => rawExec(byName.get(s.name)!, 'true'));
     const rpcHello = await perHost(specs, calls, async (s) => (await tr.agent(s)).call('hello', {}));
-    const rpcStat = await perHost(specs, calls, async (s) => (await tr.agent(s)).call('file.stat', { path: '/etc/hosts', checksum: true }));
-    const rpcCmd = await perHost(specs, Math.ceil(calls / 2), async (s) => (await tr.agent(s)).call('command', { argv: ['true'] }));
+    const rpcStat = await perHost(specs, calls, async (s) =>
+      (await tr.agent(s)).call('file.stat', { path: '/etc/hosts', checksum: true }),
+    );
+    const rpcCmd = await perHost(specs, Math.ceil(calls / 2), async (s) =>
+      (await tr.agent(s)).call('command', { argv: ['true'] }),
+    );
     const bare = await perHost(specs, Math.ceil(calls / 2), (s) => rawExec(byName.get(s.name)!, 'true'));
     const viaTransport = await perHost(specs, Math.ceil(calls / 2), (s) => tr.exec(s, ['true']));
     console.log(`agent RPC hello          ${fmt(rpcHello.lat)}`);
@@ -76,7 +105,9 @@ export async function main(args: string[] = []): Promise<void> {
     console.log(`agent RPC command true   ${fmt(rpcCmd.lat)}`);
     console.log(`bare ssh2 exec true      ${fmt(bare.lat)}`);
     console.log(`transport.exec true      ${fmt(viaTransport.lat)}`);
-    console.log(`ratio agent RPC (file.stat) / bare ssh2 exec: ${(pct(rpcStat.lat, 50) / pct(bare.lat, 50)).toFixed(2)} (p50)`);
+    console.log(
+      `ratio agent RPC (file.stat) / bare ssh2 exec: ${(pct(rpcStat.lat, 50) / pct(bare.lat, 50)).toFixed(2)} (p50)`,
+    );
     for (const c of raws) c.end();
     await tr.closeAll();
   } finally {

@@ -20,7 +20,9 @@ export function checkSecretFileMode(path: string, what: string, allowLoose: bool
   try {
     mode = statSync(path).mode;
   } catch (e) {
-    throw new SecretFileError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new SecretFileError(
+      `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   if ((mode & 0o077) !== 0 && !allowLoose) {
     const octal = (mode & 0o777).toString(8).padStart(4, '0');
@@ -37,6 +39,8 @@ export function readSecretFile(path: string, what: string, allowLoose: boolean):
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new SecretFileError(`cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new SecretFileError(
+      `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
 }

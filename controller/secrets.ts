@@ -75,7 +75,11 @@ export class SecretRegistry {
   register(value: string): void {
     if (typeof value !== 'string' || !value || this.#forms.has(value) || this.#shortWords.has(value)) return;
     if (value.length < MIN_SUBSTRING) this.#shortWords.add(value);
-    else this.#forms.set(value, encodedForms(value).filter((f) => f.length >= MIN_SUBSTRING));
+    else
+      this.#forms.set(
+        value,
+        encodedForms(value).filter((f) => f.length >= MIN_SUBSTRING),
+      );
     this.#pattern = undefined;
   }
   /** Replaces every registered secret, in each of its encoded forms, with the mask. */

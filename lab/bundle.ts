@@ -24,7 +24,10 @@ export async function ensureLabNodeBundle(root = repoRoot()): Promise<string> {
   const out = join(root, 'dist', 'lab-node.mjs');
   const entry = join(root, 'lab', 'node', 'main.ts');
   if (existsSync(entry)) {
-    const sources = Math.max(newestMtime(join(root, 'lab')), statSync(join(root, 'agent', 'keystore', 'format.ts')).mtimeMs);
+    const sources = Math.max(
+      newestMtime(join(root, 'lab')),
+      statSync(join(root, 'agent', 'keystore', 'format.ts')).mtimeMs,
+    );
     if (!existsSync(out) || statSync(out).mtimeMs < sources) {
       let esbuild: typeof import('esbuild');
       try {
@@ -35,10 +38,18 @@ export async function ensureLabNodeBundle(root = repoRoot()): Promise<string> {
       }
       const tmp = `${out}.${process.pid}.tmp`;
       await esbuild.build({
-        entryPoints: [entry], outfile: tmp, bundle: true, platform: 'node', target: 'node20', format: 'esm', logLevel: 'error',
+        entryPoints: [entry],
+        outfile: tmp,
+        bundle: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'esm',
+        logLevel: 'error',
         external: ['cpu-features', './crypto/build/Release/sshcrypto.node'],
         // same banner as build.mjs: bundled CommonJS dependencies (ssh2) need require, __filename, __dirname
-        banner: { js: "import { createRequire as __ckCreateRequire } from 'node:module'; import { fileURLToPath as __ckToPath } from 'node:url'; import { dirname as __ckDirname } from 'node:path'; const require = __ckCreateRequire(import.meta.url); const __filename = __ckToPath(import.meta.url); const __dirname = __ckDirname(__filename);" },
+        banner: {
+          js: "import { createRequire as __ckCreateRequire } from 'node:module'; import { fileURLToPath as __ckToPath } from 'node:url'; import { dirname as __ckDirname } from 'node:path'; const require = __ckCreateRequire(import.meta.url); const __filename = __ckToPath(import.meta.url); const __dirname = __ckDirname(__filename);",
+        },
       });
       renameSync(tmp, out);
     }

@@ -25,7 +25,13 @@ export interface NodeCertRequest {
 
 /** One certificate per node, for HTTP (server) and transport (server + client), like a certutil cert. */
 export async function issueNodeCert(req: NodeCertRequest): Promise<CertAndKey> {
-  const cert = await issueCertAsync({ ca: req.ca, name: req.name, ip: req.ips, dns: req.dns, serverAndClientAuth: true });
+  const cert = await issueCertAsync({
+    ca: req.ca,
+    name: req.name,
+    ip: req.ips,
+    dns: req.dns,
+    serverAndClientAuth: true,
+  });
   if (!new X509Certificate(cert.certPem).verify(new X509Certificate(req.ca.certPem).publicKey)) {
     throw new Error(`certificate for ${req.name} does not verify against the lab CA`);
   }
@@ -39,18 +45,29 @@ const OPENSSL = ['/usr/bin/openssl', '/usr/local/bin/openssl'].find((p) => exist
  * certificates), so it gets a 0600 temp file in `workDir`, removed right after; the password goes through the
  * environment, never argv.
  */
-export async function pkcs12(cert: CertAndKey, caPem: string, password: string, alias: string, workDir: string): Promise<Buffer> {
+export async function pkcs12(
+  cert: CertAndKey,
+  caPem: string,
+  password: string,
+  alias: string,
+  workDir: string,
+): Promise<Buffer> {
   const pure = () => toPkcs12({ keyPem: cert.keyPem, certPem: cert.certPem, caPems: [caPem], password, alias });
   if (!OPENSSL) return pure();
   const input = join(workDir, `.p12-input-${randomBytes(6).toString('hex')}.pem`);
   writeFileSync(input, cert.keyPem + cert.certPem + caPem, { mode: 0o600 });
   try {
     return await new Promise<Buffer>((resolve) => {
-      execFile(OPENSSL, ['pkcs12', '-export', '-in', input, '-name', alias, '-caname', 'ca', '-passout', 'env:CROSSKEY_LAB_P12_PASS'], {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CROSSKEY_LAB_P12_PASS: password },
-        encoding: 'buffer',
-        maxBuffer: 1 << 20,
-      }, (err, stdout) => resolve(err || stdout.length === 0 ? pure() : stdout)); // any OpenSSL problem: the pure-JS writer
+      execFile(
+        OPENSSL,
+        ['pkcs12', '-export', '-in', input, '-name', alias, '-caname', 'ca', '-passout', 'env:CROSSKEY_LAB_P12_PASS'],
+        {
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CROSSKEY_LAB_P12_PASS: password },
+          encoding: 'buffer',
+          maxBuffer: 1 << 20,
+        },
+        (err, stdout) => resolve(err || stdout.length === 0 ? pure() : stdout),
+      ); // any OpenSSL problem: the pure-JS writer
     });
   } finally {
     rmSync(input, { force: true });

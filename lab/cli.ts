@@ -23,7 +23,18 @@ interface Parsed {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(['--dir', '--nodes', '--es-version', '--ssh', '--license', '--net', '--count', '--ms', '--start-delay', '--recovery']);
+const VALUE_FLAGS = new Set([
+  '--dir',
+  '--nodes',
+  '--es-version',
+  '--ssh',
+  '--license',
+  '--net',
+  '--count',
+  '--ms',
+  '--start-delay',
+  '--recovery',
+]);
 const BOOL_FLAGS = new Set(['--json', '--static-remote', '--clear', '--help', '-h']);
 
 function parse(argv: string[]): Parsed {
@@ -49,18 +60,23 @@ class UsageError extends Error {}
 function int(p: Parsed, flag: string): number | undefined {
   const v = p.flags.get(flag);
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new UsageError(`${flag} ${String(v)}: expected a non-negative integer`);
+  if (typeof v !== 'string' || !/^\d+$/.test(v))
+    throw new UsageError(`${flag} ${String(v)}: expected a non-negative integer`);
   return Number(v);
 }
 
 function oneOf<T extends string>(p: Parsed, flag: string, allowed: readonly T[]): T | undefined {
   const v = p.flags.get(flag);
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !allowed.includes(v as T)) throw new UsageError(`${flag} ${String(v)}: expected one of ${allowed.join(', ')}`);
+  if (typeof v !== 'string' || !allowed.includes(v as T))
+    throw new UsageError(`${flag} ${String(v)}: expected one of ${allowed.join(', ')}`);
   return v as T;
 }
 
-export async function labCommand(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
+export async function labCommand(
+  argv: string[],
+  io: { out?: (s: string) => void; err?: (s: string) => void } = {},
+): Promise<number> {
   const out = io.out ?? ((s: string) => process.stdout.write(s));
   const err = io.err ?? ((s: string) => process.stderr.write(s));
   let p: Parsed;
@@ -91,7 +107,9 @@ export async function labCommand(argv: string[], io: { out?: (s: string) => void
           recoveryMs: int(p, '--recovery'),
           log: (l) => out(l + '\n'),
         });
-        out(`lab up in ${seconds.toFixed(1)} s: ${lab.dir}\n  inventory   ${lab.inventory}\n  ssh config  ${lab.dir}/ssh_config\n`);
+        out(
+          `lab up in ${seconds.toFixed(1)} s: ${lab.dir}\n  inventory   ${lab.inventory}\n  ssh config  ${lab.dir}/ssh_config\n`,
+        );
         out('  (simulated Elasticsearch: see lab/README.md for what is and is not simulated)\n');
         return 0;
       }
@@ -112,7 +130,13 @@ export async function labCommand(argv: string[], io: { out?: (s: string) => void
       case 'fault': {
         const [node, kind] = rest;
         if (!node || !kind) throw new UsageError('fault needs NODE and KIND');
-        out((await labFault(dir, node, kind, { count: int(p, '--count'), ms: int(p, '--ms'), clear: p.flags.has('--clear') })) + '\n');
+        out(
+          (await labFault(dir, node, kind, {
+            count: int(p, '--count'),
+            ms: int(p, '--ms'),
+            clear: p.flags.has('--clear'),
+          })) + '\n',
+        );
         return 0;
       }
       default:
@@ -130,6 +154,10 @@ export async function labCommand(argv: string[], io: { out?: (s: string) => void
 
 // Only when this file itself is the program (not when bundled into dist/crosskey.mjs, where every module shares
 // the bundle's import.meta.url).
-if (process.argv[1] && /lab[\\/]cli\.[cm]?[jt]s$/.test(process.argv[1]) && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (
+  process.argv[1] &&
+  /lab[\\/]cli\.[cm]?[jt]s$/.test(process.argv[1]) &&
+  resolve(process.argv[1]) === fileURLToPath(import.meta.url)
+) {
   labCommand(process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -42,20 +42,27 @@ export function sshConfig(lab: LabFile): string {
   const user = userInfo().username;
   return lab.clusters
     .flatMap((c) => c.nodes)
-    .map((n) => [
-      `Host ${n.name}`,
-      `  HostName ${n.address}`,
-      `  Port ${n.ssh.port}`,
-      `  User ${user}`,
-      `  IdentityFile ${lab.clientKey}`,
-      `  IdentitiesOnly yes`,
-      `  UserKnownHostsFile ${lab.knownHosts}`,
-      `  StrictHostKeyChecking yes`,
-      '',
-    ].join('\n'))
+    .map((n) =>
+      [
+        `Host ${n.name}`,
+        `  HostName ${n.address}`,
+        `  Port ${n.ssh.port}`,
+        `  User ${user}`,
+        `  IdentityFile ${lab.clientKey}`,
+        `  IdentitiesOnly yes`,
+        `  UserKnownHostsFile ${lab.knownHosts}`,
+        `  StrictHostKeyChecking yes`,
+        '',
+      ].join('\n'),
+    )
     .join('\n');
 }
 
 export function knownHosts(lab: LabFile): string {
-  return lab.clusters.flatMap((c) => c.nodes).map((n) => n.ssh.knownHostsLine).join('\n') + '\n';
+  return (
+    lab.clusters
+      .flatMap((c) => c.nodes)
+      .map((n) => n.ssh.knownHostsLine)
+      .join('\n') + '\n'
+  );
 }

@@ -62,6 +62,11 @@ export function allNodes(lab: LabFile): LabNodeEntry[] {
 
 export function findNode(lab: LabFile, name: string): LabNodeEntry {
   const n = allNodes(lab).find((x) => x.name === name);
-  if (!n) throw new Error(`no node [${name}] in the lab at ${lab.dir} (nodes: ${allNodes(lab).map((x) => x.name).join(', ')})`);
+  if (!n)
+    throw new Error(
+      `no node [${name}] in the lab at ${lab.dir} (nodes: ${allNodes(lab)
+        .map((x) => x.name)
+        .join(', ')})`,
+    );
   return n;
 }

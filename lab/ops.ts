@@ -1,6 +1,5 @@
 // `lab status`, `lab down`, `lab fault`: act on a lab described by DIR/lab.json, processes by recorded pid only.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createConnection } from 'node:net';
 import { readLabFile, writeLabFile, allNodes, findNode, type LabFile } from './layout.js';
 import { stop as serviceStop, runningPid } from './node/service.js';
@@ -29,7 +28,10 @@ export interface ClusterStatus {
   nodes: NodeStatus[];
   indices: number;
   /** Part 2: failed reads of cross-cluster tasks (what failed, when). */
-  counters: { disruptions: number; disruption_log: Array<{ at: number; task_type: string; task_id: string; reason: string }> };
+  counters: {
+    disruptions: number;
+    disruption_log: Array<{ at: number; task_type: string; task_id: string; reason: string }>;
+  };
   settings: { persistent: number; transient: number };
 }
 
@@ -50,9 +52,21 @@ export function labStatus(dir: string): LabStatus {
     const master = members.find((m) => m.id === state.masterNodeId);
     const nodes = c.nodes.map((n): NodeStatus => {
       const pid = runningPid(n.home) ?? null;
-      const ready = pid !== null && existsSync(readyFile(n.home)) && Number(readFileSync(readyFile(n.home), 'utf8')) === pid;
-      const sshAlive = lab.ssh === 'openssh' ? !!n.ssh.pid && isAlive(n.ssh.pid) && !readFaults(n.home)['drop-ssh'] : !!lab.sshDaemonPid && isAlive(lab.sshDaemonPid) && !readFaults(n.home)['drop-ssh'];
-      return { name: n.name, address: n.address, running: ready, pid, ssh: sshAlive, master: master?.name === n.name, faults: Object.keys(readFaults(n.home)) };
+      const ready =
+        pid !== null && existsSync(readyFile(n.home)) && Number(readFileSync(readyFile(n.home), 'utf8')) === pid;
+      const sshAlive =
+        lab.ssh === 'openssh'
+          ? !!n.ssh.pid && isAlive(n.ssh.pid) && !readFaults(n.home)['drop-ssh']
+          : !!lab.sshDaemonPid && isAlive(lab.sshDaemonPid) && !readFaults(n.home)['drop-ssh'];
+      return {
+        name: n.name,
+        address: n.address,
+        running: ready,
+        pid,
+        ssh: sshAlive,
+        master: master?.name === n.name,
+        faults: Object.keys(readFaults(n.home)),
+      };
     });
     return {
       name: c.name,
@@ -69,11 +83,17 @@ export function labStatus(dir: string): LabStatus {
 }
 
 export function formatStatus(s: LabStatus): string {
-  const lines = [`lab ${s.dir} — simulated Elasticsearch ${s.esVersion}, network 127.${s.net}.0.0/16, ssh ${s.ssh}${s.up ? '' : ' (down)'}`];
+  const lines = [
+    `lab ${s.dir} — simulated Elasticsearch ${s.esVersion}, network 127.${s.net}.0.0/16, ssh ${s.ssh}${s.up ? '' : ' (down)'}`,
+  ];
   for (const c of s.clusters) {
-    lines.push(`  cluster ${c.name}: ${c.health}, master ${c.master ?? '-'}, ${c.indices} indices, disruptions ${c.counters.disruptions ?? 0}`);
+    lines.push(
+      `  cluster ${c.name}: ${c.health}, master ${c.master ?? '-'}, ${c.indices} indices, disruptions ${c.counters.disruptions ?? 0}`,
+    );
     for (const n of c.nodes) {
-      lines.push(`    ${n.master ? '*' : ' '} ${n.name.padEnd(10)} ${n.address.padEnd(14)} ${n.running ? `running (pid ${n.pid})` : n.pid ? `starting (pid ${n.pid})` : 'stopped'}  ssh ${n.ssh ? 'up' : 'down'}${n.faults.length ? `  faults: ${n.faults.join(',')}` : ''}`);
+      lines.push(
+        `    ${n.master ? '*' : ' '} ${n.name.padEnd(10)} ${n.address.padEnd(14)} ${n.running ? `running (pid ${n.pid})` : n.pid ? `starting (pid ${n.pid})` : 'stopped'}  ssh ${n.ssh ? 'up' : 'down'}${n.faults.length ? `  faults: ${n.faults.join(',')}` : ''}`,
+      );
     }
   }
   return lines.join('\n') + '\n';
@@ -99,15 +119,21 @@ export async function labDown(dir: string): Promise<{ stillOpen: string[] }> {
   const lab = readLabFile(dir);
   const nodes = allNodes(lab);
   const failed: string[] = [];
-  await Promise.all(nodes.map(async (n) => {
-    if ((await serviceStop(n.home)) !== 0) failed.push(n.name);
-  }));
+  await Promise.all(
+    nodes.map(async (n) => {
+      if ((await serviceStop(n.home)) !== 0) failed.push(n.name);
+    }),
+  );
   await Promise.all(nodes.map((n) => (n.ssh.pid ? stopPid(n.ssh.pid) : undefined)));
   if (lab.sshDaemonPid) await stopPid(lab.sshDaemonPid);
   const stillOpen: string[] = [];
-  await Promise.all(nodes.flatMap((n) => [22, 9200, 9300, 9443].map(async (p) => {
-    if (await portOpen(n.address, p)) stillOpen.push(`${n.address}:${p}`);
-  })));
+  await Promise.all(
+    nodes.flatMap((n) =>
+      [22, 9200, 9300, 9443].map(async (p) => {
+        if (await portOpen(n.address, p)) stillOpen.push(`${n.address}:${p}`);
+      }),
+    ),
+  );
   releaseNet(lab);
   if (failed.length) throw new Error(`nodes did not stop: ${failed.join(', ')}`);
   return { stillOpen: stillOpen.sort() };
@@ -122,11 +148,20 @@ export interface FaultOptions {
 export async function labFault(dir: string, nodeName: string, kind: string, opts: FaultOptions): Promise<string> {
   const lab: LabFile = readLabFile(dir);
   const node = findNode(lab, nodeName);
-  if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw new Error(`unknown fault [${kind}]; one of: ${FAULT_KINDS.join(', ')}`);
+  if (!(FAULT_KINDS as readonly string[]).includes(kind))
+    throw new Error(`unknown fault [${kind}]; one of: ${FAULT_KINDS.join(', ')}`);
   const k = kind as FaultKind;
   const faults = readFaults(node.home);
   if (opts.clear) delete faults[k];
-  else faults[k] = { ...(opts.count !== undefined ? { count: opts.count } : k === 'fail-start' || k === 'slow-start' ? { count: 1 } : {}), ...(opts.ms !== undefined ? { ms: opts.ms } : {}) };
+  else
+    faults[k] = {
+      ...(opts.count !== undefined
+        ? { count: opts.count }
+        : k === 'fail-start' || k === 'slow-start'
+          ? { count: 1 }
+          : {}),
+      ...(opts.ms !== undefined ? { ms: opts.ms } : {}),
+    };
   writeFaults(node.home, faults);
   if (k === 'drop-ssh' && lab.ssh === 'openssh') {
     // OpenSSH hosts are separate daemons: drop = stop it; clear = start it again with the same host key.
@@ -135,13 +170,18 @@ export async function labFault(dir: string, nodeName: string, kind: string, opts
     } else if (opts.clear && !(node.ssh.pid && isAlive(node.ssh.pid))) {
       const client = readFileSync(`${lab.clientKey}.pub`, 'utf8');
       const host = await startOpenSshHost({
-        dir: node.ssh.dir, address: node.address, port: node.ssh.port, authorizedKeys: client, maxSessions: 20,
+        dir: node.ssh.dir,
+        address: node.address,
+        port: node.ssh.port,
+        authorizedKeys: client,
+        maxSessions: 20,
         env: { ES_HOME: node.home, ES_PATH_CONF: node.configDir, LAB_NODE: node.name, LAB_DIR: lab.dir },
       });
       node.ssh.pid = host.pid;
       writeLabFile(lab);
     }
   }
-  return opts.clear ? `fault ${k} cleared on ${node.name}` : `fault ${k} set on ${node.name}${faults[k]?.count !== undefined ? ` (${faults[k]!.count}×)` : ''}`;
+  return opts.clear
+    ? `fault ${k} cleared on ${node.name}`
+    : `fault ${k} set on ${node.name}${faults[k]?.count !== undefined ? ` (${faults[k]!.count}×)` : ''}`;
 }
-

@@ -3,7 +3,12 @@
 // events the nodes record in the cluster state.
 import type { ConnectionEvent } from './node/remote/manager.js';
 
-export interface NodeOutage { node: string; rcs1LostAt: number; rcs2ConnectedAt: number; ms: number }
+export interface NodeOutage {
+  node: string;
+  rcs1LostAt: number;
+  rcs2ConnectedAt: number;
+  ms: number;
+}
 
 export function outageWindows(events: readonly ConnectionEvent[], alias: string): NodeOutage[] {
   const byNode = new Map<string, ConnectionEvent[]>();

@@ -21,7 +21,15 @@ import { createIndex } from './node/cluster.js';
 import { emptyTasks } from './node/tasks/model.js';
 import { hashPassword } from './node/passwords.js';
 import { start as serviceStart, stop as serviceStop } from './node/service.js';
-import { writeLabFile, labFilePath, readLabFile, allNodes, type LabFile, type LabNodeEntry, type LabClusterEntry } from './layout.js';
+import {
+  writeLabFile,
+  labFilePath,
+  readLabFile,
+  allNodes,
+  type LabFile,
+  type LabNodeEntry,
+  type LabClusterEntry,
+} from './layout.js';
 import { inventoryYaml, knownHosts, sshConfig } from './inventory.js';
 import { labHttp } from './http-client.js';
 import type { SshDaemonConfig } from './ssh-daemon.js';
@@ -60,7 +68,8 @@ function portFree(host: string, port: number): Promise<boolean> {
 /** Reserves a free L (lock file naming the lab dir; a lock whose lab has no lab.json any more is stale). */
 async function chooseNet(dir: string, nodes: number, requested?: number): Promise<number> {
   mkdirSync(NET_LOCKS, { recursive: true });
-  const candidates = requested !== undefined ? [requested] : Array.from({ length: 230 }, (_, i) => 20 + ((process.pid + i * 7) % 230));
+  const candidates =
+    requested !== undefined ? [requested] : Array.from({ length: 230 }, (_, i) => 20 + ((process.pid + i * 7) % 230));
   for (const L of candidates) {
     if (L < 1 || L > 254) throw new Error(`--net ${L}: must be 1..254`);
     const lock = join(NET_LOCKS, String(L));
@@ -85,7 +94,8 @@ async function chooseNet(dir: string, nodes: number, requested?: number): Promis
       }
     }
     if (!free) {
-      if (requested !== undefined) throw new Error(`--net ${L}: some address 127.${L}.x.y already has a port 22/9200/9300/9443 in use`);
+      if (requested !== undefined)
+        throw new Error(`--net ${L}: some address 127.${L}.x.y already has a port 22/9200/9300/9443 in use`);
       continue;
     }
     try {
@@ -93,9 +103,7 @@ async function chooseNet(dir: string, nodes: number, requested?: number): Promis
       writeFileSync(fd, `${dir}\n${process.pid}`);
       closeSync(fd);
       return L;
-    } catch {
-      continue; // another lab took it meanwhile
-    }
+    } catch {}
   }
   throw new Error('no free 127.L.0.0/16 network for the lab');
 }
@@ -124,7 +132,14 @@ function license(type: 'trial' | 'basic', clusterName: string, now: number): Lic
   };
 }
 
-function initialState(clusterName: string, esVersion: string, lic: 'trial' | 'basic', password: string, recoveryMs: number, nodes: number): ClusterState {
+function initialState(
+  clusterName: string,
+  esVersion: string,
+  lic: 'trial' | 'basic',
+  password: string,
+  recoveryMs: number,
+  nodes: number,
+): ClusterState {
   const now = Date.now();
   const state: ClusterState = {
     clusterName,
@@ -140,7 +155,12 @@ function initialState(clusterName: string, esVersion: string, lic: 'trial' | 'ba
     security: {
       users: {
         [TOOL_USER]: {
-          username: TOOL_USER, roles: ['superuser'], full_name: 'crosskey tool (lab)', email: null, metadata: {}, enabled: true,
+          username: TOOL_USER,
+          roles: ['superuser'],
+          full_name: 'crosskey tool (lab)',
+          email: null,
+          metadata: {},
+          enabled: true,
           password_hash: hashPassword(password),
         },
       },
@@ -167,9 +187,18 @@ function writeScripts(home: string, nodeScript: string): void {
   mkdirSync(bin, { recursive: true });
   const node = shellQuote(process.execPath);
   const script = shellQuote(nodeScript);
-  const head = '#!/bin/sh\n# crosskey lab: simulated Elasticsearch node (not a real Elasticsearch)\nES_HOME="$(cd "$(dirname "$0")/.." && pwd)"\nexport ES_HOME\n';
-  writeFileSync(join(bin, 'elasticsearch-service'), `${head}exec ${node} ${script} --service "$1" --home "$ES_HOME"\n`, { mode: 0o755 });
-  writeFileSync(join(bin, 'elasticsearch-keystore'), `${head}: "\${ES_PATH_CONF:=$ES_HOME/config}"\nexport ES_PATH_CONF\nexec ${node} ${script} --keystore-cli "$@"\n`, { mode: 0o755 });
+  const head =
+    '#!/bin/sh\n# crosskey lab: simulated Elasticsearch node (not a real Elasticsearch)\nES_HOME="$(cd "$(dirname "$0")/.." && pwd)"\nexport ES_HOME\n';
+  writeFileSync(
+    join(bin, 'elasticsearch-service'),
+    `${head}exec ${node} ${script} --service "$1" --home "$ES_HOME"\n`,
+    { mode: 0o755 },
+  );
+  writeFileSync(
+    join(bin, 'elasticsearch-keystore'),
+    `${head}: "\${ES_PATH_CONF:=$ES_HOME/config}"\nexport ES_PATH_CONF\nexec ${node} ${script} --keystore-cli "$@"\n`,
+    { mode: 0o755 },
+  );
 }
 
 export interface LabUpResult {
@@ -187,20 +216,26 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   if (!esVersion.startsWith('8.')) throw new Error(`--es-version ${esVersion}: the lab simulates Elasticsearch 8.x`);
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9) throw new Error(`--nodes ${nodes}: must be 1..9`);
   const ssh = opts.ssh ?? (existsSync(SSHD_PATH) ? 'openssh' : 'embedded');
-  if (ssh === 'openssh' && !existsSync(SSHD_PATH)) throw new Error(`--ssh openssh: ${SSHD_PATH} not found (install openssh-server or use --ssh embedded)`);
+  if (ssh === 'openssh' && !existsSync(SSHD_PATH))
+    throw new Error(`--ssh openssh: ${SSHD_PATH} not found (install openssh-server or use --ssh embedded)`);
   const lic = opts.license ?? 'trial';
 
   if (existsSync(labFilePath(dir))) {
     const old = readLabFile(dir);
     const running = allNodes(old).filter((n) => existsSync(join(n.home, 'elasticsearch.pid')));
-    if (running.length) throw new Error(`${dir} holds a running lab (${running.map((n) => n.name).join(', ')}): run \`crosskey lab down --dir ${dir}\` first`);
+    if (running.length)
+      throw new Error(
+        `${dir} holds a running lab (${running.map((n) => n.name).join(', ')}): run \`crosskey lab down --dir ${dir}\` first`,
+      );
     rmSync(dir, { recursive: true, force: true }); // a stopped lab of ours: start afresh
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const nodeScript = await ensureLabNodeBundle();
   const net = await chooseNet(dir, nodes, opts.net);
   const secs = () => ((Date.now() - t0) / 1000).toFixed(1);
-  log(`lab: network 127.${net}.0.0/16, ${nodes} nodes per cluster, Elasticsearch ${esVersion} (simulated), ssh ${ssh} (${secs()} s)`);
+  log(
+    `lab: network 127.${net}.0.0/16, ${nodes} nodes per cluster, Elasticsearch ${esVersion} (simulated), ssh ${ssh} (${secs()} s)`,
+  );
 
   const started: { nodes: string[]; sshPids: number[]; daemonPid?: number } = { nodes: [], sshPids: [] };
   const cleanup = async () => {
@@ -229,104 +264,162 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
       const rc = await serviceStart(n.home, nodeScript, (s) => outLines.push(s));
       if (rc !== 0) throw new Error(`node ${n.name} failed to start: ${outLines.join('').trim()}`);
     };
-    const clusters: LabClusterEntry[] = await Promise.all(CLUSTERS.map(async (c): Promise<LabClusterEntry> => {
-      const clusterDir = join(dir, 'clusters', c.name);
-      const password = randomBytes(18).toString('base64url');
-      const passwordFile = join(dir, 'credentials', `${c.name}-password`);
-      writeFileSync(passwordFile, password + '\n', { mode: 0o600 });
-      createState(clusterDir, initialState(c.name, esVersion, lic, password, opts.recoveryMs ?? 1000, nodes));
-      const names = Array.from({ length: nodes }, (_, i) => `${c.name}-${i + 1}`);
-      const addresses = names.map((_, i) => `127.${net}.${c.octet}.${i + 1}`);
-      // Nodes are prepared concurrently (key generation, PBKDF2 and OpenSSL run off the main thread) and each
-      // starts as soon as its files exist: its simulated boot overlaps with the other nodes' preparation.
-      const prepared = names.map(async (name, i): Promise<LabNodeEntry> => {
-        const address = addresses[i]!;
-        const home = join(clusterDir, name);
-        const configDir = join(home, 'config');
-        mkdirSync(join(configDir, 'certs'), { recursive: true });
-        mkdirSync(join(home, 'logs'), { recursive: true });
-        mkdirSync(join(home, 'data'), { recursive: true });
-        writeScripts(home, nodeScript);
-        writeFileSync(join(home, 'lab-node.json'), JSON.stringify({ clusterDir, esVersion, startDelayMs: opts.startDelayMs ?? 1000 }, null, 1));
-        const cert = await issueNodeCert({ ca, name, ips: [address], dns: ['localhost', name] });
-        const httpPass = randomBytes(12).toString('base64url');
-        const transportPass = randomBytes(12).toString('base64url');
-        const [httpP12, transportP12] = await Promise.all([
-          pkcs12(cert, ca.certPem, httpPass, 'http', join(configDir, 'certs')),
-          pkcs12(cert, ca.certPem, transportPass, 'transport', join(configDir, 'certs')),
-        ]);
-        writeFileSync(join(configDir, 'certs', 'http.p12'), httpP12, { mode: 0o660 });
-        writeFileSync(join(configDir, 'certs', 'transport.p12'), transportP12, { mode: 0o660 });
-        writeFileSync(join(configDir, 'certs', 'http_ca.crt'), ca.certPem);
-        const yml: Record<string, unknown> = {
-          'cluster.name': c.name,
-          'node.name': name,
-          'network.host': address,
-          'http.port': 9200,
-          'transport.port': 9300,
-          'path.data': join(home, 'data'),
-          'path.logs': join(home, 'logs'),
-          'discovery.seed_hosts': addresses.map((a) => `${a}:9300`),
-          'cluster.initial_master_nodes': names,
-          'xpack.security.enabled': true,
-          'xpack.security.enrollment.enabled': false,
-          'xpack.security.http.ssl.enabled': true,
-          'xpack.security.http.ssl.keystore.path': 'certs/http.p12',
-          'xpack.security.transport.ssl.enabled': true,
-          'xpack.security.transport.ssl.verification_mode': 'certificate',
-          'xpack.security.transport.ssl.client_authentication': 'required',
-          'xpack.security.transport.ssl.keystore.path': 'certs/transport.p12',
-          'xpack.security.transport.ssl.truststore.path': 'certs/transport.p12',
-        };
-        writeFileSync(join(configDir, 'elasticsearch.yml'), `# crosskey lab node ${name} (simulated Elasticsearch ${esVersion})\n` + dump(yml, { lineWidth: 200 }));
-        const ks = await writeKeystoreAsync({
-          version: ksVersion,
-          entries: new Map([
-            ['xpack.security.http.ssl.keystore.secure_password', httpPass],
-            ['xpack.security.transport.ssl.keystore.secure_password', transportPass],
-            ['xpack.security.transport.ssl.truststore.secure_password', transportPass],
-          ]),
+    const clusters: LabClusterEntry[] = await Promise.all(
+      CLUSTERS.map(async (c): Promise<LabClusterEntry> => {
+        const clusterDir = join(dir, 'clusters', c.name);
+        const password = randomBytes(18).toString('base64url');
+        const passwordFile = join(dir, 'credentials', `${c.name}-password`);
+        writeFileSync(passwordFile, password + '\n', { mode: 0o600 });
+        createState(clusterDir, initialState(c.name, esVersion, lic, password, opts.recoveryMs ?? 1000, nodes));
+        const names = Array.from({ length: nodes }, (_, i) => `${c.name}-${i + 1}`);
+        const addresses = names.map((_, i) => `127.${net}.${c.octet}.${i + 1}`);
+        // Nodes are prepared concurrently (key generation, PBKDF2 and OpenSSL run off the main thread) and each
+        // starts as soon as its files exist: its simulated boot overlaps with the other nodes' preparation.
+        const prepared = names.map(async (name, i): Promise<LabNodeEntry> => {
+          const address = addresses[i]!;
+          const home = join(clusterDir, name);
+          const configDir = join(home, 'config');
+          mkdirSync(join(configDir, 'certs'), { recursive: true });
+          mkdirSync(join(home, 'logs'), { recursive: true });
+          mkdirSync(join(home, 'data'), { recursive: true });
+          writeScripts(home, nodeScript);
+          writeFileSync(
+            join(home, 'lab-node.json'),
+            JSON.stringify({ clusterDir, esVersion, startDelayMs: opts.startDelayMs ?? 1000 }, null, 1),
+          );
+          const cert = await issueNodeCert({ ca, name, ips: [address], dns: ['localhost', name] });
+          const httpPass = randomBytes(12).toString('base64url');
+          const transportPass = randomBytes(12).toString('base64url');
+          const [httpP12, transportP12] = await Promise.all([
+            pkcs12(cert, ca.certPem, httpPass, 'http', join(configDir, 'certs')),
+            pkcs12(cert, ca.certPem, transportPass, 'transport', join(configDir, 'certs')),
+          ]);
+          writeFileSync(join(configDir, 'certs', 'http.p12'), httpP12, { mode: 0o660 });
+          writeFileSync(join(configDir, 'certs', 'transport.p12'), transportP12, { mode: 0o660 });
+          writeFileSync(join(configDir, 'certs', 'http_ca.crt'), ca.certPem);
+          const yml: Record<string, unknown> = {
+            'cluster.name': c.name,
+            'node.name': name,
+            'network.host': address,
+            'http.port': 9200,
+            'transport.port': 9300,
+            'path.data': join(home, 'data'),
+            'path.logs': join(home, 'logs'),
+            'discovery.seed_hosts': addresses.map((a) => `${a}:9300`),
+            'cluster.initial_master_nodes': names,
+            'xpack.security.enabled': true,
+            'xpack.security.enrollment.enabled': false,
+            'xpack.security.http.ssl.enabled': true,
+            'xpack.security.http.ssl.keystore.path': 'certs/http.p12',
+            'xpack.security.transport.ssl.enabled': true,
+            'xpack.security.transport.ssl.verification_mode': 'certificate',
+            'xpack.security.transport.ssl.client_authentication': 'required',
+            'xpack.security.transport.ssl.keystore.path': 'certs/transport.p12',
+            'xpack.security.transport.ssl.truststore.path': 'certs/transport.p12',
+          };
+          writeFileSync(
+            join(configDir, 'elasticsearch.yml'),
+            `# crosskey lab node ${name} (simulated Elasticsearch ${esVersion})\n` + dump(yml, { lineWidth: 200 }),
+          );
+          const ks = await writeKeystoreAsync({
+            version: ksVersion,
+            entries: new Map([
+              ['xpack.security.http.ssl.keystore.secure_password', httpPass],
+              ['xpack.security.transport.ssl.keystore.secure_password', transportPass],
+              ['xpack.security.transport.ssl.truststore.secure_password', transportPass],
+            ]),
+          });
+          writeFileSync(join(configDir, 'elasticsearch.keystore'), ks, { mode: 0o660 });
+          chmodSync(join(configDir, 'elasticsearch.keystore'), 0o660);
+          const entry: LabNodeEntry = {
+            name,
+            cluster: c.name,
+            address,
+            home,
+            configDir,
+            httpPort: 9200,
+            transportPort: 9300,
+            ssh: { port: 22, dir: join(dir, 'hosts', name), knownHostsLine: '' },
+          };
+          nodeStarts.push(startNode(entry));
+          return entry;
         });
-        writeFileSync(join(configDir, 'elasticsearch.keystore'), ks, { mode: 0o660 });
-        chmodSync(join(configDir, 'elasticsearch.keystore'), 0o660);
-        const entry: LabNodeEntry = {
-          name, cluster: c.name, address, home, configDir, httpPort: 9200, transportPort: 9300,
-          ssh: { port: 22, dir: join(dir, 'hosts', name), knownHostsLine: '' },
+        const entries = await Promise.all(prepared);
+        return {
+          name: c.name,
+          dir: clusterDir,
+          user: TOOL_USER,
+          passwordFile,
+          url: `https://${addresses[0]}:9200`,
+          nodes: entries,
         };
-        nodeStarts.push(startNode(entry));
-        return entry;
-      });
-      const entries = await Promise.all(prepared);
-      return { name: c.name, dir: clusterDir, user: TOOL_USER, passwordFile, url: `https://${addresses[0]}:9200`, nodes: entries };
-    }));
+      }),
+    );
     log(`lab: certificates, keystores and configuration written (${secs()} s)`);
 
     const lab: LabFile = {
-      format: 1, dir, net, esVersion, license: lic, ssh, staticRemote: !!opts.staticRemote, createdAt: new Date().toISOString(),
-      nodeScript, caCert, clientKey: client.privateKeyFile, knownHosts: join(dir, 'known_hosts'), inventory: join(dir, 'inventory.yml'), clusters,
+      format: 1,
+      dir,
+      net,
+      esVersion,
+      license: lic,
+      ssh,
+      staticRemote: !!opts.staticRemote,
+      createdAt: new Date().toISOString(),
+      nodeScript,
+      caCert,
+      clientKey: client.privateKeyFile,
+      knownHosts: join(dir, 'known_hosts'),
+      inventory: join(dir, 'inventory.yml'),
+      clusters,
     };
     const all = allNodes(lab);
 
     // SSH hosts while the nodes boot
     nodeStarts.forEach((p) => p.catch(() => undefined)); // awaited below; no unhandled rejection meanwhile
-    const sshEnv = (n: LabNodeEntry) => ({ ES_HOME: n.home, ES_PATH_CONF: n.configDir, LAB_NODE: n.name, LAB_DIR: dir });
+    const sshEnv = (n: LabNodeEntry) => ({
+      ES_HOME: n.home,
+      ES_PATH_CONF: n.configDir,
+      LAB_NODE: n.name,
+      LAB_DIR: dir,
+    });
     if (ssh === 'openssh') {
-      await Promise.all(all.map(async (n) => {
-        const host = await startOpenSshHost({ dir: n.ssh.dir, address: n.address, port: 22, env: sshEnv(n), authorizedKeys: client.publicKey, maxSessions: 20 });
-        started.sshPids.push(host.pid);
-        n.ssh.pid = host.pid;
-        n.ssh.knownHostsLine = host.knownHostsLine;
-      }));
+      await Promise.all(
+        all.map(async (n) => {
+          const host = await startOpenSshHost({
+            dir: n.ssh.dir,
+            address: n.address,
+            port: 22,
+            env: sshEnv(n),
+            authorizedKeys: client.publicKey,
+            maxSessions: 20,
+          });
+          started.sshPids.push(host.pid);
+          n.ssh.pid = host.pid;
+          n.ssh.knownHostsLine = host.knownHostsLine;
+        }),
+      );
     } else {
       const cfgFile = join(dir, 'hosts', 'ssh-daemon.json');
       mkdirSync(join(dir, 'hosts'), { recursive: true });
       const cfg: SshDaemonConfig = {
         readyFile: join(dir, 'hosts', 'ssh-daemon.ready'),
-        hosts: all.map((n) => ({ dir: n.ssh.dir, address: n.address, port: 22, env: sshEnv(n), authorizedKeys: client.publicKey, maxSessions: 20, esHome: n.home })),
+        hosts: all.map((n) => ({
+          dir: n.ssh.dir,
+          address: n.address,
+          port: 22,
+          env: sshEnv(n),
+          authorizedKeys: client.publicKey,
+          maxSessions: 20,
+          esHome: n.home,
+        })),
       };
       writeFileSync(cfgFile, JSON.stringify(cfg, null, 1));
       const out = openSync(join(dir, 'hosts', 'ssh-daemon.log'), 'a');
-      const child = spawn(process.execPath, [nodeScript, '--ssh-hosts', cfgFile], { detached: true, stdio: ['ignore', out, out] });
+      const child = spawn(process.execPath, [nodeScript, '--ssh-hosts', cfgFile], {
+        detached: true,
+        stdio: ['ignore', out, out],
+      });
       closeSync(out);
       child.unref();
       started.daemonPid = child.pid;
@@ -348,17 +441,29 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
 
     // every cluster formed and green, checked over real HTTPS
     for (const c of clusters) {
-      const r = await labHttp({ url: c.url, user: c.user, passwordFile: c.passwordFile, caCert }, 'GET', `/_cluster/health?wait_for_status=green&wait_for_nodes=${nodes}&timeout=60s`);
+      const r = await labHttp(
+        { url: c.url, user: c.user, passwordFile: c.passwordFile, caCert },
+        'GET',
+        `/_cluster/health?wait_for_status=green&wait_for_nodes=${nodes}&timeout=60s`,
+      );
       const h = r.json as { status?: string } | undefined;
-      if (r.status !== 200) throw new Error(`cluster ${c.name} did not turn green: HTTP ${r.status} ${r.text.slice(0, 300)}`);
+      if (r.status !== 200)
+        throw new Error(`cluster ${c.name} did not turn green: HTTP ${r.status} ${r.text.slice(0, 300)}`);
       log(`lab: cluster ${c.name} is ${h?.status} (${secs()} s)`);
     }
 
     await applyPart2InitialState(lab, (l) => log(`${l} (${secs()} s)`));
     // The initial state creates indices whose replicas recover for a moment: hand over a green lab.
     for (const c of clusters) {
-      const r = await labHttp({ url: c.url, user: c.user, passwordFile: c.passwordFile, caCert }, 'GET', '/_cluster/health?wait_for_status=green&wait_for_no_initializing_shards=true&timeout=60s');
-      if (r.status !== 200) throw new Error(`cluster ${c.name} did not turn green after the initial state: HTTP ${r.status} ${r.text.slice(0, 300)}`);
+      const r = await labHttp(
+        { url: c.url, user: c.user, passwordFile: c.passwordFile, caCert },
+        'GET',
+        '/_cluster/health?wait_for_status=green&wait_for_no_initializing_shards=true&timeout=60s',
+      );
+      if (r.status !== 200)
+        throw new Error(
+          `cluster ${c.name} did not turn green after the initial state: HTTP ${r.status} ${r.text.slice(0, 300)}`,
+        );
     }
     writeMigrationVars(lab, lab.clusters);
     writeLabFile(lab);

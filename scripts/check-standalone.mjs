@@ -8,7 +8,10 @@ const PATTERNS = [['..', 'shared'].join('/'), ['', 'work', 'shared'].join('/'), 
 
 /** Every tracked (and not ignored untracked) text file with a line that names a forbidden path: "file:line: text". */
 export function findOutsideReferences(root = process.cwd()) {
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' })
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: root,
+    encoding: 'utf8',
+  })
     .split('\0')
     .filter(Boolean);
   const hits = [];
@@ -30,7 +33,9 @@ export function findOutsideReferences(root = process.cwd()) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const hits = findOutsideReferences();
   if (hits.length) {
-    console.error(`crosskey lint: ${hits.length} line(s) point outside the repository (copy what is needed into docs/ or test/fixtures/):`);
+    console.error(
+      `crosskey lint: ${hits.length} line(s) point outside the repository (copy what is needed into docs/ or test/fixtures/):`,
+    );
     for (const h of hits) console.error(`  ${h}`);
     process.exit(1);
   }

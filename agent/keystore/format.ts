@@ -40,7 +40,10 @@ export type KeystoreErrorCode = 'wrong-password' | 'corrupt' | 'too-new' | 'too-
 
 /** Errors carry Elasticsearch's own messages so that logs and CLI output match what operators know. */
 export class KeystoreError extends Error {
-  constructor(readonly code: KeystoreErrorCode, message: string) {
+  constructor(
+    readonly code: KeystoreErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'KeystoreError';
   }
@@ -68,7 +71,10 @@ export interface ReadOptions {
 /** A small bounds-checked cursor: any read past the end is a corrupt keystore, never a RangeError. */
 class Cursor {
   pos = 0;
-  constructor(readonly buf: Buffer, readonly littleEndian = false) {}
+  constructor(
+    readonly buf: Buffer,
+    readonly littleEndian = false,
+  ) {}
   need(n: number): void {
     if (n < 0 || this.pos + n > this.buf.length) throw corrupt();
   }
@@ -120,16 +126,22 @@ interface Parsed extends KeystoreHeader {
 }
 
 function parseHeader(c: Cursor, opts: ReadOptions): KeystoreHeader {
-  if (c.buf.length < 4 || (c.int32BE() >>> 0) !== CODEC_MAGIC) throw corrupt();
+  if (c.buf.length < 4 || c.int32BE() >>> 0 !== CODEC_MAGIC) throw corrupt();
   const nameLen = c.vint();
   if (c.bytes(nameLen).toString('utf8') !== CODEC_NAME) throw corrupt();
   const version = c.int32BE();
   const where = opts.path ?? 'elasticsearch.keystore';
   if (version < MIN_FORMAT_VERSION) {
-    throw new KeystoreError('too-old', `The Elasticsearch keystore [${where}] format is too old. You should delete and recreate it in order to upgrade.`);
+    throw new KeystoreError(
+      'too-old',
+      `The Elasticsearch keystore [${where}] format is too old. You should delete and recreate it in order to upgrade.`,
+    );
   }
   if (version > (opts.maxVersion ?? CURRENT_VERSION)) {
-    throw new KeystoreError('too-new', `The Elasticsearch keystore [${where}] format is too new. Are you trying to downgrade? You should delete and recreate it in order to downgrade.`);
+    throw new KeystoreError(
+      'too-new',
+      `The Elasticsearch keystore [${where}] format is too new. Are you trying to downgrade? You should delete and recreate it in order to downgrade.`,
+    );
   }
   const flag = c.byte();
   if (flag !== 0 && flag !== 1) throw new KeystoreError('bad-password-flag', 'hasPassword boolean is corrupt');
@@ -212,7 +224,8 @@ interface Prepared {
 
 function prepare(input: WriteKeystoreInput): Prepared {
   const version = input.version ?? CURRENT_VERSION;
-  if (version < MIN_FORMAT_VERSION || version > CURRENT_VERSION) throw new Error(`cannot write keystore format ${version}`);
+  if (version < MIN_FORMAT_VERSION || version > CURRENT_VERSION)
+    throw new Error(`cannot write keystore format ${version}`);
   const entries = new Map(input.entries);
   if (!entries.has(SEED_SETTING)) entries.set(SEED_SETTING, newSeed());
   const parts: Buffer[] = [];
@@ -220,7 +233,8 @@ function prepare(input: WriteKeystoreInput): Prepared {
   i32.writeInt32BE(entries.size);
   parts.push(i32);
   for (const [name, raw] of [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (!SETTING_NAME_PATTERN.test(name)) throw new Error(`Setting name [${name}] does not match the allowed setting name pattern [[A-Za-z0-9_\\-.]+]`);
+    if (!SETTING_NAME_PATTERN.test(name))
+      throw new Error(`Setting name [${name}] does not match the allowed setting name pattern [[A-Za-z0-9_\\-.]+]`);
     const nameBuf = Buffer.from(name, 'utf8');
     const value = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
     const h = Buffer.alloc(2);
@@ -236,7 +250,13 @@ function prepare(input: WriteKeystoreInput): Prepared {
     vl.writeInt32BE(value.length);
     parts.push(vl, value);
   }
-  return { version, password: input.password ?? '', plain: Buffer.concat(parts), salt: randomBytes(SALT_LENGTH), iv: randomBytes(IV_LENGTH) };
+  return {
+    version,
+    password: input.password ?? '',
+    plain: Buffer.concat(parts),
+    salt: randomBytes(SALT_LENGTH),
+    iv: randomBytes(IV_LENGTH),
+  };
 }
 
 function finish(p: Prepared, key: Buffer): Buffer {
@@ -279,10 +299,17 @@ export function writeKeystore(input: WriteKeystoreInput): Buffer {
 export function writeKeystoreAsync(input: WriteKeystoreInput): Promise<Buffer> {
   const p = prepare(input);
   return new Promise((resolve, reject) => {
-    pbkdf2(Buffer.from(p.password, 'utf8'), p.salt, kdfIterations(p.version), KEY_LENGTH_BYTES, 'sha512', (err, key) => {
-      if (err) reject(err);
-      else resolve(finish(p, key));
-    });
+    pbkdf2(
+      Buffer.from(p.password, 'utf8'),
+      p.salt,
+      kdfIterations(p.version),
+      KEY_LENGTH_BYTES,
+      'sha512',
+      (err, key) => {
+        if (err) reject(err);
+        else resolve(finish(p, key));
+      },
+    );
   });
 }
 

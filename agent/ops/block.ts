@@ -10,7 +10,11 @@ import { putFile } from './files.js';
 const beginLine = (m: string) => `# BEGIN crosskey ${m}`;
 const endLine = (m: string) => `# END crosskey ${m}`;
 
-interface Split { head: string; block: string | null; tail: string }
+interface Split {
+  head: string;
+  block: string | null;
+  tail: string;
+}
 
 /** Splits text into the part before the block, the block (with its marker lines) and the part after it. */
 export function splitBlock(text: string, marker: string, path: string): Split {
@@ -20,7 +24,10 @@ export function splitBlock(text: string, marker: string, path: string): Split {
   const ends = lines.flatMap((l, i) => (isLine(l, endLine(marker)) ? [i] : []));
   if (begins.length === 0 && ends.length === 0) return { head: text, block: null, tail: '' };
   if (begins.length !== 1 || ends.length !== 1 || ends[0] < begins[0]) {
-    throw new AgentOpError('EBLOCK', `block.apply ${path}: markers of block "${marker}" are broken (${begins.length} BEGIN, ${ends.length} END lines); fix the file by hand`);
+    throw new AgentOpError(
+      'EBLOCK',
+      `block.apply ${path}: markers of block "${marker}" are broken (${begins.length} BEGIN, ${ends.length} END lines); fix the file by hand`,
+    );
   }
   return {
     head: lines.slice(0, begins[0]).join(''),
@@ -47,15 +54,20 @@ function parseYaml(text: string, what: string, path: string): unknown {
   try {
     return load(text);
   } catch (err) {
-    throw new AgentOpError('EVALIDATE', `block.apply ${path}: ${what} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw new AgentOpError(
+      'EVALIDATE',
+      `block.apply ${path}: ${what} is not valid YAML: ${(err as Error).message.split('\n')[0]}`,
+    );
   }
 }
 
 export async function blockApply(args: OpArgs<'block.apply'>): Promise<OpResult<'block.apply'>> {
   const path = requireAbsolute(requireString(args, 'path', 'block.apply'), 'block.apply');
   const marker = requireString(args, 'marker', 'block.apply');
-  if (!/^[A-Za-z0-9_.:@\/-]+$/.test(marker)) throw invalid(`block.apply: marker ${JSON.stringify(marker)} may only contain letters, digits and _.:@/-`);
-  if (args.content !== null && typeof args.content !== 'string') throw invalid('block.apply: "content" must be a string or null');
+  if (!/^[A-Za-z0-9_.:@/-]+$/.test(marker))
+    throw invalid(`block.apply: marker ${JSON.stringify(marker)} may only contain letters, digits and _.:@/-`);
+  if (args.content !== null && typeof args.content !== 'string')
+    throw invalid('block.apply: "content" must be a string or null');
   backupOptionsArg(args, 'block.apply');
   const current = await readIfExists(path);
   const before = current ? current.toString('utf8') : '';
@@ -66,10 +78,12 @@ export async function blockApply(args: OpArgs<'block.apply'>): Promise<OpResult<
     after = block === null ? before : head + tail;
   } else {
     const body = args.content === '' || args.content.endsWith('\n') ? args.content : args.content + '\n';
-    if (body.split('\n').some((l) => /^# (BEGIN|END) crosskey /.test(l.trim()))) throw invalid('block.apply: content must not contain crosskey marker lines');
+    if (body.split('\n').some((l) => /^# (BEGIN|END) crosskey /.test(l.trim())))
+      throw invalid('block.apply: content must not contain crosskey marker lines');
     const newBlock = `${beginLine(marker)}\n${body}${endLine(marker)}\n`;
     // A new block goes at the end; the text before it gets a final newline if it lacked one.
-    after = block === null ? (head === '' || head.endsWith('\n') ? head : head + '\n') + newBlock : head + newBlock + tail;
+    after =
+      block === null ? (head === '' || head.endsWith('\n') ? head : head + '\n') + newBlock : head + newBlock + tail;
 
     if ((args.validate ?? 'yaml') === 'yaml') {
       const inBlock = settingKeys(parseYaml(body, 'the block', path));
@@ -77,19 +91,31 @@ export async function blockApply(args: OpArgs<'block.apply'>): Promise<OpResult<
       const clash = inBlock.flatMap((k) => outside.filter((o) => overlaps(k, o)).map((o) => [k, o] as const));
       if (clash.length) {
         const list = clash.map(([k, o]) => (k === o ? `"${k}"` : `"${k}" (vs "${o}")`)).join(', ');
-        throw new AgentOpError('EVALIDATE', `block.apply ${path}: block "${marker}" sets ${list}, which the rest of the file also sets; remove it there first`);
+        throw new AgentOpError(
+          'EVALIDATE',
+          `block.apply ${path}: block "${marker}" sets ${list}, which the rest of the file also sets; remove it there first`,
+        );
       }
       parseYaml(after, 'the result', path);
     }
   }
   if (after === before && (current || args.content === null)) {
     // Content unchanged; mode/owner may still differ.
-    if (!current || (args.mode === undefined && args.owner === undefined && args.group === undefined)) return { changed: false, before, after };
+    if (!current || (args.mode === undefined && args.owner === undefined && args.group === undefined))
+      return { changed: false, before, after };
   }
   if (!current && args.content === null) return { changed: false, before, after };
   const o = await putFile('block.apply', {
-    path, content: Buffer.from(after, 'utf8'), mode: args.mode, owner: args.owner, group: args.group, createMode: args.createMode,
-    backup: args.backup, keepBackups: args.keepBackups, protectBackups: args.protectBackups, check: args.check,
+    path,
+    content: Buffer.from(after, 'utf8'),
+    mode: args.mode,
+    owner: args.owner,
+    group: args.group,
+    createMode: args.createMode,
+    backup: args.backup,
+    keepBackups: args.keepBackups,
+    protectBackups: args.protectBackups,
+    check: args.check,
   });
   return { changed: o.changed, before, after, ...(o.backupPath ? { backupPath: o.backupPath } : {}) };
 }

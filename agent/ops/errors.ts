@@ -1,6 +1,9 @@
 // Errors the agent reports with a stable code (the controller shows code + message).
 export class AgentOpError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'AgentOpError';
   }

@@ -4,7 +4,18 @@ import { promises as fsp } from 'node:fs';
 import { dirname } from 'node:path';
 import type { OpArgs, OpResult, StatResult } from '../protocol.js';
 import { AgentOpError, invalid, requireAbsolute, requireString } from './errors.js';
-import { atomicWrite, backupFile, backupOptionsArg, parseMode, readIfExists, resolveGid, resolveUid, sha256, statPath, textForDiff } from './fsutil.js';
+import {
+  atomicWrite,
+  backupFile,
+  backupOptionsArg,
+  parseMode,
+  readIfExists,
+  resolveGid,
+  resolveUid,
+  sha256,
+  statPath,
+  textForDiff,
+} from './fsutil.js';
 
 export async function fileStat(args: OpArgs<'file.stat'>): Promise<OpResult<'file.stat'>> {
   const path = requireAbsolute(requireString(args, 'path', 'file.stat'), 'file.stat');
@@ -52,20 +63,30 @@ export async function putFile(op: string, req: PutRequest): Promise<PutOutcome> 
   const wantUid = req.owner !== undefined ? resolveUid(req.owner) : undefined;
   const wantGid = req.group !== undefined ? resolveGid(req.group) : undefined;
   const parent = await statPath(dirname(path));
-  if (!parent.exists || !parent.isDir) throw new AgentOpError('ENOENT', `${op}: folder ${dirname(path)} does not exist`);
+  if (!parent.exists || !parent.isDir)
+    throw new AgentOpError('ENOENT', `${op}: folder ${dirname(path)} does not exist`);
   const before = await readIfExists(path);
   const st = before ? await fsp.stat(path) : undefined;
   if (st?.isDirectory()) throw new AgentOpError('EISDIR', `${op}: ${path} is a directory`);
-  const contentChanged = !before || !before.equals(req.content);
-  const metaChanged = !!st && ((wantMode !== undefined && (st.mode & 0o7777) !== wantMode)
-    || (wantUid !== undefined && st.uid !== wantUid) || (wantGid !== undefined && st.gid !== wantGid));
+  const contentChanged = !before?.equals(req.content);
+  const metaChanged =
+    !!st &&
+    ((wantMode !== undefined && (st.mode & 0o7777) !== wantMode) ||
+      (wantUid !== undefined && st.uid !== wantUid) ||
+      (wantGid !== undefined && st.gid !== wantGid));
   const changed = contentChanged || metaChanged;
   const outcome: PutOutcome = { changed, created: !before, before };
   if (!changed || req.check) return outcome;
   if (contentChanged) {
     if (before && req.backup) outcome.backupPath = await backupFile(path, backupOpts);
     // A new version keeps the old file's mode and owner unless asked otherwise.
-    await atomicWrite(path, req.content, wantMode ?? (st ? st.mode & 0o7777 : createMode), wantUid ?? st?.uid, wantGid ?? st?.gid);
+    await atomicWrite(
+      path,
+      req.content,
+      wantMode ?? (st ? st.mode & 0o7777 : createMode),
+      wantUid ?? st?.uid,
+      wantGid ?? st?.gid,
+    );
   } else {
     if (wantMode !== undefined) await fsp.chmod(path, wantMode);
     if (wantUid !== undefined || wantGid !== undefined) await fsp.chown(path, wantUid ?? -1, wantGid ?? -1);
@@ -78,8 +99,16 @@ export async function filePut(args: OpArgs<'file.put'>): Promise<OpResult<'file.
   if (typeof args.content !== 'string') throw invalid('file.put: argument "content" must be a string');
   const content = Buffer.from(args.content, args.encoding === 'base64' ? 'base64' : 'utf8');
   const o = await putFile('file.put', {
-    path, content, mode: args.mode, owner: args.owner, group: args.group, createMode: args.createMode,
-    backup: args.backup, keepBackups: args.keepBackups, protectBackups: args.protectBackups, check: args.check,
+    path,
+    content,
+    mode: args.mode,
+    owner: args.owner,
+    group: args.group,
+    createMode: args.createMode,
+    backup: args.backup,
+    keepBackups: args.keepBackups,
+    protectBackups: args.protectBackups,
+    check: args.check,
   });
   const result: OpResult<'file.put'> = { changed: o.changed, created: o.created, afterSha256: sha256(content) };
   if (o.before) {

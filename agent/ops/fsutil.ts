@@ -8,10 +8,13 @@ import { invalid } from './errors.js';
 /** uid/gid ↔ name from /etc/passwd and /etc/group (Node has no getpwuid); re-read per call, files are small. */
 function idTable(file: string): Array<{ name: string; id: number }> {
   try {
-    return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => {
-      const f = l.split(':');
-      return { name: f[0], id: Number(f[2]) };
-    });
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const f = l.split(':');
+        return { name: f[0], id: Number(f[2]) };
+      });
   } catch {
     return [];
   }
@@ -33,7 +36,8 @@ export function resolveGid(group: string): number {
 }
 
 export function parseMode(mode: string): number {
-  if (!/^0?[0-7]{3,4}$/.test(mode)) throw invalid(`mode must be an octal string like "0640", got ${JSON.stringify(mode)}`);
+  if (!/^0?[0-7]{3,4}$/.test(mode))
+    throw invalid(`mode must be an octal string like "0640", got ${JSON.stringify(mode)}`);
   return parseInt(mode, 8);
 }
 export const formatMode = (m: number) => '0' + (m & 0o7777).toString(8).padStart(3, '0');
@@ -45,12 +49,20 @@ export async function statPath(path: string, checksum = false): Promise<StatResu
   try {
     st = await fsp.stat(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return { exists: false };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return { exists: false };
     throw err;
   }
   const r: StatResult = {
-    exists: true, isDir: st.isDirectory(), size: st.size, mode: formatMode(st.mode), uid: st.uid, gid: st.gid,
-    owner: userName(st.uid), group: groupName(st.gid), mtimeMs: st.mtimeMs,
+    exists: true,
+    isDir: st.isDirectory(),
+    size: st.size,
+    mode: formatMode(st.mode),
+    uid: st.uid,
+    gid: st.gid,
+    owner: userName(st.uid),
+    group: groupName(st.gid),
+    mtimeMs: st.mtimeMs,
   };
   if (checksum && st.isFile()) r.sha256 = sha256(await fsp.readFile(path));
   return r;
@@ -116,7 +128,12 @@ export async function listBackups(path: string): Promise<string[]> {
  * removed); removes the older ones, oldest first. Best effort: a backup that cannot be removed stays.
  * Returns the removed paths.
  */
-export async function pruneBackups(path: string, keep: number, justMade: string, protect: readonly string[] = []): Promise<string[]> {
+export async function pruneBackups(
+  path: string,
+  keep: number,
+  justMade: string,
+  protect: readonly string[] = [],
+): Promise<string[]> {
   const keepSet = new Set([justMade, ...protect].map((p) => resolve(p)));
   const all = await listBackups(path);
   const others = all.filter((f) => !keepSet.has(resolve(f)));
@@ -138,7 +155,8 @@ export async function pruneBackups(path: string, keep: number, justMade: string,
  *  file to the newest `opts.keep` (default DEFAULT_KEEP_BACKUPS); returns the backup path. */
 export async function backupFile(path: string, opts: BackupOptions = {}): Promise<string> {
   const keep = opts.keep ?? DEFAULT_KEEP_BACKUPS;
-  if (!Number.isInteger(keep) || keep < 1) throw invalid(`backup: keep must be a whole number of at least 1, got ${keep}`);
+  if (!Number.isInteger(keep) || keep < 1)
+    throw invalid(`backup: keep must be a whole number of at least 1, got ${keep}`);
   const st = await fsp.stat(path);
   let target = `${path}.${stamp()}.crosskey~`;
   for (let i = 1; ; i++) {
@@ -151,13 +169,21 @@ export async function backupFile(path: string, opts: BackupOptions = {}): Promis
     }
   }
   await fsp.chmod(target, st.mode & 0o7777);
-  await fsp.chown(target, st.uid, st.gid).catch(() => { /* not root: keep ours */ });
+  await fsp.chown(target, st.uid, st.gid).catch(() => {
+    /* not root: keep ours */
+  });
   await pruneBackups(path, keep, target, opts.protect);
   return target;
 }
 
 /** Writes via a temp file in the same folder + fsync + rename, so readers never see a half-written file. */
-export async function atomicWrite(path: string, content: Buffer, mode: number, uid?: number, gid?: number): Promise<void> {
+export async function atomicWrite(
+  path: string,
+  content: Buffer,
+  mode: number,
+  uid?: number,
+  gid?: number,
+): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.crosskey-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   const fh = await fsp.open(tmp, 'wx', 0o600);
   try {

@@ -16,7 +16,8 @@ export async function keystoreList(args: OpArgs<'keystore.list'>): Promise<OpRes
     throw err;
   }
   const base = { exists: true, version: header.version, hasPassword: header.hasPassword };
-  if (header.hasPassword && !args.password) return { ...base, error: 'the keystore is password-protected and no password was given' };
+  if (header.hasPassword && !args.password)
+    return { ...base, error: 'the keystore is password-protected and no password was given' };
   try {
     const ks = readKeystore(buf, args.password ?? '', { path });
     return { ...base, entries: [...ks.entries.keys()].sort() };

@@ -9,7 +9,11 @@ export function portCheck(args: OpArgs<'port.check'>): Promise<OpResult<'port.ch
   }
   return new Promise((resolve) => {
     const sock = connect({ host: args.host, port: args.port });
-    const done = (open: boolean) => { clearTimeout(timer); sock.destroy(); resolve({ open }); };
+    const done = (open: boolean) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ open });
+    };
     const timer = setTimeout(() => done(false), args.timeoutMs ?? 2000);
     sock.once('connect', () => done(true));
     sock.once('error', () => done(false));

@@ -1,6 +1,6 @@
 // Distinguished names as text ("CN=node1,OU=es,O=Example") ⇄ node-forge attribute lists.
 // certutil accepts a full DN for --ca-dn and for --name when it contains '='.
-import forge from 'node-forge';
+import type forge from 'node-forge';
 
 const SHORT_NAMES = new Set(['CN', 'O', 'OU', 'L', 'ST', 'C', 'DC', 'E', 'emailAddress', 'serialNumber']);
 
@@ -17,8 +17,15 @@ export function parseDn(dn: string): forge.pki.CertificateField[] {
   let cur = '';
   for (let i = 0; i < dn.length; i++) {
     const ch = dn[i];
-    if (ch === '\\' && i + 1 < dn.length) { cur += dn[++i]; continue; }
-    if (ch === ',') { parts.push(cur); cur = ''; continue; }
+    if (ch === '\\' && i + 1 < dn.length) {
+      cur += dn[++i];
+      continue;
+    }
+    if (ch === ',') {
+      parts.push(cur);
+      cur = '';
+      continue;
+    }
     cur += ch;
   }
   parts.push(cur);
@@ -45,7 +52,5 @@ export function nameToDn(name: string): forge.pki.CertificateField[] {
 }
 
 export function formatDn(attrs: forge.pki.CertificateField[]): string {
-  return attrs
-    .map((a) => `${a.shortName ?? a.name ?? a.type}=${String(a.value).replace(/,/g, '\\,')}`)
-    .join(',');
+  return attrs.map((a) => `${a.shortName ?? a.name ?? a.type}=${String(a.value).replace(/,/g, '\\,')}`).join(',');
 }

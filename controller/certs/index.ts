@@ -1,5 +1,14 @@
 // Certificates for Elasticsearch (a pure library: no project imports). See docs/ARCHITECTURE.md.
-export { createCa, createCaAsync, writeCa, loadCa, assertCaCurrentlyValid, DEFAULT_CA_DN, DEFAULT_DAYS, DEFAULT_KEY_SIZE } from './ca.js';
+export {
+  createCa,
+  createCaAsync,
+  writeCa,
+  loadCa,
+  assertCaCurrentlyValid,
+  DEFAULT_CA_DN,
+  DEFAULT_DAYS,
+  DEFAULT_KEY_SIZE,
+} from './ca.js';
 export type { CaOptions, CertAndKey, LoadedCa } from './ca.js';
 export { issueCert, issueCertAsync, leafValidity, validateDns, validateIp } from './issue.js';
 export type { IssueOptions, IssuedCert } from './issue.js';

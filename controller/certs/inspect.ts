@@ -27,7 +27,9 @@ export function certInfoFromPem(pem: string): CertInfo {
   } catch (e) {
     throw new CertError(`not a readable PEM certificate: ${(e as Error).message}`);
   }
-  const san = cert.getExtension('subjectAltName') as { altNames?: Array<{ type: number; value?: string; ip?: string }> } | null;
+  const san = cert.getExtension('subjectAltName') as {
+    altNames?: Array<{ type: number; value?: string; ip?: string }>;
+  } | null;
   const dns: string[] = [];
   const ip: string[] = [];
   for (const n of san?.altNames ?? []) {
@@ -69,13 +71,26 @@ export function validityOf(notBefore: Date, notAfter: Date, now: Date = new Date
   const daysLeft = Math.floor(ms / DAY_MS);
   if (ms <= 0) {
     const ago = Math.floor(-ms / DAY_MS);
-    return { status: 'expired', expired: true, notYetValid: false, daysLeft, text: `EXPIRED ${ago === 0 ? 'less than a day' : `${ago} day${ago === 1 ? '' : 's'}`} ago (not after ${notAfter.toISOString()})` };
+    return {
+      status: 'expired',
+      expired: true,
+      notYetValid: false,
+      daysLeft,
+      text: `EXPIRED ${ago === 0 ? 'less than a day' : `${ago} day${ago === 1 ? '' : 's'}`} ago (not after ${notAfter.toISOString()})`,
+    };
   }
   if (notBefore.getTime() > now.getTime()) {
-    return { status: 'not yet valid', expired: false, notYetValid: true, daysLeft, text: `not yet valid (valid from ${notBefore.toISOString()})` };
+    return {
+      status: 'not yet valid',
+      expired: false,
+      notYetValid: true,
+      daysLeft,
+      text: `not yet valid (valid from ${notBefore.toISOString()})`,
+    };
   }
   const inDays = daysLeft === 0 ? 'less than a day' : `${daysLeft} day${daysLeft === 1 ? '' : 's'}`;
-  if (daysLeft < EXPIRY_WARNING_DAYS) return { status: 'expiring', expired: false, notYetValid: false, daysLeft, text: `expires in ${inDays}` };
+  if (daysLeft < EXPIRY_WARNING_DAYS)
+    return { status: 'expiring', expired: false, notYetValid: false, daysLeft, text: `expires in ${inDays}` };
   return { status: 'valid', expired: false, notYetValid: false, daysLeft, text: `valid (${inDays} left)` };
 }
 
@@ -106,7 +121,9 @@ export function inspect(source: string | Buffer, password?: string): CertInfo {
     const block = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)?.[0];
     if (!block) {
       const found = [...new Set([...text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----/g)].map((m) => m[1]))];
-      throw new CertError(`${where}: a PEM file with no certificate in it (it holds: ${found.join(', ') || 'nothing readable'})`);
+      throw new CertError(
+        `${where}: a PEM file with no certificate in it (it holds: ${found.join(', ') || 'nothing readable'})`,
+      );
     }
     try {
       return certInfoFromPem(block);
@@ -114,10 +131,16 @@ export function inspect(source: string | Buffer, password?: string): CertInfo {
       throw new CertError(`${where}: ${(e as Error).message}`);
     }
   }
-  if (kind === 'empty') throw new CertError(`${where}: the file is empty (neither a PEM certificate nor a PKCS#12 file)`);
-  if (kind === 'jks') throw new CertError(`${where}: a JKS keystore, which is not read here; convert it to PKCS#12 (keytool -importkeystore -deststoretype PKCS12)`);
+  if (kind === 'empty')
+    throw new CertError(`${where}: the file is empty (neither a PEM certificate nor a PKCS#12 file)`);
+  if (kind === 'jks')
+    throw new CertError(
+      `${where}: a JKS keystore, which is not read here; convert it to PKCS#12 (keytool -importkeystore -deststoretype PKCS12)`,
+    );
   if (kind === 'other') {
-    throw new CertError(`${where}: neither a PEM certificate (no "-----BEGIN" line) nor a PKCS#12 file (not DER: it does not start with a SEQUENCE, 0x30)`);
+    throw new CertError(
+      `${where}: neither a PEM certificate (no "-----BEGIN" line) nor a PKCS#12 file (not DER: it does not start with a SEQUENCE, 0x30)`,
+    );
   }
   if (password === undefined) throw new CertError(`${where}: a PKCS#12 file needs its password (--pass-file)`);
   const p12 = readPkcs12(buf, password, where);

@@ -2,9 +2,24 @@
 // SKI, AKI (the CA's key id), basicConstraints CA:false; optional EKU serverAuth+clientAuth for transport certs.
 import { isIP } from 'node:net';
 import forge from 'node-forge';
-import { assertCaCurrentlyValid, checkDays, DEFAULT_DAYS, DEFAULT_KEY_SIZE, assertKeyMatchesCert, type CertAndKey, type LoadedCa } from './ca.js';
+import {
+  assertCaCurrentlyValid,
+  checkDays,
+  DEFAULT_DAYS,
+  DEFAULT_KEY_SIZE,
+  assertKeyMatchesCert,
+  type CertAndKey,
+  type LoadedCa,
+} from './ca.js';
 import { nameToDn } from './dn.js';
-import { CertError, generateRsaKey, generateRsaKeyPemAsync, keyPairFromPem, randomSerialHex, signCertificate } from './keys.js';
+import {
+  CertError,
+  generateRsaKey,
+  generateRsaKeyPemAsync,
+  keyPairFromPem,
+  randomSerialHex,
+  signCertificate,
+} from './keys.js';
 
 export interface IssueOptions {
   ca: CertAndKey;
@@ -25,14 +40,19 @@ export interface IssueOptions {
 }
 
 /** The new certificate and key, and what the operator should be told (validity clamped to the CA's end). */
-export interface IssuedCert extends CertAndKey { notAfter: Date; warnings: string[] }
+export interface IssuedCert extends CertAndKey {
+  notAfter: Date;
+  warnings: string[];
+}
 
 const DAY_MS = 86_400_000;
 // dNSName is an IA5String; allow one leading wildcard label like "*.example.com".
-const DNS_RE = /^(\*\.)?([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
+const DNS_RE =
+  /^(\*\.)?([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
 
 export function validateDns(name: string): string {
-  if (!DNS_RE.test(name) || name.length > 253) throw new CertError(`"${name}" is not a valid DNS name for a certificate`);
+  if (!DNS_RE.test(name) || name.length > 253)
+    throw new CertError(`"${name}" is not a valid DNS name for a certificate`);
   return name;
 }
 export function validateIp(ip: string): string {
@@ -49,7 +69,12 @@ export function validateIp(ip: string): string {
  * operator is told when the cut is a day or more, since the real renewal date is then the CA's, not --days.
  * An expired or not-yet-valid CA is refused outright (assertCaCurrentlyValid).
  */
-export function leafValidity(caCertPem: string, days: number, where: string, now: Date = new Date()): { notBefore: Date; notAfter: Date; warnings: string[] } {
+export function leafValidity(
+  caCertPem: string,
+  days: number,
+  where: string,
+  now: Date = new Date(),
+): { notBefore: Date; notAfter: Date; warnings: string[] } {
   checkDays(days);
   assertCaCurrentlyValid(caCertPem, where, now);
   const caNotAfter = forge.pki.certificateFromPem(caCertPem).validity.notAfter;
@@ -67,7 +92,8 @@ export function leafValidity(caCertPem: string, days: number, where: string, now
   return { notBefore: now, notAfter: caNotAfter, warnings };
 }
 
-const caWhereOf = (opts: IssueOptions) => opts.caWhere ?? (opts.ca as Partial<LoadedCa>).certPath ?? '(given in memory)';
+const caWhereOf = (opts: IssueOptions) =>
+  opts.caWhere ?? (opts.ca as Partial<LoadedCa>).certPath ?? '(given in memory)';
 
 export function issueCert(opts: IssueOptions): IssuedCert {
   const days = checkDays(opts.days ?? DEFAULT_DAYS);
@@ -80,7 +106,9 @@ export function issueCert(opts: IssueOptions): IssuedCert {
   const validity = leafValidity(opts.ca.certPem, days, where, opts.now);
   const caCert = forge.pki.certificateFromPem(opts.ca.certPem);
   assertKeyMatchesCert(caCert, opts.ca.keyPem, 'the CA');
-  const { publicKey, keyPem } = opts.keyPem ? keyPairFromPem(opts.keyPem) : generateRsaKey(opts.keySize ?? DEFAULT_KEY_SIZE);
+  const { publicKey, keyPem } = opts.keyPem
+    ? keyPairFromPem(opts.keyPem)
+    : generateRsaKey(opts.keySize ?? DEFAULT_KEY_SIZE);
 
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
@@ -104,15 +132,24 @@ export function issueCert(opts: IssueOptions): IssuedCert {
   cert.setExtensions(exts as forge.pki.CertificateField[]);
   signCertificate(cert, opts.ca.keyPem);
   // Like certutil: the new certificate must verify against the CA.
-  if (!caCert.verify(cert)) throw new CertError('certificate verification failed: the CA certificate and key do not match');
-  return { certPem: forge.pki.certificateToPem(cert), keyPem, notAfter: validity.notAfter, warnings: validity.warnings };
+  if (!caCert.verify(cert))
+    throw new CertError('certificate verification failed: the CA certificate and key do not match');
+  return {
+    certPem: forge.pki.certificateToPem(cert),
+    keyPem,
+    notAfter: validity.notAfter,
+    warnings: validity.warnings,
+  };
 }
 
 /** issueCert with the key generated off the main thread (many certificates in parallel). */
 export async function issueCertAsync(opts: IssueOptions): Promise<IssuedCert> {
   // Checked before the key is made: an expired CA is refused without the keygen's wait.
   leafValidity(opts.ca.certPem, checkDays(opts.days ?? DEFAULT_DAYS), caWhereOf(opts), opts.now);
-  return issueCert({ ...opts, keyPem: opts.keyPem ?? await generateRsaKeyPemAsync(opts.keySize ?? DEFAULT_KEY_SIZE) });
+  return issueCert({
+    ...opts,
+    keyPem: opts.keyPem ?? (await generateRsaKeyPemAsync(opts.keySize ?? DEFAULT_KEY_SIZE)),
+  });
 }
 
 /** The CA's key identifier as raw bytes: its SKI extension when present, else SHA-1 of its public key. */

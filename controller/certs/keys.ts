@@ -9,7 +9,11 @@ export class CertError extends Error {
   }
 }
 
-export interface KeyPair { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; keyPem: string }
+export interface KeyPair {
+  privateKey: forge.pki.rsa.PrivateKey;
+  publicKey: forge.pki.rsa.PublicKey;
+  keyPem: string;
+}
 
 function checkKeySize(bits: number): number {
   if (!Number.isInteger(bits) || bits < 2048 || bits > 8192) {
@@ -34,16 +38,24 @@ export function generateRsaKey(bits: number): KeyPair {
 export function generateRsaKeyPemAsync(bits: number): Promise<string> {
   return new Promise((resolve, reject) => {
     generateKeyPair('rsa', { modulusLength: checkKeySize(bits), publicExponent: 0x10001 }, (err, _pub, priv) =>
-      err ? reject(err) : resolve(priv.export({ format: 'pem', type: 'pkcs1' }) as string));
+      err ? reject(err) : resolve(priv.export({ format: 'pem', type: 'pkcs1' }) as string),
+    );
   });
 }
 
 /** Signs a forge certificate (SHA-256 with RSA) with Node's native RSA: forge only encodes the ASN.1. */
 export function signCertificate(cert: forge.pki.Certificate, signerKeyPem: string): void {
-  const c = cert as forge.pki.Certificate & { siginfo: { algorithmOid: string }; signatureOid: string; tbsCertificate: forge.asn1.Asn1; signature: string };
+  const c = cert as forge.pki.Certificate & {
+    siginfo: { algorithmOid: string };
+    signatureOid: string;
+    tbsCertificate: forge.asn1.Asn1;
+    signature: string;
+  };
   c.signatureOid = c.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption!;
   // getTBSCertificate is part of forge's pki API but missing from its type definitions
-  const tbs = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+  const tbs = (
+    forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }
+  ).getTBSCertificate(cert);
   c.tbsCertificate = tbs;
   const der = Buffer.from(forge.asn1.toDer(tbs).getBytes(), 'binary');
   c.signature = sign('sha256', der, createPrivateKey(signerKeyPem)).toString('binary');
@@ -78,7 +90,8 @@ export function decryptKeyPem(keyPem: string, passphrase: string | undefined, wh
   }
   try {
     const key = createPrivateKey(encrypted ? { key: keyPem, passphrase } : { key: keyPem });
-    if (key.asymmetricKeyType !== 'rsa') throw new CertError(`${where}: only RSA keys are supported, found ${key.asymmetricKeyType}`);
+    if (key.asymmetricKeyType !== 'rsa')
+      throw new CertError(`${where}: only RSA keys are supported, found ${key.asymmetricKeyType}`);
     return key.export({ format: 'pem', type: 'pkcs1' }) as string;
   } catch (e) {
     if (e instanceof CertError) throw e;

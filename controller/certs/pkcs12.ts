@@ -5,7 +5,16 @@
 // so the PFX is assembled here on forge's asn1. Key and certificates: PBES2 (PBKDF2 HMAC-SHA256, AES-256-CBC),
 // MAC HMAC-SHA256, 10 000 iterations (JDK 16+ defaults; JDK 17 and OpenSSL 3 read it). The key derivations and
 // ciphers run in Node's crypto: forge's pure-JS PBKDF2 and PKCS#12 KDF took ~0.2 s per file, on the event loop.
-import { X509Certificate, createCipheriv, createHash, createHmac, createPrivateKey, pbkdf2Sync, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  X509Certificate,
+  createCipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  pbkdf2Sync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import forge from 'node-forge';
 import { CertError } from './keys.js';
 
@@ -41,7 +50,12 @@ export interface Pkcs12Input {
   /** Alias of the key entry; default "instance" like certutil. */
   alias?: string;
 }
-export interface Pkcs12Contents { keyPem: string; certPem: string; caPems: string[]; alias: string }
+export interface Pkcs12Contents {
+  keyPem: string;
+  certPem: string;
+  caPems: string[];
+  alias: string;
+}
 
 function checkPassword(password: string): void {
   // certutil: "PKCS#12 passwords must be plain ASCII"; forge and the JDK agree on ASCII bytes only.
@@ -79,7 +93,10 @@ function pbes2Encrypt(der: Buffer, password: string): [forge.asn1.Asn1, string] 
   const algId = seq([
     oid(OID.pbes2),
     seq([
-      seq([oid(OID.pbkdf2), seq([octets(bin(salt)), integer(ITERATIONS), integer(32), seq([oid(OID.hmacWithSha256), NULL()])])]),
+      seq([
+        oid(OID.pbkdf2),
+        seq([octets(bin(salt)), integer(ITERATIONS), integer(32), seq([oid(OID.hmacWithSha256), NULL()])]),
+      ]),
       seq([oid(OID.aes256Cbc), octets(bin(iv))]),
     ]),
   ]);
@@ -138,7 +155,9 @@ export function toPkcs12(input: Pkcs12Input): Buffer {
   ]);
 
   // Certificate bags: the leaf (same localKeyId) and each CA as a trusted entry.
-  const certBags = [certBag(leafDer, [attribute(OID.friendlyName, bmpString(alias)), attribute(OID.localKeyId, octets(localKeyId))])];
+  const certBags = [
+    certBag(leafDer, [attribute(OID.friendlyName, bmpString(alias)), attribute(OID.localKeyId, octets(localKeyId))]),
+  ];
   input.caPems.forEach((pem, i) => {
     const name = i === 0 ? 'ca' : `ca-${i}`;
     certBags.push(
@@ -159,7 +178,9 @@ export function toPkcs12(input: Pkcs12Input): Buffer {
 
   // MAC over the AuthenticatedSafe: HMAC-SHA256 with the PKCS#12 KDF (id 3).
   const macSalt = randomBytes(20);
-  const mac = createHmac('sha256', pkcs12MacKey(input.password, macSalt, ITERATIONS)).update(Buffer.from(authSafeDer, 'binary')).digest();
+  const mac = createHmac('sha256', pkcs12MacKey(input.password, macSalt, ITERATIONS))
+    .update(Buffer.from(authSafeDer, 'binary'))
+    .digest();
   const macData = seq([
     seq([seq([oid(OID.sha256), NULL()]), octets(bin(mac))]),
     octets(bin(macSalt)),
@@ -188,7 +209,8 @@ export function readPkcs12(buf: Buffer, password: string, where = 'PKCS#12'): Pk
     ...(p12.getBags({ bagType: forge.pki.oids.keyBag })[forge.pki.oids.keyBag] ?? []),
   ];
   const certBags: Bag[] = p12.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag] ?? [];
-  if (keyBags.length !== 1) throw new CertError(`${where}: expected exactly one private key entry, found ${keyBags.length}`);
+  if (keyBags.length !== 1)
+    throw new CertError(`${where}: expected exactly one private key entry, found ${keyBags.length}`);
   const keyBag = keyBags[0];
   if (!keyBag.key) throw new CertError(`${where}: the private key is not an RSA key (unsupported)`);
   const idHex = (b: Bag) => {
@@ -202,7 +224,10 @@ export function readPkcs12(buf: Buffer, password: string, where = 'PKCS#12'): Pk
     certBags.find((b) => b.cert && (b.cert.publicKey as forge.pki.rsa.PublicKey).n?.compareTo(keyN) === 0);
   if (!leafBag?.cert) throw new CertError(`${where}: no certificate for the private key`);
   const caPems = certBags.filter((b) => b !== leafBag && b.cert).map((b) => forge.pki.certificateToPem(b.cert!));
-  const alias = (keyBag.attributes?.friendlyName?.[0] as string | undefined) ?? (leafBag.attributes?.friendlyName?.[0] as string | undefined) ?? '1';
+  const alias =
+    (keyBag.attributes?.friendlyName?.[0] as string | undefined) ??
+    (leafBag.attributes?.friendlyName?.[0] as string | undefined) ??
+    '1';
   return {
     keyPem: forge.pki.privateKeyToPem(keyBag.key),
     certPem: forge.pki.certificateToPem(leafBag.cert),

@@ -40,7 +40,16 @@ export function createAgentProvider(o: AgentProviderOptions): AgentProvider {
       const l = await local?.catch(() => undefined);
       if (l) {
         l.client.close();
-        await new Promise<void>((r) => { if (l.child.exitCode !== null) r(); else { l.child.once('exit', () => r()); setTimeout(() => { l.child.kill(); r(); }, 2000).unref(); } });
+        await new Promise<void>((r) => {
+          if (l.child.exitCode !== null) r();
+          else {
+            l.child.once('exit', () => r());
+            setTimeout(() => {
+              l.child.kill();
+              r();
+            }, 2000).unref();
+          }
+        });
       }
       await transport.closeAll();
     },

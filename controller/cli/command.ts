@@ -65,4 +65,3 @@ export function parseCliArgs<T extends Omit<ParseArgsConfig, 'strict'> & { stric
     throw new UsageError(msg);
   }
 }
-

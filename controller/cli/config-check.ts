@@ -10,8 +10,16 @@ import { EsConfigError, resolveConnection } from '../elastic/client.js';
 import { secretsByName } from '../secrets.js';
 
 const CONNECTION_VARS = [
-  'es_url', 'es_user', 'es_password', 'es_password_file', 'es_api_key', 'es_ca_cert', 'es_ca_fingerprint', 'es_tls_verify',
-  'es_allow_http', 'crosskey_allow_loose_secret_files',
+  'es_url',
+  'es_user',
+  'es_password',
+  'es_password_file',
+  'es_api_key',
+  'es_ca_cert',
+  'es_ca_fingerprint',
+  'es_tls_verify',
+  'es_allow_http',
+  'crosskey_allow_loose_secret_files',
 ];
 
 function moduleNames(tasks: Task[]): string[] {
@@ -37,9 +45,22 @@ export interface ClusterConfigInputs {
 
 /** Variables that exist only while the run goes: the executor's magic vars, facts, loop variables. */
 const RUN_TIME_VARS = new Set([
-  'inventory_hostname', 'inventory_hostname_short', 'group_names', 'groups', 'hostvars', 'ansible_check_mode', 'ansible_play_hosts',
-  'ansible_play_batch', 'ansible_play_hosts_all', 'play_hosts', 'ansible_facts', 'ansible_loop', 'ansible_failed_result',
-  'ansible_failed_task', 'omit', 'item',
+  'inventory_hostname',
+  'inventory_hostname_short',
+  'group_names',
+  'groups',
+  'hostvars',
+  'ansible_check_mode',
+  'ansible_play_hosts',
+  'ansible_play_batch',
+  'ansible_play_hosts_all',
+  'play_hosts',
+  'ansible_facts',
+  'ansible_loop',
+  'ansible_failed_result',
+  'ansible_failed_task',
+  'omit',
+  'item',
 ]);
 
 /** Names a playbook defines while it runs: `register:` results and loop variables. */
@@ -75,8 +96,12 @@ export function checkTaskVariables(inp: ClusterConfigInputs): void {
         if (typeof task.loop === 'string' || task.loop !== undefined) continue; // items are known at run time
         for (const host of hosts) {
           const vars: Record<string, unknown> = {
-            ...inp.inventory.hostVars(host), ...playVars, ...scope, ...inp.extraVars,
-            ...inp.inventory.magicVars(host), group_names: inp.inventory.groupNames(host).filter((g) => g !== 'ungrouped'),
+            ...inp.inventory.hostVars(host),
+            ...playVars,
+            ...scope,
+            ...inp.extraVars,
+            ...inp.inventory.magicVars(host),
+            group_names: inp.inventory.groupNames(host).filter((g) => g !== 'ungrouped'),
             ansible_check_mode: false,
           };
           const where = { file: task.source.file, line: task.source.line, ...(task.name ? { task: task.name } : {}) };
@@ -92,7 +117,11 @@ export function checkTaskVariables(inp: ClusterConfigInputs): void {
             if (!(e instanceof ConfigError) || !variable) continue;
             const root = variable.split(/[.[]/)[0]!;
             if (dynamic.has(root) || RUN_TIME_VARS.has(root) || root.startsWith('ansible_')) continue;
-            throw new ConfigError(e.file, e.line, `host ${host}: ${e.message} — define it in the inventory, group_vars or -e`);
+            throw new ConfigError(
+              e.file,
+              e.line,
+              `host ${host}: ${e.message} — define it in the inventory, group_vars or -e`,
+            );
           }
         }
       }
@@ -111,7 +140,9 @@ export function checkClusterConfig(inp: ClusterConfigInputs): void {
       if (checked.has(host)) continue;
       checked.add(host);
       const vars: Record<string, unknown> = {
-        ...inp.inventory.hostVars(host), ...secretsByName({ ...play.vars }), ...inp.extraVars,
+        ...inp.inventory.hostVars(host),
+        ...secretsByName({ ...play.vars }),
+        ...inp.extraVars,
         group_names: inp.inventory.groupNames(host).filter((g) => g !== 'ungrouped'),
       };
       // Templated connection vars are rendered as the run would; one that needs run-time data (a registered

@@ -11,22 +11,34 @@ const VERSION = '0.1.0';
 
 /** Errors about the operator's input: printed as their message (which names the file, host or flag), exit 1. */
 const EXPECTED_ERRORS = [
-  'ConfigError', 'TemplateError', 'PatternError', 'HostPatternError', 'VaultError', 'LockedError', 'SecretFileError',
-  'EsConfigError', 'CertError', 'DnError', 'RunNotFoundError', 'StateDirError',
+  'ConfigError',
+  'TemplateError',
+  'PatternError',
+  'HostPatternError',
+  'VaultError',
+  'LockedError',
+  'SecretFileError',
+  'EsConfigError',
+  'CertError',
+  'DnError',
+  'RunNotFoundError',
+  'StateDirError',
 ];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
-  return [
-    'crosskey — migrate Elasticsearch remote clusters from certificate trust to API keys, over SSH',
-    '',
-    'usage: crosskey <command> [options]',
-    '',
-    'commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
-    '',
-    'Run `crosskey <command> --help` for a command\'s options.',
-  ].join('\n') + '\n';
+  return (
+    [
+      'crosskey — migrate Elasticsearch remote clusters from certificate trust to API keys, over SSH',
+      '',
+      'usage: crosskey <command> [options]',
+      '',
+      'commands:',
+      ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+      '',
+      "Run `crosskey <command> --help` for a command's options.",
+    ].join('\n') + '\n'
+  );
 }
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
@@ -59,7 +71,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     }
     if (err instanceof ConfigError || (err && EXPECTED_ERRORS.includes(err.name))) {
       // A ConfigError prints as file:line: message; the others' messages name the flag, host or path.
-      io.stderr.write(secrets.redact(`ERROR: ${err instanceof ConfigError || err.name === 'TemplateError' ? String(err) : err.message}\n`));
+      io.stderr.write(
+        secrets.redact(
+          `ERROR: ${err instanceof ConfigError || err.name === 'TemplateError' ? String(err) : err.message}\n`,
+        ),
+      );
       return 1;
     }
     // A file system error on a path the operator gave (--state-dir /etc/passwd, an unreadable file): its message
@@ -91,7 +107,13 @@ if (isEntry) {
       throw e;
     });
   }
-  const io: CliIO = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
+  const io: CliIO = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+  };
   main(process.argv.slice(2), io).then(
     (code) => {
       // Let stdout drain before exiting (piped output would otherwise be cut).

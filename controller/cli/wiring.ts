@@ -39,7 +39,10 @@ export function loadRunInputs(flags: InputFlags, env: NodeJS.ProcessEnv, cwd: st
   if (!existsSync(flags.playbook)) throw new UsageError(`playbook not found: ${flags.playbook}`);
   const vault = Vault.fromOptions(flags.vaultPasswordFile, env);
   const playbook = loadPlaybook(flags.playbook, { modules, ...(vault ? { vault } : {}) });
-  const inventory = loadInventory(flags.inventory, { playbookDir: dirname(flags.playbook), ...(vault ? { vault } : {}) });
+  const inventory = loadInventory(flags.inventory, {
+    playbookDir: dirname(flags.playbook),
+    ...(vault ? { vault } : {}),
+  });
   // Every play's host pattern is resolved and every host's vars and connection vars (ansible_port, …) are
   // checked now: a bad pattern or a broken group_vars/host_vars file fails here, not mid-run.
   for (const play of playbook.plays) inventory.select(play.hosts);
@@ -54,7 +57,15 @@ export function loadRunInputs(flags: InputFlags, env: NodeJS.ProcessEnv, cwd: st
   const maskedExtraVars = secretsByName(extraVars);
   checkClusterConfig({ plays: playbook.plays, inventory, extraVars: maskedExtraVars, lang, modules, env });
   checkTaskVariables({ plays: playbook.plays, inventory, extraVars: maskedExtraVars, lang, modules, env });
-  return { playbook, inventory, inventoryView: inventoryView(inventory), extraVars: maskedExtraVars, lang, modules, vault };
+  return {
+    playbook,
+    inventory,
+    inventoryView: inventoryView(inventory),
+    extraVars: maskedExtraVars,
+    lang,
+    modules,
+    vault,
+  };
 }
 
 export function makeAgentProvider(flags: { acceptNewHostkeys: boolean }, io: CliIO): AgentProvider {
@@ -63,4 +74,3 @@ export function makeAgentProvider(flags: { acceptNewHostkeys: boolean }, io: Cli
     warn: (m) => io.stderr.write(`[WARNING]: ${m}\n`),
   });
 }
-

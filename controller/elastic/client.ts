@@ -1,5 +1,6 @@
 // One Elasticsearch client per cluster (cached per URL + user), built from inventory vars:
-//   es_url; es_user + es_password (Secret) | es_password_file | env CROSSKEY_ES_PASSWORD_<GROUP> | CROSSKEY_ES_PASSWORD;
+//   es_url; es_user + es_password (Secret) | es_password_file | env CROSSKEY_ES_PASSWORD_<GROUP> |
+// CROSSKEY_ES_PASSWORD;
 //   or es_api_key; es_ca_cert (PEM file) | es_ca_fingerprint (SHA-256 of the CA); es_tls_verify: false (warned).
 // Uses the 8.x @elastic/elasticsearch client (it sends compatible-with=8 headers) with its own retries off:
 // retries here cover 429, 503 and connection errors with bounded exponential backoff + jitter.
@@ -10,7 +11,13 @@ import { isAbsolute, resolve } from 'node:path';
 import tls from 'node:tls';
 import { Secret, isSecret, secrets } from '../secrets.js';
 import { allowLooseSecretFiles, checkSecretFileMode } from '../secret-files.js';
-import { EsError, esErrorFromConnection, esErrorFromResponse, isRetryableConnection, type RequestWhere } from './errors.js';
+import {
+  EsError,
+  esErrorFromConnection,
+  esErrorFromResponse,
+  isRetryableConnection,
+  type RequestWhere,
+} from './errors.js';
 import { backoffMs, DEFAULT_RETRY, sleep, type RetryPolicy } from './retry.js';
 import type { EsApi, EsRequest, EsResponse } from './types.js';
 
@@ -45,7 +52,10 @@ export type EsTrust =
   | { kind: 'insecure' };
 
 export interface EsConnection {
-  url: string; auth: EsAuth; trust: EsTrust; label: string;
+  url: string;
+  auth: EsAuth;
+  trust: EsTrust;
+  label: string;
   /** The cluster's es_url, also for a client of one of its nodes: warnings are given once per cluster. */
   cluster: string;
 }
@@ -65,24 +75,31 @@ function readFirstLine(path: string, varName: string): string {
 
 export function normalizeFingerprint(fp: string): string {
   const hex = fp.replace(/[:\s]/g, '').toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new EsConfigError(`es_ca_fingerprint must be a SHA-256 fingerprint (64 hex digits), got "${fp}"`);
+  if (!/^[0-9a-f]{64}$/.test(hex))
+    throw new EsConfigError(`es_ca_fingerprint must be a SHA-256 fingerprint (64 hex digits), got "${fp}"`);
   return hex;
 }
 
 /** Reads and checks the connection variables; throws EsConfigError naming the variable. */
-export function resolveConnection(vars: Record<string, unknown>, opts: EsClientOptions = {}, urlOverride?: string): EsConnection {
+export function resolveConnection(
+  vars: Record<string, unknown>,
+  opts: EsClientOptions = {},
+  urlOverride?: string,
+): EsConnection {
   const env = opts.env ?? process.env;
   const base = opts.baseDir ?? process.cwd();
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   const rawUrl = urlOverride ?? str(vars.es_url);
-  if (!rawUrl) throw new EsConfigError('es_url is not set (the HTTPS URL of the cluster, e.g. https://es1.example.com:9200)');
+  if (!rawUrl)
+    throw new EsConfigError('es_url is not set (the HTTPS URL of the cluster, e.g. https://es1.example.com:9200)');
   let url: URL;
   try {
     url = new URL(rawUrl);
   } catch {
     throw new EsConfigError(`es_url "${rawUrl}" is not a URL (expected https://host:9200)`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new EsConfigError(`es_url "${rawUrl}": scheme must be https`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new EsConfigError(`es_url "${rawUrl}": scheme must be https`);
   // Plain http would send the credentials in clear: refused before any request unless the operator opts in.
   const allowHttp = vars.es_allow_http === true || vars.es_allow_http === 'true' || vars.es_allow_http === 'yes';
   if (url.protocol === 'http:' && !allowHttp) {
@@ -107,20 +124,30 @@ export function resolveConnection(vars: Record<string, unknown>, opts: EsClientO
     else if (str(vars.es_password_file)) {
       const file = abs(str(vars.es_password_file)!);
       try {
-        checkSecretFileMode(file, 'es_password_file', allowLooseSecretFiles(vars.crosskey_allow_loose_secret_files, env));
+        checkSecretFileMode(
+          file,
+          'es_password_file',
+          allowLooseSecretFiles(vars.crosskey_allow_loose_secret_files, env),
+        );
       } catch (e) {
         throw new EsConfigError(`[${label}] ${(e as Error).message}`);
       }
       password = new Secret(readFirstLine(file, 'es_password_file'));
-    }
-    else {
-      const names = [...(opts.label ? [opts.label] : []), ...groupNames].map((g) => `CROSSKEY_ES_PASSWORD_${g.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`);
+    } else {
+      const names = [...(opts.label ? [opts.label] : []), ...groupNames].map(
+        (g) => `CROSSKEY_ES_PASSWORD_${g.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`,
+      );
       for (const n of [...names, 'CROSSKEY_ES_PASSWORD']) {
-        if (env[n]) { password = new Secret(env[n]!); break; }
+        if (env[n]) {
+          password = new Secret(env[n]!);
+          break;
+        }
       }
     }
     if (!password) {
-      throw new EsConfigError(`[${label}] no password for es_user "${user}": set es_password_file, es_password (vault) or env CROSSKEY_ES_PASSWORD`);
+      throw new EsConfigError(
+        `[${label}] no password for es_user "${user}": set es_password_file, es_password (vault) or env CROSSKEY_ES_PASSWORD`,
+      );
     }
     auth = { kind: 'basic', username: user, password };
   }
@@ -143,7 +170,13 @@ export function resolveConnection(vars: Record<string, unknown>, opts: EsClientO
     trust = { kind: 'fingerprint', sha256: normalizeFingerprint(str(vars.es_ca_fingerprint)!) };
   }
   const cluster = str(vars.es_url) ?? rawUrl;
-  return { url: url.origin + (url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '')), auth, trust, label, cluster };
+  return {
+    url: url.origin + (url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '')),
+    auth,
+    trust,
+    label,
+    cluster,
+  };
 }
 
 /**
@@ -153,28 +186,38 @@ export function resolveConnection(vars: Record<string, unknown>, opts: EsClientO
 export async function caFromFingerprint(url: string, sha256: string, timeoutMs = 10_000): Promise<string> {
   const u = new URL(url);
   const chain = await new Promise<tls.DetailedPeerCertificate[]>((res, rej) => {
-    const sock = tls.connect({
-      host: u.hostname, port: Number(u.port || 443), rejectUnauthorized: false,
-      servername: /^[\d.]+$|:/.test(u.hostname) ? undefined : u.hostname,
-    }, () => {
-      const out: tls.DetailedPeerCertificate[] = [];
-      let c: tls.DetailedPeerCertificate | undefined = sock.getPeerCertificate(true);
-      while (c && c.raw && !out.some((x) => x.fingerprint256 === c!.fingerprint256)) {
-        out.push(c);
-        c = c.issuerCertificate;
-      }
-      sock.destroy();
-      res(out);
-    });
+    const sock = tls.connect(
+      {
+        host: u.hostname,
+        port: Number(u.port || 443),
+        rejectUnauthorized: false,
+        servername: /^[\d.]+$|:/.test(u.hostname) ? undefined : u.hostname,
+      },
+      () => {
+        const out: tls.DetailedPeerCertificate[] = [];
+        let c: tls.DetailedPeerCertificate | undefined = sock.getPeerCertificate(true);
+        while (c?.raw && !out.some((x) => x.fingerprint256 === c!.fingerprint256)) {
+          out.push(c);
+          c = c.issuerCertificate;
+        }
+        sock.destroy();
+        res(out);
+      },
+    );
     sock.setTimeout(timeoutMs, () => sock.destroy(new Error(`timeout reading the certificate chain of ${url}`)));
     sock.on('error', rej);
   });
   const hit = chain.find((c) => createHash('sha256').update(c.raw).digest('hex') === sha256);
   if (!hit) {
-    throw new Error(`fingerprint: no certificate sent by ${url} has SHA-256 ${sha256} (the server sent ${chain.length}; ` +
-      'if it sends only its own certificate, use es_ca_cert with the CA file)');
+    throw new Error(
+      `fingerprint: no certificate sent by ${url} has SHA-256 ${sha256} (the server sent ${chain.length}; ` +
+        'if it sends only its own certificate, use es_ca_cert with the CA file)',
+    );
   }
-  return `-----BEGIN CERTIFICATE-----\n${hit.raw.toString('base64').replace(/(.{64})/g, '$1\n').trim()}\n-----END CERTIFICATE-----\n`;
+  return `-----BEGIN CERTIFICATE-----\n${hit.raw
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trim()}\n-----END CERTIFICATE-----\n`;
 }
 
 /** Clusters already warned about (insecure TLS, plain http): once per cluster and kind in a run. */
@@ -203,9 +246,13 @@ export class EsClient implements EsApi {
       print(m);
     };
     if (conn.trust.kind === 'insecure') {
-      warn('insecure', `[${conn.label}] TLS verification is OFF for ${conn.url} (es_tls_verify: false): anyone on the path can read the credentials`);
+      warn(
+        'insecure',
+        `[${conn.label}] TLS verification is OFF for ${conn.url} (es_tls_verify: false): anyone on the path can read the credentials`,
+      );
     }
-    if (conn.url.startsWith('http:')) warn('http', `[${conn.label}] ${conn.url} is plain http (es_allow_http: true): credentials travel unencrypted`);
+    if (conn.url.startsWith('http:'))
+      warn('http', `[${conn.label}] ${conn.url} is plain http (es_allow_http: true): credentials travel unencrypted`);
   }
 
   #build(): Promise<Client> {
@@ -223,16 +270,19 @@ export class EsClient implements EsApi {
       }
       return new Client({
         node: this.url,
-        auth: auth.kind === 'basic'
-          ? { username: auth.username, password: auth.password.reveal() }
-          : { apiKey: auth.apiKey.reveal() },
+        auth:
+          auth.kind === 'basic'
+            ? { username: auth.username, password: auth.password.reveal() }
+            : { apiKey: auth.apiKey.reveal() },
         tls: tlsOpts,
         maxRetries: 0, // our own retry loop (429 included, bounded, jittered)
         requestTimeout: this.#opts.requestTimeoutMs ?? 30_000,
         compression: false,
       });
     })();
-    this.#client.catch(() => { this.#client = undefined; });
+    this.#client.catch(() => {
+      this.#client = undefined;
+    });
     return this.#client;
   }
 
@@ -261,12 +311,19 @@ export class EsClient implements EsApi {
         if (e instanceof EsError) err = e;
         else {
           const meta = (e as { meta?: TransportResult }).meta;
-          if (e && (e as Error).name === 'ResponseError' && meta && meta.statusCode) {
+          if (e && (e as Error).name === 'ResponseError' && meta?.statusCode) {
             err = esErrorFromResponse(where, meta.statusCode, meta.body);
             const ra = Number((meta.headers as Record<string, string> | undefined)?.['retry-after']);
             if (Number.isFinite(ra) && ra > 0) retryAfterMs = Math.min(ra * 1000, 30_000);
           } else if (this.#opts.signal?.aborted || (e as Error).name === 'RequestAbortedError') {
-            throw new EsError({ ...where, status: 0, reason: 'aborted', cause: 'the run was interrupted', fix: 'resume the run', code: 'ABORTED' });
+            throw new EsError({
+              ...where,
+              status: 0,
+              reason: 'aborted',
+              cause: 'the run was interrupted',
+              fix: 'resume the run',
+              code: 'ABORTED',
+            });
           } else {
             err = esErrorFromConnection(where, e);
           }
@@ -282,7 +339,10 @@ export class EsClient implements EsApi {
   #registerSecrets(body: unknown, fields?: string[]): void {
     if (!fields?.length || !body || typeof body !== 'object') return;
     const walk = (v: unknown): void => {
-      if (Array.isArray(v)) return v.forEach(walk);
+      if (Array.isArray(v)) {
+        v.forEach(walk);
+        return;
+      }
       if (!v || typeof v !== 'object') return;
       for (const [k, x] of Object.entries(v)) {
         if (fields.includes(k) && typeof x === 'string') secrets.register(x);
@@ -302,9 +362,10 @@ export class EsClient implements EsApi {
 const cache = new Map<string, EsClient>();
 
 function cacheKey(conn: EsConnection): string {
-  const who = conn.auth.kind === 'basic'
-    ? `u:${conn.auth.username}`
-    : `k:${createHash('sha256').update(conn.auth.apiKey.reveal()).digest('hex').slice(0, 16)}`;
+  const who =
+    conn.auth.kind === 'basic'
+      ? `u:${conn.auth.username}`
+      : `k:${createHash('sha256').update(conn.auth.apiKey.reveal()).digest('hex').slice(0, 16)}`;
   return `${conn.url}|${who}|${conn.trust.kind}`;
 }
 

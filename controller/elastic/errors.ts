@@ -33,7 +33,7 @@ export class EsError extends Error {
   constructor(init: EsErrorInit) {
     const what = init.status
       ? `${init.status}${init.type ? ` ${init.type}` : ''}${init.reason ? `: ${init.reason}` : ''}`
-      : init.reason ?? 'no answer';
+      : (init.reason ?? 'no answer');
     super(secrets.redact(`[${init.label}] ${init.method} ${init.path}: ${what} — ${init.cause}; fix: ${init.fix}`));
     this.name = 'EsError';
     this.label = init.label;
@@ -49,7 +49,12 @@ export class EsError extends Error {
   }
 }
 
-export interface RequestWhere { label: string; method: string; path: string; url: string }
+export interface RequestWhere {
+  label: string;
+  method: string;
+  path: string;
+  url: string;
+}
 
 function errorBody(body: unknown): EsErrorBody | undefined {
   if (body && typeof body === 'object' && 'error' in body) {
@@ -64,7 +69,8 @@ function errorBody(body: unknown): EsErrorBody | undefined {
 function deepReason(e: EsErrorBody): string {
   let r = e.reason ?? '';
   let c = e.caused_by;
-  for (let i = 0; c && i < 5; i++, c = c.caused_by) if (c.reason && !r.includes(c.reason)) r += ` (caused by ${c.type}: ${c.reason})`;
+  for (let i = 0; c && i < 5; i++, c = c.caused_by)
+    if (c.reason && !r.includes(c.reason)) r += ` (caused by ${c.type}: ${c.reason})`;
   return r;
 }
 
@@ -81,7 +87,8 @@ export function esErrorFromResponse(where: RequestWhere, status: number, body: u
     fix = 'check es_user and es_password / es_password_file (or es_api_key) for this cluster';
   } else if (status === 403 && /license is non-compliant|current license/.test(r)) {
     cause = `the license does not allow this feature${/\[([^\]]+)\]/.test(r) ? ` [${/\[([^\]]+)\]/.exec(r)![1]}]` : ''}`;
-    fix = 'API-key remote clusters need an Enterprise or trial license on both clusters (POST /_license/start_trial?acknowledge=true to test)';
+    fix =
+      'API-key remote clusters need an Enterprise or trial license on both clusters (POST /_license/start_trial?acknowledge=true to test)';
   } else if (status === 403 && /towards remote cluster/.test(r)) {
     cause = 'the remote cluster privileges of the user and the cross-cluster API key do not cover this request';
     fix = 'add remote_indices to the local role or widen the API key access (es_roles / es_cross_cluster_api_key)';
@@ -90,7 +97,8 @@ export function esErrorFromResponse(where: RequestWhere, status: number, body: u
     fix = 'use es_user/es_password (a user with manage_security) for this cluster instead of es_api_key';
   } else if (status === 403) {
     cause = 'the tool user lacks a privilege';
-    fix = 'give the user in es_user the privileges the reason names (manage, manage_security, manage_ccr, manage_ml, manage_transform; simplest: superuser)';
+    fix =
+      'give the user in es_user the privileges the reason names (manage, manage_security, manage_ccr, manage_ml, manage_transform; simplest: superuser)';
   } else if (status === 404) {
     cause = 'not found';
     fix = 'check the name or id; the resource may have been removed';
@@ -114,7 +122,7 @@ export function esErrorFromResponse(where: RequestWhere, status: number, body: u
     fix = 'check GET /_cluster/health and the node logs';
   } else if (status === 400 && /cannot be used with the configured/.test(r)) {
     cause = 'remote cluster mode and its settings disagree';
-    fix = 'send a complete, mode-consistent update (null the other mode\'s settings in the same request)';
+    fix = "send a complete, mode-consistent update (null the other mode's settings in the same request)";
   } else if (status === 400) {
     cause = 'Elasticsearch rejected the request as invalid';
     fix = 'this is a bug or an unsupported version: report the request and reason';
@@ -139,7 +147,11 @@ export function esErrorFromConnection(where: RequestWhere, err: unknown): EsErro
     code = 'ENOTFOUND';
     cause = `the host name in ${where.url} does not resolve`;
     fix = 'check es_url (DNS name or IP)';
-  } else if (/self[- ]signed certificate|unable to verify the first certificate|unable to get (local )?issuer certificate|UNABLE_TO_VERIFY/i.test(msg)) {
+  } else if (
+    /self[- ]signed certificate|unable to verify the first certificate|unable to get (local )?issuer certificate|UNABLE_TO_VERIFY/i.test(
+      msg,
+    )
+  ) {
     code = 'TLS_UNTRUSTED';
     cause = `the TLS certificate of ${where.url} is not trusted (${msg})`;
     fix = 'set es_ca_cert to the CA file of the HTTP layer (or es_ca_fingerprint to its SHA-256 fingerprint)';

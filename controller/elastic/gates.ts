@@ -4,15 +4,25 @@
 import { EsError } from './errors.js';
 import { sleep } from './retry.js';
 import {
-  ALLOCATION_ENABLE, allocationEnable, catNodes, clusterHealth, getClusterSettings,
-  type CatNode, type ClusterHealth, type HealthStatus,
+  ALLOCATION_ENABLE,
+  allocationEnable,
+  catNodes,
+  clusterHealth,
+  getClusterSettings,
+  type CatNode,
+  type ClusterHealth,
+  type HealthStatus,
 } from './api/cluster.js';
 import type { EsApi } from './types.js';
 
 export type GateName = 'G0' | 'G1' | 'G2' | 'G3' | 'G4' | 'G5' | 'G6' | 'G7';
 
 export class GateError extends Error {
-  constructor(public gate: GateName, message: string, public health?: ClusterHealth) {
+  constructor(
+    public gate: GateName,
+    message: string,
+    public health?: ClusterHealth,
+  ) {
     super(message);
     this.name = 'GateError';
   }
@@ -29,7 +39,9 @@ export interface WaitOptions {
 /** Errors that a restarting cluster produces for a moment: retry within the gate's deadline. */
 export function isTransient(e: unknown): boolean {
   if (!(e instanceof EsError)) return false;
-  return e.status === 0 || e.status === 503 || e.status === 429 || e.status === 408 || e.status === 502 || e.status === 504;
+  return (
+    e.status === 0 || e.status === 503 || e.status === 429 || e.status === 408 || e.status === 502 || e.status === 504
+  );
 }
 
 /** Server-side wait time for one poll: at most `cap` seconds, never beyond the deadline. */
@@ -57,7 +69,8 @@ export async function pollUntil<T>(what: string, opts: WaitOptions, probe: () =>
       last = (e as Error).message;
       opts.onPoll?.(`${what}: ${(e as EsError).code ?? (e as EsError).status} (cluster busy)`);
     }
-    if (now() >= opts.deadline) throw new Error(`${what}: not reached before the deadline${last ? ` (last error: ${last})` : ''}`);
+    if (now() >= opts.deadline)
+      throw new Error(`${what}: not reached before the deadline${last ? ` (last error: ${last})` : ''}`);
     if (now() - t0 < 1000) {
       await sleep(Math.round(pause / 2 + Math.random() * (pause / 2)), opts.signal);
       pause = Math.min(pause * 2, 1000);
@@ -79,21 +92,34 @@ export async function gatePreflight(
   o: { minStatus: HealthStatus; expectedNodes?: number; timeout: string; ourAllocation?: string },
 ): Promise<ClusterHealth> {
   const h = await clusterHealth(es, {
-    waitForStatus: o.minStatus, waitForNoRelocatingShards: true, waitForNoInitializingShards: true,
-    waitForNodes: o.expectedNodes ? `>=${o.expectedNodes}` : undefined, timeout: o.timeout,
+    waitForStatus: o.minStatus,
+    waitForNoRelocatingShards: true,
+    waitForNoInitializingShards: true,
+    waitForNodes: o.expectedNodes ? `>=${o.expectedNodes}` : undefined,
+    timeout: o.timeout,
   });
   const problems: string[] = [];
-  if (!statusAtLeast(h.status, o.minStatus)) problems.push(`status is ${h.status} (need ${o.minStatus}; ${h.unassigned_shards} unassigned shards)`);
+  if (!statusAtLeast(h.status, o.minStatus))
+    problems.push(`status is ${h.status} (need ${o.minStatus}; ${h.unassigned_shards} unassigned shards)`);
   if (h.relocating_shards > 0) problems.push(`${h.relocating_shards} shards relocating`);
   if (h.initializing_shards > 0) problems.push(`${h.initializing_shards} shards initializing`);
-  if (o.expectedNodes && h.number_of_nodes < o.expectedNodes) problems.push(`${h.number_of_nodes} of ${o.expectedNodes} nodes present`);
+  if (o.expectedNodes && h.number_of_nodes < o.expectedNodes)
+    problems.push(`${h.number_of_nodes} of ${o.expectedNodes} nodes present`);
   if (problems.length) {
-    throw new GateError('G0', `[${es.label}] not safe to restart a node: ${problems.join(', ')}; fix the cluster first (GET /_cluster/allocation/explain)`, h);
+    throw new GateError(
+      'G0',
+      `[${es.label}] not safe to restart a node: ${problems.join(', ')}; fix the cluster first (GET /_cluster/allocation/explain)`,
+      h,
+    );
   }
   const alloc = allocationEnable(await getClusterSettings(es));
   if (alloc !== 'all' && alloc !== o.ourAllocation) {
-    throw new GateError('G0', `[${es.label}] ${ALLOCATION_ENABLE} is "${alloc}": another maintenance seems to be in progress; ` +
-      `if not, reset it with PUT /_cluster/settings {"persistent":{"${ALLOCATION_ENABLE}":null}} and re-run`, h);
+    throw new GateError(
+      'G0',
+      `[${es.label}] ${ALLOCATION_ENABLE} is "${alloc}": another maintenance seems to be in progress; ` +
+        `if not, reset it with PUT /_cluster/settings {"persistent":{"${ALLOCATION_ENABLE}":null}} and re-run`,
+      h,
+    );
   }
   return h;
 }
@@ -111,15 +137,24 @@ export async function waitNodeGone(es: EsApi, nodeId: string, expectedNodes: num
 }
 
 /** G4: a node with the same id (and name) is back in _cat/nodes. A new id means the data path changed. */
-export async function waitNodeBack(es: EsApi, nodeId: string, nodeName: string, expectedNodes: number, opts: WaitOptions): Promise<CatNode> {
+export async function waitNodeBack(
+  es: EsApi,
+  nodeId: string,
+  nodeName: string,
+  expectedNodes: number,
+  opts: WaitOptions,
+): Promise<CatNode> {
   return pollUntil(`node ${nodeName} (${nodeId}) rejoining`, opts, async () => {
     const nodes = await catNodes(es);
     const same = nodes.find((n) => n.id === nodeId);
     if (same) return same;
     const renamed = nodes.find((n) => n.name === nodeName);
     if (renamed) {
-      throw new GateError('G4', `[${es.label}] node ${nodeName} came back with a different id (${renamed.id}, was ${nodeId}): ` +
-        'its data path changed; check path.data in its elasticsearch.yml');
+      throw new GateError(
+        'G4',
+        `[${es.label}] node ${nodeName} came back with a different id (${renamed.id}, was ${nodeId}): ` +
+          'its data path changed; check path.data in its elasticsearch.yml',
+      );
     }
     opts.onPoll?.(`waiting for ${nodeName} to rejoin (${nodes.length}/${expectedNodes} nodes)`);
     await clusterHealth(es, { waitForNodes: `>=${expectedNodes}`, timeout: waitSeconds(opts, 5) });
@@ -131,10 +166,16 @@ export async function waitNodeBack(es: EsApi, nodeId: string, nodeName: string, 
 export async function waitRecovered(es: EsApi, minStatus: HealthStatus, opts: WaitOptions): Promise<ClusterHealth> {
   return pollUntil(`cluster ${minStatus}`, opts, async () => {
     const h = await clusterHealth(es, {
-      waitForStatus: minStatus, waitForNoRelocatingShards: true, waitForNoInitializingShards: true, timeout: waitSeconds(opts, 30),
+      waitForStatus: minStatus,
+      waitForNoRelocatingShards: true,
+      waitForNoInitializingShards: true,
+      timeout: waitSeconds(opts, 30),
     });
-    if (!h.timed_out && statusAtLeast(h.status, minStatus) && h.relocating_shards === 0 && h.initializing_shards === 0) return h;
-    opts.onPoll?.(`${h.status}, ${h.initializing_shards} initializing, ${h.relocating_shards} relocating, ${h.unassigned_shards} unassigned`);
+    if (!h.timed_out && statusAtLeast(h.status, minStatus) && h.relocating_shards === 0 && h.initializing_shards === 0)
+      return h;
+    opts.onPoll?.(
+      `${h.status}, ${h.initializing_shards} initializing, ${h.relocating_shards} relocating, ${h.unassigned_shards} unassigned`,
+    );
     return undefined;
   });
 }

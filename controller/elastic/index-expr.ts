@@ -30,7 +30,12 @@ export function splitIndexExpression(raw: string): IndexExpression {
 export function wildcardMatch(pattern: string, value: string): boolean {
   if (!pattern.includes('*')) return pattern === value;
   const re = new RegExp(
-    '^' + pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$',
+    '^' +
+      pattern
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*') +
+      '$',
     's',
   );
   return re.test(value);
@@ -49,8 +54,10 @@ export function readsFromAlias(expr: string, alias: string): boolean {
  * matches the alias removes it, as CCS cluster exclusions do; an index exclusion like `-alias:old` does not.
  */
 export function expressionsReadFromAlias(indices: string | readonly string[], alias: string): boolean {
-  const list = (typeof indices === 'string' ? [indices] : [...indices]).flatMap((s) => s.split(','))
-    .map((s) => s.trim()).filter((s) => s !== '');
+  const list = (typeof indices === 'string' ? [indices] : [...indices])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const reads = list.some((e) => readsFromAlias(e, alias));
   if (!reads) return false;
   const clusterExcluded = list.some((raw) => {
@@ -62,7 +69,8 @@ export function expressionsReadFromAlias(indices: string | readonly string[], al
 
 /** The remote expressions of a list that read from `alias` (for reports). */
 export function expressionsOnAlias(indices: string | readonly string[], alias: string): string[] {
-  const list = (typeof indices === 'string' ? [indices] : [...indices]).flatMap((s) => s.split(','))
+  const list = (typeof indices === 'string' ? [indices] : [...indices])
+    .flatMap((s) => s.split(','))
     .map((s) => s.trim());
   return list.filter((e) => readsFromAlias(e, alias));
 }

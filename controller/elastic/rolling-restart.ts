@@ -8,7 +8,17 @@
 // A node that does not come back: its changed files are restored from their backups, it is started again,
 // allocation is restored, and the run stops with the cluster's state and how to continue.
 import { EsError } from './errors.js';
-import { catMaster, catNodes, clusterHealth, flush, setAllocation, isMasterEligible, type CatNode, type ClusterHealth, type HealthStatus } from './api/cluster.js';
+import {
+  catMaster,
+  catNodes,
+  clusterHealth,
+  flush,
+  setAllocation,
+  isMasterEligible,
+  type CatNode,
+  type ClusterHealth,
+  type HealthStatus,
+} from './api/cluster.js';
 import { GateError, gatePreflight, waitNodeBack, waitNodeGone, waitRecovered, type GateName } from './gates.js';
 import type { EsApi } from './types.js';
 
@@ -40,8 +50,18 @@ export interface HostOps {
   restoreFiles(host: string, files: RestartTarget['files']): Promise<string[]>;
 }
 
-export interface RestartTimeouts { preflightMs: number; leaveMs: number; joinMs: number; greenMs: number }
-export const DEFAULT_TIMEOUTS: RestartTimeouts = { preflightMs: 30_000, leaveMs: 120_000, joinMs: 300_000, greenMs: 900_000 };
+export interface RestartTimeouts {
+  preflightMs: number;
+  leaveMs: number;
+  joinMs: number;
+  greenMs: number;
+}
+export const DEFAULT_TIMEOUTS: RestartTimeouts = {
+  preflightMs: 30_000,
+  leaveMs: 120_000,
+  joinMs: 300_000,
+  greenMs: 900_000,
+};
 
 export interface RollingRestartParams {
   /** Cluster API that is not served by `host` (another node's URL, or the cluster URL). */
@@ -62,13 +82,20 @@ export interface RollingRestartParams {
   /** Called whenever this run changes allocation (saved so a resumed run recognises its own setting). */
   onAllocation?(value: 'primaries' | null): Promise<void> | void;
   /** G5: the node itself works as changed (throws when not: the node is then treated as one that did not start). */
-  verifyNode?(node: PlannedNode): Promise<string | void>;
+  verifyNode?(node: PlannedNode): Promise<string | undefined>;
   /** After each node is green (clears saved "pending" state). */
   onNodeDone?(node: PlannedNode): Promise<void> | void;
   now?: () => number;
 }
 
-export interface NodeReport { host: string; node: string; nodeId: string; stopAt: string; greenAt: string; durationMs: number }
+export interface NodeReport {
+  host: string;
+  node: string;
+  nodeId: string;
+  stopAt: string;
+  greenAt: string;
+  durationMs: number;
+}
 export interface RollingRestartReport {
   restarted: NodeReport[];
   /** Set when the window end stopped the run before every node was restarted. */
@@ -76,7 +103,11 @@ export interface RollingRestartReport {
 }
 
 export class RollingRestartError extends Error {
-  constructor(message: string, public report: RollingRestartReport, public gate?: GateName) {
+  constructor(
+    message: string,
+    public report: RollingRestartReport,
+    public gate?: GateName,
+  ) {
     super(message);
     this.name = 'RollingRestartError';
   }
@@ -87,7 +118,11 @@ export class RollingRestartError extends Error {
  * `absentOk`: a target not in the cluster is planned without a node id instead of failing (a node an interrupted
  * run of ours left stopped: the restart starts it first, then plans again).
  */
-export async function planRestart(es: EsApi, targets: RestartTarget[], opts: { absentOk?: boolean } = {}): Promise<PlannedNode[]> {
+export async function planRestart(
+  es: EsApi,
+  targets: RestartTarget[],
+  opts: { absentOk?: boolean } = {},
+): Promise<PlannedNode[]> {
   const nodes = await catNodes(es);
   let electedId: string | undefined = nodes.find((n) => n.elected)?.id;
   if (!electedId) electedId = (await catMaster(es)).id;
@@ -97,15 +132,28 @@ export async function planRestart(es: EsApi, targets: RestartTarget[], opts: { a
       const byIp = nodes.filter((x) => x.ip === t.ip);
       if (byIp.length === 1) n = byIp[0];
     }
-    if ((!n || !n.id) && opts.absentOk) return { host: t.host, nodeId: '', nodeName: t.nodeName, masterEligible: false, elected: false, files: t.files };
-    if (!n || !n.id) {
-      throw new Error(`${t.host}: no node named "${t.nodeName}"${t.ip ? ` or with ip ${t.ip}` : ''} in GET /_cat/nodes of ${es.label} ` +
-        `(nodes: ${nodes.map((x) => x.name).join(', ')}); is it running? if its node.name differs from the host name, set es_node_name`);
+    if (!n?.id && opts.absentOk)
+      return { host: t.host, nodeId: '', nodeName: t.nodeName, masterEligible: false, elected: false, files: t.files };
+    if (!n?.id) {
+      throw new Error(
+        `${t.host}: no node named "${t.nodeName}"${t.ip ? ` or with ip ${t.ip}` : ''} in GET /_cat/nodes of ${es.label} ` +
+          `(nodes: ${nodes.map((x) => x.name).join(', ')}); is it running? if its node.name differs from the host name, set es_node_name`,
+      );
     }
-    return { host: t.host, nodeId: n.id, nodeName: n.name, masterEligible: isMasterEligible(n.roles), elected: n.id === electedId, files: t.files };
+    return {
+      host: t.host,
+      nodeId: n.id,
+      nodeName: n.name,
+      masterEligible: isMasterEligible(n.roles),
+      elected: n.id === electedId,
+      files: t.files,
+    };
   });
   const rank = (p: PlannedNode) => (p.elected ? 2 : p.masterEligible ? 1 : 0);
-  return planned.map((p, i) => ({ p, i })).sort((a, b) => rank(a.p) - rank(b.p) || a.i - b.i).map((x) => x.p);
+  return planned
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => rank(a.p) - rank(b.p) || a.i - b.i)
+    .map((x) => x.p);
 }
 
 /** The next node: non-master-eligible first, then master-eligible ones that are not the elected master. */
@@ -131,7 +179,13 @@ export async function runRollingRestart(p: RollingRestartParams): Promise<Rollin
   const remaining = [...p.nodes];
   const total = remaining.length;
   const gate = (g: GateName, node: PlannedNode | undefined, data: Record<string, unknown> = {}) =>
-    p.journal('rolling_restart.gate', { gate: g, host: node?.host, node: node?.nodeName, at: new Date(now()).toISOString(), ...data });
+    p.journal('rolling_restart.gate', {
+      gate: g,
+      host: node?.host,
+      node: node?.nodeName,
+      at: new Date(now()).toISOString(),
+      ...data,
+    });
   let expectedNodes: number | undefined;
   let allocationOurs = p.allocationSetByUs ?? false;
 
@@ -152,9 +206,15 @@ export async function runRollingRestart(p: RollingRestartParams): Promise<Rollin
     p.progress(`${label}: checking cluster health`, done / total);
     let h: ClusterHealth;
     try {
-      h = await gatePreflight(es, { minStatus, expectedNodes, timeout: `${Math.ceil(t.preflightMs / 1000)}s`, ourAllocation: allocationOurs ? 'primaries' : undefined });
+      h = await gatePreflight(es, {
+        minStatus,
+        expectedNodes,
+        timeout: `${Math.ceil(t.preflightMs / 1000)}s`,
+        ourAllocation: allocationOurs ? 'primaries' : undefined,
+      });
     } catch (e) {
-      if (e instanceof GateError) throw new RollingRestartError(`${e.message}. Restarted so far: ${names(report)}.`, report, 'G0');
+      if (e instanceof GateError)
+        throw new RollingRestartError(`${e.message}. Restarted so far: ${names(report)}.`, report, 'G0');
       throw e;
     }
     expectedNodes ??= h.number_of_nodes;
@@ -163,9 +223,13 @@ export async function runRollingRestart(p: RollingRestartParams): Promise<Rollin
     // Window: refuse a restart that cannot finish in time (measured durations; the cluster is green here).
     if (p.windowEnd !== undefined) {
       const measured = report.restarted.map((r) => r.durationMs);
-      const estimate = measured.length ? Math.max(...measured) : p.firstEstimateMs ?? 0;
+      const estimate = measured.length ? Math.max(...measured) : (p.firstEstimateMs ?? 0);
       if (now() + estimate > p.windowEnd) {
-        report.stoppedForWindow = { remaining: remaining.map((r) => r.host), estimateMs: estimate, windowEnd: new Date(p.windowEnd).toISOString() };
+        report.stoppedForWindow = {
+          remaining: remaining.map((r) => r.host),
+          estimateMs: estimate,
+          windowEnd: new Date(p.windowEnd).toISOString(),
+        };
         p.journal('rolling_restart.window_stop', { at: new Date(now()).toISOString(), ...report.stoppedForWindow });
         return report;
       }
@@ -180,7 +244,10 @@ export async function runRollingRestart(p: RollingRestartParams): Promise<Rollin
     try {
       await flush(es);
     } catch (e) {
-      p.journal('rolling_restart.warning', { host: node.host, message: `flush failed (continuing): ${(e as Error).message}` });
+      p.journal('rolling_restart.warning', {
+        host: node.host,
+        message: `flush failed (continuing): ${(e as Error).message}`,
+      });
     }
     gate('G1', node, { allocation: 'primaries' });
 
@@ -188,12 +255,20 @@ export async function runRollingRestart(p: RollingRestartParams): Promise<Rollin
     p.progress(`${label}: stopping`, done / total);
     try {
       await p.ops.stop(node.host);
-      await waitNodeGone(es, node.nodeId, expectedNodes, { deadline: now() + t.leaveMs, signal: p.signal, now, onPoll: (s) => p.progress(`${label}: ${s}`, done / total) });
+      await waitNodeGone(es, node.nodeId, expectedNodes, {
+        deadline: now() + t.leaveMs,
+        signal: p.signal,
+        now,
+        onPoll: (s) => p.progress(`${label}: ${s}`, done / total),
+      });
     } catch (e) {
       await restoreAllocation(es, p, node);
       throw new RollingRestartError(
         `${node.host}: node ${node.nodeName} did not stop: ${(e as Error).message}. Allocation restored; the node may still be running ` +
-        `with its old configuration. Check the service on ${node.host}, then re-run.`, report, 'G2');
+          `with its old configuration. Check the service on ${node.host}, then re-run.`,
+        report,
+        'G2',
+      );
     }
     gate('G2', node, { nodeId: node.nodeId });
 
@@ -203,19 +278,25 @@ export async function runRollingRestart(p: RollingRestartParams): Promise<Rollin
     try {
       await p.ops.start(node.host);
       gate('G3', node);
-      await waitNodeBack(es, node.nodeId, node.nodeName, expectedNodes, { deadline: now() + t.joinMs, signal: p.signal, now, onPoll: (s) => p.progress(`${label}: ${s}`, done / total) });
+      await waitNodeBack(es, node.nodeId, node.nodeName, expectedNodes, {
+        deadline: now() + t.joinMs,
+        signal: p.signal,
+        now,
+        onPoll: (s) => p.progress(`${label}: ${s}`, done / total),
+      });
     } catch (e) {
       startError = e;
     }
-    if (startError !== undefined) await recoverNode(es, p, node, startError, report, expectedNodes, t.joinMs, now, 'G4');
+    if (startError !== undefined)
+      await recoverNode(es, p, node, startError, report, expectedNodes, t.joinMs, now, 'G4');
     gate('G4', node, { nodeId: node.nodeId });
 
     // G5: back in the cluster is not enough when the change is meant to open something on the node.
     if (p.verifyNode) {
       p.progress(`${label}: verifying the node`, done / total);
-      let checked: string | void = undefined;
+      let checked: string | undefined;
       try {
-        checked = await p.verifyNode(node);
+        checked = (await p.verifyNode(node)) ?? undefined;
       } catch (e) {
         await recoverNode(es, p, node, e, report, expectedNodes, t.joinMs, now, 'G5');
       }
@@ -230,18 +311,42 @@ export async function runRollingRestart(p: RollingRestartParams): Promise<Rollin
     p.progress(`${label}: waiting for ${minStatus}`, (done + 0.5) / total);
     let green: ClusterHealth;
     try {
-      green = await waitRecovered(es, minStatus, { deadline: now() + t.greenMs, signal: p.signal, now, onPoll: (s) => p.progress(`${label}: ${s}`, (done + 0.5) / total) });
+      green = await waitRecovered(es, minStatus, {
+        deadline: now() + t.greenMs,
+        signal: p.signal,
+        now,
+        onPoll: (s) => p.progress(`${label}: ${s}`, (done + 0.5) / total),
+      });
     } catch (e) {
       let state = '';
-      try { state = describeHealth(await clusterHealth(es)); } catch { /* unreachable: say so below */ }
+      try {
+        state = describeHealth(await clusterHealth(es));
+      } catch {
+        /* unreachable: say so below */
+      }
       throw new RollingRestartError(
         `${node.host}: node ${node.nodeName} is back but the cluster did not reach ${minStatus} within ${fmtMs(t.greenMs)} ` +
-        `(${state || (e as Error).message}). Allocation is restored. Check GET /_cluster/allocation/explain; re-run to continue ` +
-        `(nodes still to restart: ${remaining.filter((r) => r !== node).map((r) => r.host).join(', ') || 'none'}).`, report, 'G7');
+          `(${state || (e as Error).message}). Allocation is restored. Check GET /_cluster/allocation/explain; re-run to continue ` +
+          `(nodes still to restart: ${
+            remaining
+              .filter((r) => r !== node)
+              .map((r) => r.host)
+              .join(', ') || 'none'
+          }).`,
+        report,
+        'G7',
+      );
     }
     const greenAt = now();
     gate('G7', node, { status: green.status });
-    report.restarted.push({ host: node.host, node: node.nodeName, nodeId: node.nodeId, stopAt: new Date(stopAt).toISOString(), greenAt: new Date(greenAt).toISOString(), durationMs: greenAt - stopAt });
+    report.restarted.push({
+      host: node.host,
+      node: node.nodeName,
+      nodeId: node.nodeId,
+      stopAt: new Date(stopAt).toISOString(),
+      greenAt: new Date(greenAt).toISOString(),
+      durationMs: greenAt - stopAt,
+    });
     remaining.splice(remaining.indexOf(node), 1);
     await p.onNodeDone?.(node);
     p.progress(`${label}: done in ${fmtMs(greenAt - stopAt)}`, (done + 1) / total);
@@ -252,7 +357,8 @@ export async function runRollingRestart(p: RollingRestartParams): Promise<Rollin
 /** Defaults for every timeout not given (undefined never overrides a default). */
 export function resolveTimeouts(given: Partial<RestartTimeouts> = {}): RestartTimeouts {
   const out = { ...DEFAULT_TIMEOUTS };
-  for (const k of Object.keys(out) as Array<keyof RestartTimeouts>) if (typeof given[k] === 'number') out[k] = given[k]!;
+  for (const k of Object.keys(out) as Array<keyof RestartTimeouts>)
+    if (typeof given[k] === 'number') out[k] = given[k]!;
   return out;
 }
 
@@ -264,22 +370,47 @@ async function restoreAllocation(es: EsApi, p: RollingRestartParams, node: Plann
   try {
     await setAllocation(es, null);
     await p.onAllocation?.(null);
-    p.journal('rolling_restart.gate', { gate: 'G6', host: node.host, node: node.nodeName, allocation: null, recovery: true, at: new Date().toISOString() });
+    p.journal('rolling_restart.gate', {
+      gate: 'G6',
+      host: node.host,
+      node: node.nodeName,
+      allocation: null,
+      recovery: true,
+      at: new Date().toISOString(),
+    });
     return true;
   } catch (e) {
-    p.journal('rolling_restart.error', { host: node.host, message: `restoring allocation failed: ${(e as Error).message}` });
+    p.journal('rolling_restart.error', {
+      host: node.host,
+      message: `restoring allocation failed: ${(e as Error).message}`,
+    });
     return false;
   }
 }
 
 /** The node did not come back (G4) or failed its check (G5): restore its files, start it again, restore allocation, stop the run. Always throws. */
 async function recoverNode(
-  es: EsApi, p: RollingRestartParams, node: PlannedNode, cause: unknown, report: RollingRestartReport,
-  expectedNodes: number, joinMs: number, now: () => number, failedGate: 'G4' | 'G5',
+  es: EsApi,
+  p: RollingRestartParams,
+  node: PlannedNode,
+  cause: unknown,
+  report: RollingRestartReport,
+  expectedNodes: number,
+  joinMs: number,
+  now: () => number,
+  failedGate: 'G4' | 'G5',
 ): Promise<never> {
   const why = (cause as Error).message ?? String(cause);
-  p.journal('rolling_restart.node_failed', { host: node.host, node: node.nodeName, gate: failedGate, reason: why, at: new Date(now()).toISOString() });
-  p.progress(`${node.nodeName}: ${failedGate === 'G4' ? 'did not come back' : 'failed its check'}; restoring its files`);
+  p.journal('rolling_restart.node_failed', {
+    host: node.host,
+    node: node.nodeName,
+    gate: failedGate,
+    reason: why,
+    at: new Date(now()).toISOString(),
+  });
+  p.progress(
+    `${node.nodeName}: ${failedGate === 'G4' ? 'did not come back' : 'failed its check'}; restoring its files`,
+  );
   let restored: string[] = [];
   let restoreError = '';
   try {
@@ -291,31 +422,56 @@ async function recoverNode(
   let back = false;
   let backError = '';
   try {
-    try { await p.ops.stop(node.host); } catch { /* it is not running: that is the point */ }
+    try {
+      await p.ops.stop(node.host);
+    } catch {
+      /* it is not running: that is the point */
+    }
     await p.ops.start(node.host);
-    await waitNodeBack(es, node.nodeId, node.nodeName, expectedNodes, { deadline: now() + joinMs, signal: p.signal, now });
+    await waitNodeBack(es, node.nodeId, node.nodeName, expectedNodes, {
+      deadline: now() + joinMs,
+      signal: p.signal,
+      now,
+    });
     back = true;
   } catch (e) {
     backError = (e as Error).message;
   }
-  p.journal('rolling_restart.recovery', { host: node.host, back, error: backError || undefined, at: new Date(now()).toISOString() });
+  p.journal('rolling_restart.recovery', {
+    host: node.host,
+    back,
+    error: backError || undefined,
+    at: new Date(now()).toISOString(),
+  });
   const allocOk = await restoreAllocation(es, p, node);
   let health: ClusterHealth | undefined;
   let nodesNow: CatNode[] = [];
   try {
     // Stop with the cluster green when the restored node recovers (server-side wait; no fixed sleep).
-    health = await clusterHealth(es, { waitForStatus: back ? 'green' : 'yellow', waitForNoInitializingShards: back, timeout: back ? '120s' : '30s' });
+    health = await clusterHealth(es, {
+      waitForStatus: back ? 'green' : 'yellow',
+      waitForNoInitializingShards: back,
+      timeout: back ? '120s' : '30s',
+    });
     nodesNow = await catNodes(es);
-  } catch { /* reported as unknown */ }
+  } catch {
+    /* reported as unknown */
+  }
   const lines = [
     failedGate === 'G4'
       ? `${node.host}: node ${node.nodeName} did not come back after the restart: ${why}`
       : `${node.host}: node ${node.nodeName} came back but failed its check after the restart: ${why}`,
     restoreError
       ? `restoring its files failed: ${restoreError}`
-      : restored.length ? `restored from backups: ${restored.join(', ')}` : 'no changed files to restore',
-    back ? `the node is running again with its previous configuration` : `the node is STILL DOWN after restoring (${backError}); start it by hand`,
-    allocOk ? 'allocation restored (cluster.routing.allocation.enable: null)' : 'restoring allocation FAILED: run PUT /_cluster/settings {"persistent":{"cluster.routing.allocation.enable":null}}',
+      : restored.length
+        ? `restored from backups: ${restored.join(', ')}`
+        : 'no changed files to restore',
+    back
+      ? `the node is running again with its previous configuration`
+      : `the node is STILL DOWN after restoring (${backError}); start it by hand`,
+    allocOk
+      ? 'allocation restored (cluster.routing.allocation.enable: null)'
+      : 'restoring allocation FAILED: run PUT /_cluster/settings {"persistent":{"cluster.routing.allocation.enable":null}}',
     `cluster ${es.label}: ${describeHealth(health)}; nodes: ${nodesNow.map((n) => n.name + (n.elected ? '*' : '')).join(', ') || 'unknown'}`,
     `restarted before the failure: ${names(report)}`,
     `to continue: read ${node.nodeName}'s log (es_home/logs), fix the cause, then re-run the playbook; nodes still pending are restarted then`,

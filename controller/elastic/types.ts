@@ -6,7 +6,7 @@ export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'HEAD';
 
 export interface EsRequest {
   method: HttpMethod;
-  path: string;                                        // e.g. "/_cluster/settings"
+  path: string; // e.g. "/_cluster/settings"
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   /** Body holds a secret (e.g. secure_settings_password): never logged, never journaled. */
@@ -20,7 +20,10 @@ export interface EsRequest {
   retry?: boolean;
 }
 
-export interface EsResponse<T> { status: number; body: T }
+export interface EsResponse<T> {
+  status: number;
+  body: T;
+}
 
 export interface EsApi {
   /** Cluster label for messages ("local", "remote" or the URL). */

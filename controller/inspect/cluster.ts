@@ -4,12 +4,23 @@
 import { esForNode, esForVars, type EsClientOptions } from '../elastic/client.js';
 import type { EsApi } from '../elastic/types.js';
 import {
-  aliasesIn, aliasSettingsFrom, getRemoteInfo, modeOf,
-  type AliasSettings, type RemoteInfo, type RemoteInfoEntry,
+  aliasesIn,
+  aliasSettingsFrom,
+  getRemoteInfo,
+  modeOf,
+  type AliasSettings,
+  type RemoteInfo,
+  type RemoteInfoEntry,
 } from '../elastic/api/remote.js';
 import { getClusterSettings, getNodesSettings } from '../elastic/api/cluster.js';
 import {
-  getAutoFollowPatterns, getDatafeeds, getDatafeedStats, getFollowInfo, getJobStats, getTransforms, getTransformStats,
+  getAutoFollowPatterns,
+  getDatafeeds,
+  getDatafeedStats,
+  getFollowInfo,
+  getJobStats,
+  getTransforms,
+  getTransformStats,
 } from '../elastic/api/tasks.js';
 import { expressionsReadFromAlias, splitIndexExpression } from '../elastic/index-expr.js';
 import type { AliasReport, AliasTasks, ClusterReport, Model, NodeAliasState, NodeRemoteInfo } from './types.js';
@@ -26,7 +37,10 @@ export function nodeAliasStates(info: RemoteInfo): Record<string, NodeAliasState
   for (const [alias, e] of Object.entries(info)) {
     const connections = e.mode === 'proxy' ? e.num_proxy_sockets_connected : e.num_nodes_connected;
     out[alias] = {
-      connected: e.connected, mode: e.mode, model: modelOf(e), credentials: e.cluster_credentials !== undefined,
+      connected: e.connected,
+      mode: e.mode,
+      model: modelOf(e),
+      credentials: e.cluster_credentials !== undefined,
       addresses: e.mode === 'proxy' ? (e.proxy_address ? [e.proxy_address] : []) : (e.seeds ?? []),
       ...(connections !== undefined ? { connections } : {}),
     };
@@ -34,7 +48,15 @@ export function nodeAliasStates(info: RemoteInfo): Record<string, NodeAliasState
   return out;
 }
 
-const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : v.split(',').map((s) => s.trim()).filter(Boolean));
+const list = (v: string | string[] | undefined): string[] =>
+  v === undefined
+    ? []
+    : Array.isArray(v)
+      ? v
+      : v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
 
 /** Where each alias is defined; the effective definition is transient > persistent > yml, as ES resolves it. */
 export function describeAliases(
@@ -53,7 +75,10 @@ export function describeAliases(
     let yml: AliasSettings = {};
     for (const [node, flat] of Object.entries(ymlByNode)) {
       const s = aliasSettingsFrom(flat, alias);
-      if (Object.keys(s).length) { ymlNodes.push(node); yml = s; }
+      if (Object.keys(s).length) {
+        ymlNodes.push(node);
+        yml = s;
+      }
     }
     const configuredAs: AliasReport['configuredAs'] = [];
     if (Object.keys(p).length) configuredAs.push('persistent');
@@ -63,7 +88,9 @@ export function describeAliases(
     const mode = modeOf(effective);
     const skip = effective.skip_unavailable;
     out.push({
-      alias, configuredAs, mode,
+      alias,
+      configuredAs,
+      mode,
       addresses: mode === 'proxy' ? list(effective.proxy_address) : list(effective.seeds),
       ...(typeof skip === 'string' ? { skipUnavailable: skip } : {}),
       ymlNodes: ymlNodes.sort(),
@@ -79,8 +106,13 @@ export function describeAliases(
  */
 export async function tasksByAlias(es: EsApi, knownAliases: string[]): Promise<Record<string, AliasTasks>> {
   const [transforms, tStats, datafeeds, dStats, jStats, patterns, followers] = await Promise.all([
-    getTransforms(es), getTransformStats(es), getDatafeeds(es), getDatafeedStats(es), getJobStats(es),
-    getAutoFollowPatterns(es), getFollowInfo(es),
+    getTransforms(es),
+    getTransformStats(es),
+    getDatafeeds(es),
+    getDatafeedStats(es),
+    getJobStats(es),
+    getAutoFollowPatterns(es),
+    getFollowInfo(es),
   ]);
   const aliases = new Set(knownAliases);
   const literal = (exprs: readonly string[]) => {
@@ -99,14 +131,23 @@ export async function tasksByAlias(es: EsApi, knownAliases: string[]): Promise<R
   const out: Record<string, AliasTasks> = {};
   for (const alias of [...aliases].sort()) {
     out[alias] = {
-      transforms: transforms.filter((t) => expressionsReadFromAlias(t.source.index, alias))
+      transforms: transforms
+        .filter((t) => expressionsReadFromAlias(t.source.index, alias))
         .map((t) => ({ id: t.id, state: tState.get(t.id) ?? 'stopped', indices: t.source.index })),
-      datafeeds: datafeeds.filter((d) => expressionsReadFromAlias(d.indices, alias)).map((d) => ({
-        id: d.datafeed_id, job: d.job_id, state: dState.get(d.datafeed_id) ?? 'stopped', jobState: jState.get(d.job_id) ?? 'missing', indices: d.indices,
-      })),
-      autoFollowPatterns: patterns.filter((p) => p.remote_cluster === alias)
+      datafeeds: datafeeds
+        .filter((d) => expressionsReadFromAlias(d.indices, alias))
+        .map((d) => ({
+          id: d.datafeed_id,
+          job: d.job_id,
+          state: dState.get(d.datafeed_id) ?? 'stopped',
+          jobState: jState.get(d.job_id) ?? 'missing',
+          indices: d.indices,
+        })),
+      autoFollowPatterns: patterns
+        .filter((p) => p.remote_cluster === alias)
         .map((p) => ({ name: p.name, active: p.active, leaderPatterns: p.leader_index_patterns })),
-      followers: followers.filter((f) => f.remote_cluster === alias)
+      followers: followers
+        .filter((f) => f.remote_cluster === alias)
         .map((f) => ({ index: f.follower_index, leader: f.leader_index, status: f.status })),
     };
   }
@@ -135,13 +176,27 @@ export interface ClusterTarget {
   hosts: Array<{ host: string; vars: Record<string, unknown> }>;
 }
 
-interface RootInfo { name?: string; cluster_name?: string; cluster_uuid?: string; version?: { number?: string } }
-interface Health {
-  status: string; number_of_nodes: number; number_of_data_nodes?: number; active_shards?: number;
-  relocating_shards?: number; initializing_shards?: number; unassigned_shards?: number;
+interface RootInfo {
+  name?: string;
+  cluster_name?: string;
+  cluster_uuid?: string;
+  version?: { number?: string };
 }
-interface License { license?: { type?: string; status?: string; expiry_date?: string } }
-interface NodesInfo { nodes?: Record<string, { name: string; version: string; roles?: string[]; http?: { publish_address?: string } }> }
+interface Health {
+  status: string;
+  number_of_nodes: number;
+  number_of_data_nodes?: number;
+  active_shards?: number;
+  relocating_shards?: number;
+  initializing_shards?: number;
+  unassigned_shards?: number;
+}
+interface License {
+  license?: { type?: string; status?: string; expiry_date?: string };
+}
+interface NodesInfo {
+  nodes?: Record<string, { name: string; version: string; roles?: string[]; http?: { publish_address?: string } }>;
+}
 
 export async function inspectCluster(target: ClusterTarget, opts: EsClientOptions): Promise<ClusterReport> {
   const url = String(target.vars.es_url ?? '');
@@ -153,7 +208,11 @@ export async function inspectCluster(target: ClusterTarget, opts: EsClientOption
       es.request<RootInfo>({ method: 'GET', path: '/' }),
       es.request<Health>({ method: 'GET', path: '/_cluster/health' }),
       es.request<License>({ method: 'GET', path: '/_license', okStatuses: [404] }),
-      es.request<NodesInfo>({ method: 'GET', path: '/_nodes', query: { filter_path: 'nodes.*.name,nodes.*.version,nodes.*.roles,nodes.*.http.publish_address' } }),
+      es.request<NodesInfo>({
+        method: 'GET',
+        path: '/_nodes',
+        query: { filter_path: 'nodes.*.name,nodes.*.version,nodes.*.roles,nodes.*.http.publish_address' },
+      }),
     ]);
     const r = root.body;
     if (r.cluster_name) report.name = r.cluster_name;
@@ -161,7 +220,8 @@ export async function inspectCluster(target: ClusterTarget, opts: EsClientOption
     if (r.version?.number) report.version = r.version.number;
     const h = health.body;
     report.health = {
-      status: h.status, nodes: h.number_of_nodes,
+      status: h.status,
+      nodes: h.number_of_nodes,
       ...(h.number_of_data_nodes !== undefined ? { dataNodes: h.number_of_data_nodes } : {}),
       ...(h.active_shards !== undefined ? { activeShards: h.active_shards } : {}),
       ...(h.relocating_shards !== undefined ? { relocating: h.relocating_shards } : {}),
@@ -169,9 +229,19 @@ export async function inspectCluster(target: ClusterTarget, opts: EsClientOption
       ...(h.unassigned_shards !== undefined ? { unassigned: h.unassigned_shards } : {}),
     };
     const l = license.body.license;
-    if (l) report.license = { type: l.type ?? 'unknown', status: l.status ?? 'unknown', ...(l.expiry_date ? { expiry: l.expiry_date } : {}) };
+    if (l)
+      report.license = {
+        type: l.type ?? 'unknown',
+        status: l.status ?? 'unknown',
+        ...(l.expiry_date ? { expiry: l.expiry_date } : {}),
+      };
     report.nodes = Object.values(nodes.body.nodes ?? {})
-      .map((n) => ({ name: n.name, version: n.version, roles: [...(n.roles ?? [])].sort(), ...(n.http?.publish_address ? { http: n.http.publish_address } : {}) }))
+      .map((n) => ({
+        name: n.name,
+        version: n.version,
+        roles: [...(n.roles ?? [])].sort(),
+        ...(n.http?.publish_address ? { http: n.http.publish_address } : {}),
+      }))
       .sort((a, b) => a.name.localeCompare(b.name));
   } catch (e) {
     report.error = errText(e);
@@ -192,20 +262,27 @@ export async function inspectCluster(target: ClusterTarget, opts: EsClientOption
   const aliases = (report.aliases ?? []).map((a) => a.alias);
 
   // Each node's own _remote/info: a node answers for its own connections and its own keystore credentials.
-  report.remoteInfo = await Promise.all(target.hosts.map(async ({ host, vars }): Promise<NodeRemoteInfo> => {
-    const nodeUrl = typeof vars.es_node_url === 'string' && vars.es_node_url ? vars.es_node_url : undefined;
-    if (!nodeUrl) return { host, error: 'es_node_url is not set', aliases: {} };
-    try {
-      const node = esForNode(vars, nodeUrl, { ...opts, label: host });
-      const [root, info] = await Promise.all([
-        node.request<RootInfo>({ method: 'GET', path: '/', retry: false }),
-        getRemoteInfo(node),
-      ]);
-      return { host, url: nodeUrl, ...(root.body.name ? { nodeName: root.body.name } : {}), aliases: nodeAliasStates(info) };
-    } catch (e) {
-      return { host, url: nodeUrl, error: errText(e), aliases: {} };
-    }
-  }));
+  report.remoteInfo = await Promise.all(
+    target.hosts.map(async ({ host, vars }): Promise<NodeRemoteInfo> => {
+      const nodeUrl = typeof vars.es_node_url === 'string' && vars.es_node_url ? vars.es_node_url : undefined;
+      if (!nodeUrl) return { host, error: 'es_node_url is not set', aliases: {} };
+      try {
+        const node = esForNode(vars, nodeUrl, { ...opts, label: host });
+        const [root, info] = await Promise.all([
+          node.request<RootInfo>({ method: 'GET', path: '/', retry: false }),
+          getRemoteInfo(node),
+        ]);
+        return {
+          host,
+          url: nodeUrl,
+          ...(root.body.name ? { nodeName: root.body.name } : {}),
+          aliases: nodeAliasStates(info),
+        };
+      } catch (e) {
+        return { host, url: nodeUrl, error: errText(e), aliases: {} };
+      }
+    }),
+  );
   if (!target.hosts.length) {
     // No hosts listed for the group: the cluster URL's own node is the only answer there is.
     report.remoteInfo = [{ host: target.group, url, aliases: nodeAliasStates(clusterRemote) }];

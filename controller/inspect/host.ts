@@ -12,11 +12,17 @@ import type { HostNodeReport, HostSshReport, KeystoreReport, PortReport } from '
 
 /** Settings that matter for the remote cluster connection (the server side, the client side, the aliases). */
 export function isRcsSetting(key: string): boolean {
-  return /^(remote_cluster_server\.|remote_cluster\.|xpack\.security\.remote_cluster_(server|client)\.|cluster\.remote\.)/.test(key);
+  return /^(remote_cluster_server\.|remote_cluster\.|xpack\.security\.remote_cluster_(server|client)\.|cluster\.remote\.)/.test(
+    key,
+  );
 }
 
 export function rcsSettings(flat: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(flat).filter(([k]) => isRcsSetting(k)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(
+    Object.entries(flat)
+      .filter(([k]) => isRcsSetting(k))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
 }
 
 /** elasticsearch.yml text → flat settings (nested and dotted forms both become dotted keys). */
@@ -67,8 +73,15 @@ export function nodePorts(
   ]);
   // Several nodes may share a machine (the lab): keep sockets bound to this node's own addresses or to all.
   const own = new Set<string>();
-  for (const v of [vars.ansible_host, flat['network.host'], flat['http.host'], flat['transport.host'], flat['remote_cluster.host'],
-    flat['network.publish_host'], hostOfUrl(str(vars.es_node_url))]) {
+  for (const v of [
+    vars.ansible_host,
+    flat['network.host'],
+    flat['http.host'],
+    flat['transport.host'],
+    flat['remote_cluster.host'],
+    flat['network.publish_host'],
+    hostOfUrl(str(vars.es_node_url)),
+  ]) {
     for (const a of Array.isArray(v) ? v : [v]) if (typeof a === 'string' && a) own.add(a.replace(/^\[|\]$/g, ''));
   }
   const out: PortReport[] = [];
@@ -80,7 +93,12 @@ export function nodePorts(
   }
   const seen = new Set<string>();
   return out
-    .filter((p) => (seen.has(`${p.address}:${p.port}`) ? false : (seen.add(`${p.address}:${p.port}`), true)))
+    .filter((p) => {
+      const key = `${p.address}:${p.port}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
     .sort((a, b) => a.port - b.port || a.address.localeCompare(b.address));
 }
 
@@ -89,7 +107,11 @@ function errText(e: unknown): string {
 }
 
 /** Everything the agent can tell about one host. Never throws for a host-side problem: it reports it. */
-export async function inspectHostOverSsh(agent: AgentClient, host: string, vars: Record<string, unknown>): Promise<HostSshReport> {
+export async function inspectHostOverSsh(
+  agent: AgentClient,
+  host: string,
+  vars: Record<string, unknown>,
+): Promise<HostSshReport> {
   const configDir = str(vars.es_config);
   const paths: Record<string, string> = {};
   if (configDir) paths.es_config = configDir;
@@ -121,7 +143,14 @@ export async function inspectHostOverSsh(agent: AgentClient, host: string, vars:
         const r = await agent.call('file.read', { path: ref.path, encoding: 'base64' });
         bytes = r.exists ? Buffer.from(r.content ?? '', 'base64') : undefined;
       } catch (e) {
-        out.certFiles.push({ setting: ref.setting, path: ref.path, format: 'unknown', status: 'error', error: errText(e), certificates: [] });
+        out.certFiles.push({
+          setting: ref.setting,
+          path: ref.path,
+          format: 'unknown',
+          status: 'error',
+          error: errText(e),
+          certificates: [],
+        });
         continue;
       }
       out.certFiles.push(describeCertFile(ref, bytes, passwordFor(ref, vars)));
@@ -130,7 +159,12 @@ export async function inspectHostOverSsh(agent: AgentClient, host: string, vars:
   const serviceName = str(vars.es_service_name) ?? 'elasticsearch';
   try {
     const cmd = Array.isArray(vars.es_service_command) ? vars.es_service_command.map(String) : undefined;
-    const s = await agent.call('service', { name: serviceName, action: 'status', ...(cmd ? { command: cmd } : {}), timeoutMs: 15_000 });
+    const s = await agent.call('service', {
+      name: serviceName,
+      action: 'status',
+      ...(cmd ? { command: cmd } : {}),
+      timeoutMs: 15_000,
+    });
     out.service = { name: serviceName, active: s.active };
   } catch (e) {
     out.service = { name: serviceName, active: false, error: errText(e) };
@@ -146,7 +180,8 @@ async function readKeystore(agent: AgentClient, path: string, vars: Record<strin
   try {
     const r = await agent.call('keystore.list', { path, ...(password ? { password } : {}) });
     return {
-      path, exists: r.exists,
+      path,
+      exists: r.exists,
       ...(r.version !== undefined ? { version: r.version } : {}),
       ...(r.hasPassword !== undefined ? { passwordProtected: r.hasPassword } : {}),
       ...(r.entries ? { entries: [...r.entries].sort() } : {}),
@@ -158,16 +193,30 @@ async function readKeystore(agent: AgentClient, path: string, vars: Record<strin
 }
 
 /** The node's own answer over HTTP: GET / (name, version) and GET /_nodes/_local (roles). */
-export async function inspectNodeOverHttp(vars: Record<string, unknown>, opts: EsClientOptions): Promise<HostNodeReport> {
+export async function inspectNodeOverHttp(
+  vars: Record<string, unknown>,
+  opts: EsClientOptions,
+): Promise<HostNodeReport> {
   const url = str(vars.es_node_url);
   if (!url) return { error: 'es_node_url is not set' };
   try {
     const es = esForNode(vars, url, opts);
-    const root = (await es.request<{ name?: string; version?: { number?: string } }>({ method: 'GET', path: '/', retry: false })).body;
-    const out: HostNodeReport = { url, ...(root.name ? { name: root.name } : {}), ...(root.version?.number ? { version: root.version.number } : {}) };
-    const local = (await es.request<{ nodes?: Record<string, { roles?: string[] }> }>({
-      method: 'GET', path: '/_nodes/_local', query: { filter_path: 'nodes.*.roles' }, retry: false,
-    })).body;
+    const root = (
+      await es.request<{ name?: string; version?: { number?: string } }>({ method: 'GET', path: '/', retry: false })
+    ).body;
+    const out: HostNodeReport = {
+      url,
+      ...(root.name ? { name: root.name } : {}),
+      ...(root.version?.number ? { version: root.version.number } : {}),
+    };
+    const local = (
+      await es.request<{ nodes?: Record<string, { roles?: string[] }> }>({
+        method: 'GET',
+        path: '/_nodes/_local',
+        query: { filter_path: 'nodes.*.roles' },
+        retry: false,
+      })
+    ).body;
     const n = Object.values(local.nodes ?? {})[0];
     if (n?.roles) out.roles = [...n.roles].sort();
     return out;

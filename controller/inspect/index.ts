@@ -31,7 +31,12 @@ const errText = (e: unknown): string => (e instanceof Error ? e.message : String
 export const PASSWORD_VARS = ['es_cert_passwords', 'es_keystore_password', 'crosskey_rcs_cert_password'] as const;
 
 /** Renders the password vars (only those: inspect runs no playbook, so other vars stay as written). */
-export function renderPasswordVars(inv: Inventory, host: string, vars: Record<string, unknown>, warn: (m: string) => void): Record<string, unknown> {
+export function renderPasswordVars(
+  inv: Inventory,
+  host: string,
+  vars: Record<string, unknown>,
+  warn: (m: string) => void,
+): Record<string, unknown> {
   const out = { ...vars };
   const scope = { ...vars, ...inv.magicVars(host) };
   for (const k of PASSWORD_VARS) {
@@ -47,7 +52,9 @@ export function renderPasswordVars(inv: Inventory, host: string, vars: Record<st
 }
 
 /** Groups that define es_url in their own vars (inline or group_vars/<group>), with their cluster-level vars. */
-export function clusterGroups(inv: Inventory): Array<{ group: string; vars: Record<string, unknown>; hosts: string[] }> {
+export function clusterGroups(
+  inv: Inventory,
+): Array<{ group: string; vars: Record<string, unknown>; hosts: string[] }> {
   const groups = inv.groups();
   const out: Array<{ group: string; vars: Record<string, unknown>; hosts: string[] }> = [];
   for (const [name, g] of Object.entries(groups)) {
@@ -94,7 +101,9 @@ export async function runInspect(o: InspectOptions): Promise<InspectReport> {
   const inv = o.inventory;
   const warnings: string[] = [];
   const esOpts: EsClientOptions = {
-    retry: { attempts: 2 }, requestTimeoutMs: 15_000, ...o.es,
+    retry: { attempts: 2 },
+    requestTimeoutMs: 15_000,
+    ...o.es,
     warn: (m) => warnings.push(m),
   };
   const selected = new Set(o.limit ? inv.select(o.limit) : inv.hosts());
@@ -104,28 +113,40 @@ export async function runInspect(o: InspectOptions): Promise<InspectReport> {
 
   const targets: ClusterTarget[] = clusters
     .filter((c) => !o.limit || c.hosts.some((h) => selected.has(h)))
-    .map((c) => ({ group: c.group, vars: c.vars, hosts: c.hosts.filter((h) => selected.has(h)).map((h) => ({ host: h, vars: inv.hostVars(h) })) }));
+    .map((c) => ({
+      group: c.group,
+      vars: c.vars,
+      hosts: c.hosts.filter((h) => selected.has(h)).map((h) => ({ host: h, vars: inv.hostVars(h) })),
+    }));
   // The cluster part (HTTP only) runs while the hosts are inspected over SSH.
   const clustersP = Promise.all(targets.map((t) => inspectCluster(t, esOpts)));
   clustersP.catch(() => undefined); // handled when awaited below; no unhandled rejection meanwhile
   const queue = new PQueue({ concurrency: Math.max(1, o.forks ?? 10) });
-  const hostReports = await Promise.all(inv.hosts().filter((h) => selected.has(h)).map((host) => queue.add(async (): Promise<HostReport> => {
-    const vars = renderPasswordVars(inv, host, inv.hostVars(host), (m) => warnings.push(m));
-    const cluster = clusterOf.get(host);
-    // A host's node answers with its cluster's credentials (group vars) at its own URL.
-    const nodeP = inspectNodeOverHttp(vars, { ...esOpts, label: host });
-    let ssh: HostReport['ssh'];
-    if (!o.openAgent) ssh = { reachable: false, error: 'SSH not used (--no-ssh)' };
-    else {
-      try {
-        const agent = await o.openAgent(host, vars);
-        ssh = await inspectHostOverSsh(agent, host, vars);
-      } catch (e) {
-        ssh = { reachable: false, error: errText(e) };
-      }
-    }
-    return { host, groups: inv.groupNames(host), ...(cluster ? { cluster } : {}), node: await nodeP, ssh };
-  }) as Promise<HostReport>));
+  const hostReports = await Promise.all(
+    inv
+      .hosts()
+      .filter((h) => selected.has(h))
+      .map(
+        (host) =>
+          queue.add(async (): Promise<HostReport> => {
+            const vars = renderPasswordVars(inv, host, inv.hostVars(host), (m) => warnings.push(m));
+            const cluster = clusterOf.get(host);
+            // A host's node answers with its cluster's credentials (group vars) at its own URL.
+            const nodeP = inspectNodeOverHttp(vars, { ...esOpts, label: host });
+            let ssh: HostReport['ssh'];
+            if (!o.openAgent) ssh = { reachable: false, error: 'SSH not used (--no-ssh)' };
+            else {
+              try {
+                const agent = await o.openAgent(host, vars);
+                ssh = await inspectHostOverSsh(agent, host, vars);
+              } catch (e) {
+                ssh = { reachable: false, error: errText(e) };
+              }
+            }
+            return { host, groups: inv.groupNames(host), ...(cluster ? { cluster } : {}), node: await nodeP, ssh };
+          }) as Promise<HostReport>,
+      ),
+  );
 
   const clusterReports = await clustersP;
   addKeystoreCredentials(clusterReports, hostReports);

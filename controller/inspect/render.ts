@@ -7,29 +7,49 @@ import type { CertSummaryValidity } from './certfiles.js';
 export function table(header: string[], rows: string[][], indent = '  '): string {
   if (!rows.length) return `${indent}(none)\n`;
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => indent + cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    indent +
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
 }
 
 // _cat/nodes' one-letter role codes: keeps the summary table narrow (full names are in the details).
 const ROLE_LETTERS: Record<string, string> = {
-  data_cold: 'c', data: 'd', data_frozen: 'f', data_hot: 'h', ingest: 'i', ml: 'l', master: 'm', remote_cluster_client: 'r',
-  data_content: 's', transform: 't', voting_only: 'v', data_warm: 'w',
+  data_cold: 'c',
+  data: 'd',
+  data_frozen: 'f',
+  data_hot: 'h',
+  ingest: 'i',
+  ml: 'l',
+  master: 'm',
+  remote_cluster_client: 'r',
+  data_content: 's',
+  transform: 't',
+  voting_only: 'v',
+  data_warm: 'w',
 };
 export function roleLetters(roles: string[] | undefined): string {
   if (!roles) return '';
   if (!roles.length) return '-';
-  return roles.map((r) => ROLE_LETTERS[r] ?? `(${r})`).sort().join('');
+  return roles
+    .map((r) => ROLE_LETTERS[r] ?? `(${r})`)
+    .sort()
+    .join('');
 }
 
-const show = (v: unknown): string => (Array.isArray(v) ? v.map(String).join(',') : v === undefined || v === null ? '' : String(v));
+const show = (v: unknown): string =>
+  Array.isArray(v) ? v.map(String).join(',') : v === undefined || v === null ? '' : String(v);
 
 /** The expiry cell: "2025-01-01 (EXPIRED)", "(not yet valid)", "(expires in 12 days)" within 30 days, else "(400d)". */
 export function expiryCell(c: CertSummary): string {
   const v = (c as CertSummaryValidity).validity;
   const day = c.notAfter.slice(0, 10);
   if (v === 'expired' || (v === undefined && c.daysLeft < 0)) return `${day} (EXPIRED)`;
-  if (v === 'not yet valid') return `${day} (not yet valid, from ${(c as CertSummaryValidity).notBefore?.slice(0, 10) ?? '?'})`;
+  if (v === 'not yet valid')
+    return `${day} (not yet valid, from ${(c as CertSummaryValidity).notBefore?.slice(0, 10) ?? '?'})`;
   if (v === 'expiring' || (v === undefined && c.daysLeft < 30)) {
     return `${day} (expires in ${c.daysLeft <= 0 ? 'less than a day' : `${c.daysLeft} day${c.daysLeft === 1 ? '' : 's'}`})`;
   }
@@ -42,7 +62,8 @@ function certAlerts(files: CertFileReport[]): string[] {
   for (const f of files) {
     for (const c of f.certificates) {
       const cell = expiryCell(c);
-      if (/\((EXPIRED|not yet valid|expires in)/.test(cell)) out.push(`${c.subject}${c.isCa ? ' (CA)' : ''} in ${f.path}: ${cell.replace(/^\S+ \((.*)\)$/, '$1')}`);
+      if (/\((EXPIRED|not yet valid|expires in)/.test(cell))
+        out.push(`${c.subject}${c.isCa ? ' (CA)' : ''} in ${f.path}: ${cell.replace(/^\S+ \((.*)\)$/, '$1')}`);
     }
   }
   return out;
@@ -53,14 +74,27 @@ function certRows(files: CertFileReport[]): string[][] {
   for (const f of files) {
     const certs = f.certificates;
     if (!certs.length) {
-      rows.push([f.setting.replace(/^xpack\.security\./, ''), f.path, f.format, f.status + (f.error ? `: ${f.error}` : ''), '', '', '']);
+      rows.push([
+        f.setting.replace(/^xpack\.security\./, ''),
+        f.path,
+        f.format,
+        f.status + (f.error ? `: ${f.error}` : ''),
+        '',
+        '',
+        '',
+      ]);
       continue;
     }
     certs.forEach((c, i) => {
       const sans = [...c.sans.dns, ...c.sans.ip].join(',') || '-';
       rows.push([
-        i === 0 ? f.setting.replace(/^xpack\.security\./, '') : '', i === 0 ? f.path : '', i === 0 ? f.format : '', i === 0 ? f.status : '',
-        c.subject + (c.isCa ? ' (CA)' : ''), sans, expiryCell(c),
+        i === 0 ? f.setting.replace(/^xpack\.security\./, '') : '',
+        i === 0 ? f.path : '',
+        i === 0 ? f.format : '',
+        i === 0 ? f.status : '',
+        c.subject + (c.isCa ? ' (CA)' : ''),
+        sans,
+        expiryCell(c),
       ]);
     });
   }
@@ -74,18 +108,30 @@ function renderHost(h: HostReport): string {
     ? `  node (HTTP${n.url ? ` ${n.url}` : ''}): ${n.error}\n`
     : `  node: ${n.name ?? '?'}  version ${n.version ?? '?'}  roles ${show(n.roles) || '-'}  (${n.url})\n`;
   const s = h.ssh;
-  if (!s.reachable) return out + `  host (SSH): ${/^SSH not used/.test(s.error ?? '') ? s.error : `unreachable — ${s.error ?? 'unknown error'}`}\n`;
+  if (!s.reachable)
+    return (
+      out +
+      `  host (SSH): ${/^SSH not used/.test(s.error ?? '') ? s.error : `unreachable — ${s.error ?? 'unknown error'}`}\n`
+    );
   out += `  host (SSH): ${s.hostname ?? ''}  service ${s.service?.name ?? 'elasticsearch'}: ${s.service?.active ? 'active' : 'inactive'}${s.service?.error ? ` (${s.service.error})` : ''}\n`;
   out += `  listening: ${(s.ports ?? []).map((p) => `${p.address}:${p.port} ${p.role}`).join(', ') || '(none of the ES ports)'}\n`;
   if (s.ymlError) out += `  elasticsearch.yml: ${s.ymlError}\n`;
   else {
     out += `  elasticsearch.yml: ${s.ymlPath}${s.ymlRoles ? `  node.roles [${s.ymlRoles.join(', ')}]` : ''}\n`;
     const rcs = Object.entries(s.rcsSettings ?? {});
-    out += rcs.length ? table(['RCS setting', 'value'], rcs.map(([k, v]) => [k, show(v)]), '    ') : '    (no remote-cluster settings)\n';
+    out += rcs.length
+      ? table(
+          ['RCS setting', 'value'],
+          rcs.map(([k, v]) => [k, show(v)]),
+          '    ',
+        )
+      : '    (no remote-cluster settings)\n';
   }
   const k = s.keystore;
   if (k) {
-    const meta = k.exists ? `v${k.version ?? '?'}, ${k.passwordProtected ? 'password-protected' : 'no password'}` : 'missing';
+    const meta = k.exists
+      ? `v${k.version ?? '?'}, ${k.passwordProtected ? 'password-protected' : 'no password'}`
+      : 'missing';
     out += `  keystore: ${k.path} (${meta})${k.error ? ` — ${k.error}` : ''}\n`;
     if (k.entries) out += k.entries.length ? k.entries.map((e) => `    ${e}\n`).join('') : '    (no entries)\n';
   }
@@ -94,7 +140,8 @@ function renderHost(h: HostReport): string {
     out += table(['setting', 'path', 'format', 'status', 'subject', 'SANs', 'expires'], certRows(s.certFiles), '    ');
     for (const a of certAlerts(s.certFiles)) out += `    WARNING: ${a}\n`;
     if (s.certFiles.some((f) => f.status === 'protected')) {
-      out += '    (protected: give the PKCS#12 password in the var es_cert_passwords, keyed by file name, path or setting)\n';
+      out +=
+        '    (protected: give the PKCS#12 password in the var es_cert_passwords, keyed by file name, path or setting)\n';
     }
   }
   return out;
@@ -108,22 +155,45 @@ function renderCluster(c: ClusterReport): string {
   out += `${h?.relocating ? `, ${h.relocating} relocating` : ''}${h?.initializing ? `, ${h.initializing} initializing` : ''}${h?.unassigned ? `, ${h.unassigned} unassigned` : ''})`;
   out += `  license ${c.license ? `${c.license.type} ${c.license.status}` : '?'}\n`;
   if (c.error) out += `  error: ${c.error}\n`;
-  if (c.nodes) out += table(['node', 'version', 'roles*', 'http'], c.nodes.map((n) => [n.name, n.version, roleLetters(n.roles), n.http ?? '']));
+  if (c.nodes)
+    out += table(
+      ['node', 'version', 'roles*', 'http'],
+      c.nodes.map((n) => [n.name, n.version, roleLetters(n.roles), n.http ?? '']),
+    );
   out += '  remote aliases:\n';
-  out += table(['alias', 'configured as', 'mode', 'addresses', 'skip_unavailable', 'model', 'keystore credentials'],
+  out += table(
+    ['alias', 'configured as', 'mode', 'addresses', 'skip_unavailable', 'model', 'keystore credentials'],
     (c.aliases ?? []).map((a) => [
-      a.alias, a.configuredAs.join('+') + (a.ymlNodes.length ? ` (yml on ${a.ymlNodes.join(',')})` : '') || (a.undefinedMode ? '(not defined)' : '(only in _remote/info)'),
-      a.undefinedMode ? '' : a.mode, a.addresses.join(','), a.skipUnavailable ?? '', c.models?.[a.alias]?.model ?? 'unknown',
+      a.alias,
+      a.configuredAs.join('+') + (a.ymlNodes.length ? ` (yml on ${a.ymlNodes.join(',')})` : '') ||
+        (a.undefinedMode ? '(not defined)' : '(only in _remote/info)'),
+      a.undefinedMode ? '' : a.mode,
+      a.addresses.join(','),
+      a.skipUnavailable ?? '',
+      c.models?.[a.alias]?.model ?? 'unknown',
       a.credentialsOn ? a.credentialsOn.join(',') : '',
-    ]), '    ');
+    ]),
+    '    ',
+  );
   out += '  _remote/info per node:\n';
   const rows: string[][] = [];
   for (const n of c.remoteInfo) {
-    if (n.error) { rows.push([n.host, n.nodeName ?? '', '', 'error', '', '', n.error]); continue; }
+    if (n.error) {
+      rows.push([n.host, n.nodeName ?? '', '', 'error', '', '', n.error]);
+      continue;
+    }
     const aliases = Object.entries(n.aliases);
     if (!aliases.length) rows.push([n.host, n.nodeName ?? '', '(no aliases)', '', '', '', '']);
     for (const [alias, s] of aliases) {
-      rows.push([n.host, n.nodeName ?? '', alias, s.connected ? 'connected' : 'NOT connected', s.mode, s.model + (s.credentials ? ' (credentials)' : ''), s.addresses.join(',')]);
+      rows.push([
+        n.host,
+        n.nodeName ?? '',
+        alias,
+        s.connected ? 'connected' : 'NOT connected',
+        s.mode,
+        s.model + (s.credentials ? ' (credentials)' : ''),
+        s.addresses.join(','),
+      ]);
     }
   }
   out += table(['host', 'node', 'alias', 'state', 'mode', 'model', 'addresses'], rows, '    ');
@@ -132,7 +202,12 @@ function renderCluster(c: ClusterReport): string {
     const trows: string[][] = [
       ...t.transforms.map((x) => ['transform', x.id, x.state, x.indices.join(',')]),
       ...t.datafeeds.map((x) => ['datafeed', x.id, `${x.state} (job ${x.job} ${x.jobState})`, x.indices.join(',')]),
-      ...t.autoFollowPatterns.map((x) => ['auto-follow', x.name, x.active ? 'active' : 'paused', x.leaderPatterns.join(',')]),
+      ...t.autoFollowPatterns.map((x) => [
+        'auto-follow',
+        x.name,
+        x.active ? 'active' : 'paused',
+        x.leaderPatterns.join(','),
+      ]),
       ...t.followers.map((x) => ['follower', x.index, x.status, `leader ${x.leader}`]),
     ];
     out += `  tasks on ${alias}:\n` + table(['kind', 'id', 'state', 'reads'], trows, '    ');
@@ -143,12 +218,22 @@ function renderCluster(c: ClusterReport): string {
 export function renderInspect(r: InspectReport): string {
   let out = `crosskey inspect — ${r.inventory} — ${r.generatedAt}\n`;
   out += '\nHOSTS\n';
-  out += table(['host', 'cluster', 'node', 'version', 'roles*', 'ssh', 'service', 'keystore entries', 'RCS yml settings'], r.hosts.map((h) => [
-    h.host, h.cluster ?? '', h.node.name ?? (h.node.error ? 'unreachable' : ''), h.node.version ?? '', roleLetters(h.node.roles ?? h.ssh.ymlRoles),
-    h.ssh.reachable ? 'ok' : /^SSH not used/.test(h.ssh.error ?? '') ? 'off' : 'unreachable', h.ssh.reachable ? (h.ssh.service?.active ? 'active' : 'inactive') : '',
-    h.ssh.keystore?.entries ? String(h.ssh.keystore.entries.length) : '', h.ssh.rcsSettings ? String(Object.keys(h.ssh.rcsSettings).length) : '',
-  ]));
-  out += '  * roles as _cat/nodes abbreviates them: c cold, d data, f frozen, h hot, i ingest, l ml, m master, r remote_cluster_client, s content, t transform, v voting_only, w warm\n';
+  out += table(
+    ['host', 'cluster', 'node', 'version', 'roles*', 'ssh', 'service', 'keystore entries', 'RCS yml settings'],
+    r.hosts.map((h) => [
+      h.host,
+      h.cluster ?? '',
+      h.node.name ?? (h.node.error ? 'unreachable' : ''),
+      h.node.version ?? '',
+      roleLetters(h.node.roles ?? h.ssh.ymlRoles),
+      h.ssh.reachable ? 'ok' : /^SSH not used/.test(h.ssh.error ?? '') ? 'off' : 'unreachable',
+      h.ssh.reachable ? (h.ssh.service?.active ? 'active' : 'inactive') : '',
+      h.ssh.keystore?.entries ? String(h.ssh.keystore.entries.length) : '',
+      h.ssh.rcsSettings ? String(Object.keys(h.ssh.rcsSettings).length) : '',
+    ]),
+  );
+  out +=
+    '  * roles as _cat/nodes abbreviates them: c cold, d data, f frozen, h hot, i ingest, l ml, m master, r remote_cluster_client, s content, t transform, v voting_only, w warm\n';
   for (const h of r.hosts) out += renderHost(h);
   out += '\nCLUSTERS\n';
   if (!r.clusters.length) out += '  (no inventory group defines es_url)\n';

@@ -8,16 +8,16 @@ export interface CertSummary {
   subject: string;
   issuer: string;
   sans: { dns: string[]; ip: string[] };
-  notAfter: string;          // ISO time
-  daysLeft: number;          // negative when expired
+  notAfter: string; // ISO time
+  daysLeft: number; // negative when expired
   isCa: boolean;
   sha256: string;
 }
 
 /** A certificate file named by an SSL setting of elasticsearch.yml. */
 export interface CertFileReport {
-  setting: string;           // e.g. xpack.security.remote_cluster_server.ssl.keystore.path
-  path: string;              // absolute path on the host (relative yml paths resolve against es_config, as ES does)
+  setting: string; // e.g. xpack.security.remote_cluster_server.ssl.keystore.path
+  path: string; // absolute path on the host (relative yml paths resolve against es_config, as ES does)
   format: 'pem' | 'pkcs12' | 'jks' | 'unknown';
   /** ok: read and parsed; protected: PKCS#12 whose password is not known from vars; missing: no such file. */
   status: 'ok' | 'protected' | 'missing' | 'error';
@@ -36,7 +36,11 @@ export interface KeystoreReport {
   error?: string;
 }
 
-export interface PortReport { address: string; port: number; role: string }
+export interface PortReport {
+  address: string;
+  port: number;
+  role: string;
+}
 
 /** What SSH + the agent tell about one host. */
 export interface HostSshReport {
@@ -123,7 +127,15 @@ export interface ClusterReport {
   name?: string;
   uuid?: string;
   version?: string;
-  health?: { status: string; nodes: number; dataNodes?: number; activeShards?: number; relocating?: number; initializing?: number; unassigned?: number };
+  health?: {
+    status: string;
+    nodes: number;
+    dataNodes?: number;
+    activeShards?: number;
+    relocating?: number;
+    initializing?: number;
+    unassigned?: number;
+  };
   license?: { type: string; status: string; expiry?: string };
   nodes?: Array<{ name: string; version: string; roles: string[]; http?: string }>;
   aliases?: AliasReport[];

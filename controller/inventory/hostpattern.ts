@@ -41,7 +41,8 @@ export function expandHostRange(name: string): string[] {
   }
   const [, head, range, tail] = m as unknown as [string, string, string, string];
   const parts = range.split(':');
-  if (parts.length < 2 || parts.length > 3) throw new HostPatternError(`invalid range [${range}] in host '${name}' (expected [start:end] or [start:end:step])`);
+  if (parts.length < 2 || parts.length > 3)
+    throw new HostPatternError(`invalid range [${range}] in host '${name}' (expected [start:end] or [start:end:step])`);
   const [start, end, stepText] = parts as [string, string, string?];
   const step = stepText === undefined || stepText === '' ? 1 : Number(stepText);
   if (!Number.isInteger(step) || step < 1) throw new HostPatternError(`invalid step '${stepText}' in host '${name}'`);

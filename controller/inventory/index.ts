@@ -20,7 +20,7 @@ import type { Vault } from '../playbook/vault.js';
 import { InventoryData, type GroupData } from './data.js';
 import { parseIni } from './ini.js';
 import { PatternError, selectHosts, type Selection } from './pattern.js';
-import { VarsDir, loadVarsFile } from './varsdir.js';
+import { VarsDir } from './varsdir.js';
 import { parseYamlInventory } from './yamlinv.js';
 
 export { loadVarsFile } from './varsdir.js';
@@ -62,10 +62,18 @@ export function loadInventory(path: string, opts: LoadInventoryOptions = {}): In
   if (statSync(abs).isDirectory()) {
     base = abs;
     const files = readdirSync(abs, { withFileTypes: true })
-      .filter((e) => e.isFile() && !e.name.startsWith('.') && !e.name.endsWith('~') && !IGNORED_EXTS.includes(extname(e.name)))
+      .filter(
+        (e) =>
+          e.isFile() && !e.name.startsWith('.') && !e.name.endsWith('~') && !IGNORED_EXTS.includes(extname(e.name)),
+      )
       .map((e) => e.name)
       .sort();
-    if (files.length === 0) throw new ConfigError(abs, 0, 'inventory folder has no inventory files (.yml, .yaml, .json or INI files without extension)');
+    if (files.length === 0)
+      throw new ConfigError(
+        abs,
+        0,
+        'inventory folder has no inventory files (.yml, .yaml, .json or INI files without extension)',
+      );
     for (const f of files) parseSource(join(abs, f), data, opts.vault);
   } else {
     base = dirname(abs);
@@ -73,14 +81,16 @@ export function loadInventory(path: string, opts: LoadInventoryOptions = {}): In
   }
   data.reconcile();
   const dirs = [new VarsDir(base, opts.vault)];
-  if (opts.playbookDir && resolve(opts.playbookDir) !== base) dirs.push(new VarsDir(resolve(opts.playbookDir), opts.vault));
+  if (opts.playbookDir && resolve(opts.playbookDir) !== base)
+    dirs.push(new VarsDir(resolve(opts.playbookDir), opts.vault));
   return new Inventory(abs, data, dirs);
 }
 
 function parseSource(file: string, data: InventoryData, vault?: Vault): void {
   // An inventory is small: one too large even for a vault envelope of the YAML limit is not read into memory.
   const size = statSync(file).size;
-  if (size > 4 * MAX_YAML_BYTES) throw new ConfigError(file, 0, `inventory file is ${size} bytes; the limit is ${4 * MAX_YAML_BYTES}`);
+  if (size > 4 * MAX_YAML_BYTES)
+    throw new ConfigError(file, 0, `inventory file is ${size} bytes; the limit is ${4 * MAX_YAML_BYTES}`);
   const text = readFileSync(file, 'utf8');
   if (YAML_EXTS.includes(extname(file)) || text.trimStart().startsWith('$ANSIBLE_VAULT;')) {
     const doc = parseYaml(text, file, { vault });
@@ -116,7 +126,11 @@ export class Inventory {
   groups(): Record<string, GroupView> {
     const out: Record<string, GroupView> = {};
     for (const g of this.data.groups.values()) {
-      out[g.name] = { hosts: g.name === 'all' ? this.hosts() : [...g.hosts], children: [...g.children], vars: { ...g.vars } };
+      out[g.name] = {
+        hosts: g.name === 'all' ? this.hosts() : [...g.hosts],
+        children: [...g.children],
+        vars: { ...g.vars },
+      };
     }
     return out;
   }
@@ -137,7 +151,11 @@ export class Inventory {
       for (const g of level) {
         const gd = this.data.groups.get(g)!;
         for (const h of gd.hosts) out.add(h);
-        for (const c of gd.children) if (!seen.has(c)) { seen.add(c); next.push(c); }
+        for (const c of gd.children)
+          if (!seen.has(c)) {
+            seen.add(c);
+            next.push(c);
+          }
       }
       level = next;
     }
@@ -150,7 +168,9 @@ export class Inventory {
 
   /** Ansible's `group_names`: every group of the host (with ancestors), sorted, without 'all'. */
   groupNames(host: string): string[] {
-    return this.#allGroupsOf(host).filter((g) => g !== 'all').sort();
+    return this.#allGroupsOf(host)
+      .filter((g) => g !== 'all')
+      .sort();
   }
 
   #allGroupsOf(host: string): string[] {
@@ -230,7 +250,8 @@ export class Inventory {
           if (JSON.stringify(urlOf(a)) === JSON.stringify(urlOf(b))) continue;
           const src = this.data.hosts.get(host)!.source;
           throw new ConfigError(
-            src.file, src.line,
+            src.file,
+            src.line,
             `host ${host} is in two cluster groups, "${a}" (es_url ${String(urlOf(a))}) and "${b}" (es_url ${String(urlOf(b))}): ` +
               'a node belongs to one cluster — remove it from one of them',
           );
@@ -262,7 +283,9 @@ export class Inventory {
   connection(host: string): HostConnection {
     const v = this.hostVars(host);
     const src = this.data.hosts.get(host)!.source;
-    const fail = (msg: string): never => { throw new ConfigError(src.file, src.line, `host ${host}: ${msg}`); };
+    const fail = (msg: string): never => {
+      throw new ConfigError(src.file, src.line, `host ${host}: ${msg}`);
+    };
     const str = (k: string): string | undefined => {
       const x = v[k];
       if (x === undefined || x === null) return undefined;
@@ -272,7 +295,8 @@ export class Inventory {
     let port: number | undefined;
     if (v.ansible_port !== undefined && v.ansible_port !== null) {
       port = Number(v.ansible_port);
-      if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`ansible_port must be a port number (1-65535), got ${JSON.stringify(v.ansible_port)}`);
+      if (!Number.isInteger(port) || port < 1 || port > 65535)
+        fail(`ansible_port must be a port number (1-65535), got ${JSON.stringify(v.ansible_port)}`);
     }
     const become = v.ansible_become;
     const becomeBool = become === undefined || become === null ? false : toBool(become);
@@ -355,4 +379,3 @@ export function toBool(v: unknown): boolean | undefined {
   }
   return undefined;
 }
-

@@ -14,7 +14,11 @@ export function shlexSplit(line: string): string[] {
   while (i < line.length) {
     const c = line[i]!;
     if (/\s/.test(c)) {
-      if (inToken) { out.push(cur); cur = ''; inToken = false; }
+      if (inToken) {
+        out.push(cur);
+        cur = '';
+        inToken = false;
+      }
       i++;
     } else if (c === '#') {
       // Python's shlex (posix, comments=True): '#' outside quotes ends the line, even inside a word.
@@ -31,8 +35,15 @@ export function shlexSplit(line: string): string[] {
       for (;;) {
         if (i >= line.length) throw new Error('no closing quotation');
         const d = line[i]!;
-        if (d === '"') { i++; break; }
-        if (d === '\\' && i + 1 < line.length && '\\"$`\n'.includes(line[i + 1]!)) { cur += line[i + 1]; i += 2; continue; }
+        if (d === '"') {
+          i++;
+          break;
+        }
+        if (d === '\\' && i + 1 < line.length && '\\"$`\n'.includes(line[i + 1]!)) {
+          cur += line[i + 1];
+          i += 2;
+          continue;
+        }
         cur += d;
         i++;
       }
@@ -64,15 +75,21 @@ export function parseIni(text: string, file: string, inv: InventoryData): void {
     const lineNo = idx + 1;
     const line = raw.trim();
     if (!line || line.startsWith('#') || line.startsWith(';')) return;
-    const err = (msg: string): never => { throw new ConfigError(file, lineNo, msg); };
+    const err = (msg: string): never => {
+      throw new ConfigError(file, lineNo, msg);
+    };
     const section = /^\[([^\]]+)\]\s*(?:[#;].*)?$/.exec(line);
     if (section) {
       const [name, type, extra] = section[1]!.trim().split(':');
       if (extra !== undefined || !name) err(`invalid section header '${line}'`);
       if (type === undefined) kind = 'hosts';
       else if (type === 'vars' || type === 'children') kind = type;
-      else err(`section [${section[1]}] has unknown type '${type}' (expected [${name}], [${name}:vars] or [${name}:children])`);
-      if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name!)) err(`invalid group name '${name}' (letters, digits, '_' and '-'; not starting with a digit)`);
+      else
+        err(
+          `section [${section[1]}] has unknown type '${type}' (expected [${name}], [${name}:vars] or [${name}:children])`,
+        );
+      if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name!))
+        err(`invalid group name '${name}' (letters, digits, '_' and '-'; not starting with a digit)`);
       group = name!;
       if (kind === 'vars') {
         if (!defined.has(group)) pendingVarsSections.set(group, lineNo);
@@ -95,8 +112,10 @@ export function parseIni(text: string, file: string, inv: InventoryData): void {
     }
     if (kind === 'children') {
       const child = shlexSafe(line, err)[0]!;
-      if (!inv.addChild(group, child)) err(`group '${child}' cannot be a child of '${group}' (that would make a cycle)`);
-      if (!defined.has(child) && !pendingChildren.has(child)) pendingChildren.set(child, { parent: group, line: lineNo });
+      if (!inv.addChild(group, child))
+        err(`group '${child}' cannot be a child of '${group}' (that would make a cycle)`);
+      if (!defined.has(child) && !pendingChildren.has(child))
+        pendingChildren.set(child, { parent: group, line: lineNo });
       return;
     }
     const tokens = shlexSafe(line, err);
@@ -120,10 +139,18 @@ export function parseIni(text: string, file: string, inv: InventoryData): void {
     for (const n of names!) Object.assign(inv.addHost(n, group, { file, line: lineNo }).vars, vars);
   });
   for (const [g, { parent, line }] of pendingChildren) {
-    throw new ConfigError(file, line, `section [${parent}:children] includes group '${g}', which has no [${g}] or [${g}:children] section`);
+    throw new ConfigError(
+      file,
+      line,
+      `section [${parent}:children] includes group '${g}', which has no [${g}] or [${g}:children] section`,
+    );
   }
   for (const [g, lineNo] of pendingVarsSections) {
-    throw new ConfigError(file, lineNo, `section [${g}:vars] is for group '${g}', which is not defined in this inventory`);
+    throw new ConfigError(
+      file,
+      lineNo,
+      `section [${g}:vars] is for group '${g}', which is not defined in this inventory`,
+    );
   }
 }
 

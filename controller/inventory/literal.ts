@@ -55,11 +55,20 @@ class LiteralParser {
     const out: unknown[] = [];
     for (;;) {
       this.ws();
-      if (this.peek() === close) { this.i++; return out; }
+      if (this.peek() === close) {
+        this.i++;
+        return out;
+      }
       out.push(this.value());
       this.ws();
-      if (this.peek() === ',') { this.i++; continue; }
-      if (this.peek() === close) { this.i++; return out; }
+      if (this.peek() === ',') {
+        this.i++;
+        continue;
+      }
+      if (this.peek() === close) {
+        this.i++;
+        return out;
+      }
       throw new NotLiteral();
     }
   }
@@ -68,7 +77,10 @@ class LiteralParser {
     const out: Record<string, unknown> = {};
     for (;;) {
       this.ws();
-      if (this.peek() === '}') { this.i++; return out; }
+      if (this.peek() === '}') {
+        this.i++;
+        return out;
+      }
       const k = this.value();
       this.ws();
       if (this.peek() !== ':') throw new NotLiteral();
@@ -76,8 +88,14 @@ class LiteralParser {
       const v = this.value();
       out[String(k)] = v;
       this.ws();
-      if (this.peek() === ',') { this.i++; continue; }
-      if (this.peek() === '}') { this.i++; return out; }
+      if (this.peek() === ',') {
+        this.i++;
+        continue;
+      }
+      if (this.peek() === '}') {
+        this.i++;
+        return out;
+      }
       throw new NotLiteral();
     }
   }
@@ -102,7 +120,10 @@ class LiteralParser {
     return out;
   }
   num(): number {
-    const m = /^[-+]?(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(\d[\d_]*)?\.?\d[\d_]*([eE][-+]?\d+)?|\d[\d_]*\.)/.exec(this.s.slice(this.i));
+    const m =
+      /^[-+]?(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(\d[\d_]*)?\.?\d[\d_]*([eE][-+]?\d+)?|\d[\d_]*\.)/.exec(
+        this.s.slice(this.i),
+      );
     if (!m) throw new NotLiteral();
     const raw = m[0];
     this.i += raw.length;

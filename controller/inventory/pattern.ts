@@ -24,7 +24,11 @@ export class PatternError extends Error {
 
 export function splitPattern(pattern: string): string[] {
   const text = pattern.trim();
-  if (text.includes(',')) return text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (text.includes(','))
+    return text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const out: string[] = [];
   let cur = '';
   let depth = 0;

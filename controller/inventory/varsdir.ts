@@ -11,7 +11,10 @@ const EXTS = ['', '.yml', '.yaml', '.json'];
 
 export class VarsDir {
   readonly #cache = new Map<string, Record<string, unknown>>();
-  constructor(readonly base: string, readonly vault?: Vault) {}
+  constructor(
+    readonly base: string,
+    readonly vault?: Vault,
+  ) {}
 
   /** Vars for `kind/name` (kind = group_vars | host_vars); {} when nothing exists. */
   get(kind: 'group_vars' | 'host_vars', name: string): Record<string, unknown> {
@@ -52,11 +55,19 @@ export function loadVarsFile(file: string, vault?: Vault): Record<string, unknow
   const doc = readYamlFile(file, { vault });
   if (doc.value === null || doc.value === undefined) return {};
   if (typeof doc.value !== 'object' || Array.isArray(doc.value)) {
-    throw new ConfigError(file, doc.pos.line, `a vars file must be a mapping of variable names to values, got ${Array.isArray(doc.value) ? 'a list' : typeof doc.value}`);
+    throw new ConfigError(
+      file,
+      doc.pos.line,
+      `a vars file must be a mapping of variable names to values, got ${Array.isArray(doc.value) ? 'a list' : typeof doc.value}`,
+    );
   }
   for (const k of Object.keys(doc.value)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
-      throw new ConfigError(file, doc.pos.keys?.get(k)?.keyLine ?? doc.pos.line, `invalid variable name '${k}' (letters, digits and '_', not starting with a digit)`);
+      throw new ConfigError(
+        file,
+        doc.pos.keys?.get(k)?.keyLine ?? doc.pos.line,
+        `invalid variable name '${k}' (letters, digits and '_', not starting with a digit)`,
+      );
     }
   }
   return doc.value as Record<string, unknown>;

@@ -12,29 +12,58 @@ function isDict(v: unknown): v is Record<string, unknown> {
 
 export function parseYamlInventory(value: unknown, pos: PosNode, file: string, inv: InventoryData): void {
   if (value === null || value === undefined) return;
-  if (!isDict(value)) throw new ConfigError(file, pos.line, 'a YAML inventory must be a mapping of groups (e.g. `all:` with `hosts:`/`children:`)');
-  for (const [name, data] of Object.entries(value)) parseGroup(name, data, posOf(pos, name), keyLine(pos, name), file, inv);
+  if (!isDict(value))
+    throw new ConfigError(
+      file,
+      pos.line,
+      'a YAML inventory must be a mapping of groups (e.g. `all:` with `hosts:`/`children:`)',
+    );
+  for (const [name, data] of Object.entries(value))
+    parseGroup(name, data, posOf(pos, name), keyLine(pos, name), file, inv);
 }
 
 function parseGroup(name: string, data: unknown, pos: PosNode, line: number, file: string, inv: InventoryData): void {
   if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) {
-    throw new ConfigError(file, line, `invalid group name '${name}' (letters, digits, '_' and '-'; not starting with a digit)`);
+    throw new ConfigError(
+      file,
+      line,
+      `invalid group name '${name}' (letters, digits, '_' and '-'; not starting with a digit)`,
+    );
   }
   inv.addGroup(name);
   if (data === null || data === undefined) return;
-  if (!isDict(data)) throw new ConfigError(file, pos.line, `group '${name}' must be a mapping with hosts/vars/children, got ${describe(data)}`);
+  if (!isDict(data))
+    throw new ConfigError(
+      file,
+      pos.line,
+      `group '${name}' must be a mapping with hosts/vars/children, got ${describe(data)}`,
+    );
   for (const key of Object.keys(data)) {
     if (!GROUP_KEYS.includes(key)) {
-      throw new ConfigError(file, keyLine(pos, key), `unexpected key '${key}' in group '${name}'${didYouMean(key, GROUP_KEYS)}; a group has: ${GROUP_KEYS.join(', ')}`);
+      throw new ConfigError(
+        file,
+        keyLine(pos, key),
+        `unexpected key '${key}' in group '${name}'${didYouMean(key, GROUP_KEYS)}; a group has: ${GROUP_KEYS.join(', ')}`,
+      );
     }
   }
   const { hosts, vars, children } = data;
   if (vars !== undefined && vars !== null) {
-    if (!isDict(vars)) throw new ConfigError(file, posOf(pos, 'vars').line, `vars of group '${name}' must be a mapping, got ${describe(vars)}`);
+    if (!isDict(vars))
+      throw new ConfigError(
+        file,
+        posOf(pos, 'vars').line,
+        `vars of group '${name}' must be a mapping, got ${describe(vars)}`,
+      );
     Object.assign(inv.addGroup(name).vars, vars);
   }
   if (hosts !== undefined && hosts !== null) {
-    if (!isDict(hosts)) throw new ConfigError(file, posOf(pos, 'hosts').line, `hosts of group '${name}' must be a mapping of host names (each with its vars or empty), got ${describe(hosts)}`);
+    if (!isDict(hosts))
+      throw new ConfigError(
+        file,
+        posOf(pos, 'hosts').line,
+        `hosts of group '${name}' must be a mapping of host names (each with its vars or empty), got ${describe(hosts)}`,
+      );
     const hpos = posOf(pos, 'hosts');
     for (const [pattern, hvars] of Object.entries(hosts)) {
       const hline = keyLine(hpos, pattern);
@@ -60,11 +89,17 @@ function parseGroup(name: string, data: unknown, pos: PosNode, line: number, fil
   }
   if (children !== undefined && children !== null) {
     const cpos = posOf(pos, 'children');
-    if (!isDict(children)) throw new ConfigError(file, cpos.line, `children of group '${name}' must be a mapping of groups, got ${describe(children)}`);
+    if (!isDict(children))
+      throw new ConfigError(
+        file,
+        cpos.line,
+        `children of group '${name}' must be a mapping of groups, got ${describe(children)}`,
+      );
     for (const [child, cdata] of Object.entries(children)) {
       const cline = keyLine(cpos, child);
       inv.addGroup(child);
-      if (!inv.addChild(name, child)) throw new ConfigError(file, cline, `group '${child}' cannot be a child of '${name}' (that would make a cycle)`);
+      if (!inv.addChild(name, child))
+        throw new ConfigError(file, cline, `group '${child}' cannot be a child of '${name}' (that would make a cycle)`);
       parseGroup(child, cdata, posOf(cpos, child), cline, file, inv);
     }
   }

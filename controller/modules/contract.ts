@@ -11,8 +11,8 @@ export interface ArgSpec {
   required?: boolean;
   choices?: readonly (string | number | boolean)[];
   default?: unknown;
-  elements?: ArgType;      // for lists
-  secret?: boolean;        // value is a secret: masked everywhere, becomes a Secret before read()
+  elements?: ArgType; // for lists
+  secret?: boolean; // value is a secret: masked everywhere, becomes a Secret before read()
   /** The value ends up where every local user can read it (a process's argv): a Secret in it is refused. */
   noSecret?: boolean;
   description?: string;
@@ -91,7 +91,12 @@ export interface Module<Args = Record<string, unknown>, Current = unknown> {
   read(ctx: TaskContext, args: Args): Promise<Current>;
   diff(current: Current, args: Args, ctx: TaskContext): Change[] | Promise<Change[]>;
   /** Only called when the diff is non-empty and not in check mode. */
-  apply(ctx: TaskContext, args: Args, changes: Change[], current: Current): Promise<Omit<ModuleResult, 'changes'> & { changes?: Change[] }>;
+  apply(
+    ctx: TaskContext,
+    args: Args,
+    changes: Change[],
+    current: Current,
+  ): Promise<Omit<ModuleResult, 'changes'> & { changes?: Change[] }>;
   /** Optional: data to register when nothing changed or in check mode (defaults to {}). */
   report?(current: Current, args: Args): Record<string, unknown>;
 }
@@ -103,14 +108,20 @@ export function pendingRestartKey(host: string): string {
 }
 
 export class UnreachableError extends Error {
-  constructor(public host: string, message: string) {
+  constructor(
+    public host: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'UnreachableError';
   }
 }
 
 export class ModuleError extends Error {
-  constructor(message: string, public data?: Record<string, unknown>) {
+  constructor(
+    message: string,
+    public data?: Record<string, unknown>,
+  ) {
     super(message);
     this.name = 'ModuleError';
   }

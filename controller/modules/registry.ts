@@ -4,7 +4,7 @@ import { coreModules } from './core/index.js';
 import { esModules } from './es/index.js';
 
 // Modules are heterogeneous in their Args/Current types; the executor only sees the common shape.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds modules of every argument and state type
 export type AnyModule = Module<any, any>;
 
 export const modules: ReadonlyMap<string, AnyModule> = new Map(

@@ -6,12 +6,18 @@ import { isSecret, Secret } from '../secrets.js';
 
 function typeOk(v: unknown, t: ArgType): boolean {
   switch (t) {
-    case 'any': return true;
-    case 'string': return typeof v === 'string' || isSecret(v) || typeof v === 'number' || typeof v === 'boolean';
-    case 'number': return typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)));
-    case 'boolean': return typeof v === 'boolean' || (typeof v === 'string' && /^(true|false|yes|no)$/i.test(v));
-    case 'list': return Array.isArray(v);
-    case 'dict': return !!v && typeof v === 'object' && !Array.isArray(v) && !isSecret(v);
+    case 'any':
+      return true;
+    case 'string':
+      return typeof v === 'string' || isSecret(v) || typeof v === 'number' || typeof v === 'boolean';
+    case 'number':
+      return typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)));
+    case 'boolean':
+      return typeof v === 'boolean' || (typeof v === 'string' && /^(true|false|yes|no)$/i.test(v));
+    case 'list':
+      return Array.isArray(v);
+    case 'dict':
+      return !!v && typeof v === 'object' && !Array.isArray(v) && !isSecret(v);
   }
 }
 
@@ -33,9 +39,13 @@ export function checkArgs(module: string, schema: ArgSchema, args: Record<string
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(args)) {
     const spec = schema[k];
-    if (!spec) throw new ModuleError(`${module}: unknown argument '${k}' (valid: ${Object.keys(schema).sort().join(', ')})`);
+    if (!spec)
+      throw new ModuleError(`${module}: unknown argument '${k}' (valid: ${Object.keys(schema).sort().join(', ')})`);
     if (v === undefined || v === null) continue;
-    if (!typeOk(v, spec.type)) throw new ModuleError(`${module}: argument '${k}' must be a ${spec.type}, got ${Array.isArray(v) ? 'list' : typeof v}`);
+    if (!typeOk(v, spec.type))
+      throw new ModuleError(
+        `${module}: argument '${k}' must be a ${spec.type}, got ${Array.isArray(v) ? 'list' : typeof v}`,
+      );
     if (spec.noSecret && containsSecretValue(v)) {
       throw new ModuleError(
         `${module}: argument '${k}' would put a secret on the command line, where every user of the host can read it ` +
@@ -49,7 +59,9 @@ export function checkArgs(module: string, schema: ArgSchema, args: Record<string
       value = (value as unknown[]).map((e) => coerce(e, spec.elements!));
     }
     if (spec.choices && !isSecret(value) && !spec.choices.includes(value as string | number | boolean)) {
-      throw new ModuleError(`${module}: argument '${k}' must be one of ${spec.choices.join(', ')}, got '${String(value)}'`);
+      throw new ModuleError(
+        `${module}: argument '${k}' must be one of ${spec.choices.join(', ')}, got '${String(value)}'`,
+      );
     }
     if (spec.secret && typeof value === 'string') value = new Secret(value);
     out[k] = value;

@@ -15,7 +15,11 @@ export function makeLang(vault?: Vault): Lang {
       try {
         e = parseExpr(src);
       } catch (err) {
-        throw new ConfigError(where.file, where.line, `${where.task ? `task '${where.task}': ` : ''}bad expression '${src}': ${(err as Error).message}`);
+        throw new ConfigError(
+          where.file,
+          where.line,
+          `${where.task ? `task '${where.task}': ` : ''}bad expression '${src}': ${(err as Error).message}`,
+        );
       }
       exprs.set(src, e);
     }
@@ -27,7 +31,11 @@ export function makeLang(vault?: Vault): Lang {
         return expr(src, where).test(vars);
       } catch (err) {
         if (err instanceof ConfigError) throw err;
-        throw new ConfigError(where.file, where.line, `${where.task ? `task '${where.task}': ` : ''}${(err as Error).message} (in '${src}')`);
+        throw new ConfigError(
+          where.file,
+          where.line,
+          `${where.task ? `task '${where.task}': ` : ''}${(err as Error).message} (in '${src}')`,
+        );
       }
     },
     render(value, vars, where) {
@@ -50,6 +58,7 @@ export function makeLang(vault?: Vault): Lang {
 function stillTemplated(v: unknown): boolean {
   if (typeof v === 'string') return v.includes('{{');
   if (Array.isArray(v)) return v.some(stillTemplated);
-  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return Object.values(v).some(stillTemplated);
+  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
+    return Object.values(v).some(stillTemplated);
   return false;
 }

@@ -23,7 +23,11 @@ export interface AgentProvider {
   closeAll(): Promise<void>;
 }
 
-export interface Where { file: string; line: number; task?: string }
+export interface Where {
+  file: string;
+  line: number;
+  task?: string;
+}
 
 /** The playbook language: `{{ }}` rendering and the expression language (controller/playbook/{template,expr}.ts). */
 export interface Lang {
@@ -32,7 +36,15 @@ export interface Lang {
   loadVarsFile(path: string): Record<string, unknown>;
 }
 
-export interface HostStats { ok: number; changed: number; unreachable: number; failed: number; skipped: number; rescued: number; ignored: number }
+export interface HostStats {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+  skipped: number;
+  rescued: number;
+  ignored: number;
+}
 
 export type HostResultStatus = TaskStatus | 'unreachable';
 
@@ -41,11 +53,31 @@ export type RunEvent =
   | { kind: 'play_start'; play: number; name: string; hosts: string[] }
   | { kind: 'play_skipped'; play: number; name: string; reason: string }
   | { kind: 'batch_start'; play: number; batch: number; hosts: string[] }
-  | { kind: 'task_start'; play: number; task: string; module: string; handler: boolean; source: string; hosts: string[] }
   | {
-      kind: 'host_result'; play: number; task: string; module: string; host: string; status: HostResultStatus;
-      msg?: string; changes?: Change[]; item?: unknown; ignored?: boolean; delegatedTo?: string;
-      noLog?: boolean; durationMs: number; result?: Record<string, unknown>; attempts?: number;
+      kind: 'task_start';
+      play: number;
+      task: string;
+      module: string;
+      handler: boolean;
+      source: string;
+      hosts: string[];
+    }
+  | {
+      kind: 'host_result';
+      play: number;
+      task: string;
+      module: string;
+      host: string;
+      status: HostResultStatus;
+      msg?: string;
+      changes?: Change[];
+      item?: unknown;
+      ignored?: boolean;
+      delegatedTo?: string;
+      noLog?: boolean;
+      durationMs: number;
+      result?: Record<string, unknown>;
+      attempts?: number;
     }
   | { kind: 'task_end'; play: number; task: string; durationMs: number }
   | { kind: 'progress'; host: string; task: string; message: string; fraction?: number }

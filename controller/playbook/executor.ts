@@ -11,7 +11,17 @@ import type { Change, Journal, ModuleResult, StateStore, TaskContext, TaskStatus
 import { ModuleError, UnreachableError, pendingRestartKey } from '../modules/contract.js';
 import { secrets as defaultSecrets, secretsByName, type SecretRegistry } from '../secrets.js';
 import type { BlockTask, Handler, ModuleTask, Play, Playbook, Task } from './types.js';
-import type { AgentProvider, HostResultStatus, HostStats, InventoryView, Lang, RunEvent, RunResult, StepAnswer, Where } from './exec-types.js';
+import type {
+  AgentProvider,
+  HostResultStatus,
+  HostStats,
+  InventoryView,
+  Lang,
+  RunEvent,
+  RunResult,
+  StepAnswer,
+  Where,
+} from './exec-types.js';
 import { batches } from './exec-batches.js';
 import { taskSelected } from './exec-tags.js';
 import { checkArgs } from './exec-args.js';
@@ -48,16 +58,19 @@ export interface ExecutorOptions {
 
 /** Thrown for a task's own failure; carries what `register` stores. */
 class TaskFailure extends Error {
-  constructor(message: string, public data: Record<string, unknown> = {}) {
+  constructor(
+    message: string,
+    public data: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }
 
 interface Scope {
-  vars: Record<string, unknown>;   // block vars (inherited)
-  when: string[];                  // block conditions (inherited, AND)
-  tags: string[];                  // inherited tags
-  rescuable: boolean;              // inside the `block:` part of a block that has a rescue
+  vars: Record<string, unknown>; // block vars (inherited)
+  when: string[]; // block conditions (inherited, AND)
+  tags: string[]; // inherited tags
+  rescuable: boolean; // inside the `block:` part of a block that has a rescue
   handler: boolean;
 }
 
@@ -85,7 +98,9 @@ function errMessage(e: unknown): string {
   if (e instanceof Error) {
     // ConfigError-like errors carry file:line (undefined variables in templates, bad expressions).
     const f = e as Error & { file?: string; line?: number };
-    return typeof f.file === 'string' && typeof f.line === 'number' && !e.message.startsWith(f.file) ? `${f.file}:${f.line}: ${e.message}` : e.message;
+    return typeof f.file === 'string' && typeof f.line === 'number' && !e.message.startsWith(f.file)
+      ? `${f.file}:${f.line}: ${e.message}`
+      : e.message;
   }
   return String(e);
 }
@@ -101,7 +116,7 @@ export class Executor {
   readonly #registered = new Map<string, Record<string, unknown>>();
   readonly #facts = new Map<string, Record<string, unknown>>();
   readonly #unreachable = new Set<string>();
-  readonly #failed = new Set<string>();       // failed (not rescued) in this run: excluded from later plays
+  readonly #failed = new Set<string>(); // failed (not rescued) in this run: excluded from later plays
   #aborted: string | undefined;
   #startAt: string | undefined;
   #stepping: boolean;
@@ -149,11 +164,18 @@ export class Executor {
     const stats = Object.fromEntries(this.stats);
     this.#o.emit({ kind: 'recap', stats });
     const anyUnreachable = [...this.stats.values()].some((s) => s.unreachable > 0);
-    const anyFailed = [...this.stats.values()].some((s) => s.failed > 0) || (this.#aborted !== undefined && !this.#signal.aborted);
+    const anyFailed =
+      [...this.stats.values()].some((s) => s.failed > 0) || (this.#aborted !== undefined && !this.#signal.aborted);
     const interrupted = this.#signal.aborted;
     // Ansible's order: unreachable hosts (4) before failed hosts (2); an interrupt with neither is 130.
     const exitCode = anyUnreachable ? 4 : anyFailed ? 2 : interrupted ? 130 : 0;
-    this.#o.emit({ kind: 'run_end', exitCode, interrupted, ...(this.#aborted ? { aborted: this.#aborted } : {}), durationMs: Date.now() - t0 });
+    this.#o.emit({
+      kind: 'run_end',
+      exitCode,
+      interrupted,
+      ...(this.#aborted ? { aborted: this.#aborted } : {}),
+      durationMs: Date.now() - t0,
+    });
     return { stats, exitCode, interrupted, ...(this.#aborted ? { aborted: this.#aborted } : {}) };
   }
 
@@ -165,12 +187,18 @@ export class Executor {
     const estimate = this.#o.playDurations?.[name] ?? 0;
     const now = Date.now();
     if (now + estimate <= end) return false;
-    const why = now >= end
-      ? `the maintenance window ended at ${new Date(end).toISOString()}`
-      : `play '${name}' took ${(estimate / 1000).toFixed(0)} s before and the maintenance window ends at ${new Date(end).toISOString()}`;
+    const why =
+      now >= end
+        ? `the maintenance window ended at ${new Date(end).toISOString()}`
+        : `play '${name}' took ${(estimate / 1000).toFixed(0)} s before and the maintenance window ends at ${new Date(end).toISOString()}`;
     this.#aborted = `${why}: play '${name}' not started; continue in the next window with crosskey resume`;
     this.#o.emit({ kind: 'warning', message: this.#aborted });
-    this.#o.journal.event('window_stop', { play: index, name, estimateMs: estimate, windowEnd: new Date(end).toISOString() });
+    this.#o.journal.event('window_stop', {
+      play: index,
+      name,
+      estimateMs: estimate,
+      windowEnd: new Date(end).toISOString(),
+    });
     return true;
   }
 
@@ -212,7 +240,12 @@ export class Executor {
       const failed = await this.#runTasks(play.tasks, this.#live(batch), scope);
       for (const h of failed) this.#markFailed(h);
       if (!this.#signal.aborted) await this.#runHandlers(play.handlers, batch);
-      this.#o.emit({ kind: 'batch_end', play: index, batch: b, failed: batch.filter((h) => this.#batchFailed.has(h) || this.#unreachable.has(h)) });
+      this.#o.emit({
+        kind: 'batch_end',
+        play: index,
+        batch: b,
+        failed: batch.filter((h) => this.#batchFailed.has(h) || this.#unreachable.has(h)),
+      });
       // A batch where every host failed ends the run ("NO MORE HOSTS LEFT"), as in Ansible.
       if (!this.#aborted && batch.every((h) => this.#batchFailed.has(h) || this.#unreachable.has(h))) {
         this.#aborted = `all hosts of batch ${b + 1} of play '${name}' failed`;
@@ -221,8 +254,12 @@ export class Executor {
     // A play is complete (for resume) only if it ended without failed or unreachable hosts and was not stopped.
     const failed = hosts.filter((h) => this.#failed.has(h) || this.#unreachable.has(h));
     this.#o.emit({
-      kind: 'play_end', play: index, durationMs: Date.now() - t0, failed,
-      ...(this.#aborted ? { aborted: this.#aborted } : {}), ...(this.#signal.aborted ? { interrupted: true } : {}),
+      kind: 'play_end',
+      play: index,
+      durationMs: Date.now() - t0,
+      failed,
+      ...(this.#aborted ? { aborted: this.#aborted } : {}),
+      ...(this.#signal.aborted ? { interrupted: true } : {}),
     });
   }
 
@@ -257,7 +294,9 @@ export class Executor {
     }
     if (play.maxFailPercentage !== undefined) {
       const batch = this.#batchHosts;
-      const failed = batch.filter((h) => this.#batchFailed.has(h) || this.#failed.has(h) || this.#unreachable.has(h)).length;
+      const failed = batch.filter(
+        (h) => this.#batchFailed.has(h) || this.#failed.has(h) || this.#unreachable.has(h),
+      ).length;
       if ((failed / batch.length) * 100 > play.maxFailPercentage) {
         this.#aborted = `max_fail_percentage ${play.maxFailPercentage}% exceeded (${failed} of ${batch.length} hosts failed)`;
       }
@@ -268,24 +307,37 @@ export class Executor {
     const hosts = this.#live(batch).filter((h) => !this.#facts.has(h));
     if (!hosts.length) return;
     const name = 'Gathering Facts';
-    this.#o.emit({ kind: 'task_start', play: this.#playIndex, task: name, module: 'facts', handler: false, source: `${this.#play.source.file}:${this.#play.source.line}`, hosts });
+    this.#o.emit({
+      kind: 'task_start',
+      play: this.#playIndex,
+      task: name,
+      module: 'facts',
+      handler: false,
+      source: `${this.#play.source.file}:${this.#play.source.line}`,
+      hosts,
+    });
     const t0 = Date.now();
-    await Promise.all(hosts.map((host) => this.#queue.add(async () => {
-      if (this.#stopped) return;
-      const h0 = Date.now();
-      try {
-        const vars = this.#o.inventory.hostVars(host);
-        const paths: Record<string, string> = {};
-        for (const k of ['es_home', 'es_config']) if (typeof vars[k] === 'string' && !String(vars[k]).includes('{{')) paths[k] = vars[k] as string;
-        const agent = await this.#agentOf(host);
-        const facts = await agent.call('facts', Object.keys(paths).length ? { paths } : {});
-        this.#facts.set(host, facts as unknown as Record<string, unknown>);
-        this.stats.get(host)!.ok++;
-        this.#emitHost({ task: name, module: 'facts', host, status: 'ok', durationMs: Date.now() - h0 });
-      } catch (e) {
-        this.#hostError(host, name, 'facts', e, Date.now() - h0);
-      }
-    })));
+    await Promise.all(
+      hosts.map((host) =>
+        this.#queue.add(async () => {
+          if (this.#stopped) return;
+          const h0 = Date.now();
+          try {
+            const vars = this.#o.inventory.hostVars(host);
+            const paths: Record<string, string> = {};
+            for (const k of ['es_home', 'es_config'])
+              if (typeof vars[k] === 'string' && !String(vars[k]).includes('{{')) paths[k] = vars[k] as string;
+            const agent = await this.#agentOf(host);
+            const facts = await agent.call('facts', Object.keys(paths).length ? { paths } : {});
+            this.#facts.set(host, facts as unknown as Record<string, unknown>);
+            this.stats.get(host)!.ok++;
+            this.#emitHost({ task: name, module: 'facts', host, status: 'ok', durationMs: Date.now() - h0 });
+          } catch (e) {
+            this.#hostError(host, name, 'facts', e, Date.now() - h0);
+          }
+        }),
+      ),
+    );
     this.#o.emit({ kind: 'task_end', play: this.#playIndex, task: name, durationMs: Date.now() - t0 });
   }
 
@@ -346,7 +398,10 @@ export class Executor {
         for (const h of rescueHosts) this.#settleDeferred(h, outer.rescuable);
       } else {
         // Entering rescue turns the block's failure into "rescued" (Ansible's recap does the same).
-        for (const h of rescueHosts) { this.#deferred.delete(h); this.stats.get(h)!.rescued++; }
+        for (const h of rescueHosts) {
+          this.#deferred.delete(h);
+          this.stats.get(h)!.rescued++;
+        }
         stillFailed = await this.#runTasks(block.rescue, rescueHosts, { ...scope, rescuable: outer.rescuable });
       }
     }
@@ -393,36 +448,46 @@ export class Executor {
     if (!mod) throw new Error(`${task.source.file}:${task.source.line}: unknown module '${task.module}'`); // the loader rejects this earlier
     const runHosts = task.runOnce ? hosts.slice(0, 1) : hosts;
     this.#o.emit({
-      kind: 'task_start', play: this.#playIndex, task: name, module: task.module, handler: scope.handler,
-      source: `${task.source.file}:${task.source.line}`, hosts: runHosts,
+      kind: 'task_start',
+      play: this.#playIndex,
+      task: name,
+      module: task.module,
+      handler: scope.handler,
+      source: `${task.source.file}:${task.source.line}`,
+      hosts: runHosts,
     });
     const t0 = Date.now();
     const failed: string[] = [];
-    await Promise.all(runHosts.map((host) => this.#queue.add(async () => {
-      if (this.#stopped) return; // Ctrl-C / abort: launch nothing new; running hosts finish
-      const h0 = Date.now();
-      const out = await this.#runOnHost(task, mod, host, scope);
-      const targets = task.runOnce ? hosts : [host];
-      if (task.register) for (const h of targets) this.#register(h, task.register, out.registered);
-      this.#account(task, host, out, Date.now() - h0, scope);
-      if (out.status === 'changed') {
-        for (const h of targets) for (const n of task.notify) this.#notify(n, h);
-        if (out.changedFiles?.length) {
-          const list = this.#changedFiles.get(host) ?? [];
-          list.push(...out.changedFiles);
-          this.#changedFiles.set(host, list);
-          // Saved too: a later play's es_rolling_restart (or a resumed run after a crash) restarts this node for
-          // files changed here; the restart clears the record (pendingRestartKey).
-          if (!(task.checkMode ?? this.#check)) {
-            const key = pendingRestartKey(host);
-            await this.#o.state.set(key, [...(this.#o.state.get<typeof list>(key) ?? []), ...out.changedFiles]);
+    await Promise.all(
+      runHosts.map((host) =>
+        this.#queue.add(async () => {
+          if (this.#stopped) return; // Ctrl-C / abort: launch nothing new; running hosts finish
+          const h0 = Date.now();
+          const out = await this.#runOnHost(task, mod, host, scope);
+          const targets = task.runOnce ? hosts : [host];
+          if (task.register) for (const h of targets) this.#register(h, task.register, out.registered);
+          this.#account(task, host, out, Date.now() - h0, scope);
+          if (out.status === 'changed') {
+            for (const h of targets) for (const n of task.notify) this.#notify(n, h);
+            if (out.changedFiles?.length) {
+              const list = this.#changedFiles.get(host) ?? [];
+              list.push(...out.changedFiles);
+              this.#changedFiles.set(host, list);
+              // Saved too: a later play's es_rolling_restart (or a resumed run after a crash) restarts this node for
+              // files changed here; the restart clears the record (pendingRestartKey).
+              if (!(task.checkMode ?? this.#check)) {
+                const key = pendingRestartKey(host);
+                await this.#o.state.set(key, [...(this.#o.state.get<typeof list>(key) ?? []), ...out.changedFiles]);
+              }
+            }
           }
-        }
-      }
-      if (out.status === 'failed' && !out.ignored) {
-        if (task.runOnce) failed.push(...hosts); else failed.push(host);
-      }
-    })));
+          if (out.status === 'failed' && !out.ignored) {
+            if (task.runOnce) failed.push(...hosts);
+            else failed.push(host);
+          }
+        }),
+      ),
+    );
     this.#o.emit({ kind: 'task_end', play: this.#playIndex, task: name, durationMs: Date.now() - t0 });
     return failed;
   }
@@ -431,26 +496,50 @@ export class Executor {
     const s = this.stats.get(host) ?? emptyStats();
     this.stats.set(host, s);
     switch (out.status) {
-      case 'ok': s.ok++; break;
-      case 'changed': s.ok++; s.changed++; break;
-      case 'skipped': s.skipped++; break;
-      case 'unreachable': s.unreachable++; this.#unreachable.add(host); break;
+      case 'ok':
+        s.ok++;
+        break;
+      case 'changed':
+        s.ok++;
+        s.changed++;
+        break;
+      case 'skipped':
+        s.skipped++;
+        break;
+      case 'unreachable':
+        s.unreachable++;
+        this.#unreachable.add(host);
+        break;
       case 'failed':
-        if (out.ignored) { s.ok++; s.ignored++; }
-        else if (scope.rescuable) this.#deferred.add(host);
-        else { s.failed++; this.#batchFailed.add(host); }
+        if (out.ignored) {
+          s.ok++;
+          s.ignored++;
+        } else if (scope.rescuable) this.#deferred.add(host);
+        else {
+          s.failed++;
+          this.#batchFailed.add(host);
+        }
         break;
     }
     const noLog = task.noLog;
     this.#emitHost({
-      task: this.#taskName(task), module: task.module, host, status: out.status, durationMs,
+      task: this.#taskName(task),
+      module: task.module,
+      host,
+      status: out.status,
+      durationMs,
       // An unreachable host's reason comes from the connection, not from the task's data: shown even with no_log.
-      ...(noLog ? { noLog: true, msg: out.status === 'skipped' ? undefined : out.status === 'unreachable' ? out.msg : NO_LOG_MSG } : {
-        ...(out.msg !== undefined ? { msg: out.msg } : {}),
-        // Changes go to the sinks with --diff (crosskey report derives targets from registered data otherwise).
-        ...(this.#diff && out.changes.length ? { changes: out.changes.map(maskSecretChange) } : {}),
-        result: out.registered,
-      }),
+      ...(noLog
+        ? {
+            noLog: true,
+            msg: out.status === 'skipped' ? undefined : out.status === 'unreachable' ? out.msg : NO_LOG_MSG,
+          }
+        : {
+            ...(out.msg !== undefined ? { msg: out.msg } : {}),
+            // Changes go to the sinks with --diff (crosskey report derives targets from registered data otherwise).
+            ...(this.#diff && out.changes.length ? { changes: out.changes.map(maskSecretChange) } : {}),
+            result: out.registered,
+          }),
       ...(out.ignored ? { ignored: true } : {}),
       ...(out.attempts && out.attempts > 1 ? { attempts: out.attempts } : {}),
       ...(task.delegateTo ? { delegatedTo: task.delegateTo } : {}),
@@ -477,12 +566,20 @@ export class Executor {
       for (const h of handlers) {
         if (this.#stopped) return;
         const done = ran.get(h) ?? new Set<string>();
-        const hosts = this.#live(batch).filter((host) => !done.has(host) && h.listen.some((n) => this.#notified.get(n)?.has(host)));
+        const hosts = this.#live(batch).filter(
+          (host) => !done.has(host) && h.listen.some((n) => this.#notified.get(n)?.has(host)),
+        );
         if (!hosts.length) continue;
         any = true;
         for (const host of hosts) done.add(host);
         ran.set(h, done);
-        const failed = await this.#runModuleTask(h, hosts, { vars: {}, when: [], tags: [], rescuable: false, handler: true });
+        const failed = await this.#runModuleTask(h, hosts, {
+          vars: {},
+          when: [],
+          tags: [],
+          rescuable: false,
+          handler: true,
+        });
         for (const f of failed) this.#markFailed(f);
         if (failed.length) this.#checkFailurePolicy(failed);
       }
@@ -498,8 +595,15 @@ export class Executor {
     // hostvars is built lazily per host on first access: most tasks never read it.
     for (const h of this.#o.inventory.hosts()) {
       Object.defineProperty(hostvars, h, {
-        enumerable: true, configurable: true,
-        get: () => ({ ...this.#o.inventory.hostVars(h), ...this.#playVars, ...this.#factVars(h), ...(this.#registered.get(h) ?? {}), inventory_hostname: h }),
+        enumerable: true,
+        configurable: true,
+        get: () => ({
+          ...this.#o.inventory.hostVars(h),
+          ...this.#playVars,
+          ...this.#factVars(h),
+          ...(this.#registered.get(h) ?? {}),
+          inventory_hostname: h,
+        }),
       });
     }
     return {
@@ -547,7 +651,9 @@ export class Executor {
       const results: Array<Record<string, unknown>> = [];
       const changes: Change[] = [];
       const changedFiles: Array<{ path: string; backupPath?: string }> = [];
-      let anyChanged = false, anyFailed = false, allSkipped = true;
+      let anyChanged = false,
+        anyFailed = false,
+        allSkipped = true;
       let firstFailMsg: string | undefined;
       for (const item of items) {
         if (this.#signal.aborted) break;
@@ -563,25 +669,52 @@ export class Executor {
         changes.push(...r.changes);
         if (r.changedFiles) changedFiles.push(...r.changedFiles);
         if (r.status === 'changed') anyChanged = true;
-        if (r.status === 'failed') { anyFailed = true; firstFailMsg ??= r.msg; }
+        if (r.status === 'failed') {
+          anyFailed = true;
+          firstFailMsg ??= r.msg;
+        }
       }
       if (allSkipped && items.length) return { ...skipped(), registered: { changed: false, skipped: true, results } };
       const status: TaskStatus = anyFailed ? 'failed' : anyChanged ? 'changed' : 'ok';
-      const msg = anyFailed ? `One or more items failed${firstFailMsg ? `: ${firstFailMsg}` : ''}` : items.length ? 'All items completed' : 'No items';
+      const msg = anyFailed
+        ? `One or more items failed${firstFailMsg ? `: ${firstFailMsg}` : ''}`
+        : items.length
+          ? 'All items completed'
+          : 'No items';
       return {
-        status, msg, changes, changedFiles,
+        status,
+        msg,
+        changes,
+        changedFiles,
         registered: { changed: anyChanged, failed: anyFailed, msg, results },
         ...(anyFailed && task.ignoreErrors ? { ignored: true } : {}),
       };
     } catch (e) {
-      if (isUnreachable(e)) return { status: 'unreachable', msg: errMessage(e), changes: [], registered: { unreachable: true, msg: errMessage(e) } };
+      if (isUnreachable(e))
+        return {
+          status: 'unreachable',
+          msg: errMessage(e),
+          changes: [],
+          registered: { unreachable: true, msg: errMessage(e) },
+        };
       const data = e instanceof TaskFailure ? e.data : {};
-      return { status: 'failed', msg: errMessage(e), changes: [], registered: { failed: true, changed: false, msg: errMessage(e), ...data }, ...(task.ignoreErrors ? { ignored: true } : {}) };
+      return {
+        status: 'failed',
+        msg: errMessage(e),
+        changes: [],
+        registered: { failed: true, changed: false, msg: errMessage(e), ...data },
+        ...(task.ignoreErrors ? { ignored: true } : {}),
+      };
     }
   }
 
   /** until/retries/delay around one module run (retries are attempts after the first). */
-  async #runWithRetries(task: ModuleTask, mod: AnyModule, host: string, vars: Record<string, unknown>): Promise<HostOutcome> {
+  async #runWithRetries(
+    task: ModuleTask,
+    mod: AnyModule,
+    host: string,
+    vars: Record<string, unknown>,
+  ): Promise<HostOutcome> {
     const where = this.#where(task);
     const maxAttempts = task.until !== undefined ? (task.retries ?? 3) + 1 : 1;
     let out!: HostOutcome;
@@ -603,8 +736,11 @@ export class Executor {
       }
     }
     return {
-      ...out, status: 'failed', msg: `retried ${out.attempts ?? maxAttempts} times, until condition never held${out.msg ? `: ${out.msg}` : ''}`,
-      registered: { ...out.registered, failed: true }, ...(task.ignoreErrors ? { ignored: true } : {}),
+      ...out,
+      status: 'failed',
+      msg: `retried ${out.attempts ?? maxAttempts} times, until condition never held${out.msg ? `: ${out.msg}` : ''}`,
+      registered: { ...out.registered, failed: true },
+      ...(task.ignoreErrors ? { ignored: true } : {}),
     };
   }
 
@@ -613,15 +749,24 @@ export class Executor {
     const name = this.#taskName(task);
     let agent: Promise<AgentClient> | undefined;
     return {
-      host, vars, check, diff: this.#diff,
+      host,
+      vars,
+      check,
+      diff: this.#diff,
       agent: () => (agent ??= task.delegateTo === 'localhost' ? o.agents.local() : this.#agentOf(host)),
       agentFor: (other: string) => this.#agentOf(other),
-      hostVars: (other: string) => ({ ...o.inventory.hostVars(other), ...this.#playVars, ...this.#factVars(other), ...(this.#registered.get(other) ?? {}) }),
+      hostVars: (other: string) => ({
+        ...o.inventory.hostVars(other),
+        ...this.#playVars,
+        ...this.#factVars(other),
+        ...(this.#registered.get(other) ?? {}),
+      }),
       playHosts: this.#live(this.#batchHosts),
       secrets: this.#secrets,
       state: o.state,
       journal: { event: (kind, data) => o.journal.event(kind, { host, task: name, ...data }) },
-      progress: (message, fraction) => o.emit({ kind: 'progress', host, task: name, message, ...(fraction !== undefined ? { fraction } : {}) }),
+      progress: (message, fraction) =>
+        o.emit({ kind: 'progress', host, task: name, message, ...(fraction !== undefined ? { fraction } : {}) }),
       changedFiles: this.#changedFiles,
       signal: this.#signal,
     };
@@ -661,12 +806,23 @@ export class Executor {
         }
       }
     } catch (e) {
-      if (isUnreachable(e)) return { status: 'unreachable', msg: errMessage(e), changes: [], registered: { unreachable: true, msg: errMessage(e) } };
+      if (isUnreachable(e))
+        return {
+          status: 'unreachable',
+          msg: errMessage(e),
+          changes: [],
+          registered: { unreachable: true, msg: errMessage(e) },
+        };
       status = 'failed';
       msg = errMessage(e);
       data = e instanceof ModuleError || e instanceof TaskFailure ? { ...(e.data ?? {}) } : {};
     }
-    let registered: Record<string, unknown> = { ...data, changed: status === 'changed', failed: status === 'failed', ...(msg !== undefined ? { msg } : {}) };
+    let registered: Record<string, unknown> = {
+      ...data,
+      changed: status === 'changed',
+      failed: status === 'failed',
+      ...(msg !== undefined ? { msg } : {}),
+    };
     if (check) registered.check_mode = true;
     // changed_when / failed_when see the result under the register name (as in Ansible).
     const bound = () => (task.register ? { ...vars, [task.register]: registered } : { ...vars, ...registered });
@@ -679,8 +835,12 @@ export class Executor {
       }
       if (task.failedWhen) {
         const failed = task.failedWhen.every((c) => this.#o.lang.test(c, bound(), where));
-        if (failed) { status = 'failed'; msg ??= 'failed_when condition held'; }
-        else if (status === 'failed') { status = registered.changed ? 'changed' : 'ok'; }
+        if (failed) {
+          status = 'failed';
+          msg ??= 'failed_when condition held';
+        } else if (status === 'failed') {
+          status = registered.changed ? 'changed' : 'ok';
+        }
         registered = { ...registered, failed };
       }
     } catch (e) {
@@ -689,7 +849,10 @@ export class Executor {
       registered = { ...registered, failed: true, msg };
     }
     return {
-      status, changes, registered, ...(msg !== undefined ? { msg } : {}),
+      status,
+      changes,
+      registered,
+      ...(msg !== undefined ? { msg } : {}),
       ...(changedFiles && status === 'changed' ? { changedFiles } : {}),
       ...(status === 'failed' && task.ignoreErrors ? { ignored: true } : {}),
     };
@@ -697,7 +860,11 @@ export class Executor {
 }
 
 function skipped(): HostOutcome {
-  return { status: 'skipped', changes: [], registered: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } };
+  return {
+    status: 'skipped',
+    changes: [],
+    registered: { changed: false, skipped: true, skip_reason: 'Conditional result was False' },
+  };
 }
 
 /** --diff never shows a secret change's values. */
@@ -710,22 +877,38 @@ function maskSecretChange(c: Change): Change {
 function matchName(pattern: string, name: string): boolean {
   if (pattern === name) return true;
   if (!pattern.includes('*')) return false;
-  const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  const re = new RegExp(
+    '^' +
+      pattern
+        .split('*')
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*') +
+      '$',
+  );
   return re.test(name);
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve(false);
-    const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(true); }, ms);
-    const onAbort = () => { clearTimeout(t); resolve(false); };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve(false);
+    };
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 
 /** Checks that a --start-at-task name exists somewhere in the playbook (a usage error otherwise). */
 export function playbookHasTask(pb: Playbook, pattern: string): boolean {
-  const walk = (tasks: Task[]): boolean => tasks.some((t) => (t.kind === 'block' ? walk(t.block) || walk(t.rescue) || walk(t.always) : matchName(pattern, t.name ?? t.module)));
+  const walk = (tasks: Task[]): boolean =>
+    tasks.some((t) =>
+      t.kind === 'block' ? walk(t.block) || walk(t.rescue) || walk(t.always) : matchName(pattern, t.name ?? t.module),
+    );
   return pb.plays.some((p) => walk(p.tasks));
 }
 

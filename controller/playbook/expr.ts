@@ -4,7 +4,10 @@
 import { Secret, reveal as plain } from '../secrets.js';
 
 export class ExprSyntaxError extends Error {
-  constructor(message: string, readonly column: number) {
+  constructor(
+    message: string,
+    readonly column: number,
+  ) {
     super(message);
     this.name = 'ExprSyntaxError';
   }
@@ -12,7 +15,10 @@ export class ExprSyntaxError extends Error {
 
 /** Run-time failure: undefined variable, bad operand types, unknown filter argument. */
 export class ExprError extends Error {
-  constructor(message: string, readonly variable?: string) {
+  constructor(
+    message: string,
+    readonly variable?: string,
+  ) {
     super(message);
     this.name = 'ExprError';
   }
@@ -30,7 +36,11 @@ type Node =
   | { t: 'is'; e: Node; test: string; negate: boolean }
   | { t: 'filter'; e: Node; name: string; args: Node[] };
 
-interface Token { k: 'num' | 'str' | 'id' | 'op' | 'end'; v: string; col: number }
+interface Token {
+  k: 'num' | 'str' | 'id' | 'op' | 'end';
+  v: string;
+  col: number;
+}
 
 const OPS = ['==', '!=', '<=', '>=', '<', '>', '(', ')', '[', ']', ',', '.', '|', '-', '+'];
 
@@ -39,7 +49,10 @@ function tokenize(src: string): Token[] {
   let i = 0;
   while (i < src.length) {
     const c = src[i]!;
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     const col = i + 1;
     if (/[0-9]/.test(c)) {
       const m = /^\d+(\.\d+)?([eE][-+]?\d+)?/.exec(src.slice(i))!;
@@ -87,16 +100,45 @@ function tokenize(src: string): Token[] {
 }
 
 const TESTS = ['defined', 'undefined', 'truthy', 'falsy', 'none', 'string', 'number', 'mapping', 'sequence', 'boolean'];
-const FILTERS = ['length', 'count', 'default', 'd', 'int', 'float', 'bool', 'lower', 'upper', 'string', 'trim', 'first', 'last', 'join', 'keys'];
+const FILTERS = [
+  'length',
+  'count',
+  'default',
+  'd',
+  'int',
+  'float',
+  'bool',
+  'lower',
+  'upper',
+  'string',
+  'trim',
+  'first',
+  'last',
+  'join',
+  'keys',
+];
 const KEYWORDS = ['and', 'or', 'not', 'in', 'is', 'true', 'false', 'null', 'none', 'True', 'False', 'None'];
 
 class Parser {
   i = 0;
-  constructor(readonly toks: Token[], readonly src: string) {}
-  peek(): Token { return this.toks[this.i]!; }
-  next(): Token { return this.toks[this.i++]!; }
-  isOp(v: string): boolean { const t = this.peek(); return t.k === 'op' && t.v === v; }
-  isId(v: string): boolean { const t = this.peek(); return t.k === 'id' && t.v === v; }
+  constructor(
+    readonly toks: Token[],
+    readonly src: string,
+  ) {}
+  peek(): Token {
+    return this.toks[this.i]!;
+  }
+  next(): Token {
+    return this.toks[this.i++]!;
+  }
+  isOp(v: string): boolean {
+    const t = this.peek();
+    return t.k === 'op' && t.v === v;
+  }
+  isId(v: string): boolean {
+    const t = this.peek();
+    return t.k === 'id' && t.v === v;
+  }
   fail(msg: string, t: Token = this.peek()): never {
     const what = t.k === 'end' ? 'end of expression' : `'${t.v}'`;
     throw new ExprSyntaxError(`${msg} at column ${t.col} (found ${what})`, t.col);
@@ -113,23 +155,38 @@ class Parser {
   }
   or(): Node {
     let a = this.and();
-    while (this.isId('or')) { this.i++; a = { t: 'or', a, b: this.and() }; }
+    while (this.isId('or')) {
+      this.i++;
+      a = { t: 'or', a, b: this.and() };
+    }
     return a;
   }
   and(): Node {
     let a = this.not();
-    while (this.isId('and')) { this.i++; a = { t: 'and', a, b: this.not() }; }
+    while (this.isId('and')) {
+      this.i++;
+      a = { t: 'and', a, b: this.not() };
+    }
     return a;
   }
   not(): Node {
-    if (this.isId('not')) { this.i++; return { t: 'not', e: this.not() }; }
+    if (this.isId('not')) {
+      this.i++;
+      return { t: 'not', e: this.not() };
+    }
     return this.cmp();
   }
   cmp(): Node {
     const a = this.filtered();
     const t = this.peek();
-    if (t.k === 'op' && ['==', '!=', '<', '<=', '>', '>='].includes(t.v)) { this.i++; return { t: 'cmp', op: t.v, a, b: this.filtered() }; }
-    if (this.isId('in')) { this.i++; return { t: 'cmp', op: 'in', a, b: this.filtered() }; }
+    if (t.k === 'op' && ['==', '!=', '<', '<=', '>', '>='].includes(t.v)) {
+      this.i++;
+      return { t: 'cmp', op: t.v, a, b: this.filtered() };
+    }
+    if (this.isId('in')) {
+      this.i++;
+      return { t: 'cmp', op: 'in', a, b: this.filtered() };
+    }
     if (this.isId('not') && this.toks[this.i + 1]?.k === 'id' && this.toks[this.i + 1]?.v === 'in') {
       this.i += 2;
       return { t: 'cmp', op: 'not in', a, b: this.filtered() };
@@ -137,7 +194,10 @@ class Parser {
     if (this.isId('is')) {
       this.i++;
       let negate = false;
-      if (this.isId('not')) { this.i++; negate = true; }
+      if (this.isId('not')) {
+        this.i++;
+        negate = true;
+      }
       const tt = this.next();
       if (tt.k !== 'id' || !TESTS.includes(tt.v)) this.fail(`unknown test after 'is' (valid: ${TESTS.join(', ')})`, tt);
       return { t: 'is', e: a, test: tt.v, negate };
@@ -155,7 +215,10 @@ class Parser {
         this.i++;
         if (!this.isOp(')')) {
           args.push(this.or());
-          while (this.isOp(',')) { this.i++; args.push(this.or()); }
+          while (this.isOp(',')) {
+            this.i++;
+            args.push(this.or());
+          }
         }
         this.expect(')');
       }
@@ -164,8 +227,14 @@ class Parser {
     return e;
   }
   unary(): Node {
-    if (this.isOp('-')) { this.i++; return { t: 'neg', e: this.unary() }; }
-    if (this.isOp('+')) { this.i++; return this.unary(); }
+    if (this.isOp('-')) {
+      this.i++;
+      return { t: 'neg', e: this.unary() };
+    }
+    if (this.isOp('+')) {
+      this.i++;
+      return this.unary();
+    }
     return this.postfix();
   }
   postfix(): Node {
@@ -205,7 +274,11 @@ class Parser {
       const items: Node[] = [];
       if (!this.isOp(']')) {
         items.push(this.or());
-        while (this.isOp(',')) { this.i++; if (this.isOp(']')) break; items.push(this.or()); }
+        while (this.isOp(',')) {
+          this.i++;
+          if (this.isOp(']')) break;
+          items.push(this.or());
+        }
       }
       this.expect(']');
       return { t: 'list', items };
@@ -237,7 +310,10 @@ function deepEqual(a: unknown, b: unknown): boolean {
   if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
     const ka = Object.keys(a);
     const kb = Object.keys(b);
-    return ka.length === kb.length && ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+    return (
+      ka.length === kb.length &&
+      ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+    );
   }
   return false;
 }
@@ -260,9 +336,14 @@ class Evaluator {
   /** Value, or an Undefined marker (only ever returned to `is defined`, `default` and ev()). */
   raw(n: Node): unknown {
     switch (n.t) {
-      case 'lit': return n.v;
-      case 'list': return n.items.map((x) => this.ev(x));
-      case 'var': return Object.prototype.hasOwnProperty.call(this.vars, n.name) && this.vars[n.name] !== undefined ? this.vars[n.name] : new Undefined(n.name);
+      case 'lit':
+        return n.v;
+      case 'list':
+        return n.items.map((x) => this.ev(x));
+      case 'var':
+        return Object.hasOwn(this.vars, n.name) && this.vars[n.name] !== undefined
+          ? this.vars[n.name]
+          : new Undefined(n.name);
       case 'get': {
         const obj = this.raw(n.obj);
         if (obj instanceof Undefined) return obj;
@@ -275,7 +356,7 @@ class Evaluator {
         }
         if (o && typeof o === 'object' && (typeof key === 'string' || typeof key === 'number')) {
           const v = (o as Record<string, unknown>)[String(key)];
-          return Object.prototype.hasOwnProperty.call(o, String(key)) && v !== undefined ? v : new Undefined(describePath(n));
+          return Object.hasOwn(o, String(key)) && v !== undefined ? v : new Undefined(describePath(n));
         }
         if (typeof o === 'string' && typeof key === 'number') return o[key] ?? new Undefined(label);
         return new Undefined(describePath(n));
@@ -287,33 +368,59 @@ class Evaluator {
           if (v instanceof Undefined || (onFalsy && !truthy(v))) return n.args[0] ? this.ev(n.args[0]) : '';
           return v;
         }
-        return this.filter(n.name, this.ev(n.e), n.args.map((a) => this.ev(a)));
+        return this.filter(
+          n.name,
+          this.ev(n.e),
+          n.args.map((a) => this.ev(a)),
+        );
       }
       case 'is': {
         const v = this.raw(n.e);
         let r: boolean;
         switch (n.test) {
-          case 'defined': r = !(v instanceof Undefined); break;
-          case 'undefined': r = v instanceof Undefined; break;
+          case 'defined':
+            r = !(v instanceof Undefined);
+            break;
+          case 'undefined':
+            r = v instanceof Undefined;
+            break;
           default: {
             const x = plain(this.ev(n.e));
-            r = n.test === 'truthy' ? truthy(x) : n.test === 'falsy' ? !truthy(x) : n.test === 'none' ? x === null
-              : n.test === 'string' ? typeof x === 'string' : n.test === 'number' ? typeof x === 'number'
-              : n.test === 'boolean' ? typeof x === 'boolean' : n.test === 'sequence' ? Array.isArray(x) || typeof x === 'string'
-              : !!x && typeof x === 'object' && !Array.isArray(x);
+            r =
+              n.test === 'truthy'
+                ? truthy(x)
+                : n.test === 'falsy'
+                  ? !truthy(x)
+                  : n.test === 'none'
+                    ? x === null
+                    : n.test === 'string'
+                      ? typeof x === 'string'
+                      : n.test === 'number'
+                        ? typeof x === 'number'
+                        : n.test === 'boolean'
+                          ? typeof x === 'boolean'
+                          : n.test === 'sequence'
+                            ? Array.isArray(x) || typeof x === 'string'
+                            : !!x && typeof x === 'object' && !Array.isArray(x);
           }
         }
         return n.negate ? !r : r;
       }
-      case 'not': return !truthy(this.ev(n.e));
+      case 'not':
+        return !truthy(this.ev(n.e));
       case 'neg': {
         const v = plain(this.ev(n.e));
         if (typeof v !== 'number') throw new ExprError(`cannot negate a ${typeName(v)}`);
         return -v;
       }
-      case 'and': return truthy(this.ev(n.a)) ? this.ev(n.b) : this.ev(n.a);
-      case 'or': { const a = this.ev(n.a); return truthy(a) ? a : this.ev(n.b); }
-      case 'cmp': return this.cmp(n.op, this.ev(n.a), this.ev(n.b));
+      case 'and':
+        return truthy(this.ev(n.a)) ? this.ev(n.b) : this.ev(n.a);
+      case 'or': {
+        const a = this.ev(n.a);
+        return truthy(a) ? a : this.ev(n.b);
+      }
+      case 'cmp':
+        return this.cmp(n.op, this.ev(n.a), this.ev(n.b));
     }
   }
 
@@ -334,13 +441,16 @@ class Evaluator {
         if (typeof a !== 'string') throw new ExprError(`'in <string>' needs a string on the left, got ${typeName(a)}`);
         r = b.includes(a);
       } else if (Array.isArray(b)) r = b.some((x) => deepEqual(x, a));
-      else if (b && typeof b === 'object') r = Object.prototype.hasOwnProperty.call(b, String(a));
+      else if (b && typeof b === 'object') r = Object.hasOwn(b, String(a));
       else throw new ExprError(`'in' needs a list, dict or string on the right, got ${typeName(b)}`);
       return op === 'in' ? r : !r;
     }
     const bothNum = typeof a === 'number' && typeof b === 'number';
     const bothStr = typeof a === 'string' && typeof b === 'string';
-    if (!bothNum && !bothStr) throw new ExprError(`cannot compare ${typeName(a)} ${op} ${typeName(b)} (use |int to compare numbers given as strings)`);
+    if (!bothNum && !bothStr)
+      throw new ExprError(
+        `cannot compare ${typeName(a)} ${op} ${typeName(b)} (use |int to compare numbers given as strings)`,
+      );
     const x = a as number | string;
     const y = b as number | string;
     return op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : x >= y;
@@ -358,26 +468,34 @@ class Evaluator {
       case 'int': {
         if (typeof v === 'boolean') return v ? 1 : 0;
         const n = typeof v === 'number' ? v : parseFloat(String(v));
-        return Number.isFinite(n) ? Math.trunc(n) : (args[0] as number | undefined) ?? 0;
+        return Number.isFinite(n) ? Math.trunc(n) : ((args[0] as number | undefined) ?? 0);
       }
       case 'float': {
         const n = typeof v === 'number' ? v : parseFloat(String(v));
-        return Number.isFinite(n) ? n : (args[0] as number | undefined) ?? 0;
+        return Number.isFinite(n) ? n : ((args[0] as number | undefined) ?? 0);
       }
-      case 'bool': return toBoolFilter(v);
-      case 'lower': return keepSecret(String(v ?? '').toLowerCase());
-      case 'upper': return keepSecret(String(v ?? '').toUpperCase());
-      case 'trim': return keepSecret(String(v ?? '').trim());
-      case 'string': return v0 instanceof Secret ? v0 : typeof v === 'string' ? v : JSON.stringify(v);
-      case 'first': case 'last': {
-        if (!Array.isArray(v) && typeof v !== 'string') throw new ExprError(`|${name} needs a list or string, got ${typeName(v)}`);
+      case 'bool':
+        return toBoolFilter(v);
+      case 'lower':
+        return keepSecret(String(v ?? '').toLowerCase());
+      case 'upper':
+        return keepSecret(String(v ?? '').toUpperCase());
+      case 'trim':
+        return keepSecret(String(v ?? '').trim());
+      case 'string':
+        return v0 instanceof Secret ? v0 : typeof v === 'string' ? v : JSON.stringify(v);
+      case 'first':
+      case 'last': {
+        if (!Array.isArray(v) && typeof v !== 'string')
+          throw new ExprError(`|${name} needs a list or string, got ${typeName(v)}`);
         return name === 'first' ? v[0] : v[v.length - 1];
       }
       case 'join':
         if (!Array.isArray(v)) throw new ExprError(`|join needs a list, got ${typeName(v)}`);
         return v.map((x) => String(plain(x))).join(String(args[0] ?? ''));
       case 'keys':
-        if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ExprError(`|keys needs a dict, got ${typeName(v)}`);
+        if (!v || typeof v !== 'object' || Array.isArray(v))
+          throw new ExprError(`|keys needs a dict, got ${typeName(v)}`);
         return Object.keys(v);
     }
     throw new ExprError(`unknown filter ${name}`);
@@ -388,20 +506,42 @@ function describePath(n: Node): string {
   if (n.t === 'var') return n.name;
   if (n.t === 'get') {
     const k = n.key.t === 'lit' ? n.key.v : '?';
-    return typeof k === 'string' && /^[A-Za-z_]\w*$/.test(k) ? `${describePath(n.obj)}.${k}` : `${describePath(n.obj)}[${JSON.stringify(k)}]`;
+    return typeof k === 'string' && /^[A-Za-z_]\w*$/.test(k)
+      ? `${describePath(n.obj)}.${k}`
+      : `${describePath(n.obj)}[${JSON.stringify(k)}]`;
   }
   return '(expression)';
 }
 
 function collectVars(n: Node, out: Set<string>): void {
   switch (n.t) {
-    case 'var': out.add(n.name); break;
-    case 'list': n.items.forEach((x) => collectVars(x, out)); break;
-    case 'get': collectVars(n.obj, out); collectVars(n.key, out); break;
-    case 'not': case 'neg': collectVars(n.e, out); break;
-    case 'and': case 'or': case 'cmp': collectVars(n.a, out); collectVars(n.b, out); break;
-    case 'is': collectVars(n.e, out); break;
-    case 'filter': collectVars(n.e, out); n.args.forEach((x) => collectVars(x, out)); break;
+    case 'var':
+      out.add(n.name);
+      break;
+    case 'list':
+      n.items.forEach((x) => collectVars(x, out));
+      break;
+    case 'get':
+      collectVars(n.obj, out);
+      collectVars(n.key, out);
+      break;
+    case 'not':
+    case 'neg':
+      collectVars(n.e, out);
+      break;
+    case 'and':
+    case 'or':
+    case 'cmp':
+      collectVars(n.a, out);
+      collectVars(n.b, out);
+      break;
+    case 'is':
+      collectVars(n.e, out);
+      break;
+    case 'filter':
+      collectVars(n.e, out);
+      n.args.forEach((x) => collectVars(x, out));
+      break;
   }
 }
 
@@ -448,4 +588,3 @@ function parseUncached(source: string): Expr {
     },
   };
 }
-

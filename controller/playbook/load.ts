@@ -24,11 +24,57 @@ export interface LoadPlaybookOptions {
   vault?: Vault;
 }
 
-export const PLAY_KEYS = ['name', 'hosts', 'vars', 'vars_files', 'serial', 'max_fail_percentage', 'any_errors_fatal',
-  'tasks', 'pre_tasks', 'post_tasks', 'handlers', 'gather_facts', 'tags'] as const;
-export const TASK_KEYS = ['name', 'when', 'loop', 'with_items', 'loop_control', 'register', 'tags', 'until', 'retries', 'delay',
-  'changed_when', 'failed_when', 'ignore_errors', 'no_log', 'run_once', 'delegate_to', 'notify', 'vars', 'check_mode', 'args'] as const;
-const BLOCK_KEYS = ['block', 'rescue', 'always', 'name', 'when', 'tags', 'vars', 'ignore_errors', 'no_log', 'run_once', 'delegate_to', 'check_mode'];
+export const PLAY_KEYS = [
+  'name',
+  'hosts',
+  'vars',
+  'vars_files',
+  'serial',
+  'max_fail_percentage',
+  'any_errors_fatal',
+  'tasks',
+  'pre_tasks',
+  'post_tasks',
+  'handlers',
+  'gather_facts',
+  'tags',
+] as const;
+export const TASK_KEYS = [
+  'name',
+  'when',
+  'loop',
+  'with_items',
+  'loop_control',
+  'register',
+  'tags',
+  'until',
+  'retries',
+  'delay',
+  'changed_when',
+  'failed_when',
+  'ignore_errors',
+  'no_log',
+  'run_once',
+  'delegate_to',
+  'notify',
+  'vars',
+  'check_mode',
+  'args',
+] as const;
+const BLOCK_KEYS = [
+  'block',
+  'rescue',
+  'always',
+  'name',
+  'when',
+  'tags',
+  'vars',
+  'ignore_errors',
+  'no_log',
+  'run_once',
+  'delegate_to',
+  'check_mode',
+];
 // Ansible keywords we deliberately do not support, with what to do instead.
 const UNSUPPORTED: Record<string, string> = {
   become: 'set ansible_become / ansible_become_user in the inventory',
@@ -42,7 +88,7 @@ const UNSUPPORTED: Record<string, string> = {
   environment: 'pass env to the command module',
   strategy: 'only the linear strategy exists',
   async: 'async tasks are not supported',
-  local_action: "use delegate_to: localhost",
+  local_action: 'use delegate_to: localhost',
 };
 
 type Dict = Record<string, unknown>;
@@ -51,7 +97,10 @@ const isDict = (v: unknown): v is Dict => !!v && typeof v === 'object' && !Array
 class Loader {
   /** Names the current play's handlers answer to (parsed before its tasks, for notify checks). */
   handlerNames = new Set<string>();
-  constructor(readonly file: string, readonly modules: ModuleSchemas) {}
+  constructor(
+    readonly file: string,
+    readonly modules: ModuleSchemas,
+  ) {}
 
   err(line: number, msg: string): never {
     throw new ConfigError(this.file, line, msg);
@@ -73,7 +122,11 @@ class Loader {
 
   strList(v: unknown, line: number, what: string): string[] {
     if (v === null || v === undefined) return [];
-    if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
+    if (typeof v === 'string')
+      return v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     if (typeof v === 'number') return [String(v)];
     if (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number')) return v.map(String);
     return this.err(line, `${what} must be a string or a list of strings, got ${JSON.stringify(v)}`);
@@ -84,7 +137,11 @@ class Loader {
     const items = Array.isArray(v) ? v : [v];
     return items.map((x, i) => {
       if (typeof x === 'boolean' || typeof x === 'number') return String(x);
-      if (typeof x !== 'string') this.err(line, `${what}${Array.isArray(v) ? ` item ${i}` : ''} must be an expression string, got ${JSON.stringify(x)}`);
+      if (typeof x !== 'string')
+        this.err(
+          line,
+          `${what}${Array.isArray(v) ? ` item ${i}` : ''} must be an expression string, got ${JSON.stringify(x)}`,
+        );
       try {
         parseExpr(x as string);
       } catch (e) {
@@ -97,9 +154,14 @@ class Loader {
 
   vars(v: unknown, line: number, what: string): Dict {
     if (v === null || v === undefined) return {};
-    if (!isDict(v)) this.err(line, `${what} must be a mapping of variable names to values, got ${Array.isArray(v) ? 'a list' : JSON.stringify(v)}`);
+    if (!isDict(v))
+      this.err(
+        line,
+        `${what} must be a mapping of variable names to values, got ${Array.isArray(v) ? 'a list' : JSON.stringify(v)}`,
+      );
     for (const k of Object.keys(v as Dict)) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) this.err(line, `invalid variable name '${k}' in ${what} (letters, digits and '_', not starting with a digit)`);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+        this.err(line, `invalid variable name '${k}' in ${what} (letters, digits and '_', not starting with a digit)`);
     }
     checkTemplates(v, { file: this.file, line });
     return v as Dict;
@@ -107,36 +169,54 @@ class Loader {
 
   playbook(value: unknown, pos: PosNode): Play[] {
     if (value === null || value === undefined) this.err(1, 'playbook is empty: expected a list of plays');
-    if (!Array.isArray(value)) this.err(pos.line, 'a playbook must be a list of plays (each starting with "- hosts: …")');
+    if (!Array.isArray(value))
+      this.err(pos.line, 'a playbook must be a list of plays (each starting with "- hosts: …")');
     const plays = (value as unknown[]).map((p, i) => this.play(p, posOf(pos, i)));
     if (plays.length === 0) this.err(pos.line, 'playbook has no plays');
     return plays;
   }
 
   play(value: unknown, pos: PosNode): Play {
-    if (!isDict(value)) this.err(pos.line, `a play must be a mapping with hosts: and tasks:, got ${JSON.stringify(value)}`);
+    if (!isDict(value))
+      this.err(pos.line, `a play must be a mapping with hosts: and tasks:, got ${JSON.stringify(value)}`);
     const p = value as Dict;
     for (const k of Object.keys(p)) {
       if (!(PLAY_KEYS as readonly string[]).includes(k)) {
-        const hint = UNSUPPORTED[k] ? `: ${UNSUPPORTED[k]}` : `${didYouMean(k, PLAY_KEYS)}; play keywords: ${PLAY_KEYS.join(', ')}`;
+        const hint = UNSUPPORTED[k]
+          ? `: ${UNSUPPORTED[k]}`
+          : `${didYouMean(k, PLAY_KEYS)}; play keywords: ${PLAY_KEYS.join(', ')}`;
         this.err(keyLine(pos, k), `unknown play keyword '${k}'${hint}`);
       }
     }
     const kl = (k: string): number => keyLine(pos, k);
-    if (p.hosts === undefined || p.hosts === null || p.hosts === '') this.err(pos.line, `play${p.name ? ` '${p.name}'` : ''} has no 'hosts:' (a host pattern such as all, local, local:&dc1)`);
-    const hosts = Array.isArray(p.hosts) ? p.hosts.map(String).join(',') : typeof p.hosts === 'string' ? p.hosts : this.err(kl('hosts'), `hosts must be a pattern string or a list, got ${JSON.stringify(p.hosts)}`);
+    if (p.hosts === undefined || p.hosts === null || p.hosts === '')
+      this.err(
+        pos.line,
+        `play${p.name ? ` '${p.name}'` : ''} has no 'hosts:' (a host pattern such as all, local, local:&dc1)`,
+      );
+    const hosts = Array.isArray(p.hosts)
+      ? p.hosts.map(String).join(',')
+      : typeof p.hosts === 'string'
+        ? p.hosts
+        : this.err(kl('hosts'), `hosts must be a pattern string or a list, got ${JSON.stringify(p.hosts)}`);
     if (p.name !== undefined && typeof p.name !== 'string') this.err(kl('name'), 'play name must be a string');
     const vars = this.vars(p.vars, kl('vars'), 'play vars');
     const varsFiles = this.varsFiles(p.vars_files, posOf(pos, 'vars_files'), kl('vars_files'));
     const serial = p.serial === undefined ? undefined : this.serial(p.serial, kl('serial'));
-    const maxFail = p.max_fail_percentage === undefined ? undefined : this.num(p.max_fail_percentage, kl('max_fail_percentage'), 'max_fail_percentage');
-    if (maxFail !== undefined && maxFail > 100) this.err(kl('max_fail_percentage'), `max_fail_percentage must be between 0 and 100, got ${maxFail}`);
+    const maxFail =
+      p.max_fail_percentage === undefined
+        ? undefined
+        : this.num(p.max_fail_percentage, kl('max_fail_percentage'), 'max_fail_percentage');
+    if (maxFail !== undefined && maxFail > 100)
+      this.err(kl('max_fail_percentage'), `max_fail_percentage must be between 0 and 100, got ${maxFail}`);
     // Handler names first (raw), so notify can be checked in tasks and in handlers that notify handlers.
     this.handlerNames = new Set(
-      (Array.isArray(p.handlers) ? p.handlers : []).filter(isDict).flatMap((h) => [
-        ...(typeof h.name === 'string' ? [h.name] : []),
-        ...(typeof h.listen === 'string' ? [h.listen] : Array.isArray(h.listen) ? h.listen.map(String) : []),
-      ]),
+      (Array.isArray(p.handlers) ? p.handlers : [])
+        .filter(isDict)
+        .flatMap((h) => [
+          ...(typeof h.name === 'string' ? [h.name] : []),
+          ...(typeof h.listen === 'string' ? [h.listen] : Array.isArray(h.listen) ? h.listen.map(String) : []),
+        ]),
     );
     const handlers = this.handlers(p.handlers, posOf(pos, 'handlers'), kl('handlers'));
     const tasks: Task[] = [];
@@ -150,7 +230,10 @@ class Loader {
       varsFiles,
       serial,
       maxFailPercentage: maxFail,
-      anyErrorsFatal: p.any_errors_fatal === undefined ? false : this.bool(p.any_errors_fatal, kl('any_errors_fatal'), 'any_errors_fatal'),
+      anyErrorsFatal:
+        p.any_errors_fatal === undefined
+          ? false
+          : this.bool(p.any_errors_fatal, kl('any_errors_fatal'), 'any_errors_fatal'),
       gatherFacts: p.gather_facts === undefined ? true : this.bool(p.gather_facts, kl('gather_facts'), 'gather_facts'),
       tags: this.strList(p.tags, kl('tags'), 'tags'),
       tasks,
@@ -164,19 +247,28 @@ class Loader {
     if (items.length === 0) this.err(line, 'serial must not be an empty list');
     return items.map((x) => {
       if (typeof x === 'number' && Number.isInteger(x) && x > 0) return x;
-      if (typeof x === 'string' && /^\d+(\.\d+)?%$/.test(x.trim()) && parseFloat(x) > 0 && parseFloat(x) <= 100) return x.trim();
-      return this.err(line, `serial must be a positive number, a percentage like "30%", or a list of them; got ${JSON.stringify(x)}`);
+      if (typeof x === 'string' && /^\d+(\.\d+)?%$/.test(x.trim()) && parseFloat(x) > 0 && parseFloat(x) <= 100)
+        return x.trim();
+      return this.err(
+        line,
+        `serial must be a positive number, a percentage like "30%", or a list of them; got ${JSON.stringify(x)}`,
+      );
     });
   }
 
   varsFiles(v: unknown, pos: PosNode, line: number): string[] {
     if (v === undefined || v === null) return [];
-    const items = typeof v === 'string' ? [v] : Array.isArray(v) ? v : this.err(line, 'vars_files must be a list of file paths');
+    const items =
+      typeof v === 'string' ? [v] : Array.isArray(v) ? v : this.err(line, 'vars_files must be a list of file paths');
     return items.map((f, i) => {
       const l = posOf(pos, i).line;
       if (typeof f !== 'string') this.err(l, `vars_files item ${i} must be a file path, got ${JSON.stringify(f)}`);
       const abs = isAbsolute(f as string) ? (f as string) : resolve(dirname(this.file), f as string);
-      if (!hasTemplate(f) && !existsSync(abs)) this.err(l, `vars file not found: ${f}${isAbsolute(f as string) ? '' : " (relative to the playbook's folder)"}`);
+      if (!hasTemplate(f) && !existsSync(abs))
+        this.err(
+          l,
+          `vars file not found: ${f}${isAbsolute(f as string) ? '' : " (relative to the playbook's folder)"}`,
+        );
       return abs;
     });
   }
@@ -190,7 +282,8 @@ class Loader {
       const listenRaw = isDict(h) ? h.listen : undefined;
       const rest = isDict(h) ? Object.fromEntries(Object.entries(h).filter(([k]) => k !== 'listen')) : h;
       const t = this.task(rest, hpos) as ModuleTask;
-      if (!t.name && listenRaw === undefined) this.err(hpos.line, 'a handler needs a name (or listen:) so tasks can notify it');
+      if (!t.name && listenRaw === undefined)
+        this.err(hpos.line, 'a handler needs a name (or listen:) so tasks can notify it');
       const listen = [...(t.name ? [t.name] : []), ...this.strList(listenRaw, keyLine(hpos, 'listen'), 'listen')];
       return { ...t, listen };
     });
@@ -200,7 +293,10 @@ class Loader {
     const names = this.strList(v, line, 'notify');
     for (const n of names) {
       if (!this.handlerNames.has(n) && !hasTemplate(n)) {
-        this.err(line, `notify '${n}' matches no handler of this play${didYouMean(n, this.handlerNames)}; handlers: ${[...this.handlerNames].join(', ') || '(none)'}`);
+        this.err(
+          line,
+          `notify '${n}' matches no handler of this play${didYouMean(n, this.handlerNames)}; handlers: ${[...this.handlerNames].join(', ') || '(none)'}`,
+        );
       }
     }
     return names;
@@ -219,23 +315,30 @@ class Loader {
     if (t.loop_control !== undefined) {
       const lc = t.loop_control;
       if (!isDict(lc)) this.err(kl('loop_control'), 'loop_control must be a mapping');
-      for (const k of Object.keys(lc as Dict)) if (k !== 'loop_var') this.err(kl('loop_control'), `loop_control: only loop_var is supported, got '${k}'`);
+      for (const k of Object.keys(lc as Dict))
+        if (k !== 'loop_var') this.err(kl('loop_control'), `loop_control: only loop_var is supported, got '${k}'`);
       const lv = (lc as Dict).loop_var;
-      if (typeof lv !== 'string' || !/^[A-Za-z_]\w*$/.test(lv)) this.err(kl('loop_control'), `loop_control.loop_var must be a variable name, got ${JSON.stringify(lv)}`);
+      if (typeof lv !== 'string' || !/^[A-Za-z_]\w*$/.test(lv))
+        this.err(kl('loop_control'), `loop_control.loop_var must be a variable name, got ${JSON.stringify(lv)}`);
       loopVar = lv as string;
     }
-    if (t.loop !== undefined && t.with_items !== undefined) this.err(kl('with_items'), 'use either loop or with_items, not both');
+    if (t.loop !== undefined && t.with_items !== undefined)
+      this.err(kl('with_items'), 'use either loop or with_items, not both');
     const loopKey = t.loop !== undefined ? 'loop' : 'with_items';
     const loop = t[loopKey];
     if (loop !== undefined) {
       if (!Array.isArray(loop) && !(typeof loop === 'string' && hasTemplate(loop))) {
-        this.err(kl(loopKey), `${loopKey} must be a list or a "{{ … }}" string that gives a list, got ${JSON.stringify(loop)}`);
+        this.err(
+          kl(loopKey),
+          `${loopKey} must be a list or a "{{ … }}" string that gives a list, got ${JSON.stringify(loop)}`,
+        );
       }
       checkTemplates(loop, { file: this.file, line: kl(loopKey) });
     }
     let register: string | undefined;
     if (t.register !== undefined) {
-      if (typeof t.register !== 'string' || !/^[A-Za-z_]\w*$/.test(t.register)) this.err(kl('register'), `register must be a variable name, got ${JSON.stringify(t.register)}`);
+      if (typeof t.register !== 'string' || !/^[A-Za-z_]\w*$/.test(t.register))
+        this.err(kl('register'), `register must be a variable name, got ${JSON.stringify(t.register)}`);
       register = t.register as string;
     }
     let until: string | undefined;
@@ -245,11 +348,15 @@ class Loader {
       until = c[0];
     }
     if ((t.retries !== undefined || t.delay !== undefined) && until === undefined) {
-      this.err(kl(t.retries !== undefined ? 'retries' : 'delay'), 'retries/delay need until: (the condition to wait for)');
+      this.err(
+        kl(t.retries !== undefined ? 'retries' : 'delay'),
+        'retries/delay need until: (the condition to wait for)',
+      );
     }
     let delegateTo: 'localhost' | undefined;
     if (t.delegate_to !== undefined) {
-      if (t.delegate_to !== 'localhost' && t.delegate_to !== '127.0.0.1') this.err(kl('delegate_to'), `delegate_to supports only "localhost", got ${JSON.stringify(t.delegate_to)}`);
+      if (t.delegate_to !== 'localhost' && t.delegate_to !== '127.0.0.1')
+        this.err(kl('delegate_to'), `delegate_to supports only "localhost", got ${JSON.stringify(t.delegate_to)}`);
       delegateTo = 'localhost';
     }
     return {
@@ -262,9 +369,16 @@ class Loader {
       until,
       retries: t.retries === undefined ? (until ? 3 : undefined) : this.num(t.retries, kl('retries'), 'retries'),
       delay: t.delay === undefined ? (until ? 5 : undefined) : this.num(t.delay, kl('delay'), 'delay'),
-      changedWhen: t.changed_when === undefined ? undefined : this.conditions(t.changed_when, kl('changed_when'), `changed_when${label}`),
-      failedWhen: t.failed_when === undefined ? undefined : this.conditions(t.failed_when, kl('failed_when'), `failed_when${label}`),
-      ignoreErrors: t.ignore_errors === undefined ? false : this.bool(t.ignore_errors, kl('ignore_errors'), 'ignore_errors'),
+      changedWhen:
+        t.changed_when === undefined
+          ? undefined
+          : this.conditions(t.changed_when, kl('changed_when'), `changed_when${label}`),
+      failedWhen:
+        t.failed_when === undefined
+          ? undefined
+          : this.conditions(t.failed_when, kl('failed_when'), `failed_when${label}`),
+      ignoreErrors:
+        t.ignore_errors === undefined ? false : this.bool(t.ignore_errors, kl('ignore_errors'), 'ignore_errors'),
       noLog: t.no_log === undefined ? false : this.bool(t.no_log, kl('no_log'), 'no_log'),
       runOnce: t.run_once === undefined ? false : this.bool(t.run_once, kl('run_once'), 'run_once'),
       delegateTo,
@@ -276,9 +390,14 @@ class Loader {
   }
 
   task(value: unknown, pos: PosNode): Task {
-    if (!isDict(value)) this.err(pos.line, `a task must be a mapping with a module (e.g. "- name: …\\n  command: …"), got ${JSON.stringify(value)}`);
+    if (!isDict(value))
+      this.err(
+        pos.line,
+        `a task must be a mapping with a module (e.g. "- name: …\\n  command: …"), got ${JSON.stringify(value)}`,
+      );
     const t = value as Dict;
-    if (t.name !== undefined && typeof t.name !== 'string') this.err(keyLine(pos, 'name'), `task name must be a string, got ${JSON.stringify(t.name)}`);
+    if (t.name !== undefined && typeof t.name !== 'string')
+      this.err(keyLine(pos, 'name'), `task name must be a string, got ${JSON.stringify(t.name)}`);
     const name = t.name as string | undefined;
     if ('block' in t || 'rescue' in t || 'always' in t) return this.block(t, pos, name);
     const candidates = Object.keys(t).filter((k) => !(TASK_KEYS as readonly string[]).includes(k));
@@ -291,8 +410,13 @@ class Loader {
       this.err(keyLine(pos, k), `unknown module or task keyword '${k}'${hint}; modules: ${names.join(', ')}`);
     }
     const label = name ? `task '${name}'` : 'task';
-    if (candidates.length === 0) this.err(pos.line, `${label} has no module (one of: ${[...this.modules.keys()].sort().join(', ')})`);
-    if (candidates.length > 1) this.err(keyLine(pos, candidates[1]!), `${label} has more than one module: ${candidates.join(', ')} (one task runs one module)`);
+    if (candidates.length === 0)
+      this.err(pos.line, `${label} has no module (one of: ${[...this.modules.keys()].sort().join(', ')})`);
+    if (candidates.length > 1)
+      this.err(
+        keyLine(pos, candidates[1]!),
+        `${label} has more than one module: ${candidates.join(', ')} (one task runs one module)`,
+      );
     const module = candidates[0]!;
     const schema = this.modules.get(module)!.schema;
     const mpos = posOf(pos, module);
@@ -303,7 +427,11 @@ class Loader {
       args = { ...(t.args as Dict), ...args };
     }
     const argsPos = isDict(t[module]) ? mpos : posOf(pos, 'args');
-    validateArgs(module, schema, args, { file: this.file, line: mline, argLine: (a) => (argsPos.keys?.has(a) ? keyLine(argsPos, a) : mline) });
+    validateArgs(module, schema, args, {
+      file: this.file,
+      line: mline,
+      argLine: (a) => (argsPos.keys?.has(a) ? keyLine(argsPos, a) : mline),
+    });
     checkTemplates(args, { file: this.file, line: mline, task: name });
     return { kind: 'task', module, args, ...this.common(t, pos, name) };
   }
@@ -324,13 +452,22 @@ class Loader {
   block(t: Dict, pos: PosNode, name: string | undefined): BlockTask {
     for (const k of Object.keys(t)) {
       if (!BLOCK_KEYS.includes(k)) {
-        const why = this.modules.has(k) ? `a block cannot also run a module ('${k}'): put it inside block:` : `unknown block keyword '${k}'${didYouMean(k, BLOCK_KEYS)}; block keywords: ${BLOCK_KEYS.join(', ')}`;
+        const why = this.modules.has(k)
+          ? `a block cannot also run a module ('${k}'): put it inside block:`
+          : `unknown block keyword '${k}'${didYouMean(k, BLOCK_KEYS)}; block keywords: ${BLOCK_KEYS.join(', ')}`;
         this.err(keyLine(pos, k), why);
       }
     }
     if (!('block' in t)) this.err(pos.line, `${'rescue' in t ? 'rescue' : 'always'} without block`);
-    const sub = (k: string): Task[] => (t[k] === undefined ? [] : this.taskList(t[k], posOf(pos, k), keyLine(pos, k), k));
-    return { kind: 'block', block: sub('block'), rescue: sub('rescue'), always: sub('always'), ...this.common(t, pos, name) };
+    const sub = (k: string): Task[] =>
+      t[k] === undefined ? [] : this.taskList(t[k], posOf(pos, k), keyLine(pos, k), k);
+    return {
+      kind: 'block',
+      block: sub('block'),
+      rescue: sub('rescue'),
+      always: sub('always'),
+      ...this.common(t, pos, name),
+    };
   }
 }
 
@@ -341,4 +478,3 @@ export function loadPlaybook(path: string, opts: LoadPlaybookOptions): Playbook 
   const loader = new Loader(file, opts.modules);
   return { file, dir: dirname(file), plays: loader.playbook(doc.value, doc.pos) };
 }
-

@@ -26,7 +26,12 @@ export interface TemplateWhere {
 }
 
 export class TemplateError extends ConfigError {
-  constructor(file: string, line: number, message: string, readonly variable?: string) {
+  constructor(
+    file: string,
+    line: number,
+    message: string,
+    readonly variable?: string,
+  ) {
     super(file, line, message);
     this.name = 'TemplateError';
   }
@@ -82,7 +87,7 @@ export const helpers: Record<string, HelperFn> = {
   lookup: (obj, ...keys) => {
     let cur = obj;
     for (const k of keys) {
-      if (cur === null || typeof cur !== 'object' || !Object.prototype.hasOwnProperty.call(cur, String(k))) return undefined;
+      if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, String(k))) return undefined;
       cur = (cur as Record<string, unknown>)[String(k)];
     }
     return cur;
@@ -107,7 +112,10 @@ export const helpers: Record<string, HelperFn> = {
   and: (...a) => a.every((x) => truthy(x)),
   or: (...a) => a.some((x) => truthy(x)),
   concat: (...a) => a.map(str).join(''),
-  indent: (v, n) => str(v).split('\n').join('\n' + ' '.repeat(Number(n) || 0)),
+  indent: (v, n) =>
+    str(v)
+      .split('\n')
+      .join('\n' + ' '.repeat(Number(n) || 0)),
   quote: (v) => `'${str(v).replace(/'/g, `'\\''`)}'`,
   // A secret kept in a file on the controller (see readSecretFileValue); the vars-aware form is in Evaluator.call
   // and renderWithHandlebars, so crosskey_allow_loose_secret_files reaches it.
@@ -123,12 +131,19 @@ function readSecretFileValue(path: unknown, allowLooseVar: unknown): Secret {
   const file = str(path);
   let text: string;
   try {
-    text = readSecretFile(file, 'secret_file', allowLooseSecretFiles(allowLooseVar instanceof Secret ? allowLooseVar.reveal() : allowLooseVar));
+    text = readSecretFile(
+      file,
+      'secret_file',
+      allowLooseSecretFiles(allowLooseVar instanceof Secret ? allowLooseVar.reveal() : allowLooseVar),
+    );
   } catch (e) {
     // "secret_file /x is readable by others …" / "cannot read secret_file /x: ENOENT" → "secret_file: …".
     const msg = (e as Error).message;
-    throw new Error(msg.startsWith('secret_file ') ? `secret_file: ${msg.slice('secret_file '.length)}`
-      : `secret_file: ${msg.replace(/^cannot read secret_file /, 'cannot read ')}`);
+    throw new Error(
+      msg.startsWith('secret_file ')
+        ? `secret_file: ${msg.slice('secret_file '.length)}`
+        : `secret_file: ${msg.replace(/^cannot read secret_file /, 'cannot read ')}`,
+    );
   }
   return new Secret(text.replace(/\r?\n$/, ''));
 }
@@ -175,15 +190,24 @@ function splitSegments(s: string): Array<{ text: string } | { inner: string; raw
   let i = 0;
   while (i < s.length) {
     const open = s.indexOf('{{', i);
-    if (open < 0) { out.push({ text: s.slice(i) }); break; }
+    if (open < 0) {
+      out.push({ text: s.slice(i) });
+      break;
+    }
     if (open > i) out.push({ text: s.slice(i, open) });
     const triple = s[open + 2] === '{';
     let j = open + (triple ? 3 : 2);
     let quote = '';
     for (; j < s.length; j++) {
       const c = s[j];
-      if (quote) { if (c === quote) quote = ''; continue; }
-      if (c === '"' || c === "'") { quote = c; continue; }
+      if (quote) {
+        if (c === quote) quote = '';
+        continue;
+      }
+      if (c === '"' || c === "'") {
+        quote = c;
+        continue;
+      }
       if (s.startsWith(triple ? '}}}' : '}}', j)) break;
     }
     if (j >= s.length) throw new Error(`'{{' at offset ${open} has no closing '}}'`);
@@ -205,15 +229,26 @@ function compile(s: string): Compiled {
     } catch (e) {
       throw new Error(`template syntax error: ${firstLine((e as Error).message)}`);
     }
-    compiled = { handlebars: hb.compile(s, { strict: true, noEscape: true, knownHelpers: Object.fromEntries(HELPER_NAMES.map((h) => [h, true])) }) };
+    compiled = {
+      handlebars: hb.compile(s, {
+        strict: true,
+        noEscape: true,
+        knownHelpers: Object.fromEntries(HELPER_NAMES.map((h) => [h, true])),
+      }),
+    };
   } else {
     const segments: Segment[] = [];
     for (const part of splitSegments(s)) {
-      if ('text' in part) { segments.push({ kind: 'text', text: part.text }); continue; }
+      if ('text' in part) {
+        segments.push({ kind: 'text', text: part.text });
+        continue;
+      }
       let hbErr: Error | undefined;
       try {
         const ast = hb.parse(part.raw);
-        const body = ast.body.filter((b) => b.type !== 'ContentStatement' || (b as hbs.AST.ContentStatement).value.trim());
+        const body = ast.body.filter(
+          (b) => b.type !== 'ContentStatement' || (b as hbs.AST.ContentStatement).value.trim(),
+        );
         if (body.length === 1 && body[0]!.type === 'MustacheStatement') {
           const m = body[0] as hbs.AST.MustacheStatement;
           const head = m.path.type === 'PathExpression' ? (m.path as hbs.AST.PathExpression).original : '';
@@ -232,7 +267,9 @@ function compile(s: string): Compiled {
         segments.push({ kind: 'expr', expr: parseExpr(part.inner), source: part.raw });
       } catch (e) {
         if (e instanceof ExprSyntaxError) {
-          throw new Error(`cannot parse ${part.raw}: ${e.message}${hbErr ? ` (and not a Handlebars mustache: ${firstLine(hbErr.message)})` : ''}`);
+          throw new Error(
+            `cannot parse ${part.raw}: ${e.message}${hbErr ? ` (and not a Handlebars mustache: ${firstLine(hbErr.message)})` : ''}`,
+          );
         }
         throw e;
       }
@@ -257,7 +294,7 @@ class Evaluator {
     const walked: string[] = [];
     for (const part of p.parts) {
       const plainCur = cur instanceof Secret ? cur.reveal() : cur;
-      if (plainCur === null || typeof plainCur !== 'object' || !Object.prototype.hasOwnProperty.call(plainCur, part)) {
+      if (plainCur === null || typeof plainCur !== 'object' || !Object.hasOwn(plainCur, part)) {
         walked.push(part);
         return new Undef(walked.join('.'));
       }
@@ -270,12 +307,18 @@ class Evaluator {
 
   value(n: HbNode): unknown {
     switch (n.type) {
-      case 'PathExpression': return this.path(n as hbs.AST.PathExpression);
-      case 'StringLiteral': return (n as hbs.AST.StringLiteral).value;
-      case 'NumberLiteral': return (n as hbs.AST.NumberLiteral).value;
-      case 'BooleanLiteral': return (n as hbs.AST.BooleanLiteral).value;
-      case 'NullLiteral': return null;
-      case 'UndefinedLiteral': return undefined;
+      case 'PathExpression':
+        return this.path(n as hbs.AST.PathExpression);
+      case 'StringLiteral':
+        return (n as hbs.AST.StringLiteral).value;
+      case 'NumberLiteral':
+        return (n as hbs.AST.NumberLiteral).value;
+      case 'BooleanLiteral':
+        return (n as hbs.AST.BooleanLiteral).value;
+      case 'NullLiteral':
+        return null;
+      case 'UndefinedLiteral':
+        return undefined;
       case 'SubExpression': {
         const s = n as hbs.AST.SubExpression;
         return this.call((s.path as hbs.AST.PathExpression).original, s.params, s.hash);
@@ -300,10 +343,13 @@ class Evaluator {
       }
     }
     if (args.some((a) => containsSecret(a))) this.tainted = true;
-    if (name === 'secret_file') return readSecretFileValue(revealDeep(args[0]), this.vars.crosskey_allow_loose_secret_files);
+    if (name === 'secret_file')
+      return readSecretFileValue(revealDeep(args[0]), this.vars.crosskey_allow_loose_secret_files);
     const out = helpers[name]!(...args.map((a) => (a instanceof Undef ? a : revealDeep(a))));
     if (name === 'lookup' && out === undefined) {
-      throw new UndefinedVariable(`${params.map((p) => (p as hbs.AST.PathExpression).original ?? JSON.stringify((p as hbs.AST.StringLiteral).value)).join('.')}`);
+      throw new UndefinedVariable(
+        `${params.map((p) => (p as hbs.AST.PathExpression).original ?? JSON.stringify((p as hbs.AST.StringLiteral).value)).join('.')}`,
+      );
     }
     return out;
   }
@@ -311,8 +357,14 @@ class Evaluator {
   mustache(m: hbs.AST.MustacheStatement): unknown {
     const head = m.path as HbNode;
     let v: unknown;
-    if (m.params.length || m.hash) v = this.call((head as hbs.AST.PathExpression).original, m.params as HbNode[], m.hash);
-    else if (head.type === 'PathExpression' && HELPER_NAMES.includes((head as hbs.AST.PathExpression).original) && !(head as hbs.AST.PathExpression).original.includes('.') && !(((head as hbs.AST.PathExpression).original) in this.vars)) {
+    if (m.params.length || m.hash)
+      v = this.call((head as hbs.AST.PathExpression).original, m.params as HbNode[], m.hash);
+    else if (
+      head.type === 'PathExpression' &&
+      HELPER_NAMES.includes((head as hbs.AST.PathExpression).original) &&
+      !(head as hbs.AST.PathExpression).original.includes('.') &&
+      !((head as hbs.AST.PathExpression).original in this.vars)
+    ) {
       throw new Error(`helper '${(head as hbs.AST.PathExpression).original}' needs arguments`);
     } else v = this.value(head);
     if (v instanceof Undef) throw new UndefinedVariable(v.name);
@@ -334,11 +386,14 @@ function fail(where: TemplateWhere | undefined, source: string, err: unknown): n
   const line = where?.line ?? 0;
   const task = where?.task ? `task '${where.task}': ` : '';
   const snippet = source.length > 80 ? source.slice(0, 77) + '...' : source;
-  if (err instanceof UndefinedVariable) throw new TemplateError(file, line, `${task}undefined variable '${err.variable}' in "${snippet}"`, err.variable);
+  if (err instanceof UndefinedVariable)
+    throw new TemplateError(file, line, `${task}undefined variable '${err.variable}' in "${snippet}"`, err.variable);
   if (err instanceof ConfigError) throw err;
   const msg = err instanceof Error ? err.message : String(err);
-  const hbUndef = /^"([^"]+)" not defined in/.exec(msg) ?? /^Cannot use 'in' operator to search for '([^']+)'/.exec(msg);
-  if (hbUndef) throw new TemplateError(file, line, `${task}undefined variable '${hbUndef[1]}' in "${snippet}"`, hbUndef[1]);
+  const hbUndef =
+    /^"([^"]+)" not defined in/.exec(msg) ?? /^Cannot use 'in' operator to search for '([^']+)'/.exec(msg);
+  if (hbUndef)
+    throw new TemplateError(file, line, `${task}undefined variable '${hbUndef[1]}' in "${snippet}"`, hbUndef[1]);
   throw new TemplateError(file, line, `${task}${msg} in "${snippet}"`);
 }
 
@@ -380,7 +435,10 @@ export function renderString(s: string, vars: Record<string, unknown>, where?: T
     }
     let out = '';
     for (const seg of segs) {
-      if (seg.kind === 'text') { out += seg.text; continue; }
+      if (seg.kind === 'text') {
+        out += seg.text;
+        continue;
+      }
       const v = seg.kind === 'mustache' ? ev.mustache(seg.node) : ev.expr(seg.expr);
       if (containsSecret(v)) ev.tainted = true;
       out += str(revealDeep(v));
@@ -440,17 +498,28 @@ export function renderFile(templatePath: string, vars: Record<string, unknown>):
     tpl = hb.compile(text, { strict: true, noEscape: true });
   } catch (e) {
     const m = /Parse error on line (\d+)/.exec((e as Error).message);
-    throw new TemplateError(templatePath, m ? Number(m[1]) : 0, `template syntax error: ${firstLine((e as Error).message)}`);
+    throw new TemplateError(
+      templatePath,
+      m ? Number(m[1]) : 0,
+      `template syntax error: ${firstLine((e as Error).message)}`,
+    );
   }
   try {
     return renderWithHandlebars(tpl, vars);
   } catch (e) {
     const msg = (e as Error).message;
     const m = /^"([^"]+)" not defined in .* - (\d+):(\d+)/.exec(msg);
-    if (m) throw new TemplateError(templatePath, Number(m[2]), `undefined variable '${m[1]}' (column ${Number(m[3]) + 1})`, m[1]);
+    if (m)
+      throw new TemplateError(
+        templatePath,
+        Number(m[2]),
+        `undefined variable '${m[1]}' (column ${Number(m[3]) + 1})`,
+        m[1],
+      );
     const inOp = /^Cannot use 'in' operator to search for '([^']+)'/.exec(msg);
     if (inOp) throw new TemplateError(templatePath, 0, `undefined variable '${inOp[1]}'`, inOp[1]);
-    if (e instanceof ExprError && e.variable) throw new TemplateError(templatePath, 0, `undefined variable '${e.variable}'`, e.variable);
+    if (e instanceof ExprError && e.variable)
+      throw new TemplateError(templatePath, 0, `undefined variable '${e.variable}'`, e.variable);
     throw new TemplateError(templatePath, 0, msg);
   }
 }

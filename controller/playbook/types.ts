@@ -1,18 +1,21 @@
 // The validated, typed form of a playbook (produced by load.ts, consumed by the executor).
 // Every node keeps where it came from so errors can name file:line.
 
-export interface SourceRef { file: string; line: number } // line is 1-based
+export interface SourceRef {
+  file: string;
+  line: number;
+} // line is 1-based
 
 export interface TaskCommon {
   name?: string;
-  when?: string[];            // expressions, all must hold (Ansible: list = AND)
+  when?: string[]; // expressions, all must hold (Ansible: list = AND)
   tags: string[];
-  loop?: unknown;             // list, or a "{{ }}" string evaluated at run time
-  loopVar: string;            // loop_control.loop_var, default "item"
+  loop?: unknown; // list, or a "{{ }}" string evaluated at run time
+  loopVar: string; // loop_control.loop_var, default "item"
   register?: string;
   until?: string;
-  retries?: number;           // default 3 when until is set
-  delay?: number;             // seconds, default 5
+  retries?: number; // default 3 when until is set
+  delay?: number; // seconds, default 5
   changedWhen?: string[];
   failedWhen?: string[];
   ignoreErrors: boolean;
@@ -21,7 +24,7 @@ export interface TaskCommon {
   delegateTo?: 'localhost';
   notify: string[];
   vars: Record<string, unknown>;
-  checkMode?: boolean;        // per-task override of --check
+  checkMode?: boolean; // per-task override of --check
   source: SourceRef;
 }
 
@@ -48,9 +51,9 @@ export type Serial = Array<number | string>; // [2] or ["30%"] or [1, 5, "20%"]
 
 export interface Play {
   name?: string;
-  hosts: string;               // pattern
+  hosts: string; // pattern
   vars: Record<string, unknown>;
-  varsFiles: string[];         // resolved absolute paths
+  varsFiles: string[]; // resolved absolute paths
   serial?: Serial;
   maxFailPercentage?: number;
   anyErrorsFatal: boolean;

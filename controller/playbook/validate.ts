@@ -16,12 +16,18 @@ export interface ArgWhere {
 
 function typeOk(type: ArgType, v: unknown): boolean {
   switch (type) {
-    case 'any': return true;
-    case 'string': return typeof v === 'string' || typeof v === 'number' || isSecret(v);
-    case 'number': return typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)));
-    case 'boolean': return typeof v === 'boolean' || (typeof v === 'string' && /^(yes|no|true|false|on|off)$/i.test(v));
-    case 'list': return Array.isArray(v);
-    case 'dict': return !!v && typeof v === 'object' && !Array.isArray(v) && !isSecret(v);
+    case 'any':
+      return true;
+    case 'string':
+      return typeof v === 'string' || typeof v === 'number' || isSecret(v);
+    case 'number':
+      return typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)));
+    case 'boolean':
+      return typeof v === 'boolean' || (typeof v === 'string' && /^(yes|no|true|false|on|off)$/i.test(v));
+    case 'list':
+      return Array.isArray(v);
+    case 'dict':
+      return !!v && typeof v === 'object' && !Array.isArray(v) && !isSecret(v);
   }
 }
 
@@ -52,14 +58,19 @@ function secretIn(v: unknown): string | undefined {
 
 function checkOne(module: string, name: string, spec: ArgSpec, v: unknown, where: ArgWhere, runtime: boolean): void {
   const line = where.argLine?.(name) ?? where.line;
-  const err = (msg: string): never => { throw new ConfigError(where.file, line, `${module}: argument '${name}' ${msg}`); };
+  const err = (msg: string): never => {
+    throw new ConfigError(where.file, line, `${module}: argument '${name}' ${msg}`);
+  };
   if (v === null || v === undefined) {
     if (spec.required) err('is required but empty');
     return;
   }
   if (spec.noSecret && !runtime) {
     const why = secretIn(v);
-    if (why) err(`would put ${why} on the command line, where every user of the host can read it (/proc/*/cmdline): pass it with stdin or env instead`);
+    if (why)
+      err(
+        `would put ${why} on the command line, where every user of the host can read it (/proc/*/cmdline): pass it with stdin or env instead`,
+      );
   }
   if (!runtime && hasTemplate(v) && (typeof v === 'string' || spec.type === 'any')) return; // known at run time
   if (!typeOk(spec.type, v)) err(`must be a ${spec.type}, got ${describe(v)}`);
@@ -70,7 +81,9 @@ function checkOne(module: string, name: string, spec: ArgSpec, v: unknown, where
     });
   }
   if (spec.choices && !spec.choices.some((c) => c === v || String(c) === String(v))) {
-    err(`must be one of: ${spec.choices.map((c) => JSON.stringify(c)).join(', ')}; got ${JSON.stringify(v)}${typeof v === 'string' ? didYouMean(v, spec.choices.map(String)) : ''}`);
+    err(
+      `must be one of: ${spec.choices.map((c) => JSON.stringify(c)).join(', ')}; got ${JSON.stringify(v)}${typeof v === 'string' ? didYouMean(v, spec.choices.map(String)) : ''}`,
+    );
   }
 }
 
@@ -79,20 +92,32 @@ export function validateArgs(module: string, schema: ArgSchema, args: Record<str
   const names = Object.keys(schema);
   for (const k of Object.keys(args)) {
     if (!(k in schema)) {
-      throw new ConfigError(where.file, where.argLine?.(k) ?? where.line,
-        `${module}: unknown argument '${k}'${didYouMean(k, names)}; valid arguments: ${names.sort().join(', ') || '(none)'}`);
+      throw new ConfigError(
+        where.file,
+        where.argLine?.(k) ?? where.line,
+        `${module}: unknown argument '${k}'${didYouMean(k, names)}; valid arguments: ${names.sort().join(', ') || '(none)'}`,
+      );
     }
   }
   for (const [k, spec] of Object.entries(schema)) {
     if (spec.required && spec.default === undefined && !(k in args)) {
-      throw new ConfigError(where.file, where.line, `${module}: missing required argument '${k}'${spec.description ? ` (${spec.description})` : ''}`);
+      throw new ConfigError(
+        where.file,
+        where.line,
+        `${module}: missing required argument '${k}'${spec.description ? ` (${spec.description})` : ''}`,
+      );
     }
     if (k in args) checkOne(module, k, spec, args[k], where, false);
   }
 }
 
 /** Run-time check after rendering: every value is concrete now. Returns args with defaults applied. */
-export function validateRenderedArgs(module: string, schema: ArgSchema, args: Record<string, unknown>, where: ArgWhere): Record<string, unknown> {
+export function validateRenderedArgs(
+  module: string,
+  schema: ArgSchema,
+  args: Record<string, unknown>,
+  where: ArgWhere,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, spec] of Object.entries(schema)) {
     const v = k in args ? args[k] : spec.default;

@@ -50,7 +50,8 @@ export function parseExtraVars(args: string[], opts: { vault?: Vault; cwd?: stri
     }
     if (!text) throw new ConfigError(label, 0, 'empty extra vars');
     const kv = splitKeyValues(text);
-    if ('bad' in kv) throw new ConfigError(label, 0, `expected key=value, @file or a JSON/YAML mapping; got '${kv.bad}'`);
+    if ('bad' in kv)
+      throw new ConfigError(label, 0, `expected key=value, @file or a JSON/YAML mapping; got '${kv.bad}'`);
     for (const key of Object.keys(kv.pairs)) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new ConfigError(label, 0, `invalid variable name '${key}'`);
     }
@@ -69,7 +70,8 @@ export function loadVarsFiles(paths: string[], opts: { vault?: Vault; vars?: Var
     let file = p;
     if (p.includes('{{')) {
       const rendered = renderString(p, opts.vars ?? {}, { file: p, line: 0 });
-      if (isSecret(rendered) || typeof rendered !== 'string') throw new ConfigError(p, 0, 'a vars_files path must render to a plain string');
+      if (isSecret(rendered) || typeof rendered !== 'string')
+        throw new ConfigError(p, 0, 'a vars_files path must render to a plain string');
       file = rendered;
     }
     if (!isAbsolute(file)) file = resolve(opts.baseDir ?? process.cwd(), file);
@@ -109,5 +111,3 @@ export function mergeVarLayers(l: VarLayers): Vars {
     l.magic,
   );
 }
-
-

@@ -20,7 +20,11 @@ export class VaultError extends Error {
   readonly reason: string;
   /** Set when the problem sits on one line of the envelope: its index (0 = the header) after trimming. */
   envelopeLine?: number;
-  constructor(message: string, readonly kind: VaultErrorKind, reason?: string) {
+  constructor(
+    message: string,
+    readonly kind: VaultErrorKind,
+    reason?: string,
+  ) {
     super(message);
     this.name = 'VaultError';
     this.reason = reason ?? message;
@@ -39,7 +43,8 @@ function innerHex(text: string, what: string, bytes?: number): Buffer {
   if (text === '') throw corrupted(`the ${what} is empty (truncated?)`);
   if (!HEX.test(text)) throw corrupted(`the ${what} is not hex`);
   if (text.length % 2) throw corrupted(`the ${what} has an odd number of hex digits (truncated?)`);
-  if (bytes !== undefined && text.length !== bytes * 2) throw corrupted(`the ${what} is ${text.length / 2} bytes, not ${bytes}`);
+  if (bytes !== undefined && text.length !== bytes * 2)
+    throw corrupted(`the ${what} is ${text.length / 2} bytes, not ${bytes}`);
   return Buffer.from(text, 'hex');
 }
 
@@ -64,7 +69,10 @@ export class Vault {
     try {
       raw = readFileSync(path, 'utf8');
     } catch (e) {
-      throw new VaultError(`cannot read vault password file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`, 'password-file');
+      throw new VaultError(
+        `cannot read vault password file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+        'password-file',
+      );
     }
     const pw = raw.replace(/\s+$/, '');
     if (!pw) throw new VaultError(`vault password file ${path} is empty`, 'password-file');
@@ -79,30 +87,43 @@ export class Vault {
 
   /** Decrypts one envelope to its plaintext (utf8). Throws VaultError with a reason on any mismatch. */
   decrypt(envelope: string): string {
-    const lines = envelope.trim().split(/\r?\n/).map((l) => l.trim());
+    const lines = envelope
+      .trim()
+      .split(/\r?\n/)
+      .map((l) => l.trim());
     const header = lines.shift() ?? '';
     const parts = header.split(';');
-    if (parts[0] !== '$ANSIBLE_VAULT' || parts.length < 3) throw corrupted('the header line is not "$ANSIBLE_VAULT;<version>;<cipher>"');
+    if (parts[0] !== '$ANSIBLE_VAULT' || parts.length < 3)
+      throw corrupted('the header line is not "$ANSIBLE_VAULT;<version>;<cipher>"');
     const version = parts[1];
-    if (version !== '1.1' && version !== '1.2') throw new VaultError(`unsupported vault format ${version} (1.1 and 1.2 are supported)`, 'unsupported');
-    if (parts[2] !== 'AES256') throw new VaultError(`unsupported vault cipher ${parts[2]} (only AES256)`, 'unsupported');
+    if (version !== '1.1' && version !== '1.2')
+      throw new VaultError(`unsupported vault format ${version} (1.1 and 1.2 are supported)`, 'unsupported');
+    if (parts[2] !== 'AES256')
+      throw new VaultError(`unsupported vault cipher ${parts[2]} (only AES256)`, 'unsupported');
     lines.forEach((l, i) => {
       const bad = /[^0-9a-fA-F]/.exec(l);
-      if (bad) throw corrupted(`the payload is not hex (${JSON.stringify(bad[0])} in column ${bad.index + 1} of payload line ${i + 1})`, i + 1);
+      if (bad)
+        throw corrupted(
+          `the payload is not hex (${JSON.stringify(bad[0])} in column ${bad.index + 1} of payload line ${i + 1})`,
+          i + 1,
+        );
     });
     const hex = lines.join('');
     if (hex === '') throw corrupted('the payload is empty (truncated?)');
     if (hex.length % 2) throw corrupted('the payload has an odd number of hex digits (truncated?)');
     const inner = Buffer.from(hex, 'hex').toString('latin1').split('\n');
     if (inner.length !== 3) {
-      throw corrupted(`the payload holds ${inner.length} line(s), not 3 (salt, HMAC, ciphertext)${inner.length < 3 ? ' (truncated?)' : ''}`);
+      throw corrupted(
+        `the payload holds ${inner.length} line(s), not 3 (salt, HMAC, ciphertext)${inner.length < 3 ? ' (truncated?)' : ''}`,
+      );
     }
     const [saltHex, hmacHex, cipherHex] = inner as [string, string, string];
     const salt = innerHex(saltHex, 'salt');
     const expectedMac = innerHex(hmacHex, 'HMAC', 32);
     const ciphertext = innerHex(cipherHex, 'ciphertext');
     // PKCS#7 padding makes the ciphertext a whole number of 16-byte blocks (AES-CTR itself would not).
-    if (ciphertext.length % 16) throw corrupted(`the ciphertext is ${ciphertext.length} bytes, not a multiple of 16 (truncated?)`);
+    if (ciphertext.length % 16)
+      throw corrupted(`the ciphertext is ${ciphertext.length} bytes, not a multiple of 16 (truncated?)`);
     const material = pbkdf2Sync(this.#password.reveal(), salt, 10000, 80, 'sha256');
     const aesKey = material.subarray(0, 32);
     const macKey = material.subarray(32, 64);
@@ -114,7 +135,8 @@ export class Vault {
     const decipher = createDecipheriv('aes-256-ctr', aesKey, iv);
     const padded = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
     const pad = padded[padded.length - 1] ?? 0;
-    if (pad < 1 || pad > 16 || !padded.subarray(padded.length - pad).every((b) => b === pad)) throw corrupted('the plaintext has bad padding');
+    if (pad < 1 || pad > 16 || !padded.subarray(padded.length - pad).every((b) => b === pad))
+      throw corrupted('the plaintext has bad padding');
     return padded.subarray(0, padded.length - pad).toString('utf8');
   }
 }

@@ -5,13 +5,19 @@
 // value (constructFromEvents) and walked into a PosNode tree that mirrors the value's shape.
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import {
-  YAML11_SCHEMA, EVENT_ID, YAMLException, constructFromEvents, defineScalarTag, getScalarValue, parseEvents,
+  YAML11_SCHEMA,
+  EVENT_ID,
+  YAMLException,
+  constructFromEvents,
+  defineScalarTag,
+  getScalarValue,
+  parseEvents,
   type Event,
 } from 'js-yaml';
 import { MAX_YAML_BYTES, checkAliasExpansion, checkYamlSize } from '../../agent/yaml-bounds.js';
 import { Secret } from '../secrets.js';
 import { ConfigError } from './errors.js';
-import { Vault, VaultError, isVaultText } from './vault.js';
+import { type Vault, VaultError, isVaultText } from './vault.js';
 
 /**
  * Largest vault envelope accepted: the hex of (salt, HMAC, hex of the ciphertext) is about 4 times the
@@ -68,11 +74,15 @@ function buildPositions(text: string, events: Event[]): PosNode {
   let i = 0;
   const startOf = (ev: Event): number => {
     switch (ev.type) {
-      case EVENT_ID.SCALAR: return ev.tagStart >= 0 ? ev.tagStart : ev.anchorStart >= 0 ? ev.anchorStart : ev.valueStart;
+      case EVENT_ID.SCALAR:
+        return ev.tagStart >= 0 ? ev.tagStart : ev.anchorStart >= 0 ? ev.anchorStart : ev.valueStart;
       case EVENT_ID.MAPPING:
-      case EVENT_ID.SEQUENCE: return ev.start;
-      case EVENT_ID.ALIAS: return ev.anchorStart;
-      default: return 0;
+      case EVENT_ID.SEQUENCE:
+        return ev.start;
+      case EVENT_ID.ALIAS:
+        return ev.anchorStart;
+      default:
+        return 0;
     }
   };
   const node = (): PosNode => {
@@ -132,7 +142,12 @@ function vaultMessage(e: VaultError, what: string): string {
 
 function decryptInline(file: string, value: unknown, pos: PosNode, vault: Vault | undefined): unknown {
   if (value instanceof VaultText) {
-    if (!vault) throw new ConfigError(file, pos.line, 'value is encrypted with ansible-vault: give --vault-password-file (or set CROSSKEY_VAULT_PASSWORD_FILE)');
+    if (!vault)
+      throw new ConfigError(
+        file,
+        pos.line,
+        'value is encrypted with ansible-vault: give --vault-password-file (or set CROSSKEY_VAULT_PASSWORD_FILE)',
+      );
     try {
       return new Secret(vault.decrypt(value.text));
     } catch (e) {
@@ -153,7 +168,12 @@ function decryptInline(file: string, value: unknown, pos: PosNode, vault: Vault 
 export function parseYaml(text: string, file: string, opts: YamlOptions = {}): YamlDoc {
   let wholeFileSecret = false;
   if (isVaultText(text)) {
-    if (!opts.vault) throw new ConfigError(file, 1, 'file is encrypted with ansible-vault: give --vault-password-file (or set CROSSKEY_VAULT_PASSWORD_FILE)');
+    if (!opts.vault)
+      throw new ConfigError(
+        file,
+        1,
+        'file is encrypted with ansible-vault: give --vault-password-file (or set CROSSKEY_VAULT_PASSWORD_FILE)',
+      );
     const big = checkYamlSize(text, MAX_VAULT_ENVELOPE_BYTES);
     if (big) throw new ConfigError(file, 0, `vault file ${big.reason.replace(/^document/, 'envelope')}`);
     try {
@@ -212,7 +232,11 @@ export function readYamlFile(file: string, opts: YamlOptions = {}): YamlDoc {
     throw new ConfigError(file, 0, `cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   if (size > MAX_VAULT_ENVELOPE_BYTES) {
-    throw new ConfigError(file, 0, `file is ${size} bytes, more than the ${MAX_YAML_BYTES / (1024 * 1024)} MiB limit for YAML input`);
+    throw new ConfigError(
+      file,
+      0,
+      `file is ${size} bytes, more than the ${MAX_YAML_BYTES / (1024 * 1024)} MiB limit for YAML input`,
+    );
   }
   return parseYaml(text, file, opts);
 }

@@ -5,7 +5,10 @@ import type { NodeRestart, RunReport } from './model.js';
 import { clock, formatDuration, RECAP_KEYS } from './text.js';
 
 export function escapeHtml(s: unknown): string {
-  return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(s ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 const CSS = `
@@ -31,13 +34,14 @@ footer{margin-top:32px;color:#59636e;font-size:12px}
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}table{break-inside:auto}tr{break-inside:avoid}}
 `;
 
-const badge = (status: string, cls = `s-${status}`) => `<span class="badge ${escapeHtml(cls)}">${escapeHtml(status)}</span>`;
+const badge = (status: string, cls = `s-${status}`) =>
+  `<span class="badge ${escapeHtml(cls)}">${escapeHtml(status)}</span>`;
 
 function table(header: string[], rows: string[][], numeric: number[] = []): string {
   if (!rows.length) return '<p class="muted">(none)</p>';
-  return `<table><thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${
-    rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric.includes(i) ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>`).join('')
-  }</tbody></table>`;
+  return `<table><thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c, i) => `<td${numeric.includes(i) ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
 }
 
 /** A node's restart (stop → green) as a bar over the whole run (CSS only). */
@@ -55,40 +59,66 @@ function timelineBar(x: NodeRestart, r: RunReport): string {
 export function renderReportHtml(r: RunReport): string {
   const e = escapeHtml;
   const parts: string[] = [];
-  parts.push(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`);
+  parts.push(
+    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`,
+  );
   parts.push(`<title>crosskey run ${e(r.id)}</title><style>${CSS}</style></head><body>`);
   parts.push(`<h1>crosskey run report ${badge(r.status)}</h1><p class="muted mono">${e(r.id)}</p>`);
-  parts.push(table(['', ''], [
-    ['Playbook', `<code>${e(r.playbook ?? '?')}</code>`],
-    ['Inventory', `<code>${e(r.inventory ?? '?')}</code>`],
-    ['Command', `<code>crosskey ${e((r.argv ?? []).join(' '))}</code>`],
-    ['Mode', r.check ? 'check (nothing changed)' : 'apply'],
-    ['Started', e(r.startedAt ?? '?')],
-    ['Ended', e(r.endedAt ?? '(not recorded: the run did not finish)')],
-    ['Duration', e(formatDuration(r.durationMs))],
-    ['Exit code', e(r.exitCode ?? '')],
-    ...(r.resumedFrom ? [['Resumes run', `<code>${e(r.resumedFrom)}</code>`]] : []),
-    ...(r.aborted ? [['Stopped because', `<span class="msg">${e(r.aborted)}</span>`]] : []),
-  ]).replace('<table>', '<table class="meta">').replace(/<thead>.*?<\/thead>/, ''));
+  parts.push(
+    table(
+      ['', ''],
+      [
+        ['Playbook', `<code>${e(r.playbook ?? '?')}</code>`],
+        ['Inventory', `<code>${e(r.inventory ?? '?')}</code>`],
+        ['Command', `<code>crosskey ${e((r.argv ?? []).join(' '))}</code>`],
+        ['Mode', r.check ? 'check (nothing changed)' : 'apply'],
+        ['Started', e(r.startedAt ?? '?')],
+        ['Ended', e(r.endedAt ?? '(not recorded: the run did not finish)')],
+        ['Duration', e(formatDuration(r.durationMs))],
+        ['Exit code', e(r.exitCode ?? '')],
+        ...(r.resumedFrom ? [['Resumes run', `<code>${e(r.resumedFrom)}</code>`]] : []),
+        ...(r.aborted ? [['Stopped because', `<span class="msg">${e(r.aborted)}</span>`]] : []),
+      ],
+    )
+      .replace('<table>', '<table class="meta">')
+      .replace(/<thead>.*?<\/thead>/, ''),
+  );
 
   parts.push('<h2>Recap</h2>');
-  parts.push(table(['host', ...RECAP_KEYS], Object.entries(r.recap).map(([h, s]) => [e(h), ...RECAP_KEYS.map((k) => e(s[k] ?? 0))]), [1, 2, 3, 4, 5, 6, 7]));
+  parts.push(
+    table(
+      ['host', ...RECAP_KEYS],
+      Object.entries(r.recap).map(([h, s]) => [e(h), ...RECAP_KEYS.map((k) => e(s[k] ?? 0))]),
+      [1, 2, 3, 4, 5, 6, 7],
+    ),
+  );
 
   parts.push('<h2>Steps</h2>');
   for (const p of r.plays) {
-    parts.push(`<h3>Play ${p.index + 1}: ${e(p.name)} <span class="muted">${e(formatDuration(p.durationMs))}</span></h3>`);
+    parts.push(
+      `<h3>Play ${p.index + 1}: ${e(p.name)} <span class="muted">${e(formatDuration(p.durationMs))}</span></h3>`,
+    );
     if (p.skipped) parts.push(`<p class="muted">skipped: ${e(p.skipped)}</p>`);
     if (p.aborted) parts.push(`<p class="msg">aborted: ${e(p.aborted)}</p>`);
     const rows: string[][] = [];
     for (const t of p.tasks) {
       const name = `${t.handler ? '<span class="muted">handler</span> ' : ''}${e(t.name)}${t.source ? `<br><span class="muted mono">${e(t.source)}</span>` : ''}`;
-      if (!t.hosts.length) rows.push([name, `<code>${e(t.module)}</code>`, '', '', e(formatDuration(t.durationMs)), '']);
-      t.hosts.forEach((h, i) => rows.push([
-        i === 0 ? name : '', i === 0 ? `<code>${e(t.module)}</code>` : '', e(h.host),
-        badge(h.status) + (h.ignored ? ' <span class="muted">ignored</span>' : '') + (h.attempts ? ` <span class="muted">${e(h.attempts)} attempts</span>` : ''),
-        e(formatDuration(h.durationMs)),
-        h.msg ? `<span class="${h.status === 'failed' || h.status === 'unreachable' ? 'msg' : 'muted'}">${e(h.msg)}</span>` : '',
-      ]));
+      if (!t.hosts.length)
+        rows.push([name, `<code>${e(t.module)}</code>`, '', '', e(formatDuration(t.durationMs)), '']);
+      t.hosts.forEach((h, i) =>
+        rows.push([
+          i === 0 ? name : '',
+          i === 0 ? `<code>${e(t.module)}</code>` : '',
+          e(h.host),
+          badge(h.status) +
+            (h.ignored ? ' <span class="muted">ignored</span>' : '') +
+            (h.attempts ? ` <span class="muted">${e(h.attempts)} attempts</span>` : ''),
+          e(formatDuration(h.durationMs)),
+          h.msg
+            ? `<span class="${h.status === 'failed' || h.status === 'unreachable' ? 'msg' : 'muted'}">${e(h.msg)}</span>`
+            : '',
+        ]),
+      );
     }
     parts.push(table(['task', 'module', 'host', 'status', 'time', 'message'], rows, [4]));
   }
@@ -97,43 +127,110 @@ export function renderReportHtml(r: RunReport): string {
   const nodes = Object.keys(r.timeline);
   if (!nodes.length) parts.push('<p class="muted">No node restart was recorded in this run.</p>');
   else {
-    parts.push(table(['host', 'node', 'health before', 'stopped', 'back', 'green', 'away', 'total', 'health after', 'outcome', 'position in the run'], r.restarts.map((x) => [
-      `<span class="nw">${e(x.host)}</span>`, `<span class="nw">${e(x.node ?? '')}</span>`, x.healthBefore ? badge(x.healthBefore, `h-${x.healthBefore}`) : '', `<span class="mono">${e(clock(x.stopAt))}</span>`,
-      `<span class="mono">${e(clock(x.backAt))}</span>`, `<span class="mono">${e(clock(x.greenAt))}</span>`, e(formatDuration(x.awayMs)), e(formatDuration(x.totalMs)),
-      x.healthAfter ? badge(x.healthAfter, `h-${x.healthAfter}`) : '', badge(x.outcome, x.outcome === 'done' ? 's-ok' : 's-failed') + (x.note ? ` <span class="msg">${e(x.note)}</span>` : ''),
-      timelineBar(x, r),
-    ]), [6, 7]));
+    parts.push(
+      table(
+        [
+          'host',
+          'node',
+          'health before',
+          'stopped',
+          'back',
+          'green',
+          'away',
+          'total',
+          'health after',
+          'outcome',
+          'position in the run',
+        ],
+        r.restarts.map((x) => [
+          `<span class="nw">${e(x.host)}</span>`,
+          `<span class="nw">${e(x.node ?? '')}</span>`,
+          x.healthBefore ? badge(x.healthBefore, `h-${x.healthBefore}`) : '',
+          `<span class="mono">${e(clock(x.stopAt))}</span>`,
+          `<span class="mono">${e(clock(x.backAt))}</span>`,
+          `<span class="mono">${e(clock(x.greenAt))}</span>`,
+          e(formatDuration(x.awayMs)),
+          e(formatDuration(x.totalMs)),
+          x.healthAfter ? badge(x.healthAfter, `h-${x.healthAfter}`) : '',
+          badge(x.outcome, x.outcome === 'done' ? 's-ok' : 's-failed') +
+            (x.note ? ` <span class="msg">${e(x.note)}</span>` : ''),
+          timelineBar(x, r),
+        ]),
+        [6, 7],
+      ),
+    );
     for (const n of nodes) {
       parts.push(`<h3>${e(n)}</h3>`);
-      parts.push(table(['time', 'event', 'health', 'detail'], r.timeline[n]!.map((x) => [
-        `<span class="mono">${e(clock(x.ts))}</span>`, e(x.kind), x.health ? badge(x.health, `h-${x.health}`) : '', `<span class="mono wrap">${e(x.detail)}</span>`,
-      ])));
+      parts.push(
+        table(
+          ['time', 'event', 'health', 'detail'],
+          r.timeline[n]!.map((x) => [
+            `<span class="mono">${e(clock(x.ts))}</span>`,
+            e(x.kind),
+            x.health ? badge(x.health, `h-${x.health}`) : '',
+            `<span class="mono wrap">${e(x.detail)}</span>`,
+          ]),
+        ),
+      );
     }
   }
 
   parts.push('<h2>What changed where</h2>');
-  parts.push(table(['host', 'play', 'task', 'module', 'action', 'target'], r.changes.map((c) => [
-    e(c.host), e(c.play + 1), e(c.task), `<code>${e(c.module)}</code>`, e(c.action), `<code>${e(c.target)}</code>`,
-  ])));
+  parts.push(
+    table(
+      ['host', 'play', 'task', 'module', 'action', 'target'],
+      r.changes.map((c) => [
+        e(c.host),
+        e(c.play + 1),
+        e(c.task),
+        `<code>${e(c.module)}</code>`,
+        e(c.action),
+        `<code>${e(c.target)}</code>`,
+      ]),
+    ),
+  );
   if (r.moduleEvents.length) {
     parts.push('<h3>Recorded by modules</h3>');
-    parts.push(table(['time', 'event', 'host', 'task', 'detail'], r.moduleEvents.map((x) => [
-      `<span class="mono">${e(clock(x.ts))}</span>`, e(x.kind), e(x.host ?? ''), e(x.task ?? ''), `<span class="mono wrap">${e(x.detail)}</span>`,
-    ])));
+    parts.push(
+      table(
+        ['time', 'event', 'host', 'task', 'detail'],
+        r.moduleEvents.map((x) => [
+          `<span class="mono">${e(clock(x.ts))}</span>`,
+          e(x.kind),
+          e(x.host ?? ''),
+          e(x.task ?? ''),
+          `<span class="mono wrap">${e(x.detail)}</span>`,
+        ]),
+      ),
+    );
   }
 
   parts.push('<h2>Verification</h2>');
   if (!r.verifications.length) parts.push('<p class="muted">No es_remote_verify task ran in this run.</p>');
   for (const v of r.verifications) {
-    parts.push(`<h3>${e(v.task)} ${badge(v.status)}${v.alias ? ` <span class="muted">alias ${e(v.alias)}</span>` : ''}</h3>`);
+    parts.push(
+      `<h3>${e(v.task)} ${badge(v.status)}${v.alias ? ` <span class="muted">alias ${e(v.alias)}</span>` : ''}</h3>`,
+    );
     if (v.msg) parts.push(`<p class="${v.status === 'failed' ? 'msg' : 'muted'}">${e(v.msg)}</p>`);
-    parts.push(table(['node', 'verified', 'connected', 'model', 'addresses', 'problems'], v.nodes.map((n) => [
-      e(n.host), badge(n.ok ? 'ok' : 'failed'), e(n.connected ?? ''), e(n.model ?? ''), `<span class="mono">${e((n.addresses ?? []).join(', '))}</span>`, e(n.problems.join('; ')),
-    ])));
+    parts.push(
+      table(
+        ['node', 'verified', 'connected', 'model', 'addresses', 'problems'],
+        v.nodes.map((n) => [
+          e(n.host),
+          badge(n.ok ? 'ok' : 'failed'),
+          e(n.connected ?? ''),
+          e(n.model ?? ''),
+          `<span class="mono">${e((n.addresses ?? []).join(', '))}</span>`,
+          e(n.problems.join('; ')),
+        ]),
+      ),
+    );
   }
   if (r.warnings.length) {
     parts.push('<h2>Warnings</h2><ul>' + r.warnings.map((w) => `<li>${e(w)}</li>`).join('') + '</ul>');
   }
-  parts.push(`<footer>Generated by crosskey from <span class="mono">${e(r.file)}</span>. Secrets are redacted.</footer></body></html>\n`);
+  parts.push(
+    `<footer>Generated by crosskey from <span class="mono">${e(r.file)}</span>. Secrets are redacted.</footer></body></html>\n`,
+  );
   return secrets.redact(parts.join('\n'));
 }

@@ -8,13 +8,24 @@ import type { JournalEvent, RunRecord } from '../state/journal.js';
 
 /** Event kinds the executor writes; every other kind was written by a module. */
 export const EXECUTOR_KINDS = new Set([
-  'run_start', 'play_start', 'play_skipped', 'batch_start', 'task_start', 'host_result', 'task_end', 'progress', 'warning',
-  'batch_end', 'play_end', 'recap', 'run_end',
+  'run_start',
+  'play_start',
+  'play_skipped',
+  'batch_start',
+  'task_start',
+  'host_result',
+  'task_end',
+  'progress',
+  'warning',
+  'batch_end',
+  'play_end',
+  'recap',
+  'run_end',
 ]);
 
 export interface HostStep {
   host: string;
-  status: string;               // ok | changed | failed | skipped | unreachable
+  status: string; // ok | changed | failed | skipped | unreachable
   durationMs?: number;
   msg?: string;
   ignored?: boolean;
@@ -60,13 +71,13 @@ export interface TimelineEntry {
 export interface NodeRestart {
   host: string;
   node?: string;
-  healthBefore?: string;     // G0 status
-  stopAt?: string;           // G1: allocation primaries, the node is about to stop
-  goneAt?: string;           // G2: the node left the cluster
-  startAt?: string;          // G3: start issued
-  backAt?: string;           // G4: the same node id is back
-  greenAt?: string;          // G7: cluster green again
-  healthAfter?: string;      // G7 status
+  healthBefore?: string; // G0 status
+  stopAt?: string; // G1: allocation primaries, the node is about to stop
+  goneAt?: string; // G2: the node left the cluster
+  startAt?: string; // G3: start issued
+  backAt?: string; // G4: the same node id is back
+  greenAt?: string; // G7: cluster green again
+  healthAfter?: string; // G7 status
   /** G2 → G4: how long the node was out of the cluster. */
   awayMs?: number;
   /** G1 → G7: the whole restart of this node, gates included. */
@@ -76,11 +87,24 @@ export interface NodeRestart {
 }
 
 export const GATE_LABELS: Record<string, string> = {
-  G0: 'green before restart', G1: 'allocation primaries + flush', G2: 'node stopped (left the cluster)', G3: 'start issued',
-  G4: 'node rejoined', G5: 'node verified', G6: 'allocation restored', G7: 'green again',
+  G0: 'green before restart',
+  G1: 'allocation primaries + flush',
+  G2: 'node stopped (left the cluster)',
+  G3: 'start issued',
+  G4: 'node rejoined',
+  G5: 'node verified',
+  G6: 'allocation restored',
+  G7: 'green again',
 };
 
-export interface ChangeEntry { host: string; play: number; task: string; module: string; action: string; target: string }
+export interface ChangeEntry {
+  host: string;
+  play: number;
+  task: string;
+  module: string;
+  action: string;
+  target: string;
+}
 
 export interface VerificationEntry {
   task: string;
@@ -89,7 +113,14 @@ export interface VerificationEntry {
   alias?: string;
   verified?: boolean;
   msg?: string;
-  nodes: Array<{ host: string; ok: boolean; problems: string[]; connected?: boolean; model?: string; addresses?: string[] }>;
+  nodes: Array<{
+    host: string;
+    ok: boolean;
+    problems: string[];
+    connected?: boolean;
+    model?: string;
+    addresses?: string[];
+  }>;
 }
 
 export interface RunReport {
@@ -151,9 +182,11 @@ export function targetFromResult(result: unknown): string | undefined {
   if (!result || typeof result !== 'object') return undefined;
   const r = result as Record<string, unknown>;
   const parts: string[] = [];
-  for (const k of ['dest', 'path', 'keystore', 'name', 'id', 'alias']) if (typeof r[k] === 'string') parts.push(`${k}=${r[k]}`);
+  for (const k of ['dest', 'path', 'keystore', 'name', 'id', 'alias'])
+    if (typeof r[k] === 'string') parts.push(`${k}=${r[k]}`);
   for (const k of ['restarted', 'invalidated', 'nodes', 'entries']) {
-    if (Array.isArray(r[k]) && r[k].length && r[k].every((x: unknown) => typeof x === 'string')) parts.push(`${k}=${(r[k] as string[]).join(',')}`);
+    if (Array.isArray(r[k]) && r[k].length && r[k].every((x: unknown) => typeof x === 'string'))
+      parts.push(`${k}=${(r[k] as string[]).join(',')}`);
   }
   return parts.length ? parts.join(' ') : undefined;
 }
@@ -170,19 +203,29 @@ function statusOf(exitCode: number | undefined, end: JournalEvent | undefined): 
 function verificationFrom(ev: JournalEvent): VerificationEntry {
   const result = (ev.result && typeof ev.result === 'object' ? ev.result : {}) as Record<string, unknown>;
   const rawNodes = Array.isArray(result.nodes) ? result.nodes : [];
-  const nodes = rawNodes.filter((n): n is Record<string, unknown> => !!n && typeof n === 'object').map((n) => {
-    const info = (n.info && typeof n.info === 'object' ? n.info : {}) as Record<string, unknown>;
-    const addresses = Array.isArray(info.seeds) ? info.seeds.map(String) : typeof info.proxy_address === 'string' ? [info.proxy_address] : undefined;
-    return {
-      host: String(n.host ?? '?'), ok: n.ok === true, problems: Array.isArray(n.problems) ? n.problems.map(String) : [],
-      ...(typeof info.connected === 'boolean' ? { connected: info.connected } : {}),
-      ...(n.info ? { model: info.cluster_credentials !== undefined ? 'RCS2' : 'RCS1' } : {}),
-      ...(addresses ? { addresses } : {}),
-    };
-  });
+  const nodes = rawNodes
+    .filter((n): n is Record<string, unknown> => !!n && typeof n === 'object')
+    .map((n) => {
+      const info = (n.info && typeof n.info === 'object' ? n.info : {}) as Record<string, unknown>;
+      const addresses = Array.isArray(info.seeds)
+        ? info.seeds.map(String)
+        : typeof info.proxy_address === 'string'
+          ? [info.proxy_address]
+          : undefined;
+      return {
+        host: String(n.host ?? '?'),
+        ok: n.ok === true,
+        problems: Array.isArray(n.problems) ? n.problems.map(String) : [],
+        ...(typeof info.connected === 'boolean' ? { connected: info.connected } : {}),
+        ...(n.info ? { model: info.cluster_credentials !== undefined ? 'RCS2' : 'RCS1' } : {}),
+        ...(addresses ? { addresses } : {}),
+      };
+    });
   const alias = str((ev as Record<string, unknown>).alias) ?? str(result.alias);
   return {
-    task: String(ev.task), host: String(ev.host), status: String(ev.status),
+    task: String(ev.task),
+    host: String(ev.host),
+    status: String(ev.status),
     ...(alias ? { alias } : {}),
     ...(typeof result.verified === 'boolean' ? { verified: result.verified } : {}),
     ...(str(ev.msg) ? { msg: str(ev.msg) } : {}),
@@ -242,8 +285,12 @@ export function buildRunReport(run: RunRecord): RunReport {
       case 'task_start': {
         const p = playFor(play ?? 0);
         const t: TaskStep = {
-          name: String(ev.task), module: String(ev.module), handler: ev.handler === true,
-          ...(str(ev.source) ? { source: str(ev.source) } : {}), startedAt: ev.ts, hosts: [],
+          name: String(ev.task),
+          module: String(ev.module),
+          handler: ev.handler === true,
+          ...(str(ev.source) ? { source: str(ev.source) } : {}),
+          startedAt: ev.ts,
+          hosts: [],
         };
         p.tasks.push(t);
         openTask.set(p.index, t);
@@ -261,10 +308,13 @@ export function buildRunReport(run: RunRecord): RunReport {
         const host = String(ev.host);
         hosts.add(host);
         const rawChanges = Array.isArray(ev.changes) ? ev.changes : [];
-        const stepChanges = rawChanges.filter((c): c is Record<string, unknown> => !!c && typeof c === 'object')
+        const stepChanges = rawChanges
+          .filter((c): c is Record<string, unknown> => !!c && typeof c === 'object')
           .map((c) => ({ action: String(c.action ?? 'update'), target: String(c.target ?? '?') }));
         t.hosts.push({
-          host, status: String(ev.status), changes: stepChanges,
+          host,
+          status: String(ev.status),
+          changes: stepChanges,
           ...(num(ev.durationMs) !== undefined ? { durationMs: num(ev.durationMs) } : {}),
           // no_log: the executor's long notice becomes a short one; nothing of the result is kept.
           ...(ev.noLog ? { msg: 'hidden (no_log)' } : str(ev.msg) ? { msg: str(ev.msg) } : {}),
@@ -274,7 +324,9 @@ export function buildRunReport(run: RunRecord): RunReport {
           ...(ev.item !== undefined ? { item: ev.item } : {}),
         });
         if (ev.status === 'changed') {
-          const fallback = ev.noLog ? '(details hidden: no_log)' : targetFromResult(ev.result) ?? str(ev.msg) ?? '(run with --diff to record each change)';
+          const fallback = ev.noLog
+            ? '(details hidden: no_log)'
+            : (targetFromResult(ev.result) ?? str(ev.msg) ?? '(run with --diff to record each change)');
           const list = stepChanges.length ? stepChanges : [{ action: 'changed', target: fallback }];
           for (const c of list) changes.push({ host, play: p.index, task: t.name, module: t.module, ...c });
         }
@@ -287,8 +339,14 @@ export function buildRunReport(run: RunRecord): RunReport {
         break;
       }
       case 'recap': {
-        const stats = (ev.stats && typeof ev.stats === 'object' ? ev.stats : {}) as Record<string, Record<string, number>>;
-        for (const [h, s] of Object.entries(stats)) { recap[h] = { ...s }; hosts.add(h); }
+        const stats = (ev.stats && typeof ev.stats === 'object' ? ev.stats : {}) as Record<
+          string,
+          Record<string, number>
+        >;
+        for (const [h, s] of Object.entries(stats)) {
+          recap[h] = { ...s };
+          hosts.add(h);
+        }
         break;
       }
       case 'warning':
@@ -298,20 +356,33 @@ export function buildRunReport(run: RunRecord): RunReport {
         if (EXECUTOR_KINDS.has(ev.kind)) break;
         if (isTimelineEvent(ev)) {
           const node = str(ev.host) ?? str(ev.node) ?? '(cluster)';
-          const health = str(ev.health) ?? (typeof ev.status === 'string' && /^(green|yellow|red)$/.test(ev.status) ? ev.status : undefined);
+          const health =
+            str(ev.health) ??
+            (typeof ev.status === 'string' && /^(green|yellow|red)$/.test(ev.status) ? ev.status : undefined);
           const gate = str(ev.gate);
           const label = gate && GATE_LABELS[gate] ? `${GATE_LABELS[gate]}; ` : '';
           (timeline[node] ??= []).push({
-            ts: str(ev.at) ?? ev.ts, kind: ev.kind, ...(gate ? { gate } : {}), ...(str(ev.task) ? { task: str(ev.task) } : {}),
-            detail: label + eventDetail(ev), ...(health ? { health } : {}),
+            ts: str(ev.at) ?? ev.ts,
+            kind: ev.kind,
+            ...(gate ? { gate } : {}),
+            ...(str(ev.task) ? { task: str(ev.task) } : {}),
+            detail: label + eventDetail(ev),
+            ...(health ? { health } : {}),
           });
         } else {
-          moduleEvents.push({ ts: ev.ts, kind: ev.kind, ...(str(ev.host) ? { host: str(ev.host) } : {}), ...(str(ev.task) ? { task: str(ev.task) } : {}), detail: eventDetail(ev) });
+          moduleEvents.push({
+            ts: ev.ts,
+            kind: ev.kind,
+            ...(str(ev.host) ? { host: str(ev.host) } : {}),
+            ...(str(ev.task) ? { task: str(ev.task) } : {}),
+            detail: eventDetail(ev),
+          });
         }
     }
   }
   plays.sort((a, b) => a.index - b.index);
-  // A controller task (run_once) may change other hosts: a target named "<host> (…)" or "<host>:…" is that host's change.
+  // A controller task (run_once) may change other hosts: a target named "<host> (…)" or "<host>:…" is that host's
+  // change.
   for (const c of changes) {
     const m = /^([^\s:(]+)(?: \(|:)/.exec(c.target);
     if (m && m[1] !== c.host && hosts.has(m[1]!)) c.host = m[1]!;
@@ -319,9 +390,11 @@ export function buildRunReport(run: RunRecord): RunReport {
   for (const list of Object.values(timeline)) list.sort((a, b) => a.ts.localeCompare(b.ts));
   const startedAt = start?.ts ?? run.startedAt;
   const endedAt = end?.ts ?? evs[evs.length - 1]?.ts;
-  const durationMs = num(end?.durationMs) ?? (startedAt && endedAt ? Date.parse(endedAt) - Date.parse(startedAt) : undefined);
+  const durationMs =
+    num(end?.durationMs) ?? (startedAt && endedAt ? Date.parse(endedAt) - Date.parse(startedAt) : undefined);
   return {
-    id: run.id, file: run.file,
+    id: run.id,
+    file: run.file,
     ...(header?.playbook ? { playbook: header.playbook } : {}),
     ...(header?.inventory ? { inventory: header.inventory } : {}),
     ...(header?.argv ? { argv: header.argv } : {}),
@@ -333,7 +406,15 @@ export function buildRunReport(run: RunRecord): RunReport {
     ...(run.exitCode !== undefined ? { exitCode: run.exitCode } : {}),
     status: statusOf(run.exitCode, end),
     ...(str(end?.aborted) ? { aborted: str(end?.aborted) } : {}),
-    plays, recap, hosts: [...hosts], timeline, restarts: restartsFrom(timeline), changes, moduleEvents, verifications, warnings,
+    plays,
+    recap,
+    hosts: [...hosts],
+    timeline,
+    restarts: restartsFrom(timeline),
+    changes,
+    moduleEvents,
+    verifications,
+    warnings,
   };
 }
 
@@ -361,7 +442,13 @@ export function restartsFrom(timeline: Record<string, TimelineEntry[]>): NodeRes
       if (e.gate === 'G0') lastHealth = e.health;
       if (e.gate === 'G1') {
         close();
-        cur = { host, ...(nodeName ? { node: nodeName } : {}), ...(lastHealth ? { healthBefore: lastHealth } : {}), stopAt: e.ts, outcome: 'incomplete' };
+        cur = {
+          host,
+          ...(nodeName ? { node: nodeName } : {}),
+          ...(lastHealth ? { healthBefore: lastHealth } : {}),
+          stopAt: e.ts,
+          outcome: 'incomplete',
+        };
         continue;
       }
       if (!cur) continue;

@@ -21,7 +21,12 @@ export const RECAP_KEYS = ['ok', 'changed', 'unreachable', 'failed', 'skipped', 
 function table(header: string[], rows: string[][], indent = '  '): string {
   if (!rows.length) return `${indent}(none)\n`;
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => indent + cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    indent +
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
 }
 
@@ -33,50 +38,89 @@ export function renderReportText(r: RunReport): string {
   if (r.aborted) out += `  aborted    ${r.aborted}\n`;
 
   out += '\nRECAP\n';
-  out += table(['host', ...RECAP_KEYS], Object.entries(r.recap).map(([h, s]) => [h, ...RECAP_KEYS.map((k) => String(s[k] ?? 0))]));
+  out += table(
+    ['host', ...RECAP_KEYS],
+    Object.entries(r.recap).map(([h, s]) => [h, ...RECAP_KEYS.map((k) => String(s[k] ?? 0))]),
+  );
 
   out += '\nSTEPS\n';
   for (const p of r.plays) {
     out += `\nPLAY ${p.index + 1} [${p.name}]  ${formatDuration(p.durationMs)}${p.skipped ? `  skipped: ${p.skipped}` : ''}${p.aborted ? `  ABORTED: ${p.aborted}` : ''}\n`;
     const rows: string[][] = [];
     for (const t of p.tasks) {
-      if (!t.hosts.length) rows.push([`${t.handler ? 'HANDLER ' : ''}${t.name}`, t.module, '', '', formatDuration(t.durationMs), '']);
-      t.hosts.forEach((h, i) => rows.push([
-        i === 0 ? `${t.handler ? 'HANDLER ' : ''}${t.name}` : '', i === 0 ? t.module : '', h.host,
-        h.status + (h.ignored ? ' (ignored)' : '') + (h.attempts ? ` (${h.attempts} attempts)` : ''), formatDuration(h.durationMs),
-        h.status === 'failed' || h.status === 'unreachable' ? (h.msg ?? '') : '',
-      ]));
+      if (!t.hosts.length)
+        rows.push([`${t.handler ? 'HANDLER ' : ''}${t.name}`, t.module, '', '', formatDuration(t.durationMs), '']);
+      t.hosts.forEach((h, i) =>
+        rows.push([
+          i === 0 ? `${t.handler ? 'HANDLER ' : ''}${t.name}` : '',
+          i === 0 ? t.module : '',
+          h.host,
+          h.status + (h.ignored ? ' (ignored)' : '') + (h.attempts ? ` (${h.attempts} attempts)` : ''),
+          formatDuration(h.durationMs),
+          h.status === 'failed' || h.status === 'unreachable' ? (h.msg ?? '') : '',
+        ]),
+      );
     }
     out += table(['task', 'module', 'host', 'status', 'time', 'message'], rows);
   }
 
   out += '\nRESTARTS\n';
-  out += table(['host', 'node', 'before', 'stopped', 'back', 'green', 'away', 'total', 'after', 'outcome'], r.restarts.map((x) => [
-    x.host, x.node ?? '', x.healthBefore ?? '', clock(x.stopAt), clock(x.backAt), clock(x.greenAt), formatDuration(x.awayMs),
-    formatDuration(x.totalMs), x.healthAfter ?? '', x.outcome + (x.note ? `: ${x.note}` : ''),
-  ]));
+  out += table(
+    ['host', 'node', 'before', 'stopped', 'back', 'green', 'away', 'total', 'after', 'outcome'],
+    r.restarts.map((x) => [
+      x.host,
+      x.node ?? '',
+      x.healthBefore ?? '',
+      clock(x.stopAt),
+      clock(x.backAt),
+      clock(x.greenAt),
+      formatDuration(x.awayMs),
+      formatDuration(x.totalMs),
+      x.healthAfter ?? '',
+      x.outcome + (x.note ? `: ${x.note}` : ''),
+    ]),
+  );
   out += '\nRESTART TIMELINE\n';
   const nodes = Object.keys(r.timeline);
   if (!nodes.length) out += '  (no restart events recorded)\n';
   for (const n of nodes) {
     out += `  ${n}\n`;
-    out += table(['time', 'event', 'health', 'detail'], r.timeline[n]!.map((e) => [clock(e.ts), e.kind, e.health ?? '', e.detail]), '    ');
+    out += table(
+      ['time', 'event', 'health', 'detail'],
+      r.timeline[n]!.map((e) => [clock(e.ts), e.kind, e.health ?? '', e.detail]),
+      '    ',
+    );
   }
 
   out += '\nCHANGES\n';
-  out += table(['host', 'task', 'action', 'target'], r.changes.map((c) => [c.host, c.task, c.action, c.target]));
+  out += table(
+    ['host', 'task', 'action', 'target'],
+    r.changes.map((c) => [c.host, c.task, c.action, c.target]),
+  );
   if (r.moduleEvents.length) {
     out += '\nRECORDED BY MODULES\n';
-    out += table(['time', 'event', 'host', 'detail'], r.moduleEvents.map((e) => [clock(e.ts), e.kind, e.host ?? '', e.detail]));
+    out += table(
+      ['time', 'event', 'host', 'detail'],
+      r.moduleEvents.map((e) => [clock(e.ts), e.kind, e.host ?? '', e.detail]),
+    );
   }
 
   out += '\nVERIFICATION\n';
   if (!r.verifications.length) out += '  (no es_remote_verify task in this run)\n';
   for (const v of r.verifications) {
     out += `  ${v.task} (${v.host}): ${v.status}${v.verified !== undefined ? `, verified=${v.verified}` : ''}${v.msg ? ` — ${v.msg}` : ''}\n`;
-    out += table(['node', 'ok', 'connected', 'model', 'addresses', 'problems'], v.nodes.map((n) => [
-      n.host, n.ok ? 'yes' : 'NO', n.connected === undefined ? '' : String(n.connected), n.model ?? '', (n.addresses ?? []).join(','), n.problems.join('; '),
-    ]), '    ');
+    out += table(
+      ['node', 'ok', 'connected', 'model', 'addresses', 'problems'],
+      v.nodes.map((n) => [
+        n.host,
+        n.ok ? 'yes' : 'NO',
+        n.connected === undefined ? '' : String(n.connected),
+        n.model ?? '',
+        (n.addresses ?? []).join(','),
+        n.problems.join('; '),
+      ]),
+      '    ',
+    );
   }
   for (const w of r.warnings) out += `\nWARNING: ${w}\n`;
   return secrets.redact(out);

@@ -9,13 +9,13 @@ import { secrets as defaultSecrets, type SecretRegistry } from '../secrets.js';
 
 /** What a run records first: enough to run the same thing again on `crosskey resume`. */
 export interface RunHeader {
-  argv: string[];              // CLI arguments (redacted)
-  playbook: string;            // absolute path
-  inventory: string;           // absolute path
+  argv: string[]; // CLI arguments (redacted)
+  playbook: string; // absolute path
+  inventory: string; // absolute path
   check: boolean;
   options: Record<string, unknown>; // parsed flags needed to re-run (limit, tags, extra vars …)
   resumed_from?: string;
-  resume_play?: number;        // first play index this run executes
+  resume_play?: number; // first play index this run executes
 }
 
 export interface JournalEvent {
@@ -26,7 +26,10 @@ export interface JournalEvent {
 }
 
 export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -110,7 +113,9 @@ export function readRun(stateDir: string, id: string): RunRecord {
   const playStarts = events.filter((e) => e.kind === 'play_start').map((e) => Number(e.play));
   // A play counts as completed only when it ended cleanly: no failed hosts, not aborted, not interrupted.
   const completedPlays = events
-    .filter((e) => e.kind === 'play_end' && !e.aborted && !e.interrupted && !(Array.isArray(e.failed) && e.failed.length))
+    .filter(
+      (e) => e.kind === 'play_end' && !e.aborted && !e.interrupted && !(Array.isArray(e.failed) && e.failed.length),
+    )
     .map((e) => Number(e.play));
   const end = events.find((e) => e.kind === 'run_end');
   const playCount = typeof start?.plays === 'number' ? start.plays : undefined;
@@ -122,7 +127,12 @@ export function readRun(stateDir: string, id: string): RunRecord {
     resumePlay = playCount === undefined || next < playCount ? next : undefined;
   }
   return {
-    id, file, header, events, completedPlays, resumePlay,
+    id,
+    file,
+    header,
+    events,
+    completedPlays,
+    resumePlay,
     finished: !!end,
     exitCode: typeof end?.exitCode === 'number' ? end.exitCode : undefined,
     startedAt: start?.ts,
@@ -164,8 +174,13 @@ export function listRuns(stateDir: string): RunSummaryLine[] {
       else status = 'error';
     }
     return {
-      id, startedAt: r.startedAt, playbook: r.header?.playbook, check: !!r.header?.check, status,
-      exitCode: r.exitCode, resumedFrom: r.header?.resumed_from,
+      id,
+      startedAt: r.startedAt,
+      playbook: r.header?.playbook,
+      check: !!r.header?.check,
+      status,
+      exitCode: r.exitCode,
+      resumedFrom: r.header?.resumed_from,
       tags: Array.isArray(r.header?.options?.tags) ? (r.header.options.tags as unknown[]).map(String) : [],
       durationMs: end && r.startedAt ? Date.parse(end.ts) - Date.parse(r.startedAt) : undefined,
     };
@@ -182,17 +197,23 @@ export function listRuns(stateDir: string): RunSummaryLine[] {
 export function resolveRunId(stateDir: string, run?: string, opts: { realOnly?: boolean } = {}): string {
   const all = listRuns(stateDir);
   if (!all.length) {
-    throw new RunNotFoundError(`no runs recorded in ${join(stateDir, 'runs')} (give -i INVENTORY or --state-dir where the runs are)`);
+    throw new RunNotFoundError(
+      `no runs recorded in ${join(stateDir, 'runs')} (give -i INVENTORY or --state-dir where the runs are)`,
+    );
   }
   if (run === undefined || run === 'latest') {
     const pick = (opts.realOnly ? all.filter((r) => !r.check) : all).at(-1);
-    if (!pick) throw new RunNotFoundError(`only dry runs (--check) are recorded in ${join(stateDir, 'runs')}; name one to use it`);
+    if (!pick)
+      throw new RunNotFoundError(
+        `only dry runs (--check) are recorded in ${join(stateDir, 'runs')}; name one to use it`,
+      );
     return pick.id;
   }
   const exact = all.find((r) => r.id === run);
   if (exact) return exact.id;
   const prefixed = all.filter((r) => r.id.startsWith(run));
   if (prefixed.length === 1) return prefixed[0]!.id;
-  if (prefixed.length > 1) throw new RunNotFoundError(`run '${run}' is ambiguous: ${prefixed.map((r) => r.id).join(', ')}`);
+  if (prefixed.length > 1)
+    throw new RunNotFoundError(`run '${run}' is ambiguous: ${prefixed.map((r) => r.id).join(', ')}`);
   throw new RunNotFoundError(`no run ${run} in ${join(stateDir, 'runs')} (crosskey runs lists them)`);
 }

@@ -4,7 +4,10 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:f
 import { join } from 'node:path';
 
 export class LockedError extends Error {
-  constructor(public file: string, public pid: number) {
+  constructor(
+    public file: string,
+    public pid: number,
+  ) {
     super(`another crosskey run (pid ${pid}) holds ${file}; wait for it or remove the file if that process is gone`);
     this.name = 'LockedError';
   }
@@ -37,7 +40,11 @@ export function acquireRunLock(stateDir: string, runId: string): RunLock {
         release() {
           if (released) return;
           released = true;
-          try { unlinkSync(file); } catch { /* already gone */ }
+          try {
+            unlinkSync(file);
+          } catch {
+            /* already gone */
+          }
         },
       };
     } catch (e) {
@@ -45,9 +52,15 @@ export function acquireRunLock(stateDir: string, runId: string): RunLock {
       let pid = 0;
       try {
         pid = Number((JSON.parse(readFileSync(file, 'utf8')) as { pid?: number }).pid) || 0;
-      } catch { /* unreadable lock: treat as stale */ }
+      } catch {
+        /* unreadable lock: treat as stale */
+      }
       if (pid > 0 && pid !== process.pid && alive(pid)) throw new LockedError(file, pid);
-      try { unlinkSync(file); } catch { /* raced with another remover */ }
+      try {
+        unlinkSync(file);
+      } catch {
+        /* raced with another remover */
+      }
     }
   }
   throw new Error(`could not acquire ${file}`);

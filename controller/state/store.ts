@@ -53,7 +53,9 @@ export class FileStateStore implements StateStore {
   }
 
   keys(prefix = ''): string[] {
-    return Object.keys(this.#data).filter((k) => k.startsWith(prefix)).sort();
+    return Object.keys(this.#data)
+      .filter((k) => k.startsWith(prefix))
+      .sort();
   }
 
   #persist(): Promise<void> {

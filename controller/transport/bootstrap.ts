@@ -6,13 +6,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { shQuote as q } from './shell.js';
 
-export interface AgentBundle { file: string; content: Buffer; hash: string }
+export interface AgentBundle {
+  file: string;
+  content: Buffer;
+  hash: string;
+}
 
 export function findAgentBundle(explicit?: string): AgentBundle {
-  const candidates = explicit ? [explicit] : [
-    fileURLToPath(new URL('./agent.mjs', import.meta.url)),       // bundled CLI: dist/crosskey.mjs next to dist/agent.mjs
-    fileURLToPath(new URL('../../dist/agent.mjs', import.meta.url)), // sources run with tsx
-  ];
+  const candidates = explicit
+    ? [explicit]
+    : [
+        fileURLToPath(new URL('./agent.mjs', import.meta.url)), // bundled CLI: dist/crosskey.mjs next to dist/agent.mjs
+        fileURLToPath(new URL('../../dist/agent.mjs', import.meta.url)), // sources run with tsx
+      ];
   const file = candidates.find((f) => existsSync(f));
   if (!file) throw new Error(`agent bundle not found (looked at ${candidates.join(', ')}); run \`npm run build\``);
   const content = readFileSync(file);
@@ -23,7 +29,14 @@ export function findAgentBundle(explicit?: string): AgentBundle {
 
 /** uname -m names for Node's process.arch. */
 export function unameArch(arch: string = process.arch): string {
-  return ({ x64: 'x86_64', arm64: 'aarch64', arm: 'armv7l', ia32: 'i686', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[arch] ?? arch;
+  return (
+    (
+      { x64: 'x86_64', arm64: 'aarch64', arm: 'armv7l', ia32: 'i686', ppc64: 'ppc64le', s390x: 's390x' } as Record<
+        string,
+        string
+      >
+    )[arch] ?? arch
+  );
 }
 
 export const EXIT_NEED_UPLOAD = 93;

@@ -21,7 +21,8 @@ function truthy(v: unknown): boolean {
 /** Maps ansible_host/port/user (and their ansible_ssh_* aliases), ansible_ssh_private_key_file, ansible_become(_user|_method),
  * agent_runtime, crosskey_known_hosts. Bad values throw an error naming the host and the variable. */
 export function hostSpecFromVars(name: string, vars: Record<string, unknown>): HostSpec {
-  const bad = (key: string, want: string) => new Error(`host ${name}: variable ${key} must be ${want}, got ${JSON.stringify(vars[key])}`);
+  const bad = (key: string, want: string) =>
+    new Error(`host ${name}: variable ${key} must be ${want}, got ${JSON.stringify(vars[key])}`);
   const str = (key: string): string | undefined => {
     const v = vars[key];
     if (v === undefined || v === null || v === '') return undefined;
@@ -41,7 +42,8 @@ export function hostSpecFromVars(name: string, vars: Record<string, unknown>): H
   if (key) spec.privateKeyFile = key;
   if (vars.ansible_become !== undefined) spec.become = truthy(vars.ansible_become);
   const method = str('ansible_become_method');
-  if (method !== undefined && method !== 'sudo') throw bad('ansible_become_method', '"sudo" (the only become method crosskey supports, always with sudo -n)');
+  if (method !== undefined && method !== 'sudo')
+    throw bad('ansible_become_method', '"sudo" (the only become method crosskey supports, always with sudo -n)');
   const becomeUser = str('ansible_become_user');
   if (becomeUser) spec.becomeUser = becomeUser;
   const runtime = str('agent_runtime');

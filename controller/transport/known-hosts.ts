@@ -5,7 +5,13 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { matchPatternList } from './glob.js';
 
-export interface KnownKey { keyType: string; blob: Buffer; file: string; line: number; revoked: boolean }
+export interface KnownKey {
+  keyType: string;
+  blob: Buffer;
+  file: string;
+  line: number;
+  revoked: boolean;
+}
 
 export type HostKeyVerdict =
   | { status: 'match'; entry: KnownKey }
@@ -42,20 +48,22 @@ export function hostFieldMatches(field: string, name: string): boolean {
 export function readKnownHosts(file: string, name: string): KnownKey[] {
   if (!existsSync(file)) return [];
   const out: KnownKey[] = [];
-  readFileSync(file, 'utf8').split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) return;
-    const parts = line.split(/\s+/);
-    let revoked = false;
-    if (parts[0].startsWith('@')) {
-      if (parts[0] === '@revoked') revoked = true;
-      else return; // @cert-authority: host certificates are not supported; such lines never match a plain key
-      parts.shift();
-    }
-    const [hosts, keyType, b64] = parts;
-    if (!hosts || !keyType || !b64 || !hostFieldMatches(hosts, name)) return;
-    out.push({ keyType, blob: Buffer.from(b64, 'base64'), file, line: i + 1, revoked });
-  });
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((raw, i) => {
+      const line = raw.trim();
+      if (!line || line.startsWith('#')) return;
+      const parts = line.split(/\s+/);
+      let revoked = false;
+      if (parts[0].startsWith('@')) {
+        if (parts[0] === '@revoked') revoked = true;
+        else return; // @cert-authority: host certificates are not supported; such lines never match a plain key
+        parts.shift();
+      }
+      const [hosts, keyType, b64] = parts;
+      if (!hosts || !keyType || !b64 || !hostFieldMatches(hosts, name)) return;
+      out.push({ keyType, blob: Buffer.from(b64, 'base64'), file, line: i + 1, revoked });
+    });
   return out;
 }
 
@@ -77,11 +85,21 @@ export function verifyHostKey(files: string[], host: string, port: number, blob:
 /** Key types known for a host (to ask the server for one of those first, as OpenSSH does). */
 export function knownKeyTypes(files: string[], host: string, port: number): string[] {
   const name = hostField(host, port);
-  return [...new Set(files.flatMap((f) => readKnownHosts(f, name)).filter((k) => !k.revoked).map((k) => k.keyType))];
+  return [
+    ...new Set(
+      files
+        .flatMap((f) => readKnownHosts(f, name))
+        .filter((k) => !k.revoked)
+        .map((k) => k.keyType),
+    ),
+  ];
 }
 
 export function addKnownHost(file: string, host: string, port: number, blob: Buffer): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const prefix = existsSync(file) && !readFileSync(file, 'utf8').endsWith('\n') && readFileSync(file, 'utf8').length ? '\n' : '';
-  appendFileSync(file, `${prefix}${hostField(host, port)} ${keyTypeOf(blob)} ${blob.toString('base64')}\n`, { mode: 0o600 });
+  const prefix =
+    existsSync(file) && !readFileSync(file, 'utf8').endsWith('\n') && readFileSync(file, 'utf8').length ? '\n' : '';
+  appendFileSync(file, `${prefix}${hostField(host, port)} ${keyTypeOf(blob)} ${blob.toString('base64')}\n`, {
+    mode: 0o600,
+  });
 }

@@ -6,7 +6,12 @@ import { UnreachableError } from '../modules/contract.js';
 
 /** An op the agent ran and reported as failed (bad args, ENOENT, validation…): not a connection problem. */
 export class AgentOpFailed extends Error {
-  constructor(readonly host: string, readonly op: string, readonly code: string, message: string) {
+  constructor(
+    readonly host: string,
+    readonly op: string,
+    readonly code: string,
+    message: string,
+  ) {
     super(`${host}: ${message}`);
     this.name = 'AgentOpFailed';
   }
@@ -30,11 +35,20 @@ export class AgentRpcClient implements AgentClient {
   private stderrTail = '';
   private closeListeners: Array<() => void> = [];
 
-  constructor(readonly host: string, private input: Writable, output: Readable, stderr?: Readable) {
+  constructor(
+    readonly host: string,
+    private input: Writable,
+    output: Readable,
+    stderr?: Readable,
+  ) {
     const rl = createInterface({ input: output, crlfDelay: Infinity });
     rl.on('line', (line) => this.onLine(line));
-    rl.on('close', () => this.fail(new AgentGone(host, `${host}: agent exited${this.stderrTail ? `: ${this.stderrTail.trim()}` : ''}`)));
-    stderr?.on('data', (d: Buffer) => { this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-2000); });
+    rl.on('close', () =>
+      this.fail(new AgentGone(host, `${host}: agent exited${this.stderrTail ? `: ${this.stderrTail.trim()}` : ''}`)),
+    );
+    stderr?.on('data', (d: Buffer) => {
+      this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-2000);
+    });
     input.on('error', (e: Error) => this.fail(new AgentGone(host, `${host}: agent channel error: ${e.message}`)));
   }
 

@@ -18,7 +18,8 @@ export class Semaphore {
       if (released) return;
       released = true;
       const next = this.waiters.shift();
-      if (next) next(); // the slot passes to the next waiter directly
+      if (next)
+        next(); // the slot passes to the next waiter directly
       else this.active--;
     };
   }

@@ -15,8 +15,16 @@ export interface SshConfigEntry {
   userKnownHostsFiles?: string[];
 }
 
-interface Line { keyword: string; args: string[]; file: string; line: number }
-interface Block { patterns: string[] | null; lines: Line[] } // patterns null = Match block (ignored)
+interface Line {
+  keyword: string;
+  args: string[];
+  file: string;
+  line: number;
+}
+interface Block {
+  patterns: string[] | null;
+  lines: Line[];
+} // patterns null = Match block (ignored)
 
 function tokenize(s: string): string[] {
   const out: string[] = [];
@@ -34,26 +42,36 @@ function parseFile(file: string, blocks: Block[], depth = 0): void {
   if (depth > 8 || !existsSync(file)) return;
   let current: Block = blocks.length ? blocks[blocks.length - 1] : { patterns: ['*'], lines: [] };
   if (!blocks.length) blocks.push(current);
-  readFileSync(file, 'utf8').split('\n').forEach((raw, i) => {
-    const text = raw.trim();
-    if (!text || text.startsWith('#')) return;
-    const m = text.match(/^(\S+?)(?:\s*=\s*|\s+)(.*)$/);
-    if (!m) return;
-    const keyword = m[1].toLowerCase();
-    const args = tokenize(m[2]);
-    if (keyword === 'host') { current = { patterns: args, lines: [] }; blocks.push(current); return; }
-    if (keyword === 'match') { current = { patterns: null, lines: [] }; blocks.push(current); return; }
-    if (keyword === 'include') {
-      for (const a of args) {
-        const p = expandHome(a);
-        const abs = isAbsolute(p) ? p : join(homedir(), '.ssh', p);
-        for (const f of globFiles(abs)) parseFile(f, blocks, depth + 1);
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((raw, i) => {
+      const text = raw.trim();
+      if (!text || text.startsWith('#')) return;
+      const m = text.match(/^(\S+?)(?:\s*=\s*|\s+)(.*)$/);
+      if (!m) return;
+      const keyword = m[1].toLowerCase();
+      const args = tokenize(m[2]);
+      if (keyword === 'host') {
+        current = { patterns: args, lines: [] };
+        blocks.push(current);
+        return;
       }
-      current = blocks[blocks.length - 1];
-      return;
-    }
-    current.lines.push({ keyword, args, file, line: i + 1 });
-  });
+      if (keyword === 'match') {
+        current = { patterns: null, lines: [] };
+        blocks.push(current);
+        return;
+      }
+      if (keyword === 'include') {
+        for (const a of args) {
+          const p = expandHome(a);
+          const abs = isAbsolute(p) ? p : join(homedir(), '.ssh', p);
+          for (const f of globFiles(abs)) parseFile(f, blocks, depth + 1);
+        }
+        current = blocks[blocks.length - 1];
+        return;
+      }
+      current.lines.push({ keyword, args, file, line: i + 1 });
+    });
 }
 
 function globFiles(pattern: string): string[] {
@@ -61,7 +79,10 @@ function globFiles(pattern: string): string[] {
   const dir = dirname(pattern);
   if (!existsSync(dir)) return [];
   const re = globToRegExp(basename(pattern));
-  return readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => re.test(f))
+    .sort()
+    .map((f) => join(dir, f));
 }
 
 export class SshConfig {
@@ -79,18 +100,29 @@ export class SshConfig {
         const v = l.args[0];
         if (v === undefined) continue;
         switch (l.keyword) {
-          case 'hostname': e.hostName ??= v.replace(/%h/g, host); break;
-          case 'user': e.user ??= v; break;
+          case 'hostname':
+            e.hostName ??= v.replace(/%h/g, host);
+            break;
+          case 'user':
+            e.user ??= v;
+            break;
           case 'port':
             if (e.port === undefined) {
               const n = Number(v);
-              if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${l.file}:${l.line}: bad Port ${JSON.stringify(v)}`);
+              if (!Number.isInteger(n) || n < 1 || n > 65535)
+                throw new Error(`${l.file}:${l.line}: bad Port ${JSON.stringify(v)}`);
               e.port = n;
             }
             break;
-          case 'identityfile': e.identityFiles.push(expandHome(v.replace(/%h/g, host))); break;
-          case 'proxyjump': if (!('proxyJump' in e)) e.proxyJump = v.toLowerCase() === 'none' ? undefined : v; break;
-          case 'userknownhostsfile': e.userKnownHostsFiles ??= l.args.map(expandHome); break;
+          case 'identityfile':
+            e.identityFiles.push(expandHome(v.replace(/%h/g, host)));
+            break;
+          case 'proxyjump':
+            if (!('proxyJump' in e)) e.proxyJump = v.toLowerCase() === 'none' ? undefined : v;
+            break;
+          case 'userknownhostsfile':
+            e.userKnownHostsFiles ??= l.args.map(expandHome);
+            break;
         }
       }
     }

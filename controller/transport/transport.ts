@@ -15,14 +15,24 @@ import { SshConfig, expandHome, parseJump, type SshConfigEntry } from './ssh-con
 import { addKnownHost, fingerprint, hostField, keyTypeOf, knownKeyTypes, verifyHostKey } from './known-hosts.js';
 import { shJoin, shQuote, wrapCommand } from './shell.js';
 import {
-  EXIT_NEED_RUNTIME, EXIT_NEED_UPLOAD, EXIT_NO_CACHE, EXIT_NO_NODE, findAgentBundle, startScript, unameArch, uploadScript, type AgentBundle,
+  EXIT_NEED_RUNTIME,
+  EXIT_NEED_UPLOAD,
+  EXIT_NO_CACHE,
+  EXIT_NO_NODE,
+  findAgentBundle,
+  startScript,
+  unameArch,
+  uploadScript,
+  type AgentBundle,
 } from './bootstrap.js';
 import type { HostSpec } from './host-spec.js';
 
-
 /** The start script's status lines and the exit codes they come with (bootstrap.ts). */
 const STATUS_EXIT: Record<string, number> = {
-  CROSSKEY_UPLOAD: EXIT_NEED_UPLOAD, CROSSKEY_RUNTIME: EXIT_NEED_RUNTIME, CROSSKEY_NONODE: EXIT_NO_NODE, CROSSKEY_NOCACHE: EXIT_NO_CACHE,
+  CROSSKEY_UPLOAD: EXIT_NEED_UPLOAD,
+  CROSSKEY_RUNTIME: EXIT_NEED_RUNTIME,
+  CROSSKEY_NONODE: EXIT_NO_NODE,
+  CROSSKEY_NOCACHE: EXIT_NO_CACHE,
 };
 export const MAX_CHANNELS_PER_CONNECTION = 10;
 
@@ -44,15 +54,35 @@ export interface TransportOptions {
   log?: (msg: string) => void;
 }
 
-export interface ExecOptions { stdin?: string | Buffer; env?: Record<string, string>; timeoutMs?: number; become?: boolean }
-export interface ExecResult { rc: number | null; signal?: string; stdout: string; stderr: string }
-interface ExitStatus { code: number | null; signal?: string }
+export interface ExecOptions {
+  stdin?: string | Buffer;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  become?: boolean;
+}
+export interface ExecResult {
+  rc: number | null;
+  signal?: string;
+  stdout: string;
+  stderr: string;
+}
+interface ExitStatus {
+  code: number | null;
+  signal?: string;
+}
 /** An exec channel with its exit status, listened for from the moment the channel exists. */
-interface ExecChannel { stream: ClientChannel; exit: Promise<ExitStatus>; status: { value?: ExitStatus } }
+interface ExecChannel {
+  stream: ClientChannel;
+  exit: Promise<ExitStatus>;
+  status: { value?: ExitStatus };
+}
 
 /** The agent could not be started on a reachable host (no node, wrong arch, sudo refused…). */
 export class AgentStartError extends Error {
-  constructor(readonly host: string, message: string) {
+  constructor(
+    readonly host: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'AgentStartError';
   }
@@ -67,7 +97,15 @@ interface Connection {
   closed: boolean;
 }
 
-interface Endpoint { label: string; host: string; port: number; user: string; identities: string[]; knownHosts: string[]; writeKnownHosts: string }
+interface Endpoint {
+  label: string;
+  host: string;
+  port: number;
+  user: string;
+  identities: string[];
+  knownHosts: string[];
+  writeKnownHosts: string;
+}
 
 export class Transport {
   readonly stats = { connections: 0, agentUploads: 0, runtimeUploads: 0, agentStarts: 0 };
@@ -83,7 +121,10 @@ export class Transport {
     this.sshConfig = new SshConfig(opts.sshConfigFile ?? join(homedir(), '.ssh', 'config'));
     this.log = opts.log ?? ((m) => process.stderr.write(m + '\n'));
     this.maxChannels = Math.min(opts.maxChannels ?? MAX_CHANNELS_PER_CONNECTION, MAX_CHANNELS_PER_CONNECTION);
-    if (opts.acceptNewHostKeys) this.log('[WARNING]: --accept-new-hostkeys: unknown SSH host keys will be trusted and added to known_hosts on first use');
+    if (opts.acceptNewHostKeys)
+      this.log(
+        '[WARNING]: --accept-new-hostkeys: unknown SSH host keys will be trusted and added to known_hosts on first use',
+      );
   }
 
   /** The connection's channel semaphore (for tests and diagnostics). */
@@ -99,7 +140,9 @@ export class Transport {
       const started = this.startAgent(host);
       p = started;
       this.agents.set(host.name, started);
-      const forget = () => { if (this.agents.get(host.name) === started) this.agents.delete(host.name); };
+      const forget = () => {
+        if (this.agents.get(host.name) === started) this.agents.delete(host.name);
+      };
       // A failed start is retried, and a dead agent (killed, channel lost) replaced, on the next agent() call.
       started.then((rpc) => rpc.onClose(forget), forget);
     }
@@ -112,7 +155,8 @@ export class Transport {
     let script = Array.isArray(cmd) ? shJoin(cmd) : cmd.shell;
     if (o.env && Object.keys(o.env).length) {
       const exports = Object.entries(o.env).map(([k, v]) => {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`${host.name}: invalid environment variable name ${JSON.stringify(k)}`);
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+          throw new Error(`${host.name}: invalid environment variable name ${JSON.stringify(k)}`);
         return `${k}=${shQuote(v)}`;
       });
       script = `export ${exports.join(' ')}; ${script}`;
@@ -124,7 +168,15 @@ export class Transport {
   async closeAll(): Promise<void> {
     const agents = [...this.agents.values()];
     this.agents.clear();
-    await Promise.all(agents.map(async (p) => { try { (await p).close(); } catch { /* failed start */ } }));
+    await Promise.all(
+      agents.map(async (p) => {
+        try {
+          (await p).close();
+        } catch {
+          /* failed start */
+        }
+      }),
+    );
     // Connections still being opened are closed too, once they are up (else they would keep the process alive).
     await Promise.allSettled([...this.conns.values()]);
     for (const c of this.liveConns) {
@@ -148,25 +200,38 @@ export class Transport {
     return p;
   }
 
-  private endpoint(label: string, address: string, over: { port?: number; user?: string; identity?: string; knownHostsFile?: string }): Endpoint & { cfg: SshConfigEntry } {
+  private endpoint(
+    label: string,
+    address: string,
+    over: { port?: number; user?: string; identity?: string; knownHostsFile?: string },
+  ): Endpoint & { cfg: SshConfigEntry } {
     const cfg = this.sshConfig.lookup(address);
     const host = cfg.hostName ?? address;
     const port = over.port ?? cfg.port ?? 22;
     const user = over.user ?? cfg.user ?? userInfo().username;
     const defaults = ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => join(homedir(), '.ssh', f));
-    const identities = [...new Set([
-      ...(over.identity ? [expandHome(over.identity)] : []),
-      ...cfg.identityFiles,
-      ...(over.identity || cfg.identityFiles.length ? [] : defaults),
-    ])];
+    const identities = [
+      ...new Set([
+        ...(over.identity ? [expandHome(over.identity)] : []),
+        ...cfg.identityFiles,
+        ...(over.identity || cfg.identityFiles.length ? [] : defaults),
+      ]),
+    ];
     const userFiles = this.opts.knownHostsFiles ?? cfg.userKnownHostsFiles ?? [join(homedir(), '.ssh', 'known_hosts')];
-    const knownHosts = [...new Set([...(over.knownHostsFile ? [over.knownHostsFile] : []), ...userFiles, '/etc/ssh/ssh_known_hosts'])];
+    const knownHosts = [
+      ...new Set([...(over.knownHostsFile ? [over.knownHostsFile] : []), ...userFiles, '/etc/ssh/ssh_known_hosts']),
+    ];
     const writeKnownHosts = over.knownHostsFile ?? userFiles[0];
     return { label, host, port, user, identities, knownHosts, writeKnownHosts, cfg };
   }
 
   private async openConnection(spec: HostSpec): Promise<Connection> {
-    const target = this.endpoint(spec.name, spec.address, { port: spec.port, user: spec.user, identity: spec.privateKeyFile, knownHostsFile: spec.knownHostsFile });
+    const target = this.endpoint(spec.name, spec.address, {
+      port: spec.port,
+      user: spec.user,
+      identity: spec.privateKeyFile,
+      knownHostsFile: spec.knownHostsFile,
+    });
     const jumps: SshClient[] = [];
     try {
       let sock: Duplex | undefined;
@@ -174,7 +239,11 @@ export class Transport {
         // Each hop is reached through the previous one; the last hop forwards to the target.
         const hops = target.cfg.proxyJump.split(',').map((hop) => {
           const j = parseJump(hop.trim());
-          return this.endpoint(`${spec.name} (jump host ${j.host})`, j.host, { port: j.port, user: j.user, knownHostsFile: spec.knownHostsFile });
+          return this.endpoint(`${spec.name} (jump host ${j.host})`, j.host, {
+            port: j.port,
+            user: j.user,
+            knownHostsFile: spec.knownHostsFile,
+          });
         });
         for (const [i, hop] of hops.entries()) {
           const jc = await this.connectEndpoint(spec.name, hop, sock);
@@ -184,7 +253,14 @@ export class Transport {
         }
       }
       const client = await this.connectEndpoint(spec.name, target, sock);
-      const conn: Connection = { spec, client, jumps, channels: new Semaphore(this.maxChannels), user: target.user, closed: false };
+      const conn: Connection = {
+        spec,
+        client,
+        jumps,
+        channels: new Semaphore(this.maxChannels),
+        user: target.user,
+        closed: false,
+      };
       this.liveConns.add(conn);
       client.on('close', () => {
         this.liveConns.delete(conn);
@@ -204,7 +280,8 @@ export class Transport {
   private forward(name: string, via: SshClient, host: string, port: number, label: string): Promise<Duplex> {
     return new Promise((resolve, reject) => {
       via.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
-        if (err) reject(new UnreachableError(name, `${name}: cannot reach ${host}:${port} through ${label}: ${err.message}`));
+        if (err)
+          reject(new UnreachableError(name, `${name}: cannot reach ${host}:${port} through ${label}: ${err.message}`));
         else resolve(stream);
       });
     });
@@ -235,15 +312,26 @@ export class Transport {
     const known = knownKeyTypes(ep.knownHosts, ep.host, ep.port);
     const auth = this.authMethods(ep);
     if (!auth.methods.length) {
-      return Promise.reject(new UnreachableError(name, `${where}: no usable private key (${auth.skipped.join('; ') || 'no key file, no ssh-agent'})`));
+      return Promise.reject(
+        new UnreachableError(
+          name,
+          `${where}: no usable private key (${auth.skipped.join('; ') || 'no key file, no ssh-agent'})`,
+        ),
+      );
     }
     const cfg: ConnectConfig = {
-      host: ep.host, port: ep.port, username: ep.user, sock: sock as ConnectConfig['sock'],
+      host: ep.host,
+      port: ep.port,
+      username: ep.user,
+      sock: sock as ConnectConfig['sock'],
       readyTimeout: this.opts.connectTimeoutMs ?? 10_000,
-      keepaliveInterval: this.opts.keepaliveIntervalMs ?? 15_000, keepaliveCountMax: 3,
+      keepaliveInterval: this.opts.keepaliveIntervalMs ?? 15_000,
+      keepaliveCountMax: 3,
       hostVerifier: hostVerifier as ConnectConfig['hostVerifier'],
       authHandler: auth.methods,
-      algorithms: known.length ? ({ serverHostKey: preferKnownTypes(known) } as ConnectConfig['algorithms']) : undefined,
+      algorithms: known.length
+        ? ({ serverHostKey: preferKnownTypes(known) } as ConnectConfig['algorithms'])
+        : undefined,
     };
     return new Promise((resolve, reject) => {
       const client = new ssh2.Client();
@@ -259,14 +347,23 @@ export class Transport {
         settled = true;
         let why: string;
         if (hostKeyProblem) why = hostKeyProblem;
-        else if (err.level === 'client-authentication') why = `authentication failed (tried ${auth.describe.join(', ')})`;
+        else if (err.level === 'client-authentication')
+          why = `authentication failed (tried ${auth.describe.join(', ')})`;
         else if (err.level === 'client-timeout') why = `no SSH handshake within ${cfg.readyTimeout} ms`;
         else why = err.code ? `${err.code} ${err.message.replace(new RegExp(`^${err.code}:?\\s*`), '')}` : err.message;
         client.end();
         reject(new UnreachableError(name, `${where}: ${why}`));
       });
       client.on('close', () => {
-        if (!settled) { settled = true; reject(new UnreachableError(name, `${where}: connection closed during the SSH handshake${hostKeyProblem ? `: ${hostKeyProblem}` : ''}`)); }
+        if (!settled) {
+          settled = true;
+          reject(
+            new UnreachableError(
+              name,
+              `${where}: connection closed during the SSH handshake${hostKeyProblem ? `: ${hostKeyProblem}` : ''}`,
+            ),
+          );
+        }
       });
       client.connect(cfg);
     });
@@ -284,7 +381,9 @@ export class Transport {
       const key = readFileSync(f);
       const parsed = ssh2.utils.parseKey(key);
       if (parsed instanceof Error) {
-        skipped.push(`${f}: ${/encrypted/i.test(parsed.message) ? 'encrypted (load it into ssh-agent)' : parsed.message}`);
+        skipped.push(
+          `${f}: ${/encrypted/i.test(parsed.message) ? 'encrypted (load it into ssh-agent)' : parsed.message}`,
+        );
         continue;
       }
       methods.push({ type: 'publickey', username: ep.user, key });
@@ -310,10 +409,12 @@ export class Transport {
             // read (often through a jump host), and ssh2 emits 'exit' while parsing it, before an awaiting caller
             // could attach a listener. Data and 'close' are not lost that way (streams buffer them).
             const status: { value?: ExitStatus } = {};
-            const exit = new Promise<ExitStatus>((r) => ch.once('exit', (code: number | null, signal?: string) => {
-              status.value = { code: code ?? null, ...(signal ? { signal } : {}) };
-              r(status.value);
-            }));
+            const exit = new Promise<ExitStatus>((r) =>
+              ch.once('exit', (code: number | null, signal?: string) => {
+                status.value = { code: code ?? null, ...(signal ? { signal } : {}) };
+                r(status.value);
+              }),
+            );
             resolve({ stream: ch, exit, status });
           });
         });
@@ -348,7 +449,9 @@ export class Transport {
       const { stream, exit } = await this.openExec(conn, wrapCommand(startScript(bundle.hash, push), become));
       const rpc = new AgentRpcClient(host.name, stream, stream, stream.stderr);
       let firstOut = '';
-      const onData = (d: Buffer) => { if (firstOut.length < 4096) firstOut += d.toString('utf8'); };
+      const onData = (d: Buffer) => {
+        if (firstOut.length < 4096) firstOut += d.toString('utf8');
+      };
       stream.on('data', onData);
       const exited = exit.then((x) => x.code);
       try {
@@ -358,11 +461,17 @@ export class Transport {
         const major = Number(/^v(\d+)/.exec(hello.node)?.[1] ?? 0);
         if (major < 18) {
           rpc.close();
-          throw new AgentStartError(host.name, `${host.name}: node ${hello.node} on the host is too old for the agent (need >= 18); set agent_runtime: push to ship the controller's Node runtime`);
+          throw new AgentStartError(
+            host.name,
+            `${host.name}: node ${hello.node} on the host is too old for the agent (need >= 18); set agent_runtime: push to ship the controller's Node runtime`,
+          );
         }
         if (hello.agentHash !== bundle.hash) {
           rpc.close();
-          throw new AgentStartError(host.name, `${host.name}: the cached agent's hash is ${hello.agentHash}, expected ${bundle.hash} (cache damaged?)`);
+          throw new AgentStartError(
+            host.name,
+            `${host.name}: the cached agent's hash is ${hello.agentHash}, expected ${bundle.hash} (cache damaged?)`,
+          );
         }
         return rpc;
       } catch (err) {
@@ -379,7 +488,11 @@ export class Transport {
           continue;
         }
         if (code === EXIT_NEED_RUNTIME) {
-          if (arch !== unameArch()) throw new AgentStartError(host.name, `${host.name}: agent_runtime push: the host is ${arch}, the controller's Node runtime is ${unameArch()}; install node (>= 18) on the host`);
+          if (arch !== unameArch())
+            throw new AgentStartError(
+              host.name,
+              `${host.name}: agent_runtime push: the host is ${arch}, the controller's Node runtime is ${unameArch()}; install node (>= 18) on the host`,
+            );
           const dir = path;
           const binary = readFileSync(process.execPath);
           await this.upload(conn, host, become, dir, 'node', binary, true);
@@ -387,28 +500,60 @@ export class Transport {
           continue;
         }
         if (code === EXIT_NO_NODE) {
-          throw new AgentStartError(host.name, `${host.name}: no usable node (>= 18) found on the host (PATH of ${become?.user ?? conn.user}); install Node.js there, or set agent_runtime: push to ship the controller's own Node runtime (${process.version}, ${unameArch()})`);
+          throw new AgentStartError(
+            host.name,
+            `${host.name}: no usable node (>= 18) found on the host (PATH of ${become?.user ?? conn.user}); install Node.js there, or set agent_runtime: push to ship the controller's own Node runtime (${process.version}, ${unameArch()})`,
+          );
         }
-        if (code === EXIT_NO_CACHE) throw new AgentStartError(host.name, `${host.name}: no writable cache folder for the agent (${path})`);
+        if (code === EXIT_NO_CACHE)
+          throw new AgentStartError(host.name, `${host.name}: no writable cache folder for the agent (${path})`);
         const stderr = rpc.stderrText.trim();
-        if (become && /sudo/.test(stderr)) throw new AgentStartError(host.name, `${host.name}: become (sudo -n -u ${become.user}) failed: ${stderr}`);
-        throw new AgentStartError(host.name, `${host.name}: the agent did not start (exit ${code}): ${stderr || firstOut.trim() || 'no output'}`);
+        if (become && /sudo/.test(stderr))
+          throw new AgentStartError(host.name, `${host.name}: become (sudo -n -u ${become.user}) failed: ${stderr}`);
+        throw new AgentStartError(
+          host.name,
+          `${host.name}: the agent did not start (exit ${code}): ${stderr || firstOut.trim() || 'no output'}`,
+        );
       }
     }
     throw new AgentStartError(host.name, `${host.name}: the agent did not start after uploading it`);
   }
 
-  private async upload(conn: Connection, host: HostSpec, become: { user: string } | undefined, dir: string, name: string, content: Buffer, executable: boolean): Promise<void> {
-    if (!dir?.startsWith('/')) throw new AgentStartError(host.name, `${host.name}: unexpected cache path from the host: ${JSON.stringify(dir)}`);
-    const r = await collect(await this.openExec(conn, wrapCommand(uploadScript(dir, name, executable), become)), content);
-    if (r.rc !== 0) throw new AgentStartError(host.name, `${host.name}: upload of ${name} to ${dir} failed (exit ${r.rc}): ${r.stderr.trim()}`);
+  private async upload(
+    conn: Connection,
+    host: HostSpec,
+    become: { user: string } | undefined,
+    dir: string,
+    name: string,
+    content: Buffer,
+    executable: boolean,
+  ): Promise<void> {
+    if (!dir?.startsWith('/'))
+      throw new AgentStartError(host.name, `${host.name}: unexpected cache path from the host: ${JSON.stringify(dir)}`);
+    const r = await collect(
+      await this.openExec(conn, wrapCommand(uploadScript(dir, name, executable), become)),
+      content,
+    );
+    if (r.rc !== 0)
+      throw new AgentStartError(
+        host.name,
+        `${host.name}: upload of ${name} to ${dir} failed (exit ${r.rc}): ${r.stderr.trim()}`,
+      );
     this.log(`${host.name}: uploaded ${name} (${content.length} bytes) to ${dir}`);
   }
 }
 
 /** Host key algorithms with the types known_hosts has for this host first (as OpenSSH orders them). */
 function preferKnownTypes(known: string[]): string[] {
-  const all = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+  const all = [
+    'ssh-ed25519',
+    'ecdsa-sha2-nistp256',
+    'ecdsa-sha2-nistp384',
+    'ecdsa-sha2-nistp521',
+    'rsa-sha2-512',
+    'rsa-sha2-256',
+    'ssh-rsa',
+  ];
   const algosOf = (t: string) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]);
   const first = known.flatMap(algosOf).filter((a) => all.includes(a));
   return [...new Set([...first, ...all])];
@@ -421,11 +566,21 @@ function collect({ stream, status }: ExecChannel, stdin?: string | Buffer, timeo
     let timedOut = false;
     stream.on('data', (d: Buffer) => out.push(d));
     stream.stderr.on('data', (d: Buffer) => err.push(d));
-    const timer = timeoutMs ? setTimeout(() => { timedOut = true; stream.close(); }, timeoutMs) : undefined;
+    const timer = timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          stream.close();
+        }, timeoutMs)
+      : undefined;
     stream.on('close', () => {
       if (timer) clearTimeout(timer);
       const signal = timedOut ? 'TIMEOUT' : status.value?.signal;
-      resolve({ rc: status.value?.code ?? null, ...(signal ? { signal } : {}), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      resolve({
+        rc: status.value?.code ?? null,
+        ...(signal ? { signal } : {}),
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
     });
     stream.end(stdin ?? '');
   });

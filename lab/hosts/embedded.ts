@@ -55,10 +55,21 @@ export async function startEmbeddedHost(opts: EmbeddedHostOptions): Promise<Embe
   const allowed = parseAuthorizedKeys(opts.authorizedKeys);
   const me = userInfo();
   const sessionEnv: Record<string, string> = {
-    PATH: STD_PATH, HOME: home, USER: me.username, LOGNAME: me.username, SHELL: '/bin/sh', ...(opts.env ?? {}),
+    PATH: STD_PATH,
+    HOME: home,
+    USER: me.username,
+    LOGNAME: me.username,
+    SHELL: '/bin/sh',
+    ...(opts.env ?? {}),
   };
   const logFile = join(dir, 'embedded.log');
-  const log = (msg: string) => { try { writeFileSync(logFile, `${new Date().toISOString()} ${msg}\n`, { flag: 'a' }); } catch { /* log is best effort */ } };
+  const log = (msg: string) => {
+    try {
+      writeFileSync(logFile, `${new Date().toISOString()} ${msg}\n`, { flag: 'a' });
+    } catch {
+      /* log is best effort */
+    }
+  };
 
   const connections = new Set<Connection>();
   let peak = 0;
@@ -68,25 +79,36 @@ export async function startEmbeddedHost(opts: EmbeddedHostOptions): Promise<Embe
   const server = new ssh2.Server({ hostKeys: [readFileSync(hostKey.privateKeyFile)] }, (conn, info) => {
     connections.add(conn);
     conn.on('close', () => connections.delete(conn));
-    conn.on('error', () => { /* client vanished; 'close' follows */ });
+    conn.on('error', () => {
+      /* client vanished; 'close' follows */
+    });
     conn.on('authentication', (ctx) => {
       if (ctx.method !== 'publickey' || ctx.username !== me.username) return ctx.reject(['publickey']);
       const key = allowed.find((k) => k.type === ctx.key.algo && sameBytes(k.getPublicSSH(), ctx.key.data));
       if (!key) return ctx.reject(['publickey']);
       // Without a signature the client only asks whether the key would be accepted.
-      if (ctx.signature && ctx.blob && key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true) return ctx.reject(['publickey']);
+      if (ctx.signature && ctx.blob && key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true)
+        return ctx.reject(['publickey']);
       if (ctx.signature) log(`Accepted publickey for ${ctx.username} from ${info.ip} port ${info.port}`);
       ctx.accept();
     });
     let sessions = 0;
     conn.on('ready', () => {
       conn.on('session', (acceptSession, rejectSession) => {
-        if (sessions >= maxSessions) { refused++; return rejectSession(); } // like sshd's MaxSessions
+        if (sessions >= maxSessions) {
+          refused++;
+          return rejectSession();
+        } // like sshd's MaxSessions
         sessions++;
         peak = Math.max(peak, sessions);
         const session = acceptSession();
         let released = false;
-        const release = () => { if (!released) { released = true; sessions--; } };
+        const release = () => {
+          if (!released) {
+            released = true;
+            sessions--;
+          }
+        };
         session.on('close', release);
         session.on('env', (accept) => accept?.()); // accepted but ignored, like sshd without AcceptEnv
         session.on('exec', (accept, _reject, req) => {
@@ -103,7 +125,10 @@ export async function startEmbeddedHost(opts: EmbeddedHostOptions): Promise<Embe
 
   await new Promise<void>((res, rej) => {
     server.once('error', rej);
-    server.listen(port, opts.address, () => { server.off('error', rej); res(); });
+    server.listen(port, opts.address, () => {
+      server.off('error', rej);
+      res();
+    });
   });
   let stopped: Promise<void> | undefined;
   return {
@@ -115,21 +140,30 @@ export async function startEmbeddedHost(opts: EmbeddedHostOptions): Promise<Embe
     logFile,
     peakSessions: () => peak,
     refusedSessions: () => refused,
-    stop: () => (stopped ??= new Promise<void>((res) => {
-      for (const c of children) c.kill('SIGKILL');
-      for (const c of connections) c.end();
-      server.close(() => res());
-    })),
+    stop: () =>
+      (stopped ??= new Promise<void>((res) => {
+        for (const c of children) c.kill('SIGKILL');
+        for (const c of connections) c.end();
+        server.close(() => res());
+      })),
   };
 }
 
-function runExec(stream: ServerChannel, command: string, env: Record<string, string>, cwd: string, children: Set<ChildProcess>): void {
+function runExec(
+  stream: ServerChannel,
+  command: string,
+  env: Record<string, string>,
+  cwd: string,
+  children: Set<ChildProcess>,
+): void {
   const child = spawn('/bin/sh', ['-c', command], { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
   children.add(child);
   child.stdout.pipe(stream, { end: false });
   child.stderr.pipe(stream.stderr, { end: false });
   stream.pipe(child.stdin);
-  child.stdin.on('error', () => { /* the command may exit before reading its stdin */ });
+  child.stdin.on('error', () => {
+    /* the command may exit before reading its stdin */
+  });
   let outputsOpen = 2;
   let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   // Send exit status only after all output is flushed, then close the channel.
@@ -139,10 +173,27 @@ function runExec(stream: ServerChannel, command: string, env: Record<string, str
     else stream.exit(String(exit.signal ?? 'KILL').replace(/^SIG/, ''), false, '');
     stream.end();
   };
-  child.stdout.on('end', () => { outputsOpen--; finish(); });
-  child.stderr.on('end', () => { outputsOpen--; finish(); });
-  child.on('error', (err) => { stream.stderr.write(`${err.message}\n`); exit = { code: 127, signal: null }; outputsOpen = 0; finish(); });
-  child.on('exit', (code, signal) => { children.delete(child); exit = { code, signal }; finish(); });
+  child.stdout.on('end', () => {
+    outputsOpen--;
+    finish();
+  });
+  child.stderr.on('end', () => {
+    outputsOpen--;
+    finish();
+  });
+  child.on('error', (err) => {
+    stream.stderr.write(`${err.message}\n`);
+    exit = { code: 127, signal: null };
+    outputsOpen = 0;
+    finish();
+  });
+  child.on('exit', (code, signal) => {
+    children.delete(child);
+    exit = { code, signal };
+    finish();
+  });
   // Client closed the channel early: the command goes too.
-  stream.on('close', () => { if (!exit) child.kill('SIGTERM'); });
+  stream.on('close', () => {
+    if (!exit) child.kill('SIGTERM');
+  });
 }

@@ -15,9 +15,10 @@ export function ensureKeyPair(file: string, type: HostKeyType = 'ed25519', comme
   if (existsSync(file) && existsSync(file + '.pub')) {
     return { privateKeyFile: file, publicKey: stripComment(readFileSync(file + '.pub', 'utf8')) };
   }
-  const pair = type === 'rsa'
-    ? ssh2.utils.generateKeyPairSync('rsa', { bits: 2048, comment })
-    : ssh2.utils.generateKeyPairSync('ed25519', { comment });
+  const pair =
+    type === 'rsa'
+      ? ssh2.utils.generateKeyPairSync('rsa', { bits: 2048, comment })
+      : ssh2.utils.generateKeyPairSync('ed25519', { comment });
   // sshd refuses group/other-readable private keys, whatever StrictModes says.
   writeFileSync(file, pair.private, { mode: 0o600 });
   writeFileSync(file + '.pub', pair.public.trim() + '\n', { mode: 0o644 });

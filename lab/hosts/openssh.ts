@@ -40,7 +40,11 @@ export interface SshHost {
   stop(): Promise<void>;
 }
 
-function sshdConfig(o: Required<Pick<SshHostOptions, 'dir' | 'address' | 'port' | 'maxSessions' | 'rootHome'>> & { env: Record<string, string> }): string {
+function sshdConfig(
+  o: Required<Pick<SshHostOptions, 'dir' | 'address' | 'port' | 'maxSessions' | 'rootHome'>> & {
+    env: Record<string, string>;
+  },
+): string {
   const env = Object.entries(o.env);
   for (const [k, v] of env) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`sshd SetEnv: invalid variable name ${JSON.stringify(k)}`);
@@ -86,7 +90,17 @@ async function startOpenSshHostOnce(opts: SshHostOptions): Promise<SshHost> {
   const hostKey = ensureKeyPair(join(dir, 'ssh_host_ed25519_key'), 'ed25519', `host@${opts.address}`);
   writeFileSync(join(dir, 'authorized_keys'), opts.authorizedKeys.trim() + '\n', { mode: 0o644 });
   const configFile = join(dir, 'sshd_config');
-  writeFileSync(configFile, sshdConfig({ dir, address: opts.address, port, maxSessions: opts.maxSessions ?? 10, rootHome, env: opts.env ?? {} }));
+  writeFileSync(
+    configFile,
+    sshdConfig({
+      dir,
+      address: opts.address,
+      port,
+      maxSessions: opts.maxSessions ?? 10,
+      rootHome,
+      env: opts.env ?? {},
+    }),
+  );
   const pidFile = join(dir, 'sshd.pid');
   const logFile = join(dir, 'sshd.log');
   rmSync(pidFile, { force: true });
@@ -94,22 +108,36 @@ async function startOpenSshHostOnce(opts: SshHostOptions): Promise<SshHost> {
   // Detached + unref: the lab's `up` command exits while its hosts keep running (stopped later by pid).
   const sshdArgs = ['-D', '-f', configFile, '-E', logFile];
   const child = opts.tieToParent
-    ? spawn('/bin/sh', ['-c', '"$0" "$@" & p=$!; read _; kill $p 2>/dev/null; wait $p', SSHD_PATH, ...sshdArgs], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] })
+    ? spawn('/bin/sh', ['-c', '"$0" "$@" & p=$!; read _; kill $p 2>/dev/null; wait $p', SSHD_PATH, ...sshdArgs], {
+        detached: true,
+        stdio: ['pipe', 'ignore', 'ignore'],
+      })
     : spawn(SSHD_PATH, sshdArgs, { detached: true, stdio: 'ignore' });
   child.unref();
   (child.stdin as unknown as { unref?(): void } | null)?.unref?.();
   let exited: number | null | undefined;
-  child.once('exit', (code) => { exited = code; });
+  child.once('exit', (code) => {
+    exited = code;
+  });
   if (child.pid === undefined) throw new Error(`sshd for ${opts.address}:${port} did not start`);
 
   // sshd writes its PidFile once the listen socket is bound.
-  const readPid = () => { try { const t = readFileSync(pidFile, 'utf8').trim(); return /^[1-9]\d*$/.test(t) ? Number(t) : undefined; } catch { return undefined; } };
+  const readPid = () => {
+    try {
+      const t = readFileSync(pidFile, 'utf8').trim();
+      return /^[1-9]\d*$/.test(t) ? Number(t) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
   const ok = await waitFor(() => exited !== undefined || readPid() !== undefined, 10_000);
   const pid = readPid();
   if (!ok || exited !== undefined || pid === undefined) {
     const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join('\n') : '';
     await stopPid(child.pid);
-    throw new Error(`sshd for ${opts.address}:${port} failed to start${exited !== undefined ? ` (exit ${exited})` : ' (timeout)'}: ${log}`);
+    throw new Error(
+      `sshd for ${opts.address}:${port} failed to start${exited !== undefined ? ` (exit ${exited})` : ' (timeout)'}: ${log}`,
+    );
   }
   return {
     pid,
@@ -123,7 +151,9 @@ async function startOpenSshHostOnce(opts: SshHostOptions): Promise<SshHost> {
 }
 
 /** Starts the host; a host key sshd cannot load (seen rarely under load: "error in libcrypto") is made anew once. */
-export async function startOpenSshHost(opts: Parameters<typeof startOpenSshHostOnce>[0]): ReturnType<typeof startOpenSshHostOnce> {
+export async function startOpenSshHost(
+  opts: Parameters<typeof startOpenSshHostOnce>[0],
+): ReturnType<typeof startOpenSshHostOnce> {
   try {
     return await startOpenSshHostOnce(opts);
   } catch (e) {

@@ -33,8 +33,16 @@ export function isAlive(pid: number): boolean {
 /** SIGTERM, wait up to `graceMs`, then SIGKILL. Resolves once the process is gone. */
 export async function stopPid(pid: number, graceMs = 3000): Promise<void> {
   if (!isAlive(pid)) return;
-  try { process.kill(pid, 'SIGTERM'); } catch { return; }
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
   if (await waitFor(() => !isAlive(pid), graceMs)) return;
-  try { process.kill(pid, 'SIGKILL'); } catch { return; }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return;
+  }
   await waitFor(() => !isAlive(pid), 2000);
 }

@@ -86,14 +86,34 @@ export function allocationEnable(state: ClusterState): AllocationEnable {
 }
 
 /** A new index: primaries INDEX_CREATED, allocated by the next reconcile. */
-export function createIndex(state: ClusterState, name: string, shards: number, replicas: number, now = Date.now()): IndexState {
+export function createIndex(
+  state: ClusterState,
+  name: string,
+  shards: number,
+  replicas: number,
+  now = Date.now(),
+): IndexState {
   const copies: ShardCopy[] = [];
   for (let s = 0; s < shards; s++) {
     for (let r = 0; r <= replicas; r++) {
-      copies.push({ shard: s, primary: r === 0, state: 'UNASSIGNED', node: null, dataNode: null, unassignedAt: now, unassignedReason: 'INDEX_CREATED' });
+      copies.push({
+        shard: s,
+        primary: r === 0,
+        state: 'UNASSIGNED',
+        node: null,
+        dataNode: null,
+        unassignedAt: now,
+        unassignedReason: 'INDEX_CREATED',
+      });
     }
   }
-  const index: IndexState = { uuid: esUuid(), numberOfShards: shards, numberOfReplicas: replicas, creationDate: now, shards: copies };
+  const index: IndexState = {
+    uuid: esUuid(),
+    numberOfShards: shards,
+    numberOfReplicas: replicas,
+    creationDate: now,
+    shards: copies,
+  };
   state.indices[name] = index;
   return index;
 }
@@ -106,7 +126,9 @@ export function reconcile(state: ClusterState, members: MemberInfo[], now = Date
   const live = new Map(members.map((m) => [m.id, m]));
   // Master: stable while alive; else the live master-eligible node that started first (ties: id).
   if (!state.masterNodeId || !live.has(state.masterNodeId)) {
-    const eligible = members.filter(isMasterEligible).sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
+    const eligible = members
+      .filter(isMasterEligible)
+      .sort((a, b) => a.startedAt - b.startedAt || a.id.localeCompare(b.id));
     // A majority of the master-eligible nodes seen in the state must be present; the lab keeps it simple and
     // elects as soon as one is live (3-node clusters lose at most one node at a time in rolling restarts).
     state.masterNodeId = eligible[0]?.id ?? null;
@@ -165,7 +187,11 @@ export function reconcile(state: ClusterState, members: MemberInfo[], now = Date
           if (!target) {
             // delayed allocation: wait for the departed node before copying the data elsewhere
             if (c.unassignedReason === 'NODE_LEFT' && c.dataNode && now - (c.unassignedAt ?? now) < delayedMs) continue;
-            target = leastLoaded(state, dataNodes.filter((m) => !holders.has(m.id)), copies);
+            target = leastLoaded(
+              state,
+              dataNodes.filter((m) => !holders.has(m.id)),
+              copies,
+            );
           }
           if (!target) continue;
           assign(c, target, now, recoveryMs);
@@ -211,7 +237,11 @@ export function reconcile(state: ClusterState, members: MemberInfo[], now = Date
  * the source copy stays active, `relocating_shards` counts it, health stays green).
  */
 function rebalance(state: ClusterState, dataNodes: MemberInfo[], now: number, recoveryMs: number): void {
-  const rebalanceSetting = String(state.transient['cluster.routing.rebalance.enable'] ?? state.persistent['cluster.routing.rebalance.enable'] ?? 'all');
+  const rebalanceSetting = String(
+    state.transient['cluster.routing.rebalance.enable'] ??
+      state.persistent['cluster.routing.rebalance.enable'] ??
+      'all',
+  );
   if (rebalanceSetting === 'none' || allocationEnable(state) !== 'all' || dataNodes.length < 2) return;
   const copies = Object.values(state.indices).flatMap((idx) => idx.shards.map((c) => ({ idx, c })));
   if (copies.some(({ c }) => c.state !== 'STARTED')) return; // allow_rebalance: indices_all_active
@@ -240,7 +270,8 @@ function assign(c: ShardCopy, node: MemberInfo, now: number, recoveryMs: number)
 function leastLoaded(state: ClusterState, candidates: MemberInfo[], exclude: ShardCopy[]): MemberInfo | undefined {
   const holders = new Set(exclude.map((c) => c.node).filter(Boolean));
   const load = new Map<string, number>();
-  for (const idx of Object.values(state.indices)) for (const c of idx.shards) if (c.node) load.set(c.node, (load.get(c.node) ?? 0) + 1);
+  for (const idx of Object.values(state.indices))
+    for (const c of idx.shards) if (c.node) load.set(c.node, (load.get(c.node) ?? 0) + 1);
   return candidates
     .filter((m) => !holders.has(m.id))
     .sort((a, b) => (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) || a.name.localeCompare(b.name))[0];
@@ -252,7 +283,12 @@ export function nextStateChangeAt(state: ClusterState): number | undefined {
   const delayedMs = state.lab?.nodeLeftDelayedTimeoutMs ?? 60_000;
   for (const idx of Object.values(state.indices)) {
     for (const c of idx.shards) {
-      const t = c.state === 'INITIALIZING' || c.state === 'RELOCATING' ? c.readyAt : c.state === 'UNASSIGNED' && c.unassignedReason === 'NODE_LEFT' ? (c.unassignedAt ?? 0) + delayedMs : undefined;
+      const t =
+        c.state === 'INITIALIZING' || c.state === 'RELOCATING'
+          ? c.readyAt
+          : c.state === 'UNASSIGNED' && c.unassignedReason === 'NODE_LEFT'
+            ? (c.unassignedAt ?? 0) + delayedMs
+            : undefined;
       if (t !== undefined && (next === undefined || t < next)) next = t;
     }
   }

@@ -28,11 +28,12 @@ export function flattenYaml(value: unknown, prefix: string, out: FlatSettings, f
 
 /** ES replaces `${VAR}` in setting values with environment variables (PropertyPlaceholder). */
 function resolvePlaceholders(settings: FlatSettings, env: NodeJS.ProcessEnv): FlatSettings {
-  const one = (v: string) => v.replace(/\$\{([^}:]+)\}/g, (_m, name: string) => {
-    const value = env[name];
-    if (value === undefined) throw new ConfigError(`Could not resolve placeholder '${name}'`);
-    return value;
-  });
+  const one = (v: string) =>
+    v.replace(/\$\{([^}:]+)\}/g, (_m, name: string) => {
+      const value = env[name];
+      if (value === undefined) throw new ConfigError(`Could not resolve placeholder '${name}'`);
+      return value;
+    });
   for (const [k, v] of Object.entries(settings)) settings[k] = Array.isArray(v) ? v.map(one) : one(v);
   return settings;
 }
@@ -47,7 +48,8 @@ export function parseElasticsearchYml(text: string, file: string, env: NodeJS.Pr
     throw new ConfigError(`Failed to load settings from [${file}] (${where}): ${err.reason ?? err.message}`);
   }
   if (doc === undefined || doc === null) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`Failed to load settings from [${file}]: not a map of settings`);
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new ConfigError(`Failed to load settings from [${file}]: not a map of settings`);
   const out: FlatSettings = {};
   flattenYaml(doc, '', out, file);
   return resolvePlaceholders(out, env);

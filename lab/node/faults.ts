@@ -5,7 +5,15 @@ import { join } from 'node:path';
 
 // block-rcs: from the next start until cleared, the remote cluster server port takes no connections although the
 // node reports it bound (a firewall that was not opened for 9443, the classic miss of this migration).
-export const FAULT_KINDS = ['fail-start', 'slow-start', 'drop-ssh', 'http-429', 'http-503', 'stall-recovery', 'block-rcs'] as const;
+export const FAULT_KINDS = [
+  'fail-start',
+  'slow-start',
+  'drop-ssh',
+  'http-429',
+  'http-503',
+  'stall-recovery',
+  'block-rcs',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FaultEntry {

@@ -5,13 +5,22 @@
 import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import {
-  readKeystore, readKeystoreHeader, writeKeystore, keystoreVersionFor, KeystoreError, SETTING_NAME_PATTERN, CURRENT_VERSION,
+  readKeystore,
+  readKeystoreHeader,
+  writeKeystore,
+  keystoreVersionFor,
+  KeystoreError,
+  SETTING_NAME_PATTERN,
+  CURRENT_VERSION,
 } from '../../agent/keystore/format.js';
 
 export const EXIT = { OK: 0, NO: 1, USAGE: 64, DATA_ERROR: 65, CANT_CREATE: 73, IO_ERROR: 74, CONFIG: 78 } as const;
 
 export class UserException extends Error {
-  constructor(readonly exitCode: number, message: string) {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -136,7 +145,10 @@ Option             Description
 `;
 
 function notFound(ctx: Ctx): UserException {
-  return new UserException(EXIT.DATA_ERROR, `Elasticsearch keystore not found at [${ctx.file}]. Use 'create' command to create one.`);
+  return new UserException(
+    EXIT.DATA_ERROR,
+    `Elasticsearch keystore not found at [${ctx.file}]. Use 'create' command to create one.`,
+  );
 }
 
 async function readPassword(ctx: Ctx, hasPassword: boolean): Promise<string> {
@@ -174,14 +186,20 @@ function save(ctx: Ctx, ks: Loaded): void {
     writeFileSync(tmp, bytes, { mode: 0o660 });
     chmodSync(tmp, 0o660);
   } catch {
-    throw new UserException(EXIT.IO_ERROR, `unable to create temporary keystore at [${tmp}], write permissions required for [${ctx.configDir}] or run [elasticsearch-keystore upgrade]`);
+    throw new UserException(
+      EXIT.IO_ERROR,
+      `unable to create temporary keystore at [${tmp}], write permissions required for [${ctx.configDir}] or run [elasticsearch-keystore upgrade]`,
+    );
   }
   if (existsSync(ctx.file)) {
     const before = statSync(ctx.file);
     const after = statSync(tmp);
     if (before.uid !== after.uid) {
       rmSync(tmp, { force: true });
-      throw new UserException(EXIT.CONFIG, `will not overwrite keystore at [${ctx.file}], because this incurs changing the file owner`);
+      throw new UserException(
+        EXIT.CONFIG,
+        `will not overwrite keystore at [${ctx.file}], because this incurs changing the file owner`,
+      );
     }
   }
   renameSync(tmp, ctx.file);
@@ -193,7 +211,9 @@ async function confirm(ctx: Ctx, question: string): Promise<boolean> {
 }
 
 async function newPassword(ctx: Ctx): Promise<string> {
-  const a = (await ctx.term.readLine('Enter new password for the elasticsearch keystore (empty for no password): ', true)) ?? '';
+  const a =
+    (await ctx.term.readLine('Enter new password for the elasticsearch keystore (empty for no password): ', true)) ??
+    '';
   const b = (await ctx.term.readLine('Enter same password again: ', true)) ?? '';
   if (a !== b) throw new UserException(EXIT.DATA_ERROR, 'Passwords are not equal, exiting.');
   return a;
@@ -201,11 +221,18 @@ async function newPassword(ctx: Ctx): Promise<string> {
 
 function validateName(name: string): void {
   if (!SETTING_NAME_PATTERN.test(name)) {
-    throw new UserException(EXIT.DATA_ERROR, `Setting name [${name}] does not match the allowed setting name pattern [[A-Za-z0-9_\\-.]+]`);
+    throw new UserException(
+      EXIT.DATA_ERROR,
+      `Setting name [${name}] does not match the allowed setting name pattern [[A-Za-z0-9_\\-.]+]`,
+    );
   }
 }
 
-function parseFlags(args: string[], flags: Record<string, string[]>, withValue: string[] = []): { opts: Set<string>; values: Map<string, string>; rest: string[] } {
+function parseFlags(
+  args: string[],
+  flags: Record<string, string[]>,
+  withValue: string[] = [],
+): { opts: Set<string>; values: Map<string, string>; rest: string[] } {
   const opts = new Set<string>();
   const values = new Map<string, string>();
   const rest: string[] = [];
@@ -218,7 +245,8 @@ function parseFlags(args: string[], flags: Record<string, string[]>, withValue: 
         if (v === undefined) throw new UserException(EXIT.USAGE, `Option ${a} requires an argument`);
         values.set(flag, v);
       } else opts.add(flag);
-    } else if (a.startsWith('-') && a !== '-') throw new UserException(EXIT.USAGE, `${a.replace(/^-+/, '')} is not a recognized option`);
+    } else if (a.startsWith('-') && a !== '-')
+      throw new UserException(EXIT.USAGE, `${a.replace(/^-+/, '')} is not a recognized option`);
     else rest.push(a);
   }
   return { opts, values, rest };
@@ -261,7 +289,8 @@ async function cmdAdd(ctx: Ctx, args: string[]): Promise<number> {
       }
     }
     const value = await ctx.term.readLine(opts.has('x') ? '' : `Enter value for ${name}: `, true);
-    if (value === null && opts.has('x')) throw new UserException(EXIT.DATA_ERROR, `missing value for setting [${name}] on standard input`);
+    if (value === null && opts.has('x'))
+      throw new UserException(EXIT.DATA_ERROR, `missing value for setting [${name}] on standard input`);
     ks.entries.set(name, Buffer.from(value ?? '', 'utf8'));
   }
   save(ctx, ks);
@@ -298,7 +327,8 @@ async function cmdRemove(ctx: Ctx, args: string[]): Promise<number> {
   if (names.length === 0) throw new UserException(EXIT.USAGE, 'Must supply at least one setting to remove');
   const ks = await load(ctx);
   for (const name of names) {
-    if (!ks.entries.has(name)) throw new UserException(EXIT.CONFIG, `Setting [${name}] does not exist in the keystore.`);
+    if (!ks.entries.has(name))
+      throw new UserException(EXIT.CONFIG, `Setting [${name}] does not exist in the keystore.`);
     ks.entries.delete(name);
   }
   save(ctx, ks);
@@ -324,7 +354,10 @@ async function cmdShow(ctx: Ctx, args: string[]): Promise<number> {
   }
   const text = value.toString('utf8');
   if (!Buffer.from(text, 'utf8').equals(value)) {
-    throw new UserException(EXIT.DATA_ERROR, `The value of the setting [${rest[0]}] is not UTF-8 or ASCII and thus cannot be shown to the terminal. Please use the -o option to write it to a file.`);
+    throw new UserException(
+      EXIT.DATA_ERROR,
+      `The value of the setting [${rest[0]}] is not UTF-8 or ASCII and thus cannot be shown to the terminal. Please use the -o option to write it to a file.`,
+    );
   }
   ctx.term.print(text + '\n');
   return EXIT.OK;
@@ -379,24 +412,40 @@ export async function keystoreCli(argv: string[], env: KeystoreCliEnv): Promise<
   const term = env.term ?? processTerminal();
   const silent = argv.includes('-s') || argv.includes('--silent');
   const args = argv.filter((a) => !['-s', '--silent', '-v', '--verbose'].includes(a));
-  const ctx: Ctx = { configDir: env.configDir, file: join(env.configDir, 'elasticsearch.keystore'), esVersion: env.esVersion, term, silent };
+  const ctx: Ctx = {
+    configDir: env.configDir,
+    file: join(env.configDir, 'elasticsearch.keystore'),
+    esVersion: env.esVersion,
+    term,
+    silent,
+  };
   const [command, ...rest] = args;
   try {
     if (!command || command === '-h' || command === '--help') {
       term.print(USAGE);
       return command ? EXIT.OK : EXIT.USAGE;
     }
-    if (!existsSync(dirname(ctx.file))) throw new UserException(EXIT.CONFIG, `the config directory [${env.configDir}] does not exist`);
+    if (!existsSync(dirname(ctx.file)))
+      throw new UserException(EXIT.CONFIG, `the config directory [${env.configDir}] does not exist`);
     switch (command) {
-      case 'create': return await cmdCreate(ctx, rest);
-      case 'list': return await cmdList(ctx);
-      case 'add': return await cmdAdd(ctx, rest);
-      case 'add-file': return await cmdAddFile(ctx, rest);
-      case 'remove': return await cmdRemove(ctx, rest);
-      case 'show': return await cmdShow(ctx, rest);
-      case 'has-passwd': return await cmdHasPasswd(ctx);
-      case 'passwd': return await cmdPasswd(ctx);
-      case 'upgrade': return await cmdUpgrade(ctx);
+      case 'create':
+        return await cmdCreate(ctx, rest);
+      case 'list':
+        return await cmdList(ctx);
+      case 'add':
+        return await cmdAdd(ctx, rest);
+      case 'add-file':
+        return await cmdAddFile(ctx, rest);
+      case 'remove':
+        return await cmdRemove(ctx, rest);
+      case 'show':
+        return await cmdShow(ctx, rest);
+      case 'has-passwd':
+        return await cmdHasPasswd(ctx);
+      case 'passwd':
+        return await cmdPasswd(ctx);
+      case 'upgrade':
+        return await cmdUpgrade(ctx);
       default:
         throw new UserException(EXIT.USAGE, `Unknown command [${command}]`);
     }

@@ -4,13 +4,22 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LogLevel } from './runtime.js';
 
-export function formatLogLine(level: LogLevel, logger: string, nodeName: string, message: string, at = new Date()): string {
+export function formatLogLine(
+  level: LogLevel,
+  logger: string,
+  nodeName: string,
+  message: string,
+  at = new Date(),
+): string {
   const ts = at.toISOString().replace('.', ',').replace('Z', '');
   return `[${ts}][${level.padEnd(5)}][${logger.padEnd(25)}] [${nodeName}] ${message}\n`;
 }
 
 export class NodeLogger {
-  constructor(readonly file: string, public nodeName: string) {
+  constructor(
+    readonly file: string,
+    public nodeName: string,
+  ) {
     mkdirSync(dirname(file), { recursive: true });
   }
   log(level: LogLevel, logger: string, message: string): void {

@@ -48,7 +48,9 @@ async function main(): Promise<number | undefined> {
   }
   const home = arg('--home');
   if (!home) {
-    process.stderr.write('usage: lab-node --home ES_HOME | --service ACTION --home ES_HOME | --keystore-cli ARGS | --ssh-hosts FILE\n');
+    process.stderr.write(
+      'usage: lab-node --home ES_HOME | --service ACTION --home ES_HOME | --keystore-cli ARGS | --ssh-hosts FILE\n',
+    );
     return 64;
   }
   const absHome = resolve(home);

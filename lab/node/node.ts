@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import tls, { type TLSSocket, type SecureContextOptions } from 'node:tls';
 import type { LoadedSsl } from './tls.js';
 import { sleep } from '../hosts/process.js';
-import http from 'node:http';
+import type http from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { readKeystore, writeKeystore, keystoreVersionFor, KeystoreError } from '../../agent/keystore/format.js';
-import { loadElasticsearchYml, ConfigError } from './config.js';
+import { loadElasticsearchYml, type ConfigError } from './config.js';
 import { NodeLogger } from './log.js';
 import { readFaults, consumeFault } from './faults.js';
 import { StartupError, validateSettings, loadTls, remoteClusterServerEnabled, type ValidatedTls } from './validate.js';
@@ -28,7 +28,19 @@ export interface LabNodeFile {
   startDelayMs?: number;
 }
 
-export const DEFAULT_ROLES = ['data', 'data_cold', 'data_content', 'data_frozen', 'data_hot', 'data_warm', 'ingest', 'master', 'ml', 'remote_cluster_client', 'transform'];
+export const DEFAULT_ROLES = [
+  'data',
+  'data_cold',
+  'data_content',
+  'data_frozen',
+  'data_hot',
+  'data_warm',
+  'ingest',
+  'master',
+  'ml',
+  'remote_cluster_client',
+  'transform',
+];
 
 export function readyFile(home: string): string {
   return join(home, 'data', 'lab-node.ready');
@@ -37,7 +49,6 @@ export function readyFile(home: string): string {
 function str(v: SettingValue | undefined): string | undefined {
   return v === undefined ? undefined : Array.isArray(v) ? v[0] : v;
 }
-
 
 export class LabNode implements NodeRuntime {
   readonly home: string;
@@ -67,7 +78,10 @@ export class LabNode implements NodeRuntime {
   private stallRecovery = false;
   private loadedTls!: ValidatedTls;
 
-  constructor(home: string, private readonly keystorePasswordInput: string | undefined) {
+  constructor(
+    home: string,
+    private readonly keystorePasswordInput: string | undefined,
+  ) {
     this.home = home;
     this.configDir = process.env.ES_PATH_CONF || join(home, 'config');
     const lab = JSON.parse(readFileSync(join(home, 'lab-node.json'), 'utf8')) as LabNodeFile;
@@ -116,9 +130,17 @@ export class LabNode implements NodeRuntime {
         const tmp = `${file}.tmp`;
         writeFileSync(tmp, writeKeystore({ version: current, entries: ks.entries, password }), { mode: 0o660 });
         renameSync(tmp, file);
-        this.log('INFO', 'o.e.c.s.KeyStoreWrapper', `upgraded elasticsearch keystore [${file}] from format version [${ks.version}] to [${current}]`);
+        this.log(
+          'INFO',
+          'o.e.c.s.KeyStoreWrapper',
+          `upgraded elasticsearch keystore [${file}] from format version [${ks.version}] to [${current}]`,
+        );
       } catch (e) {
-        this.log('WARN', 'o.e.c.s.KeyStoreWrapper', `could not upgrade elasticsearch keystore [${file}]: ${(e as Error).message}`);
+        this.log(
+          'WARN',
+          'o.e.c.s.KeyStoreWrapper',
+          `could not upgrade elasticsearch keystore [${file}]: ${(e as Error).message}`,
+        );
       }
     }
     return ks.entries;
@@ -129,7 +151,8 @@ export class LabNode implements NodeRuntime {
       this.secure = this.loadKeystore(password ?? '');
       this.keystorePassword = password ?? '';
     } catch (e) {
-      if (e instanceof KeystoreError && e.code === 'wrong-password') return { error: { type: 'security_exception', reason: 'Provided keystore password was incorrect' } };
+      if (e instanceof KeystoreError && e.code === 'wrong-password')
+        return { error: { type: 'security_exception', reason: 'Provided keystore password was incorrect' } };
       return { error: { type: 'illegal_state_exception', reason: (e as Error).message } };
     }
     this.log('INFO', 'o.e.n.NodeService', 'reloaded secure settings');
@@ -141,7 +164,9 @@ export class LabNode implements NodeRuntime {
     const exception = e instanceof StartupError ? e.exception : 'java.lang.IllegalStateException';
     this.log('ERROR', 'o.e.b.Elasticsearch', 'fatal exception while booting Elasticsearch');
     this.logger.log('ERROR', 'o.e.b.Elasticsearch', `${exception}: ${e.message}`);
-    process.stderr.write(`ERROR: Elasticsearch did not exit normally - check the logs at ${this.logger.file}\n${e.message}\n`);
+    process.stderr.write(
+      `ERROR: Elasticsearch did not exit normally - check the logs at ${this.logger.file}\n${e.message}\n`,
+    );
     process.exit(1);
   }
 
@@ -156,7 +181,11 @@ export class LabNode implements NodeRuntime {
     this.nodeName = str(this.config['node.name']) ?? hostname();
     const logsDir = str(this.config['path.logs']) ?? join(this.home, 'logs');
     this.logger = new NodeLogger(join(logsDir, `${this.clusterName}.log`), this.nodeName);
-    this.log('INFO', 'o.e.n.Node', `version[${this.esVersion}], pid[${process.pid}], build[tar/lab], OS[${process.platform}], JVM[simulated by crosskey lab, Node ${process.version}]`);
+    this.log(
+      'INFO',
+      'o.e.n.Node',
+      `version[${this.esVersion}], pid[${process.pid}], build[tar/lab], OS[${process.platform}], JVM[simulated by crosskey lab, Node ${process.version}]`,
+    );
     this.log('INFO', 'o.e.n.Node', 'this node is simulated by the crosskey lab (not a real Elasticsearch)');
     this.address = str(this.config['network.host']) ?? '127.0.0.1';
     if (this.config['node.roles'] !== undefined) this.roles = [this.config['node.roles']].flat().sort();
@@ -165,7 +194,12 @@ export class LabNode implements NodeRuntime {
 
     // 2. fault injection: a failed start looks like a configuration error
     if (consumeFault(this.home, 'fail-start')) {
-      this.fatal(new StartupError('java.lang.IllegalArgumentException', 'unknown setting [lab.fault.fail_start] please check that any required plugins are installed, or check the breaking changes documentation for removed settings'));
+      this.fatal(
+        new StartupError(
+          'java.lang.IllegalArgumentException',
+          'unknown setting [lab.fault.fail_start] please check that any required plugins are installed, or check the breaking changes documentation for removed settings',
+        ),
+      );
     }
 
     // 3. keystore and validation
@@ -173,7 +207,13 @@ export class LabNode implements NodeRuntime {
       this.keystorePassword = this.keystorePasswordInput ?? '';
       this.secure = this.loadKeystore(this.keystorePassword, true);
     } catch (e) {
-      if (e instanceof KeystoreError) this.fatal(new StartupError(e.code === 'wrong-password' ? 'java.lang.SecurityException' : 'java.lang.IllegalStateException', e.message));
+      if (e instanceof KeystoreError)
+        this.fatal(
+          new StartupError(
+            e.code === 'wrong-password' ? 'java.lang.SecurityException' : 'java.lang.IllegalStateException',
+            e.message,
+          ),
+        );
       throw e;
     }
     let tlsLoaded: ValidatedTls;
@@ -189,7 +229,10 @@ export class LabNode implements NodeRuntime {
       http: contextOptions(tlsLoaded.http),
       transport: contextOptions(tlsLoaded.transport),
       remoteClusterServer: contextOptions(tlsLoaded.remoteClusterServer),
-      remoteClusterClient: { ...(contextOptions(tlsLoaded.remoteClusterClient) ?? {}), verificationMode: tlsLoaded.remoteClusterClient?.verificationMode ?? 'full' },
+      remoteClusterClient: {
+        ...(contextOptions(tlsLoaded.remoteClusterClient) ?? {}),
+        verificationMode: tlsLoaded.remoteClusterClient?.verificationMode ?? 'full',
+      },
     };
 
     // 4. node id (persistent in the data folder, like ES's node metadata)
@@ -198,11 +241,15 @@ export class LabNode implements NodeRuntime {
     const idFile = join(dataDir, 'node_id');
     if (!existsSync(idFile)) writeFileSync(idFile, esUuid());
     this.nodeId = readFileSync(idFile, 'utf8').trim();
-    this.log('INFO', 'o.e.e.NodeEnvironment', `node name [${this.nodeName}], node ID [${this.nodeId}], cluster name [${this.clusterName}], roles [${this.roles.join(', ')}]`);
+    this.log(
+      'INFO',
+      'o.e.e.NodeEnvironment',
+      `node name [${this.nodeName}], node ID [${this.nodeId}], cluster name [${this.clusterName}], roles [${this.roles.join(', ')}]`,
+    );
 
     // 5. simulated start time (JVM, plugins, gateway…)
     const slow = consumeFault(this.home, 'slow-start');
-    await sleep(this.startDelay + (slow ? slow.ms ?? 10_000 : 0));
+    await sleep(this.startDelay + (slow ? (slow.ms ?? 10_000) : 0));
 
     // 6. bind
     try {
@@ -217,8 +264,18 @@ export class LabNode implements NodeRuntime {
     await this.masterWork();
     const state = this.state();
     const master = this.members().find((m) => m.id === state.masterNodeId);
-    if (master?.id === this.nodeId) this.log('INFO', 'o.e.c.s.MasterService', `elected-as-master ([1] nodes joined)[${this.nodeName}], term: 1, version: ${state.version}`);
-    else if (master) this.log('INFO', 'o.e.c.s.ClusterApplierService', `master node changed {previous [], current [{${master.name}}{${master.id}}]}`);
+    if (master?.id === this.nodeId)
+      this.log(
+        'INFO',
+        'o.e.c.s.MasterService',
+        `elected-as-master ([1] nodes joined)[${this.nodeName}], term: 1, version: ${state.version}`,
+      );
+    else if (master)
+      this.log(
+        'INFO',
+        'o.e.c.s.ClusterApplierService',
+        `master node changed {previous [], current [{${master.name}}{${master.id}}]}`,
+      );
     this.timer = setInterval(() => this.tick(), HEARTBEAT_MS);
     this.timer.unref();
 
@@ -227,8 +284,26 @@ export class LabNode implements NodeRuntime {
       await p.start(this);
       this.started.push(p);
     }
-    this.log('INFO', 'o.e.h.AbstractHttpServerTransport', `publish_address {${this.address}:${this.httpPort}}, bound_addresses {${this.address}:${this.httpPort}}`);
-    this.log('INFO', 'o.e.n.Node', 'started {' + this.nodeName + '}{' + this.nodeId + '}{' + this.address + '}{' + this.address + ':' + this.transportPort + '}');
+    this.log(
+      'INFO',
+      'o.e.h.AbstractHttpServerTransport',
+      `publish_address {${this.address}:${this.httpPort}}, bound_addresses {${this.address}:${this.httpPort}}`,
+    );
+    this.log(
+      'INFO',
+      'o.e.n.Node',
+      'started {' +
+        this.nodeName +
+        '}{' +
+        this.nodeId +
+        '}{' +
+        this.address +
+        '}{' +
+        this.address +
+        ':' +
+        this.transportPort +
+        '}',
+    );
     writeFileSync(readyFile(this.home), String(process.pid));
     process.on('SIGTERM', () => void this.stop());
     process.on('SIGINT', () => void this.stop());
@@ -239,19 +314,33 @@ export class LabNode implements NodeRuntime {
       this.servers.push(await startHttpServer(this, this.tls.http, this.address, this.httpPort));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new Error(`Failed to bind to ${this.address}:${this.httpPort}: ${code === 'EADDRINUSE' ? 'Address already in use' : (e as Error).message}`);
+      throw new Error(
+        `Failed to bind to ${this.address}:${this.httpPort}: ${code === 'EADDRINUSE' ? 'Address already in use' : (e as Error).message}`,
+      );
     }
     const tt = this.tls.transport;
     const transportAuth = this.loadedTls.transport?.clientAuthentication ?? 'required';
     const transport = tt
-      ? tls.createServer({ ...tt, requestCert: true, rejectUnauthorized: transportAuth === 'required' }, (s) => serveFrames(s, this.transportHandlers))
+      ? tls.createServer({ ...tt, requestCert: true, rejectUnauthorized: transportAuth === 'required' }, (s) =>
+          serveFrames(s, this.transportHandlers),
+        )
       : tls.createServer({}, (s) => s.destroy());
     this.onTransportMessage('internal:transport/handshake', () => {
       const st = this.state();
-      return { node_id: this.nodeId, node_name: this.nodeName, cluster_name: this.clusterName, cluster_uuid: st.clusterUuid, version: this.esVersion };
+      return {
+        node_id: this.nodeId,
+        node_name: this.nodeName,
+        cluster_name: this.clusterName,
+        cluster_uuid: st.clusterUuid,
+        version: this.esVersion,
+      };
     });
     transport.on('tlsClientError', (err, socket) => {
-      this.log('WARN', 'o.e.x.c.s.t.n.SecurityNetty4Transport', `client did not trust this server's certificate, closing connection Netty4TcpChannel{localAddress=${this.address}:${this.transportPort}, remoteAddress=${socket.remoteAddress}:${socket.remotePort}, profile=default}: ${err.message}`);
+      this.log(
+        'WARN',
+        'o.e.x.c.s.t.n.SecurityNetty4Transport',
+        `client did not trust this server's certificate, closing connection Netty4TcpChannel{localAddress=${this.address}:${this.transportPort}, remoteAddress=${socket.remoteAddress}:${socket.remotePort}, profile=default}: ${err.message}`,
+      );
     });
     await listen(transport, str(this.config['transport.host']) ?? this.address, this.transportPort);
     this.servers.push(transport);
@@ -259,13 +348,25 @@ export class LabNode implements NodeRuntime {
     const rcsAuth = this.loadedTls.remoteClusterServer?.clientAuthentication ?? 'none';
     if (rcs && remoteClusterServerEnabled(this.config)) {
       const port = Number(str(this.config['remote_cluster.port']) ?? 9443);
-      const host = str(this.config['remote_cluster.host']) ?? str(this.config['remote_cluster.bind_host']) ?? str(this.config['transport.bind_host']) ?? str(this.config['transport.host']) ?? this.address;
-      const server = tls.createServer({ ...rcs, requestCert: rcsAuth !== 'none', rejectUnauthorized: rcsAuth === 'required' }, (s) => {
-        if (this.rcsHandler) this.rcsHandler(s);
-        else s.destroy();
-      });
+      const host =
+        str(this.config['remote_cluster.host']) ??
+        str(this.config['remote_cluster.bind_host']) ??
+        str(this.config['transport.bind_host']) ??
+        str(this.config['transport.host']) ??
+        this.address;
+      const server = tls.createServer(
+        { ...rcs, requestCert: rcsAuth !== 'none', rejectUnauthorized: rcsAuth === 'required' },
+        (s) => {
+          if (this.rcsHandler) this.rcsHandler(s);
+          else s.destroy();
+        },
+      );
       server.on('tlsClientError', (err, socket) => {
-        this.log('WARN', 'o.e.x.c.s.t.n.SecurityNetty4Transport', `client did not trust this server's certificate, closing connection Netty4TcpChannel{localAddress=${host}:${port}, remoteAddress=${socket.remoteAddress}:${socket.remotePort}, profile=_remote_cluster}: ${err.message}`);
+        this.log(
+          'WARN',
+          'o.e.x.c.s.t.n.SecurityNetty4Transport',
+          `client did not trust this server's certificate, closing connection Netty4TcpChannel{localAddress=${host}:${port}, remoteAddress=${socket.remoteAddress}:${socket.remotePort}, profile=_remote_cluster}: ${err.message}`,
+        );
       });
       // The block-rcs fault: the node believes the port is bound, but nothing outside can reach it.
       if (!readFaults(this.home)['block-rcs']) {
@@ -273,7 +374,11 @@ export class LabNode implements NodeRuntime {
         this.servers.push(server);
       }
       this.remoteClusterPort = port;
-      this.log('INFO', 'o.e.t.TransportService', `publish_address {${host}:${port}}, bound_addresses {${host}:${port}} for profile [_remote_cluster]`);
+      this.log(
+        'INFO',
+        'o.e.t.TransportService',
+        `publish_address {${host}:${port}}, bound_addresses {${host}:${port}} for profile [_remote_cluster]`,
+      );
     }
   }
 
@@ -281,11 +386,23 @@ export class LabNode implements NodeRuntime {
     const settings: FlatSettings = {};
     for (const [k, v] of Object.entries(this.config)) settings[k] = v;
     const attributes: Record<string, string> = {};
-    for (const [k, v] of Object.entries(this.config)) if (k.startsWith('node.attr.')) attributes[k.slice(10)] = String(v);
+    for (const [k, v] of Object.entries(this.config))
+      if (k.startsWith('node.attr.')) attributes[k.slice(10)] = String(v);
     return {
-      id: this.nodeId, name: this.nodeName, pid: process.pid, address: this.address, version: this.esVersion, roles: this.roles,
-      attributes, httpPort: this.httpPort, transportPort: this.transportPort, remoteClusterPort: this.remoteClusterPort,
-      settings, startedAt: this.startedAt, heartbeatAt: Date.now(), stallRecovery: this.stallRecovery,
+      id: this.nodeId,
+      name: this.nodeName,
+      pid: process.pid,
+      address: this.address,
+      version: this.esVersion,
+      roles: this.roles,
+      attributes,
+      httpPort: this.httpPort,
+      transportPort: this.transportPort,
+      remoteClusterPort: this.remoteClusterPort,
+      settings,
+      startedAt: this.startedAt,
+      heartbeatAt: Date.now(),
+      stallRecovery: this.stallRecovery,
     };
   }
 
@@ -311,7 +428,9 @@ export class LabNode implements NodeRuntime {
     } catch (e) {
       this.log('WARN', 'o.e.c.c.Coordinator', `heartbeat failed: ${(e as Error).message}`);
     }
-    this.masterWork().catch((e) => this.log('WARN', 'o.e.c.s.MasterService', `failed to reconcile cluster state: ${(e as Error).message}`));
+    this.masterWork().catch((e) =>
+      this.log('WARN', 'o.e.c.s.MasterService', `failed to reconcile cluster state: ${(e as Error).message}`),
+    );
   }
 
   async stop(): Promise<void> {
@@ -328,11 +447,16 @@ export class LabNode implements NodeRuntime {
     }
     removeHeartbeat(this.clusterDir, this.nodeId);
     rmSync(readyFile(this.home), { force: true });
-    await Promise.all(this.servers.map((s) => new Promise<void>((r) => {
-      (s as http.Server).closeAllConnections?.();
-      s.close(() => r());
-      setTimeout(r, 2000).unref();
-    })));
+    await Promise.all(
+      this.servers.map(
+        (s) =>
+          new Promise<void>((r) => {
+            (s as http.Server).closeAllConnections?.();
+            s.close(() => r());
+            setTimeout(r, 2000).unref();
+          }),
+      ),
+    );
     this.log('INFO', 'o.e.n.Node', 'stopped');
     this.log('INFO', 'o.e.n.Node', 'closing ...');
     this.log('INFO', 'o.e.n.Node', 'closed');
@@ -354,7 +478,13 @@ function contextOptions(l: LoadedSsl | null): SecureContextOptions | null {
 
 function listen(server: http.Server | tls.Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => reject(new Error(`Failed to bind to ${host}:${port}: ${e.code === 'EADDRINUSE' ? 'Address already in use' : e.message}`)));
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          `Failed to bind to ${host}:${port}: ${e.code === 'EADDRINUSE' ? 'Address already in use' : e.message}`,
+        ),
+      ),
+    );
     server.listen(port, host, () => resolve());
   });
 }

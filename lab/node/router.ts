@@ -52,7 +52,15 @@ export interface Route {
 }
 
 /** Query parameters every endpoint accepts (ES's RestRequest common params). */
-export const COMMON_PARAMS = ['pretty', 'human', 'error_trace', 'filter_path', 'format', 'source', 'source_content_type'];
+export const COMMON_PARAMS = [
+  'pretty',
+  'human',
+  'error_trace',
+  'filter_path',
+  'format',
+  'source',
+  'source_content_type',
+];
 
 /** An error in ES's envelope; throw it from a handler. */
 export class EsHttpError extends Error {
@@ -75,7 +83,13 @@ export class EsHttpError extends Error {
   }
 }
 
-export function esError(status: number, type: string, reason: string, extra: Record<string, unknown> = {}, headers: Record<string, string | string[]> = {}): EsHttpError {
+export function esError(
+  status: number,
+  type: string,
+  reason: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string | string[]> = {},
+): EsHttpError {
   return new EsHttpError(status, type, reason, extra, headers);
 }
 
@@ -101,7 +115,10 @@ export class Router {
   }
 
   /** Most specific match first: literal segments beat `{param}` segments at the same position. */
-  match(method: HttpMethod, path: string): { route: Route; params: Record<string, string> } | { methodNotAllowed: HttpMethod[] } | undefined {
+  match(
+    method: HttpMethod,
+    path: string,
+  ): { route: Route; params: Record<string, string> } | { methodNotAllowed: HttpMethod[] } | undefined {
     const parts = path.split('/').filter(Boolean);
     let best: { c: CompiledRoute; params: Record<string, string>; score: number } | undefined;
     const allowed = new Set<HttpMethod>();
@@ -179,7 +196,11 @@ export function renderSettings(flat: FlatSettings, flatSettings: boolean): Recor
 }
 
 /** JSON input (nested or dotted keys, any scalar) → flat map; null values kept as null (= remove). */
-export function flattenInput(value: unknown, prefix = '', out: Record<string, SettingValue | null> = {}): Record<string, SettingValue | null> {
+export function flattenInput(
+  value: unknown,
+  prefix = '',
+  out: Record<string, SettingValue | null> = {},
+): Record<string, SettingValue | null> {
   if (value === null) {
     if (prefix) out[prefix] = null;
     return out;
@@ -189,7 +210,8 @@ export function flattenInput(value: unknown, prefix = '', out: Record<string, Se
     return out;
   }
   if (typeof value === 'object') {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) flattenInput(v, prefix ? `${prefix}.${k}` : k, out);
+    for (const [k, v] of Object.entries(value as Record<string, unknown>))
+      flattenInput(v, prefix ? `${prefix}.${k}` : k, out);
     return out;
   }
   out[prefix] = String(value);
@@ -202,7 +224,10 @@ export function flattenInput(value: unknown, prefix = '', out: Record<string, Se
  */
 export function applyFilterPath(value: unknown, filterPath: string | null): unknown {
   if (!filterPath) return value;
-  const all = filterPath.split(',').map((s) => s.trim()).filter(Boolean);
+  const all = filterPath
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const includes = all.filter((p) => !p.startsWith('-')).map((p) => p.split('.'));
   const excludes = all.filter((p) => p.startsWith('-')).map((p) => p.slice(1).split('.'));
   let out = includes.length ? include(value, includes) : value;
@@ -213,7 +238,14 @@ export function applyFilterPath(value: unknown, filterPath: string | null): unkn
 
 /** ES's simple wildcard match (`*` = any characters), used for index, node, setting and column patterns. */
 export function wildcardRegExp(pattern: string): RegExp {
-  return new RegExp('^' + pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  return new RegExp(
+    '^' +
+      pattern
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*') +
+      '$',
+  );
 }
 
 function segMatches(pattern: string, name: string): boolean {

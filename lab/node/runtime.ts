@@ -11,7 +11,8 @@
 //   Part 1 wrote Basic auth against `security.users`; part 2 extends it with `ApiKey` (keep the signature).
 //   Authorization of a route: `Route.privilege` (a cluster privilege) is checked with
 //   `authorizeCluster(state, principal, privilege)` from the same file.
-// * REST — lab/node/router.ts: `Route {method, path: '/_security/role/{name}', handler(req, ctx), params?, privilege?}`;
+// * REST — lab/node/router.ts: `Route {method, path: '/_security/role/{name}', handler(req, ctx), params?,
+// privilege?}`;
 //   throw `esError(status, type, reason)` for ES's envelope. Add a file lab/node/api/<area>.ts exporting
 //   `routes: Route[]` and add it to the list in lab/node/api/index.ts (one line). `ctx.rt` is this runtime.
 // * Transport (9300, mutual TLS per xpack.security.transport.ssl.*) — `rt.onTransportMessage(type, handler)`;

@@ -35,7 +35,6 @@ function readRecord(home: string): ServiceRecord | undefined {
   }
 }
 
-
 export function runningPid(home: string): number | undefined {
   if (existsSync(pidFile(home))) {
     const pid = Number(readFileSync(pidFile(home), 'utf8').trim());
@@ -60,9 +59,10 @@ function isReady(home: string, pid: number): boolean {
   }
 }
 
-
 function logFileOf(home: string): string {
-  const yml = existsSync(join(home, 'config', 'elasticsearch.yml')) ? readFileSync(join(home, 'config', 'elasticsearch.yml'), 'utf8') : '';
+  const yml = existsSync(join(home, 'config', 'elasticsearch.yml'))
+    ? readFileSync(join(home, 'config', 'elasticsearch.yml'), 'utf8')
+    : '';
   const m = /^cluster\.name:\s*["']?([^"'\s]+)/m.exec(yml);
   return join(home, 'logs', `${m?.[1] ?? 'elasticsearch'}.log`);
 }
@@ -88,7 +88,12 @@ function logSize(home: string): number {
   }
 }
 
-export async function start(home: string, nodeScript: string, out: (s: string) => void, timeoutMs = 120_000): Promise<number> {
+export async function start(
+  home: string,
+  nodeScript: string,
+  out: (s: string) => void,
+  timeoutMs = 120_000,
+): Promise<number> {
   if (runningPid(home)) return 0; // systemctl start on an active unit is a no-op
   mkdirSync(join(home, 'logs'), { recursive: true });
   const logBefore = logSize(home);
@@ -129,9 +134,11 @@ export async function start(home: string, nodeScript: string, out: (s: string) =
   rmSync(pidFile(home), { force: true });
   const err = lastError(home, logBefore);
   writeRecord(home, { state: 'failed', at: Date.now(), exitCode: exitCode ?? null, message: err });
-  out(exitCode === undefined
-    ? `Job for elasticsearch.service failed because a timeout was exceeded.\n`
-    : `Job for elasticsearch.service failed because the control process exited with error code ${exitCode}.\n`);
+  out(
+    exitCode === undefined
+      ? `Job for elasticsearch.service failed because a timeout was exceeded.\n`
+      : `Job for elasticsearch.service failed because the control process exited with error code ${exitCode}.\n`,
+  );
   if (err) out(err + '\n');
   out(`See ${logFileOf(home)} for details.\n`);
   return 1;
@@ -168,11 +175,15 @@ export function status(home: string, out: (s: string) => void): number {
   const rec = readRecord(home);
   if (rec?.state === 'active') {
     // the node went away without `stop`: systemd reports the unit failed
-    out(`● elasticsearch.service - Elasticsearch (crosskey lab)\n     Active: failed (Result: exit-code); the node process is gone (see ${logFileOf(home)})\n`);
+    out(
+      `● elasticsearch.service - Elasticsearch (crosskey lab)\n     Active: failed (Result: exit-code); the node process is gone (see ${logFileOf(home)})\n`,
+    );
     return 3;
   }
   if (rec?.state === 'failed') {
-    out(`● elasticsearch.service - Elasticsearch (crosskey lab)\n     Active: failed (Result: exit-code) since ${new Date(rec.at).toISOString()}\n${rec.message ? rec.message + '\n' : ''}`);
+    out(
+      `● elasticsearch.service - Elasticsearch (crosskey lab)\n     Active: failed (Result: exit-code) since ${new Date(rec.at).toISOString()}\n${rec.message ? rec.message + '\n' : ''}`,
+    );
     return 3;
   }
   out('● elasticsearch.service - Elasticsearch (crosskey lab)\n     Active: inactive (dead)\n');
@@ -187,10 +198,14 @@ export async function restart(home: string, nodeScript: string, out: (s: string)
 export async function serviceCommand(action: string | undefined, home: string, nodeScript: string): Promise<number> {
   const out = (s: string) => process.stdout.write(s);
   switch (action) {
-    case 'start': return start(home, nodeScript, out);
-    case 'stop': return stop(home);
-    case 'restart': return restart(home, nodeScript, out);
-    case 'status': return status(home, out);
+    case 'start':
+      return start(home, nodeScript, out);
+    case 'stop':
+      return stop(home);
+    case 'restart':
+      return restart(home, nodeScript, out);
+    case 'status':
+      return status(home, out);
     default:
       process.stderr.write(`usage: elasticsearch-service start|stop|restart|status\n`);
       return 2;

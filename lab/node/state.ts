@@ -3,7 +3,18 @@
 // it with a temp file + atomic rename, so a reader never sees a half-written file and needs no lock.
 // Part 1 owns the core fields; part 2 owns the `security`, `tasks`, `counters` and `events` sections (their types
 // may be extended with small edits here).
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { SecurityState } from './security/model.js';
@@ -124,7 +135,6 @@ export function createState(clusterDir: string, state: ClusterState): void {
   if (existsSync(file)) throw new Error(`cluster state ${file} already exists`);
   writeAtomic(file, JSON.stringify(state, null, 1));
 }
-
 
 async function acquireLock(clusterDir: string): Promise<() => void> {
   const lock = join(clusterDir, LOCK_FILE);

@@ -10,7 +10,12 @@ export class SslConfigError extends Error {}
 
 export type SslContextName = 'http' | 'transport' | 'remote_cluster_server' | 'remote_cluster_client';
 
-const ENABLED_DEFAULT: Record<SslContextName, boolean> = { http: false, transport: false, remote_cluster_server: true, remote_cluster_client: true };
+const ENABLED_DEFAULT: Record<SslContextName, boolean> = {
+  http: false,
+  transport: false,
+  remote_cluster_server: true,
+  remote_cluster_client: true,
+};
 
 function str(config: FlatSettings, key: string): string | undefined {
   const v = config[key];
@@ -20,7 +25,12 @@ function str(config: FlatSettings, key: string): string | undefined {
 function list(config: FlatSettings, key: string): string[] {
   const v = config[key];
   if (v === undefined) return [];
-  return Array.isArray(v) ? v : v.split(',').map((s) => s.trim()).filter(Boolean);
+  return Array.isArray(v)
+    ? v
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
 }
 
 function resolvePath(configDir: string, p: string): string {
@@ -43,13 +53,20 @@ export interface LoadedSsl extends SecureContextOptions {
  * Loads one SSL context. `server` contexts without key material fail like ES (#16). Returns null when the context
  * is disabled.
  */
-export function loadSslContext(ctx: SslContextName, config: FlatSettings, secure: Map<string, Buffer>, configDir: string, server: boolean): LoadedSsl | null {
+export function loadSslContext(
+  ctx: SslContextName,
+  config: FlatSettings,
+  secure: Map<string, Buffer>,
+  configDir: string,
+  server: boolean,
+): LoadedSsl | null {
   if (!sslEnabled(ctx, config)) return null;
   const prefix = `xpack.security.${ctx}.ssl`;
   const secureStr = (k: string) => secure.get(`${prefix}.${k}`)?.toString('utf8');
   const out: LoadedSsl = {
     verificationMode: (str(config, `${prefix}.verification_mode`) ?? 'full') as LoadedSsl['verificationMode'],
-    clientAuthentication: (str(config, `${prefix}.client_authentication`) ?? (ctx === 'transport' ? 'required' : 'none')) as LoadedSsl['clientAuthentication'],
+    clientAuthentication: (str(config, `${prefix}.client_authentication`) ??
+      (ctx === 'transport' ? 'required' : 'none')) as LoadedSsl['clientAuthentication'],
     hasKey: false,
   };
   const ksPath = str(config, `${prefix}.keystore.path`);
@@ -57,11 +74,18 @@ export function loadSslContext(ctx: SslContextName, config: FlatSettings, secure
   const certPath = str(config, `${prefix}.certificate`);
   if (ksPath) {
     const file = resolvePath(configDir, ksPath);
-    const type = (str(config, `${prefix}.keystore.type`) ?? (/\.(p12|pfx|pkcs12)$/i.test(file) ? 'PKCS12' : 'jks')).toUpperCase();
+    const type = (
+      str(config, `${prefix}.keystore.type`) ?? (/\.(p12|pfx|pkcs12)$/i.test(file) ? 'PKCS12' : 'jks')
+    ).toUpperCase();
     if (!existsSync(file)) {
-      throw new SslConfigError(`failed to load SSL configuration [${prefix}] - cannot read configured [${type}] keystore [${file}] because the file does not exist`);
+      throw new SslConfigError(
+        `failed to load SSL configuration [${prefix}] - cannot read configured [${type}] keystore [${file}] because the file does not exist`,
+      );
     }
-    if (type !== 'PKCS12') throw new SslConfigError(`failed to load SSL configuration [${prefix}] - the crosskey lab only simulates PKCS12 keystores, not [${type}] ([${file}])`);
+    if (type !== 'PKCS12')
+      throw new SslConfigError(
+        `failed to load SSL configuration [${prefix}] - the crosskey lab only simulates PKCS12 keystores, not [${type}] ([${file}])`,
+      );
     const passphrase = secureStr('keystore.secure_password') ?? str(config, `${prefix}.keystore.password`) ?? '';
     const pfx = readFileSync(file);
     try {
@@ -76,12 +100,17 @@ export function loadSslContext(ctx: SslContextName, config: FlatSettings, secure
     out.hasKey = true;
   } else if (keyPath || certPath) {
     if (!keyPath || !certPath) {
-      throw new SslConfigError(`invalid SSL configuration for ${prefix} - both [${prefix}.key] and [${prefix}.certificate] must be set`);
+      throw new SslConfigError(
+        `invalid SSL configuration for ${prefix} - both [${prefix}.key] and [${prefix}.certificate] must be set`,
+      );
     }
     const kf = resolvePath(configDir, keyPath);
     const cf = resolvePath(configDir, certPath);
     for (const f of [kf, cf]) {
-      if (!existsSync(f)) throw new SslConfigError(`failed to load SSL configuration [${prefix}] - cannot read configured PEM certificate or key [${f}] because the file does not exist`);
+      if (!existsSync(f))
+        throw new SslConfigError(
+          `failed to load SSL configuration [${prefix}] - cannot read configured PEM certificate or key [${f}] because the file does not exist`,
+        );
     }
     out.key = readFileSync(kf);
     out.cert = readFileSync(cf);
@@ -90,7 +119,9 @@ export function loadSslContext(ctx: SslContextName, config: FlatSettings, secure
     try {
       createSecureContext({ key: out.key, cert: out.cert, passphrase: out.passphrase });
     } catch (e) {
-      throw new SslConfigError(`failed to load SSL configuration [${prefix}] - cannot load PEM private key [${kf}]: ${(e as Error).message}`);
+      throw new SslConfigError(
+        `failed to load SSL configuration [${prefix}] - cannot load PEM private key [${kf}]: ${(e as Error).message}`,
+      );
     }
     out.hasKey = true;
   }
@@ -103,7 +134,10 @@ export function loadSslContext(ctx: SslContextName, config: FlatSettings, secure
   if (cas.length) {
     out.ca = cas.map((p) => {
       const f = resolvePath(configDir, p);
-      if (!existsSync(f)) throw new SslConfigError(`failed to load SSL configuration [${prefix}] - cannot read configured PEM certificate_authorities [${f}] because the file does not exist`);
+      if (!existsSync(f))
+        throw new SslConfigError(
+          `failed to load SSL configuration [${prefix}] - cannot read configured PEM certificate_authorities [${f}] because the file does not exist`,
+        );
       return readFileSync(f);
     });
   }
@@ -111,7 +145,9 @@ export function loadSslContext(ctx: SslContextName, config: FlatSettings, secure
   if (tsPath && (!ksPath || resolvePath(configDir, tsPath) !== resolvePath(configDir, ksPath))) {
     // A separate truststore: Node reads a PKCS#12 only together with its key, so the lab supports a truststore
     // only when it is the keystore file itself (as ES's auto-configuration writes it) — say so plainly.
-    throw new SslConfigError(`failed to load SSL configuration [${prefix}] - the crosskey lab supports [${prefix}.truststore.path] only when it names the keystore file; use [${prefix}.certificate_authorities]`);
+    throw new SslConfigError(
+      `failed to load SSL configuration [${prefix}] - the crosskey lab supports [${prefix}.truststore.path] only when it names the keystore file; use [${prefix}.certificate_authorities]`,
+    );
   }
   return out;
 }

@@ -15,7 +15,10 @@ export interface TransportFrame {
 }
 
 export class TransportError extends Error {
-  constructor(readonly type: string, reason: string) {
+  constructor(
+    readonly type: string,
+    reason: string,
+  ) {
     super(reason);
   }
 }
@@ -52,13 +55,20 @@ export function serveFrames(socket: TLSSocket, handlers: Map<string, TransportHa
   const peer: PeerInfo = {
     remoteAddress: socket.remoteAddress ?? '',
     remotePort: socket.remotePort ?? 0,
-    peerCertificate: peerCert && Object.keys(peerCert).length ? { subject: { ...peerCert.subject }, issuer: { ...peerCert.issuer }, fingerprint256: peerCert.fingerprint256 } : undefined,
+    peerCertificate:
+      peerCert && Object.keys(peerCert).length
+        ? { subject: { ...peerCert.subject }, issuer: { ...peerCert.issuer }, fingerprint256: peerCert.fingerprint256 }
+        : undefined,
   };
   socket.on('error', () => socket.destroy());
   onFrames(socket, (frame) => {
     const handler = frame.type ? handlers.get(frame.type) : undefined;
     if (!handler) {
-      sendFrame(socket, { id: frame.id, ok: false, error: { type: 'action_not_found_transport_exception', reason: `No handler for action [${frame.type}]` } });
+      sendFrame(socket, {
+        id: frame.id,
+        ok: false,
+        error: { type: 'action_not_found_transport_exception', reason: `No handler for action [${frame.type}]` },
+      });
       return;
     }
     Promise.resolve()
@@ -67,7 +77,11 @@ export function serveFrames(socket: TLSSocket, handlers: Map<string, TransportHa
         (body) => sendFrame(socket, { id: frame.id, ok: true, body }),
         (e: unknown) => {
           const err = e as { type?: string; message?: string };
-          sendFrame(socket, { id: frame.id, ok: false, error: { type: err.type ?? 'exception', reason: err.message ?? String(e) } });
+          sendFrame(socket, {
+            id: frame.id,
+            ok: false,
+            error: { type: err.type ?? 'exception', reason: err.message ?? String(e) },
+          });
         },
       );
   });
@@ -88,7 +102,12 @@ export function transportRequest<T = unknown>(opts: TransportRequestOptions): Pr
     const socket = tls.connect({ host: opts.host, port: opts.port, ...opts.tls });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new TransportError('receive_timeout_transport_exception', `[${opts.host}:${opts.port}][${opts.type}] request timed out`));
+      reject(
+        new TransportError(
+          'receive_timeout_transport_exception',
+          `[${opts.host}:${opts.port}][${opts.type}] request timed out`,
+        ),
+      );
     }, opts.timeoutMs ?? 10_000);
     const done = (fn: () => void) => {
       clearTimeout(timer);
@@ -99,10 +118,20 @@ export function transportRequest<T = unknown>(opts: TransportRequestOptions): Pr
     socket.once('secureConnect', () => {
       onFrames(socket, (frame) => {
         if (frame.id !== 1) return;
-        done(() => (frame.ok ? resolve(frame.body as T) : reject(new TransportError(frame.error?.type ?? 'exception', frame.error?.reason ?? 'transport error'))));
+        done(() =>
+          frame.ok
+            ? resolve(frame.body as T)
+            : reject(new TransportError(frame.error?.type ?? 'exception', frame.error?.reason ?? 'transport error')),
+        );
       });
       sendFrame(socket, { id: 1, type: opts.type, body: opts.body });
     });
-    socket.once('close', () => done(() => reject(new TransportError('node_disconnected_exception', `[${opts.host}:${opts.port}][${opts.type}] disconnected`))));
+    socket.once('close', () =>
+      done(() =>
+        reject(
+          new TransportError('node_disconnected_exception', `[${opts.host}:${opts.port}][${opts.type}] disconnected`),
+        ),
+      ),
+    );
   });
 }

@@ -7,7 +7,10 @@ import { loadSslContext, SslConfigError, type LoadedSsl } from './tls.js';
 
 /** A refusal to start: the Java exception class ES would log, and its message. */
 export class StartupError extends Error {
-  constructor(readonly exception: string, message: string) {
+  constructor(
+    readonly exception: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -32,12 +35,18 @@ export function securityEnabled(config: FlatSettings): boolean {
 export function validateSettings(config: FlatSettings, secure: Map<string, Buffer>, esVersion: string): void {
   for (const key of Object.keys(config).sort()) {
     if (versionAtLeast(esVersion, '8.10.0') && key.startsWith('transport.profiles._remote_cluster.')) {
-      throw new StartupError(IAE, 'Remote Access settings should not be configured using the [_remote_cluster] profile. Use the [remote_cluster.] settings instead.');
+      throw new StartupError(
+        IAE,
+        'Remote Access settings should not be configured using the [_remote_cluster] profile. Use the [remote_cluster.] settings instead.',
+      );
     }
     const def = lookupSetting(key, esVersion);
     if (!def) {
       if (lookupSetting(key, esVersion, true)) {
-        throw new StartupError(IAE, `Setting [${key}] is a secure setting and must be stored inside the Elasticsearch keystore, but was found inside elasticsearch.yml`);
+        throw new StartupError(
+          IAE,
+          `Setting [${key}] is a secure setting and must be stored inside the Elasticsearch keystore, but was found inside elasticsearch.yml`,
+        );
       }
       throw new StartupError(IAE, unknownSettingMessage(key));
     }
@@ -65,11 +74,15 @@ export function loadTls(config: FlatSettings, secure: Map<string, Buffer>, confi
     return {
       http: sec ? loadSslContext('http', config, secure, configDir, true) : null,
       transport: sec ? loadSslContext('transport', config, secure, configDir, true) : null,
-      remoteClusterServer: sec && remoteClusterServerEnabled(config) ? loadSslContext('remote_cluster_server', config, secure, configDir, true) : null,
+      remoteClusterServer:
+        sec && remoteClusterServerEnabled(config)
+          ? loadSslContext('remote_cluster_server', config, secure, configDir, true)
+          : null,
       remoteClusterClient: sec ? loadSslContext('remote_cluster_client', config, secure, configDir, false) : null,
     };
   } catch (e) {
-    if (e instanceof SslConfigError) throw new StartupError('org.elasticsearch.ElasticsearchSecurityException', e.message);
+    if (e instanceof SslConfigError)
+      throw new StartupError('org.elasticsearch.ElasticsearchSecurityException', e.message);
     throw e;
   }
 }

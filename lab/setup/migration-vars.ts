@@ -8,11 +8,15 @@ import { dump } from 'js-yaml';
 import type { LabFile } from '../layout.js';
 import { REMOTE_ALIAS } from './initial-state.js';
 
-export function writeMigrationVars(lab: LabFile, clusters: Array<{ name: string; nodes: Array<{ address: string }> }>): string {
+export function writeMigrationVars(
+  lab: LabFile,
+  clusters: Array<{ name: string; nodes: Array<{ address: string }> }>,
+): string {
   const credentials = join(lab.dir, 'credentials');
   mkdirSync(credentials, { recursive: true, mode: 0o700 });
   const certPasswordFile = join(credentials, 'rcs-cert-password');
-  if (!existsSync(certPasswordFile)) writeFileSync(certPasswordFile, randomBytes(18).toString('base64url') + '\n', { mode: 0o600 });
+  if (!existsSync(certPasswordFile))
+    writeFileSync(certPasswordFile, randomBytes(18).toString('base64url') + '\n', { mode: 0o600 });
   const remote = clusters.find((c) => c.name === 'remote');
   const vars = {
     crosskey_alias: REMOTE_ALIAS,
@@ -37,6 +41,9 @@ export function writeMigrationVars(lab: LabFile, clusters: Array<{ name: string;
   const dir = join(lab.dir, 'group_vars');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'all.yml');
-  writeFileSync(file, `# Migration variables for this lab (see inventory/production/group_vars/all.yml for each one).\n${dump(vars, { lineWidth: 200 })}`);
+  writeFileSync(
+    file,
+    `# Migration variables for this lab (see inventory/production/group_vars/all.yml for each one).\n${dump(vars, { lineWidth: 200 })}`,
+  );
   return file;
 }

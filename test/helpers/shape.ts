@@ -1,4 +1,5 @@
-// Compares an answer of the lab with an example published by Elastic (test/fixtures/es-examples, sources in its README):
+// Compares an answer of the lab with an example published by Elastic (test/fixtures/es-examples, sources in its
+// README):
 // same field names and JSON types. Used by every test that checks the lab's REST shapes.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,7 +17,8 @@ const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array'
  */
 export function shapeDiff(actual: unknown, expected: unknown, dynamic: string[] = [], path = ''): string[] {
   if (expected === null) return [];
-  if (typeOf(actual) !== typeOf(expected)) return [`${path || '.'}: expected ${typeOf(expected)}, got ${typeOf(actual)}`];
+  if (typeOf(actual) !== typeOf(expected))
+    return [`${path || '.'}: expected ${typeOf(expected)}, got ${typeOf(actual)}`];
   if (Array.isArray(expected)) {
     const a = actual as unknown[];
     if (!expected.length || !a.length) return [];
@@ -28,9 +30,13 @@ export function shapeDiff(actual: unknown, expected: unknown, dynamic: string[] 
     if (dynamic.includes(path)) {
       const first = Object.values(e)[0];
       if (first === undefined) return [];
-      return Object.entries(a).flatMap(([k, v]) => shapeDiff(v, first, dynamic, `${path}.*`).map((d) => d.replace(`${path}.*`, `${path}.${k}`)));
+      return Object.entries(a).flatMap(([k, v]) =>
+        shapeDiff(v, first, dynamic, `${path}.*`).map((d) => d.replace(`${path}.*`, `${path}.${k}`)),
+      );
     }
-    return Object.keys(e).flatMap((k) => (k in a ? shapeDiff(a[k], e[k], dynamic, path ? `${path}.${k}` : k) : [`${path ? `${path}.` : ''}${k}: missing`]));
+    return Object.keys(e).flatMap((k) =>
+      k in a ? shapeDiff(a[k], e[k], dynamic, path ? `${path}.${k}` : k) : [`${path ? `${path}.` : ''}${k}: missing`],
+    );
   }
   return [];
 }

@@ -50,8 +50,18 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.on('exit', () => {
     for (const run of live) {
-      for (const pid of run.pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-      try { rmSync(run.dir, { recursive: true, force: true }); } catch { /* best effort */ }
+      for (const pid of run.pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+      try {
+        rmSync(run.dir, { recursive: true, force: true });
+      } catch {
+        /* best effort */
+      }
     }
   });
 }
@@ -76,8 +86,13 @@ export async function startHosts(n: number, options: StartHostsOptions = {}): Pr
   const optsFor = (k: number, address: string, p: number): SshHostOptions => {
     const name = `${prefix}${k}`;
     return {
-      dir: join(dir, name), address, port: p, authorizedKeys: client.publicKey,
-      maxSessions: options.maxSessions ?? 10, tieToParent: true, env: { CROSSKEY_TEST_HOST: name, ...(options.env?.(name) ?? {}) },
+      dir: join(dir, name),
+      address,
+      port: p,
+      authorizedKeys: client.publicKey,
+      maxSessions: options.maxSessions ?? 10,
+      tieToParent: true,
+      env: { CROSSKEY_TEST_HOST: name, ...(options.env?.(name) ?? {}) },
     };
   };
   const stop = async () => {
@@ -99,7 +114,8 @@ export async function startHosts(n: number, options: StartHostsOptions = {}): Pr
           if (kind === 'openssh') run.pids.add(server.pid);
           return { name: `${prefix}${k}`, address, port: p, dir: o.dir, home: join(o.dir, 'root-home'), server };
         } catch (err) {
-          if (attempt >= 5 || !/address already in use|EADDRINUSE|Bind to port|Cannot bind/i.test(String(err))) throw err;
+          if (attempt >= 5 || !/address already in use|EADDRINUSE|Bind to port|Cannot bind/i.test(String(err)))
+            throw err;
           rmSync(o.dir, { recursive: true, force: true });
         }
       }
@@ -115,17 +131,32 @@ export async function startHosts(n: number, options: StartHostsOptions = {}): Pr
     await stop();
     throw err;
   }
-  const writeKnownHosts = () => writeFileSync(knownHostsFile, hosts.map((h) => h.server.knownHostsLine).join('\n') + '\n');
+  const writeKnownHosts = () =>
+    writeFileSync(knownHostsFile, hosts.map((h) => h.server.knownHostsLine).join('\n') + '\n');
   writeKnownHosts();
 
   return {
-    dir, hosts, knownHostsFile, clientKeyFile: client.privateKeyFile, clientPublicKey: client.publicKey,
+    dir,
+    hosts,
+    knownHostsFile,
+    clientKeyFile: client.privateKeyFile,
+    clientPublicKey: client.publicKey,
     inventoryYaml({ group = 'hosts', vars = {} } = {}) {
-      const hostVars = Object.fromEntries(hosts.map((h) => [h.name, {
-        ansible_host: h.address, ansible_port: h.port, ansible_user: 'root',
-        ansible_ssh_private_key_file: client.privateKeyFile, crosskey_known_hosts: knownHostsFile,
-      }]));
-      return dump({ all: { children: { [group]: { hosts: hostVars, ...(Object.keys(vars).length ? { vars } : {}) } } } });
+      const hostVars = Object.fromEntries(
+        hosts.map((h) => [
+          h.name,
+          {
+            ansible_host: h.address,
+            ansible_port: h.port,
+            ansible_user: 'root',
+            ansible_ssh_private_key_file: client.privateKeyFile,
+            crosskey_known_hosts: knownHostsFile,
+          },
+        ]),
+      );
+      return dump({
+        all: { children: { [group]: { hosts: hostVars, ...(Object.keys(vars).length ? { vars } : {}) } } },
+      });
     },
     async restart(i, { newHostKey = false } = {}) {
       const h = hosts[i];

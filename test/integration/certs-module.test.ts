@@ -38,16 +38,30 @@ for (const v of Object.values(hostVars)) mkdirSync(String(v.es_config), { recurs
 
 function ctx(host: string, check = false): TaskContext {
   return {
-    host, vars: { ...hostVars[host], inventory_hostname: host }, check, diff: true,
-    agent: async () => agent, agentFor: async () => agent, hostVars: (h) => hostVars[h]!, playHosts: Object.keys(hostVars),
-    secrets, state: new FileStateStore(join(dir, 'state')), journal: { event: () => {} }, progress: () => {},
-    changedFiles: new Map(), signal: new AbortController().signal,
+    host,
+    vars: { ...hostVars[host], inventory_hostname: host },
+    check,
+    diff: true,
+    agent: async () => agent,
+    agentFor: async () => agent,
+    hostVars: (h) => hostVars[h]!,
+    playHosts: Object.keys(hostVars),
+    secrets,
+    state: new FileStateStore(join(dir, 'state')),
+    journal: { event: () => {} },
+    progress: () => {},
+    changedFiles: new Map(),
+    signal: new AbortController().signal,
   };
 }
 
 async function run(host: string, raw: Record<string, unknown>, check = false) {
   const c = ctx(host, check);
-  const args = checkArgs(esCertificate.name, esCertificate.schema, { ca_dir: caDir, password: 'p12-pass-1', ...raw }) as unknown as CertificateArgs;
+  const args = checkArgs(esCertificate.name, esCertificate.schema, {
+    ca_dir: caDir,
+    password: 'p12-pass-1',
+    ...raw,
+  }) as unknown as CertificateArgs;
   const cur = await esCertificate.read(c, args);
   const changes: Change[] = await esCertificate.diff(cur, args, c);
   if (!changes.length || check) return { status: changes.length ? 'changed' : 'ok', changes };
@@ -55,7 +69,8 @@ async function run(host: string, raw: Record<string, unknown>, check = false) {
   return { status: r.status, changes, msg: r.msg, changedFiles: r.changedFiles };
 }
 const p12Path = (host: string) => join(String(hostVars[host]!.es_config), 'remote-cluster-server.p12');
-const certOf = (host: string, pw = 'p12-pass-1') => certInfoFromPem(readPkcs12(readFileSync(p12Path(host)), pw).certPem);
+const certOf = (host: string, pw = 'p12-pass-1') =>
+  certInfoFromPem(readPkcs12(readFileSync(p12Path(host)), pw).certPem);
 
 test.serial('SANs from the inventory: host name, ansible_host, es_node_url host', (t) => {
   t.deepEqual(inventorySans('node-a', hostVars['node-a']!), { dns: ['node-a', 'node-a.lab'], ip: ['127.0.0.1'] });
@@ -87,38 +102,65 @@ test.serial('apply issues (CA created on the controller), mode 0640, JDK-style p
   t.deepEqual(certOf('node-a').serial, info.serial);
 });
 
-test.serial('reissue when SANs change, when the password does not open it, when near expiry (with a backup)', async (t) => {
-  const serial0 = certOf('node-a').serial;
-  const r1 = await run('node-a', { dns: ['rcs.lab'], ip: ['127.0.0.1'] });
-  t.is(r1.status, 'changed');
-  t.like(r1.changes[0]!.after, { reason: 'SANs differ' });
-  t.deepEqual(certOf('node-a').sans, { dns: ['rcs.lab'], ip: ['127.0.0.1'] });
-  t.true(readdirSync(String(hostVars['node-a']!.es_config)).some((f) => f.startsWith('remote-cluster-server.p12') && f !== 'remote-cluster-server.p12'), 'backup kept');
-  const r2 = await run('node-a', { dns: ['rcs.lab'], ip: ['127.0.0.1'], password: new Secret('another-pass-2') });
-  t.is(r2.status, 'changed');
-  t.regex(String((r2.changes[0]!.after as Record<string, unknown>).reason), /wrong password/);
-  t.notThrows(() => certOf('node-a', 'another-pass-2'));
-  const r3 = await run('node-a', { dns: ['rcs.lab'], ip: ['127.0.0.1'], password: 'another-pass-2', renew_before_days: 2000 });
-  t.regex(String((r3.changes[0]!.after as Record<string, unknown>).reason), /^expires /);
-  t.not(certOf('node-a', 'another-pass-2').serial, serial0);
-  t.false(JSON.stringify(r2).includes('another-pass-2'), 'the password is not in the result');
-});
+test.serial(
+  'reissue when SANs change, when the password does not open it, when near expiry (with a backup)',
+  async (t) => {
+    const serial0 = certOf('node-a').serial;
+    const r1 = await run('node-a', { dns: ['rcs.lab'], ip: ['127.0.0.1'] });
+    t.is(r1.status, 'changed');
+    t.like(r1.changes[0]!.after, { reason: 'SANs differ' });
+    t.deepEqual(certOf('node-a').sans, { dns: ['rcs.lab'], ip: ['127.0.0.1'] });
+    t.true(
+      readdirSync(String(hostVars['node-a']!.es_config)).some(
+        (f) => f.startsWith('remote-cluster-server.p12') && f !== 'remote-cluster-server.p12',
+      ),
+      'backup kept',
+    );
+    const r2 = await run('node-a', { dns: ['rcs.lab'], ip: ['127.0.0.1'], password: new Secret('another-pass-2') });
+    t.is(r2.status, 'changed');
+    t.regex(String((r2.changes[0]!.after as Record<string, unknown>).reason), /wrong password/);
+    t.notThrows(() => certOf('node-a', 'another-pass-2'));
+    const r3 = await run('node-a', {
+      dns: ['rcs.lab'],
+      ip: ['127.0.0.1'],
+      password: 'another-pass-2',
+      renew_before_days: 2000,
+    });
+    t.regex(String((r3.changes[0]!.after as Record<string, unknown>).reason), /^expires /);
+    t.not(certOf('node-a', 'another-pass-2').serial, serial0);
+    t.false(JSON.stringify(r2).includes('another-pass-2'), 'the password is not in the result');
+  },
+);
 
 test.serial('wildcard: one certificate for every host', async (t) => {
-  const a = await run('node-a', { wildcard: '*.es.lab', dest: join(String(hostVars['node-a']!.es_config), 'wild.p12') });
-  const b = await run('node-b', { wildcard: '*.es.lab', dest: join(String(hostVars['node-b']!.es_config), 'wild.p12') });
+  const a = await run('node-a', {
+    wildcard: '*.es.lab',
+    dest: join(String(hostVars['node-a']!.es_config), 'wild.p12'),
+  });
+  const b = await run('node-b', {
+    wildcard: '*.es.lab',
+    dest: join(String(hostVars['node-b']!.es_config), 'wild.p12'),
+  });
   t.is(a.status, 'changed');
   t.is(b.status, 'changed');
   const pa = readPkcs12(readFileSync(join(String(hostVars['node-a']!.es_config), 'wild.p12')), 'p12-pass-1');
   const pb = readPkcs12(readFileSync(join(String(hostVars['node-b']!.es_config), 'wild.p12')), 'p12-pass-1');
   t.is(pa.certPem, pb.certPem);
   t.deepEqual(certInfoFromPem(pa.certPem).sans, { dns: ['*.es.lab'], ip: [] });
-  t.is((await run('node-b', { wildcard: '*.es.lab', dest: join(String(hostVars['node-b']!.es_config), 'wild.p12') })).status, 'ok');
+  t.is(
+    (await run('node-b', { wildcard: '*.es.lab', dest: join(String(hostVars['node-b']!.es_config), 'wild.p12') }))
+      .status,
+    'ok',
+  );
 });
 
 test.serial('bad SANs: a clear error naming the host, before anything is written', async (t) => {
   const dest = join(String(hostVars['node-b']!.es_config), 'bad.p12');
-  await t.throwsAsync(run('node-b', { dest, ip: ['999.1.1.1'] }), { message: /^node-b: es_certificate: "999\.1\.1\.1" is not a valid IP address/ });
-  await t.throwsAsync(run('node-b', { dest, dns: ['no spaces allowed'] }), { message: /^node-b: es_certificate: "no spaces allowed" is not a valid DNS name/ });
+  await t.throwsAsync(run('node-b', { dest, ip: ['999.1.1.1'] }), {
+    message: /^node-b: es_certificate: "999\.1\.1\.1" is not a valid IP address/,
+  });
+  await t.throwsAsync(run('node-b', { dest, dns: ['no spaces allowed'] }), {
+    message: /^node-b: es_certificate: "no spaces allowed" is not a valid DNS name/,
+  });
   t.false(existsSync(dest));
 });

@@ -11,12 +11,17 @@ import { join } from 'node:path';
 import { bundleCli, runCli } from './cli-bundle.js';
 
 let cli: { file: string; remove(): void };
-test.before(async () => { cli = await bundleCli(); });
+test.before(async () => {
+  cli = await bundleCli();
+});
 test.after.always(() => cli?.remove());
 
 async function tripwire(t: { teardown(fn: () => void): void }): Promise<{ port: number; count: () => number }> {
   let n = 0;
-  const srv: Server = createServer((s) => { n++; s.destroy(); });
+  const srv: Server = createServer((s) => {
+    n++;
+    s.destroy();
+  });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   t.teardown(() => srv.close());
   return { port: (srv.address() as AddressInfo).port, count: () => n };
@@ -52,13 +57,20 @@ const PB = `- name: first play
 test('--list-hosts, --list-tasks, --list-tags, --syntax-check print what would run and contact nothing', async (t) => {
   const wire = await tripwire(t);
   const d = workdir(t);
-  writeFileSync(join(d, 'inv.yml'), `all:\n  children:\n    web:\n      hosts:\n        w1: { ansible_host: 127.0.0.1, ansible_port: ${wire.port} }\n        w2: { ansible_host: 127.0.0.1, ansible_port: ${wire.port} }\n    db:\n      hosts:\n        d1: { ansible_host: 127.0.0.1, ansible_port: ${wire.port} }\n`);
+  writeFileSync(
+    join(d, 'inv.yml'),
+    `all:\n  children:\n    web:\n      hosts:\n        w1: { ansible_host: 127.0.0.1, ansible_port: ${wire.port} }\n        w2: { ansible_host: 127.0.0.1, ansible_port: ${wire.port} }\n    db:\n      hosts:\n        d1: { ansible_host: 127.0.0.1, ansible_port: ${wire.port} }\n`,
+  );
   writeFileSync(join(d, 'pb.yml'), PB);
-  const run = (...extra: string[]) => runCli(cli.file, ['run', join(d, 'pb.yml'), '-i', join(d, 'inv.yml'), ...extra], { cwd: d });
+  const run = (...extra: string[]) =>
+    runCli(cli.file, ['run', join(d, 'pb.yml'), '-i', join(d, 'inv.yml'), ...extra], { cwd: d });
 
   const hosts = await run('--list-hosts', '--limit', 'w1:d1');
   t.is(hosts.code, 0, hosts.stderr);
-  t.regex(hosts.stdout, /play #1 \(web\): first play\tTAGS: \[setup\]\n {4}pattern: \['web'\]\n {4}hosts \(1\):\n {6}w1\n/);
+  t.regex(
+    hosts.stdout,
+    /play #1 \(web\): first play\tTAGS: \[setup\]\n {4}pattern: \['web'\]\n {4}hosts \(1\):\n {6}w1\n/,
+  );
   t.regex(hosts.stdout, /play #2 \(db\): second play\tTAGS: \[\]\n {4}pattern: \['db'\]\n {4}hosts \(1\):\n {6}d1\n/);
 
   const tasks = await run('--list-tasks', '--tags', 'config,migrate');
@@ -77,17 +89,25 @@ test('--list-hosts, --list-tasks, --list-tags, --syntax-check print what would r
   t.is(syntax.stdout, `playbook: ${join(d, 'pb.yml')}\n`);
   // A syntax check finds what a run would refuse.
   writeFileSync(join(d, 'bad.yml'), PB.replace('debug: { msg: two }', 'debug: { mgs: two }'));
-  const bad = await runCli(cli.file, ['run', join(d, 'bad.yml'), '-i', join(d, 'inv.yml'), '--syntax-check'], { cwd: d });
+  const bad = await runCli(cli.file, ['run', join(d, 'bad.yml'), '-i', join(d, 'inv.yml'), '--syntax-check'], {
+    cwd: d,
+  });
   t.is(bad.code, 1);
   t.regex(bad.stderr, /bad\.yml:11: debug: unknown argument 'mgs' \(did you mean 'msg'\?\)/);
 
   t.is(wire.count(), 0, 'no host was contacted');
-  t.false(existsSync(join(d, '.crosskey', 'runs')) && readdirSync(join(d, '.crosskey', 'runs')).length > 0, 'no run recorded');
+  t.false(
+    existsSync(join(d, '.crosskey', 'runs')) && readdirSync(join(d, '.crosskey', 'runs')).length > 0,
+    'no run recorded',
+  );
 });
 
-test('inventory --host shows one host\'s merged variables, plain-text passwords masked', async (t) => {
+test("inventory --host shows one host's merged variables, plain-text passwords masked", async (t) => {
   const d = workdir(t);
-  writeFileSync(join(d, 'inv.yml'), 'all:\n  children:\n    local:\n      vars: { es_url: "https://es:9200", es_password: "written-in-plain-text" }\n      hosts:\n        l1: { ansible_host: 10.1.1.1 }\n');
+  writeFileSync(
+    join(d, 'inv.yml'),
+    'all:\n  children:\n    local:\n      vars: { es_url: "https://es:9200", es_password: "written-in-plain-text" }\n      hosts:\n        l1: { ansible_host: 10.1.1.1 }\n',
+  );
   const r = await runCli(cli.file, ['inventory', '-i', join(d, 'inv.yml'), '--host', 'l1'], { cwd: d });
   t.is(r.code, 0, r.stderr);
   const vars = JSON.parse(r.stdout) as Record<string, unknown>;
@@ -104,13 +124,21 @@ test('runs: where it looked, tags, duration, exit code, dry runs; resume and rep
   const wire = await tripwire(t);
   const d = workdir(t);
   const inv = join(d, 'inv.yml');
-  writeFileSync(inv, `all:\n  children:\n    web:\n      hosts:\n        w1: { ansible_host: 127.0.0.1, ansible_port: ${wire.port} }\n    db:\n      hosts:\n        d1: { ansible_host: 127.0.0.1, ansible_port: ${wire.port} }\n`);
+  writeFileSync(
+    inv,
+    `all:\n  children:\n    web:\n      hosts:\n        w1: { ansible_host: 127.0.0.1, ansible_port: ${wire.port} }\n    db:\n      hosts:\n        d1: { ansible_host: 127.0.0.1, ansible_port: ${wire.port} }\n`,
+  );
   writeFileSync(join(d, 'pb.yml'), PB.replace(/debug: \{ msg: (\w+) \}/g, 'command: { argv: ["true"] }'));
   chmodSync(join(d, 'pb.yml'), 0o644);
   const elsewhere = workdir(t);
   const none = await runCli(cli.file, ['runs'], { cwd: elsewhere });
   t.is(none.code, 0);
-  t.regex(none.stdout, new RegExp(`no runs recorded in ${elsewhere}/\\.crosskey/runs \\(in the current folder; give -i INVENTORY to look next to it\\)`));
+  t.regex(
+    none.stdout,
+    new RegExp(
+      `no runs recorded in ${elsewhere}/\\.crosskey/runs \\(in the current folder; give -i INVENTORY to look next to it\\)`,
+    ),
+  );
 
   const real = await runCli(cli.file, ['run', join(d, 'pb.yml'), '-i', inv, '--tags', 'install'], { cwd: d });
   t.is(real.code, 4, real.stdout + real.stderr); // the tripwire is no SSH server: unreachable
@@ -137,8 +165,11 @@ test('runs: where it looked, tags, duration, exit code, dry runs; resume and rep
   t.notRegex(resumed.stderr, /\n\s+at /);
 
   const piped = await new Promise<{ code: number; stderr: string }>((res) => {
-    execFile('sh', ['-c', `'${process.execPath}' '${cli.file}' runs -i '${inv}' --json | head -1 >/dev/null`], (e, _o, stderr) =>
-      res({ code: e ? Number(e.code) : 0, stderr }));
+    execFile(
+      'sh',
+      ['-c', `'${process.execPath}' '${cli.file}' runs -i '${inv}' --json | head -1 >/dev/null`],
+      (e, _o, stderr) => res({ code: e ? Number(e.code) : 0, stderr }),
+    );
   });
   t.is(piped.code, 0);
   t.is(piped.stderr, '', 'no EPIPE stack trace');

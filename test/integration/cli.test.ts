@@ -21,10 +21,21 @@ const crosskey = (args: string[]) => runCli(cli, args);
 
 /** The CLI's main() in-process with captured output (same code path as the bundle, minus process start). */
 async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '', stderr = '';
-  const sink = (append: (s: string) => void) => new Writable({ write(chunk, _enc, cb) { append(String(chunk)); cb(); } });
+  let stdout = '',
+    stderr = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk, _enc, cb) {
+        append(String(chunk));
+        cb();
+      },
+    });
   const code = await main(args, {
-    stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)), stdin: Readable.from([]), env: process.env, cwd: ROOT,
+    stdout: sink((s) => (stdout += s)),
+    stderr: sink((s) => (stderr += s)),
+    stdin: Readable.from([]),
+    env: process.env,
+    cwd: ROOT,
   });
   return { code, stdout, stderr };
 }
@@ -32,7 +43,10 @@ async function inProcess(args: string[]): Promise<{ code: number; stdout: string
 /** A TCP listener standing in for every host's SSH port: counts connection attempts. */
 async function tripwire(t: { teardown(fn: () => void): void }): Promise<{ port: number; count: () => number }> {
   let n = 0;
-  const srv: Server = createServer((s) => { n++; s.destroy(); });
+  const srv: Server = createServer((s) => {
+    n++;
+    s.destroy();
+  });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   t.teardown(() => srv.close());
   return { port: (srv.address() as AddressInfo).port, count: () => n };
@@ -55,10 +69,16 @@ test('bad flags and bad files: exit 1, clear message, no host contacted, nothing
   const wire = await tripwire(t);
   const d = workdir(t);
   const inv = join(d, 'inv.yml');
-  writeFileSync(inv, `all:\n  hosts:\n    h1: { ansible_host: 127.0.0.1, ansible_port: ${wire.port} }\n    h2: { ansible_host: 127.0.0.1, ansible_port: ${wire.port} }\n`);
+  writeFileSync(
+    inv,
+    `all:\n  hosts:\n    h1: { ansible_host: 127.0.0.1, ansible_port: ${wire.port} }\n    h2: { ansible_host: 127.0.0.1, ansible_port: ${wire.port} }\n`,
+  );
   writeFileSync(join(d, 'good.yml'), GOOD_PB);
   writeFileSync(join(d, 'badmod.yml'), GOOD_PB.replace('command: { argv: ["true"] }', 'comand: { argv: ["true"] }'));
-  writeFileSync(join(d, 'badarg.yml'), GOOD_PB.replace('command: { argv: ["true"] }', 'copy: { dest: /tmp/x, contnet: "a" }'));
+  writeFileSync(
+    join(d, 'badarg.yml'),
+    GOOD_PB.replace('command: { argv: ["true"] }', 'copy: { dest: /tmp/x, contnet: "a" }'),
+  );
   writeFileSync(join(d, 'badyaml.yml'), '- hosts: all\n  tasks:\n    - name: x\n      command: grep "a: b" c: d\n');
   writeFileSync(join(d, 'badinv.yml'), 'all:\n  hosts:\n    - h1\n');
   const st = join(d, 'state');
@@ -69,13 +89,22 @@ test('bad flags and bad files: exit 1, clear message, no host contacted, nothing
     { args: ['run', join(d, 'good.yml'), '-i', inv, '--bogus'], expect: /unknown option '--bogus'/ },
     { args: ['run', join(d, 'missing.yml'), '-i', inv], expect: /playbook not found/ },
     { args: ['run', join(d, 'good.yml'), '-i', join(d, 'nope.yml')], expect: /nope\.yml.*inventory not found/ },
-    { args: ['run', join(d, 'good.yml'), '-i', inv, '--limit', 'nomatch'], expect: /--limit 'nomatch' matches no host/ },
+    {
+      args: ['run', join(d, 'good.yml'), '-i', inv, '--limit', 'nomatch'],
+      expect: /--limit 'nomatch' matches no host/,
+    },
     { args: ['run', join(d, 'good.yml'), '-i', inv, '--start-at-task', 'nope'], expect: /no task named 'nope'/ },
     { args: ['run', join(d, 'good.yml'), '-i', inv, '-e', 'not a pair'], expect: /-e #1: expected key=value/ },
     { args: ['run', join(d, 'good.yml'), '-i', inv, '-e', '@/nonexistent.yml'], expect: /extra vars file not found/ },
-    { args: ['run', join(d, 'good.yml'), '-i', inv, '--vault-password-file', join(d, 'nopw')], expect: /cannot read vault password file/ },
-    { args: ['run', join(d, 'badmod.yml'), '-i', inv], expect: new RegExp(`badmod\\.yml:5: .*comand`) },
-    { args: ['run', join(d, 'badarg.yml'), '-i', inv], expect: new RegExp(`badarg\\.yml:5: .*contnet.*did you mean 'content'`) },
+    {
+      args: ['run', join(d, 'good.yml'), '-i', inv, '--vault-password-file', join(d, 'nopw')],
+      expect: /cannot read vault password file/,
+    },
+    { args: ['run', join(d, 'badmod.yml'), '-i', inv], expect: /badmod\.yml:5: .*comand/ },
+    {
+      args: ['run', join(d, 'badarg.yml'), '-i', inv],
+      expect: /badarg\.yml:5: .*contnet.*did you mean 'content'/,
+    },
     { args: ['run', join(d, 'badyaml.yml'), '-i', inv], expect: /badyaml\.yml:4: / },
     { args: ['run', join(d, 'good.yml'), '-i', join(d, 'badinv.yml')], expect: /badinv\.yml:\d+: / },
     { args: ['nosuchcommand'], expect: /unknown command 'nosuchcommand'/ },
@@ -101,7 +130,15 @@ test('bad-input fixtures of the loader (test/fixtures/bad-input/cases.json): exi
   const inv = join(d, 'inv.yml');
   writeFileSync(inv, `all:\n  hosts:\n    h1: { ansible_host: 127.0.0.1, ansible_port: ${wire.port} }\n`);
   writeFileSync(join(d, 'good.yml'), GOOD_PB);
-  interface Case { id: string; kind: string; file: string; line?: number; message: string; match?: string; run: { inventory: string; playbook: string; extraVars?: string[] } }
+  interface Case {
+    id: string;
+    kind: string;
+    file: string;
+    line?: number;
+    message: string;
+    match?: string;
+    run: { inventory: string; playbook: string; extraVars?: string[] };
+  }
   const cases = JSON.parse(readFileSync(casesFile, 'utf8')) as Case[];
   t.true(cases.length >= 20);
   const good = 'test/fixtures/bad-input/good/inventory.ini';
@@ -109,7 +146,15 @@ test('bad-input fixtures of the loader (test/fixtures/bad-input/cases.json): exi
   for (const c of cases) {
     // The good partner inventory is swapped for one whose host is the tripwire, so a contact would be counted.
     const invArg = c.run.inventory === good ? inv : join(ROOT, c.run.inventory);
-    const args = ['run', join(ROOT, c.run.playbook), '-i', invArg, ...(c.run.extraVars ?? []).flatMap((e) => ['-e', e]), '--state-dir', join(d, 'state')];
+    const args = [
+      'run',
+      join(ROOT, c.run.playbook),
+      '-i',
+      invArg,
+      ...(c.run.extraVars ?? []).flatMap((e) => ['-e', e]),
+      '--state-dir',
+      join(d, 'state'),
+    ];
     const r = await inProcess(args); // the CLI's main() in this process: 41 cases in seconds, not minutes
     t.is(r.code, 1, `${c.id}: ${r.stdout}${r.stderr}`);
     const loc = `${join(ROOT, c.file)}${c.line ? `:${c.line}` : ''}: `;
@@ -125,13 +170,16 @@ test('inventory --list/--graph; runs lists recorded runs; --help; unknown hosts 
   const d = workdir(t);
   const wire = await tripwire(t);
   const inv = join(d, 'inv.yml');
-  writeFileSync(inv, `all:\n  children:\n    web:\n      hosts:\n        w[1:2]: { ansible_host: 127.0.0.1, ansible_port: ${wire.port} }\n`);
+  writeFileSync(
+    inv,
+    `all:\n  children:\n    web:\n      hosts:\n        w[1:2]: { ansible_host: 127.0.0.1, ansible_port: ${wire.port} }\n`,
+  );
   const list = await crosskey(['inventory', '-i', inv, '--list']);
   t.is(list.code, 0, list.stderr);
   const parsed = JSON.parse(list.stdout) as { web: { hosts: string[] }; _meta: { hostvars: Record<string, unknown> } };
   t.deepEqual(parsed.web.hosts, ['w1', 'w2']);
   const graph = await crosskey(['inventory', '-i', inv, '--graph']);
-  t.regex(graph.stdout, /@web:\n {2}\|  \|--w1/);
+  t.regex(graph.stdout, /@web:\n {2}\| {2}\|--w1/);
   const help = await crosskey(['run', '--help']);
   t.is(help.code, 0);
   t.regex(help.stdout, /--start-at-task NAME/);
@@ -147,7 +195,9 @@ test('resume: a run that failed in play 2 is resumed from play 2 with the same a
   const d = workdir(t);
   const flag = join(d, 'flag');
   writeFileSync(join(d, 'inv.yml'), 'all:\n  hosts:\n    c1: {}\n');
-  writeFileSync(join(d, 'pb.yml'), `
+  writeFileSync(
+    join(d, 'pb.yml'),
+    `
 - name: first
   hosts: all
   gather_facts: false
@@ -161,12 +211,26 @@ test('resume: a run that failed in play 2 is resumed from play 2 with the same a
     - name: needs flag
       command: { argv: [test, -f, "${flag}"] }
       delegate_to: localhost
-`);
+`,
+  );
   const st = join(d, 'state');
-  const first = await crosskey(['run', join(d, 'pb.yml'), '-i', join(d, 'inv.yml'), '--state-dir', st, '-e', 'greeting=hi', '-e', 'es_password=TopSecret-4242']);
+  const first = await crosskey([
+    'run',
+    join(d, 'pb.yml'),
+    '-i',
+    join(d, 'inv.yml'),
+    '--state-dir',
+    st,
+    '-e',
+    'greeting=hi',
+    '-e',
+    'es_password=TopSecret-4242',
+  ]);
   t.is(first.code, 2, first.stdout + first.stderr);
   t.regex(first.stdout, /failed: \[c1 -> localhost\] => non-zero return code 1/);
-  const journalText = readdirSync(join(st, 'runs')).map((f) => readFileSync(join(st, 'runs', f), 'utf8')).join('');
+  const journalText = readdirSync(join(st, 'runs'))
+    .map((f) => readFileSync(join(st, 'runs', f), 'utf8'))
+    .join('');
   t.false(journalText.includes('TopSecret-4242'), 'a secret-looking -e value is masked in the journal');
   writeFileSync(flag, '');
   const refused = await crosskey(['resume', '--state-dir', st]);
@@ -178,8 +242,14 @@ test('resume: a run that failed in play 2 is resumed from play 2 with the same a
   t.false(resumed.stdout.includes('PLAY [first]'));
   t.regex(resumed.stdout, /PLAY \[second\][\s\S]*changed: \[c1 -> localhost\]/);
   const runs = await crosskey(['runs', '--state-dir', st, '--json']);
-  const list = runs.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; status: string; resumedFrom?: string });
-  t.deepEqual(list.map((r) => r.status), ['failed', 'ok']);
+  const list = runs.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { id: string; status: string; resumedFrom?: string });
+  t.deepEqual(
+    list.map((r) => r.status),
+    ['failed', 'ok'],
+  );
   t.is(list[1]!.resumedFrom, list[0]!.id);
   const again = await crosskey(['resume', '--state-dir', st]);
   t.is(again.code, 1);
@@ -189,7 +259,9 @@ test('resume: a run that failed in play 2 is resumed from play 2 with the same a
 test('Ctrl-C: running steps finish, nothing new starts, the recap is printed, exit 130; --step answers from stdin', async (t) => {
   const d = workdir(t);
   writeFileSync(join(d, 'inv.yml'), 'all:\n  hosts:\n    c1: {}\n    c2: {}\n');
-  writeFileSync(join(d, 'pb.yml'), `
+  writeFileSync(
+    join(d, 'pb.yml'),
+    `
 - hosts: all
   gather_facts: false
   tasks:
@@ -198,10 +270,16 @@ test('Ctrl-C: running steps finish, nothing new starts, the recap is printed, ex
       delegate_to: localhost
     - name: after
       debug: { msg: "must not run" }
-`);
+`,
+  );
   const { spawn } = await import('node:child_process');
-  const p = spawn(process.execPath, [cli, 'run', join(d, 'pb.yml'), '-i', join(d, 'inv.yml'), '--state-dir', join(d, 's')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
+  const p = spawn(
+    process.execPath,
+    [cli, 'run', join(d, 'pb.yml'), '-i', join(d, 'inv.yml'), '--state-dir', join(d, 's')],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '',
+    err = '';
   p.stdout.on('data', (c) => {
     out += c;
     if (out.includes('TASK [slow]') && !p.killed) setTimeout(() => p.kill('SIGINT'), 300);
@@ -224,7 +302,9 @@ test('Ctrl-C: running steps finish, nothing new starts, the recap is printed, ex
   const quoted = [process.execPath, cli, ...stepArgs].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const step = await new Promise<{ code: number | null; stdout: string; stderr: string }>((res) => {
     const sh = `(sleep 1; printf 'n\\n'; sleep 1; printf 'y\\n'; sleep 2) | script -qec "${quoted}" /dev/null`;
-    execFile('sh', ['-c', sh], { cwd: ROOT }, (e, stdout, stderr) => res({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, stdout, stderr }));
+    execFile('sh', ['-c', sh], { cwd: ROOT }, (e, stdout, stderr) =>
+      res({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, stdout, stderr }),
+    );
   });
   t.is(step.code, 0, step.stdout + step.stderr);
   t.false(step.stdout.includes('TASK [slow]'));

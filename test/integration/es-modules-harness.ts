@@ -20,12 +20,21 @@ import { buildAgentBundle } from '../helpers/agent-bundle.js';
 import { labCommand } from '../../lab/cli.js';
 import { runSecrets, plannedKeystoreChanges } from '../../controller/modules/es/run-secrets.js';
 
-export interface TaskRun { status: 'ok' | 'changed'; changes: Change[]; data: Record<string, unknown>; result?: Omit<ModuleResult, 'changes'> }
+export interface TaskRun {
+  status: 'ok' | 'changed';
+  changes: Change[];
+  data: Record<string, unknown>;
+  result?: Omit<ModuleResult, 'changes'>;
+}
 
 export class Harness {
   readonly events: Array<{ kind: string; data: Record<string, unknown> }> = [];
   state: FileStateStore;
-  constructor(readonly inv: InventoryView, readonly stateDir: string, readonly agents?: (host: string) => Promise<AgentClient>) {
+  constructor(
+    readonly inv: InventoryView,
+    readonly stateDir: string,
+    readonly agents?: (host: string) => Promise<AgentClient>,
+  ) {
     this.state = new FileStateStore(stateDir);
   }
   /** A new controller process: saved state reloaded from disk, run secrets forgotten. */
@@ -38,13 +47,21 @@ export class Harness {
     const inv = this.inv;
     const vars = { ...inv.hostVars(host), groups: inv.groupMembers(), inventory_hostname: host };
     return {
-      host, vars, check, diff: true,
+      host,
+      vars,
+      check,
+      diff: true,
       agent: () => this.agentOf(host),
       agentFor: (h) => this.agentOf(h),
       hostVars: (h) => inv.hostVars(h),
       playHosts: inv.select(playGroup),
-      secrets, state: this.state,
-      journal: { event: (kind, data) => { this.events.push({ kind, data }); } },
+      secrets,
+      state: this.state,
+      journal: {
+        event: (kind, data) => {
+          this.events.push({ kind, data });
+        },
+      },
       progress: () => {},
       changedFiles: new Map(),
       signal: new AbortController().signal,
@@ -64,7 +81,11 @@ export class Harness {
     };
   }
   /** The module life as the executor runs it: args checked → read → diff → apply unless check or empty diff. */
-  async run<A, C>(m: Module<A, C>, rawArgs: Record<string, unknown>, opts: { check?: boolean; group?: string; host?: string } = {}): Promise<TaskRun> {
+  async run<A, C>(
+    m: Module<A, C>,
+    rawArgs: Record<string, unknown>,
+    opts: { check?: boolean; group?: string; host?: string } = {},
+  ): Promise<TaskRun> {
     const group = opts.group ?? 'local';
     const host = opts.host ?? this.inv.select(group)[0]!;
     const ctx = this.ctx(host, !!opts.check, group);
@@ -83,7 +104,10 @@ export class Harness {
 }
 
 /** Starts a lab with 2 nodes per cluster, waits for green on both; agents over SSH; returns a teardown. */
-export async function startLab(prefix: string, extraArgs: string[] = []): Promise<{ h: Harness; labDir: string; stop(): Promise<void> }> {
+export async function startLab(
+  prefix: string,
+  extraArgs: string[] = [],
+): Promise<{ h: Harness; labDir: string; stop(): Promise<void> }> {
   const labDir = mkdtempSync(join(tmpdir(), `ck-${prefix}-`));
   const stateDir = mkdtempSync(join(tmpdir(), `ck-${prefix}-state-`));
   let transport: Transport | undefined;
@@ -100,13 +124,23 @@ export async function startLab(prefix: string, extraArgs: string[] = []): Promis
     const rc = await labCommand(['up', '--dir', labDir, '--nodes', '2', ...extraArgs]);
     if (rc !== 0) throw new Error(`lab up failed (${rc})`);
     bundle = await buildAgentBundle();
-    const t = new Transport({ agentBundle: bundle.file, sshConfigFile: join(labDir, 'ssh_config'), useSshAgent: false, log: () => {} });
+    const t = new Transport({
+      agentBundle: bundle.file,
+      sshConfigFile: join(labDir, 'ssh_config'),
+      useSshAgent: false,
+      log: () => {},
+    });
     transport = t;
     const inv = inventoryView(loadInventory(join(labDir, 'inventory.yml')));
     const h = new Harness(inv, stateDir, (host) => t.agent(hostSpecFromVars(host, inv.hostVars(host))));
     // Replicas recover shortly after start: the modules are tested on green clusters, as preflight requires.
     for (const g of ['local', 'remote']) {
-      await h.es(g).request({ method: 'GET', path: '/_cluster/health', query: { wait_for_status: 'green', timeout: '60s' }, timeoutMs: 70_000 });
+      await h.es(g).request({
+        method: 'GET',
+        path: '/_cluster/health',
+        query: { wait_for_status: 'green', timeout: '60s' },
+        timeoutMs: 70_000,
+      });
     }
     return { h, labDir, stop };
   } catch (e) {

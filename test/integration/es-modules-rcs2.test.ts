@@ -7,7 +7,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Harness, startLab } from './es-modules-harness.js';
+import { type Harness, startLab } from './es-modules-harness.js';
 import type { LabFile, LabNodeEntry } from '../../lab/layout.js';
 import { createCa, issueCert, toPkcs12 } from '../../controller/certs/index.js';
 import { keystore } from '../../controller/modules/es/keystore.js';
@@ -39,12 +39,20 @@ test.after.always(async () => {
 });
 
 function restartNode(n: LabNodeEntry): void {
-  const r = spawnSync(join(n.home, 'bin', 'elasticsearch-service'), ['restart'], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(join(n.home, 'bin', 'elasticsearch-service'), ['restart'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   if (r.status !== 0) throw new Error(`restart ${n.name}: ${r.stdout}${r.stderr}`);
 }
 
 async function waitGreen(es: EsApi, nodes: number): Promise<void> {
-  await es.request({ method: 'GET', path: '/_cluster/health', query: { wait_for_status: 'green', wait_for_nodes: nodes, timeout: '90s' }, timeoutMs: 100_000 });
+  await es.request({
+    method: 'GET',
+    path: '/_cluster/health',
+    query: { wait_for_status: 'green', wait_for_nodes: nodes, timeout: '90s' },
+    timeoutMs: 100_000,
+  });
 }
 
 /** Remote cluster server on every remote node, the remote CA trusted by every local node (both restarted). */
@@ -54,27 +62,52 @@ async function prepareRcs2(): Promise<void> {
   const local = lab.clusters.find((c) => c.name === 'local')!;
   for (const n of remote.nodes) {
     const leaf = issueCert({ ca, ip: [n.address], dns: [n.name] });
-    writeFileSync(join(n.configDir, 'cross-cluster.p12'), toPkcs12({ keyPem: leaf.keyPem, certPem: leaf.certPem, caPems: [ca.certPem], password: 'rcs-p12-pass' }), { mode: 0o660 });
-    appendFileSync(join(n.configDir, 'elasticsearch.yml'), 'remote_cluster_server.enabled: true\nxpack.security.remote_cluster_server.ssl.keystore.path: cross-cluster.p12\n');
+    writeFileSync(
+      join(n.configDir, 'cross-cluster.p12'),
+      toPkcs12({ keyPem: leaf.keyPem, certPem: leaf.certPem, caPems: [ca.certPem], password: 'rcs-p12-pass' }),
+      { mode: 0o660 },
+    );
+    appendFileSync(
+      join(n.configDir, 'elasticsearch.yml'),
+      'remote_cluster_server.enabled: true\nxpack.security.remote_cluster_server.ssl.keystore.path: cross-cluster.p12\n',
+    );
     // The p12 password through the keystore module (host module on the remote node).
-    const r = await h.run(keystore, { name: 'xpack.security.remote_cluster_server.ssl.keystore.secure_password', value: 'rcs-p12-pass' }, { host: n.name, group: 'remote' });
+    const r = await h.run(
+      keystore,
+      { name: 'xpack.security.remote_cluster_server.ssl.keystore.secure_password', value: 'rcs-p12-pass' },
+      { host: n.name, group: 'remote' },
+    );
     if (r.status !== 'changed') throw new Error(`keystore on ${n.name}: ${r.status}`);
   }
-  for (const n of remote.nodes) { restartNode(n); await waitGreen(h.es('remote'), remote.nodes.length); }
+  for (const n of remote.nodes) {
+    restartNode(n);
+    await waitGreen(h.es('remote'), remote.nodes.length);
+  }
   for (const n of local.nodes) {
     writeFileSync(join(n.configDir, 'remote-cluster-ca.crt'), ca.certPem);
-    appendFileSync(join(n.configDir, 'elasticsearch.yml'), 'xpack.security.remote_cluster_client.ssl.certificate_authorities: [ "remote-cluster-ca.crt" ]\n');
+    appendFileSync(
+      join(n.configDir, 'elasticsearch.yml'),
+      'xpack.security.remote_cluster_client.ssl.certificate_authorities: [ "remote-cluster-ca.crt" ]\n',
+    );
   }
-  for (const n of local.nodes) { restartNode(n); await waitGreen(h.es('local'), local.nodes.length); }
+  for (const n of local.nodes) {
+    restartNode(n);
+    await waitGreen(h.es('local'), local.nodes.length);
+  }
 }
 
 /** The lab's counters of the local cluster (disruptions: task reads that failed). */
 function counters(): { disruptions?: number } {
-  return JSON.parse(readFileSync(join(lab.clusters.find((c) => c.name === 'local')!.dir, 'state.json'), 'utf8')).counters ?? {};
+  return (
+    JSON.parse(readFileSync(join(lab.clusters.find((c) => c.name === 'local')!.dir, 'state.json'), 'utf8')).counters ??
+    {}
+  );
 }
 
 const keyArgs = {
-  name: 'crosskey-my_remote', alias: ALIAS, local_group: 'local',
+  name: 'crosskey-my_remote',
+  alias: ALIAS,
+  local_group: 'local',
   access: { search: [{ names: ['logs-*'] }], replication: [{ names: ['leader-*', 'archive-*'] }] },
 };
 const setting = `cluster.remote.${ALIAS}.credentials`;
@@ -91,26 +124,52 @@ test.serial('RCS1 → RCS2 with the modules, tasks working under the API key, th
   const disruptionsBefore = counters().disruptions ?? 0;
 
   const pre = await h.run(esPreflight, { alias: ALIAS });
-  const facts = pre.data.facts as { reload_supported: boolean; alias_kind: string; keystore_password_protected: Record<string, boolean> };
+  const facts = pre.data.facts as {
+    reload_supported: boolean;
+    alias_kind: string;
+    keystore_password_protected: Record<string, boolean>;
+  };
   t.true(facts.reload_supported);
   t.is(facts.alias_kind, 'persistent');
-  t.deepEqual(Object.values(facts.keystore_password_protected), localHosts.map(() => false));
+  t.deepEqual(
+    Object.values(facts.keystore_password_protected),
+    localHosts.map(() => false),
+  );
 
   t.is((await h.run(esRemoteCluster, { alias: ALIAS, state: 'saved' })).status, 'changed');
-  t.is((await h.run(esRoles, { alias: ALIAS, roles: ['remote_replication'], remote_group: 'remote' })).status, 'changed');
+  t.is(
+    (await h.run(esRoles, { alias: ALIAS, roles: ['remote_replication'], remote_group: 'remote' })).status,
+    'changed',
+  );
   t.is((await h.run(esTasks, { alias: ALIAS, state: 'paused' })).status, 'ok', 'already paused');
   t.is((await h.run(esCrossClusterApiKey, keyArgs, { group: 'remote' })).status, 'changed');
-  for (const host of localHosts) t.is((await h.run(keystore, { name: setting, value_from: setting }, { host })).status, 'changed');
+  for (const host of localHosts)
+    t.is((await h.run(keystore, { name: setting, value_from: setting }, { host })).status, 'changed');
 
   // The switch: the outage window is the time between these three calls.
   const s0 = Date.now();
   t.is((await h.run(esRemoteCluster, { alias: ALIAS, state: 'absent' })).status, 'changed');
   t.is((await h.run(esReloadSecureSettings, {})).status, 'changed');
-  t.is((await h.run(esRemoteCluster, { alias: ALIAS, state: 'present', mode: 'sniff', remote_group: 'remote', port: 9443 })).status, 'changed');
+  t.is(
+    (
+      await h.run(esRemoteCluster, {
+        alias: ALIAS,
+        state: 'present',
+        mode: 'sniff',
+        remote_group: 'remote',
+        port: 9443,
+      })
+    ).status,
+    'changed',
+  );
   const verified = await h.run(esRemoteVerify, { alias: ALIAS, expect: 'rcs2', expected_nodes: 2, timeout: 60 });
   t.log(`switch (null → reload → re-add → verified on every node): ${Date.now() - s0} ms`);
   t.is(verified.status, 'ok');
-  for (const n of verified.data.nodes as Array<{ host: string; ok: boolean; info: { cluster_credentials?: string; seeds?: string[] } }>) {
+  for (const n of verified.data.nodes as Array<{
+    host: string;
+    ok: boolean;
+    info: { cluster_credentials?: string; seeds?: string[] };
+  }>) {
     t.true(n.ok, n.host);
     t.is(n.info.cluster_credentials, '::es_redacted::');
     t.true(n.info.seeds!.every((s) => s.endsWith(':9443')));
@@ -124,7 +183,11 @@ test.serial('RCS1 → RCS2 with the modules, tasks working under the API key, th
   const tr = (await getTransformStats(es)).find((x) => x.id === 'remote-logs-summary')!;
   t.not(tr.state, 'failed', tr.reason);
   const df = await es.request({ method: 'GET', path: '/_ml/datafeeds/datafeed-remote-logs-rate/_stats' });
-  t.is((await getDatafeedStats(es)).find((x) => x.datafeed_id === 'datafeed-remote-logs-rate')!.state, 'started', JSON.stringify({ df: df.body, counters: counters() }));
+  t.is(
+    (await getDatafeedStats(es)).find((x) => x.datafeed_id === 'datafeed-remote-logs-rate')!.state,
+    'started',
+    JSON.stringify({ df: df.body, counters: counters() }),
+  );
   t.is(counters().disruptions ?? 0, disruptionsBefore, 'no task failed from the switch on');
   t.true((await getFollowInfo(es)).filter((f) => f.remote_cluster === ALIAS).every((f) => f.status === 'active'));
 
@@ -139,29 +202,47 @@ test.serial('RCS1 → RCS2 with the modules, tasks working under the API key, th
   ] as const) {
     t.is((await h.run(m as never, args as never, opts)).status, 'ok', m.name);
   }
-  for (const host of localHosts) t.is((await h.run(keystore, { name: setting, value_from: setting }, { host })).status, 'ok');
+  for (const host of localHosts)
+    t.is((await h.run(keystore, { name: setting, value_from: setting }, { host })).status, 'ok');
   t.is((await getApiKeysByName(h.es('remote'), keyArgs.name)).length, 1);
 
   // Rotation without outage (playbooks/rotate-key.yml): new key, staged, reloaded, verified, old one invalidated.
   const oldKey = (await getApiKeysByName(h.es('remote'), keyArgs.name))[0]!.id;
   t.is((await h.run(esCrossClusterApiKey, { ...keyArgs, state: 'rotated' }, { group: 'remote' })).status, 'changed');
-  t.is((await h.run(esCrossClusterApiKey, { ...keyArgs, state: 'rotated' }, { group: 'remote' })).status, 'ok', 'one rotation per run');
+  t.is(
+    (await h.run(esCrossClusterApiKey, { ...keyArgs, state: 'rotated' }, { group: 'remote' })).status,
+    'ok',
+    'one rotation per run',
+  );
   t.is((await getApiKeysByName(h.es('remote'), keyArgs.name)).length, 2, 'the old key stays valid meanwhile');
-  for (const host of localHosts) t.is((await h.run(keystore, { name: setting, value_from: setting }, { host })).status, 'changed');
+  for (const host of localHosts)
+    t.is((await h.run(keystore, { name: setting, value_from: setting }, { host })).status, 'changed');
   t.is((await h.run(esReloadSecureSettings, {})).status, 'changed');
   t.is((await h.run(esRemoteVerify, { alias: ALIAS, expect: 'rcs2', expected_nodes: 2, timeout: 60 })).status, 'ok');
-  t.is((await h.run(esCrossClusterApiKey, { ...keyArgs, invalidate_previous: true }, { group: 'remote' })).status, 'changed');
+  t.is(
+    (await h.run(esCrossClusterApiKey, { ...keyArgs, invalidate_previous: true }, { group: 'remote' })).status,
+    'changed',
+  );
   const keys = await getApiKeysByName(h.es('remote'), keyArgs.name);
   t.is(keys.length, 1);
   t.not(keys[0]!.id, oldKey);
-  t.is((await h.run(esRemoteVerify, { alias: ALIAS, expect: 'rcs2', expected_nodes: 2, timeout: 60 })).status, 'ok', 'still connected with the new key');
+  t.is(
+    (await h.run(esRemoteVerify, { alias: ALIAS, expect: 'rcs2', expected_nodes: 2, timeout: 60 })).status,
+    'ok',
+    'still connected with the new key',
+  );
 
   // Rollback (playbooks/rollback.yml): pause, null, credential removed everywhere, reload, roles and alias back.
   t.is((await h.run(esTasks, { alias: ALIAS, state: 'paused' })).status, 'changed');
   t.is((await h.run(esRemoteCluster, { alias: ALIAS, state: 'absent' })).status, 'changed');
-  for (const host of localHosts) t.is((await h.run(keystore, { name: setting, state: 'absent' }, { host })).status, 'changed');
+  for (const host of localHosts)
+    t.is((await h.run(keystore, { name: setting, state: 'absent' }, { host })).status, 'changed');
   t.is((await h.run(esReloadSecureSettings, {})).status, 'changed');
-  t.is((await h.run(esRoles, { alias: ALIAS, roles: ['remote_replication'], remote_group: 'remote', state: 'reverted' })).status, 'changed');
+  t.is(
+    (await h.run(esRoles, { alias: ALIAS, roles: ['remote_replication'], remote_group: 'remote', state: 'reverted' }))
+      .status,
+    'changed',
+  );
   t.is((await h.run(esRemoteCluster, { alias: ALIAS, state: 'restored' })).status, 'changed');
   t.is((await h.run(esRemoteVerify, { alias: ALIAS, expect: 'rcs1', timeout: 60 })).status, 'ok');
   t.is((await h.run(esTasks, { alias: ALIAS, state: 'resumed' })).status, 'changed');

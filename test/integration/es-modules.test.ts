@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { Harness, startLab } from './es-modules-harness.js';
+import { type Harness, startLab } from './es-modules-harness.js';
 import { keystore } from '../../controller/modules/es/keystore.js';
 import { esPreflight } from '../../controller/modules/es/es_preflight.js';
 import { esRemoteCluster } from '../../controller/modules/es/es_remote_cluster.js';
@@ -18,7 +18,13 @@ import { esReloadSecureSettings } from '../../controller/modules/es/es_reload_se
 import { esRemoteVerify } from '../../controller/modules/es/es_remote_verify.js';
 import { getRemoteInfo, aliasSettingsFrom } from '../../controller/elastic/api/remote.js';
 import { getClusterSettings } from '../../controller/elastic/api/cluster.js';
-import { getFollowInfo, getTransformStats, getDatafeedStats, getJobStats, getAutoFollowPatterns } from '../../controller/elastic/api/tasks.js';
+import {
+  getFollowInfo,
+  getTransformStats,
+  getDatafeedStats,
+  getJobStats,
+  getAutoFollowPatterns,
+} from '../../controller/elastic/api/tasks.js';
 import { getApiKeysByName } from '../../controller/elastic/api/security.js';
 import { getRoles } from '../../controller/elastic/api/roles.js';
 
@@ -64,7 +70,10 @@ test.serial('es_tasks: discovery finds exactly the tasks on the alias', async (t
   t.deepEqual(ids('auto_follow_patterns', 'name'), ['archive-pattern']);
   // the two manual followers, plus those the auto-follow pattern created from archive-* (also on the alias)
   const followers = ids('followers', 'index');
-  t.deepEqual(followers.filter((f) => !/^archive-.*-follower$/.test(f)), ['leader-custom-follower', 'leader-index-follower']);
+  t.deepEqual(
+    followers.filter((f) => !/^archive-.*-follower$/.test(f)),
+    ['leader-custom-follower', 'leader-index-follower'],
+  );
   t.true((r.data.roles as string[]).length >= 1, 'roles of the tasks are reported for es_roles');
 });
 
@@ -77,7 +86,11 @@ test.serial('es_tasks: check mode, pause, re-run ok, resume restores follower pa
   const check = await h.run(esTasks, { alias, state: 'paused' }, { check: true });
   t.is(check.status, 'changed');
   t.true(check.changes.some((c) => c.target === `follower ${custom!.follower_index}`));
-  t.deepEqual((await getFollowInfo(es)).filter((f) => f.remote_cluster === alias).map((f) => f.status), before.map((f) => f.status), 'check mode changed nothing');
+  t.deepEqual(
+    (await getFollowInfo(es)).filter((f) => f.remote_cluster === alias).map((f) => f.status),
+    before.map((f) => f.status),
+    'check mode changed nothing',
+  );
 
   const paused = await h.run(esTasks, { alias, state: 'paused' });
   t.is(paused.status, 'changed');
@@ -92,7 +105,10 @@ test.serial('es_tasks: check mode, pause, re-run ok, resume restores follower pa
   const p = await states();
   // (the auto-follow pattern may have created more followers since discovery: every one is paused)
   t.true(p.followers.length >= 2 && p.followers.every((x) => x === 'paused'));
-  t.deepEqual({ ...p, local_transform: 'x', followers: [] }, { transform: 'stopped', local_transform: 'x', datafeed: 'stopped', job: 'closed', pattern: false, followers: [] });
+  t.deepEqual(
+    { ...p, local_transform: 'x', followers: [] },
+    { transform: 'stopped', local_transform: 'x', datafeed: 'stopped', job: 'closed', pattern: false, followers: [] },
+  );
   t.not(p.local_transform, 'stopped', 'the local-only transform keeps running');
   t.is((await h.run(esTasks, { alias, state: 'paused' })).status, 'ok');
 
@@ -138,7 +154,10 @@ test.serial('es_cross_cluster_api_key: create once, ok, drift update, resume rul
   const args = { name: 'crosskey-it', alias, access: { search: [{ names: ['logs*'] }] }, local_group: 'local' };
   const remote = h.es('remote');
   const check = await h.run(esCrossClusterApiKey, args, { group: 'remote', check: true });
-  t.deepEqual(check.changes.map((c) => c.action), ['create']);
+  t.deepEqual(
+    check.changes.map((c) => c.action),
+    ['create'],
+  );
   t.deepEqual(await getApiKeysByName(remote, 'crosskey-it'), []);
 
   const created = await h.run(esCrossClusterApiKey, args, { group: 'remote' });
@@ -148,14 +167,22 @@ test.serial('es_cross_cluster_api_key: create once, ok, drift update, resume rul
   t.is((await h.run(esCrossClusterApiKey, args, { group: 'remote' })).status, 'ok');
   t.is((await getApiKeysByName(remote, 'crosskey-it')).length, 1);
 
-  const drift = await h.run(esCrossClusterApiKey, { ...args, access: { search: [{ names: ['logs*', 'metrics*'] }] } }, { group: 'remote' });
+  const drift = await h.run(
+    esCrossClusterApiKey,
+    { ...args, access: { search: [{ names: ['logs*', 'metrics*'] }] } },
+    { group: 'remote' },
+  );
   t.is(drift.status, 'changed');
   const [k] = await getApiKeysByName(remote, 'crosskey-it');
   t.is(k!.id, (created.data as { id: string }).id, 'access updated in place');
 
   // A new process that never staged the key: it cannot know the secret → one new key, the old one invalidated.
   h.restart();
-  const rot = await h.run(esCrossClusterApiKey, { ...args, access: { search: [{ names: ['logs*', 'metrics*'] }] } }, { group: 'remote' });
+  const rot = await h.run(
+    esCrossClusterApiKey,
+    { ...args, access: { search: [{ names: ['logs*', 'metrics*'] }] } },
+    { group: 'remote' },
+  );
   t.is(rot.status, 'changed');
   const active = await getApiKeysByName(remote, 'crosskey-it');
   t.is(active.length, 1);
@@ -163,7 +190,10 @@ test.serial('es_cross_cluster_api_key: create once, ok, drift update, resume rul
 
   t.is((await h.run(esCrossClusterApiKey, { ...args, state: 'absent' }, { group: 'remote' })).status, 'changed');
   t.deepEqual(await getApiKeysByName(remote, 'crosskey-it'), []);
-  t.false(h.events.some((e) => JSON.stringify(e).includes(encoded.reveal())), 'no secret in journal events');
+  t.false(
+    h.events.some((e) => JSON.stringify(e).includes(encoded.reveal())),
+    'no secret in journal events',
+  );
 });
 
 test.serial('es_remote_cluster: save, absent, present (rcs2 target from remote group), restored', async (t) => {
@@ -173,7 +203,10 @@ test.serial('es_remote_cluster: save, absent, present (rcs2 target from remote g
   t.is((await h.run(esRemoteCluster, { alias, state: 'saved' })).status, 'ok');
 
   const check = await h.run(esRemoteCluster, { alias, state: 'absent' }, { check: true });
-  t.deepEqual(check.changes.map((c) => c.action), ['delete']);
+  t.deepEqual(
+    check.changes.map((c) => c.action),
+    ['delete'],
+  );
   t.deepEqual(aliasSettingsFrom((await getClusterSettings(es)).persistent, alias), orig);
   t.is((await h.run(esRemoteCluster, { alias, state: 'absent' })).status, 'changed');
   t.deepEqual(aliasSettingsFrom((await getClusterSettings(es)).persistent, alias), {});
@@ -207,7 +240,10 @@ test.serial('es_reload_secure_settings: runs only when forced or a keystore chan
   t.is(forced.status, 'changed');
   t.deepEqual((forced.data.nodes as string[]).length, h.inv.select('local').length);
   // Check mode: a keystore task that would write makes the reload show as a change too.
-  t.is((await h.run(keystore, { name: 'some.secure.setting', value: 'some-value' }, { check: true })).status, 'changed');
+  t.is(
+    (await h.run(keystore, { name: 'some.secure.setting', value: 'some-value' }, { check: true })).status,
+    'changed',
+  );
   t.is((await h.run(esReloadSecureSettings, {}, { check: true })).status, 'changed');
   h.restart();
   t.is((await h.run(esReloadSecureSettings, {}, { check: true })).status, 'ok');
@@ -217,76 +253,124 @@ test.serial('es_reload_secure_settings: runs only when forced or a keystore chan
   t.is((await h.run(esReloadSecureSettings, {})).status, 'ok');
 });
 
-test.serial('keystore: key staged on every local node from the run secret; ok re-run; absent; reload → rcs1 again', async (t) => {
-  h.restart();
-  const setting = `cluster.remote.${alias}.credentials`;
-  const key = await h.run(esCrossClusterApiKey, { name: 'crosskey-ks', alias, access: { search: [{ names: ['logs*'] }] }, local_group: 'local' }, { group: 'remote' });
-  t.is(key.status, 'changed');
-  const encoded = (key.data.encoded as { reveal(): string }).reveal();
-  const hosts = h.inv.select('local');
-  const list = async (host: string) => (await (await h.agentOf(host)).call('keystore.list', { path: join(String(h.inv.hostVars(host).es_config), 'elasticsearch.keystore') })).entries ?? [];
+test.serial(
+  'keystore: key staged on every local node from the run secret; ok re-run; absent; reload → rcs1 again',
+  async (t) => {
+    h.restart();
+    const setting = `cluster.remote.${alias}.credentials`;
+    const key = await h.run(
+      esCrossClusterApiKey,
+      { name: 'crosskey-ks', alias, access: { search: [{ names: ['logs*'] }] }, local_group: 'local' },
+      { group: 'remote' },
+    );
+    t.is(key.status, 'changed');
+    const encoded = (key.data.encoded as { reveal(): string }).reveal();
+    const hosts = h.inv.select('local');
+    const list = async (host: string) =>
+      (
+        await (
+          await h.agentOf(host)
+        ).call('keystore.list', { path: join(String(h.inv.hostVars(host).es_config), 'elasticsearch.keystore') })
+      ).entries ?? [];
 
-  const started = Date.now();
-  const check = await h.run(keystore, { name: setting, value_from: setting }, { host: hosts[0], check: true });
-  t.deepEqual(check.changes, [{ target: `${join(String(h.inv.hostVars(hosts[0]!).es_config), 'elasticsearch.keystore')}: ${setting}`, action: 'create', secret: true }]);
-  t.false((await list(hosts[0]!)).includes(setting), 'check mode wrote nothing');
-  for (const host of hosts) t.is((await h.run(keystore, { name: setting, value_from: setting }, { host })).status, 'changed');
-  for (const host of hosts) {
-    t.true((await list(host)).includes(setting));
-    t.is((await h.run(keystore, { name: setting, value_from: setting }, { host })).status, 'ok');
-  }
-  // the stored value is the key (compared through `elasticsearch-keystore show`, only on request)
-  t.is((await h.run(keystore, { name: setting, value_from: setting, compare_value: true }, { host: hosts[0] })).status, 'ok');
-  t.log(`staging on ${hosts.length} nodes incl. checks: ${Date.now() - started} ms`);
-  // Fully staged: a new process knows no secret, yet nothing is re-created.
-  h.restart();
-  const again = await h.run(esCrossClusterApiKey, { name: 'crosskey-ks', alias, access: { search: [{ names: ['logs*'] }] }, local_group: 'local' }, { group: 'remote' });
-  t.is(again.status, 'ok');
-  t.is((await getApiKeysByName(h.es('remote'), 'crosskey-ks')).length, 1);
-  for (const host of hosts) t.is((await h.run(keystore, { name: setting, value_from: setting }, { host })).status, 'ok');
-  t.false(JSON.stringify(h.events).includes(encoded), 'the key never reaches the journal');
-  t.false(JSON.stringify(h.state.keys().map((k) => h.state.get(k))).includes(encoded), 'nor saved state');
+    const started = Date.now();
+    const check = await h.run(keystore, { name: setting, value_from: setting }, { host: hosts[0], check: true });
+    t.deepEqual(check.changes, [
+      {
+        target: `${join(String(h.inv.hostVars(hosts[0]!).es_config), 'elasticsearch.keystore')}: ${setting}`,
+        action: 'create',
+        secret: true,
+      },
+    ]);
+    t.false((await list(hosts[0]!)).includes(setting), 'check mode wrote nothing');
+    for (const host of hosts)
+      t.is((await h.run(keystore, { name: setting, value_from: setting }, { host })).status, 'changed');
+    for (const host of hosts) {
+      t.true((await list(host)).includes(setting));
+      t.is((await h.run(keystore, { name: setting, value_from: setting }, { host })).status, 'ok');
+    }
+    // the stored value is the key (compared through `elasticsearch-keystore show`, only on request)
+    t.is(
+      (await h.run(keystore, { name: setting, value_from: setting, compare_value: true }, { host: hosts[0] })).status,
+      'ok',
+    );
+    t.log(`staging on ${hosts.length} nodes incl. checks: ${Date.now() - started} ms`);
+    // Fully staged: a new process knows no secret, yet nothing is re-created.
+    h.restart();
+    const again = await h.run(
+      esCrossClusterApiKey,
+      { name: 'crosskey-ks', alias, access: { search: [{ names: ['logs*'] }] }, local_group: 'local' },
+      { group: 'remote' },
+    );
+    t.is(again.status, 'ok');
+    t.is((await getApiKeysByName(h.es('remote'), 'crosskey-ks')).length, 1);
+    for (const host of hosts)
+      t.is((await h.run(keystore, { name: setting, value_from: setting }, { host })).status, 'ok');
+    t.false(JSON.stringify(h.events).includes(encoded), 'the key never reaches the journal');
+    t.false(JSON.stringify(h.state.keys().map((k) => h.state.get(k))).includes(encoded), 'nor saved state');
 
-  // Loaded while the alias still targets the transport port, the credential breaks certificate trust on every node
-  // (docs/procedure.md §1.3 step 4) — which is why a rollback must remove it (Elastic's page forgets to, §1.2 #1).
-  t.is((await h.run(esReloadSecureSettings, {})).status, 'changed');
-  const broken = await t.throwsAsync(h.run(esRemoteVerify, { alias, expect: 'rcs1', timeout: 2 }));
-  t.regex(broken!.message, /not rcs1 on 2\/2 node\(s\)/);
-  // Rollback of the credential: removed everywhere, reloaded, every node back on certificate trust.
-  for (const host of hosts) t.is((await h.run(keystore, { name: setting, state: 'absent' }, { host })).status, 'changed');
-  for (const host of hosts) t.is((await h.run(keystore, { name: setting, state: 'absent' }, { host })).status, 'ok');
-  t.is((await h.run(esReloadSecureSettings, {})).status, 'changed');
-  t.is((await h.run(esReloadSecureSettings, {})).status, 'ok');
-  const v0 = Date.now();
-  t.is((await h.run(esRemoteVerify, { alias, expect: 'rcs1', timeout: 30 })).status, 'ok');
-  t.log(`rcs1 verified ${Date.now() - v0} ms after the reload`);
-  await h.run(esCrossClusterApiKey, { name: 'crosskey-ks', alias, state: 'absent', local_group: 'local' }, { group: 'remote' });
-});
+    // Loaded while the alias still targets the transport port, the credential breaks certificate trust on every node
+    // (docs/procedure.md §1.3 step 4) — which is why a rollback must remove it (Elastic's page forgets to, §1.2 #1).
+    t.is((await h.run(esReloadSecureSettings, {})).status, 'changed');
+    const broken = await t.throwsAsync(h.run(esRemoteVerify, { alias, expect: 'rcs1', timeout: 2 }));
+    t.regex(broken!.message, /not rcs1 on 2\/2 node\(s\)/);
+    // Rollback of the credential: removed everywhere, reloaded, every node back on certificate trust.
+    for (const host of hosts)
+      t.is((await h.run(keystore, { name: setting, state: 'absent' }, { host })).status, 'changed');
+    for (const host of hosts) t.is((await h.run(keystore, { name: setting, state: 'absent' }, { host })).status, 'ok');
+    t.is((await h.run(esReloadSecureSettings, {})).status, 'changed');
+    t.is((await h.run(esReloadSecureSettings, {})).status, 'ok');
+    const v0 = Date.now();
+    t.is((await h.run(esRemoteVerify, { alias, expect: 'rcs1', timeout: 30 })).status, 'ok');
+    t.log(`rcs1 verified ${Date.now() - v0} ms after the reload`);
+    await h.run(
+      esCrossClusterApiKey,
+      { name: 'crosskey-ks', alias, state: 'absent', local_group: 'local' },
+      { group: 'remote' },
+    );
+  },
+);
 
 test.serial('keystore: password-protected keystore, password and value on stdin only', async (t) => {
   const host = h.inv.select('local')[0]!;
   const vars = h.inv.hostVars(host);
   const conf = mkdtempSync(join(tmpdir(), 'ck-ks-conf-'));
   t.teardown(() => rmSync(conf, { recursive: true, force: true }));
-  execFileSync(join(String(vars.es_home), 'bin', 'elasticsearch-keystore'), ['create', '-p'], { input: 'ks-pass-123\nks-pass-123\n', env: { ...process.env, ES_PATH_CONF: conf } });
-  const args = { name: 'xpack.security.remote_cluster_server.ssl.keystore.secure_password', value: 'p12-pass-value', keystore_password: 'ks-pass-123', es_config: conf };
+  execFileSync(join(String(vars.es_home), 'bin', 'elasticsearch-keystore'), ['create', '-p'], {
+    input: 'ks-pass-123\nks-pass-123\n',
+    env: { ...process.env, ES_PATH_CONF: conf },
+  });
+  const args = {
+    name: 'xpack.security.remote_cluster_server.ssl.keystore.secure_password',
+    value: 'p12-pass-value',
+    keystore_password: 'ks-pass-123',
+    es_config: conf,
+  };
   h.agentCalls.length = 0;
-  await t.throwsAsync(h.run(keystore, { ...args, keystore_password: undefined }, { host }), { message: /password-protected: set keystore_password/ });
+  await t.throwsAsync(h.run(keystore, { ...args, keystore_password: undefined }, { host }), {
+    message: /password-protected: set keystore_password/,
+  });
   t.is((await h.run(keystore, args, { host })).status, 'changed');
   t.is((await h.run(keystore, args, { host })).status, 'ok');
   t.is((await h.run(keystore, { ...args, compare_value: true }, { host })).status, 'ok');
   t.is((await h.run(keystore, { ...args, value: 'another-value', compare_value: true }, { host })).status, 'changed');
-  const ls = await (await h.agentOf(host)).call('keystore.list', { path: join(conf, 'elasticsearch.keystore'), password: 'ks-pass-123' });
+  const ls = await (await h.agentOf(host)).call('keystore.list', {
+    path: join(conf, 'elasticsearch.keystore'),
+    password: 'ks-pass-123',
+  });
   t.true(ls.hasPassword);
   t.true(ls.entries!.includes(args.name));
-  const wrong = await t.throwsAsync(h.run(keystore, { ...args, keystore_password: 'wrong-pass', state: 'absent' }, { host }));
+  const wrong = await t.throwsAsync(
+    h.run(keystore, { ...args, keystore_password: 'wrong-pass', state: 'absent' }, { host }),
+  );
   t.false(wrong!.message.includes('wrong-pass'));
   // What reached the host: argv never holds the password or a value; stdin holds the password first, then the value.
   const commands = h.agentCalls.filter((c) => c.op === 'command');
   t.true(commands.length >= 3);
   for (const c of commands) {
     const argv = (c.args.argv as string[]).join(' ');
-    for (const secret of ['ks-pass-123', 'p12-pass-value', 'another-value', 'wrong-pass']) t.false(argv.includes(secret), argv);
+    for (const secret of ['ks-pass-123', 'p12-pass-value', 'another-value', 'wrong-pass'])
+      t.false(argv.includes(secret), argv);
     t.is(c.args.runAsOwnerOf !== undefined, true);
   }
   const add = commands.find((c) => (c.args.argv as string[]).includes('add'))!;

@@ -17,7 +17,9 @@ const quiet = { out: () => {}, err: (s: string) => process.stderr.write(s) };
 
 // The lab as `crosskey lab up --nodes 2` makes it (default start and recovery times).
 const lab = sharedLab(test, {
-  prefix: 'ck-inspect-', startDelayMs: 1000, recoveryMs: 1000,
+  prefix: 'ck-inspect-',
+  startDelayMs: 1000,
+  recoveryMs: 1000,
   setup: (l) => {
     // local-1's PKCS#12 password is known from vars (host_vars next to the inventory); local-2's is not.
     const ks = readKeystore(readFileSync(join(l.dir, 'clusters/local/local-1/config/elasticsearch.keystore')));
@@ -25,7 +27,10 @@ const lab = sharedLab(test, {
     mkdirSync(join(l.dir, 'host_vars'), { recursive: true });
     // As a user would keep it: in a 0600 file, read by the secret_file template helper.
     writeFileSync(join(l.dir, 'p12-password'), p12Password + '\n', { mode: 0o600 });
-    writeFileSync(join(l.dir, 'host_vars', 'local-1.yml'), `es_cert_passwords:\n  transport.p12: '{{ secret_file "${join(l.dir, 'p12-password')}" }}'\n`);
+    writeFileSync(
+      join(l.dir, 'host_vars', 'local-1.yml'),
+      `es_cert_passwords:\n  transport.p12: '{{ secret_file "${join(l.dir, 'p12-password')}" }}'\n`,
+    );
   },
 });
 
@@ -50,86 +55,100 @@ function configHashes(): Record<string, string> {
   return out;
 }
 
-test.serial('inspect --json: RCS1 on every local node, the alias persistent, keystore names, certificates; read-only; no secret', async (t) => {
-  const inv = lab().inventory;
-  const localVars = loadInventory(inv).hostVars('local-1');
-  const settingsBefore = (await esForVars(localVars).request({ method: 'GET', path: '/_cluster/settings' })).body;
-  const filesBefore = configHashes();
+test.serial(
+  'inspect --json: RCS1 on every local node, the alias persistent, keystore names, certificates; read-only; no secret',
+  async (t) => {
+    const inv = lab().inventory;
+    const localVars = loadInventory(inv).hostVars('local-1');
+    const settingsBefore = (await esForVars(localVars).request({ method: 'GET', path: '/_cluster/settings' })).body;
+    const filesBefore = configHashes();
 
-  const { code, stdout, stderr } = await cli(['-i', inv, '--json']);
-  t.is(code, 0, stderr);
-  const r = JSON.parse(stdout) as InspectReport;
+    const { code, stdout, stderr } = await cli(['-i', inv, '--json']);
+    t.is(code, 0, stderr);
+    const r = JSON.parse(stdout) as InspectReport;
 
-  // Cluster part.
-  const local = r.clusters.find((c) => c.group === 'local')!;
-  t.is(local.health?.status, 'green');
-  t.is(local.version, '8.15.0');
-  t.truthy(local.license?.type);
-  const alias = local.aliases?.find((a) => a.alias === 'my_remote');
-  t.deepEqual(alias?.configuredAs, ['persistent']);
-  t.is(alias?.mode, 'sniff');
-  t.true(alias!.addresses.every((a) => a.endsWith(':9300')), 'RCS1 seeds point at the transport port');
-  t.deepEqual(local.remoteInfo.map((n) => n.host).sort(), ['local-1', 'local-2']);
-  for (const n of local.remoteInfo) {
-    t.is(n.error, undefined);
-    t.is(n.aliases.my_remote?.model, 'RCS1', `${n.host} uses certificates`);
-    t.true(n.aliases.my_remote?.connected);
-    t.false(n.aliases.my_remote?.credentials);
-  }
-  t.is(local.models?.my_remote?.model, 'RCS1');
-  t.true(local.tasks!.my_remote!.transforms.some((x) => x.id === 'remote-logs-summary'));
-  t.true(local.tasks!.my_remote!.followers.length > 0);
-  const remote = r.clusters.find((c) => c.group === 'remote')!;
-  t.is(remote.health?.status, 'green');
-  t.deepEqual(remote.aliases, []);
+    // Cluster part.
+    const local = r.clusters.find((c) => c.group === 'local')!;
+    t.is(local.health?.status, 'green');
+    t.is(local.version, '8.15.0');
+    t.truthy(local.license?.type);
+    const alias = local.aliases?.find((a) => a.alias === 'my_remote');
+    t.deepEqual(alias?.configuredAs, ['persistent']);
+    t.is(alias?.mode, 'sniff');
+    t.true(
+      alias!.addresses.every((a) => a.endsWith(':9300')),
+      'RCS1 seeds point at the transport port',
+    );
+    t.deepEqual(local.remoteInfo.map((n) => n.host).sort(), ['local-1', 'local-2']);
+    for (const n of local.remoteInfo) {
+      t.is(n.error, undefined);
+      t.is(n.aliases.my_remote?.model, 'RCS1', `${n.host} uses certificates`);
+      t.true(n.aliases.my_remote?.connected);
+      t.false(n.aliases.my_remote?.credentials);
+    }
+    t.is(local.models?.my_remote?.model, 'RCS1');
+    t.true(local.tasks!.my_remote!.transforms.some((x) => x.id === 'remote-logs-summary'));
+    t.true(local.tasks!.my_remote!.followers.length > 0);
+    const remote = r.clusters.find((c) => c.group === 'remote')!;
+    t.is(remote.health?.status, 'green');
+    t.deepEqual(remote.aliases, []);
 
-  // Host part.
-  const h1 = r.hosts.find((h) => h.host === 'local-1')!;
-  const h2 = r.hosts.find((h) => h.host === 'local-2')!;
-  for (const h of [h1, h2]) {
-    t.true(h.ssh.reachable, `${h.host}: ${h.ssh.error}`);
-    t.is(h.node.version, '8.15.0');
-    t.true(h.node.roles!.includes('remote_cluster_client'));
-    t.true(h.ssh.keystore!.exists);
-    t.true(h.ssh.keystore!.entries!.includes('keystore.seed'));
-    t.true(h.ssh.keystore!.entries!.includes('xpack.security.transport.ssl.keystore.secure_password'));
-    t.true(h.ssh.service!.active);
-    t.true(h.ssh.ports!.some((p) => p.port === 9200 && p.role === 'http'));
-    t.true(h.ssh.ports!.some((p) => p.port === 9300 && p.role === 'transport'));
-  }
-  const ks1 = h1.ssh.certFiles!.find((f) => f.setting === 'xpack.security.transport.ssl.keystore.path')!;
-  t.is(ks1.status, 'ok');
-  t.is(ks1.format, 'pkcs12');
-  const addr1 = String(loadInventory(inv).hostVars('local-1').ansible_host);
-  t.true(ks1.certificates[0]!.sans.ip.includes(addr1), `SANs of local-1's certificate include ${addr1}`);
-  t.true(ks1.certificates[0]!.daysLeft > 0);
-  t.true(ks1.certificates.some((c) => c.isCa), 'the CA stored beside the key is listed');
-  const ks2 = h2.ssh.certFiles!.find((f) => f.setting === 'xpack.security.transport.ssl.keystore.path')!;
-  t.is(ks2.status, 'protected', 'no password in vars for local-2');
+    // Host part.
+    const h1 = r.hosts.find((h) => h.host === 'local-1')!;
+    const h2 = r.hosts.find((h) => h.host === 'local-2')!;
+    for (const h of [h1, h2]) {
+      t.true(h.ssh.reachable, `${h.host}: ${h.ssh.error}`);
+      t.is(h.node.version, '8.15.0');
+      t.true(h.node.roles!.includes('remote_cluster_client'));
+      t.true(h.ssh.keystore!.exists);
+      t.true(h.ssh.keystore!.entries!.includes('keystore.seed'));
+      t.true(h.ssh.keystore!.entries!.includes('xpack.security.transport.ssl.keystore.secure_password'));
+      t.true(h.ssh.service!.active);
+      t.true(h.ssh.ports!.some((p) => p.port === 9200 && p.role === 'http'));
+      t.true(h.ssh.ports!.some((p) => p.port === 9300 && p.role === 'transport'));
+    }
+    const ks1 = h1.ssh.certFiles!.find((f) => f.setting === 'xpack.security.transport.ssl.keystore.path')!;
+    t.is(ks1.status, 'ok');
+    t.is(ks1.format, 'pkcs12');
+    const addr1 = String(loadInventory(inv).hostVars('local-1').ansible_host);
+    t.true(ks1.certificates[0]!.sans.ip.includes(addr1), `SANs of local-1's certificate include ${addr1}`);
+    t.true(ks1.certificates[0]!.daysLeft > 0);
+    t.true(
+      ks1.certificates.some((c) => c.isCa),
+      'the CA stored beside the key is listed',
+    );
+    const ks2 = h2.ssh.certFiles!.find((f) => f.setting === 'xpack.security.transport.ssl.keystore.path')!;
+    t.is(ks2.status, 'protected', 'no password in vars for local-2');
 
-  // Read-only and secret-free.
-  t.deepEqual(configHashes(), filesBefore);
-  t.deepEqual((await esForVars(localVars).request({ method: 'GET', path: '/_cluster/settings' })).body, settingsBefore);
-  for (const s of labPasswords(lab())) {
-    t.false(stdout.includes(s), 'no lab password in the JSON');
-    t.false(stderr.includes(s));
-  }
+    // Read-only and secret-free.
+    t.deepEqual(configHashes(), filesBefore);
+    t.deepEqual(
+      (await esForVars(localVars).request({ method: 'GET', path: '/_cluster/settings' })).body,
+      settingsBefore,
+    );
+    for (const s of labPasswords(lab())) {
+      t.false(stdout.includes(s), 'no lab password in the JSON');
+      t.false(stderr.includes(s));
+    }
 
-  // Human output: the same facts, as tables.
-  const human = await cli(['-i', inv]);
-  t.is(human.code, 0);
-  t.regex(human.stdout, /my_remote\s+persistent\s+sniff/);
-  t.regex(human.stdout, /local-1\s+local-1\s+my_remote\s+connected\s+sniff\s+RCS1/);
-  t.regex(human.stdout, /local-2\s+local-2\s+my_remote\s+connected\s+sniff\s+RCS1/);
-  t.regex(human.stdout, /keystore\.seed/);
-  t.regex(human.stdout, /transport\.p12\s+pkcs12\s+protected/);
-  for (const s of labPasswords(lab())) t.false(human.stdout.includes(s));
-});
+    // Human output: the same facts, as tables.
+    const human = await cli(['-i', inv]);
+    t.is(human.code, 0);
+    t.regex(human.stdout, /my_remote\s+persistent\s+sniff/);
+    t.regex(human.stdout, /local-1\s+local-1\s+my_remote\s+connected\s+sniff\s+RCS1/);
+    t.regex(human.stdout, /local-2\s+local-2\s+my_remote\s+connected\s+sniff\s+RCS1/);
+    t.regex(human.stdout, /keystore\.seed/);
+    t.regex(human.stdout, /transport\.p12\s+pkcs12\s+protected/);
+    for (const s of labPasswords(lab())) t.false(human.stdout.includes(s));
+  },
+);
 
 test.serial('SSH down for a host: its host part says so, the cluster part still answers for every node', async (t) => {
   const inv = lab().inventory;
   t.is(await labCommand(['fault', 'local-2', 'drop-ssh', '--dir', lab().dir], quiet), 0);
-  t.teardown(() => labCommand(['fault', 'local-2', 'drop-ssh', '--clear', '--dir', lab().dir], quiet).then(() => undefined));
+  t.teardown(() =>
+    labCommand(['fault', 'local-2', 'drop-ssh', '--clear', '--dir', lab().dir], quiet).then(() => undefined),
+  );
   const { code, stdout } = await cli(['-i', inv, '--json', '--limit', 'local']);
   t.is(code, 4, 'an unreachable host is exit 4');
   const r = JSON.parse(stdout) as InspectReport;
@@ -142,7 +161,11 @@ test.serial('SSH down for a host: its host part says so, the cluster part still 
   const local = r.clusters.find((c) => c.group === 'local')!;
   t.is(local.health?.status, 'green');
   t.is(local.remoteInfo.find((n) => n.host === 'local-2')?.aliases.my_remote?.model, 'RCS1');
-  t.deepEqual(r.clusters.map((c) => c.group), ['local'], '--limit local keeps only the local cluster');
+  t.deepEqual(
+    r.clusters.map((c) => c.group),
+    ['local'],
+    '--limit local keeps only the local cluster',
+  );
 
   // --no-ssh: the cluster part alone, exit 0.
   const noSsh = await cli(['-i', inv, '--no-ssh']);
@@ -151,32 +174,58 @@ test.serial('SSH down for a host: its host part says so, the cluster part still 
   t.regex(noSsh.stdout, /local-2\s+local-2\s+my_remote\s+connected\s+sniff\s+RCS1/);
 });
 
-test.serial('a transient alias is shown as transient; a cluster that does not answer is reported, the other still prints', async (t) => {
-  const inv = lab().inventory;
-  const vars = loadInventory(inv).hostVars('local-1');
-  const es = esForVars(vars);
-  const remoteAddr = String(loadInventory(inv).hostVars('remote-1').ansible_host);
-  await es.request({ method: 'PUT', path: '/_cluster/settings', body: { transient: { 'cluster.remote.second.mode': 'proxy', 'cluster.remote.second.proxy_address': `${remoteAddr}:9300` } } });
-  t.teardown(() => es.request({ method: 'PUT', path: '/_cluster/settings', body: { transient: { 'cluster.remote.second.mode': null, 'cluster.remote.second.proxy_address': null } } }).then(() => undefined));
-  // Same inventory, but the remote cluster's URL points at a closed port.
-  const broken = join(lab().dir, 'broken.yml');
-  writeFileSync(broken, readFileSync(inv, 'utf8').replace(`es_url: https://${remoteAddr}:9200`, `es_url: https://${remoteAddr}:9299`));
-  const { code, stdout } = await cli(['-i', broken, '--json', '--no-ssh']);
-  t.is(code, 4);
-  const r = JSON.parse(stdout) as InspectReport;
-  const local = r.clusters.find((c) => c.group === 'local')!;
-  const second = local.aliases!.find((a) => a.alias === 'second')!;
-  t.deepEqual(second.configuredAs, ['transient']);
-  t.is(second.mode, 'proxy');
-  t.deepEqual(second.addresses, [`${remoteAddr}:9300`]);
-  t.deepEqual(local.aliases!.find((a) => a.alias === 'my_remote')!.configuredAs, ['persistent']);
-  const remote = r.clusters.find((c) => c.group === 'remote')!;
-  t.regex(remote.error ?? '', /9299/);
-  t.is(remote.health, undefined);
-});
+test.serial(
+  'a transient alias is shown as transient; a cluster that does not answer is reported, the other still prints',
+  async (t) => {
+    const inv = lab().inventory;
+    const vars = loadInventory(inv).hostVars('local-1');
+    const es = esForVars(vars);
+    const remoteAddr = String(loadInventory(inv).hostVars('remote-1').ansible_host);
+    await es.request({
+      method: 'PUT',
+      path: '/_cluster/settings',
+      body: {
+        transient: {
+          'cluster.remote.second.mode': 'proxy',
+          'cluster.remote.second.proxy_address': `${remoteAddr}:9300`,
+        },
+      },
+    });
+    t.teardown(() =>
+      es
+        .request({
+          method: 'PUT',
+          path: '/_cluster/settings',
+          body: { transient: { 'cluster.remote.second.mode': null, 'cluster.remote.second.proxy_address': null } },
+        })
+        .then(() => undefined),
+    );
+    // Same inventory, but the remote cluster's URL points at a closed port.
+    const broken = join(lab().dir, 'broken.yml');
+    writeFileSync(
+      broken,
+      readFileSync(inv, 'utf8').replace(`es_url: https://${remoteAddr}:9200`, `es_url: https://${remoteAddr}:9299`),
+    );
+    const { code, stdout } = await cli(['-i', broken, '--json', '--no-ssh']);
+    t.is(code, 4);
+    const r = JSON.parse(stdout) as InspectReport;
+    const local = r.clusters.find((c) => c.group === 'local')!;
+    const second = local.aliases!.find((a) => a.alias === 'second')!;
+    t.deepEqual(second.configuredAs, ['transient']);
+    t.is(second.mode, 'proxy');
+    t.deepEqual(second.addresses, [`${remoteAddr}:9300`]);
+    t.deepEqual(local.aliases!.find((a) => a.alias === 'my_remote')!.configuredAs, ['persistent']);
+    const remote = r.clusters.find((c) => c.group === 'remote')!;
+    t.regex(remote.error ?? '', /9299/);
+    t.is(remote.health, undefined);
+  },
+);
 
-test.serial('bad input: no inventory, unknown --limit, missing file → exit 1 style errors, nothing asked', async (t) => {
-  await t.throwsAsync(() => cli([]), { message: /-i INVENTORY is required/ });
-  await t.throwsAsync(() => cli(['-i', lab().inventory, '--limit', 'nope-*']), { message: /matches no host/ });
-  await t.throwsAsync(() => cli(['-i', join(lab().dir, 'missing.yml')]), { message: /inventory not found/ });
-});
+test.serial(
+  'bad input: no inventory, unknown --limit, missing file → exit 1 style errors, nothing asked',
+  async (t) => {
+    await t.throwsAsync(() => cli([]), { message: /-i INVENTORY is required/ });
+    await t.throwsAsync(() => cli(['-i', lab().inventory, '--limit', 'nope-*']), { message: /matches no host/ });
+    await t.throwsAsync(() => cli(['-i', join(lab().dir, 'missing.yml')]), { message: /inventory not found/ });
+  },
+);

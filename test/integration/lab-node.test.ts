@@ -29,9 +29,17 @@ test.after.always(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function run(script: string, args: string[], stdin = '', env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+function run(
+  script: string,
+  args: string[],
+  stdin = '',
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(join(node.home, 'bin', script), args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const p = spawn(join(node.home, 'bin', script), args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));
@@ -54,13 +62,21 @@ const ksRemove = async (name: string) => {
 function portOpen(host: string, port: number): Promise<boolean> {
   return new Promise((res) => {
     const s = createConnection({ host, port });
-    s.once('connect', () => { s.destroy(); res(true); });
+    s.once('connect', () => {
+      s.destroy();
+      res(true);
+    });
     s.once('error', () => res(false));
   });
 }
 
 /** Stops the node, applies a change, expects the start to fail with `message` (log + status), then repairs. */
-async function refusal(t: import('ava').ExecutionContext, change: () => Promise<void> | void, message: string, repair: () => Promise<void> | void) {
+async function refusal(
+  t: import('ava').ExecutionContext,
+  change: () => Promise<void> | void,
+  message: string,
+  repair: () => Promise<void> | void,
+) {
   t.is((await run('elasticsearch-service', ['stop'])).code, 0);
   await change();
   const before = logText().length;
@@ -80,49 +96,86 @@ async function refusal(t: import('ava').ExecutionContext, change: () => Promise<
   t.is((await run('elasticsearch-service', ['status'])).code, 0);
 }
 
-const UNKNOWN = (k: string, secure = false) => `unknown ${secure ? 'secure ' : ''}setting [${k}] please check that any required plugins are installed, or check the breaking changes documentation for removed settings`;
+const UNKNOWN = (k: string, secure = false) =>
+  `unknown ${secure ? 'secure ' : ''}setting [${k}] please check that any required plugins are installed, or check the breaking changes documentation for removed settings`;
 
 test.serial('unknown setting in elasticsearch.yml', async (t) => {
   await refusal(t, () => ymlAppend('xpack.securty.enabled: true\n'), UNKNOWN('xpack.securty.enabled'), ymlRestore);
 });
 
 test.serial('unknown secure setting in the keystore', async (t) => {
-  await refusal(t, () => ksAdd('cluster.remote.my_remote.credentail', 'x'), UNKNOWN('cluster.remote.my_remote.credentail', true), () => ksRemove('cluster.remote.my_remote.credentail'));
+  await refusal(
+    t,
+    () => ksAdd('cluster.remote.my_remote.credentail', 'x'),
+    UNKNOWN('cluster.remote.my_remote.credentail', true),
+    () => ksRemove('cluster.remote.my_remote.credentail'),
+  );
 });
 
 test.serial('transport.profiles._remote_cluster.* is refused', async (t) => {
-  await refusal(t, () => ymlAppend('transport.profiles._remote_cluster.port: 9443\n'),
-    'Remote Access settings should not be configured using the [_remote_cluster] profile. Use the [remote_cluster.] settings instead.', ymlRestore);
+  await refusal(
+    t,
+    () => ymlAppend('transport.profiles._remote_cluster.port: 9443\n'),
+    'Remote Access settings should not be configured using the [_remote_cluster] profile. Use the [remote_cluster.] settings instead.',
+    ymlRestore,
+  );
 });
 
 test.serial('credentials in the keystore with security disabled', async (t) => {
-  await refusal(t, async () => {
-    writeFileSync(join(node.configDir, 'elasticsearch.yml'), originalYml.replace('xpack.security.enabled: true', 'xpack.security.enabled: false'));
-    await ksAdd('cluster.remote.my_remote.credentials', 'abc');
-  }, 'Found [1] remote clusters with credentials [my_remote]. Security [xpack.security.enabled] must be enabled to connect to them.', async () => {
-    ymlRestore();
-    await ksRemove('cluster.remote.my_remote.credentials');
-  });
+  await refusal(
+    t,
+    async () => {
+      writeFileSync(
+        join(node.configDir, 'elasticsearch.yml'),
+        originalYml.replace('xpack.security.enabled: true', 'xpack.security.enabled: false'),
+      );
+      await ksAdd('cluster.remote.my_remote.credentials', 'abc');
+    },
+    'Found [1] remote clusters with credentials [my_remote]. Security [xpack.security.enabled] must be enabled to connect to them.',
+    async () => {
+      ymlRestore();
+      await ksRemove('cluster.remote.my_remote.credentials');
+    },
+  );
 });
 
 test.serial('remote cluster server: no key material, then an unreadable PKCS#12, then a working 9443', async (t) => {
-  await refusal(t, () => ymlAppend('remote_cluster_server.enabled: true\n'),
+  await refusal(
+    t,
+    () => ymlAppend('remote_cluster_server.enabled: true\n'),
     'invalid SSL configuration for xpack.security.remote_cluster_server.ssl - server ssl configuration requires a key and certificate, but these have not been configured; you must set either [xpack.security.remote_cluster_server.ssl.keystore.path], or both [xpack.security.remote_cluster_server.ssl.key] and [xpack.security.remote_cluster_server.ssl.certificate]',
-    ymlRestore);
+    ymlRestore,
+  );
   const ca = createCa({ dn: 'CN=cross-cluster CA' });
   const cert = issueCert({ ca, name: 'rcs', ip: [node.address] });
-  writeFileSync(join(node.configDir, 'certs', 'rcs.p12'), toPkcs12({ keyPem: cert.keyPem, certPem: cert.certPem, caPems: [ca.certPem], password: 'right-password' }));
+  writeFileSync(
+    join(node.configDir, 'certs', 'rcs.p12'),
+    toPkcs12({ keyPem: cert.keyPem, certPem: cert.certPem, caPems: [ca.certPem], password: 'right-password' }),
+  );
   const p12 = join(node.configDir, 'certs', 'rcs.p12');
-  await refusal(t, async () => {
-    ymlAppend('remote_cluster_server.enabled: true\nxpack.security.remote_cluster_server.ssl.keystore.path: certs/rcs.p12\n');
-    await ksAdd('xpack.security.remote_cluster_server.ssl.keystore.secure_password', 'wrong-password');
-  }, `failed to load SSL configuration [xpack.security.remote_cluster_server.ssl] - cannot read configured [PKCS12] keystore (as a keystore) [${p12}] - this is usually caused by an incorrect password`,
-  () => ksAdd('xpack.security.remote_cluster_server.ssl.keystore.secure_password', 'right-password'));
+  await refusal(
+    t,
+    async () => {
+      ymlAppend(
+        'remote_cluster_server.enabled: true\nxpack.security.remote_cluster_server.ssl.keystore.path: certs/rcs.p12\n',
+      );
+      await ksAdd('xpack.security.remote_cluster_server.ssl.keystore.secure_password', 'wrong-password');
+    },
+    `failed to load SSL configuration [xpack.security.remote_cluster_server.ssl] - cannot read configured [PKCS12] keystore (as a keystore) [${p12}] - this is usually caused by an incorrect password`,
+    () => ksAdd('xpack.security.remote_cluster_server.ssl.keystore.secure_password', 'right-password'),
+  );
   t.true(await portOpen(node.address, 9443), 'the remote cluster server listens on 9443');
   const local = lab.clusters.find((c) => c.name === 'local')!;
-  const r = await labHttp({ url: local.url, user: local.user, passwordFile: local.passwordFile, caCert: lab.caCert }, 'GET', '/_nodes/_all/remote_cluster_server');
+  const r = await labHttp(
+    { url: local.url, user: local.user, passwordFile: local.passwordFile, caCert: lab.caCert },
+    'GET',
+    '/_nodes/_all/remote_cluster_server',
+  );
   const info = Object.values((r.json as any).nodes)[0] as any;
-  t.deepEqual(info.remote_cluster_server, { bound_address: [`${node.address}:9443`], publish_address: `${node.address}:9443` });
+  t.deepEqual(info.remote_cluster_server, {
+    bound_address: [`${node.address}:9443`],
+    publish_address: `${node.address}:9443`,
+  });
   // back to the lab's configuration
   t.is((await run('elasticsearch-service', ['stop'])).code, 0);
   ymlRestore();
@@ -132,7 +185,12 @@ test.serial('remote cluster server: no key material, then an unreadable PKCS#12,
 });
 
 test.serial('fault fail-start fails the next start only', async (t) => {
-  await refusal(t, () => labFault(dir, node.name, 'fail-start', {}).then(() => undefined), UNKNOWN('lab.fault.fail_start'), () => undefined);
+  await refusal(
+    t,
+    () => labFault(dir, node.name, 'fail-start', {}).then(() => undefined),
+    UNKNOWN('lab.fault.fail_start'),
+    () => undefined,
+  );
 });
 
 test.serial('password-protected keystore: the node reads the password from $ES_KEYSTORE_PASSPHRASE_FILE', async (t) => {
@@ -160,7 +218,11 @@ test.serial('a node killed without stop: status failed (3), start brings it back
   const id = readFileSync(join(node.home, 'data', 'node_id'), 'utf8');
   process.kill(pid, 'SIGKILL');
   for (let i = 0; i < 50; i++) {
-    try { process.kill(pid, 0); } catch { break; }
+    try {
+      process.kill(pid, 0);
+    } catch {
+      break;
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   const status = await run('elasticsearch-service', ['status']);
@@ -168,6 +230,10 @@ test.serial('a node killed without stop: status failed (3), start brings it back
   t.regex(status.out, /Active: failed/);
   t.is((await run('elasticsearch-service', ['start'])).code, 0);
   const local = lab.clusters.find((c) => c.name === 'local')!;
-  const r = await labHttp({ url: local.url, user: local.user, passwordFile: local.passwordFile, caCert: lab.caCert }, 'GET', '/_cat/nodes?format=json&h=id,name&full_id=true');
+  const r = await labHttp(
+    { url: local.url, user: local.user, passwordFile: local.passwordFile, caCert: lab.caCert },
+    'GET',
+    '/_cat/nodes?format=json&h=id,name&full_id=true',
+  );
   t.deepEqual(r.json, [{ id, name: 'local-1' }]);
 });

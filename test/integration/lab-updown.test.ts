@@ -13,7 +13,11 @@ import { SSHD_PATH } from '../../lab/hosts/openssh.js';
 
 function ssh(lab: LabFile, host: string, command: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const p = spawn('ssh', ['-F', join(lab.dir, 'ssh_config'), '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', host, command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(
+      'ssh',
+      ['-F', join(lab.dir, 'ssh_config'), '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', host, command],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));
@@ -77,14 +81,29 @@ for (const mode of ['openssh', 'embedded'] as const) {
     const local = inv.all.children.local;
     t.deepEqual(Object.keys(local.vars).sort(), ['es_ca_cert', 'es_password_file', 'es_url', 'es_user', 'es_version']);
     const host = local.hosts['local-1'];
-    for (const k of ['es_node_url', 'es_home', 'es_config', 'es_service_command', 'ansible_host', 'ansible_port', 'ansible_user', 'ansible_ssh_private_key_file', 'crosskey_known_hosts']) {
+    for (const k of [
+      'es_node_url',
+      'es_home',
+      'es_config',
+      'es_service_command',
+      'ansible_host',
+      'ansible_port',
+      'ansible_user',
+      'ansible_ssh_private_key_file',
+      'crosskey_known_hosts',
+    ]) {
       t.true(k in host, k);
     }
     t.true(existsSync(local.vars.es_password_file));
 
     const list = await ssh(lab, 'local-1', '"$ES_HOME/bin/elasticsearch-keystore" list');
     t.is(list.code, 0, list.out);
-    t.deepEqual(list.out.trim().split('\n'), ['keystore.seed', 'xpack.security.http.ssl.keystore.secure_password', 'xpack.security.transport.ssl.keystore.secure_password', 'xpack.security.transport.ssl.truststore.secure_password']);
+    t.deepEqual(list.out.trim().split('\n'), [
+      'keystore.seed',
+      'xpack.security.http.ssl.keystore.secure_password',
+      'xpack.security.transport.ssl.keystore.secure_password',
+      'xpack.security.transport.ssl.truststore.secure_password',
+    ]);
     const remoteHost = inv.all.children.remote.hosts['remote-1'];
     const status = await ssh(lab, 'remote-1', `${remoteHost.es_service_command[0]} status`);
     t.is(status.code, 0, status.out);

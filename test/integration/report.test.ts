@@ -40,61 +40,90 @@ const PLAYBOOK = `
 
 // The lab as `crosskey lab up --nodes 2` makes it (default start and recovery times).
 const lab = sharedLab(test, {
-  prefix: 'ck-report-', startDelayMs: 1000, recoveryMs: 1000,
+  prefix: 'ck-report-',
+  startDelayMs: 1000,
+  recoveryMs: 1000,
   setup: (l) => writeFileSync(join(l.dir, 'restart.yml'), PLAYBOOK),
 });
 
 const crosskey = (argv: string[]) => runInLab(lab(), main, argv);
 
-test.serial('report of a real rolling-restart run: steps, per-node restarts with health, verification, no secret', async (t) => {
-  const inv = lab().inventory;
-  const run = await crosskey(['run', join(lab().dir, 'restart.yml'), '-i', inv, '--diff']);
-  t.is(run.code, 0, run.stdout + run.stderr);
+test.serial(
+  'report of a real rolling-restart run: steps, per-node restarts with health, verification, no secret',
+  async (t) => {
+    const inv = lab().inventory;
+    const run = await crosskey(['run', join(lab().dir, 'restart.yml'), '-i', inv, '--diff']);
+    t.is(run.code, 0, run.stdout + run.stderr);
 
-  const json = await crosskey(['report', '-i', inv, '--json']);
-  t.is(json.code, 0, json.stderr);
-  const r = JSON.parse(json.stdout) as RunReport;
-  t.is(r.status, 'ok');
-  t.deepEqual(r.plays.map((p) => p.name), ['preflight', 'restart the local cluster']);
-  t.deepEqual(r.plays.flatMap((p) => p.tasks.map((x) => x.name)),
-    ['every local node uses certificates', 'rolling restart of the local nodes', 'still certificates after the restart']);
-  t.deepEqual(r.hosts.sort(), ['local-1', 'local-2']);
+    const json = await crosskey(['report', '-i', inv, '--json']);
+    t.is(json.code, 0, json.stderr);
+    const r = JSON.parse(json.stdout) as RunReport;
+    t.is(r.status, 'ok');
+    t.deepEqual(
+      r.plays.map((p) => p.name),
+      ['preflight', 'restart the local cluster'],
+    );
+    t.deepEqual(
+      r.plays.flatMap((p) => p.tasks.map((x) => x.name)),
+      [
+        'every local node uses certificates',
+        'rolling restart of the local nodes',
+        'still certificates after the restart',
+      ],
+    );
+    t.deepEqual(r.hosts.sort(), ['local-1', 'local-2']);
 
-  // One restart per local node, each done, green before and after, in order (one node at a time).
-  t.deepEqual(r.restarts.map((x) => x.host).sort(), ['local-1', 'local-2']);
-  for (const x of r.restarts) {
-    t.is(x.outcome, 'done', `${x.host}: ${x.note ?? ''}`);
-    t.is(x.healthBefore, 'green');
-    t.is(x.healthAfter, 'green');
-    t.true(x.awayMs! >= 0 && x.totalMs! >= x.awayMs!);
-  }
-  const [a, b] = r.restarts;
-  t.true(Date.parse(a!.greenAt!) <= Date.parse(b!.stopAt!), 'the second node stops only after the first is green again');
-  t.true(r.changes.some((c) => c.action === 'restart' && /local-1/.test(c.target)));
-
-  // Both verifications, every local node RCS1 and connected.
-  t.is(r.verifications.length, 2);
-  for (const v of r.verifications) {
-    t.is(v.status, 'ok');
-    t.deepEqual(v.nodes.map((n) => `${n.host}:${n.ok}:${n.model}:${n.connected}`).sort(), ['local-1:true:RCS1:true', 'local-2:true:RCS1:true']);
-  }
-
-  // Human text and the HTML file: every task and host; no lab password in any of them, nor in the journal.
-  const htmlFile = join(lab().dir, 'change-record.html');
-  const text = await crosskey(['report', '-i', inv, '--html', htmlFile]);
-  t.is(text.code, 0);
-  const html = readFileSync(htmlFile, 'utf8');
-  for (const out of [text.stdout, html]) {
-    for (const s of ['every local node uses certificates', 'rolling restart of the local nodes', 'still certificates after the restart', 'local-1', 'local-2', 'RCS1']) {
-      t.true(out.includes(s), `report shows ${s}`);
+    // One restart per local node, each done, green before and after, in order (one node at a time).
+    t.deepEqual(r.restarts.map((x) => x.host).sort(), ['local-1', 'local-2']);
+    for (const x of r.restarts) {
+      t.is(x.outcome, 'done', `${x.host}: ${x.note ?? ''}`);
+      t.is(x.healthBefore, 'green');
+      t.is(x.healthAfter, 'green');
+      t.true(x.awayMs! >= 0 && x.totalMs! >= x.awayMs!);
     }
-  }
-  t.false(/<script|<link|\bsrc=|\bhref=/i.test(html), 'self-contained HTML');
-  const journals = readdirSync(join(lab().dir, '.crosskey', 'runs')).map((f) => readFileSync(join(lab().dir, '.crosskey', 'runs', f), 'utf8'));
-  for (const s of labPasswords(lab())) {
-    for (const out of [run.stdout, run.stderr, json.stdout, text.stdout, html, ...journals]) {
-      t.false(out.includes(s), 'no lab password');
-      t.false(out.includes(Buffer.from(s).toString('base64')), 'no lab password in base64');
+    const [a, b] = r.restarts;
+    t.true(
+      Date.parse(a!.greenAt!) <= Date.parse(b!.stopAt!),
+      'the second node stops only after the first is green again',
+    );
+    t.true(r.changes.some((c) => c.action === 'restart' && /local-1/.test(c.target)));
+
+    // Both verifications, every local node RCS1 and connected.
+    t.is(r.verifications.length, 2);
+    for (const v of r.verifications) {
+      t.is(v.status, 'ok');
+      t.deepEqual(v.nodes.map((n) => `${n.host}:${n.ok}:${n.model}:${n.connected}`).sort(), [
+        'local-1:true:RCS1:true',
+        'local-2:true:RCS1:true',
+      ]);
     }
-  }
-});
+
+    // Human text and the HTML file: every task and host; no lab password in any of them, nor in the journal.
+    const htmlFile = join(lab().dir, 'change-record.html');
+    const text = await crosskey(['report', '-i', inv, '--html', htmlFile]);
+    t.is(text.code, 0);
+    const html = readFileSync(htmlFile, 'utf8');
+    for (const out of [text.stdout, html]) {
+      for (const s of [
+        'every local node uses certificates',
+        'rolling restart of the local nodes',
+        'still certificates after the restart',
+        'local-1',
+        'local-2',
+        'RCS1',
+      ]) {
+        t.true(out.includes(s), `report shows ${s}`);
+      }
+    }
+    t.false(/<script|<link|\bsrc=|\bhref=/i.test(html), 'self-contained HTML');
+    const journals = readdirSync(join(lab().dir, '.crosskey', 'runs')).map((f) =>
+      readFileSync(join(lab().dir, '.crosskey', 'runs', f), 'utf8'),
+    );
+    for (const s of labPasswords(lab())) {
+      for (const out of [run.stdout, run.stderr, json.stdout, text.stdout, html, ...journals]) {
+        t.false(out.includes(s), 'no lab password');
+        t.false(out.includes(Buffer.from(s).toString('base64')), 'no lab password in base64');
+      }
+    }
+  },
+);

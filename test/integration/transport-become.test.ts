@@ -45,8 +45,13 @@ test.after.always(async () => {
 });
 
 const spec = (name: string, extra: Partial<HostSpec> = {}): HostSpec => ({
-  name, address: hosts.hosts[0].address, port: hosts.hosts[0].port, user: LOGIN,
-  privateKeyFile: hosts.clientKeyFile, knownHostsFile: hosts.knownHostsFile, ...extra,
+  name,
+  address: hosts.hosts[0].address,
+  port: hosts.hosts[0].port,
+  user: LOGIN,
+  privateKeyFile: hosts.clientKeyFile,
+  knownHostsFile: hosts.knownHostsFile,
+  ...extra,
 });
 const transport = () => {
   const t = new Transport({ knownHostsFiles: [], log: () => {} });
@@ -63,7 +68,9 @@ maybe('without become the agent runs as the login user, from its own cache', asy
   t.true(existsSync(join(home, '.cache', 'crosskey', `agent-${findAgentBundle().hash}`, 'agent.mjs')));
   const denied = join(hosts.dir, 'root-only');
   mkdirSync(denied, { mode: 0o700 });
-  await t.throwsAsync((await tr.agent(spec('plain'))).call('file.put', { path: join(denied, 'x'), content: 'x' }), { message: /EACCES|permission denied/i });
+  await t.throwsAsync((await tr.agent(spec('plain'))).call('file.put', { path: join(denied, 'x'), content: 'x' }), {
+    message: /EACCES|permission denied/i,
+  });
 });
 
 maybe('with become the agent and raw commands run as root through sudo -n', async (t) => {

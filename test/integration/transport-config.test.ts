@@ -29,15 +29,18 @@ test('known_hosts: patterns, negation, [host]:port, hashed, revoked, other key t
   const salt = randomBytes(20);
   const hashed = `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update('[10.0.0.9]:2222').digest('base64')}`;
   const kh = join(dir, 'known_hosts');
-  writeFileSync(kh, [
-    '# comment',
-    `es-*.dc1,!es-bad.dc1 ${k1.publicKey}`,
-    `[10.0.0.5]:2200 ${k1.publicKey}`,
-    `${hashed} ${k2.publicKey}`,
-    `@revoked revoked.example ${k1.publicKey}`,
-    `@cert-authority *.example ${k2.publicKey}`,
-    `other.example ${k2.publicKey}`,
-  ].join('\n') + '\n');
+  writeFileSync(
+    kh,
+    [
+      '# comment',
+      `es-*.dc1,!es-bad.dc1 ${k1.publicKey}`,
+      `[10.0.0.5]:2200 ${k1.publicKey}`,
+      `${hashed} ${k2.publicKey}`,
+      `@revoked revoked.example ${k1.publicKey}`,
+      `@cert-authority *.example ${k2.publicKey}`,
+      `other.example ${k2.publicKey}`,
+    ].join('\n') + '\n',
+  );
   t.is(verifyHostKey([kh], 'es-1.dc1', 22, blob(k1.publicKey)).status, 'match');
   t.is(verifyHostKey([kh], 'es-bad.dc1', 22, blob(k1.publicKey)).status, 'unknown');
   t.is(verifyHostKey([kh], 'es-1.dc1', 22, blob(k2.publicKey)).status, 'mismatch');
@@ -45,7 +48,11 @@ test('known_hosts: patterns, negation, [host]:port, hashed, revoked, other key t
   t.is(verifyHostKey([kh], '10.0.0.5', 22, blob(k1.publicKey)).status, 'unknown', 'port is part of the name');
   t.is(verifyHostKey([kh], '10.0.0.9', 2222, blob(k2.publicKey)).status, 'match');
   t.is(verifyHostKey([kh], 'revoked.example', 22, blob(k1.publicKey)).status, 'revoked');
-  t.is(verifyHostKey([kh], 'other.example', 22, blob(k1.publicKey)).status, 'mismatch', 'known with another key type: refused');
+  t.is(
+    verifyHostKey([kh], 'other.example', 22, blob(k1.publicKey)).status,
+    'mismatch',
+    'known with another key type: refused',
+  );
   t.is(verifyHostKey([kh, join(dir, 'missing')], 'nowhere', 22, blob(k1.publicKey)).status, 'unknown');
   t.deepEqual(knownKeyTypes([kh], 'other.example', 22), ['ssh-rsa']);
   t.true(hostFieldMatches('a?c', 'abc'));
@@ -56,22 +63,31 @@ test('ssh config: first value wins, IdentityFile accumulates, Match skipped, Inc
   mkdirSync(join(dir, 'conf.d'));
   writeFileSync(join(dir, 'conf.d', 'extra.conf'), 'Host inc-*\n  Port 2022\n');
   const cfg = join(dir, 'config');
-  writeFileSync(cfg, [
-    `Include ${join(dir, 'conf.d', '*.conf')}`,
-    'Host es-* !es-skip',
-    '  HostName %h.dc1.example',
-    '  User elastic',
-    '  IdentityFile /keys/es',
-    '  ProxyJump bastion@jump.example:2222',
-    'Match host es-1',
-    '  User matched-should-not-apply',
-    'Host *',
-    '  User fallback',
-    '  Port=2200',
-    '  IdentityFile "/keys/default key"',
-  ].join('\n') + '\n');
+  writeFileSync(
+    cfg,
+    [
+      `Include ${join(dir, 'conf.d', '*.conf')}`,
+      'Host es-* !es-skip',
+      '  HostName %h.dc1.example',
+      '  User elastic',
+      '  IdentityFile /keys/es',
+      '  ProxyJump bastion@jump.example:2222',
+      'Match host es-1',
+      '  User matched-should-not-apply',
+      'Host *',
+      '  User fallback',
+      '  Port=2200',
+      '  IdentityFile "/keys/default key"',
+    ].join('\n') + '\n',
+  );
   const c = new SshConfig(cfg);
-  t.deepEqual(c.lookup('es-1'), { hostName: 'es-1.dc1.example', user: 'elastic', port: 2200, identityFiles: ['/keys/es', '/keys/default key'], proxyJump: 'bastion@jump.example:2222' });
+  t.deepEqual(c.lookup('es-1'), {
+    hostName: 'es-1.dc1.example',
+    user: 'elastic',
+    port: 2200,
+    identityFiles: ['/keys/es', '/keys/default key'],
+    proxyJump: 'bastion@jump.example:2222',
+  });
   t.deepEqual(c.lookup('es-skip'), { user: 'fallback', port: 2200, identityFiles: ['/keys/default key'] });
   t.is(c.lookup('inc-1').port, 2022);
   t.deepEqual(parseJump('bastion@jump.example:2222'), { user: 'bastion', host: 'jump.example', port: 2222 });
@@ -82,15 +98,43 @@ test('ssh config: first value wins, IdentityFile accumulates, Match skipped, Inc
 });
 
 test('hostSpecFromVars maps ansible_* vars and names the host on bad values', (t) => {
-  t.deepEqual(hostSpecFromVars('es1', {
-    ansible_host: '10.1.1.1', ansible_port: '2222', ansible_user: 'ops', ansible_ssh_private_key_file: '/k',
-    ansible_become: 'yes', ansible_become_user: 'elasticsearch', agent_runtime: 'push', crosskey_known_hosts: '/kh',
-  }), { name: 'es1', address: '10.1.1.1', port: 2222, user: 'ops', privateKeyFile: '/k', become: true, becomeUser: 'elasticsearch', agentRuntime: 'push', knownHostsFile: '/kh' });
+  t.deepEqual(
+    hostSpecFromVars('es1', {
+      ansible_host: '10.1.1.1',
+      ansible_port: '2222',
+      ansible_user: 'ops',
+      ansible_ssh_private_key_file: '/k',
+      ansible_become: 'yes',
+      ansible_become_user: 'elasticsearch',
+      agent_runtime: 'push',
+      crosskey_known_hosts: '/kh',
+    }),
+    {
+      name: 'es1',
+      address: '10.1.1.1',
+      port: 2222,
+      user: 'ops',
+      privateKeyFile: '/k',
+      become: true,
+      becomeUser: 'elasticsearch',
+      agentRuntime: 'push',
+      knownHostsFile: '/kh',
+    },
+  );
   t.deepEqual(hostSpecFromVars('es2', {}), { name: 'es2', address: 'es2' });
   t.false(hostSpecFromVars('es3', { ansible_become: false }).become);
-  t.deepEqual(hostSpecFromVars('es5', { ansible_ssh_host: 'h', ansible_ssh_port: 22, ansible_ssh_user: 'u' }), { name: 'es5', address: 'h', port: 22, user: 'u' });
-  t.throws(() => hostSpecFromVars('es6', { ansible_become_method: 'su' }), { message: /^host es6: variable ansible_become_method must be "sudo"/ });
-  t.throws(() => hostSpecFromVars('es4', { ansible_port: 70000 }), { message: 'host es4: variable ansible_port must be a port number 1-65535, got 70000' });
+  t.deepEqual(hostSpecFromVars('es5', { ansible_ssh_host: 'h', ansible_ssh_port: 22, ansible_ssh_user: 'u' }), {
+    name: 'es5',
+    address: 'h',
+    port: 22,
+    user: 'u',
+  });
+  t.throws(() => hostSpecFromVars('es6', { ansible_become_method: 'su' }), {
+    message: /^host es6: variable ansible_become_method must be "sudo"/,
+  });
+  t.throws(() => hostSpecFromVars('es4', { ansible_port: 70000 }), {
+    message: 'host es4: variable ansible_port must be a port number 1-65535, got 70000',
+  });
 });
 
 test('shell quoting survives a real sh, with and without the become wrapper', (t) => {
@@ -105,18 +149,23 @@ test('semaphore: never more holders than the limit, FIFO', async (t) => {
   let active = 0;
   let max = 0;
   const order: number[] = [];
-  await Promise.all(Array.from({ length: 12 }, async (_, i) => {
-    const release = await s.acquire();
-    active++;
-    max = Math.max(max, active);
-    order.push(i);
-    await new Promise((r) => setTimeout(r, 5));
-    active--;
-    release();
-    release(); // double release is harmless
-  }));
+  await Promise.all(
+    Array.from({ length: 12 }, async (_, i) => {
+      const release = await s.acquire();
+      active++;
+      max = Math.max(max, active);
+      order.push(i);
+      await new Promise((r) => setTimeout(r, 5));
+      active--;
+      release();
+      release(); // double release is harmless
+    }),
+  );
   t.is(max, 3);
   t.is(s.peak, 3);
   t.is(s.inUse, 0);
-  t.deepEqual(order, [...order].sort((a, b) => a - b));
+  t.deepEqual(
+    order,
+    [...order].sort((a, b) => a - b),
+  );
 });

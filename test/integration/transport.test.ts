@@ -5,7 +5,13 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHosts, type TestHosts } from '../helpers/sshd-hosts.js';
-import { Transport, hostSpecFromVars, fingerprint, AgentOpFailed, type HostSpec } from '../../controller/transport/index.js';
+import {
+  Transport,
+  hostSpecFromVars,
+  fingerprint,
+  AgentOpFailed,
+  type HostSpec,
+} from '../../controller/transport/index.js';
 import { UnreachableError } from '../../controller/modules/contract.js';
 import { findAgentBundle } from '../../controller/transport/bootstrap.js';
 
@@ -22,10 +28,15 @@ const pubBlob = (pub: string) => Buffer.from(pub.split(' ')[1], 'base64');
 
 test.before(async () => {
   hosts = await startHosts(3, { kind: 'openssh' });
-  specs = hosts.hosts.map((h) => hostSpecFromVars(h.name, {
-    ansible_host: h.address, ansible_port: h.port, ansible_user: 'root',
-    ansible_ssh_private_key_file: hosts.clientKeyFile, crosskey_known_hosts: hosts.knownHostsFile,
-  }));
+  specs = hosts.hosts.map((h) =>
+    hostSpecFromVars(h.name, {
+      ansible_host: h.address,
+      ansible_port: h.port,
+      ansible_user: 'root',
+      ansible_ssh_private_key_file: hosts.clientKeyFile,
+      crosskey_known_hosts: hosts.knownHostsFile,
+    }),
+  );
 });
 test.after.always(async () => {
   for (const t of transports) await t.closeAll();
@@ -88,7 +99,11 @@ test.serial('raw exec: argv is quoted, env and stdin reach the command, rc and s
   const tr = newTransport();
   const r = await tr.exec(specs[0], ['printf', '%s|', "it's", '$HOME', 'a b', '`id`'], {});
   t.deepEqual(r, { rc: 0, stdout: "it's|$HOME|a b|`id`|", stderr: '' });
-  const r2 = await tr.exec(specs[0], { shell: 'echo "$GREETING"; cat; echo oops >&2; exit 7' }, { env: { GREETING: "hi 'there'" }, stdin: 'data' });
+  const r2 = await tr.exec(
+    specs[0],
+    { shell: 'echo "$GREETING"; cat; echo oops >&2; exit 7' },
+    { env: { GREETING: "hi 'there'" }, stdin: 'data' },
+  );
   t.deepEqual(r2, { rc: 7, stdout: "hi 'there'\ndata", stderr: 'oops\n' });
   const r3 = await tr.exec(specs[0], { shell: 'echo $CROSSKEY_TEST_HOST' });
   t.is(r3.stdout, 'host1\n', 'sshd SetEnv of the host reaches commands');
@@ -98,8 +113,13 @@ test.serial('never more than 10 channels per connection', async (t) => {
   const tr = newTransport();
   const agent = await tr.agent(specs[1]); // holds one channel for the whole run
   const started = Date.now();
-  const results = await Promise.all(Array.from({ length: 30 }, (_, i) => tr.exec(specs[1], { shell: `sleep 0.3; echo ${i}` })));
-  t.deepEqual(results.map((r) => r.stdout), Array.from({ length: 30 }, (_, i) => `${i}\n`));
+  const results = await Promise.all(
+    Array.from({ length: 30 }, (_, i) => tr.exec(specs[1], { shell: `sleep 0.3; echo ${i}` })),
+  );
+  t.deepEqual(
+    results.map((r) => r.stdout),
+    Array.from({ length: 30 }, (_, i) => `${i}\n`),
+  );
   const st = await tr.channelStats(specs[1]);
   t.is(st.limit, 10);
   t.is(st.peak, 10, 'the cap is reached (and sshd MaxSessions 10 accepted every channel)');
@@ -114,7 +134,9 @@ function cmdlinesContaining(needle: string): string[] {
     try {
       const cl = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       if (cl.includes(needle)) hits.push(`${pid}: ${cl.replace(/\0/g, ' ')}`);
-    } catch { /* exited */ }
+    } catch {
+      /* exited */
+    }
   }
   return hits;
 }
@@ -131,7 +153,10 @@ test.serial('secrets passed on stdin never show up in any process argv', async (
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
-  const probe = await agent.call('command', { shell: 'read s; sleep 0.6; echo "len ${#s}"; echo "$(ps -o pid= --ppid $$ | wc -l) children"', stdin: secret + '\n' });
+  const probe = await agent.call('command', {
+    shell: 'read s; sleep 0.6; echo "len ${#s}"; echo "$(ps -o pid= --ppid $$ | wc -l) children"',
+    stdin: secret + '\n',
+  });
   const raw = await tr.exec(specs[2], { shell: 'read s; sleep 0.4; echo "${#s}"' }, { stdin: secret + '\n' });
   running = false;
   await watcher;
@@ -174,62 +199,109 @@ test.serial('hashed known_hosts entries are honoured', async (t) => {
   t.is((await agent.call('hello', {})).protocol, 1);
 });
 
-test.serial('an unreachable host fails fast with UnreachableError; a silent one hits the connect timeout', async (t) => {
-  const tr = newTransport({ connectTimeoutMs: 400 });
-  const started = Date.now();
-  const e = await t.throwsAsync(tr.agent({ name: 'ghost', address: '127.201.254.254', port: 22, user: 'root', privateKeyFile: hosts.clientKeyFile, knownHostsFile: hosts.knownHostsFile }));
-  t.true(e instanceof UnreachableError);
-  t.regex(e!.message, /^ghost .*ECONNREFUSED/);
-  t.true(Date.now() - started < 5000, 'far below the 10 s default connect timeout');
+test.serial(
+  'an unreachable host fails fast with UnreachableError; a silent one hits the connect timeout',
+  async (t) => {
+    const tr = newTransport({ connectTimeoutMs: 400 });
+    const started = Date.now();
+    const e = await t.throwsAsync(
+      tr.agent({
+        name: 'ghost',
+        address: '127.201.254.254',
+        port: 22,
+        user: 'root',
+        privateKeyFile: hosts.clientKeyFile,
+        knownHostsFile: hosts.knownHostsFile,
+      }),
+    );
+    t.true(e instanceof UnreachableError);
+    t.regex(e!.message, /^ghost .*ECONNREFUSED/);
+    t.true(Date.now() - started < 5000, 'far below the 10 s default connect timeout');
 
-  const silent: Server = createServer((sock) => sock.resume()); // accepts and never speaks SSH
-  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-  t.teardown(() => new Promise<void>((r) => silent.close(() => r())));
-  const port = (silent.address() as { port: number }).port;
-  const t0 = Date.now();
-  const e2 = await t.throwsAsync(tr.exec({ name: 'mute', address: '127.0.0.1', port, user: 'root', privateKeyFile: hosts.clientKeyFile }, ['true']));
-  t.true(e2 instanceof UnreachableError);
-  t.regex(e2!.message, /^mute .*no SSH handshake within 400 ms/);
-  t.true(Date.now() - t0 < 5000, 'the 400 ms timeout, not the default 10 s');
-  // A wrong key is an authentication failure, also unreachable.
-  const other = join(hosts.dir, 'host2', 'ssh_host_ed25519_key');
-  const e3 = await t.throwsAsync(tr.agent({ ...specs[2], name: 'wrongkey', privateKeyFile: other }));
-  t.regex(e3!.message, /^wrongkey .*authentication failed/);
-});
+    const silent: Server = createServer((sock) => sock.resume()); // accepts and never speaks SSH
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    t.teardown(() => new Promise<void>((r) => silent.close(() => r())));
+    const port = (silent.address() as { port: number }).port;
+    const t0 = Date.now();
+    const e2 = await t.throwsAsync(
+      tr.exec({ name: 'mute', address: '127.0.0.1', port, user: 'root', privateKeyFile: hosts.clientKeyFile }, [
+        'true',
+      ]),
+    );
+    t.true(e2 instanceof UnreachableError);
+    t.regex(e2!.message, /^mute .*no SSH handshake within 400 ms/);
+    t.true(Date.now() - t0 < 5000, 'the 400 ms timeout, not the default 10 s');
+    // A wrong key is an authentication failure, also unreachable.
+    const other = join(hosts.dir, 'host2', 'ssh_host_ed25519_key');
+    const e3 = await t.throwsAsync(tr.agent({ ...specs[2], name: 'wrongkey', privateKeyFile: other }));
+    t.regex(e3!.message, /^wrongkey .*authentication failed/);
+  },
+);
 
 test.serial('ssh config: Host alias with HostName, User, Port, IdentityFile and ProxyJump', async (t) => {
   const [jump, target] = [hosts.hosts[0], hosts.hosts[1]];
   const cfg = join(hosts.dir, 'ssh_config');
-  writeFileSync(cfg, [
-    'Host jumpbox', `  HostName ${jump.address}`, '  User root', `  IdentityFile ${hosts.clientKeyFile}`,
-    'Host jump2', `  HostName ${hosts.hosts[2].address}`, '  User root', `  IdentityFile ${hosts.clientKeyFile}`,
-    'Host twohops', `  HostName ${target.address}`, '  User root', `  IdentityFile ${hosts.clientKeyFile}`, '  ProxyJump jumpbox,jump2',
-    'Host behind-*', `  HostName ${target.address}`, '  User root', `  Port ${target.port}`, `  IdentityFile ${hosts.clientKeyFile}`, '  ProxyJump jumpbox',
-    'Host *', '  User nobody-should-win',
-  ].join('\n') + '\n');
+  writeFileSync(
+    cfg,
+    [
+      'Host jumpbox',
+      `  HostName ${jump.address}`,
+      '  User root',
+      `  IdentityFile ${hosts.clientKeyFile}`,
+      'Host jump2',
+      `  HostName ${hosts.hosts[2].address}`,
+      '  User root',
+      `  IdentityFile ${hosts.clientKeyFile}`,
+      'Host twohops',
+      `  HostName ${target.address}`,
+      '  User root',
+      `  IdentityFile ${hosts.clientKeyFile}`,
+      '  ProxyJump jumpbox,jump2',
+      'Host behind-*',
+      `  HostName ${target.address}`,
+      '  User root',
+      `  Port ${target.port}`,
+      `  IdentityFile ${hosts.clientKeyFile}`,
+      '  ProxyJump jumpbox',
+      'Host *',
+      '  User nobody-should-win',
+    ].join('\n') + '\n',
+  );
   const tr = newTransport({ sshConfigFile: cfg, knownHostsFiles: [hosts.knownHostsFile] });
-  const r = await tr.exec({ name: 'via-jump', address: 'behind-1' }, { shell: 'echo $CROSSKEY_TEST_HOST; echo $SSH_CONNECTION' });
+  const r = await tr.exec(
+    { name: 'via-jump', address: 'behind-1' },
+    { shell: 'echo $CROSSKEY_TEST_HOST; echo $SSH_CONNECTION' },
+  );
   t.is(r.rc, 0, JSON.stringify(r));
   const [name, conn] = r.stdout.trim().split('\n');
   t.is(name, 'host2');
   // The connection to the target comes through the jump host's sshd (forwardOut from its address).
   t.true(conn.startsWith(jump.address + ' ') || conn.startsWith('127.0.0.1 '), conn);
   // Two hops: the target sees the connection coming from the second jump host.
-  const r2 = await tr.exec({ name: 'via-two', address: 'twohops' }, { shell: 'echo $CROSSKEY_TEST_HOST; echo $SSH_CONNECTION' });
+  const r2 = await tr.exec(
+    { name: 'via-two', address: 'twohops' },
+    { shell: 'echo $CROSSKEY_TEST_HOST; echo $SSH_CONNECTION' },
+  );
   const [name2, conn2] = r2.stdout.trim().split('\n');
   t.is(name2, 'host2');
   t.true(conn2.startsWith(hosts.hosts[2].address + ' ') || conn2.startsWith('127.0.0.1 '), conn2);
 });
 
-test.serial('a changed host key is refused, naming the host and the new fingerprint, even with accept-new', async (t) => {
-  const before = readFileSync(hosts.knownHostsFile, 'utf8');
-  await hosts.restart(2, { newHostKey: true });
-  const newFp = fingerprint(pubBlob(hosts.hosts[2].server.hostKeyPub));
-  for (const acceptNewHostKeys of [false, true]) {
-    const tr = newTransport({ acceptNewHostKeys });
-    const e = await t.throwsAsync(tr.agent(specs[2]));
-    t.true(e instanceof UnreachableError);
-    t.true(e!.message.startsWith('host3 ') && e!.message.includes(newFp) && /HOST KEY CHANGED/.test(e!.message), e!.message);
-  }
-  t.is(readFileSync(hosts.knownHostsFile, 'utf8'), before, 'known_hosts untouched');
-});
+test.serial(
+  'a changed host key is refused, naming the host and the new fingerprint, even with accept-new',
+  async (t) => {
+    const before = readFileSync(hosts.knownHostsFile, 'utf8');
+    await hosts.restart(2, { newHostKey: true });
+    const newFp = fingerprint(pubBlob(hosts.hosts[2].server.hostKeyPub));
+    for (const acceptNewHostKeys of [false, true]) {
+      const tr = newTransport({ acceptNewHostKeys });
+      const e = await t.throwsAsync(tr.agent(specs[2]));
+      t.true(e instanceof UnreachableError);
+      t.true(
+        e!.message.startsWith('host3 ') && e!.message.includes(newFp) && /HOST KEY CHANGED/.test(e!.message),
+        e!.message,
+      );
+    }
+    t.is(readFileSync(hosts.knownHostsFile, 'utf8'), before, 'known_hosts untouched');
+  },
+);

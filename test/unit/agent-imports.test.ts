@@ -16,7 +16,9 @@ test('agent/ imports only agent files, node: built-ins and js-yaml', (t) => {
   const bad: string[] = [];
   for (const f of files) {
     const src = readFileSync(f, 'utf8');
-    for (const m of src.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+    for (const m of src.matchAll(
+      /(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g,
+    )) {
       const spec = m[1] ?? m[2];
       if (spec.startsWith('node:') || spec === 'js-yaml') continue;
       if (spec.startsWith('.')) {

@@ -1,6 +1,19 @@
 // Agent ops, run by the bundled agent in a local process over pipes, on real files in a temp dir.
 import test from 'ava';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, statSync, existsSync, chmodSync, chownSync, readdirSync, mkdirSync, symlinkSync, lstatSync } from 'node:fs';
+import {
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+  readFileSync,
+  statSync,
+  existsSync,
+  chmodSync,
+  chownSync,
+  readdirSync,
+  mkdirSync,
+  symlinkSync,
+  lstatSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +34,11 @@ test.before(async () => {
   const a = startLocalAgent(b.file);
   agent = a.client;
   dir = mkdtempSync(join(tmpdir(), 'crosskey-agent-ops-'));
-  cleanups.push(() => a.stop(), b.cleanup, () => rmSync(dir, { recursive: true, force: true }));
+  cleanups.push(
+    () => a.stop(),
+    b.cleanup,
+    () => rmSync(dir, { recursive: true, force: true }),
+  );
 });
 test.after.always(async () => {
   for (const c of cleanups.reverse()) await c();
@@ -73,7 +90,10 @@ test('file.put creates, is idempotent, backs up, keeps mode, honours check mode'
   t.is(readFileSync(r3.backupPath!, 'utf8'), 'a: 1\n');
   t.is(modeOf(p), '640', 'new version keeps the old mode');
   t.is(modeOf(r3.backupPath!), '640');
-  t.false(readdirSync(sub).some((f) => f.includes('crosskey-tmp')), 'no temp file left');
+  t.false(
+    readdirSync(sub).some((f) => f.includes('crosskey-tmp')),
+    'no temp file left',
+  );
 
   const r4 = await agent.call('file.put', { path: p, content: 'a: 2\n', mode: '0600' });
   t.true(r4.changed, 'mode-only change');
@@ -83,12 +103,23 @@ test('file.put creates, is idempotent, backs up, keeps mode, honours check mode'
 rootOnly('file.put owner/group and binary content', async (t) => {
   const p = fresh('bin.p12');
   const bytes = Buffer.from([0, 1, 2, 250, 255, 0, 10]);
-  const r = await agent.call('file.put', { path: p, content: bytes.toString('base64'), encoding: 'base64', owner: 'nobody', group: '65534', mode: '0600' });
+  const r = await agent.call('file.put', {
+    path: p,
+    content: bytes.toString('base64'),
+    encoding: 'base64',
+    owner: 'nobody',
+    group: '65534',
+    mode: '0600',
+  });
   t.true(r.changed);
   t.deepEqual(readFileSync(p), bytes);
   t.is(statSync(p).uid, 65534);
   t.is(statSync(p).gid, 65534);
-  const again = await agent.call('file.put', { path: p, content: Buffer.from('new').toString('base64'), encoding: 'base64' });
+  const again = await agent.call('file.put', {
+    path: p,
+    content: Buffer.from('new').toString('base64'),
+    encoding: 'base64',
+  });
   t.is(again.before, undefined, 'binary previous content is not returned');
   t.is(again.beforeSha256, sha(bytes));
   t.is(statSync(p).uid, 65534, 'owner kept on rewrite');
@@ -131,7 +162,9 @@ test('file.restore and file.remove', async (t) => {
   t.is(readFileSync(p, 'utf8'), 'v1\n');
   t.is(modeOf(p), '640', 'mode of the saved version');
   t.like(await agent.call('file.restore', { path: p, backupPath: put.backupPath! }), { changed: false });
-  await t.throwsAsync(agent.call('file.restore', { path: p, backupPath: join(dir, 'nope~') }), { message: /backup .* does not exist/ });
+  await t.throwsAsync(agent.call('file.restore', { path: p, backupPath: join(dir, 'nope~') }), {
+    message: /backup .* does not exist/,
+  });
 
   t.like(await agent.call('file.remove', { path: p, check: true }), { changed: true });
   t.true(existsSync(p));
@@ -158,24 +191,41 @@ test('file.backup copies a file as it is now (mode kept); a missing file has non
   await t.throwsAsync(agent.call('file.backup', { path: dir }), { message: /is a directory/ });
 });
 
-const ORIGINAL = '# Elasticsearch config\ncluster.name: local\n\n# keep this comment   \nnode:\n  name: n1\nxpack.security.enabled: true';
+const ORIGINAL =
+  '# Elasticsearch config\ncluster.name: local\n\n# keep this comment   \nnode:\n  name: n1\nxpack.security.enabled: true';
 
 test('block.apply inserts, replaces and removes a block; bytes outside stay', async (t) => {
   const p = fresh('elasticsearch.yml');
   writeFileSync(p, ORIGINAL);
-  const ins = await agent.call('block.apply', { path: p, marker: 'rcs', content: 'remote_cluster_server.enabled: true' });
+  const ins = await agent.call('block.apply', {
+    path: p,
+    marker: 'rcs',
+    content: 'remote_cluster_server.enabled: true',
+  });
   t.true(ins.changed);
   const expected = ORIGINAL + '\n# BEGIN crosskey rcs\nremote_cluster_server.enabled: true\n# END crosskey rcs\n';
   t.is(readFileSync(p, 'utf8'), expected);
   t.is(ins.after, expected);
   t.is(ins.before, ORIGINAL);
-  t.like(await agent.call('block.apply', { path: p, marker: 'rcs', content: 'remote_cluster_server.enabled: true\n' }), { changed: false });
+  t.like(
+    await agent.call('block.apply', { path: p, marker: 'rcs', content: 'remote_cluster_server.enabled: true\n' }),
+    { changed: false },
+  );
 
   // Text after the block is kept too.
   writeFileSync(p, readFileSync(p, 'utf8') + 'path.logs: /var/log/es\n');
-  const rep = await agent.call('block.apply', { path: p, marker: 'rcs', content: 'remote_cluster_server:\n  enabled: true\n', backup: true });
+  const rep = await agent.call('block.apply', {
+    path: p,
+    marker: 'rcs',
+    content: 'remote_cluster_server:\n  enabled: true\n',
+    backup: true,
+  });
   t.true(rep.changed);
-  t.is(readFileSync(p, 'utf8'), ORIGINAL + '\n# BEGIN crosskey rcs\nremote_cluster_server:\n  enabled: true\n# END crosskey rcs\npath.logs: /var/log/es\n');
+  t.is(
+    readFileSync(p, 'utf8'),
+    ORIGINAL +
+      '\n# BEGIN crosskey rcs\nremote_cluster_server:\n  enabled: true\n# END crosskey rcs\npath.logs: /var/log/es\n',
+  );
   t.truthy(rep.backupPath);
   const rem = await agent.call('block.apply', { path: p, marker: 'rcs', content: null });
   t.true(rem.changed);
@@ -188,8 +238,8 @@ test('block.apply refuses keys the rest of the file sets (flat and nested) and i
   writeFileSync(p, ORIGINAL);
   const cases: Array<[string, RegExp]> = [
     ['cluster.name: other', /sets "cluster\.name", which the rest of the file also sets/],
-    ['node.name: n2', /"node\.name"/],                          // flat in block vs nested outside
-    ['cluster:\n  name: x', /"cluster\.name"/],                 // nested in block vs flat outside
+    ['node.name: n2', /"node\.name"/], // flat in block vs nested outside
+    ['cluster:\n  name: x', /"cluster\.name"/], // nested in block vs flat outside
     ['xpack:\n  security:\n    enabled: false', /"xpack\.security\.enabled"/],
     ['node: {roles: [master]}', /not valid YAML: duplicated mapping key/], // ES rejects a repeated top-level key too
     ['a: [unclosed', /not valid YAML/],
@@ -204,13 +254,17 @@ test('block.apply refuses keys the rest of the file sets (flat and nested) and i
   const chk = await agent.call('block.apply', { path: p, marker: 'm', content: 'x.y: 1', check: true });
   t.true(chk.changed);
   t.is(readFileSync(p, 'utf8'), ORIGINAL);
-  t.true((await agent.call('block.apply', { path: p, marker: 'm', content: 'cluster.name: dup', validate: 'none' })).changed);
+  t.true(
+    (await agent.call('block.apply', { path: p, marker: 'm', content: 'cluster.name: dup', validate: 'none' })).changed,
+  );
 });
 
 test('block.apply refuses broken markers and creates a missing file', async (t) => {
   const p = fresh('broken.yml');
   writeFileSync(p, 'a: 1\n# BEGIN crosskey m\nb: 2\n');
-  await t.throwsAsync(agent.call('block.apply', { path: p, marker: 'm', content: 'c: 3' }), { message: /markers of block "m" are broken/ });
+  await t.throwsAsync(agent.call('block.apply', { path: p, marker: 'm', content: 'c: 3' }), {
+    message: /markers of block "m" are broken/,
+  });
   const q = fresh('new.yml');
   const r = await agent.call('block.apply', { path: q, marker: 'm', content: 'c: 3', mode: '0660' });
   t.true(r.changed);
@@ -221,7 +275,12 @@ test('block.apply refuses broken markers and creates a missing file', async (t) 
 test('command: argv without shell, shell, env, stdin, cwd, creates, timeout', async (t) => {
   const r1 = await agent.call('command', { argv: ['echo', '$HOME', 'a;b'] });
   t.like(r1, { rc: 0, stdout: '$HOME a;b\n', timedOut: false });
-  const r2 = await agent.call('command', { shell: 'echo "$FOO" && pwd && cat && echo err >&2; exit 3', env: { FOO: 'bar' }, stdin: 'from-stdin', cwd: dir });
+  const r2 = await agent.call('command', {
+    shell: 'echo "$FOO" && pwd && cat && echo err >&2; exit 3',
+    env: { FOO: 'bar' },
+    stdin: 'from-stdin',
+    cwd: dir,
+  });
   t.is(r2.rc, 3);
   t.is(r2.stdout, `bar\n${dir}\nfrom-stdin`);
   t.is(r2.stderr, 'err\n');
@@ -249,20 +308,44 @@ rootOnly('command runAsOwnerOf runs with the file owner uid/gid', async (t) => {
 test('service: configurable command, status decides active', async (t) => {
   const state = fresh('svc-state');
   const script = fresh('svc.sh');
-  writeFileSync(script, `#!/bin/sh\ncase "$1" in\n start) echo on > ${state};; stop) rm -f ${state};; restart) echo on > ${state};;\n status) test -f ${state} || exit 3;;\nesac\necho "did $1"\n`, { mode: 0o755 });
+  writeFileSync(
+    script,
+    `#!/bin/sh\ncase "$1" in\n start) echo on > ${state};; stop) rm -f ${state};; restart) echo on > ${state};;\n status) test -f ${state} || exit 3;;\nesac\necho "did $1"\n`,
+    { mode: 0o755 },
+  );
   t.like(await agent.call('service', { name: 'es', action: 'status', command: [script] }), { active: false, rc: 3 });
-  t.like(await agent.call('service', { name: 'es', action: 'start', command: [script] }), { active: true, rc: 0, stdout: 'did start\n' });
+  t.like(await agent.call('service', { name: 'es', action: 'start', command: [script] }), {
+    active: true,
+    rc: 0,
+    stdout: 'did start\n',
+  });
   t.like(await agent.call('service', { name: 'es', action: 'status', command: [script] }), { active: true, rc: 0 });
   t.like(await agent.call('service', { name: 'es', action: 'stop', command: [script] }), { active: false, rc: 0 });
 });
 
 test('keystore.list reads entry names, with and without password', async (t) => {
   const plain = fresh('plain.keystore');
-  writeFileSync(plain, writeKeystore({ entries: new Map([['keystore.seed', 'abc'], ['cluster.remote.r.credentials', 'secret']]) }));
-  t.like(await agent.call('keystore.list', { path: plain }), { exists: true, hasPassword: false, entries: ['cluster.remote.r.credentials', 'keystore.seed'] });
+  writeFileSync(
+    plain,
+    writeKeystore({
+      entries: new Map([
+        ['keystore.seed', 'abc'],
+        ['cluster.remote.r.credentials', 'secret'],
+      ]),
+    }),
+  );
+  t.like(await agent.call('keystore.list', { path: plain }), {
+    exists: true,
+    hasPassword: false,
+    entries: ['cluster.remote.r.credentials', 'keystore.seed'],
+  });
   const prot = fresh('prot.keystore');
   writeFileSync(prot, writeKeystore({ entries: new Map([['keystore.seed', 'abc']]), password: 'pw' }));
-  t.like(await agent.call('keystore.list', { path: prot, password: 'pw' }), { exists: true, hasPassword: true, entries: ['keystore.seed'] });
+  t.like(await agent.call('keystore.list', { path: prot, password: 'pw' }), {
+    exists: true,
+    hasPassword: true,
+    entries: ['keystore.seed'],
+  });
   const wrong = await agent.call('keystore.list', { path: prot, password: 'nope' });
   t.is(wrong.entries, undefined);
   t.regex(wrong.error!, /password was incorrect/);

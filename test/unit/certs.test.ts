@@ -7,7 +7,16 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import forge from 'node-forge';
 import { pkcs12MacKey } from '../../controller/certs/pkcs12.js';
 import {
-  CertError, createCa, issueCert, loadCa, parseDn, readPkcs12, toPkcs12, writeCa, inspect, formatDn,
+  CertError,
+  createCa,
+  issueCert,
+  loadCa,
+  parseDn,
+  readPkcs12,
+  toPkcs12,
+  writeCa,
+  inspect,
+  formatDn,
 } from '../../controller/certs/index.js';
 import { certsCommand } from '../../controller/cli/commands/certs.js';
 
@@ -36,7 +45,7 @@ test('CA: certutil extensions (CA critical, keyCertSign+cRLSign critical, SKI=AK
   t.true(parseInt(c.serialNumber[0], 16) < 8, 'serial is positive');
   const days = (c.validity.notAfter.getTime() - c.validity.notBefore.getTime()) / 86_400_000;
   t.is(Math.round(days), 30);
-  t.is((createPrivateKey(ca.keyPem).asymmetricKeyDetails?.modulusLength), 2048);
+  t.is(createPrivateKey(ca.keyPem).asymmetricKeyDetails?.modulusLength, 2048);
   t.true(ca.keyPem.startsWith('-----BEGIN RSA PRIVATE KEY-----'), 'PKCS#1 like certutil');
 });
 
@@ -73,7 +82,10 @@ test('leaf: optional serverAuth+clientAuth EKU, full DN as name, no SAN extensio
 });
 
 test('bad inputs are clear errors', (t) => {
-  t.throws(() => issueCert({ ca, ip: ['300.1.1.1'] }), { instanceOf: CertError, message: /"300.1.1.1" is not a valid IP/ });
+  t.throws(() => issueCert({ ca, ip: ['300.1.1.1'] }), {
+    instanceOf: CertError,
+    message: /"300.1.1.1" is not a valid IP/,
+  });
   t.throws(() => issueCert({ ca, dns: ['bad name'] }), { instanceOf: CertError, message: /not a valid DNS name/ });
   t.throws(() => issueCert({ ca, name: 'ca' }), { message: /not allowed as an instance name/ });
   t.throws(() => createCa({ keySize: 1024 }), { message: /key size 1024 is not allowed/ });
@@ -81,9 +93,15 @@ test('bad inputs are clear errors', (t) => {
   t.throws(() => parseDn('CN=x,FOO=y'), { message: /unknown attribute "FOO"/ });
   t.throws(() => parseDn('justtext'), { message: /not KEY=value/ });
   const other = createCa({ days: 1 });
-  t.throws(() => issueCert({ ca: { certPem: ca.certPem, keyPem: other.keyPem } }), { message: /does not belong to the certificate/ });
-  t.throws(() => toPkcs12({ keyPem: other.keyPem, certPem: leaf.certPem, caPems: [], password: 'x' }), { message: /does not belong/ });
-  t.throws(() => toPkcs12({ keyPem: leaf.keyPem, certPem: leaf.certPem, caPems: [], password: 'pässwort' }), { message: /plain printable ASCII/ });
+  t.throws(() => issueCert({ ca: { certPem: ca.certPem, keyPem: other.keyPem } }), {
+    message: /does not belong to the certificate/,
+  });
+  t.throws(() => toPkcs12({ keyPem: other.keyPem, certPem: leaf.certPem, caPems: [], password: 'x' }), {
+    message: /does not belong/,
+  });
+  t.throws(() => toPkcs12({ keyPem: leaf.keyPem, certPem: leaf.certPem, caPems: [], password: 'pässwort' }), {
+    message: /plain printable ASCII/,
+  });
 });
 
 test('writeCa/loadCa: encrypted ca.key (traditional PEM, AES-128-CBC), 0600, refuses to overwrite, wrong passphrase', (t) => {
@@ -97,23 +115,44 @@ test('writeCa/loadCa: encrypted ca.key (traditional PEM, AES-128-CBC), 0600, ref
   t.is(createPrivateKey({ key: keyText, passphrase: 'ca-pass-123' }).asymmetricKeyType, 'rsa');
   const loaded = loadCa(d, 'ca-pass-123');
   t.is(loaded.certPem, ca.certPem);
-  t.is(createPrivateKey(loaded.keyPem).export({ format: 'der', type: 'pkcs1' }).toString('hex'),
-    createPrivateKey(ca.keyPem).export({ format: 'der', type: 'pkcs1' }).toString('hex'));
-  t.throws(() => loadCa(d, 'wrong'), { instanceOf: CertError, message: /ca\.key: cannot decrypt the key \(wrong passphrase\?\)/ });
+  t.is(
+    createPrivateKey(loaded.keyPem).export({ format: 'der', type: 'pkcs1' }).toString('hex'),
+    createPrivateKey(ca.keyPem).export({ format: 'der', type: 'pkcs1' }).toString('hex'),
+  );
+  t.throws(() => loadCa(d, 'wrong'), {
+    instanceOf: CertError,
+    message: /ca\.key: cannot decrypt the key \(wrong passphrase\?\)/,
+  });
   t.throws(() => loadCa(d), { message: /the key is encrypted; give its passphrase/ });
   t.throws(() => writeCa(d, ca), { message: /already exists; refusing to overwrite/ });
-  t.throws(() => loadCa(join(dir, 'missing')), { message: /cannot read the CA in .*missing \(expected ca.crt and ca.key\)/ });
+  t.throws(() => loadCa(join(dir, 'missing')), {
+    message: /cannot read the CA in .*missing \(expected ca.crt and ca.key\)/,
+  });
 });
 
 test('PKCS#12: round trip keeps key, leaf, CA and alias; wrong password is a clear error', (t) => {
-  const p12 = toPkcs12({ keyPem: leaf.keyPem, certPem: leaf.certPem, caPems: [ca.certPem], password: 'p12-secret', alias: 'node-1' });
+  const p12 = toPkcs12({
+    keyPem: leaf.keyPem,
+    certPem: leaf.certPem,
+    caPems: [ca.certPem],
+    password: 'p12-secret',
+    alias: 'node-1',
+  });
   const back = readPkcs12(p12, 'p12-secret');
   t.is(back.alias, 'node-1');
   t.is(back.certPem.trim(), leaf.certPem.trim());
-  t.deepEqual(back.caPems.map((p) => p.trim()), [ca.certPem.trim()]);
-  t.is(createPrivateKey(back.keyPem).export({ format: 'der', type: 'pkcs1' }).toString('hex'),
-    createPrivateKey(leaf.keyPem).export({ format: 'der', type: 'pkcs1' }).toString('hex'));
-  t.throws(() => readPkcs12(p12, 'nope', 'node1.p12'), { instanceOf: CertError, message: 'node1.p12: wrong password (the PKCS#12 integrity check failed)' });
+  t.deepEqual(
+    back.caPems.map((p) => p.trim()),
+    [ca.certPem.trim()],
+  );
+  t.is(
+    createPrivateKey(back.keyPem).export({ format: 'der', type: 'pkcs1' }).toString('hex'),
+    createPrivateKey(leaf.keyPem).export({ format: 'der', type: 'pkcs1' }).toString('hex'),
+  );
+  t.throws(() => readPkcs12(p12, 'nope', 'node1.p12'), {
+    instanceOf: CertError,
+    message: 'node1.p12: wrong password (the PKCS#12 integrity check failed)',
+  });
   t.throws(() => readPkcs12(Buffer.from('garbage'), 'x', 'g.p12'), { message: /g\.p12: not a readable PKCS#12 file/ });
   // Node's TLS stack loads it as pfx too.
   const info = inspect(p12, 'p12-secret');
@@ -123,14 +162,32 @@ test('PKCS#12: round trip keeps key, leaf, CA and alias; wrong password is a cle
   t.false(info.isCa);
   t.is(info.cas?.[0].isCa, true);
   t.throws(() => inspect(p12), { message: /needs its password/ });
-  t.is(inspect(Buffer.from(ca.certPem)).sha256, new X509Certificate(ca.certPem).fingerprint256.replace(/:/g, '').toLowerCase());
+  t.is(
+    inspect(Buffer.from(ca.certPem)).sha256,
+    new X509Certificate(ca.certPem).fingerprint256.replace(/:/g, '').toLowerCase(),
+  );
 });
 
 test('PKCS#12 MAC key derivation (native) equals the RFC 7292 KDF as node-forge implements it', (t) => {
-  for (const [password, saltLen, iterations] of [['p12-secret', 20, 10_000], ['', 8, 1], ['a much longer password that spans two blocks of 64 bytes!!', 70, 3]] as const) {
+  for (const [password, saltLen, iterations] of [
+    ['p12-secret', 20, 10_000],
+    ['', 8, 1],
+    ['a much longer password that spans two blocks of 64 bytes!!', 70, 3],
+  ] as const) {
     const salt = Buffer.from(Array.from({ length: saltLen }, (_, i) => (i * 37 + 11) & 0xff));
-    const forgeKey = forge.pkcs12.generateKey(password, new forge.util.ByteStringBuffer(salt.toString('binary')), 3, iterations, 32, forge.md.sha256.create());
-    t.is(pkcs12MacKey(password, salt, iterations).toString('hex'), forge.util.bytesToHex(forgeKey.getBytes()), `password ${JSON.stringify(password)}`);
+    const forgeKey = forge.pkcs12.generateKey(
+      password,
+      new forge.util.ByteStringBuffer(salt.toString('binary')),
+      3,
+      iterations,
+      32,
+      forge.md.sha256.create(),
+    );
+    t.is(
+      pkcs12MacKey(password, salt, iterations).toString('hex'),
+      forge.util.bytesToHex(forgeKey.getBytes()),
+      `password ${JSON.stringify(password)}`,
+    );
   }
 });
 

@@ -66,7 +66,11 @@ test('unifiedDiff matches diff -u hunks', (t) => {
   const b = a.replace('line 3\n', 'line three\n').replace('line 20\n', '').replace('line 27\n', 'line 27\nextra\n');
   writeFileSync(join(d, 'a'), a);
   writeFileSync(join(d, 'b'), b);
-  const real = spawnSync('diff', ['-u', join(d, 'a'), join(d, 'b')]).stdout.toString().split('\n').slice(2).join('\n');
+  const real = spawnSync('diff', ['-u', join(d, 'a'), join(d, 'b')])
+    .stdout.toString()
+    .split('\n')
+    .slice(2)
+    .join('\n');
   const ours = unifiedDiff(a, b, 'a', 'b').split('\n').slice(2).join('\n');
   t.is(ours, real);
   t.is(unifiedDiff('same\n', 'same\n', 'a', 'b'), '');

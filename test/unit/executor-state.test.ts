@@ -30,7 +30,12 @@ test('journal: JSON lines, redacted, header first, resume point = first play tha
   const dir = ensureStateDir(join(tmp(t), '.crosskey'));
   const reg = new SecretRegistry();
   reg.register('hunter2-password');
-  const j = RunJournal.start(dir, { argv: ['run', 'pb.yml'], playbook: '/x/pb.yml', inventory: '/x/inv', check: false, options: { forks: 3 } }, reg, 'run-a');
+  const j = RunJournal.start(
+    dir,
+    { argv: ['run', 'pb.yml'], playbook: '/x/pb.yml', inventory: '/x/inv', check: false, options: { forks: 3 } },
+    reg,
+    'run-a',
+  );
   j.event('play_start', { play: 0 });
   j.event('host_result', { host: 'h1', msg: 'token hunter2-password leaked?', secret: new Secret('s3cr3t-value-xyz') });
   j.event('play_end', { play: 0 });
@@ -41,9 +46,15 @@ test('journal: JSON lines, redacted, header first, resume point = first play tha
   t.false(text.includes('hunter2-password'));
   t.false(text.includes('s3cr3t-value-xyz'));
   t.is(statSync(j.file).mode & 0o777, 0o600);
-  const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   t.is(lines[0].kind, 'run_start');
-  t.deepEqual(lines.map((l) => l.seq), [1, 2, 3, 4, 5]);
+  t.deepEqual(
+    lines.map((l) => l.seq),
+    [1, 2, 3, 4, 5],
+  );
   const r = readRun(dir, 'run-a');
   t.deepEqual(r.completedPlays, [0]);
   t.is(r.resumePlay, 1);
@@ -63,26 +74,49 @@ test('listRuns orders runs by their start time, not by ids that share a second',
   const second = RunJournal.start(dir, header, new SecretRegistry(), '20261128T120000Z-000000');
   second.event('run_end', { exitCode: 2, interrupted: false });
   second.close();
-  t.deepEqual(listRuns(dir).map((r) => [r.id, r.status]), [['20261128T120000Z-ffffff', 'ok'], ['20261128T120000Z-000000', 'failed']]);
+  t.deepEqual(
+    listRuns(dir).map((r) => [r.id, r.status]),
+    [
+      ['20261128T120000Z-ffffff', 'ok'],
+      ['20261128T120000Z-000000', 'failed'],
+    ],
+  );
 });
 
 test('journal: a finished run has no resume point; failed run resumes after its last finished play; torn last line tolerated', (t) => {
   const dir = ensureStateDir(join(tmp(t), '.crosskey'));
-  const ok = RunJournal.start(dir, { argv: [], playbook: 'p', inventory: 'i', check: false, options: {} }, new SecretRegistry(), 'a-ok');
+  const ok = RunJournal.start(
+    dir,
+    { argv: [], playbook: 'p', inventory: 'i', check: false, options: {} },
+    new SecretRegistry(),
+    'a-ok',
+  );
   ok.event('run_start_plays', {});
-  ok.event('play_start', { play: 0 }); ok.event('play_end', { play: 0 }); ok.event('run_end', { exitCode: 0, interrupted: false });
+  ok.event('play_start', { play: 0 });
+  ok.event('play_end', { play: 0 });
+  ok.event('run_end', { exitCode: 0, interrupted: false });
   ok.close();
   t.is(readRun(dir, 'a-ok').resumePlay, undefined);
   t.is(listRuns(dir)[0]!.status, 'ok');
 
-  const bad = RunJournal.start(dir, { argv: [], playbook: 'p', inventory: 'i', check: false, options: {} }, new SecretRegistry(), 'b-bad');
-  bad.event('play_start', { play: 0 }); bad.event('play_end', { play: 0 }); bad.event('run_end', { exitCode: 2, interrupted: false });
+  const bad = RunJournal.start(
+    dir,
+    { argv: [], playbook: 'p', inventory: 'i', check: false, options: {} },
+    new SecretRegistry(),
+    'b-bad',
+  );
+  bad.event('play_start', { play: 0 });
+  bad.event('play_end', { play: 0 });
+  bad.event('run_end', { exitCode: 2, interrupted: false });
   bad.close();
   writeFileSync(bad.file, readFileSync(bad.file, 'utf8') + '{"seq":9,"kind":"tor');
   const r = readRun(dir, 'b-bad');
   t.is(r.resumePlay, 1);
   t.is(r.exitCode, 2);
-  t.deepEqual(listRuns(dir).map((x) => x.status), ['ok', 'failed']);
+  t.deepEqual(
+    listRuns(dir).map((x) => x.status),
+    ['ok', 'failed'],
+  );
   t.throws(() => readRun(dir, 'nope'), { message: /no run nope/ });
 });
 
@@ -111,10 +145,13 @@ test('run lock: one run per state dir; a stale lock (dead pid) is taken over', (
   const dir = ensureStateDir(join(tmp(t), '.crosskey'));
   const a = acquireRunLock(dir, 'r1');
   // A lock held by a live process (this one, seen from a second acquirer) refuses.
-  const child = spawnSync(process.execPath, ['-e', `
+  const child = spawnSync(process.execPath, [
+    '-e',
+    `
     const { openSync } = require('node:fs');
     try { openSync(${JSON.stringify(join(dir, 'run.lock'))}, 'wx'); console.log('got'); } catch (e) { console.log(e.code); }
-  `]);
+  `,
+  ]);
   t.is(child.stdout.toString().trim(), 'EEXIST');
   a.release();
   t.false(existsSync(a.file));

@@ -3,9 +3,19 @@ import { parseExpr, ExprError, ExprSyntaxError } from '../../controller/playbook
 import { Secret } from '../../controller/secrets.js';
 
 const vars = {
-  n: 3, s: 'Green', empty: '', list: [1, 2, 3], d: { a: { b: [10, { c: 'deep' }] }, 'k-1': 'dash' },
-  health: { status: 'green', number_of_nodes: 3 }, port: '9200', flag: 'yes', nil: null,
-  pw: new Secret('hunter2-secret'), rc: 0, out: 'connected to cluster', hosts: ['a', 'b'],
+  n: 3,
+  s: 'Green',
+  empty: '',
+  list: [1, 2, 3],
+  d: { a: { b: [10, { c: 'deep' }] }, 'k-1': 'dash' },
+  health: { status: 'green', number_of_nodes: 3 },
+  port: '9200',
+  flag: 'yes',
+  nil: null,
+  pw: new Secret('hunter2-secret'),
+  rc: 0,
+  out: 'connected to cluster',
+  hosts: ['a', 'b'],
 };
 const ev = (src: string, v: Record<string, unknown> = vars) => parseExpr(src).evaluate(v);
 

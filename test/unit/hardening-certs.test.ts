@@ -9,7 +9,16 @@ import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import forge from 'node-forge';
 import {
-  CertError, createCa, inspect, issueCert, issueCertAsync, leafValidity, toPkcs12, validityOf, writeCa, type CertAndKey,
+  CertError,
+  createCa,
+  inspect,
+  issueCert,
+  issueCertAsync,
+  leafValidity,
+  toPkcs12,
+  validityOf,
+  writeCa,
+  type CertAndKey,
 } from '../../controller/certs/index.js';
 import { certsCommand } from '../../controller/cli/commands/certs.js';
 import { describeCertFile } from '../../controller/inspect/certfiles.js';
@@ -58,7 +67,9 @@ function caWithValidity(notBefore: Date, notAfter: Date, cn = 'Dated CA'): CertA
 /** A leaf with arbitrary dates, signed by `ca` (issueCert would refuse or clamp them). */
 function leafWithValidity(ca: CertAndKey, notBefore: Date, notAfter: Date, cn: string): string {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const key = forge.pki.privateKeyFromPem(privateKey.export({ format: 'pem', type: 'pkcs1' }) as string) as forge.pki.rsa.PrivateKey;
+  const key = forge.pki.privateKeyFromPem(
+    privateKey.export({ format: 'pem', type: 'pkcs1' }) as string,
+  ) as forge.pki.rsa.PrivateKey;
   const caCert = forge.pki.certificateFromPem(ca.certPem);
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
@@ -88,19 +99,32 @@ writeFileSync(passFile, 'store-pass-1\n', { mode: 0o600 });
 function capture() {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, io: { stdout: (s: string) => void out.push(s), stderr: (s: string) => void err.push(s), env: {} } };
+  return {
+    out,
+    err,
+    io: { stdout: (s: string) => void out.push(s), stderr: (s: string) => void err.push(s), env: {} },
+  };
 }
-const isoDay = (pem: string, which: 'notBefore' | 'notAfter') => forge.pki.certificateFromPem(pem).validity[which].toISOString();
+const isoDay = (pem: string, which: 'notBefore' | 'notAfter') =>
+  forge.pki.certificateFromPem(pem).validity[which].toISOString();
 
 // ---- 1. expired / not-yet-valid CA; leaf never outlives its CA -------------------------------------------------
 
 test('issueCert refuses an expired CA and a not-yet-valid CA, naming it and its dates', async (t) => {
-  const e = t.throws(() => issueCert({ ca: expiredCa, ip: ['127.0.0.1'], caWhere: '/x/ca.crt' }), { instanceOf: CertError });
+  const e = t.throws(() => issueCert({ ca: expiredCa, ip: ['127.0.0.1'], caWhere: '/x/ca.crt' }), {
+    instanceOf: CertError,
+  });
   t.regex(e!.message, /\/x\/ca\.crt has EXPIRED/);
   t.true(e!.message.includes(`notBefore ${isoDay(expiredCa.certPem, 'notBefore')}`));
   t.true(e!.message.includes(`notAfter ${isoDay(expiredCa.certPem, 'notAfter')}`));
-  t.throws(() => issueCert({ ca: futureCa, ip: ['127.0.0.1'] }), { instanceOf: CertError, message: /NOT YET VALID \(notBefore / });
-  await t.throwsAsync(issueCertAsync({ ca: expiredCa, ip: ['127.0.0.1'] }), { instanceOf: CertError, message: /has EXPIRED/ });
+  t.throws(() => issueCert({ ca: futureCa, ip: ['127.0.0.1'] }), {
+    instanceOf: CertError,
+    message: /NOT YET VALID \(notBefore /,
+  });
+  await t.throwsAsync(issueCertAsync({ ca: expiredCa, ip: ['127.0.0.1'] }), {
+    instanceOf: CertError,
+    message: /has EXPIRED/,
+  });
 });
 
 test('a leaf never outlives its CA: clamped to the CA notAfter with a warning (none when it fits)', (t) => {
@@ -108,7 +132,10 @@ test('a leaf never outlives its CA: clamped to the CA notAfter with a warning (n
   const leaf = issueCert({ ca: shortCa, ip: ['127.0.0.1'], days: 365, caWhere: 'short/ca.crt' });
   t.is(forge.pki.certificateFromPem(leaf.certPem).validity.notAfter.getTime(), caEnd.getTime());
   t.is(leaf.warnings.length, 1);
-  t.regex(leaf.warnings[0]!, /365 days would end .* after the CA certificate short\/ca\.crt \(notAfter .*\); a certificate cannot outlive its CA/);
+  t.regex(
+    leaf.warnings[0]!,
+    /365 days would end .* after the CA certificate short\/ca\.crt \(notAfter .*\); a certificate cannot outlive its CA/,
+  );
   const fits = issueCert({ ca: shortCa, ip: ['127.0.0.1'], days: 5 });
   t.deepEqual(fits.warnings, []);
   // A CA made moments ago with the same days as its leaf (es_certificate's own flow): no noise.
@@ -118,7 +145,10 @@ test('a leaf never outlives its CA: clamped to the CA notAfter with a warning (n
 test('CLI certs cert: an expired CA exits 1 naming ca.crt and its dates; nothing written', async (t) => {
   const out = join(dir, 'from-expired.p12');
   const c = capture();
-  t.is(await certsCommand(['cert', '--ca', expiredDir, '--out', out, '--pass-file', passFile, '--ip', '127.0.0.1'], c.io), 1);
+  t.is(
+    await certsCommand(['cert', '--ca', expiredDir, '--out', out, '--pass-file', passFile, '--ip', '127.0.0.1'], c.io),
+    1,
+  );
   const msg = c.err.join('');
   t.true(msg.includes(join(expiredDir, 'ca.crt')), msg);
   t.regex(msg, /has EXPIRED \(notBefore \d{4}-\d\d-\d\dT.*, notAfter \d{4}-\d\d-\d\dT/);
@@ -127,16 +157,33 @@ test('CLI certs cert: an expired CA exits 1 naming ca.crt and its dates; nothing
 
   const out2 = join(dir, 'from-future.p12');
   const c2 = capture();
-  t.is(await certsCommand(['cert', '--ca', futureDir, '--out', out2, '--pass-file', passFile, '--ip', '127.0.0.1'], c2.io), 1);
+  t.is(
+    await certsCommand(['cert', '--ca', futureDir, '--out', out2, '--pass-file', passFile, '--ip', '127.0.0.1'], c2.io),
+    1,
+  );
   t.regex(c2.err.join(''), /future-ca\/ca\.crt is NOT YET VALID \(notBefore /);
   t.false(existsSync(out2));
 });
 
 test('CLI certs cert (bundle): expired CA exits 1 with a clean message, no stack trace, no file', async (t) => {
   const out = join(dir, 'bundle-expired.p12');
-  const r = await runCli(bundle!.file, ['certs', 'cert', '--ca', expiredDir, '--out', out, '--pass-file', passFile, '--ip', '127.0.0.1']);
+  const r = await runCli(bundle!.file, [
+    'certs',
+    'cert',
+    '--ca',
+    expiredDir,
+    '--out',
+    out,
+    '--pass-file',
+    passFile,
+    '--ip',
+    '127.0.0.1',
+  ]);
   t.is(r.code, 1, r.stderr);
-  t.regex(r.stderr, /^crosskey certs cert: the CA certificate .*expired-ca\/ca\.crt has EXPIRED \(notBefore .*notAfter /);
+  t.regex(
+    r.stderr,
+    /^crosskey certs cert: the CA certificate .*expired-ca\/ca\.crt has EXPIRED \(notBefore .*notAfter /,
+  );
   t.notRegex(r.stderr, /\n\s+at /, 'no stack trace');
   t.false(existsSync(out));
 });
@@ -144,8 +191,18 @@ test('CLI certs cert (bundle): expired CA exits 1 with a clean message, no stack
 test('CLI certs cert: --days past the CA end is clamped with a warning line', async (t) => {
   const out = join(dir, 'clamped.p12');
   const c = capture();
-  t.is(await certsCommand(['cert', '--ca', shortDir, '--out', out, '--pass-file', passFile, '--ip', '127.0.0.1', '--days', '400'], c.io), 0, c.err.join(''));
-  t.regex(c.err.join(''), /^warning: 400 days would end .* after the CA certificate .*short-ca\/ca\.crt .*cannot outlive its CA/);
+  t.is(
+    await certsCommand(
+      ['cert', '--ca', shortDir, '--out', out, '--pass-file', passFile, '--ip', '127.0.0.1', '--days', '400'],
+      c.io,
+    ),
+    0,
+    c.err.join(''),
+  );
+  t.regex(
+    c.err.join(''),
+    /^warning: 400 days would end .* after the CA certificate .*short-ca\/ca\.crt .*cannot outlive its CA/,
+  );
   const info = inspect(out, 'store-pass-1');
   t.is(info.notAfter.toISOString(), isoDay(shortCa.certPem, 'notAfter'));
 });
@@ -155,18 +212,43 @@ test('es_certificate: an expired CA fails the task in read, before the host is c
   const hostDir = join(dir, 'host-a');
   mkdirSync(hostDir, { recursive: true });
   const ctx = {
-    host: 'node-a', vars: { es_config: hostDir, inventory_hostname: 'node-a', ansible_host: '127.0.0.1' }, check: false, diff: true,
-    agent: async () => { agentCalls++; throw new Error('the host must not be contacted'); },
-    agentFor: async () => { agentCalls++; throw new Error('the host must not be contacted'); },
-    hostVars: () => ({}), playHosts: ['node-a'], secrets, state: new FileStateStore(join(dir, 'state')), journal: { event: () => {} },
-    progress: () => {}, changedFiles: new Map(), signal: new AbortController().signal,
+    host: 'node-a',
+    vars: { es_config: hostDir, inventory_hostname: 'node-a', ansible_host: '127.0.0.1' },
+    check: false,
+    diff: true,
+    agent: async () => {
+      agentCalls++;
+      throw new Error('the host must not be contacted');
+    },
+    agentFor: async () => {
+      agentCalls++;
+      throw new Error('the host must not be contacted');
+    },
+    hostVars: () => ({}),
+    playHosts: ['node-a'],
+    secrets,
+    state: new FileStateStore(join(dir, 'state')),
+    journal: { event: () => {} },
+    progress: () => {},
+    changedFiles: new Map(),
+    signal: new AbortController().signal,
   } as unknown as TaskContext;
-  for (const [caDir, re] of [[expiredDir, /^node-a: es_certificate: the CA certificate .*expired-ca\/ca\.crt has EXPIRED \(notBefore .*, notAfter /],
-    [futureDir, /NOT YET VALID/]] as const) {
-    const args = checkArgs(esCertificate.name, esCertificate.schema, { ca_dir: caDir, password: 'p12-pass-1' }) as unknown as CertificateArgs;
+  for (const [caDir, re] of [
+    [
+      expiredDir,
+      /^node-a: es_certificate: the CA certificate .*expired-ca\/ca\.crt has EXPIRED \(notBefore .*, notAfter /,
+    ],
+    [futureDir, /NOT YET VALID/],
+  ] as const) {
+    const args = checkArgs(esCertificate.name, esCertificate.schema, {
+      ca_dir: caDir,
+      password: 'p12-pass-1',
+    }) as unknown as CertificateArgs;
     await t.throwsAsync(esCertificate.read(ctx, args), { name: 'ModuleError', message: re });
     // check mode runs read too: it fails the same way.
-    await t.throwsAsync(esCertificate.read({ ...ctx, check: true }, args), { message: /es_certificate: the CA certificate/ });
+    await t.throwsAsync(esCertificate.read({ ...ctx, check: true }, args), {
+      message: /es_certificate: the CA certificate/,
+    });
   }
   t.is(agentCalls, 0);
   t.false(existsSync(join(hostDir, 'remote-cluster-server.p12')));
@@ -178,17 +260,35 @@ test('es_certificate: days past the CA end are clamped; the warning is in msg an
     async call(method: string, params: Record<string, unknown>) {
       if (method === 'file.read') return { exists: false };
       if (method === 'file.stat') return { exists: true };
-      if (method === 'file.put') { puts.push(params); return {}; }
+      if (method === 'file.put') {
+        puts.push(params);
+        return {};
+      }
       throw new Error(`unexpected ${method}`);
     },
   };
   const hostDir = join(dir, 'host-b');
   const ctx = {
-    host: 'node-b', vars: { es_config: hostDir, inventory_hostname: 'node-b', ansible_host: '127.0.0.2' }, check: false, diff: true,
-    agent: async () => fakeAgent, agentFor: async () => fakeAgent, hostVars: () => ({}), playHosts: ['node-b'], secrets,
-    state: new FileStateStore(join(dir, 'state')), journal: { event: () => {} }, progress: () => {}, changedFiles: new Map(), signal: new AbortController().signal,
+    host: 'node-b',
+    vars: { es_config: hostDir, inventory_hostname: 'node-b', ansible_host: '127.0.0.2' },
+    check: false,
+    diff: true,
+    agent: async () => fakeAgent,
+    agentFor: async () => fakeAgent,
+    hostVars: () => ({}),
+    playHosts: ['node-b'],
+    secrets,
+    state: new FileStateStore(join(dir, 'state')),
+    journal: { event: () => {} },
+    progress: () => {},
+    changedFiles: new Map(),
+    signal: new AbortController().signal,
   } as unknown as TaskContext;
-  const args = checkArgs(esCertificate.name, esCertificate.schema, { ca_dir: shortDir, password: 'p12-pass-1', days: 365 }) as unknown as CertificateArgs;
+  const args = checkArgs(esCertificate.name, esCertificate.schema, {
+    ca_dir: shortDir,
+    password: 'p12-pass-1',
+    days: 365,
+  }) as unknown as CertificateArgs;
   const cur = await esCertificate.read(ctx, args);
   const changes: Change[] = await esCertificate.diff(cur, args, ctx);
   const r = await esCertificate.apply(ctx, args, changes, cur);
@@ -207,25 +307,60 @@ const soonLeaf = issueCert({ ca: shortCa, name: 'soon-leaf', ip: ['127.0.0.1'], 
 const longCa = createCa({ dn: 'CN=Long CA', days: 400 });
 const longLeaf = issueCert({ ca: longCa, name: 'long-leaf', ip: ['127.0.0.1'], days: 200 });
 const longP12 = join(dir, 'long.p12');
-writeFileSync(longP12, toPkcs12({ keyPem: longLeaf.keyPem, certPem: longLeaf.certPem, caPems: [longCa.certPem], password: 'store-pass-1' }));
+writeFileSync(
+  longP12,
+  toPkcs12({ keyPem: longLeaf.keyPem, certPem: longLeaf.certPem, caPems: [longCa.certPem], password: 'store-pass-1' }),
+);
 
 test('validityOf: expired, not yet valid, expiring within 30 days, valid', (t) => {
   const at = new Date('2030-06-15T00:00:00Z');
-  t.like(validityOf(new Date('2029-01-01T00:00:00Z'), new Date('2030-06-10T00:00:00Z'), at), { status: 'expired', expired: true, notYetValid: false, daysLeft: -5 });
-  t.regex(validityOf(new Date('2029-01-01T00:00:00Z'), new Date('2030-06-10T00:00:00Z'), at).text, /^EXPIRED 5 days ago/);
-  t.like(validityOf(new Date('2030-07-01T00:00:00Z'), new Date('2031-01-01T00:00:00Z'), at), { status: 'not yet valid', expired: false, notYetValid: true });
-  t.like(validityOf(new Date('2029-01-01T00:00:00Z'), new Date('2030-06-27T00:00:00Z'), at), { status: 'expiring', daysLeft: 12, text: 'expires in 12 days' });
-  t.like(validityOf(new Date('2029-01-01T00:00:00Z'), new Date('2030-07-15T00:00:00Z'), at), { status: 'valid', daysLeft: 30 });
+  t.like(validityOf(new Date('2029-01-01T00:00:00Z'), new Date('2030-06-10T00:00:00Z'), at), {
+    status: 'expired',
+    expired: true,
+    notYetValid: false,
+    daysLeft: -5,
+  });
+  t.regex(
+    validityOf(new Date('2029-01-01T00:00:00Z'), new Date('2030-06-10T00:00:00Z'), at).text,
+    /^EXPIRED 5 days ago/,
+  );
+  t.like(validityOf(new Date('2030-07-01T00:00:00Z'), new Date('2031-01-01T00:00:00Z'), at), {
+    status: 'not yet valid',
+    expired: false,
+    notYetValid: true,
+  });
+  t.like(validityOf(new Date('2029-01-01T00:00:00Z'), new Date('2030-06-27T00:00:00Z'), at), {
+    status: 'expiring',
+    daysLeft: 12,
+    text: 'expires in 12 days',
+  });
+  t.like(validityOf(new Date('2029-01-01T00:00:00Z'), new Date('2030-07-15T00:00:00Z'), at), {
+    status: 'valid',
+    daysLeft: 30,
+  });
 });
 
 test('certs inspect: EXPIRED / not yet valid / expires in N days, in text and --json', async (t) => {
   const files: Record<string, string> = {};
-  for (const [name, pem] of [['expired', expiredLeaf], ['future', futureLeaf], ['soon', soonLeaf.certPem], ['long', longLeaf.certPem]] as const) {
+  for (const [name, pem] of [
+    ['expired', expiredLeaf],
+    ['future', futureLeaf],
+    ['soon', soonLeaf.certPem],
+    ['long', longLeaf.certPem],
+  ] as const) {
     files[name] = join(dir, `${name}.crt`);
     writeFileSync(files[name]!, pem);
   }
-  const text = async (f: string) => { const c = capture(); t.is(await certsCommand(['inspect', f], c.io), 0); return c.out.join(''); };
-  const json = async (f: string) => { const c = capture(); t.is(await certsCommand(['inspect', f, '--json'], c.io), 0); return JSON.parse(c.out.join('')) as Record<string, unknown>; };
+  const text = async (f: string) => {
+    const c = capture();
+    t.is(await certsCommand(['inspect', f], c.io), 0);
+    return c.out.join('');
+  };
+  const json = async (f: string) => {
+    const c = capture();
+    t.is(await certsCommand(['inspect', f, '--json'], c.io), 0);
+    return JSON.parse(c.out.join('')) as Record<string, unknown>;
+  };
   t.regex(await text(files.expired!), /^status: +EXPIRED 3 days ago/m);
   t.like(await json(files.expired!), { status: 'expired', expired: true, notYetValid: false });
   t.regex(await text(files.future!), /^status: +not yet valid \(valid from /m);
@@ -237,7 +372,15 @@ test('certs inspect: EXPIRED / not yet valid / expires in N days, in text and --
 
   // PKCS#12: the leaf and the CA beside it each carry their status.
   const p12 = join(dir, 'soon.p12');
-  writeFileSync(p12, toPkcs12({ keyPem: soonLeaf.keyPem, certPem: soonLeaf.certPem, caPems: [shortCa.certPem], password: 'store-pass-1' }));
+  writeFileSync(
+    p12,
+    toPkcs12({
+      keyPem: soonLeaf.keyPem,
+      certPem: soonLeaf.certPem,
+      caPems: [shortCa.certPem],
+      password: 'store-pass-1',
+    }),
+  );
   const c = capture();
   t.is(await certsCommand(['inspect', p12, '--pass-file', passFile, '--json'], c.io), 0);
   const j = JSON.parse(c.out.join('')) as { status: string; cas: Array<{ status: string; expired: boolean }> };
@@ -247,10 +390,21 @@ test('certs inspect: EXPIRED / not yet valid / expires in N days, in text and --
 
 test('crosskey inspect certificate files: validity per certificate, EXPIRED / not yet valid / expires in N days', (t) => {
   const ref = { setting: 'xpack.security.remote_cluster_client.ssl.certificate_authorities', path: '/c/bundle.crt' };
-  const report = describeCertFile(ref, Buffer.from(expiredLeaf + futureLeaf + soonLeaf.certPem + longLeaf.certPem), undefined, new Date());
+  const report = describeCertFile(
+    ref,
+    Buffer.from(expiredLeaf + futureLeaf + soonLeaf.certPem + longLeaf.certPem),
+    undefined,
+    new Date(),
+  );
   t.is(report.status, 'ok');
-  t.deepEqual(report.certificates.map((c) => (c as { validity?: string }).validity), ['expired', 'not yet valid', 'expiring', 'valid']);
-  t.deepEqual(report.certificates.map((c) => (c as { expired?: boolean }).expired), [true, false, false, false]);
+  t.deepEqual(
+    report.certificates.map((c) => (c as { validity?: string }).validity),
+    ['expired', 'not yet valid', 'expiring', 'valid'],
+  );
+  t.deepEqual(
+    report.certificates.map((c) => (c as { expired?: boolean }).expired),
+    [true, false, false, false],
+  );
   const cells = report.certificates.map(expiryCell);
   t.regex(cells[0]!, /^\d{4}-\d\d-\d\d \(EXPIRED\)$/);
   t.regex(cells[1]!, /\(not yet valid, from \d{4}-/);
@@ -258,8 +412,18 @@ test('crosskey inspect certificate files: validity per certificate, EXPIRED / no
   t.regex(cells[3]!, /\(199d\)$/);
 
   const r: InspectReport = {
-    inventory: 'inv.yml', generatedAt: 'now', clusters: [], warnings: [],
-    hosts: [{ host: 'h1', groups: [], node: { error: 'off' }, ssh: { reachable: true, ymlPath: '/c/elasticsearch.yml', certFiles: [report] } }],
+    inventory: 'inv.yml',
+    generatedAt: 'now',
+    clusters: [],
+    warnings: [],
+    hosts: [
+      {
+        host: 'h1',
+        groups: [],
+        node: { error: 'off' },
+        ssh: { reachable: true, ymlPath: '/c/elasticsearch.yml', certFiles: [report] },
+      },
+    ],
   };
   const out = renderInspect(r);
   t.regex(out, /WARNING: CN=old-leaf in \/c\/bundle\.crt: EXPIRED/);
@@ -296,7 +460,11 @@ test('certs inspect: a text file is neither PEM nor PKCS#12 (not "needs its pass
   t.throws(() => inspect(p12), { message: /a PKCS#12 file needs its password/ });
   t.is(inspect(Buffer.from(longLeaf.keyPem + longLeaf.certPem)).subject, 'CN=long-leaf');
   // crosskey inspect: the same words.
-  const d = describeCertFile({ setting: 'xpack.security.http.ssl.certificate', path: '/c/README' }, Buffer.from('hello\n'), undefined);
+  const d = describeCertFile(
+    { setting: 'xpack.security.http.ssl.certificate', path: '/c/README' },
+    Buffer.from('hello\n'),
+    undefined,
+  );
   t.like(d, { status: 'error', error: 'neither PEM nor PKCS#12 (no "-----BEGIN" line, not DER)' });
 });
 
@@ -307,14 +475,54 @@ test('certs cert: --ca-pass-file with an unencrypted CA key is warned about on s
   writeFileSync(caPass, 'ca-passphrase\n', { mode: 0o600 });
   const out = join(dir, 'warned.p12');
   const c = capture();
-  t.is(await certsCommand(['cert', '--ca', shortDir, '--ca-pass-file', caPass, '--out', out, '--pass-file', passFile, '--ip', '127.0.0.1', '--days', '5'], c.io), 0);
+  t.is(
+    await certsCommand(
+      [
+        'cert',
+        '--ca',
+        shortDir,
+        '--ca-pass-file',
+        caPass,
+        '--out',
+        out,
+        '--pass-file',
+        passFile,
+        '--ip',
+        '127.0.0.1',
+        '--days',
+        '5',
+      ],
+      c.io,
+    ),
+    0,
+  );
   t.regex(c.err.join(''), /warning: --ca-pass-file given but CA key .*short-ca\/ca\.key is not encrypted; ignored/);
   t.true(existsSync(out));
   // An encrypted key with its passphrase: no warning.
   const encDir = join(dir, 'enc-ca');
   writeCa(encDir, shortCa, 'ca-passphrase');
   const c2 = capture();
-  t.is(await certsCommand(['cert', '--ca', encDir, '--ca-pass-file', caPass, '--out', join(dir, 'enc.p12'), '--pass-file', passFile, '--ip', '127.0.0.1', '--days', '5'], c2.io), 0);
+  t.is(
+    await certsCommand(
+      [
+        'cert',
+        '--ca',
+        encDir,
+        '--ca-pass-file',
+        caPass,
+        '--out',
+        join(dir, 'enc.p12'),
+        '--pass-file',
+        passFile,
+        '--ip',
+        '127.0.0.1',
+        '--days',
+        '5',
+      ],
+      c2.io,
+    ),
+    0,
+  );
   t.deepEqual(c2.err, []);
 });
 
@@ -326,8 +534,17 @@ test('certs: a password file readable by group/others is refused (exit 1, its me
   chmodSync(loose, 0o644);
   const out = join(dir, 'loose.p12');
   const c = capture();
-  t.is(await certsCommand(['cert', '--ca', shortDir, '--out', out, '--pass-file', loose, '--ip', '127.0.0.1', '--days', '5'], c.io), 1);
-  t.regex(c.err.join(''), /^crosskey certs cert: password file .*loose-pass is readable by others \(mode 0644\): run 'chmod 600 /);
+  t.is(
+    await certsCommand(
+      ['cert', '--ca', shortDir, '--out', out, '--pass-file', loose, '--ip', '127.0.0.1', '--days', '5'],
+      c.io,
+    ),
+    1,
+  );
+  t.regex(
+    c.err.join(''),
+    /^crosskey certs cert: password file .*loose-pass is readable by others \(mode 0644\): run 'chmod 600 /,
+  );
   t.false(existsSync(out));
   const c2 = capture();
   t.is(await certsCommand(['ca', '--out', join(dir, 'loose-ca'), '--pass-file', loose], c2.io), 1);
@@ -336,14 +553,20 @@ test('certs: a password file readable by group/others is refused (exit 1, its me
   t.is(await certsCommand(['inspect', longP12, '--pass-file', loose], c3.io), 1);
   t.regex(c3.err.join(''), /readable by others/);
   // The bundle: exit 1, the message, no stack trace; CROSSKEY_ALLOW_LOOSE_SECRET_FILES=true accepts it.
-  const r = await runCli(bundle!.file, ['certs', 'cert', '--ca', shortDir, '--out', out, '--pass-file', loose, '--ip', '127.0.0.1', '--days', '5'],
-    { env: { CROSSKEY_ALLOW_LOOSE_SECRET_FILES: '' } });
+  const r = await runCli(
+    bundle!.file,
+    ['certs', 'cert', '--ca', shortDir, '--out', out, '--pass-file', loose, '--ip', '127.0.0.1', '--days', '5'],
+    { env: { CROSSKEY_ALLOW_LOOSE_SECRET_FILES: '' } },
+  );
   t.is(r.code, 1, r.stderr);
   t.regex(r.stderr, /password file .*loose-pass is readable by others/);
   t.notRegex(r.stderr, /\n\s+at /);
   t.false(existsSync(out));
-  const ok = await runCli(bundle!.file, ['certs', 'cert', '--ca', shortDir, '--out', out, '--pass-file', loose, '--ip', '127.0.0.1', '--days', '5'],
-    { env: { CROSSKEY_ALLOW_LOOSE_SECRET_FILES: 'true' } });
+  const ok = await runCli(
+    bundle!.file,
+    ['certs', 'cert', '--ca', shortDir, '--out', out, '--pass-file', loose, '--ip', '127.0.0.1', '--days', '5'],
+    { env: { CROSSKEY_ALLOW_LOOSE_SECRET_FILES: 'true' } },
+  );
   t.is(ok.code, 0, ok.stderr);
   t.true(existsSync(out));
   // A missing password file: a clean message too.

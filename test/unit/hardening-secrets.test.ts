@@ -3,13 +3,28 @@
 // short one as a whole word; variables named like secrets are Secrets wherever they are written; a secret never
 // reaches a command line.
 import test from 'ava';
-import { Secret, SecretRegistry, encodedForms, isSecret, isSecretVarName, secretsByName, MASK } from '../../controller/secrets.js';
+import {
+  Secret,
+  SecretRegistry,
+  encodedForms,
+  isSecret,
+  isSecretVarName,
+  secretsByName,
+  MASK,
+} from '../../controller/secrets.js';
 import { checkArgs } from '../../controller/playbook/exec-args.js';
 import { validateArgs } from '../../controller/playbook/validate.js';
 import { commandModule } from '../../controller/modules/core/command.js';
 import { ConfigError } from '../../controller/playbook/errors.js';
 
-const HOSTILE = ['pa"ss\\word', 'line1\nline2', 'ünï©ødé-päss', 'QUJDREVGR0g=', "it's <b>&amp;</b> 100%", 'tab\there/slash'];
+const HOSTILE = [
+  'pa"ss\\word',
+  'line1\nline2',
+  'ünï©ødé-päss',
+  'QUJDREVGR0g=',
+  "it's <b>&amp;</b> 100%",
+  'tab\there/slash',
+];
 
 function registry(...values: string[]): SecretRegistry {
   const r = new SecretRegistry();
@@ -32,7 +47,8 @@ test('every encoded form of a hostile secret is scrubbed from text', (t) => {
     for (const s of samples) {
       const out = r.redact(`before ${s} after`);
       t.true(out.includes(MASK), `${JSON.stringify(v)} in ${JSON.stringify(s)} → ${out}`);
-      for (const form of encodedForms(v).filter((f) => f.length >= 6)) t.false(out.includes(form), `form ${form} left in ${out}`);
+      for (const form of encodedForms(v).filter((f) => f.length >= 6))
+        t.false(out.includes(form), `form ${form} left in ${out}`);
     }
   }
 });
@@ -51,11 +67,27 @@ test('a short secret (under 4 characters) is scrubbed as a whole word, not insid
 });
 
 test('variables named like secrets become Secrets wherever they come from (item 8)', (t) => {
-  for (const n of ['es_password', 'ansible_become_password', 'crosskey_cert_password', 'client_secret', 'vault_token', 'api_key', 'es_api_key']) {
+  for (const n of [
+    'es_password',
+    'ansible_become_password',
+    'crosskey_cert_password',
+    'client_secret',
+    'vault_token',
+    'api_key',
+    'es_api_key',
+  ]) {
     t.true(isSecretVarName(n), n);
   }
-  for (const n of ['es_password_file', 'crosskey_api_key_access', 'es_user', 'password_policy', 'tokens']) t.false(isSecretVarName(n), n);
-  const out = secretsByName({ es_password: 'plain-text-pw', es_user: 'admin', port: 9200, es_api_key: 12345678, templ: 'x', vault_token: '{{ lookup }}' });
+  for (const n of ['es_password_file', 'crosskey_api_key_access', 'es_user', 'password_policy', 'tokens'])
+    t.false(isSecretVarName(n), n);
+  const out = secretsByName({
+    es_password: 'plain-text-pw',
+    es_user: 'admin',
+    port: 9200,
+    es_api_key: 12345678,
+    templ: 'x',
+    vault_token: '{{ lookup }}',
+  });
   t.true(isSecret(out.es_password));
   t.true(isSecret(out.es_api_key));
   t.is(out.es_user, 'admin');
@@ -64,13 +96,30 @@ test('variables named like secrets become Secrets wherever they come from (item 
 
 test('a Secret in a command line is refused before the task runs (item 6): load time and after rendering', (t) => {
   const where = { file: '/pb.yml', line: 7 };
-  const load = t.throws(() => validateArgs('command', commandModule.schema, { cmd: 'curl -u elastic:{{ es_password }} https://x' }, where), {
-    instanceOf: ConfigError,
+  const load = t.throws(
+    () => validateArgs('command', commandModule.schema, { cmd: 'curl -u elastic:{{ es_password }} https://x' }, where),
+    {
+      instanceOf: ConfigError,
+    },
+  );
+  t.regex(
+    String(load),
+    /\/pb\.yml:7: command: argument 'cmd' would put the secret variable 'es_password' on the command line/,
+  );
+  t.throws(() => validateArgs('command', commandModule.schema, { argv: ['echo', '{{ secret_file "/x" }}'] }, where), {
+    message: /a secret_file/,
   });
-  t.regex(String(load), /\/pb\.yml:7: command: argument 'cmd' would put the secret variable 'es_password' on the command line/);
-  t.throws(() => validateArgs('command', commandModule.schema, { argv: ['echo', '{{ secret_file "/x" }}'] }, where), { message: /a secret_file/ });
-  t.notThrows(() => validateArgs('command', commandModule.schema, { argv: ['echo', '{{ es_user }}'], stdin: '{{ es_password }}' }, where));
-  const run = t.throws(() => checkArgs('command', commandModule.schema, { argv: ['tool', new Secret('runtime-secret')] }));
+  t.notThrows(() =>
+    validateArgs(
+      'command',
+      commandModule.schema,
+      { argv: ['echo', '{{ es_user }}'], stdin: '{{ es_password }}' },
+      where,
+    ),
+  );
+  const run = t.throws(() =>
+    checkArgs('command', commandModule.schema, { argv: ['tool', new Secret('runtime-secret')] }),
+  );
   t.regex(run!.message, /argument 'argv' would put a secret on the command line/);
   t.notThrows(() => checkArgs('command', commandModule.schema, { argv: ['tool'], stdin: new Secret('on-stdin-only') }));
 });

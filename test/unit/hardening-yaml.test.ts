@@ -41,7 +41,12 @@ function tmp(t: { teardown(fn: () => void): void }): string {
  */
 function bomb(levels: number, indent = ''): { text: string; lineOf: (level: number) => number } {
   const lines = [`${indent}l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]`];
-  for (let i = 1; i < levels; i++) lines.push(`${indent}l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(', ')}]`);
+  for (let i = 1; i < levels; i++)
+    lines.push(
+      `${indent}l${i}: &l${i} [${Array(9)
+        .fill(`*l${i - 1}`)
+        .join(', ')}]`,
+    );
   return { text: lines.join('\n') + '\n', lineOf: (level) => level + 1 };
 }
 
@@ -70,7 +75,11 @@ function vaultEncrypt(plain: string, password: string): string {
   return `$ANSIBLE_VAULT;1.1;AES256\n${hex.match(/.{1,80}/g)!.join('\n')}\n`;
 }
 
-interface Measure { ms: number; heapMB: number; rssMB: number }
+interface Measure {
+  ms: number;
+  heapMB: number;
+  rssMB: number;
+}
 
 /** Runs `fn`, which must throw; returns the error and what it cost (reported, never asserted). */
 function measured(fn: () => unknown): { error: unknown; cost: Measure } {
@@ -85,7 +94,14 @@ function measured(fn: () => unknown): { error: unknown; cost: Measure } {
   }
   const t1 = performance.now();
   const m1 = process.memoryUsage();
-  return { error, cost: { ms: +(t1 - t0).toFixed(1), heapMB: +((m1.heapUsed - m0.heapUsed) / 2 ** 20).toFixed(2), rssMB: +((m1.rss - m0.rss) / 2 ** 20).toFixed(2) } };
+  return {
+    error,
+    cost: {
+      ms: +(t1 - t0).toFixed(1),
+      heapMB: +((m1.heapUsed - m0.heapUsed) / 2 ** 20).toFixed(2),
+      rssMB: +((m1.rss - m0.rss) / 2 ** 20).toFixed(2),
+    },
+  };
 }
 
 function expectBound(t: import('ava').ExecutionContext, error: unknown, file: string, line: number): void {
@@ -106,7 +122,9 @@ for (const levels of [9, 10]) {
     const b = bomb(levels, '    ');
     writeFileSync(file, `all:\n  vars:\n${b.text}  hosts:\n    web1:\n`);
     const { error, cost } = measured(() => loadInventory(file));
-    t.log(`inventory, ${levels} levels (${readFileSync(file).length} bytes): ${cost.ms} ms, heap +${cost.heapMB} MB, rss +${cost.rssMB} MB`);
+    t.log(
+      `inventory, ${levels} levels (${readFileSync(file).length} bytes): ${cost.ms} ms, heap +${cost.heapMB} MB, rss +${cost.rssMB} MB`,
+    );
     expectBound(t, error, file, 2 + b.lineOf(crossingLevel()));
   });
 
@@ -127,7 +145,12 @@ for (const levels of [9, 10]) {
     expectBound(t, r2.error, vars, flat.lineOf(crossingLevel()));
     expectBound(t, measured(() => parseExtraVars([`@${vars}`])).error, vars, flat.lineOf(crossingLevel()));
     expectBound(t, measured(() => loadVarsFiles([vars])).error, vars, flat.lineOf(crossingLevel()));
-    expectBound(t, measured(() => parseExtraVars([`---\n${flat.text}`])).error, '-e #1', 1 + flat.lineOf(crossingLevel()));
+    expectBound(
+      t,
+      measured(() => parseExtraVars([`---\n${flat.text}`])).error,
+      '-e #1',
+      1 + flat.lineOf(crossingLevel()),
+    );
 
     mkdirSync(join(d, 'inv', 'group_vars'), { recursive: true });
     writeFileSync(join(d, 'inv', 'hosts'), '[web]\nweb1\n');
@@ -156,19 +179,28 @@ for (const levels of [9, 10]) {
 test('the bad-input fixtures: alias bombs and a recursive alias fail with file:line', (t) => {
   const inv = join(BAD, 'inventory/yaml-alias-bomb.yml');
   const e1 = t.throws(() => loadInventory(inv), { instanceOf: ConfigError });
-  t.is(`${e1!.line}: ${e1!.message}`, `9: aliases expand to more than ${MAX_ALIAS_NODES} nodes at *e (a "billion laughs" document?); write the values out or use fewer aliases`);
+  t.is(
+    `${e1!.line}: ${e1!.message}`,
+    `9: aliases expand to more than ${MAX_ALIAS_NODES} nodes at *e (a "billion laughs" document?); write the values out or use fewer aliases`,
+  );
   const pb = join(BAD, 'playbooks/yaml-alias-bomb.yml');
   t.is(t.throws(() => loadPlaybook(pb, { modules: testModules }), { instanceOf: ConfigError })!.line, 9);
   const vars = join(BAD, 'vars/alias-bomb.yml');
   t.is(t.throws(() => loadVarsFile(vars), { instanceOf: ConfigError })!.line, 7);
   const rec = join(BAD, 'inventory/yaml-alias-recursive.yml');
   const e2 = t.throws(() => loadInventory(rec), { instanceOf: ConfigError });
-  t.is(`${e2!.file}:${e2!.line}: ${e2!.message}`, `${rec}:5: alias *seeds is inside the node it refers to (recursive YAML structures are not supported)`);
+  t.is(
+    `${e2!.file}:${e2!.line}: ${e2!.message}`,
+    `${rec}:5: alias *seeds is inside the node it refers to (recursive YAML structures are not supported)`,
+  );
 });
 
 test('a recursive mapping alias is refused too (it would loop every walker)', (t) => {
   const e = t.throws(() => parseYaml('a: &m\n  self: *m\n', 'r.yml'), { instanceOf: ConfigError });
-  t.is(e!.toString(), 'r.yml:2: alias *m is inside the node it refers to (recursive YAML structures are not supported)');
+  t.is(
+    e!.toString(),
+    'r.yml:2: alias *m is inside the node it refers to (recursive YAML structures are not supported)',
+  );
 });
 
 test('legitimate anchors, aliases and merge keys still load, also close to the bound', (t) => {
@@ -225,7 +257,10 @@ test('a document over the size limit is refused before it is parsed; a huge file
   t.true(error instanceof ConfigError);
   t.is((error as ConfigError).message, `file is ${64 * 2 ** 20} bytes, more than the 4 MiB limit for YAML input`);
   // Multi-byte text is measured in bytes.
-  t.throws(() => parseYaml('k: "' + 'é'.repeat(MAX_YAML_BYTES / 2) + '"\n', 'utf8.yml'), { instanceOf: ConfigError, message: /more than the 4 MiB limit/ });
+  t.throws(() => parseYaml('k: "' + 'é'.repeat(MAX_YAML_BYTES / 2) + '"\n', 'utf8.yml'), {
+    instanceOf: ConfigError,
+    message: /more than the 4 MiB limit/,
+  });
 });
 
 test('the other js-yaml loaders have the same bounds (elasticsearch.yml editing, inspect, lab node, agent block.apply)', async (t) => {
@@ -242,13 +277,19 @@ test('the other js-yaml loaders have the same bounds (elasticsearch.yml editing,
   const r = measured(() => editSettings('/etc/elasticsearch/elasticsearch.yml', flat, { 'cluster.name': 'x' }));
   t.log(`elasticsearch.yml edit, 10 levels: ${r.cost.ms} ms, heap +${r.cost.heapMB} MB`);
   t.regex(String((r.error as Error).message), /aliases expand to more than/);
-  t.throws(() => inspectParseEsYml(flat, 'host1:/etc/elasticsearch/elasticsearch.yml'), { message: new RegExp(`elasticsearch.yml:${line}: not valid YAML: aliases expand`) });
-  t.throws(() => labParseEsYml(flat, '/lab/es.yml'), { message: new RegExp(`\\(/lab/es.yml:${line}\\): aliases expand to more than`) });
+  t.throws(() => inspectParseEsYml(flat, 'host1:/etc/elasticsearch/elasticsearch.yml'), {
+    message: new RegExp(`elasticsearch.yml:${line}: not valid YAML: aliases expand`),
+  });
+  t.throws(() => labParseEsYml(flat, '/lab/es.yml'), {
+    message: new RegExp(`\\(/lab/es.yml:${line}\\): aliases expand to more than`),
+  });
 
   const d = tmp(t);
   const path = join(d, 'elasticsearch.yml');
   writeFileSync(path, 'cluster.name: c1\n');
-  await t.throwsAsync(blockApply({ path, marker: 'bomb', content: flat }), { message: /the block is not valid YAML: .*aliases expand to more than/ });
+  await t.throwsAsync(blockApply({ path, marker: 'bomb', content: flat }), {
+    message: /the block is not valid YAML: .*aliases expand to more than/,
+  });
   t.is(readFileSync(path, 'utf8'), 'cluster.name: c1\n');
 });
 
@@ -257,7 +298,14 @@ test('the other js-yaml loaders have the same bounds (elasticsearch.yml editing,
 /** The vault fixture with its envelope lines, to corrupt. */
 function vaultFixture(): { lines: string[]; file: (d: string, lines: string[]) => string } {
   const lines = readFileSync(join(VAULT_FIXTURES, 'vault-1.1.yml'), 'utf8').trimEnd().split('\n');
-  return { lines, file: (d, ls) => { const f = join(d, 'vault.yml'); writeFileSync(f, ls.join('\n') + '\n'); return f; } };
+  return {
+    lines,
+    file: (d, ls) => {
+      const f = join(d, 'vault.yml');
+      writeFileSync(f, ls.join('\n') + '\n');
+      return f;
+    },
+  };
 }
 
 /** Re-encodes an envelope after `edit` changed its inner text (salt\nhmac\nciphertext). */
@@ -286,23 +334,50 @@ test('corrupted vault file: one hex digit changed, bad hex, truncated → "is co
   badHex[3] = badHex[3]!.slice(0, 10) + 'g' + badHex[3]!.slice(11);
   f = file(d, badHex);
   e = t.throws(() => loadVarsFile(f, vault), { instanceOf: ConfigError });
-  t.is(e!.toString(), `${f}:4: vault file ${f} is corrupted: the payload is not hex ("g" in column 11 of payload line 3)`);
+  t.is(
+    e!.toString(),
+    `${f}:4: vault file ${f} is corrupted: the payload is not hex ("g" in column 11 of payload line 3)`,
+  );
 
   // Truncated: half a line, or whole lines, or everything after the header.
   f = file(d, [...lines.slice(0, -1), lines.at(-1)!.slice(0, 7)]);
-  t.regex(t.throws(() => loadVarsFile(f, vault), { instanceOf: ConfigError })!.message, /^vault file .* is corrupted: the payload has an odd number of hex digits \(truncated\?\)$/);
+  t.regex(
+    t.throws(() => loadVarsFile(f, vault), { instanceOf: ConfigError })!.message,
+    /^vault file .* is corrupted: the payload has an odd number of hex digits \(truncated\?\)$/,
+  );
   f = file(d, lines.slice(0, 4));
-  t.regex(t.throws(() => loadVarsFile(f, vault), { instanceOf: ConfigError })!.message, /^vault file .* is corrupted: .*\(truncated\?\)$/);
+  t.regex(
+    t.throws(() => loadVarsFile(f, vault), { instanceOf: ConfigError })!.message,
+    /^vault file .* is corrupted: .*\(truncated\?\)$/,
+  );
   f = file(d, lines.slice(0, 2));
-  t.regex(t.throws(() => loadVarsFile(f, vault), { instanceOf: ConfigError })!.message, /^vault file .* is corrupted: the payload holds 1 line\(s\), not 3 \(salt, HMAC, ciphertext\) \(truncated\?\)$/);
+  t.regex(
+    t.throws(() => loadVarsFile(f, vault), { instanceOf: ConfigError })!.message,
+    /^vault file .* is corrupted: the payload holds 1 line\(s\), not 3 \(salt, HMAC, ciphertext\) \(truncated\?\)$/,
+  );
   f = file(d, lines.slice(0, 1));
-  t.is(t.throws(() => loadVarsFile(f, vault), { instanceOf: ConfigError })!.message, `vault file ${f} is corrupted: the payload is empty (truncated?)`);
+  t.is(
+    t.throws(() => loadVarsFile(f, vault), { instanceOf: ConfigError })!.message,
+    `vault file ${f} is corrupted: the payload is empty (truncated?)`,
+  );
   // A ciphertext cut at a whole number of bytes that is not a whole number of AES blocks.
-  f = file(d, editInner(lines, (inner) => inner.slice(0, -2)));
-  t.regex(t.throws(() => loadVarsFile(f, vault), { instanceOf: ConfigError })!.message, /is corrupted: the ciphertext is \d+ bytes, not a multiple of 16 \(truncated\?\)$/);
+  f = file(
+    d,
+    editInner(lines, (inner) => inner.slice(0, -2)),
+  );
+  t.regex(
+    t.throws(() => loadVarsFile(f, vault), { instanceOf: ConfigError })!.message,
+    /is corrupted: the ciphertext is \d+ bytes, not a multiple of 16 \(truncated\?\)$/,
+  );
   // An HMAC of the wrong length.
-  f = file(d, editInner(lines, (inner) => inner.replace('\n', '\n00')));
-  t.regex(t.throws(() => loadVarsFile(f, vault), { instanceOf: ConfigError })!.message, /is corrupted: the HMAC is 33 bytes, not 32$/);
+  f = file(
+    d,
+    editInner(lines, (inner) => inner.replace('\n', '\n00')),
+  );
+  t.regex(
+    t.throws(() => loadVarsFile(f, vault), { instanceOf: ConfigError })!.message,
+    /is corrupted: the HMAC is 33 bytes, not 32$/,
+  );
 });
 
 test('well-formed vault payload that fails the HMAC → "wrong vault password (or the file was modified)"', (t) => {
@@ -312,16 +387,24 @@ test('well-formed vault payload that fails the HMAC → "wrong vault password (o
   const vault = Vault.fromPasswordFile(pw.path);
   const { lines, file } = vaultFixture();
   // One ciphertext hex digit changed into another hex digit: still well-formed, the HMAC cannot match.
-  const f = file(d, editInner(lines, (inner) => {
-    const at = inner.lastIndexOf('\n') + 5;
-    return inner.slice(0, at) + (inner[at] === '0' ? '1' : '0') + inner.slice(at + 1);
-  }));
+  const f = file(
+    d,
+    editInner(lines, (inner) => {
+      const at = inner.lastIndexOf('\n') + 5;
+      return inner.slice(0, at) + (inner[at] === '0' ? '1' : '0') + inner.slice(at + 1);
+    }),
+  );
   const e = t.throws(() => loadVarsFile(f, vault), { instanceOf: ConfigError });
   t.is(e!.toString(), `${f}:1: wrong vault password (or the file was modified)`);
   // The real wrong password says the same (HMAC cannot tell them apart).
   const wrong = privateFile('pw', 'not-the-password\n');
   t.teardown(wrong.remove);
-  t.is(t.throws(() => loadVarsFile(join(VAULT_FIXTURES, 'vault-1.1.yml'), Vault.fromPasswordFile(wrong.path)), { instanceOf: ConfigError })!.message, 'wrong vault password (or the file was modified)');
+  t.is(
+    t.throws(() => loadVarsFile(join(VAULT_FIXTURES, 'vault-1.1.yml'), Vault.fromPasswordFile(wrong.path)), {
+      instanceOf: ConfigError,
+    })!.message,
+    'wrong vault password (or the file was modified)',
+  );
   // And the untouched file still decrypts.
   t.is((loadVarsFile(join(VAULT_FIXTURES, 'vault-1.1.yml'), vault).db_password as Secret).reveal(), 's3cr3t-Passw0rd');
 });
@@ -336,7 +419,12 @@ test('corrupted inline !vault value → "vault-encrypted value is corrupted" at 
   const f = join(d, 'inline.yml');
   writeFileSync(f, 'cluster: c1\n' + text.join('\n'));
   const e = t.throws(() => readYamlFile(f, { vault }), { instanceOf: ConfigError });
-  t.regex(e!.toString(), new RegExp(`^${f}:2: vault-encrypted value is corrupted: the payload is not hex \\("z" in column 80 of payload line 2\\)$`));
+  t.regex(
+    e!.toString(),
+    new RegExp(
+      `^${f}:2: vault-encrypted value is corrupted: the payload is not hex \\("z" in column 80 of payload line 2\\)$`,
+    ),
+  );
   // Intact, it decrypts to a Secret.
   const ok = readYamlFile(join(VAULT_FIXTURES, 'inline.yml'), { vault }).value as Record<string, unknown>;
   t.true(isSecret(ok.es_password));
@@ -351,9 +439,14 @@ test('a vault password file readable by group or others is refused; 0600 is acce
   for (const mode of [0o644, 0o640, 0o604]) {
     chmodSync(copy.path, mode);
     const e = t.throws(() => Vault.fromPasswordFile(copy.path, {}), { instanceOf: SecretFileError });
-    t.is(e!.message, `vault password file ${copy.path} is readable by others (mode 0${mode.toString(8)}): run 'chmod 600 ${copy.path}', ` +
-      'or set crosskey_allow_loose_secret_files: true (CROSSKEY_ALLOW_LOOSE_SECRET_FILES=true) to accept it');
-    t.throws(() => Vault.fromOptions(undefined, { CROSSKEY_VAULT_PASSWORD_FILE: copy.path }), { instanceOf: SecretFileError });
+    t.is(
+      e!.message,
+      `vault password file ${copy.path} is readable by others (mode 0${mode.toString(8)}): run 'chmod 600 ${copy.path}', ` +
+        'or set crosskey_allow_loose_secret_files: true (CROSSKEY_ALLOW_LOOSE_SECRET_FILES=true) to accept it',
+    );
+    t.throws(() => Vault.fromOptions(undefined, { CROSSKEY_VAULT_PASSWORD_FILE: copy.path }), {
+      instanceOf: SecretFileError,
+    });
   }
   // The fixture as git checks it out (0644) is refused, unless the operator accepts loose files.
   chmodSync(copy.path, 0o644);
@@ -361,5 +454,7 @@ test('a vault password file readable by group or others is refused; 0600 is acce
   t.is((loadVarsFile(join(VAULT_FIXTURES, 'vault-1.1.yml'), v).db_password as Secret).reveal(), 's3cr3t-Passw0rd');
   chmodSync(copy.path, 0o400);
   t.truthy(Vault.fromPasswordFile(copy.path, {}));
-  t.throws(() => Vault.fromPasswordFile(join(copy.path, '..', 'missing'), {}), { message: /^cannot read vault password file .*missing: ENOENT$/ });
+  t.throws(() => Vault.fromPasswordFile(join(copy.path, '..', 'missing'), {}), {
+    message: /^cannot read vault password file .*missing: ENOENT$/,
+  });
 });

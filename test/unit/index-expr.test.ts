@@ -1,10 +1,19 @@
 import test from 'ava';
 import {
-  splitIndexExpression, readsFromAlias, expressionsReadFromAlias, wildcardMatch, expressionsOnAlias,
+  splitIndexExpression,
+  readsFromAlias,
+  expressionsReadFromAlias,
+  wildcardMatch,
+  expressionsOnAlias,
 } from '../../controller/elastic/index-expr.js';
 
 test('split: remote, local, date math, selectors, exclusions', (t) => {
-  t.deepEqual(splitIndexExpression('my_remote:logs-*'), { raw: 'my_remote:logs-*', exclusion: false, cluster: 'my_remote', index: 'logs-*' });
+  t.deepEqual(splitIndexExpression('my_remote:logs-*'), {
+    raw: 'my_remote:logs-*',
+    exclusion: false,
+    cluster: 'my_remote',
+    index: 'logs-*',
+  });
   t.deepEqual(splitIndexExpression('logs'), { raw: 'logs', exclusion: false, index: 'logs' });
   t.is(splitIndexExpression('<logs-{now/d}>').cluster, undefined);
   t.is(splitIndexExpression(':idx').cluster, undefined);

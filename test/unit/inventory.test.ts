@@ -57,7 +57,9 @@ for (const name of ['ini', 'yaml', 'dir', 'edge-ini', 'edge-yml']) {
 }
 
 test('host patterns select the same hosts in the same order as ansible --list-hosts (recorded)', (t) => {
-  const cases: Array<{ inventory: string; pattern: string; hosts: string[] }> = JSON.parse(readFileSync(join(fx, 'expected', 'patterns.json'), 'utf8'));
+  const cases: Array<{ inventory: string; pattern: string; hosts: string[] }> = JSON.parse(
+    readFileSync(join(fx, 'expected', 'patterns.json'), 'utf8'),
+  );
   t.true(cases.length >= 20);
   const invs = new Map<string, ReturnType<typeof loadInventory>>();
   for (const c of cases) {
@@ -86,9 +88,23 @@ test('INI: ranges, inline typed vars, precedence of files over inline vars', (t)
 test('behavioural connection vars are typed', (t) => {
   const i = loadInventory(join(fx, 'yaml/inventory.yml'));
   t.deepEqual(i.connection('local-4'), {
-    host: 'local-4', address: '127.0.1.4', port: 22, user: 'es', privateKeyFile: undefined, become: true, becomeUser: 'elasticsearch',
+    host: 'local-4',
+    address: '127.0.1.4',
+    port: 22,
+    user: 'es',
+    privateKeyFile: undefined,
+    become: true,
+    becomeUser: 'elasticsearch',
   });
-  t.deepEqual(i.connection('remote-2'), { host: 'remote-2', address: 'remote-2', port: undefined, user: undefined, privateKeyFile: undefined, become: false, becomeUser: undefined });
+  t.deepEqual(i.connection('remote-2'), {
+    host: 'remote-2',
+    address: 'remote-2',
+    port: undefined,
+    user: undefined,
+    privateKeyFile: undefined,
+    become: false,
+    becomeUser: undefined,
+  });
   const ini = loadInventory(join(fx, 'ini/hosts.ini'));
   t.is(ini.connection('es-master2').privateKeyFile, '/keys/id_ed25519');
   t.is(ini.connection('es-data-a.dc2').become, true);
@@ -100,7 +116,14 @@ test('patterns: union, intersection, exclusion, globs, regex, subscripts', (t) =
   t.deepEqual(i.select('remote:es_master'), ['es-remote1', 'es-remote3', 'es-remote5', 'es-master1', 'es-master2']); // term order
   t.deepEqual(i.select('es_master,remote'), i.select('es_master:remote'));
   t.deepEqual(i.select('local:&dc1'), ['es-data01.dc1', 'es-master1']);
-  t.deepEqual(i.select('local:!dc1'), ['es-data02.dc1', 'es-data03.dc1', 'es-data-a.dc2', 'es-data-b.dc2', 'es-data-c.dc2', 'es-master2']);
+  t.deepEqual(i.select('local:!dc1'), [
+    'es-data02.dc1',
+    'es-data03.dc1',
+    'es-data-a.dc2',
+    'es-data-b.dc2',
+    'es-data-c.dc2',
+    'es-master2',
+  ]);
   t.deepEqual(i.select('es-data0*'), ['es-data01.dc1', 'es-data02.dc1', 'es-data03.dc1']);
   t.deepEqual(i.select('~es-data-[ab]'), ['es-data-a.dc2', 'es-data-b.dc2']);
   t.deepEqual(i.select('es_m*'), ['es-master1', 'es-master2']); // glob on a group name
@@ -127,7 +150,10 @@ test('host ranges and ports', (t) => {
 });
 
 test('INI values are typed like Python literal_eval', (t) => {
-  const v = (s: string) => { const r = literalEval(s); return r.ok ? r.value : `<str ${s}>`; };
+  const v = (s: string) => {
+    const r = literalEval(s);
+    return r.ok ? r.value : `<str ${s}>`;
+  };
   t.is(v('42'), 42);
   t.is(v('-1.5e3'), -1500);
   t.is(v('0x1f'), 31);
@@ -136,7 +162,7 @@ test('INI values are typed like Python literal_eval', (t) => {
   t.is(v('true'), '<str true>');
   t.is(v('None'), null);
   t.deepEqual(v("['a', 1, (2, 3)]"), ['a', 1, [2, 3]]);
-  t.deepEqual(v("{'k': [1], \"j\": None}"), { k: [1], j: null });
+  t.deepEqual(v('{\'k\': [1], "j": None}'), { k: [1], j: null });
   t.is(v("'it''s'"), 'its');
   t.is(v('hello world'), '<str hello world>');
   t.deepEqual(shlexSplit(`h a="x y" b='q' c=d\\ e # comment`), ['h', 'a=x y', 'b=q', 'c=d e']);

@@ -10,10 +10,17 @@ function scripted(lines: string[]) {
   const input = [...lines];
   const rec = { out: '', err: '', prompts: [] as string[] };
   const term: Terminal = {
-    print: (t) => { rec.out += t; },
-    errorPrint: (t) => { rec.err += t; },
+    print: (t) => {
+      rec.out += t;
+    },
+    errorPrint: (t) => {
+      rec.err += t;
+    },
     readLine: async (prompt) => {
-      if (prompt) { rec.prompts.push(prompt); rec.out += prompt; }
+      if (prompt) {
+        rec.prompts.push(prompt);
+        rec.out += prompt;
+      }
       return input.length ? input.shift()! : null;
     },
   };
@@ -36,7 +43,10 @@ async function run(dir: string, argv: string[], lines: string[] = [], esVersion 
 const file = (dir: string) => join(dir, 'elasticsearch.keystore');
 
 test('create writes v6 for 8.15 and v5 for 8.13, mode 0660, with keystore.seed', async (t) => {
-  for (const [version, expected] of [['8.15.0', 6], ['8.13.2', 5]] as const) {
+  for (const [version, expected] of [
+    ['8.15.0', 6],
+    ['8.13.2', 5],
+  ] as const) {
     const dir = setup(t);
     const r = await run(dir, ['create'], [], version);
     t.is(r.code, 0);
@@ -93,7 +103,12 @@ test('password-protected keystore: password is the first stdin line; wrong passw
   const add = await run(dir, ['add', '-x', 'cluster.remote.r.credentials'], ['s3cret', 'the-key']);
   t.is(add.code, 0);
   t.deepEqual(add.prompts, ['Enter password for the elasticsearch keystore : ']);
-  t.is(readKeystore(readFileSync(file(dir)), 's3cret').entries.get('cluster.remote.r.credentials')?.toString(), 'the-key');
+  t.is(
+    readKeystore(readFileSync(file(dir)), 's3cret')
+      .entries.get('cluster.remote.r.credentials')
+      ?.toString(),
+    'the-key',
+  );
   const bad = await run(dir, ['list'], ['wrong']);
   t.is(bad.code, 65);
   t.is(bad.err, 'ERROR: Provided keystore password was incorrect, with exit code 65\n');
@@ -112,7 +127,10 @@ test('remove/show of a missing setting → exit 78; missing keystore → exit 65
   const dir = setup(t);
   const missing = await run(dir, ['list']);
   t.is(missing.code, 65);
-  t.is(missing.err, `ERROR: Elasticsearch keystore not found at [${file(dir)}]. Use 'create' command to create one., with exit code 65\n`);
+  t.is(
+    missing.err,
+    `ERROR: Elasticsearch keystore not found at [${file(dir)}]. Use 'create' command to create one., with exit code 65\n`,
+  );
   await run(dir, ['create']);
   const rm = await run(dir, ['remove', 'nope']);
   t.is(rm.code, 78);
@@ -120,7 +138,9 @@ test('remove/show of a missing setting → exit 78; missing keystore → exit 65
   t.is((await run(dir, ['show', 'nope'])).code, 78);
   const bad = await run(dir, ['add', '-x', 'bad name!'], ['v']);
   t.is(bad.code, 65);
-  t.true(bad.err.includes('Setting name [bad name!] does not match the allowed setting name pattern [[A-Za-z0-9_\\-.]+]'));
+  t.true(
+    bad.err.includes('Setting name [bad name!] does not match the allowed setting name pattern [[A-Za-z0-9_\\-.]+]'),
+  );
 });
 
 test('add-file stores raw bytes (trailing newline included); remove deletes', async (t) => {

@@ -2,11 +2,21 @@ import test from 'ava';
 import { createDecipheriv, pbkdf2Sync } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import {
-  readKeystore, readKeystoreHeader, writeKeystore, KeystoreError, CODEC_MAGIC, FOOTER_MAGIC, SEED_SETTING,
+  readKeystore,
+  readKeystoreHeader,
+  writeKeystore,
+  KeystoreError,
+  CODEC_MAGIC,
+  FOOTER_MAGIC,
+  SEED_SETTING,
   keystoreVersionFor,
 } from '../../agent/keystore/format.js';
 
-const entries = () => new Map<string, Buffer | string>([['cluster.remote.r1.credentials', 'abc:def=='], ['bin', Buffer.from([0, 1, 255])]]);
+const entries = () =>
+  new Map<string, Buffer | string>([
+    ['cluster.remote.r1.credentials', 'abc:def=='],
+    ['bin', Buffer.from([0, 1, 255])],
+  ]);
 
 for (const version of [3, 4, 5, 6]) {
   test(`v${version} round trip, with and without password`, (t) => {
@@ -29,24 +39,48 @@ function decodeByHand(buf: Buffer, password: string) {
   const nameLen = buf[4]!;
   const codec = buf.toString('utf8', 5, 5 + nameLen);
   let o = 5 + nameLen;
-  const version = buf.readInt32BE(o); o += 4;
+  const version = buf.readInt32BE(o);
+  o += 4;
   const le = version >= 5;
   const rd = (p: number) => (le ? buf.readInt32LE(p) : buf.readInt32BE(p));
   const hasPassword = buf[o++];
-  const dataLen = rd(o); o += 4;
+  const dataLen = rd(o);
+  o += 4;
   const dataStart = o;
-  const saltLen = rd(o); o += 4; const salt = buf.subarray(o, (o += saltLen));
-  const ivLen = rd(o); o += 4; const iv = buf.subarray(o, (o += ivLen));
-  const encLen = rd(o); o += 4; const enc = buf.subarray(o, (o += encLen));
+  const saltLen = rd(o);
+  o += 4;
+  const salt = buf.subarray(o, (o += saltLen));
+  const ivLen = rd(o);
+  o += 4;
+  const iv = buf.subarray(o, (o += ivLen));
+  const encLen = rd(o);
+  o += 4;
+  const enc = buf.subarray(o, (o += encLen));
   const footerMagic = buf.readUInt32BE(o);
   const algo = buf.readInt32BE(o + 4);
   const checksum = buf.readBigUInt64BE(o + 8);
   const iterations = version >= 6 ? 210000 : 10000;
   const key = pbkdf2Sync(Buffer.from(password), salt, iterations, 16, 'sha512');
-  const d = createDecipheriv('aes-128-gcm', key, iv); d.setAAD(salt); d.setAuthTag(enc.subarray(enc.length - 16));
+  const d = createDecipheriv('aes-128-gcm', key, iv);
+  d.setAAD(salt);
+  d.setAuthTag(enc.subarray(enc.length - 16));
   const plain = Buffer.concat([d.update(enc.subarray(0, enc.length - 16)), d.final()]);
-  return { codec, version, hasPassword, dataLen, dataEnd: o, dataStart, saltLen, ivLen, footerMagic, algo, checksum,
-    crc: BigInt(crc32(buf.subarray(0, o + 8))), total: buf.length, plain };
+  return {
+    codec,
+    version,
+    hasPassword,
+    dataLen,
+    dataEnd: o,
+    dataStart,
+    saltLen,
+    ivLen,
+    footerMagic,
+    algo,
+    checksum,
+    crc: BigInt(crc32(buf.subarray(0, o + 8))),
+    total: buf.length,
+    plain,
+  };
 }
 
 test('v6 layout: LE body ints, 64-byte salt, 12-byte IV, 210k PBKDF2-SHA512 with salt as AAD, CRC32 footer', (t) => {
@@ -87,7 +121,9 @@ test('corrupted, truncated and bad flag files → ES messages', (t) => {
     bad[at] = bad[at]! ^ 0x5a;
     t.throws(() => readKeystore(bad), { message: 'Keystore has been corrupted or tampered with' }, `byte ${at}`);
   }
-  t.throws(() => readKeystore(buf.subarray(0, buf.length - 5)), { message: 'Keystore has been corrupted or tampered with' });
+  t.throws(() => readKeystore(buf.subarray(0, buf.length - 5)), {
+    message: 'Keystore has been corrupted or tampered with',
+  });
   t.throws(() => readKeystore(Buffer.alloc(0)), { message: 'Keystore has been corrupted or tampered with' });
   // hasPassword = 2 with a re-computed checksum: ES's own message
   const flagged = Buffer.from(buf);
@@ -99,7 +135,8 @@ test('corrupted, truncated and bad flag files → ES messages', (t) => {
 test('too new for the reading node', (t) => {
   const buf = writeKeystore({ version: 6, entries: entries() });
   t.throws(() => readKeystore(buf, '', { path: '/x/elasticsearch.keystore', maxVersion: 5 }), {
-    message: 'The Elasticsearch keystore [/x/elasticsearch.keystore] format is too new. Are you trying to downgrade? You should delete and recreate it in order to downgrade.',
+    message:
+      'The Elasticsearch keystore [/x/elasticsearch.keystore] format is too new. Are you trying to downgrade? You should delete and recreate it in order to downgrade.',
   });
 });
 

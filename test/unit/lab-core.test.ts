@@ -10,7 +10,10 @@ import { emptyTasks } from '../../lab/node/tasks/model.js';
 test('router: literal segments beat parameters; params decoded; 405 information', (t) => {
   const r = new Router();
   const h = () => ({});
-  r.add({ method: 'GET', path: '/_security/role/{name}', handler: h } as Route, { method: 'GET', path: '/_security/role/_all', handler: h } as Route);
+  r.add(
+    { method: 'GET', path: '/_security/role/{name}', handler: h } as Route,
+    { method: 'GET', path: '/_security/role/_all', handler: h } as Route,
+  );
   const a = r.match('GET', '/_security/role/my%20role');
   t.true(!!a && 'route' in a && a.params.name === 'my role');
   const b = r.match('GET', '/_security/role/_all');
@@ -21,28 +24,52 @@ test('router: literal segments beat parameters; params decoded; 405 information'
 });
 
 test('filter_path: wildcards, ** and dotted (flat) field names', (t) => {
-  const nodes = { nodes: { a: { name: 'n1', version: '8.15.0', roles: ['master'] }, b: { name: 'n2', version: '8.15.0' } }, cluster_name: 'c' };
+  const nodes = {
+    nodes: { a: { name: 'n1', version: '8.15.0', roles: ['master'] }, b: { name: 'n2', version: '8.15.0' } },
+    cluster_name: 'c',
+  };
   t.deepEqual(applyFilterPath(nodes, 'nodes.*.name'), { nodes: { a: { name: 'n1' }, b: { name: 'n2' } } });
-  t.deepEqual(applyFilterPath(nodes, '**.version,cluster_name'), { nodes: { a: { version: '8.15.0' }, b: { version: '8.15.0' } }, cluster_name: 'c' });
-  const flat = { persistent: { 'cluster.remote.r.mode': 'proxy', 'indices.recovery.max_bytes_per_sec': '50mb' }, transient: {} };
+  t.deepEqual(applyFilterPath(nodes, '**.version,cluster_name'), {
+    nodes: { a: { version: '8.15.0' }, b: { version: '8.15.0' } },
+    cluster_name: 'c',
+  });
+  const flat = {
+    persistent: { 'cluster.remote.r.mode': 'proxy', 'indices.recovery.max_bytes_per_sec': '50mb' },
+    transient: {},
+  };
   t.deepEqual(applyFilterPath(flat, 'persistent.cluster.remote'), { persistent: { 'cluster.remote.r.mode': 'proxy' } });
   t.deepEqual(applyFilterPath(flat, '-transient'), { persistent: flat.persistent });
   t.deepEqual(applyFilterPath({ a: 1 }, 'zzz'), {});
 });
 
 test('settings input: nested and flat, scalars to strings, null kept', (t) => {
-  t.deepEqual(flattenInput({ cluster: { remote: { r: { seeds: ['a:1'], skip_unavailable: false, 'transport.compress': true, mode: null } } } }), {
-    'cluster.remote.r.seeds': ['a:1'], 'cluster.remote.r.skip_unavailable': 'false', 'cluster.remote.r.transport.compress': 'true', 'cluster.remote.r.mode': null,
-  });
+  t.deepEqual(
+    flattenInput({
+      cluster: { remote: { r: { seeds: ['a:1'], skip_unavailable: false, 'transport.compress': true, mode: null } } },
+    }),
+    {
+      'cluster.remote.r.seeds': ['a:1'],
+      'cluster.remote.r.skip_unavailable': 'false',
+      'cluster.remote.r.transport.compress': 'true',
+      'cluster.remote.r.mode': null,
+    },
+  );
   t.deepEqual(nestSettings({ 'a.b.c': 'x', 'a.d': ['y'] }), { a: { b: { c: 'x' }, d: ['y'] } });
 });
 
 test('elasticsearch.yml: nested and dotted keys flatten alike; syntax errors name file:line', (t) => {
-  t.deepEqual(parseElasticsearchYml('xpack:\n  security.enabled: true\nhttp.port: 9200\nnode.roles: [master, data]\n', 'es.yml'), {
-    'xpack.security.enabled': 'true', 'http.port': '9200', 'node.roles': ['master', 'data'],
-  });
+  t.deepEqual(
+    parseElasticsearchYml('xpack:\n  security.enabled: true\nhttp.port: 9200\nnode.roles: [master, data]\n', 'es.yml'),
+    {
+      'xpack.security.enabled': 'true',
+      'http.port': '9200',
+      'node.roles': ['master', 'data'],
+    },
+  );
   t.deepEqual(parseElasticsearchYml('node.name: ${LAB_X}\n', 'es.yml', { LAB_X: 'n1' }), { 'node.name': 'n1' });
-  t.throws(() => parseElasticsearchYml('node.name: ${LAB_MISSING}\n', 'es.yml', {}), { message: "Could not resolve placeholder 'LAB_MISSING'" });
+  t.throws(() => parseElasticsearchYml('node.name: ${LAB_MISSING}\n', 'es.yml', {}), {
+    message: "Could not resolve placeholder 'LAB_MISSING'",
+  });
   const err = t.throws(() => parseElasticsearchYml('a: b\n  c: [\n', '/x/elasticsearch.yml'));
   t.regex(err!.message, /\/x\/elasticsearch\.yml:\d+/);
 });
@@ -58,31 +85,85 @@ test('start-up validation: ES messages for unknown, secure-in-yml, version-gated
     }
   };
   t.is(msg({ 'cluster.name': 'x', 'cluster.remote.r.seeds': 'a:9300' }), 'ok');
-  t.is(msg({ 'xpack.securty.enabled': 'true' }), 'unknown setting [xpack.securty.enabled] please check that any required plugins are installed, or check the breaking changes documentation for removed settings');
-  t.is(msg({ 'remote_cluster_server.enabled': 'true' }, {}, '8.9.0'), 'unknown setting [remote_cluster_server.enabled] please check that any required plugins are installed, or check the breaking changes documentation for removed settings');
+  t.is(
+    msg({ 'xpack.securty.enabled': 'true' }),
+    'unknown setting [xpack.securty.enabled] please check that any required plugins are installed, or check the breaking changes documentation for removed settings',
+  );
+  t.is(
+    msg({ 'remote_cluster_server.enabled': 'true' }, {}, '8.9.0'),
+    'unknown setting [remote_cluster_server.enabled] please check that any required plugins are installed, or check the breaking changes documentation for removed settings',
+  );
   t.is(msg({ 'remote_cluster_server.enabled': 'true' }, {}, '8.10.0'), 'ok');
-  t.is(msg({}, { 'cluster.remote.r.credentail': 'x' }), 'unknown secure setting [cluster.remote.r.credentail] please check that any required plugins are installed, or check the breaking changes documentation for removed settings');
-  t.is(msg({ 'transport.profiles._remote_cluster.port': '9443' }), 'Remote Access settings should not be configured using the [_remote_cluster] profile. Use the [remote_cluster.] settings instead.');
-  t.is(msg({ 'xpack.security.enabled': 'false' }, { 'cluster.remote.a.credentials': 'k', 'cluster.remote.b.credentials': 'k' }),
-    'Found [2] remote clusters with credentials [a,b]. Security [xpack.security.enabled] must be enabled to connect to them. Please either enable security or remove these settings from the keystore.');
-  t.regex(msg({ 'xpack.security.transport.ssl.keystore.secure_password': 'x' }), /is a secure setting and must be stored inside the Elasticsearch keystore/);
+  t.is(
+    msg({}, { 'cluster.remote.r.credentail': 'x' }),
+    'unknown secure setting [cluster.remote.r.credentail] please check that any required plugins are installed, or check the breaking changes documentation for removed settings',
+  );
+  t.is(
+    msg({ 'transport.profiles._remote_cluster.port': '9443' }),
+    'Remote Access settings should not be configured using the [_remote_cluster] profile. Use the [remote_cluster.] settings instead.',
+  );
+  t.is(
+    msg(
+      { 'xpack.security.enabled': 'false' },
+      { 'cluster.remote.a.credentials': 'k', 'cluster.remote.b.credentials': 'k' },
+    ),
+    'Found [2] remote clusters with credentials [a,b]. Security [xpack.security.enabled] must be enabled to connect to them. Please either enable security or remove these settings from the keystore.',
+  );
+  t.regex(
+    msg({ 'xpack.security.transport.ssl.keystore.secure_password': 'x' }),
+    /is a secure setting and must be stored inside the Elasticsearch keystore/,
+  );
   t.truthy(lookupSetting('cluster.remote.my_remote.proxy_address', '8.15.0')?.dynamic);
   t.falsy(lookupSetting('remote_cluster_server.enabled', '8.15.0')?.dynamic);
 });
 
 function member(id: string, extra: Partial<MemberInfo> = {}): MemberInfo {
   return {
-    id, name: id, pid: process.pid, address: '127.0.0.1', version: '8.15.0', roles: ['master', 'data'], attributes: {}, httpPort: 9200,
-    transportPort: 9300, remoteClusterPort: null, settings: {}, startedAt: id.charCodeAt(0), heartbeatAt: Date.now(), stallRecovery: false, ...extra,
+    id,
+    name: id,
+    pid: process.pid,
+    address: '127.0.0.1',
+    version: '8.15.0',
+    roles: ['master', 'data'],
+    attributes: {},
+    httpPort: 9200,
+    transportPort: 9300,
+    remoteClusterPort: null,
+    settings: {},
+    startedAt: id.charCodeAt(0),
+    heartbeatAt: Date.now(),
+    stallRecovery: false,
+    ...extra,
   };
 }
 
 function newState(): ClusterState {
   const s: ClusterState = {
-    clusterName: 'c', clusterUuid: 'u', esVersion: '8.15.0', version: 1, masterNodeId: null, persistent: {}, transient: {},
-    license: { uid: 'x', type: 'trial', status: 'active', issueDateMillis: 0, expiryDateMillis: null, startDateMillis: -1, maxNodes: 1000, maxResourceUnits: null, issuedTo: 'c', issuer: 'e' },
-    indices: {}, lab: { recoveryMs: 1000, nodeLeftDelayedTimeoutMs: 60_000 },
-    security: { users: {}, roles: {}, apiKeys: [] }, tasks: emptyTasks(), counters: { disruptions: 0, disruption_log: [] }, events: [],
+    clusterName: 'c',
+    clusterUuid: 'u',
+    esVersion: '8.15.0',
+    version: 1,
+    masterNodeId: null,
+    persistent: {},
+    transient: {},
+    license: {
+      uid: 'x',
+      type: 'trial',
+      status: 'active',
+      issueDateMillis: 0,
+      expiryDateMillis: null,
+      startDateMillis: -1,
+      maxNodes: 1000,
+      maxResourceUnits: null,
+      issuedTo: 'c',
+      issuer: 'e',
+    },
+    indices: {},
+    lab: { recoveryMs: 1000, nodeLeftDelayedTimeoutMs: 60_000 },
+    security: { users: {}, roles: {}, apiKeys: [] },
+    tasks: emptyTasks(),
+    counters: { disruptions: 0, disruption_log: [] },
+    events: [],
   };
   createIndex(s, 'i1', 2, 1, 0);
   return s;

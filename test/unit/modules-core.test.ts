@@ -2,7 +2,17 @@
 // `delegate_to: localhost` takes): real files, real commands, real sockets in a temp dir.
 // Over SSH the same modules are covered by test/integration/playbook*.test.ts.
 import test from 'ava';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  mkdirSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
@@ -31,19 +41,40 @@ function dir(t: { teardown(fn: () => void): void }): string {
 /** Runs tasks (YAML) on the controller through the local agent; returns results by task name. */
 async function play(d: string, tasksYaml: string, opts: { check?: boolean; diff?: boolean; vars?: string } = {}) {
   writeFileSync(join(d, 'inv.yml'), 'all:\n  hosts:\n    ctl: {}\n');
-  const indented = tasksYaml.split('\n').map((l) => (l ? '    ' + l : l)).join('\n');
-  writeFileSync(join(d, 'pb.yml'), `- hosts: all\n  gather_facts: false\n  vars:\n    d: ${d}\n${opts.vars ?? ''}  tasks:\n${indented}\n`);
+  const indented = tasksYaml
+    .split('\n')
+    .map((l) => (l ? '    ' + l : l))
+    .join('\n');
+  writeFileSync(
+    join(d, 'pb.yml'),
+    `- hosts: all\n  gather_facts: false\n  vars:\n    d: ${d}\n${opts.vars ?? ''}  tasks:\n${indented}\n`,
+  );
   const pb = loadPlaybook(join(d, 'pb.yml'), { modules });
   // Every task runs on the controller: put delegate_to on each (the loader keeps it per task).
-  const setDelegate = (ts: typeof pb.plays[0]['tasks']) => ts.forEach((x) => { x.delegateTo = 'localhost'; if (x.kind === 'block') { setDelegate(x.block); setDelegate(x.rescue); setDelegate(x.always); } });
+  const setDelegate = (ts: (typeof pb.plays)[0]['tasks']) =>
+    ts.forEach((x) => {
+      x.delegateTo = 'localhost';
+      if (x.kind === 'block') {
+        setDelegate(x.block);
+        setDelegate(x.rescue);
+        setDelegate(x.always);
+      }
+    });
   setDelegate(pb.plays[0]!.tasks);
   const agents = createAgentProvider({ acceptNewHostKeys: false, warn: () => {}, agentBundle: AGENT });
   const events: RunEvent[] = [];
   try {
     const ex = new Executor({
-      inventory: inventoryView(loadInventory(join(d, 'inv.yml'))), agents, lang: makeLang(), modules,
-      state: new FileStateStore(d), journal: { event: () => {} }, emit: (e) => events.push(e),
-      check: !!opts.check, diff: !!opts.diff, secrets: new SecretRegistry(),
+      inventory: inventoryView(loadInventory(join(d, 'inv.yml'))),
+      agents,
+      lang: makeLang(),
+      modules,
+      state: new FileStateStore(d),
+      journal: { event: () => {} },
+      emit: (e) => events.push(e),
+      check: !!opts.check,
+      diff: !!opts.diff,
+      secrets: new SecretRegistry(),
     });
     const r = await ex.run(pb);
     const byTask = new Map<string, HostResult>();
@@ -81,7 +112,11 @@ test('copy: content and src, mode, backup; second run ok; --check --diff shows a
   t.is(readFileSync(join(d, 'old.txt'), 'utf8'), 'old line\n');
 
   const first = await play(d, tasks);
-  t.is(first.exitCode, 0, JSON.stringify(first.events.filter((e) => e.kind === 'host_result' && e.status === 'failed')));
+  t.is(
+    first.exitCode,
+    0,
+    JSON.stringify(first.events.filter((e) => e.kind === 'host_result' && e.status === 'failed')),
+  );
   t.is(readFileSync(join(d, 'a.txt'), 'utf8'), 'hello\n');
   t.is(statSync(join(d, 'a.txt')).mode & 0o777, 0o640);
   t.is(readFileSync(join(d, 'b.txt'), 'utf8'), 'from src\n');
@@ -92,7 +127,9 @@ test('copy: content and src, mode, backup; second run ok; --check --diff shows a
   // A mode-only drift is a change of the mode alone.
   chmodSync(join(d, 'a.txt'), 0o644);
   const mode = await play(d, tasks.replace(/- name: src[\s\S]*/, ''), { diff: true });
-  t.deepEqual(mode.r('content').changes, [{ target: `${d}/a.txt mode`, action: 'update', before: '0644', after: '0640' }]);
+  t.deepEqual(mode.r('content').changes, [
+    { target: `${d}/a.txt mode`, action: 'update', before: '0644', after: '0640' },
+  ]);
   t.is(statSync(join(d, 'a.txt')).mode & 0o777, 0o640);
 });
 
@@ -100,7 +137,10 @@ test('template: whole file and managed block in a YAML file (bytes outside kept)
   const d = dir(t);
   mkdirSync(join(d, 'templates'));
   writeFileSync(join(d, 'templates', 'conf.hbs'), 'name: {{ inventory_hostname }}\nport: {{ port }}\n');
-  writeFileSync(join(d, 'templates', 'block.hbs'), 'cluster.remote.a.mode: proxy\ncluster.remote.a.proxy_address: "{{ addr }}"\n');
+  writeFileSync(
+    join(d, 'templates', 'block.hbs'),
+    'cluster.remote.a.mode: proxy\ncluster.remote.a.proxy_address: "{{ addr }}"\n',
+  );
   writeFileSync(join(d, 'templates', 'clash.hbs'), 'node.name: other\n');
   const original = '# my comments\nnode.name: n1   # keep me\n\npath.data: /var/lib/es\n';
   writeFileSync(join(d, 'es.yml'), original);
@@ -116,15 +156,21 @@ test('template: whole file and managed block in a YAML file (bytes outside kept)
   t.is(readFileSync(join(d, 'conf.yml'), 'utf8'), 'name: ctl\nport: 9300\n');
   const es = readFileSync(join(d, 'es.yml'), 'utf8');
   t.true(es.startsWith(original));
-  t.regex(es, /# BEGIN crosskey rcs2\ncluster\.remote\.a\.mode: proxy\ncluster\.remote\.a\.proxy_address: "10\.0\.0\.1:9443"\n# END crosskey rcs2\n$/);
+  t.regex(
+    es,
+    /# BEGIN crosskey rcs2\ncluster\.remote\.a\.mode: proxy\ncluster\.remote\.a\.proxy_address: "10\.0\.0\.1:9443"\n# END crosskey rcs2\n$/,
+  );
   t.regex(r1.r('block').changes![0]!.unified!, /\+# BEGIN crosskey rcs2/);
   const r2 = await play(d, tasks, { vars });
   t.is(r2.r('file').status, 'ok');
   t.is(r2.r('block').status, 'ok');
-  const clash = await play(d, `
+  const clash = await play(
+    d,
+    `
 - name: clash
   template: { src: clash.hbs, dest: "{{ d }}/es.yml", block: other }
-`);
+`,
+  );
   t.is(clash.r('clash').status, 'failed');
   t.regex(clash.r('clash').msg!, /node\.name/);
   t.is(readFileSync(join(d, 'es.yml'), 'utf8'), es);
@@ -165,11 +211,25 @@ test('service via a command: started/stopped act only when needed, restarted alw
   const d = dir(t);
   const svc = join(d, 'svc.sh');
   // A tiny service manager: state is a file; `status` exits 0 when running.
-  writeFileSync(svc, `#!/bin/sh\nf=${d}/running\ncase "$1" in start) touch $f;; stop) rm -f $f;; restart) rm -f $f; touch $f; echo r >> ${d}/restarts;; status) [ -f $f ];; esac\n`);
+  writeFileSync(
+    svc,
+    `#!/bin/sh\nf=${d}/running\ncase "$1" in start) touch $f;; stop) rm -f $f;; restart) rm -f $f; touch $f; echo r >> ${d}/restarts;; status) [ -f $f ];; esac\n`,
+  );
   chmodSync(svc, 0o755);
-  const task = (name: string, state: string) => `- name: ${name}\n  service: { name: demo, state: ${state}, command: ["${svc}"] }\n`;
-  const r = await play(d, task('start', 'started') + task('start again', 'started') + task('restart', 'restarted') + task('stop', 'stopped') + task('stop again', 'stopped'));
-  t.deepEqual(['start', 'start again', 'restart', 'stop', 'stop again'].map((n) => r.r(n).status), ['changed', 'ok', 'changed', 'changed', 'ok']);
+  const task = (name: string, state: string) =>
+    `- name: ${name}\n  service: { name: demo, state: ${state}, command: ["${svc}"] }\n`;
+  const r = await play(
+    d,
+    task('start', 'started') +
+      task('start again', 'started') +
+      task('restart', 'restarted') +
+      task('stop', 'stopped') +
+      task('stop again', 'stopped'),
+  );
+  t.deepEqual(
+    ['start', 'start again', 'restart', 'stop', 'stop again'].map((n) => r.r(n).status),
+    ['changed', 'ok', 'changed', 'changed', 'ok'],
+  );
   t.false(existsSync(join(d, 'running')));
   t.is(readFileSync(join(d, 'restarts'), 'utf8'), 'r\n');
 });
@@ -181,7 +241,9 @@ test('wait_for: port open, file present, regex in file; timeout fails naming wha
   t.teardown(() => srv.close());
   const port = (srv.address() as AddressInfo).port;
   writeFileSync(join(d, 'log'), 'starting\nstarted on port 9200\n');
-  const r = await play(d, `
+  const r = await play(
+    d,
+    `
 - name: port
   wait_for: { port: ${port}, timeout: 5 }
 - name: file
@@ -193,7 +255,8 @@ test('wait_for: port open, file present, regex in file; timeout fails naming wha
   assert: { that: ["m.match == 'started on port 9200'"] }
 - name: timeout
   wait_for: { path: "{{ d }}/never", timeout: 1, sleep: 0.2 }
-`);
+`,
+  );
   for (const n of ['port', 'file', 'regex', 'matched']) t.is(r.r(n).status, 'ok', `${n}: ${r.r(n).msg}`);
   t.is(r.r('timeout').status, 'failed');
   t.regex(r.r('timeout').msg!, /Timeout when waiting for .*never \(started\) after 1s/);
@@ -201,7 +264,9 @@ test('wait_for: port open, file present, regex in file; timeout fails naming wha
 
 test('assert, fail, debug: read-only, never changed; messages', async (t) => {
   const d = dir(t);
-  const r = await play(d, `
+  const r = await play(
+    d,
+    `
 - name: dbg msg
   debug: { msg: "port {{ p }}" }
 - name: dbg var
@@ -213,7 +278,9 @@ test('assert, fail, debug: read-only, never changed; messages', async (t) => {
   ignore_errors: true
 - name: fail
   fail: { msg: "stop here" }
-`, { vars: '    p: 9200\n' });
+`,
+    { vars: '    p: 9200\n' },
+  );
   t.deepEqual(r.r('dbg msg').result!.msg, 'port 9200');
   t.is(r.r('dbg var').result!.p, 9200);
   t.is(r.r('good assert').msg, 'fine');

@@ -9,12 +9,24 @@ import { ConfigError } from '../../controller/playbook/errors.js';
 import { testModules } from '../fixtures/playbooks/test-modules.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-interface Case { id: string; kind: 'inventory' | 'playbook' | 'vars'; path: string; file: string; line: number; message: string; match?: string }
+interface Case {
+  id: string;
+  kind: 'inventory' | 'playbook' | 'vars';
+  path: string;
+  file: string;
+  line: number;
+  message: string;
+  match?: string;
+}
 const cases: Case[] = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/bad-input/cases.json'), 'utf8'));
 
 test('at least 20 cases of each family together, and every kind is covered', (t) => {
   t.true(cases.length >= 20);
-  for (const k of ['inventory', 'playbook', 'vars']) t.true(cases.some((c) => c.kind === k), k);
+  for (const k of ['inventory', 'playbook', 'vars'])
+    t.true(
+      cases.some((c) => c.kind === k),
+      k,
+    );
 });
 
 function load(c: Case): void {

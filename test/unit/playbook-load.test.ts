@@ -6,7 +6,7 @@ import { parseExtraVars, loadVarsFiles, mergeVarLayers } from '../../controller/
 import { ConfigError } from '../../controller/playbook/errors.js';
 import type { BlockTask, ModuleTask } from '../../controller/playbook/types.js';
 import { testModules } from '../fixtures/playbooks/test-modules.js';
-import { isSecret, Secret } from '../../controller/secrets.js';
+import { isSecret, type Secret } from '../../controller/secrets.js';
 import { Vault } from '../../controller/playbook/vault.js';
 import { vaultPasswordFile } from '../helpers/secret-file.js';
 
@@ -16,7 +16,7 @@ const vdir = new URL('../fixtures/vault/', import.meta.url).pathname;
 test('loads every supported keyword with file:line', (t) => {
   const pb = loadPlaybook(join(pdir, 'site.yml'), { modules: testModules });
   t.is(pb.plays.length, 2);
-  const [p1, p2] = pb.plays as [typeof pb.plays[0], typeof pb.plays[0]];
+  const [p1, p2] = pb.plays as [(typeof pb.plays)[0], (typeof pb.plays)[0]];
   t.deepEqual(p1.source, { file: join(pdir, 'site.yml'), line: 3 });
   t.is(p1.hosts, 'local:!local-4');
   t.false(p1.gatherFacts);
@@ -26,7 +26,14 @@ test('loads every supported keyword with file:line', (t) => {
   t.deepEqual(p1.tags, ['migrate']);
   t.deepEqual(p1.varsFiles, [join(pdir, 'vars/common.yml')]);
   t.is(p1.tasks.length, 6); // pre_tasks + tasks
-  const [hello, write, cmd, wait, loop, block] = p1.tasks as [ModuleTask, ModuleTask, ModuleTask, ModuleTask, ModuleTask, BlockTask];
+  const [hello, write, cmd, wait, loop, block] = p1.tasks as [
+    ModuleTask,
+    ModuleTask,
+    ModuleTask,
+    ModuleTask,
+    ModuleTask,
+    BlockTask,
+  ];
   t.deepEqual(hello.args, { msg: 'hello {{ inventory_hostname }}' });
   t.is(hello.source.line, 15);
   t.is(write.module, 'copy');
@@ -56,7 +63,10 @@ test('loads every supported keyword with file:line', (t) => {
   t.is((block.block[1] as BlockTask).block.length, 1);
   t.is(block.rescue.length, 1);
   t.is(block.always.length, 1);
-  t.deepEqual(p1.handlers.map((h) => h.listen), [['restart es'], ['reload', 'restart es', 'config changed']]);
+  t.deepEqual(
+    p1.handlers.map((h) => h.listen),
+    [['restart es'], ['reload', 'restart es', 'config changed']],
+  );
   t.is(p2.hosts, 'remote');
   t.true(p2.gatherFacts);
   t.is((p2.tasks[0] as ModuleTask).source.line, 83);
@@ -65,19 +75,27 @@ test('loads every supported keyword with file:line', (t) => {
 test('rendered args: types and choices are checked again, defaults applied', (t) => {
   const schema = testModules.get('service')!.schema;
   const where = { file: 'x.yml', line: 4 };
-  t.deepEqual(validateRenderedArgs('service', schema, { name: 'es', state: 'started' }, where), { name: 'es', state: 'started' });
+  t.deepEqual(validateRenderedArgs('service', schema, { name: 'es', state: 'started' }, where), {
+    name: 'es',
+    state: 'started',
+  });
   t.throws(() => validateRenderedArgs('service', schema, { name: 'es', state: 'strated' }, where), {
     message: `service: argument 'state' must be one of: "started", "stopped", "restarted"; got "strated" (did you mean 'started'?)`,
   });
   const copy = testModules.get('copy')!.schema;
   t.deepEqual(validateRenderedArgs('copy', copy, { dest: '/x' }, where), { dest: '/x', backup: false });
-  t.throws(() => validateRenderedArgs('copy', copy, { dest: ['a'] }, where), { message: /argument 'dest' must be a string, got a list/ });
+  t.throws(() => validateRenderedArgs('copy', copy, { dest: ['a'] }, where), {
+    message: /argument 'dest' must be a string, got a list/,
+  });
 });
 
 test('extra vars: key=value, JSON, YAML, @file (later wins)', (t) => {
   const v = parseExtraVars(['a=1 b="x y"', '{"a": 2, "n": [1]}', `@${join(pdir, 'vars/common.yml')}`, 'c=3']);
   t.deepEqual(v, { a: 2, b: 'x y', n: [1], es_port: 9200, seeds: ['a', 'b'], c: '3' });
-  t.throws(() => parseExtraVars(['novalue']), { instanceOf: ConfigError, message: /expected key=value, @file or a JSON\/YAML mapping; got 'novalue'/ });
+  t.throws(() => parseExtraVars(['novalue']), {
+    instanceOf: ConfigError,
+    message: /expected key=value, @file or a JSON\/YAML mapping; got 'novalue'/,
+  });
   t.throws(() => parseExtraVars(['@/nope.yml']), { message: /extra vars file not found: \/nope.yml/ });
   t.throws(() => parseExtraVars(['[1, 2]']), { message: /inline extra vars must be a mapping/ });
   const e = t.throws(() => parseExtraVars(['{"a": ']), { instanceOf: ConfigError });
@@ -110,5 +128,15 @@ test('merge order: inventory < play < vars_files < blocks < task < registered < 
     extra: { h: 'extra' },
     magic: { inventory_hostname: 'h1' },
   });
-  t.deepEqual(m, { a: 'inv', b: 'play', c: 'vf', d: 'outer', e: 'inner', f: 'task', g: 'reg', h: 'extra', inventory_hostname: 'h1' });
+  t.deepEqual(m, {
+    a: 'inv',
+    b: 'play',
+    c: 'vf',
+    d: 'outer',
+    e: 'inner',
+    f: 'task',
+    g: 'reg',
+    h: 'extra',
+    inventory_hostname: 'h1',
+  });
 });

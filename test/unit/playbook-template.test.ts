@@ -1,13 +1,26 @@
 import test from 'ava';
 import { join } from 'node:path';
-import { renderString, renderValue, renderFile, checkTemplate, TemplateError, hasTemplate } from '../../controller/playbook/template.js';
+import {
+  renderString,
+  renderValue,
+  renderFile,
+  checkTemplate,
+  TemplateError,
+  hasTemplate,
+} from '../../controller/playbook/template.js';
 import { Secret, isSecret, secrets } from '../../controller/secrets.js';
 
 const tdir = new URL('../fixtures/playbooks/templates/', import.meta.url).pathname;
 const vars: Record<string, unknown> = {
-  name: 'es', port: 9200, list: ['a', 'b'], d: { a: { b: { c: 'deep' } }, n: [1, 2] },
-  hostvars: { 'local-1': { es_node_url: 'https://127.0.1.1:9200' } }, h: 'local-1',
-  groups: { local: ['local-1', 'local-2'] }, pw: new Secret('Sup3r-secret-pw'), empty: '',
+  name: 'es',
+  port: 9200,
+  list: ['a', 'b'],
+  d: { a: { b: { c: 'deep' } }, n: [1, 2] },
+  hostvars: { 'local-1': { es_node_url: 'https://127.0.1.1:9200' } },
+  h: 'local-1',
+  groups: { local: ['local-1', 'local-2'] },
+  pw: new Secret('Sup3r-secret-pw'),
+  empty: '',
 };
 const where = { file: 'play.yml', line: 12, task: 'set seeds' };
 
@@ -99,12 +112,25 @@ test('renderValue walks dicts and lists', (t) => {
 });
 
 test('renderFile: Handlebars file → text, strict, file:line on errors', (t) => {
-  const text = renderFile(join(tdir, 'es-remote.yml.hbs'), { cluster_name: 'local', remote_cluster_server: true, seeds: ['s1:9443'], hosts: ['a', 'b'] });
-  t.is(text, '# managed by crosskey\ncluster.name: local\nremote_cluster_server.enabled: true\nremote_cluster.port: 9443\n# seed 0: s1:9443\nnode.attr.hosts: a,b\n');
+  const text = renderFile(join(tdir, 'es-remote.yml.hbs'), {
+    cluster_name: 'local',
+    remote_cluster_server: true,
+    seeds: ['s1:9443'],
+    hosts: ['a', 'b'],
+  });
+  t.is(
+    text,
+    '# managed by crosskey\ncluster.name: local\nremote_cluster_server.enabled: true\nremote_cluster.port: 9443\n# seed 0: s1:9443\nnode.attr.hosts: a,b\n',
+  );
   const e = t.throws(() => renderFile(join(tdir, 'undefined.hbs'), {}), { instanceOf: TemplateError });
   t.is(e!.toString(), `${join(tdir, 'undefined.hbs')}:2: undefined variable 'missing_var' (column 11)`);
   const e2 = t.throws(() => renderFile(join(tdir, 'broken.hbs'), {}), { instanceOf: TemplateError });
   t.regex(e2!.message, /template syntax error/);
-  const withSecret = renderFile(join(tdir, 'es-remote.yml.hbs'), { cluster_name: new Secret('secret-cluster-name'), remote_cluster_server: false, seeds: [], hosts: [] });
+  const withSecret = renderFile(join(tdir, 'es-remote.yml.hbs'), {
+    cluster_name: new Secret('secret-cluster-name'),
+    remote_cluster_server: false,
+    seeds: [],
+    hosts: [],
+  });
   t.true(isSecret(withSecret));
 });

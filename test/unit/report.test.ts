@@ -18,14 +18,25 @@ import { FileStateStore } from '../../controller/state/store.js';
 import { RunJournal, readRun } from '../../controller/state/journal.js';
 import { ensureStateDir } from '../../controller/state/dir.js';
 import { Secret, secrets } from '../../controller/secrets.js';
-import { buildRunReport, loadRunReport, renderReportHtml, renderReportText, resolveRunId } from '../../controller/report/index.js';
+import {
+  buildRunReport,
+  loadRunReport,
+  renderReportHtml,
+  renderReportText,
+  resolveRunId,
+} from '../../controller/report/index.js';
 
 const PASSWORD = 'Lab-Pa55word-for-report-test';
 
 // A restart-like module: changes a real file, then journals G0…G7 for its host with timestamps.
-interface RestartArgs { fail?: boolean }
+interface RestartArgs {
+  fail?: boolean;
+}
 const fakeRestart: Module<RestartArgs, { path: string; exists: boolean }> = {
-  name: 'test_restart', description: 'test: file change + gate events', runsOn: 'controller', schema: { fail: { type: 'boolean' } },
+  name: 'test_restart',
+  description: 'test: file change + gate events',
+  runsOn: 'controller',
+  schema: { fail: { type: 'boolean' } },
   async read(ctx) {
     const path = join(String(ctx.vars.out_dir), `${ctx.host}.restarted`);
     return { path, exists: existsSync(path) };
@@ -35,13 +46,24 @@ const fakeRestart: Module<RestartArgs, { path: string; exists: boolean }> = {
   },
   async apply(ctx, args, _changes, cur) {
     const gate = (g: string, data: Record<string, unknown> = {}) =>
-      ctx.journal.event('rolling_restart.gate', { gate: g, host: ctx.host, node: `node-${ctx.host}`, at: new Date().toISOString(), ...data });
+      ctx.journal.event('rolling_restart.gate', {
+        gate: g,
+        host: ctx.host,
+        node: `node-${ctx.host}`,
+        at: new Date().toISOString(),
+        ...data,
+      });
     gate('G0', { status: 'green', nodes: 2 });
     gate('G1', { allocation: 'primaries' });
     gate('G2', { nodeId: 'abc' });
     gate('G3');
     if (args.fail) {
-      ctx.journal.event('rolling_restart.node_failed', { host: ctx.host, node: `node-${ctx.host}`, reason: 'did not come back', at: new Date().toISOString() });
+      ctx.journal.event('rolling_restart.node_failed', {
+        host: ctx.host,
+        node: `node-${ctx.host}`,
+        reason: 'did not come back',
+        at: new Date().toISOString(),
+      });
       throw new Error(`node-${ctx.host} did not come back`);
     }
     gate('G4', { nodeId: 'abc' });
@@ -56,23 +78,65 @@ const modules = new Map<string, AnyModule>([...coreModules, fakeRestart].map((m)
 
 let line = 1;
 const t = (module: string, args: Record<string, unknown>, extra: Partial<ModuleTask> = {}): ModuleTask => ({
-  kind: 'task', module, args, tags: [], loopVar: 'item', ignoreErrors: false, noLog: false, runOnce: false,
-  notify: [], vars: {}, source: { file: 'pb.yml', line: line++ }, ...extra,
+  kind: 'task',
+  module,
+  args,
+  tags: [],
+  loopVar: 'item',
+  ignoreErrors: false,
+  noLog: false,
+  runOnce: false,
+  notify: [],
+  vars: {},
+  source: { file: 'pb.yml', line: line++ },
+  ...extra,
 });
 const play = (name: string, hosts: string, tasks: ModuleTask[]): Play => ({
-  name, hosts, vars: {}, varsFiles: [], anyErrorsFatal: false, gatherFacts: false, tags: [], tasks, handlers: [],
+  name,
+  hosts,
+  vars: {},
+  varsFiles: [],
+  anyErrorsFatal: false,
+  gatherFacts: false,
+  tags: [],
+  tasks,
+  handlers: [],
   source: { file: 'pb.yml', line: 1 },
 });
 
-async function recordRun(dir: string, stateDir: string, pb: Playbook, diff: boolean): Promise<{ id: string; exitCode: number }> {
+async function recordRun(
+  dir: string,
+  stateDir: string,
+  pb: Playbook,
+  diff: boolean,
+): Promise<{ id: string; exitCode: number }> {
   const inv = loadInventory(join(dir, 'inv.yml'));
-  const journal = RunJournal.start(stateDir, { argv: ['run', 'pb.yml', '-i', 'inv.yml'], playbook: pb.file, inventory: inv.path, check: false, options: {} }, secrets);
+  const journal = RunJournal.start(
+    stateDir,
+    { argv: ['run', 'pb.yml', '-i', 'inv.yml'], playbook: pb.file, inventory: inv.path, check: false, options: {} },
+    secrets,
+  );
   const ex = new Executor({
     inventory: inventoryView(inv),
-    agents: { agent: async () => { throw new Error('no SSH in this test'); }, local: async () => { throw new Error('no local agent'); }, closeAll: async () => {} },
-    lang: makeLang(), modules, state: new FileStateStore(stateDir), journal, diff,
+    agents: {
+      agent: async () => {
+        throw new Error('no SSH in this test');
+      },
+      local: async () => {
+        throw new Error('no local agent');
+      },
+      closeAll: async () => {},
+    },
+    lang: makeLang(),
+    modules,
+    state: new FileStateStore(stateDir),
+    journal,
+    diff,
     extraVars: { lab_password: new Secret(PASSWORD) },
-    emit: (ev) => { const { kind, ...data } = ev; journal.event(kind, data as Record<string, unknown>); },
+    emit: (ev) => {
+      const { kind, ...data } = ev;
+      journal.event(kind, data as Record<string, unknown>);
+    },
   });
   const r = await ex.run(pb);
   journal.close();
@@ -82,10 +146,14 @@ async function recordRun(dir: string, stateDir: string, pb: Playbook, diff: bool
 function fixture(tt: { teardown(fn: () => void): void }) {
   const dir = mkdtempSync(join(tmpdir(), 'ck-report-'));
   tt.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  writeFileSync(join(dir, 'inv.yml'), `all:\n  vars:\n    out_dir: ${dir}\n  children:\n    local:\n      hosts:\n        local-1: {}\n        local-2: {}\n`);
+  writeFileSync(
+    join(dir, 'inv.yml'),
+    `all:\n  vars:\n    out_dir: ${dir}\n  children:\n    local:\n      hosts:\n        local-1: {}\n        local-2: {}\n`,
+  );
   const stateDir = ensureStateDir(join(dir, '.crosskey'));
   const pb: Playbook = {
-    file: join(dir, 'pb.yml'), dir,
+    file: join(dir, 'pb.yml'),
+    dir,
     plays: [
       play('preflight', 'local', [
         t('debug', { msg: 'connecting with {{ lab_password }}' }, { name: 'show the connection' }),
@@ -100,58 +168,88 @@ function fixture(tt: { teardown(fn: () => void): void }) {
   return { dir, stateDir, pb };
 }
 
-test.serial('report of a real journal: every play, task and host; restarts from gate events; changes; no secret', async (tt) => {
-  const { dir, stateDir, pb } = fixture(tt);
-  const { id, exitCode } = await recordRun(dir, stateDir, pb, true);
-  tt.is(exitCode, 2); // local-2's restart failed
-  const journalText = readFileSync(join(stateDir, 'runs', `${id}.jsonl`), 'utf8');
-  tt.false(journalText.includes(PASSWORD), 'the journal itself is redacted');
+test.serial(
+  'report of a real journal: every play, task and host; restarts from gate events; changes; no secret',
+  async (tt) => {
+    const { dir, stateDir, pb } = fixture(tt);
+    const { id, exitCode } = await recordRun(dir, stateDir, pb, true);
+    tt.is(exitCode, 2); // local-2's restart failed
+    const journalText = readFileSync(join(stateDir, 'runs', `${id}.jsonl`), 'utf8');
+    tt.false(journalText.includes(PASSWORD), 'the journal itself is redacted');
 
-  const r = buildRunReport(readRun(stateDir, id));
-  tt.is(r.id, id);
-  tt.is(r.status, 'failed');
-  tt.deepEqual(r.plays.map((p) => p.name), ['preflight', 'restart the local cluster']);
-  tt.deepEqual(r.plays[0]!.tasks.map((x) => x.name), ['show the connection', 'versions are supported']);
-  tt.deepEqual(r.plays[1]!.tasks.map((x) => x.name), ['rolling restart', 'optional check']);
-  const restartTask = r.plays[1]!.tasks[0]!;
-  tt.deepEqual(restartTask.hosts.map((h) => `${h.host}:${h.status}`).sort(), ['local-1:changed', 'local-2:failed']);
-  tt.true(restartTask.hosts.every((h) => typeof h.durationMs === 'number'));
-  tt.regex(restartTask.hosts.find((h) => h.host === 'local-2')!.msg ?? '', /did not come back/);
-  // local-2 failed in play 2 and is not run further; the ignored failure on local-1 is recorded as such.
-  tt.deepEqual(r.plays[1]!.tasks[1]!.hosts.map((h) => `${h.host}:${h.status}:${!!h.ignored}`), ['local-1:failed:true']);
-  tt.deepEqual(Object.keys(r.recap).sort(), ['local-1', 'local-2']);
-  tt.is(r.recap['local-2']!.failed, 1);
+    const r = buildRunReport(readRun(stateDir, id));
+    tt.is(r.id, id);
+    tt.is(r.status, 'failed');
+    tt.deepEqual(
+      r.plays.map((p) => p.name),
+      ['preflight', 'restart the local cluster'],
+    );
+    tt.deepEqual(
+      r.plays[0]!.tasks.map((x) => x.name),
+      ['show the connection', 'versions are supported'],
+    );
+    tt.deepEqual(
+      r.plays[1]!.tasks.map((x) => x.name),
+      ['rolling restart', 'optional check'],
+    );
+    const restartTask = r.plays[1]!.tasks[0]!;
+    tt.deepEqual(restartTask.hosts.map((h) => `${h.host}:${h.status}`).sort(), ['local-1:changed', 'local-2:failed']);
+    tt.true(restartTask.hosts.every((h) => typeof h.durationMs === 'number'));
+    tt.regex(restartTask.hosts.find((h) => h.host === 'local-2')!.msg ?? '', /did not come back/);
+    // local-2 failed in play 2 and is not run further; the ignored failure on local-1 is recorded as such.
+    tt.deepEqual(
+      r.plays[1]!.tasks[1]!.hosts.map((h) => `${h.host}:${h.status}:${!!h.ignored}`),
+      ['local-1:failed:true'],
+    );
+    tt.deepEqual(Object.keys(r.recap).sort(), ['local-1', 'local-2']);
+    tt.is(r.recap['local-2']!.failed, 1);
 
-  // Restarts: local-1 done (G1→G7), local-2 failed after G3.
-  const byHost = Object.fromEntries(r.restarts.map((x) => [x.host, x]));
-  tt.is(byHost['local-1']!.outcome, 'done');
-  tt.is(byHost['local-1']!.node, 'node-local-1');
-  tt.is(byHost['local-1']!.healthBefore, 'green');
-  tt.is(byHost['local-1']!.healthAfter, 'green');
-  tt.true(byHost['local-1']!.totalMs! >= 0 && byHost['local-1']!.awayMs! >= 0);
-  tt.is(byHost['local-2']!.outcome, 'failed');
-  tt.regex(byHost['local-2']!.note ?? '', /did not come back/);
-  tt.deepEqual(r.timeline['local-1']!.map((e) => e.gate), ['G0', 'G1', 'G2', 'G3', 'G4', 'G6', 'G7']);
+    // Restarts: local-1 done (G1→G7), local-2 failed after G3.
+    const byHost = Object.fromEntries(r.restarts.map((x) => [x.host, x]));
+    tt.is(byHost['local-1']!.outcome, 'done');
+    tt.is(byHost['local-1']!.node, 'node-local-1');
+    tt.is(byHost['local-1']!.healthBefore, 'green');
+    tt.is(byHost['local-1']!.healthAfter, 'green');
+    tt.true(byHost['local-1']!.totalMs! >= 0 && byHost['local-1']!.awayMs! >= 0);
+    tt.is(byHost['local-2']!.outcome, 'failed');
+    tt.regex(byHost['local-2']!.note ?? '', /did not come back/);
+    tt.deepEqual(
+      r.timeline['local-1']!.map((e) => e.gate),
+      ['G0', 'G1', 'G2', 'G3', 'G4', 'G6', 'G7'],
+    );
 
-  // What changed where (recorded with --diff): the file on local-1; the key id from the module's event.
-  tt.deepEqual(r.changes.map((c) => `${c.host} ${c.action} ${c.target}`), [`local-1 create ${join(dir, 'local-1.restarted')}`]);
-  tt.true(r.moduleEvents.some((e) => e.kind === 'api_key.created' && e.detail.includes('id=key-id-123')));
+    // What changed where (recorded with --diff): the file on local-1; the key id from the module's event.
+    tt.deepEqual(
+      r.changes.map((c) => `${c.host} ${c.action} ${c.target}`),
+      [`local-1 create ${join(dir, 'local-1.restarted')}`],
+    );
+    tt.true(r.moduleEvents.some((e) => e.kind === 'api_key.created' && e.detail.includes('id=key-id-123')));
 
-  const text = renderReportText(r);
-  const html = renderReportHtml(r);
-  for (const out of [text, html]) {
-    for (const name of ['preflight', 'show the connection', 'versions are supported', 'rolling restart', 'optional check', 'local-1', 'local-2', 'key-id-123']) {
-      tt.true(out.includes(name), `report shows ${name}`);
+    const text = renderReportText(r);
+    const html = renderReportHtml(r);
+    for (const out of [text, html]) {
+      for (const name of [
+        'preflight',
+        'show the connection',
+        'versions are supported',
+        'rolling restart',
+        'optional check',
+        'local-1',
+        'local-2',
+        'key-id-123',
+      ]) {
+        tt.true(out.includes(name), `report shows ${name}`);
+      }
+      tt.false(out.includes(PASSWORD));
+      tt.false(out.includes(Buffer.from(PASSWORD).toString('base64')));
     }
-    tt.false(out.includes(PASSWORD));
-    tt.false(out.includes(Buffer.from(PASSWORD).toString('base64')));
-  }
-  // Self-contained: no scripts, no external resources.
-  tt.false(/<script|<link|<img|@import|url\(/i.test(html));
-  tt.false(/\b(src|href)=/i.test(html));
-  tt.regex(html, /^<!DOCTYPE html>/);
-  tt.regex(html, /<style>/);
-});
+    // Self-contained: no scripts, no external resources.
+    tt.false(/<script|<link|<img|@import|url\(/i.test(html));
+    tt.false(/\b(src|href)=/i.test(html));
+    tt.regex(html, /^<!DOCTYPE html>/);
+    tt.regex(html, /<style>/);
+  },
+);
 
 test.serial('without --diff a changed step is still listed; latest run, prefixes and errors', async (tt) => {
   const { dir, stateDir, pb } = fixture(tt);
@@ -166,25 +264,59 @@ test.serial('without --diff a changed step is still listed; latest run, prefixes
   tt.throws(() => resolveRunId(join(dir, 'empty')), { message: /no runs recorded/ });
   const r = loadRunReport(stateDir);
   tt.is(r.id, second.id);
-  tt.deepEqual(r.changes.map((c) => `${c.host} ${c.task} ${c.target}`), [`local-1 rolling restart path=${join(dir, 'local-1.restarted')}`]);
+  tt.deepEqual(
+    r.changes.map((c) => `${c.host} ${c.task} ${c.target}`),
+    [`local-1 rolling restart path=${join(dir, 'local-1.restarted')}`],
+  );
 });
 
 test('a run killed mid-task: incomplete, the torn last line ignored, the open restart shown as incomplete', (tt) => {
   const dir = mkdtempSync(join(tmpdir(), 'ck-report-'));
   tt.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const stateDir = ensureStateDir(join(dir, '.crosskey'));
-  const j = RunJournal.start(stateDir, { argv: ['run', 'pb.yml'], playbook: '/pb.yml', inventory: '/inv.yml', check: false, options: {} }, secrets);
+  const j = RunJournal.start(
+    stateDir,
+    { argv: ['run', 'pb.yml'], playbook: '/pb.yml', inventory: '/inv.yml', check: false, options: {} },
+    secrets,
+  );
   j.event('play_start', { play: 0, name: 'switch', hosts: ['local-1'] });
-  j.event('task_start', { play: 0, task: 'rolling restart', module: 'es_rolling_restart', handler: false, source: 'pb.yml:3', hosts: ['local-1'] });
-  j.event('rolling_restart.gate', { host: 'local-1', task: 'rolling restart', gate: 'G0', node: 'local-1', status: 'green', at: new Date().toISOString() });
-  j.event('rolling_restart.gate', { host: 'local-1', task: 'rolling restart', gate: 'G1', node: 'local-1', allocation: 'primaries', at: new Date().toISOString() });
+  j.event('task_start', {
+    play: 0,
+    task: 'rolling restart',
+    module: 'es_rolling_restart',
+    handler: false,
+    source: 'pb.yml:3',
+    hosts: ['local-1'],
+  });
+  j.event('rolling_restart.gate', {
+    host: 'local-1',
+    task: 'rolling restart',
+    gate: 'G0',
+    node: 'local-1',
+    status: 'green',
+    at: new Date().toISOString(),
+  });
+  j.event('rolling_restart.gate', {
+    host: 'local-1',
+    task: 'rolling restart',
+    gate: 'G1',
+    node: 'local-1',
+    allocation: 'primaries',
+    at: new Date().toISOString(),
+  });
   j.close();
   writeFileSync(j.file, readFileSync(j.file, 'utf8') + '{"seq":99,"ts":"2026-', { flag: 'w' }); // SIGKILL mid-write
   const r = buildRunReport(readRun(stateDir, j.id));
   tt.is(r.status, 'incomplete');
   tt.is(r.endedAt, undefined);
-  tt.deepEqual(r.plays[0]!.tasks.map((x) => [x.name, x.hosts.length]), [['rolling restart', 0]]);
-  tt.deepEqual(r.restarts.map((x) => [x.host, x.outcome, x.healthBefore]), [['local-1', 'incomplete', 'green']]);
+  tt.deepEqual(
+    r.plays[0]!.tasks.map((x) => [x.name, x.hosts.length]),
+    [['rolling restart', 0]],
+  );
+  tt.deepEqual(
+    r.restarts.map((x) => [x.host, x.outcome, x.healthBefore]),
+    [['local-1', 'incomplete', 'green']],
+  );
   tt.regex(renderReportText(r), /INCOMPLETE/);
   tt.regex(renderReportHtml(r), /not recorded: the run did not finish/);
 });

@@ -9,7 +9,12 @@ test('template files see variables that hold templates rendered, in strings, lis
   const dir = mkdtempSync(join(tmpdir(), 'ck-lazy-'));
   const file = join(dir, 't.yml.hbs');
   writeFileSync(file, 'host: "{{ publish }}"\nips: [ "{{ ips.[0] }}" ]\nnested: {{ n.x }}\n');
-  const vars = { ansible_host: '10.0.0.5', publish: '{{ ansible_host }}', ips: ['{{ ansible_host }}'], n: { x: '{{ publish }}:9443' } };
+  const vars = {
+    ansible_host: '10.0.0.5',
+    publish: '{{ ansible_host }}',
+    ips: ['{{ ansible_host }}'],
+    n: { x: '{{ publish }}:9443' },
+  };
   t.is(renderTemplateFile(file, vars), 'host: "10.0.0.5"\nips: [ "10.0.0.5" ]\nnested: 10.0.0.5:9443\n');
 });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Vault } from '../../controller/playbook/vault.js';
 import { readYamlFile, parseYaml } from '../../controller/playbook/yaml.js';
 import { ConfigError } from '../../controller/playbook/errors.js';
-import { Secret, isSecret, secrets } from '../../controller/secrets.js';
+import { type Secret, isSecret, secrets } from '../../controller/secrets.js';
 import { privateFile, vaultPasswordFile } from '../helpers/secret-file.js';
 
 // Fixtures were made by the real ansible-vault 2.14 (see test/fixtures/vault/README.md).
@@ -46,14 +46,18 @@ test('inline !vault value decrypts to a Secret, plain values stay plain', (t) =>
 test('wrong password → ConfigError naming file:line', (t) => {
   const pw = privateFile('pw', 'wrong\n');
   t.teardown(pw.remove);
-  const e = t.throws(() => readYamlFile(join(dir, 'inline.yml'), { vault: Vault.fromPasswordFile(pw.path) }), { instanceOf: ConfigError });
+  const e = t.throws(() => readYamlFile(join(dir, 'inline.yml'), { vault: Vault.fromPasswordFile(pw.path) }), {
+    instanceOf: ConfigError,
+  });
   t.is(e!.toString(), `${join(dir, 'inline.yml')}:1: wrong vault password (or the file was modified)`);
 });
 
 test('vault value without a password → clear error', (t) => {
   const e = t.throws(() => readYamlFile(join(dir, 'vault-1.2.yml')), { instanceOf: ConfigError });
   t.regex(e!.message, /encrypted with ansible-vault: give --vault-password-file/);
-  const e2 = t.throws(() => parseYaml('a: 1\nb: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  3031\n', 'x.yml'), { instanceOf: ConfigError });
+  const e2 = t.throws(() => parseYaml('a: 1\nb: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  3031\n', 'x.yml'), {
+    instanceOf: ConfigError,
+  });
   t.is(e2!.line, 2);
 });
 
@@ -68,5 +72,7 @@ test('password file from env CROSSKEY_VAULT_PASSWORD_FILE; flag wins', (t) => {
   t.is(Vault.fromOptions(undefined, {}), undefined);
   const fromEnv = Vault.fromOptions(undefined, { CROSSKEY_VAULT_PASSWORD_FILE: pwFile.path });
   t.truthy(fromEnv!.decrypt(readFileSync(join(dir, 'vault-1.1.yml'), 'utf8')));
-  t.throws(() => Vault.fromOptions('/nonexistent/pw', { CROSSKEY_VAULT_PASSWORD_FILE: pwFile.path }), { message: /cannot read vault password file \/nonexistent\/pw/ });
+  t.throws(() => Vault.fromOptions('/nonexistent/pw', { CROSSKEY_VAULT_PASSWORD_FILE: pwFile.path }), {
+    message: /cannot read vault password file \/nonexistent\/pw/,
+  });
 });

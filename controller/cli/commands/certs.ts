@@ -4,7 +4,16 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import {
-  CertError, assertCaCurrentlyValid, createCa, inspect, issueCert, loadCa, toPkcs12, validityOf, writeCa, type CertInfo,
+  CertError,
+  assertCaCurrentlyValid,
+  createCa,
+  inspect,
+  issueCert,
+  loadCa,
+  toPkcs12,
+  validityOf,
+  writeCa,
+  type CertInfo,
 } from '../../certs/index.js';
 import { SecretFileError, allowLooseSecretFiles, readSecretFile } from '../../secret-files.js';
 
@@ -28,7 +37,10 @@ export const certsUsage = `usage:
 
 class UsageError extends Error {}
 
-interface Parsed { flags: Map<string, string[]>; positional: string[] }
+interface Parsed {
+  flags: Map<string, string[]>;
+  positional: string[];
+}
 
 const VALUE_FLAGS: Record<string, string[]> = {
   ca: ['out', 'pass-file', 'days', 'keysize', 'dn'],
@@ -43,19 +55,33 @@ function parse(sub: string, args: string[]): Parsed {
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (!a.startsWith('--')) { positional.push(a); continue; }
+    if (!a.startsWith('--')) {
+      positional.push(a);
+      continue;
+    }
     let name = a.slice(2);
     let value: string | undefined;
     const eq = name.indexOf('=');
-    if (eq >= 0) { value = name.slice(eq + 1); name = name.slice(0, eq); }
-    if (BOOL_FLAGS[sub].includes(name)) { flags.set(name, ['true']); continue; }
+    if (eq >= 0) {
+      value = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    }
+    if (BOOL_FLAGS[sub].includes(name)) {
+      flags.set(name, ['true']);
+      continue;
+    }
     if (!VALUE_FLAGS[sub].includes(name)) throw new UsageError(`unknown option --${name} for "certs ${sub}"`);
     if (value === undefined) {
       value = args[++i];
       if (value === undefined) throw new UsageError(`--${name} needs a value`);
     }
     // certutil takes comma-separated lists too (--dns a,b).
-    const values = REPEATABLE.has(name) ? value.split(',').map((v) => v.trim()).filter(Boolean) : [value];
+    const values = REPEATABLE.has(name)
+      ? value
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean)
+      : [value];
     if (!REPEATABLE.has(name) && flags.has(name)) throw new UsageError(`--${name} given twice`);
     flags.set(name, [...(flags.get(name) ?? []), ...values]);
   }
@@ -92,7 +118,11 @@ function withValidity(info: CertInfo, now: Date): Record<string, unknown> {
   const v = validityOf(info.notBefore, info.notAfter, now);
   return {
     ...info,
-    status: v.status, expired: v.expired, notYetValid: v.notYetValid, daysLeft: v.daysLeft, validity: v.text,
+    status: v.status,
+    expired: v.expired,
+    notYetValid: v.notYetValid,
+    daysLeft: v.daysLeft,
+    validity: v.text,
     ...(info.cas ? { cas: info.cas.map((c) => withValidity(c, now)) } : {}),
   };
 }
@@ -119,7 +149,8 @@ export async function certsCommand(argv: string[], io: CommandIo = defaultIo): P
   const [sub, ...rest] = argv;
   try {
     if (!sub || sub === '--help' || sub === '-h' || !(sub in VALUE_FLAGS)) {
-      if (sub && !(sub in VALUE_FLAGS) && sub !== '--help' && sub !== '-h') throw new UsageError(`unknown certs command "${sub}"`);
+      if (sub && !(sub in VALUE_FLAGS) && sub !== '--help' && sub !== '-h')
+        throw new UsageError(`unknown certs command "${sub}"`);
       io.stdout(certsUsage);
       return 0;
     }
@@ -151,11 +182,22 @@ export async function certsCommand(argv: string[], io: CommandIo = defaultIo): P
         io.stderr(`warning: --ca-pass-file given but CA key ${ca.keyPath} is not encrypted; ignored\n`);
       }
       const leaf = issueCert({
-        ca, name: one(p, 'name'), dns: p.flags.get('dns'), ip: p.flags.get('ip'),
-        days: int(p, 'days'), keySize: int(p, 'keysize'), serverAndClientAuth: p.flags.has('transport'),
+        ca,
+        name: one(p, 'name'),
+        dns: p.flags.get('dns'),
+        ip: p.flags.get('ip'),
+        days: int(p, 'days'),
+        keySize: int(p, 'keysize'),
+        serverAndClientAuth: p.flags.has('transport'),
       });
       for (const w of leaf.warnings) io.stderr(`warning: ${w}\n`);
-      const p12 = toPkcs12({ keyPem: leaf.keyPem, certPem: leaf.certPem, caPems: [ca.certPem], password, alias: one(p, 'name') ?? 'instance' });
+      const p12 = toPkcs12({
+        keyPem: leaf.keyPem,
+        certPem: leaf.certPem,
+        caPems: [ca.certPem],
+        password,
+        alias: one(p, 'name') ?? 'instance',
+      });
       mkdirSync(dirname(out), { recursive: true });
       writeFileSync(out, p12, { mode: 0o600, flag: 'wx' });
       io.stdout(`wrote ${out} (valid until ${leaf.notAfter.toISOString()})\n`);
@@ -166,7 +208,9 @@ export async function certsCommand(argv: string[], io: CommandIo = defaultIo): P
     const pass = one(p, 'pass-file') !== undefined ? readPassFile(need(p, 'pass-file'), env) : undefined;
     const info = inspect(p.positional[0], pass);
     const now = new Date();
-    io.stdout(p.flags.has('json') ? JSON.stringify(withValidity(info, now), null, 2) + '\n' : formatInfo(info, now) + '\n');
+    io.stdout(
+      p.flags.has('json') ? JSON.stringify(withValidity(info, now), null, 2) + '\n' : formatInfo(info, now) + '\n',
+    );
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {
@@ -187,7 +231,14 @@ export const certsCliCommand = {
   name: 'certs',
   summary: 'make a CA and node certificates (PKCS#12) like elasticsearch-certutil; inspect certificate files',
   usage: certsUsage,
-  run(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env?: NodeJS.ProcessEnv }): Promise<number> {
-    return certsCommand(argv, { stdout: (t) => void io.stdout.write(t), stderr: (t) => void io.stderr.write(t), env: io.env });
+  run(
+    argv: string[],
+    io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env?: NodeJS.ProcessEnv },
+  ): Promise<number> {
+    return certsCommand(argv, {
+      stdout: (t) => void io.stdout.write(t),
+      stderr: (t) => void io.stderr.write(t),
+      env: io.env,
+    });
   },
 };

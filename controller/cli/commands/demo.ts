@@ -31,14 +31,35 @@ function repoRoot(): string {
   throw new Error('crosskey demo: playbooks/migrate.yml not found next to the crosskey installation');
 }
 
-interface Row { node: string; model: string; connected: string; credentials: string; remoteNodes: string; outage: string }
+interface Row {
+  node: string;
+  model: string;
+  connected: string;
+  credentials: string;
+  remoteNodes: string;
+  outage: string;
+}
 
 function table(rows: Row[]): string {
-  const head: Row = { node: 'node', model: 'model', connected: 'connected', credentials: 'cluster_credentials', remoteNodes: 'remote nodes', outage: 'alias outage' };
+  const head: Row = {
+    node: 'node',
+    model: 'model',
+    connected: 'connected',
+    credentials: 'cluster_credentials',
+    remoteNodes: 'remote nodes',
+    outage: 'alias outage',
+  };
   const all = [head, ...rows];
   const keys = Object.keys(head) as Array<keyof Row>;
-  const width = Object.fromEntries(keys.map((k) => [k, Math.max(...all.map((r) => r[k].length))])) as Record<keyof Row, number>;
-  const line = (r: Row) => keys.map((k) => r[k].padEnd(width[k])).join('  ').trimEnd();
+  const width = Object.fromEntries(keys.map((k) => [k, Math.max(...all.map((r) => r[k].length))])) as Record<
+    keyof Row,
+    number
+  >;
+  const line = (r: Row) =>
+    keys
+      .map((k) => r[k].padEnd(width[k]))
+      .join('  ')
+      .trimEnd();
   return [line(head), keys.map((k) => '-'.repeat(width[k])).join('  '), ...rows.map(line)].join('\n') + '\n';
 }
 
@@ -87,7 +108,10 @@ export const demoCommand: CliCommand = {
       for (const host of inv.groupHosts('local') ?? []) {
         const vars = inv.hostVars(host);
         try {
-          const res = await esForNode(vars, String(vars.es_node_url)).request<Record<string, Record<string, unknown>>>({ method: 'GET', path: '/_remote/info' });
+          const res = await esForNode(vars, String(vars.es_node_url)).request<Record<string, Record<string, unknown>>>({
+            method: 'GET',
+            path: '/_remote/info',
+          });
           const info = res.body[REMOTE_ALIAS] ?? {};
           const creds = info.cluster_credentials;
           rows.push({
@@ -99,22 +123,39 @@ export const demoCommand: CliCommand = {
             outage: outages.has(host) ? `${(outages.get(host)! / 1000).toFixed(2)} s` : '-',
           });
         } catch (e) {
-          rows.push({ node: host, model: 'error', connected: 'false', credentials: (e as Error).message.slice(0, 60), remoteNodes: '-', outage: '-' });
+          rows.push({
+            node: host,
+            model: 'error',
+            connected: 'false',
+            credentials: (e as Error).message.slice(0, 60),
+            remoteNodes: '-',
+            outage: '-',
+          });
         }
       }
       const status = labStatus(lab.dir);
       const disruptions = status.clusters.map((c) => `${c.name} ${c.counters.disruptions}`).join(', ');
       say(`\nVerification (each local node's own GET /_remote/info, alias ${REMOTE_ALIAS}):\n`);
       io.stdout.write(table(rows));
-      say(`\ntask disruptions: ${disruptions}; migration ${runSeconds.toFixed(1)} s; demo ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      say(
+        `\ntask disruptions: ${disruptions}; migration ${runSeconds.toFixed(1)} s; demo ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      );
       const allGood = rows.every((r) => r.model === 'API key (RCS2)' && r.connected === 'true');
       if (code === 0 && !allGood) code = 2;
-      say(code === 0 ? 'result: every local node is connected with the cross-cluster API key' : `result: FAILED (exit ${code})`);
+      say(
+        code === 0
+          ? 'result: every local node is connected with the cross-cluster API key'
+          : `result: FAILED (exit ${code})`,
+      );
     } finally {
       await closeAllClients().catch(() => undefined);
       if (!keep && existsSync(join(dir, 'lab.json'))) {
         const { stillOpen } = await labDown(dir);
-        say(stillOpen.length ? `lab down: ports still open: ${stillOpen.join(', ')}` : 'lab down: no process and no port left');
+        say(
+          stillOpen.length
+            ? `lab down: ports still open: ${stillOpen.join(', ')}`
+            : 'lab down: no process and no port left',
+        );
         if (!opt('--dir')) rmSync(dir, { recursive: true, force: true });
       } else if (keep) {
         say(`lab kept running in ${dir} (crosskey lab down --dir ${dir})`);
@@ -123,4 +164,3 @@ export const demoCommand: CliCommand = {
     return code;
   },
 };
-

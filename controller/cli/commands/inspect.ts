@@ -27,7 +27,8 @@ model (RCS1 certificates / RCS2 API key), tasks reading through each alias.`;
 
 export const inspectCommand: CliCommand = {
   name: 'inspect',
-  summary: 'read-only picture of hosts and clusters: settings, keystore names, certificates, aliases, RCS1/RCS2 per node',
+  summary:
+    'read-only picture of hosts and clusters: settings, keystore names, certificates, aliases, RCS1/RCS2 per node',
   usage,
   async run(argv, io) {
     const v = parseCliArgs({
@@ -44,19 +45,28 @@ export const inspectCommand: CliCommand = {
     }).values;
     if (!v.inventory) throw new UsageError('-i INVENTORY is required');
     const forks = v.forks === undefined ? 10 : Number(v.forks);
-    if (!Number.isInteger(forks) || forks < 1 || forks > 1000) throw new UsageError(`--forks must be an integer 1..1000, got '${v.forks}'`);
+    if (!Number.isInteger(forks) || forks < 1 || forks > 1000)
+      throw new UsageError(`--forks must be an integer 1..1000, got '${v.forks}'`);
     const invPath = resolve(io.cwd, v.inventory);
-    const vault = Vault.fromOptions(v['vault-password-file'] ? resolve(io.cwd, v['vault-password-file']) : undefined, io.env);
+    const vault = Vault.fromOptions(
+      v['vault-password-file'] ? resolve(io.cwd, v['vault-password-file']) : undefined,
+      io.env,
+    );
     const inventory = loadInventory(invPath, vault ? { vault } : {});
     for (const h of inventory.hosts()) inventory.hostVars(h); // broken vars files fail here, before anything is asked
-    if (v.limit && inventory.select(v.limit).length === 0) throw new UsageError(`--limit '${v.limit}' matches no host of ${invPath}`);
+    if (v.limit && inventory.select(v.limit).length === 0)
+      throw new UsageError(`--limit '${v.limit}' matches no host of ${invPath}`);
     if (v['accept-new-hostkeys']) {
-      io.stderr.write('[WARNING]: --accept-new-hostkeys: unknown SSH host keys will be trusted and recorded without verification (changed keys are still refused)\n');
+      io.stderr.write(
+        '[WARNING]: --accept-new-hostkeys: unknown SSH host keys will be trusted and recorded without verification (changed keys are still refused)\n',
+      );
     }
-    const agents = v['no-ssh'] ? undefined : createAgentProvider({
-      acceptNewHostKeys: !!v['accept-new-hostkeys'],
-      warn: (m) => io.stderr.write(secrets.redact(`[WARNING]: ${m}\n`)),
-    });
+    const agents = v['no-ssh']
+      ? undefined
+      : createAgentProvider({
+          acceptNewHostKeys: !!v['accept-new-hostkeys'],
+          warn: (m) => io.stderr.write(secrets.redact(`[WARNING]: ${m}\n`)),
+        });
     let statDir: string;
     try {
       statDir = statSync(invPath).isDirectory() ? invPath : dirname(invPath);
@@ -65,14 +75,17 @@ export const inspectCommand: CliCommand = {
     }
     try {
       const report = await runInspect({
-        inventory, forks,
+        inventory,
+        forks,
         ...(v.limit ? { limit: v.limit } : {}),
         ...(agents ? { openAgent: (host, vars) => agents.agent(host, vars) } : {}),
         es: { baseDir: statDir },
       });
       io.stdout.write(v.json ? secrets.redact(JSON.stringify(report, null, 2)) + '\n' : renderInspect(report));
       const sshDown = !v['no-ssh'] && report.hosts.some((h) => !h.ssh.reachable);
-      const esDown = report.clusters.some((c) => c.error !== undefined) || report.hosts.some((h) => h.node.error !== undefined && h.node.url !== undefined);
+      const esDown =
+        report.clusters.some((c) => c.error !== undefined) ||
+        report.hosts.some((h) => h.node.error !== undefined && h.node.url !== undefined);
       return sshDown || esDown ? 4 : 0;
     } finally {
       await agents?.closeAll().catch(() => undefined);

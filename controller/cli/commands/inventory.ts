@@ -15,7 +15,8 @@ export const inventoryCommand: CliCommand = {
   usage,
   async run(argv, io) {
     const parsed = parseCliArgs({
-      args: argv, allowPositionals: true,
+      args: argv,
+      allowPositionals: true,
       options: {
         inventory: { type: 'string', short: 'i' },
         list: { type: 'boolean' },
@@ -27,7 +28,8 @@ export const inventoryCommand: CliCommand = {
     });
     const v = parsed.values;
     if (!v.inventory) throw new UsageError('-i INVENTORY is required');
-    if ([v.list, v.graph, v.host !== undefined].filter(Boolean).length !== 1) throw new UsageError('give exactly one of --list, --graph or --host HOST');
+    if ([v.list, v.graph, v.host !== undefined].filter(Boolean).length !== 1)
+      throw new UsageError('give exactly one of --list, --graph or --host HOST');
     const vault = Vault.fromOptions(v['vault-password-file'], io.env);
     const inv = loadInventory(resolve(io.cwd, v.inventory), {
       ...(v['playbook-dir'] ? { playbookDir: resolve(io.cwd, v['playbook-dir']) } : {}),
@@ -36,7 +38,8 @@ export const inventoryCommand: CliCommand = {
     if (v.host !== undefined) {
       if (!inv.hasHost(v.host)) throw new UsageError(`no host '${v.host}' in ${v.inventory}`);
       io.stdout.write(secrets.redact(JSON.stringify(secrets.redactValue(inv.hostVars(v.host)), null, 4)) + '\n');
-    } else if (v.list) io.stdout.write(secrets.redact(JSON.stringify(secrets.redactValue(inv.toAnsibleList()), null, 4)) + '\n');
+    } else if (v.list)
+      io.stdout.write(secrets.redact(JSON.stringify(secrets.redactValue(inv.toAnsibleList()), null, 4)) + '\n');
     else io.stdout.write(secrets.redact(inv.toGraph(parsed.positionals[0] ?? 'all')) + '\n');
     return 0;
   },

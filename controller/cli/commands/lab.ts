@@ -7,6 +7,9 @@ export const labCliCommand: CliCommand = {
   summary: 'the built-in lab: simulated Elasticsearch clusters behind real SSH hosts (up, status, fault, down)',
   usage: LAB_USAGE,
   async run(argv, io) {
-    return labCommand(argv.length ? argv : ['--help'], { out: (s) => io.stdout.write(s), err: (s) => io.stderr.write(s) });
+    return labCommand(argv.length ? argv : ['--help'], {
+      out: (s) => io.stdout.write(s),
+      err: (s) => io.stderr.write(s),
+    });
   },
 };

@@ -21,10 +21,13 @@ export const reportCommand: CliCommand = {
   usage,
   async run(argv, io) {
     const parsed = parseCliArgs({
-      args: argv, allowPositionals: true,
+      args: argv,
+      allowPositionals: true,
       options: {
-        html: { type: 'string' }, json: { type: 'boolean' },
-        'state-dir': { type: 'string' }, inventory: { type: 'string', short: 'i' },
+        html: { type: 'string' },
+        json: { type: 'boolean' },
+        'state-dir': { type: 'string' },
+        inventory: { type: 'string', short: 'i' },
       },
     });
     if (parsed.positionals.length > 1) throw new UsageError(`one RUN expected, got ${parsed.positionals.join(' ')}`);
@@ -42,7 +45,9 @@ export const reportCommand: CliCommand = {
       writeFileSync(file, renderReportHtml(report), { mode: 0o600 });
       if (!v.json) io.stderr.write(`report written to ${file}\n`);
     }
-    io.stdout.write(v.json ? secrets.redact(JSON.stringify(secrets.redactValue(report), null, 2)) + '\n' : renderReportText(report));
+    io.stdout.write(
+      v.json ? secrets.redact(JSON.stringify(secrets.redactValue(report), null, 2)) + '\n' : renderReportText(report),
+    );
     return 0;
   },
 };

@@ -8,7 +8,8 @@ import { executeRun, type RunFlags } from './run.js';
 import { stateDirFrom } from './runs.js';
 import { MASK } from '../../secrets.js';
 
-const usage = 'usage: crosskey resume [RUN] (an id or a unique prefix) [--state-dir D | -i INVENTORY] [--json] [--vault-password-file F] [--window-end TIME] [-e V …]\n  -e adds extra vars after the recorded ones (secret values are masked in the journal: give them again)\n  --window-end sets the new maintenance window (the stopped run\'s window is not reused)';
+const usage =
+  "usage: crosskey resume [RUN] (an id or a unique prefix) [--state-dir D | -i INVENTORY] [--json] [--vault-password-file F] [--window-end TIME] [-e V …]\n  -e adds extra vars after the recorded ones (secret values are masked in the journal: give them again)\n  --window-end sets the new maintenance window (the stopped run's window is not reused)";
 
 export const resumeCommand: CliCommand = {
   name: 'resume',
@@ -16,9 +17,12 @@ export const resumeCommand: CliCommand = {
   usage,
   async run(argv, io) {
     const parsed = parseCliArgs({
-      args: argv, allowPositionals: true,
+      args: argv,
+      allowPositionals: true,
       options: {
-        'state-dir': { type: 'string' }, inventory: { type: 'string', short: 'i' }, json: { type: 'boolean' },
+        'state-dir': { type: 'string' },
+        inventory: { type: 'string', short: 'i' },
+        json: { type: 'boolean' },
         'vault-password-file': { type: 'string' },
         'extra-vars': { type: 'string', short: 'e', multiple: true },
         'window-end': { type: 'string' },
@@ -29,8 +33,13 @@ export const resumeCommand: CliCommand = {
     let id = parsed.positionals[0];
     if (!id) {
       // The most recent applying run, if it did not end well (a later successful resume supersedes it).
-      const latest = listRuns(stateDir).filter((r) => !r.check).at(-1);
-      if (!latest || latest.status === 'ok') throw new UsageError(`no unfinished run in ${stateDir}${latest ? ` (the last run, ${latest.id}, ended ok)` : ''}`);
+      const latest = listRuns(stateDir)
+        .filter((r) => !r.check)
+        .at(-1);
+      if (!latest || latest.status === 'ok')
+        throw new UsageError(
+          `no unfinished run in ${stateDir}${latest ? ` (the last run, ${latest.id}, ended ok)` : ''}`,
+        );
       id = latest.id;
     }
     const run = readRun(stateDir, resolveRunId(stateDir, id));
@@ -40,7 +49,9 @@ export const resumeCommand: CliCommand = {
     const recorded = run.header.options as unknown as RunFlags;
     const given = v['extra-vars'] ?? [];
     if ((recorded.extraVars ?? []).some((e) => e.includes(MASK)) && !given.length) {
-      throw new UsageError(`run ${id} was started with secret extra vars, which the journal stores masked; give them again with -e`);
+      throw new UsageError(
+        `run ${id} was started with secret extra vars, which the journal stores masked; give them again with -e`,
+      );
     }
     const flags: RunFlags = {
       ...recorded,

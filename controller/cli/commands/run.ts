@@ -79,11 +79,17 @@ export interface RunFlags {
 }
 
 const splitList = (v: string[] | undefined): string[] | undefined =>
-  v && v.length ? v.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean) : undefined;
+  v?.length
+    ? v
+        .flatMap((s) => s.split(','))
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 
 export function parseRunFlags(argv: string[], cwd: string): RunFlags {
   const parsed = parseCliArgs({
-    args: argv, allowPositionals: true,
+    args: argv,
+    allowPositionals: true,
     options: {
       inventory: { type: 'string', short: 'i' },
       check: { type: 'boolean', short: 'C' },
@@ -109,10 +115,14 @@ export function parseRunFlags(argv: string[], cwd: string): RunFlags {
   const v = parsed.values;
   const asked = { hosts: v['list-hosts'], tasks: v['list-tasks'], tags: v['list-tags'], syntax: v['syntax-check'] };
   const introspect = (['hosts', 'tasks', 'tags', 'syntax'] as const).filter((k) => asked[k]);
-  if (parsed.positionals.length !== 1) throw new UsageError(parsed.positionals.length ? `one playbook expected, got ${parsed.positionals.join(' ')}` : 'PLAYBOOK is required');
+  if (parsed.positionals.length !== 1)
+    throw new UsageError(
+      parsed.positionals.length ? `one playbook expected, got ${parsed.positionals.join(' ')}` : 'PLAYBOOK is required',
+    );
   if (!v.inventory) throw new UsageError('-i INVENTORY is required');
   const forks = v.forks === undefined ? 10 : Number(v.forks);
-  if (!Number.isInteger(forks) || forks < 1 || forks > 1000) throw new UsageError(`--forks must be an integer 1..1000, got '${v.forks}'`);
+  if (!Number.isInteger(forks) || forks < 1 || forks > 1000)
+    throw new UsageError(`--forks must be an integer 1..1000, got '${v.forks}'`);
   if (v.step && v.json) throw new UsageError('--step cannot be combined with --json');
   return {
     playbook: resolve(cwd, parsed.positionals[0]!),
@@ -139,7 +149,10 @@ export function parseRunFlags(argv: string[], cwd: string): RunFlags {
 export function describePlaybook(pb: Playbook, inv: { select(p: string): string[] }, flags: RunFlags): string {
   const out = [`playbook: ${pb.file}`, ''];
   const want = new Set(flags.introspect ?? []);
-  const filter = { ...(flags.tags ? { tags: flags.tags } : {}), ...(flags.skipTags ? { skipTags: flags.skipTags } : {}) };
+  const filter = {
+    ...(flags.tags ? { tags: flags.tags } : {}),
+    ...(flags.skipTags ? { skipTags: flags.skipTags } : {}),
+  };
   pb.plays.forEach((play, i) => {
     out.push(`  play #${i + 1} (${play.hosts}): ${play.name ?? play.hosts}\tTAGS: [${play.tags.join(', ')}]`);
     if (want.has('hosts')) {
@@ -209,9 +222,20 @@ function stepPrompter(io: CliIO): (name: string) => Promise<StepAnswer> {
   const rl = createInterface({ input: io.stdin, terminal: false });
   const lines: string[] = [];
   const waiters: Array<(l: string | null) => void> = [];
-  rl.on('line', (l) => { const w = waiters.shift(); if (w) w(l); else lines.push(l); });
-  rl.on('close', () => { for (const w of waiters.splice(0)) w(null); });
-  const next = () => new Promise<string | null>((res) => { const l = lines.shift(); if (l !== undefined) res(l); else waiters.push(res); });
+  rl.on('line', (l) => {
+    const w = waiters.shift();
+    if (w) w(l);
+    else lines.push(l);
+  });
+  rl.on('close', () => {
+    for (const w of waiters.splice(0)) w(null);
+  });
+  const next = () =>
+    new Promise<string | null>((res) => {
+      const l = lines.shift();
+      if (l !== undefined) res(l);
+      else waiters.push(res);
+    });
   return async (name) => {
     for (;;) {
       io.stderr.write(`Perform task: TASK: ${name} (N)o/(y)es/(c)ontinue: `);
@@ -220,14 +244,25 @@ function stepPrompter(io: CliIO): (name: string) => Promise<StepAnswer> {
       const a = l.trim().toLowerCase();
       if (a === 'y' || a === 'yes') return 'y';
       if (a === '' || a === 'n' || a === 'no') return 'n';
-      if (a === 'c' || a === 'continue') { rl.close(); return 'c'; }
+      if (a === 'c' || a === 'continue') {
+        rl.close();
+        return 'c';
+      }
     }
   };
 }
 
-export interface ResumeInfo { from: string; startPlay: number }
+export interface ResumeInfo {
+  from: string;
+  startPlay: number;
+}
 
-export async function executeRun(flags: RunFlags, io: CliIO, argvForJournal: string[], resume?: ResumeInfo): Promise<number> {
+export async function executeRun(
+  flags: RunFlags,
+  io: CliIO,
+  argvForJournal: string[],
+  resume?: ResumeInfo,
+): Promise<number> {
   // 1. Everything that can be wrong in the input is found here, before any host is contacted.
   const inputs = loadRunInputs(flags, io.env, io.cwd);
   if (flags.startAtTask && !playbookHasTask(inputs.playbook, flags.startAtTask)) {
@@ -239,7 +274,11 @@ export async function executeRun(flags: RunFlags, io: CliIO, argvForJournal: str
     if (flags.limit && inputs.inventory.select(flags.limit).length === 0) {
       throw new UsageError(`--limit '${flags.limit}' matches no host of ${flags.inventory}`);
     }
-    io.stdout.write(flags.introspect.every((k) => k === 'syntax') ? `playbook: ${flags.playbook}\n` : describePlaybook(inputs.playbook, inputs.inventory, flags));
+    io.stdout.write(
+      flags.introspect.every((k) => k === 'syntax')
+        ? `playbook: ${flags.playbook}\n`
+        : describePlaybook(inputs.playbook, inputs.inventory, flags),
+    );
     return 0;
   }
   if (flags.step && !(io.stdin as NodeJS.ReadStream).isTTY) {
@@ -273,7 +312,9 @@ export async function executeRun(flags: RunFlags, io: CliIO, argvForJournal: str
   const onSigint = () => {
     sigints++;
     if (sigints === 1) {
-      io.stderr.write('\n[interrupt] stopping: no new work is started; running steps finish (Ctrl-C again to exit now)\n');
+      io.stderr.write(
+        '\n[interrupt] stopping: no new work is started; running steps finish (Ctrl-C again to exit now)\n',
+      );
       abort.abort();
     } else {
       process.exit(130);
@@ -282,18 +323,31 @@ export async function executeRun(flags: RunFlags, io: CliIO, argvForJournal: str
   process.on('SIGINT', onSigint);
   try {
     const { json: _json, step: _step, ...recorded } = flags;
-    journal = RunJournal.start(stateDir, {
-      argv: argvForJournal,
-      playbook: flags.playbook,
-      inventory: flags.inventory,
-      check: flags.check,
-      options: { ...recorded },
-      ...(resume ? { resumed_from: resume.from, resume_play: resume.startPlay } : {}),
-    }, secrets, runId);
+    journal = RunJournal.start(
+      stateDir,
+      {
+        argv: argvForJournal,
+        playbook: flags.playbook,
+        inventory: flags.inventory,
+        check: flags.check,
+        options: { ...recorded },
+        ...(resume ? { resumed_from: resume.from, resume_play: resume.startPlay } : {}),
+      },
+      secrets,
+      runId,
+    );
     const j = journal;
-    sinks.push((ev) => { const { kind, ...data } = ev; j.event(kind, data as Record<string, unknown>); });
-    sinks.push(flags.json ? new JsonRenderer(io.stdout).handle : new HumanRenderer(io.stdout, io.stderr, { diff: flags.diff }).handle);
-    if (resume && !flags.json) io.stdout.write(`resuming run ${resume.from} at play ${resume.startPlay + 1} (new run ${runId})\n`);
+    sinks.push((ev) => {
+      const { kind, ...data } = ev;
+      j.event(kind, data as Record<string, unknown>);
+    });
+    sinks.push(
+      flags.json
+        ? new JsonRenderer(io.stdout).handle
+        : new HumanRenderer(io.stdout, io.stderr, { diff: flags.diff }).handle,
+    );
+    if (resume && !flags.json)
+      io.stdout.write(`resuming run ${resume.from} at play ${resume.startPlay + 1} (new run ${runId})\n`);
     const ex = new Executor({
       inventory: inputs.inventoryView,
       agents,
@@ -311,7 +365,9 @@ export async function executeRun(flags: RunFlags, io: CliIO, argvForJournal: str
       ...(resume ? { startPlay: resume.startPlay } : {}),
       state: new FileStateStore(stateDir),
       journal: j,
-      emit: (ev) => { for (const s of sinks) s(ev); },
+      emit: (ev) => {
+        for (const s of sinks) s(ev);
+      },
       signal: abort.signal,
       secrets,
       ...(windowEnd !== undefined ? { windowEnd, playDurations: measuredPlayDurations(stateDir, flags.playbook) } : {}),

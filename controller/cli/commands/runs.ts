@@ -27,7 +27,11 @@ export const runsCommand: CliCommand = {
   async run(argv, io) {
     const v = parseCliArgs({
       args: argv,
-      options: { 'state-dir': { type: 'string' }, inventory: { type: 'string', short: 'i' }, json: { type: 'boolean' } },
+      options: {
+        'state-dir': { type: 'string' },
+        inventory: { type: 'string', short: 'i' },
+        json: { type: 'boolean' },
+      },
     }).values;
     const stateDir = stateDirFrom(v, io.cwd);
     const runs = listRuns(stateDir);
@@ -36,18 +40,27 @@ export const runsCommand: CliCommand = {
       return 0;
     }
     if (!runs.length) {
-      const why = v['state-dir'] ? 'given with --state-dir' : v.inventory ? 'next to the inventory' : 'in the current folder; give -i INVENTORY to look next to it';
+      const why = v['state-dir']
+        ? 'given with --state-dir'
+        : v.inventory
+          ? 'next to the inventory'
+          : 'in the current folder; give -i INVENTORY to look next to it';
       io.stdout.write(`no runs recorded in ${join(stateDir, 'runs')} (${why})\n`);
       return 0;
     }
     const rows = runs.map((r) => [
-      r.id, r.status, r.exitCode === undefined ? '-' : String(r.exitCode), r.check ? 'dry run' : 'apply', duration(r.durationMs),
+      r.id,
+      r.status,
+      r.exitCode === undefined ? '-' : String(r.exitCode),
+      r.check ? 'dry run' : 'apply',
+      duration(r.durationMs),
       r.tags.length ? r.tags.join(',') : 'all',
       `${r.playbook ? basename(r.playbook) : '?'}${r.resumedFrom ? ` (resumes ${r.resumedFrom})` : ''}`,
     ]);
     const head = ['RUN', 'STATUS', 'EXIT', 'MODE', 'DURATION', 'TAGS', 'PLAYBOOK'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-    for (const row of [head, ...rows]) io.stdout.write(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ') + '\n');
+    for (const row of [head, ...rows])
+      io.stdout.write(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ') + '\n');
     return 0;
   },
 };

@@ -14,7 +14,8 @@ export function renderChange(c: Change): string {
   if (c.secret) return `${c.action} ${c.target}: (secret value, not shown)\n`;
   if (c.unified) return c.unified.endsWith('\n') ? c.unified : c.unified + '\n';
   const fmt = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
-  if (c.before !== undefined || c.after !== undefined) return `${c.action} ${c.target}: ${fmt(c.before ?? '(none)')} -> ${fmt(c.after ?? '(none)')}\n`;
+  if (c.before !== undefined || c.after !== undefined)
+    return `${c.action} ${c.target}: ${fmt(c.before ?? '(none)')} -> ${fmt(c.after ?? '(none)')}\n`;
   return `${c.action} ${c.target}\n`;
 }
 
@@ -31,7 +32,12 @@ export class HumanRenderer {
 
   #showDiff: boolean;
 
-  constructor(out: NodeJS.WritableStream, err: NodeJS.WritableStream, opts: { diff?: boolean } = {}, registry: SecretRegistry = defaultSecrets) {
+  constructor(
+    out: NodeJS.WritableStream,
+    err: NodeJS.WritableStream,
+    opts: { diff?: boolean } = {},
+    registry: SecretRegistry = defaultSecrets,
+  ) {
     this.#showDiff = !!opts.diff;
     this.#out = out;
     this.#err = err;
@@ -58,7 +64,9 @@ export class HumanRenderer {
         let line = `${label}: ${who}`;
         if (ev.status === 'failed' || ev.status === 'unreachable') line += ` => ${ev.msg ?? ''}`;
         else if (ev.module === 'debug' && ev.result && !ev.noLog) {
-          const shown = Object.fromEntries(Object.entries(ev.result).filter(([k]) => k !== 'changed' && k !== 'failed' && k !== 'check_mode'));
+          const shown = Object.fromEntries(
+            Object.entries(ev.result).filter(([k]) => k !== 'changed' && k !== 'failed' && k !== 'check_mode'),
+          );
           line += ` => ${JSON.stringify(shown, null, 4)}`;
         } else if (ev.noLog && ev.status !== 'skipped') line += ` => ${ev.msg ?? ''}`;
         if (ev.attempts) line += ` (attempts: ${ev.attempts})`;

@@ -3,8 +3,13 @@ import type { RunEvent } from '../../playbook/exec-types.js';
 import { secrets as defaultSecrets, type SecretRegistry } from '../../secrets.js';
 
 export class JsonRenderer {
-  constructor(private out: NodeJS.WritableStream, private registry: SecretRegistry = defaultSecrets) {}
+  constructor(
+    private out: NodeJS.WritableStream,
+    private registry: SecretRegistry = defaultSecrets,
+  ) {}
   handle = (ev: RunEvent): void => {
-    this.out.write(this.registry.redact(JSON.stringify(this.registry.redactValue({ ts: new Date().toISOString(), ...ev }))) + '\n');
+    this.out.write(
+      this.registry.redact(JSON.stringify(this.registry.redactValue({ ts: new Date().toISOString(), ...ev }))) + '\n',
+    );
   };
 }

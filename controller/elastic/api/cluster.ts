@@ -8,7 +8,12 @@ export interface RootInfo {
   name: string;
   cluster_name: string;
   cluster_uuid: string;
-  version: { number: string; build_flavor?: string; minimum_wire_compatibility_version?: string; minimum_index_compatibility_version?: string };
+  version: {
+    number: string;
+    build_flavor?: string;
+    minimum_wire_compatibility_version?: string;
+    minimum_index_compatibility_version?: string;
+  };
 }
 export function parseInfo(body: unknown): RootInfo {
   const s = shape('GET /');
@@ -21,8 +26,14 @@ export function parseInfo(body: unknown): RootInfo {
     version: {
       number: s.str(v.number, 'version.number'),
       build_flavor: s.optStr(v.build_flavor, 'version.build_flavor'),
-      minimum_wire_compatibility_version: s.optStr(v.minimum_wire_compatibility_version, 'version.minimum_wire_compatibility_version'),
-      minimum_index_compatibility_version: s.optStr(v.minimum_index_compatibility_version, 'version.minimum_index_compatibility_version'),
+      minimum_wire_compatibility_version: s.optStr(
+        v.minimum_wire_compatibility_version,
+        'version.minimum_wire_compatibility_version',
+      ),
+      minimum_index_compatibility_version: s.optStr(
+        v.minimum_index_compatibility_version,
+        'version.minimum_index_compatibility_version',
+      ),
     },
   };
 }
@@ -61,25 +72,41 @@ export function parseNodesInfo(body: unknown, api = 'GET /_nodes'): NodeInfo[] {
     };
   });
 }
-const NODE_FIELDS = 'nodes.*.name,nodes.*.version,nodes.*.roles,nodes.*.host,nodes.*.ip,nodes.*.transport_address,nodes.*.attributes';
+const NODE_FIELDS =
+  'nodes.*.name,nodes.*.version,nodes.*.roles,nodes.*.host,nodes.*.ip,nodes.*.transport_address,nodes.*.attributes';
 /** All nodes, or the given node ids/names (`nodeIds` joined with commas). */
 export async function getNodes(es: EsApi, nodeIds?: string[]): Promise<NodeInfo[]> {
   const path = nodeIds?.length ? `/_nodes/${nodeIds.map(encodeURIComponent).join(',')}` : '/_nodes';
-  return parseNodesInfo((await es.request({ method: 'GET', path, query: { filter_path: NODE_FIELDS } })).body, `GET ${path}`);
+  return parseNodesInfo(
+    (await es.request({ method: 'GET', path, query: { filter_path: NODE_FIELDS } })).body,
+    `GET ${path}`,
+  );
 }
 
 // ---------- GET /_nodes/settings ----------
-export interface NodeSettings { id: string; name: string; settings: Record<string, unknown> }
+export interface NodeSettings {
+  id: string;
+  name: string;
+  settings: Record<string, unknown>;
+}
 export function parseNodesSettings(body: unknown): NodeSettings[] {
   const s = shape('GET /_nodes/settings');
   const o = s.obj(body, 'body');
   return Object.entries(s.obj(o.nodes ?? {}, 'nodes')).map(([id, v]) => {
     const n = s.obj(v, `nodes.${id}`);
-    return { id, name: s.str(n.name, `nodes.${id}.name`), settings: flat(s.obj(n.settings ?? {}, `nodes.${id}.settings`)) };
+    return {
+      id,
+      name: s.str(n.name, `nodes.${id}.name`),
+      settings: flat(s.obj(n.settings ?? {}, `nodes.${id}.settings`)),
+    };
   });
 }
 export async function getNodesSettings(es: EsApi): Promise<NodeSettings[]> {
-  const r = await es.request({ method: 'GET', path: '/_nodes/settings', query: { flat_settings: true, filter_path: 'nodes.*.name,nodes.*.settings' } });
+  const r = await es.request({
+    method: 'GET',
+    path: '/_nodes/settings',
+    query: { flat_settings: true, filter_path: 'nodes.*.name,nodes.*.settings' },
+  });
   return parseNodesSettings(r.body);
 }
 
@@ -109,16 +136,31 @@ export function parseCatNodes(body: unknown): CatNode[] {
   });
 }
 export async function catNodes(es: EsApi): Promise<CatNode[]> {
-  const r = await es.request({ method: 'GET', path: '/_cat/nodes', query: { h: 'id,name,ip,version,node.role,master', format: 'json', full_id: true } });
+  const r = await es.request({
+    method: 'GET',
+    path: '/_cat/nodes',
+    query: { h: 'id,name,ip,version,node.role,master', format: 'json', full_id: true },
+  });
   return parseCatNodes(r.body);
 }
-export interface CatMaster { id: string; node: string; host?: string; ip?: string }
+export interface CatMaster {
+  id: string;
+  node: string;
+  host?: string;
+  ip?: string;
+}
 export function parseCatMaster(body: unknown): CatMaster {
   const s = shape('GET /_cat/master');
   const list = s.arr(body, 'body');
-  if (list.length !== 1) throw new Error(`GET /_cat/master: unexpected answer: expected one elected master, got ${list.length}`);
+  if (list.length !== 1)
+    throw new Error(`GET /_cat/master: unexpected answer: expected one elected master, got ${list.length}`);
   const m = s.obj(list[0], '[0]');
-  return { id: s.str(m.id, '[0].id'), node: s.str(m.node, '[0].node'), host: s.optStr(m.host, '[0].host'), ip: s.optStr(m.ip, '[0].ip') };
+  return {
+    id: s.str(m.id, '[0].id'),
+    node: s.str(m.node, '[0].node'),
+    host: s.optStr(m.host, '[0].host'),
+    ip: s.optStr(m.ip, '[0].ip'),
+  };
 }
 export async function catMaster(es: EsApi): Promise<CatMaster> {
   // _cat/master always prints the full node id and rejects full_id as an unknown parameter.
@@ -186,7 +228,11 @@ export async function clusterHealth(es: EsApi, wait: HealthWait = {}): Promise<C
 }
 
 // ---------- cluster settings ----------
-export interface ClusterSettings { persistent: Record<string, unknown>; transient: Record<string, unknown>; defaults?: Record<string, unknown> }
+export interface ClusterSettings {
+  persistent: Record<string, unknown>;
+  transient: Record<string, unknown>;
+  defaults?: Record<string, unknown>;
+}
 /** Nested settings objects become dotted keys (answers are flat with flat_settings=true, but be lenient). */
 function flat(o: Obj, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
   for (const [k, v] of Object.entries(o)) {
@@ -196,7 +242,10 @@ function flat(o: Obj, prefix = '', out: Record<string, unknown> = {}): Record<st
   }
   return out;
 }
-export function parseClusterSettings(body: unknown, api = 'GET /_cluster/settings'): ClusterSettings & { acknowledged?: boolean } {
+export function parseClusterSettings(
+  body: unknown,
+  api = 'GET /_cluster/settings',
+): ClusterSettings & { acknowledged?: boolean } {
   const s = shape(api);
   const o = s.obj(body, 'body');
   const out: ClusterSettings & { acknowledged?: boolean } = {
@@ -207,16 +256,22 @@ export function parseClusterSettings(body: unknown, api = 'GET /_cluster/setting
   if (o.acknowledged !== undefined) out.acknowledged = s.bool(o.acknowledged, 'acknowledged');
   return out;
 }
-export async function getClusterSettings(es: EsApi, opts: { includeDefaults?: boolean; filterPath?: string } = {}): Promise<ClusterSettings> {
+export async function getClusterSettings(
+  es: EsApi,
+  opts: { includeDefaults?: boolean; filterPath?: string } = {},
+): Promise<ClusterSettings> {
   const r = await es.request({
-    method: 'GET', path: '/_cluster/settings',
+    method: 'GET',
+    path: '/_cluster/settings',
     query: { flat_settings: true, include_defaults: opts.includeDefaults || undefined, filter_path: opts.filterPath },
   });
   return parseClusterSettings(r.body);
 }
 export class NotAcknowledgedError extends Error {
   constructor(api: string, label: string) {
-    super(`[${label}] ${api}: the cluster did not acknowledge the change in time (acknowledged: false); check GET /_cluster/health and retry`);
+    super(
+      `[${label}] ${api}: the cluster did not acknowledge the change in time (acknowledged: false); check GET /_cluster/health and retry`,
+    );
     this.name = 'NotAcknowledgedError';
   }
 }
@@ -225,7 +280,12 @@ export async function putClusterSettings(
   es: EsApi,
   update: { persistent?: Record<string, unknown>; transient?: Record<string, unknown> },
 ): Promise<ClusterSettings> {
-  const r = await es.request({ method: 'PUT', path: '/_cluster/settings', query: { flat_settings: true }, body: update });
+  const r = await es.request({
+    method: 'PUT',
+    path: '/_cluster/settings',
+    query: { flat_settings: true },
+    body: update,
+  });
   const parsed = parseClusterSettings(r.body, 'PUT /_cluster/settings');
   if (parsed.acknowledged !== true) throw new NotAcknowledgedError('PUT /_cluster/settings', es.label);
   return parsed;
@@ -238,23 +298,40 @@ export function allocationEnable(settings: ClusterSettings): string {
   return v === undefined || v === null ? 'all' : String(v);
 }
 /** Sets allocation ("primaries" before a stop, null = default after the node is back). */
-export async function setAllocation(es: EsApi, value: 'primaries' | 'none' | 'new_primaries' | 'all' | null): Promise<void> {
+export async function setAllocation(
+  es: EsApi,
+  value: 'primaries' | 'none' | 'new_primaries' | 'all' | null,
+): Promise<void> {
   await putClusterSettings(es, { persistent: { [ALLOCATION_ENABLE]: value } });
 }
 
 // ---------- POST /_flush ----------
-export interface FlushResult { total: number; successful: number; failed: number }
+export interface FlushResult {
+  total: number;
+  successful: number;
+  failed: number;
+}
 export function parseFlush(body: unknown): FlushResult {
   const s = shape('POST /_flush');
   const sh = s.obj(s.obj(body, 'body')._shards, '_shards');
-  return { total: s.num(sh.total, '_shards.total'), successful: s.num(sh.successful, '_shards.successful'), failed: s.num(sh.failed, '_shards.failed') };
+  return {
+    total: s.num(sh.total, '_shards.total'),
+    successful: s.num(sh.successful, '_shards.successful'),
+    failed: s.num(sh.failed, '_shards.failed'),
+  };
 }
 export async function flush(es: EsApi): Promise<FlushResult> {
   return parseFlush((await es.request({ method: 'POST', path: '/_flush' })).body);
 }
 
 // ---------- GET /_license ----------
-export interface License { type: string; status: string; uid?: string; expiry_date_in_millis?: number; issued_to?: string }
+export interface License {
+  type: string;
+  status: string;
+  uid?: string;
+  expiry_date_in_millis?: number;
+  issued_to?: string;
+}
 export function parseLicense(body: unknown): License {
   const s = shape('GET /_license');
   const l = s.obj(s.obj(body, 'body').license, 'license');
@@ -292,7 +369,10 @@ export function parseAuthenticate(body: unknown): AuthenticateResult {
   };
   if (o.authentication_realm !== undefined) {
     const r = s.obj(o.authentication_realm, 'authentication_realm');
-    out.authentication_realm = { name: s.str(r.name, 'authentication_realm.name'), type: s.str(r.type, 'authentication_realm.type') };
+    out.authentication_realm = {
+      name: s.str(r.name, 'authentication_realm.name'),
+      type: s.str(r.type, 'authentication_realm.type'),
+    };
   }
   if (o.api_key !== undefined && o.api_key !== null) {
     const k = s.obj(o.api_key, 'api_key');
@@ -303,7 +383,12 @@ export function parseAuthenticate(body: unknown): AuthenticateResult {
 export async function authenticate(es: EsApi): Promise<AuthenticateResult> {
   return parseAuthenticate((await es.request({ method: 'GET', path: '/_security/_authenticate' })).body);
 }
-export interface HasPrivilegesResult { username: string; has_all_requested: boolean; cluster: Record<string, boolean>; missing: string[] }
+export interface HasPrivilegesResult {
+  username: string;
+  has_all_requested: boolean;
+  cluster: Record<string, boolean>;
+  missing: string[];
+}
 export function parseHasPrivileges(body: unknown): HasPrivilegesResult {
   const s = shape('POST /_security/user/_has_privileges');
   const o = s.obj(body, 'body');
@@ -313,7 +398,9 @@ export function parseHasPrivileges(body: unknown): HasPrivilegesResult {
     username: s.str(o.username, 'username'),
     has_all_requested: s.bool(o.has_all_requested, 'has_all_requested'),
     cluster,
-    missing: Object.entries(cluster).filter(([, v]) => !v).map(([k]) => k),
+    missing: Object.entries(cluster)
+      .filter(([, v]) => !v)
+      .map(([k]) => k),
   };
 }
 export async function hasPrivileges(es: EsApi, cluster: string[]): Promise<HasPrivilegesResult> {
@@ -327,7 +414,7 @@ export function durationMs(d: string): number {
   const m = /^(\d+)(ms|s|m|h)?$/.exec(d.trim());
   if (!m) throw new Error(`bad duration "${d}" (expected e.g. 30s, 2m, 500ms)`);
   const n = Number(m[1]);
-  return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']);
+  return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
 }
 export function isMasterEligible(roles: string[] | string): boolean {
   return Array.isArray(roles) ? roles.includes('master') : roles.includes('m');

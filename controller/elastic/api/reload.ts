@@ -54,18 +54,21 @@ export function parseReloadSecureSettings(body: unknown): ReloadSecureSettingsRe
 
 /** Nodes whose reload failed, as "name (id): type: reason" lines. */
 export function reloadFailures(r: ReloadSecureSettingsResponse): string[] {
-  return r.nodes.filter((n) => n.reload_exception)
+  return r.nodes
+    .filter((n) => n.reload_exception)
     .map((n) => `${n.name} (${n.id}): ${n.reload_exception!.type}: ${n.reload_exception!.reason}`);
 }
 
 export async function reloadSecureSettings(
-  es: EsApi, opts: { password?: Secret; nodeIds?: string[]; timeout?: string } = {},
+  es: EsApi,
+  opts: { password?: Secret; nodeIds?: string[]; timeout?: string } = {},
 ): Promise<ReloadSecureSettingsResponse> {
   const path = opts.nodeIds?.length
     ? `/_nodes/${opts.nodeIds.map(encodeURIComponent).join(',')}/reload_secure_settings`
     : '/_nodes/reload_secure_settings';
   const res = await es.request({
-    method: 'POST', path,
+    method: 'POST',
+    path,
     query: { timeout: opts.timeout },
     // The password travels only in the body, which the client never logs (secretBody).
     body: opts.password ? { secure_settings_password: opts.password.reveal() } : {},

@@ -1,4 +1,5 @@
-// Remote cluster aliases (docs/procedure.md §2.3, §2.4): the three places an alias can be defined (persistent, transient,
+// Remote cluster aliases (docs/procedure.md §2.3, §2.4): the three places an alias can be defined (persistent,
+// transient,
 // elasticsearch.yml via _nodes/settings), the requests that remove or write one consistently, and the per-node
 // verification answers (_remote/info, _resolve/cluster).
 import type { EsApi } from '../types.js';
@@ -15,7 +16,11 @@ export type AliasSettings = Record<string, SettingValue>;
 export const SNIFF_KEYS = ['seeds', 'node_connections'] as const;
 export const PROXY_KEYS = ['proxy_address', 'proxy_socket_connections', 'server_name'] as const;
 export const COMMON_KEYS = [
-  'mode', 'skip_unavailable', 'transport.ping_schedule', 'transport.compress', 'transport.compression_scheme',
+  'mode',
+  'skip_unavailable',
+  'transport.ping_schedule',
+  'transport.compress',
+  'transport.compression_scheme',
 ] as const;
 export const ALIAS_KEYS: readonly string[] = [...COMMON_KEYS, ...SNIFF_KEYS, ...PROXY_KEYS];
 
@@ -57,13 +62,15 @@ export function aliasesIn(flat: Record<string, unknown>): string[] {
   const names = new Set<string>();
   for (const k of Object.keys(flat)) {
     const m = /^cluster\.remote\.([^.]+)\.(.+)$/.exec(k);
-    if (m && ALIAS_KEYS.includes(m[2]!) ) names.add(m[1]!);
+    if (m && ALIAS_KEYS.includes(m[2]!)) names.add(m[1]!);
   }
   return [...names].sort();
 }
 
-export interface PutSettingsBody { persistent?: Record<string, unknown>; transient?: Record<string, unknown> }
-
+export interface PutSettingsBody {
+  persistent?: Record<string, unknown>;
+  transient?: Record<string, unknown>;
+}
 
 /** The alias as defined in each of the three places. `yml` is per node name (nodes without it are left out). */
 export interface AliasDefinition {
@@ -178,7 +185,12 @@ export function parseRemoteInfo(body: unknown): RemoteInfo {
     if (cc !== undefined) entry.cluster_credentials = cc;
     const seeds = s.optStrs(e.seeds, `${alias}.seeds`);
     if (seeds) entry.seeds = seeds;
-    for (const k of ['num_nodes_connected', 'max_connections_per_cluster', 'num_proxy_sockets_connected', 'max_proxy_socket_connections'] as const) {
+    for (const k of [
+      'num_nodes_connected',
+      'max_connections_per_cluster',
+      'num_proxy_sockets_connected',
+      'max_proxy_socket_connections',
+    ] as const) {
       const n = s.optNum(e[k], `${alias}.${k}`);
       if (n !== undefined) entry[k] = n;
     }

@@ -11,8 +11,13 @@ export interface IndicesPrivileges {
   query?: string | object;
   allow_restricted_indices?: boolean;
 }
-export interface RemoteIndicesPrivileges extends IndicesPrivileges { clusters: string[] }
-export interface RemoteClusterPrivileges { clusters: string[]; privileges: string[] }
+export interface RemoteIndicesPrivileges extends IndicesPrivileges {
+  clusters: string[];
+}
+export interface RemoteClusterPrivileges {
+  clusters: string[];
+  privileges: string[];
+}
 
 export interface RoleDescriptor {
   cluster?: string[];
@@ -31,8 +36,15 @@ function parseIndices(api: string, v: unknown, field: string): IndicesPrivileges
   const s = shape(api);
   return s.arr(v, field).map((e, i) => {
     const o = s.obj(e, `${field}[${i}]`);
-    const out: IndicesPrivileges = { names: s.strOrStrs(o.names, `${field}[${i}].names`), privileges: s.strs(o.privileges, `${field}[${i}].privileges`) };
-    if (o.field_security !== undefined) out.field_security = s.obj(o.field_security, `${field}[${i}].field_security`) as IndicesPrivileges['field_security'];
+    const out: IndicesPrivileges = {
+      names: s.strOrStrs(o.names, `${field}[${i}].names`),
+      privileges: s.strs(o.privileges, `${field}[${i}].privileges`),
+    };
+    if (o.field_security !== undefined)
+      out.field_security = s.obj(
+        o.field_security,
+        `${field}[${i}].field_security`,
+      ) as IndicesPrivileges['field_security'];
     if (o.query !== undefined) out.query = o.query as string | object;
     const ari = s.optBool(o.allow_restricted_indices, `${field}[${i}].allow_restricted_indices`);
     if (ari !== undefined) out.allow_restricted_indices = ari;
@@ -80,7 +92,9 @@ export function parseGetRoles(body: unknown): Record<string, RoleDescriptor> {
 export async function getRoles(es: EsApi, names: string[]): Promise<Record<string, RoleDescriptor>> {
   if (names.length === 0) return {};
   const res = await es.request({
-    method: 'GET', path: `/_security/role/${names.map(encodeURIComponent).join(',')}`, okStatuses: [404],
+    method: 'GET',
+    path: `/_security/role/${names.map(encodeURIComponent).join(',')}`,
+    okStatuses: [404],
   });
   if (res.status === 404) return {};
   return parseGetRoles(res.body);
@@ -97,7 +111,11 @@ export function writableRole(role: RoleDescriptor): RoleDescriptor {
 }
 
 export async function putRole(es: EsApi, name: string, role: RoleDescriptor): Promise<{ created: boolean }> {
-  const res = await es.request({ method: 'PUT', path: `/_security/role/${encodeURIComponent(name)}`, body: writableRole(role) });
+  const res = await es.request({
+    method: 'PUT',
+    path: `/_security/role/${encodeURIComponent(name)}`,
+    body: writableRole(role),
+  });
   return parsePutRole(res.body);
 }
 
@@ -117,14 +135,24 @@ export const CCR_PRIVILEGES = ['cross_cluster_replication', 'cross_cluster_repli
  * `indices` entries as `remote_indices` with `clusters: [alias]` (field_security and query kept).
  * Entries for restricted indices are kept as they are.
  */
-export function deriveRemoteIndices(remoteRole: RoleDescriptor, alias: string, localRole?: RoleDescriptor): RemoteIndicesPrivileges[] {
+export function deriveRemoteIndices(
+  remoteRole: RoleDescriptor,
+  alias: string,
+  localRole?: RoleDescriptor,
+): RemoteIndicesPrivileges[] {
   // CCR under certificate trust: `read_ccr` on the remote role (+ read/monitor on the leaders). Under API keys the
-  // follower's role needs the `cross_cluster_replication` index privilege on the leaders instead (docs/procedure.md §2.7).
-  const ccr = (remoteRole.cluster ?? []).some((p) => ['read_ccr', 'manage_ccr'].includes(p))
-    || (localRole?.cluster ?? []).includes('manage_ccr');
+  // follower's role needs the `cross_cluster_replication` index privilege on the leaders instead (docs/procedure.md
+  // §2.7).
+  const ccr =
+    (remoteRole.cluster ?? []).some((p) => ['read_ccr', 'manage_ccr'].includes(p)) ||
+    (localRole?.cluster ?? []).includes('manage_ccr');
   return (remoteRole.indices ?? []).map((e) => {
     const privileges = [...e.privileges];
-    if (ccr && privileges.some((p) => ['read', 'monitor'].includes(p)) && !privileges.some((p) => ['all', 'cross_cluster_replication'].includes(p))) {
+    if (
+      ccr &&
+      privileges.some((p) => ['read', 'monitor'].includes(p)) &&
+      !privileges.some((p) => ['all', 'cross_cluster_replication'].includes(p))
+    ) {
       privileges.push('cross_cluster_replication');
     }
     return { clusters: [alias], ...e, privileges };
@@ -148,23 +176,36 @@ function entryApplies(clusters: string[], alias: string): boolean {
  * the same thing for this alias are not added twice.
  */
 export function withRemotePrivileges(
-  local: RoleDescriptor, remoteIndices: RemoteIndicesPrivileges[], remoteCluster: RemoteClusterPrivileges[],
+  local: RoleDescriptor,
+  remoteIndices: RemoteIndicesPrivileges[],
+  remoteCluster: RemoteClusterPrivileges[],
 ): RoleDescriptor {
   const out: RoleDescriptor = { ...local };
   const key = (e: unknown) => JSON.stringify(sortDeep(e));
   const ri = [...(local.remote_indices ?? [])];
   const have = new Set(ri.map(key));
-  for (const e of remoteIndices) if (!have.has(key(e))) { ri.push(e); have.add(key(e)); }
+  for (const e of remoteIndices)
+    if (!have.has(key(e))) {
+      ri.push(e);
+      have.add(key(e));
+    }
   if (ri.length) out.remote_indices = ri;
   const rc = [...(local.remote_cluster ?? [])];
   const haveRc = new Set(rc.map(key));
-  for (const e of remoteCluster) if (!haveRc.has(key(e))) { rc.push(e); haveRc.add(key(e)); }
+  for (const e of remoteCluster)
+    if (!haveRc.has(key(e))) {
+      rc.push(e);
+      haveRc.add(key(e));
+    }
   if (rc.length) out.remote_cluster = rc;
   return out;
 }
 
 /** Entries of a role that apply to `alias` (for reports). */
-export function remoteEntriesFor(role: RoleDescriptor, alias: string): { remote_indices: RemoteIndicesPrivileges[]; remote_cluster: RemoteClusterPrivileges[] } {
+export function remoteEntriesFor(
+  role: RoleDescriptor,
+  alias: string,
+): { remote_indices: RemoteIndicesPrivileges[]; remote_cluster: RemoteClusterPrivileges[] } {
   return {
     remote_indices: (role.remote_indices ?? []).filter((e) => entryApplies(e.clusters, alias)),
     remote_cluster: (role.remote_cluster ?? []).filter((e) => entryApplies(e.clusters, alias)),
@@ -181,9 +222,16 @@ export function sameRole(a: RoleDescriptor, b: RoleDescriptor): boolean {
       if (isObj(v) && Object.keys(v).length === 0) continue;
       o[k] = v;
     }
-    const strip = (list: unknown) => Array.isArray(list)
-      ? list.map((e) => { if (isObj(e) && e.allow_restricted_indices === false) { const { allow_restricted_indices: _a, ...r } = e; return r; } return e; })
-      : list;
+    const strip = (list: unknown) =>
+      Array.isArray(list)
+        ? list.map((e) => {
+            if (isObj(e) && e.allow_restricted_indices === false) {
+              const { allow_restricted_indices: _a, ...r } = e;
+              return r;
+            }
+            return e;
+          })
+        : list;
     for (const k of ['indices', 'remote_indices']) if (o[k]) o[k] = strip(o[k]);
     return JSON.stringify(sortDeep(o));
   };

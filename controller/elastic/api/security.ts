@@ -5,10 +5,24 @@ import { Secret } from '../../secrets.js';
 import type { EsApi } from '../types.js';
 import { shape, sortDeep, type Obj } from './shape.js';
 
-export interface FieldSecurity { grant?: string[]; except?: string[] }
-export interface SearchAccess { names: string[]; field_security?: FieldSecurity; query?: unknown; allow_restricted_indices?: boolean }
-export interface ReplicationAccess { names: string[]; allow_restricted_indices?: boolean }
-export interface CrossClusterAccess { search?: SearchAccess[]; replication?: ReplicationAccess[] }
+export interface FieldSecurity {
+  grant?: string[];
+  except?: string[];
+}
+export interface SearchAccess {
+  names: string[];
+  field_security?: FieldSecurity;
+  query?: unknown;
+  allow_restricted_indices?: boolean;
+}
+export interface ReplicationAccess {
+  names: string[];
+  allow_restricted_indices?: boolean;
+}
+export interface CrossClusterAccess {
+  search?: SearchAccess[];
+  replication?: ReplicationAccess[];
+}
 
 export interface CreateCrossClusterApiKeyRequest {
   name: string;
@@ -55,7 +69,8 @@ function parseAccess(api: string, v: unknown, field: string): CrossClusterAccess
     out.search = s.arr(o.search, `${field}.search`).map((e, i) => {
       const eo = s.obj(e, `${field}.search[${i}]`);
       const entry: SearchAccess = { names: s.strs(eo.names, `${field}.search[${i}].names`) };
-      if (eo.field_security !== undefined) entry.field_security = s.obj(eo.field_security, `${field}.search[${i}].field_security`) as FieldSecurity;
+      if (eo.field_security !== undefined)
+        entry.field_security = s.obj(eo.field_security, `${field}.search[${i}].field_security`) as FieldSecurity;
       if (eo.query !== undefined) entry.query = eo.query;
       const ari = s.optBool(eo.allow_restricted_indices, `${field}.search[${i}].allow_restricted_indices`);
       if (ari !== undefined) entry.allow_restricted_indices = ari;
@@ -109,7 +124,8 @@ export function parseApiKeyInfo(api: string, v: unknown, field: string): ApiKeyI
   };
   if (o.type !== undefined) info.type = s.str(o.type, `${field}.type`);
   if (o.creation !== undefined) info.creation = s.num(o.creation, `${field}.creation`);
-  if (o.expiration !== undefined) info.expiration = o.expiration === null ? null : s.num(o.expiration, `${field}.expiration`);
+  if (o.expiration !== undefined)
+    info.expiration = o.expiration === null ? null : s.num(o.expiration, `${field}.expiration`);
   if (o.username !== undefined) info.username = s.str(o.username, `${field}.username`);
   if (o.realm !== undefined) info.realm = s.str(o.realm, `${field}.realm`);
   if (o.role_descriptors !== undefined) info.role_descriptors = s.obj(o.role_descriptors, `${field}.role_descriptors`);
@@ -143,9 +159,14 @@ export function parseInvalidateApiKeysResponse(body: unknown): InvalidateApiKeys
   return out;
 }
 
-export async function createCrossClusterApiKey(es: EsApi, req: CreateCrossClusterApiKeyRequest): Promise<CreatedCrossClusterApiKey> {
+export async function createCrossClusterApiKey(
+  es: EsApi,
+  req: CreateCrossClusterApiKeyRequest,
+): Promise<CreatedCrossClusterApiKey> {
   const res = await es.request({
-    method: 'POST', path: '/_security/cross_cluster/api_key', body: req,
+    method: 'POST',
+    path: '/_security/cross_cluster/api_key',
+    body: req,
     secretResponseFields: ['encoded', 'api_key'],
     retry: false, // not idempotent: a retried create could leave a second key
   });
@@ -153,9 +174,14 @@ export async function createCrossClusterApiKey(es: EsApi, req: CreateCrossCluste
 }
 
 /** Active (or all) keys of a name; an unknown name is an empty list, not an error. */
-export async function getApiKeysByName(es: EsApi, name: string, opts: { activeOnly?: boolean } = {}): Promise<ApiKeyInfo[]> {
+export async function getApiKeysByName(
+  es: EsApi,
+  name: string,
+  opts: { activeOnly?: boolean } = {},
+): Promise<ApiKeyInfo[]> {
   const res = await es.request({
-    method: 'GET', path: '/_security/api_key',
+    method: 'GET',
+    path: '/_security/api_key',
     query: { name, active_only: opts.activeOnly ?? true },
     okStatuses: [404],
   });
@@ -170,10 +196,14 @@ export async function getApiKeyById(es: EsApi, id: string): Promise<ApiKeyInfo |
 }
 
 export async function updateCrossClusterApiKey(
-  es: EsApi, id: string, update: { access?: CrossClusterAccess; metadata?: Record<string, unknown>; expiration?: string },
+  es: EsApi,
+  id: string,
+  update: { access?: CrossClusterAccess; metadata?: Record<string, unknown>; expiration?: string },
 ): Promise<{ updated: boolean }> {
   const res = await es.request({
-    method: 'PUT', path: `/_security/cross_cluster/api_key/${encodeURIComponent(id)}`, body: update,
+    method: 'PUT',
+    path: `/_security/cross_cluster/api_key/${encodeURIComponent(id)}`,
+    body: update,
   });
   return parseUpdateCrossClusterApiKey(res.body);
 }
@@ -189,8 +219,10 @@ export async function invalidateApiKeys(es: EsApi, ids: string[]): Promise<Inval
   const out = parseInvalidateApiKeysResponse(res.body);
   if (out.error_count > 0) {
     const why = (out.error_details ?? []).map((e) => `${e.type}: ${e.reason}`).join('; ');
-    throw new Error(`${es.label}: invalidating API key(s) ${ids.join(', ')} failed for ${out.error_count} key(s): ${why}` +
-      ' (invalidating cross-cluster keys needs the manage_security privilege)');
+    throw new Error(
+      `${es.label}: invalidating API key(s) ${ids.join(', ')} failed for ${out.error_count} key(s): ${why}` +
+        ' (invalidating cross-cluster keys needs the manage_security privilege)',
+    );
   }
   return out;
 }
@@ -202,7 +234,9 @@ export async function invalidateApiKeys(es: EsApi, ids: string[]): Promise<Inval
  * ES adds in its answers), entries sorted, keys sorted. Two specs that grant the same thing compare equal.
  */
 export function canonicalAccess(access: CrossClusterAccess): CrossClusterAccess {
-  const norm = <T extends { names: string[]; allow_restricted_indices?: boolean }>(entries: T[] | undefined): T[] | undefined => {
+  const norm = <T extends { names: string[]; allow_restricted_indices?: boolean }>(
+    entries: T[] | undefined,
+  ): T[] | undefined => {
     if (!entries || entries.length === 0) return undefined;
     const out = entries.map((e) => {
       const c = { ...e, names: [...e.names].sort() } as T;
@@ -221,7 +255,9 @@ export function canonicalAccess(access: CrossClusterAccess): CrossClusterAccess 
 
 /** sha256 (hex) of the canonical access: stored as `crosskey.access_hash` in the key's metadata. */
 export function accessHash(access: CrossClusterAccess): string {
-  return createHash('sha256').update(JSON.stringify(canonicalAccess(access))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonicalAccess(access)))
+    .digest('hex');
 }
 
 export function sameAccess(a: CrossClusterAccess | undefined, b: CrossClusterAccess): boolean {

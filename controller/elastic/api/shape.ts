@@ -2,7 +2,12 @@
 // the field, instead of an undefined deep inside a module.
 
 export class ApiShapeError extends Error {
-  constructor(public api: string, public field: string, expected: string, got: unknown) {
+  constructor(
+    public api: string,
+    public field: string,
+    expected: string,
+    got: unknown,
+  ) {
     super(`${api}: unexpected answer: ${field} should be ${expected}, got ${describe(got)}`);
     this.name = 'ApiShapeError';
   }
@@ -98,11 +103,18 @@ export function parseJsonc(text: string): unknown {
     const c = text[i];
     if (inStr) {
       out += c;
-      if (c === '\\') { out += text[++i] ?? ''; continue; }
+      if (c === '\\') {
+        out += text[++i] ?? '';
+        continue;
+      }
       if (c === '"') inStr = false;
       continue;
     }
-    if (c === '"') { inStr = true; out += c; continue; }
+    if (c === '"') {
+      inStr = true;
+      out += c;
+      continue;
+    }
     if (c === '/' && text[i + 1] === '/') {
       while (i < text.length && text[i] !== '\n') i++;
       out += '\n';

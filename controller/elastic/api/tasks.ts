@@ -1,4 +1,5 @@
-// Persistent tasks that read through a remote alias (docs/procedure.md §2.5–§2.7): transforms, anomaly detection jobs and
+// Persistent tasks that read through a remote alias (docs/procedure.md §2.5–§2.7): transforms, anomaly detection jobs
+// and
 // their datafeeds, CCR auto-follow patterns and follower indices. List, state, stop/start with the parameters
 // needed to put them back exactly as they were.
 import type { EsApi } from '../types.js';
@@ -32,9 +33,18 @@ export function rolesOf(auth: TaskAuthorization | undefined): string[] {
 
 // ---- transforms ----
 
-export interface TransformConfig { id: string; source: { index: string[] }; dest?: { index: string }; authorization?: TaskAuthorization }
+export interface TransformConfig {
+  id: string;
+  source: { index: string[] };
+  dest?: { index: string };
+  authorization?: TaskAuthorization;
+}
 export type TransformState = 'started' | 'indexing' | 'stopping' | 'stopped' | 'aborting' | 'failed';
-export interface TransformStats { id: string; state: TransformState; reason?: string }
+export interface TransformStats {
+  id: string;
+  state: TransformState;
+  reason?: string;
+}
 
 export function parseTransforms(body: unknown): TransformConfig[] {
   const api = 'GET /_transform';
@@ -43,7 +53,10 @@ export function parseTransforms(body: unknown): TransformConfig[] {
   return s.arr(o.transforms, 'transforms').map((t, i) => {
     const to = s.obj(t, `transforms[${i}]`);
     const src = s.obj(to.source, `transforms[${i}].source`);
-    const cfg: TransformConfig = { id: s.str(to.id, `transforms[${i}].id`), source: { index: s.strOrStrs(src.index, `transforms[${i}].source.index`) } };
+    const cfg: TransformConfig = {
+      id: s.str(to.id, `transforms[${i}].id`),
+      source: { index: s.strOrStrs(src.index, `transforms[${i}].source.index`) },
+    };
     if (isObj(to.dest)) cfg.dest = { index: s.str(to.dest.index, `transforms[${i}].dest.index`) };
     const auth = parseAuthorization(api, to.authorization, `transforms[${i}].authorization`);
     if (auth) cfg.authorization = auth;
@@ -58,7 +71,14 @@ export function parseTransformStats(body: unknown): TransformStats[] {
     const to = s.obj(t, `transforms[${i}]`);
     const st: TransformStats = {
       id: s.str(to.id, `transforms[${i}].id`),
-      state: s.oneOf(to.state, `transforms[${i}].state`, ['started', 'indexing', 'stopping', 'stopped', 'aborting', 'failed'] as const),
+      state: s.oneOf(to.state, `transforms[${i}].state`, [
+        'started',
+        'indexing',
+        'stopping',
+        'stopped',
+        'aborting',
+        'failed',
+      ] as const),
     };
     const reason = s.optStr(to.reason, `transforms[${i}].reason`);
     if (reason !== undefined) st.reason = reason;
@@ -94,7 +114,12 @@ const PAGE = 1000;
 export async function getTransforms(es: EsApi): Promise<TransformConfig[]> {
   const out: TransformConfig[] = [];
   for (let from = 0; ; from += PAGE) {
-    const res = await es.request({ method: 'GET', path: '/_transform/_all', query: { from, size: PAGE }, okStatuses: [404] });
+    const res = await es.request({
+      method: 'GET',
+      path: '/_transform/_all',
+      query: { from, size: PAGE },
+      okStatuses: [404],
+    });
     if (res.status === 404) return out;
     const page = parseTransforms(res.body);
     out.push(...page);
@@ -106,7 +131,12 @@ export async function getTransforms(es: EsApi): Promise<TransformConfig[]> {
 export async function getTransformStats(es: EsApi): Promise<TransformStats[]> {
   const out: TransformStats[] = [];
   for (let from = 0; ; from += PAGE) {
-    const res = await es.request({ method: 'GET', path: '/_transform/_all/_stats', query: { from, size: PAGE }, okStatuses: [404] });
+    const res = await es.request({
+      method: 'GET',
+      path: '/_transform/_all/_stats',
+      query: { from, size: PAGE },
+      okStatuses: [404],
+    });
     if (res.status === 404) return out;
     const page = parseTransformStats(res.body);
     out.push(...page);
@@ -116,9 +146,14 @@ export async function getTransformStats(es: EsApi): Promise<TransformStats[]> {
 }
 
 /** Stops and waits until STOPPED (docs/procedure.md §1.4: wait_for_completion=true). `force` for failed transforms. */
-export async function stopTransform(es: EsApi, id: string, opts: { force?: boolean; timeout?: string } = {}): Promise<void> {
+export async function stopTransform(
+  es: EsApi,
+  id: string,
+  opts: { force?: boolean; timeout?: string } = {},
+): Promise<void> {
   const res = await es.request({
-    method: 'POST', path: `/_transform/${encodeURIComponent(id)}/_stop`,
+    method: 'POST',
+    path: `/_transform/${encodeURIComponent(id)}/_stop`,
     query: { wait_for_completion: true, timeout: opts.timeout ?? '5m', force: opts.force || undefined },
     timeoutMs: 6 * 60_000,
   });
@@ -127,18 +162,34 @@ export async function stopTransform(es: EsApi, id: string, opts: { force?: boole
 
 /** Starts a transform; "already started" (409) counts as done. */
 export async function startTransform(es: EsApi, id: string): Promise<void> {
-  const res = await es.request({ method: 'POST', path: `/_transform/${encodeURIComponent(id)}/_start`, okStatuses: [409] });
+  const res = await es.request({
+    method: 'POST',
+    path: `/_transform/${encodeURIComponent(id)}/_start`,
+    okStatuses: [409],
+  });
   acceptAlreadyDone(`POST /_transform/${id}/_start`, res, /already (been )?started|already running/i);
   if (res.status !== 409) parseAcknowledged('POST /_transform/{id}/_start', res.body);
 }
 
 // ---- anomaly detection: datafeeds and jobs ----
 
-export interface DatafeedConfig { datafeed_id: string; job_id: string; indices: string[]; authorization?: TaskAuthorization }
+export interface DatafeedConfig {
+  datafeed_id: string;
+  job_id: string;
+  indices: string[];
+  authorization?: TaskAuthorization;
+}
 export type DatafeedState = 'started' | 'stopped' | 'starting' | 'stopping';
-export interface DatafeedStats { datafeed_id: string; state: DatafeedState; real_time_configured?: boolean }
+export interface DatafeedStats {
+  datafeed_id: string;
+  state: DatafeedState;
+  real_time_configured?: boolean;
+}
 export type JobState = 'closing' | 'closed' | 'opened' | 'failed' | 'opening';
-export interface JobStats { job_id: string; state: JobState }
+export interface JobStats {
+  job_id: string;
+  state: JobState;
+}
 
 export function parseDatafeeds(body: unknown): DatafeedConfig[] {
   const api = 'GET /_ml/datafeeds';
@@ -167,7 +218,10 @@ export function parseDatafeedStats(body: unknown): DatafeedStats[] {
       state: s.oneOf(dobj.state, `datafeeds[${i}].state`, ['started', 'stopped', 'starting', 'stopping'] as const),
     };
     if (isObj(dobj.running_state)) {
-      const rt = s.optBool(dobj.running_state.real_time_configured, `datafeeds[${i}].running_state.real_time_configured`);
+      const rt = s.optBool(
+        dobj.running_state.real_time_configured,
+        `datafeeds[${i}].running_state.real_time_configured`,
+      );
       if (rt !== undefined) st.real_time_configured = rt;
     }
     return st;
@@ -202,24 +256,45 @@ export async function getJobStats(es: EsApi): Promise<JobStats[]> {
 }
 
 export async function stopDatafeed(es: EsApi, id: string): Promise<void> {
-  const res = await es.request({ method: 'POST', path: `/_ml/datafeeds/${encodeURIComponent(id)}/_stop`, body: { timeout: '5m' }, timeoutMs: 6 * 60_000 });
+  const res = await es.request({
+    method: 'POST',
+    path: `/_ml/datafeeds/${encodeURIComponent(id)}/_stop`,
+    body: { timeout: '5m' },
+    timeoutMs: 6 * 60_000,
+  });
   parseMlFlag('POST /_ml/datafeeds/{id}/_stop', res.body, 'stopped');
 }
 
 export async function startDatafeed(es: EsApi, id: string): Promise<void> {
   // No `start`: a previously run datafeed continues from 1 ms after the last processed record.
-  const res = await es.request({ method: 'POST', path: `/_ml/datafeeds/${encodeURIComponent(id)}/_start`, body: {}, okStatuses: [409] });
+  const res = await es.request({
+    method: 'POST',
+    path: `/_ml/datafeeds/${encodeURIComponent(id)}/_start`,
+    body: {},
+    okStatuses: [409],
+  });
   acceptAlreadyDone(`POST /_ml/datafeeds/${id}/_start`, res, /already (been )?started/i);
   if (res.status !== 409) parseMlFlag('POST /_ml/datafeeds/{id}/_start', res.body, 'started');
 }
 
 export async function closeJob(es: EsApi, jobId: string): Promise<void> {
-  const res = await es.request({ method: 'POST', path: `/_ml/anomaly_detectors/${encodeURIComponent(jobId)}/_close`, query: { timeout: '30m' }, timeoutMs: 31 * 60_000 });
+  const res = await es.request({
+    method: 'POST',
+    path: `/_ml/anomaly_detectors/${encodeURIComponent(jobId)}/_close`,
+    query: { timeout: '30m' },
+    timeoutMs: 31 * 60_000,
+  });
   parseMlFlag('POST /_ml/anomaly_detectors/{id}/_close', res.body, 'closed');
 }
 
 export async function openJob(es: EsApi, jobId: string): Promise<void> {
-  const res = await es.request({ method: 'POST', path: `/_ml/anomaly_detectors/${encodeURIComponent(jobId)}/_open`, body: { timeout: '35m' }, timeoutMs: 36 * 60_000, okStatuses: [409] });
+  const res = await es.request({
+    method: 'POST',
+    path: `/_ml/anomaly_detectors/${encodeURIComponent(jobId)}/_open`,
+    body: { timeout: '35m' },
+    timeoutMs: 36 * 60_000,
+    okStatuses: [409],
+  });
   acceptAlreadyDone(`POST /_ml/anomaly_detectors/${jobId}/_open`, res, /already (been )?opened|already open/i);
   if (res.status !== 409) parseMlFlag('POST /_ml/anomaly_detectors/{id}/_open', res.body, 'opened');
 }
@@ -275,7 +350,8 @@ export function parseFollowInfo(body: unknown): FollowerInfo[] {
       const po = s.obj(fo.parameters, `follower_indices[${i}].parameters`);
       const params: FollowerParameters = {};
       for (const [k, v] of Object.entries(po)) {
-        if (typeof v !== 'string' && typeof v !== 'number') throw new Error(`GET /_ccr/info: parameters.${k} is not a string or number`);
+        if (typeof v !== 'string' && typeof v !== 'number')
+          throw new Error(`GET /_ccr/info: parameters.${k} is not a string or number`);
         params[k] = v;
       }
       out.parameters = params;
@@ -311,7 +387,11 @@ export async function pauseFollow(es: EsApi, index: string): Promise<void> {
 
 /** Resumes with the captured parameters: an empty body would reset them to defaults (docs/procedure.md §1.2 #3). */
 export async function resumeFollow(es: EsApi, index: string, parameters: FollowerParameters): Promise<void> {
-  const res = await es.request({ method: 'POST', path: `/${encodeURIComponent(index)}/_ccr/resume_follow`, body: parameters });
+  const res = await es.request({
+    method: 'POST',
+    path: `/${encodeURIComponent(index)}/_ccr/resume_follow`,
+    body: parameters,
+  });
   parseAcknowledged('POST /{index}/_ccr/resume_follow', res.body);
 }
 
@@ -335,7 +415,8 @@ function parseFollowIndices(api: string, v: unknown, field: string): FollowShard
       const h: FollowShardHealth = {
         follower_index: s.str(so.follower_index ?? io.index, `${field}[${i}].shards[${j}].follower_index`),
         shard_id: s.num(so.shard_id, `${field}[${i}].shards[${j}].shard_id`),
-        failed_read_requests: s.optNum(so.failed_read_requests, `${field}[${i}].shards[${j}].failed_read_requests`) ?? 0,
+        failed_read_requests:
+          s.optNum(so.failed_read_requests, `${field}[${i}].shards[${j}].failed_read_requests`) ?? 0,
         read_exceptions: s.arr(so.read_exceptions ?? [], `${field}[${i}].shards[${j}].read_exceptions`).length,
       };
       if (so.fatal_exception !== undefined && so.fatal_exception !== null) {
@@ -355,7 +436,11 @@ export function parseFollowStats(body: unknown): FollowShardHealth[] {
   return parseFollowIndices(api, s.obj(body, 'body').indices ?? [], 'indices');
 }
 
-export interface CcrStats { failed_follow_indices: number; recent_auto_follow_errors: number; shards: FollowShardHealth[] }
+export interface CcrStats {
+  failed_follow_indices: number;
+  recent_auto_follow_errors: number;
+  shards: FollowShardHealth[];
+}
 
 /** `GET /_ccr/stats`: auto-follow failures and every follower shard's read errors. */
 export function parseCcrStats(body: unknown): CcrStats {
@@ -365,8 +450,10 @@ export function parseCcrStats(body: unknown): CcrStats {
   const af = s.obj(o.auto_follow_stats ?? {}, 'auto_follow_stats');
   const fs = s.obj(o.follow_stats ?? {}, 'follow_stats');
   return {
-    failed_follow_indices: s.optNum(af.number_of_failed_follow_indices, 'auto_follow_stats.number_of_failed_follow_indices') ?? 0,
-    recent_auto_follow_errors: s.arr(af.recent_auto_follow_errors ?? [], 'auto_follow_stats.recent_auto_follow_errors').length,
+    failed_follow_indices:
+      s.optNum(af.number_of_failed_follow_indices, 'auto_follow_stats.number_of_failed_follow_indices') ?? 0,
+    recent_auto_follow_errors: s.arr(af.recent_auto_follow_errors ?? [], 'auto_follow_stats.recent_auto_follow_errors')
+      .length,
     shards: parseFollowIndices(api, fs.indices ?? [], 'follow_stats.indices'),
   };
 }

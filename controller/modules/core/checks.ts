@@ -3,7 +3,13 @@ import type { Module } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import { evalExpression } from './lang.js';
 
-export interface AssertArgs { that: unknown; fail_msg?: string; msg?: string; success_msg?: string; quiet?: boolean }
+export interface AssertArgs {
+  that: unknown;
+  fail_msg?: string;
+  msg?: string;
+  success_msg?: string;
+  quiet?: boolean;
+}
 
 export const assertModule: Module<AssertArgs, { msg: string }> = {
   name: 'assert',
@@ -22,14 +28,23 @@ export const assertModule: Module<AssertArgs, { msg: string }> = {
       // A bare boolean (already rendered from "{{ }}") is its own result.
       const value = typeof expr === 'boolean' ? expr : evalExpression(String(expr), ctx.vars);
       if (!value) {
-        throw new ModuleError(args.fail_msg ?? args.msg ?? `Assertion failed: ${String(expr)}`, { assertion: String(expr), evaluated_to: false });
+        throw new ModuleError(args.fail_msg ?? args.msg ?? `Assertion failed: ${String(expr)}`, {
+          assertion: String(expr),
+          evaluated_to: false,
+        });
       }
     }
     return { msg: args.success_msg ?? 'All assertions passed' };
   },
-  diff() { return []; },
-  async apply() { return { status: 'ok' }; },
-  report(cur) { return { msg: cur.msg }; },
+  diff() {
+    return [];
+  },
+  async apply() {
+    return { status: 'ok' };
+  },
+  report(cur) {
+    return { msg: cur.msg };
+  },
 };
 
 export const failModule: Module<{ msg: string }, never> = {
@@ -40,11 +55,19 @@ export const failModule: Module<{ msg: string }, never> = {
   async read(_ctx, args) {
     throw new ModuleError(args.msg);
   },
-  diff() { return []; },
-  async apply() { return { status: 'ok' }; },
+  diff() {
+    return [];
+  },
+  async apply() {
+    return { status: 'ok' };
+  },
 };
 
-export interface DebugArgs { msg?: unknown; var?: string; verbosity?: number }
+export interface DebugArgs {
+  msg?: unknown;
+  var?: string;
+  verbosity?: number;
+}
 
 export const debugModule: Module<DebugArgs, Record<string, unknown>> = {
   name: 'debug',
@@ -68,7 +91,13 @@ export const debugModule: Module<DebugArgs, Record<string, unknown>> = {
     }
     return { msg: args.msg ?? 'Hello world!' };
   },
-  diff() { return []; },
-  async apply() { return { status: 'ok' }; },
-  report(cur) { return cur; },
+  diff() {
+    return [];
+  },
+  async apply() {
+    return { status: 'ok' };
+  },
+  report(cur) {
+    return cur;
+  },
 };

@@ -5,11 +5,19 @@ import { ModuleError } from '../contract.js';
 import { lines, plain, splitCommand } from './util.js';
 
 export interface CommandArgs {
-  cmd?: string; argv?: unknown[]; chdir?: string; stdin?: unknown; creates?: string;
-  env?: Record<string, unknown>; timeout?: number;
+  cmd?: string;
+  argv?: unknown[];
+  chdir?: string;
+  stdin?: unknown;
+  creates?: string;
+  env?: Record<string, unknown>;
+  timeout?: number;
 }
 
-interface CommandCurrent { argv: string[]; createsExists: boolean }
+interface CommandCurrent {
+  argv: string[];
+  createsExists: boolean;
+}
 
 export const commandModule: Module<CommandArgs, CommandCurrent> = {
   name: 'command',
@@ -17,15 +25,21 @@ export const commandModule: Module<CommandArgs, CommandCurrent> = {
   runsOn: 'host',
   schema: {
     cmd: { type: 'string', noSecret: true, description: 'command line, split like a shell would (no shell features)' },
-    argv: { type: 'list', elements: 'string', noSecret: true, description: 'program and arguments (exclusive with cmd)' },
+    argv: {
+      type: 'list',
+      elements: 'string',
+      noSecret: true,
+      description: 'program and arguments (exclusive with cmd)',
+    },
     chdir: { type: 'string' },
-    stdin: { type: 'any', description: 'text written to the command\'s stdin (secrets travel only here)' },
+    stdin: { type: 'any', description: "text written to the command's stdin (secrets travel only here)" },
     creates: { type: 'string', description: 'skip when this path exists on the host' },
     env: { type: 'dict' },
     timeout: { type: 'number', description: 'seconds' },
   },
   async read(ctx, args) {
-    if ((args.cmd === undefined) === (args.argv === undefined)) throw new ModuleError('command needs exactly one of cmd or argv');
+    if ((args.cmd === undefined) === (args.argv === undefined))
+      throw new ModuleError('command needs exactly one of cmd or argv');
     const argv = args.argv !== undefined ? args.argv.map((a) => plain(a)) : splitCommand(plain(args.cmd));
     if (argv.length === 0) throw new ModuleError('command is empty');
     let createsExists = false;
@@ -35,7 +49,9 @@ export const commandModule: Module<CommandArgs, CommandCurrent> = {
   diff(cur, args) {
     if (cur.createsExists) return [];
     // The command line is shown as the args were written (templates rendered); secrets are masked by the sinks.
-    return [{ target: args.cmd !== undefined ? String(args.cmd) : (args.argv ?? []).map(String).join(' '), action: 'run' }];
+    return [
+      { target: args.cmd !== undefined ? String(args.cmd) : (args.argv ?? []).map(String).join(' '), action: 'run' },
+    ];
   },
   async apply(ctx, args, _changes, cur) {
     const env: Record<string, string> = {};
@@ -48,14 +64,34 @@ export const commandModule: Module<CommandArgs, CommandCurrent> = {
       ...(args.timeout ? { timeoutMs: args.timeout * 1000 } : {}),
     });
     const data = {
-      cmd: cur.argv, rc: r.rc, stdout: r.stdout, stderr: r.stderr,
-      stdout_lines: lines(r.stdout), stderr_lines: lines(r.stderr), delta_ms: r.durationMs,
+      cmd: cur.argv,
+      rc: r.rc,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      stdout_lines: lines(r.stdout),
+      stderr_lines: lines(r.stderr),
+      delta_ms: r.durationMs,
     };
     if (r.timedOut) return { status: 'failed', msg: `command timed out after ${args.timeout}s`, data };
-    if (r.rc !== 0) return { status: 'failed', msg: `non-zero return code ${r.rc}${r.stderr ? `: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`, data };
+    if (r.rc !== 0)
+      return {
+        status: 'failed',
+        msg: `non-zero return code ${r.rc}${r.stderr ? `: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`,
+        data,
+      };
     return { status: 'changed', data };
   },
   report(cur) {
-    return cur.createsExists ? { cmd: cur.argv, rc: 0, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [], msg: 'skipped, since creates exists' } : {};
+    return cur.createsExists
+      ? {
+          cmd: cur.argv,
+          rc: 0,
+          stdout: '',
+          stderr: '',
+          stdout_lines: [],
+          stderr_lines: [],
+          msg: 'skipped, since creates exists',
+        }
+      : {};
   },
 };

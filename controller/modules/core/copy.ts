@@ -2,12 +2,25 @@
 import { readFileSync } from 'node:fs';
 import type { Module } from '../contract.js';
 import { ModuleError } from '../contract.js';
-import { backupArgs, buildDesired, diffFileState, keepBackupsVar, putFile, readFileState, type CurrentFile } from './file-state.js';
+import {
+  backupArgs,
+  buildDesired,
+  diffFileState,
+  keepBackupsVar,
+  putFile,
+  readFileState,
+  type CurrentFile,
+} from './file-state.js';
 import { plain, resolveLocalFile } from './util.js';
 
 export interface CopyArgs {
-  content?: unknown; src?: string; dest: string;
-  mode?: unknown; owner?: string; group?: string; backup?: boolean;
+  content?: unknown;
+  src?: string;
+  dest: string;
+  mode?: unknown;
+  owner?: string;
+  group?: string;
+  backup?: boolean;
 }
 
 export const copyModule: Module<CopyArgs, CurrentFile> = {
@@ -24,9 +37,11 @@ export const copyModule: Module<CopyArgs, CurrentFile> = {
     backup: { type: 'boolean', default: false },
   },
   async read(ctx, args) {
-    if ((args.content === undefined) === (args.src === undefined)) throw new ModuleError('copy needs exactly one of content or src');
+    if ((args.content === undefined) === (args.src === undefined))
+      throw new ModuleError('copy needs exactly one of content or src');
     keepBackupsVar(ctx.vars); // a bad crosskey_keep_backups fails before anything changes
-    const content = args.src !== undefined ? readFileSync(resolveLocalFile(plain(args.src), ctx.vars, 'files')) : args.content;
+    const content =
+      args.src !== undefined ? readFileSync(resolveLocalFile(plain(args.src), ctx.vars, 'files')) : args.content;
     const desired = buildDesired(args, content);
     return readFileState(await ctx.agent(), desired);
   },

@@ -10,9 +10,9 @@ import { unifiedDiff } from './unified-diff.js';
 
 export interface DesiredFile {
   dest: string;
-  content: string;          // plain text or base64 (when binary)
+  content: string; // plain text or base64 (when binary)
   encoding: 'utf8' | 'base64';
-  secret: boolean;          // content came from a Secret: never shown in diffs
+  secret: boolean; // content came from a Secret: never shown in diffs
   mode?: string;
   owner?: string;
   group?: string;
@@ -24,7 +24,7 @@ export interface CurrentFile {
   exists: boolean;
   isDir: boolean;
   sha256?: string;
-  text?: string;            // current content (utf8 only, for diffs)
+  text?: string; // current content (utf8 only, for diffs)
   mode?: string;
   owner?: string;
   group?: string;
@@ -73,7 +73,9 @@ export function keepBackupsVar(vars: Record<string, unknown>): number | undefine
   if (raw === undefined || raw === null) return undefined;
   const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*[-+]?\d+\s*$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(n) || n < 1) {
-    throw new ModuleError(`crosskey_keep_backups must be a whole number of at least 1 (backups kept per changed file), got ${JSON.stringify(raw)}`);
+    throw new ModuleError(
+      `crosskey_keep_backups must be a whole number of at least 1 (backups kept per changed file), got ${JSON.stringify(raw)}`,
+    );
   }
   return n;
 }
@@ -83,20 +85,32 @@ export function keepBackupsVar(vars: Record<string, unknown>): number | undefine
  * `protectBackups`: the backups this host's files were changed from earlier in the play or in runs no restart has
  * picked up yet (es_rolling_restart restores them when a node does not come back), never pruned.
  */
-export function backupArgs(ctx: Pick<TaskContext, 'vars' | 'host'> & Partial<Pick<TaskContext, 'changedFiles' | 'state'>>): BackupArgs {
+export function backupArgs(
+  ctx: Pick<TaskContext, 'vars' | 'host'> & Partial<Pick<TaskContext, 'changedFiles' | 'state'>>,
+): BackupArgs {
   const keep = keepBackupsVar(ctx.vars);
   const pending = ctx.state?.get<unknown>(pendingRestartKey(ctx.host));
-  const files = [...(ctx.changedFiles?.get(ctx.host) ?? []), ...(Array.isArray(pending) ? pending : [])] as Array<{ backupPath?: unknown }>;
+  const files = [...(ctx.changedFiles?.get(ctx.host) ?? []), ...(Array.isArray(pending) ? pending : [])] as Array<{
+    backupPath?: unknown;
+  }>;
   const protect = [...new Set(files.flatMap((f) => (f && typeof f.backupPath === 'string' ? [f.backupPath] : [])))];
-  return { ...(keep !== undefined ? { keepBackups: keep } : {}), ...(protect.length ? { protectBackups: protect } : {}) };
+  return {
+    ...(keep !== undefined ? { keepBackups: keep } : {}),
+    ...(protect.length ? { protectBackups: protect } : {}),
+  };
 }
 
-export function buildDesired(args: { dest: string; mode?: unknown; owner?: string; group?: string; backup?: boolean }, content: unknown): DesiredFile {
+export function buildDesired(
+  args: { dest: string; mode?: unknown; owner?: string; group?: string; backup?: boolean },
+  content: unknown,
+): DesiredFile {
   const c = desiredContent(content);
   return {
-    dest: args.dest, ...c,
+    dest: args.dest,
+    ...c,
     mode: normalizeMode(args.mode),
-    owner: args.owner, group: args.group,
+    owner: args.owner,
+    group: args.group,
     backup: !!args.backup,
   };
 }
@@ -108,23 +122,40 @@ export function buildDesired(args: { dest: string; mode?: unknown; owner?: strin
 export async function readFileState(agent: AgentClient, desired: DesiredFile): Promise<CurrentFile> {
   const missing = (): CurrentFile => ({
     desired: desired.secret && desired.mode === undefined ? { ...desired, mode: SECRET_FILE_MODE } : desired,
-    exists: false, isDir: false,
+    exists: false,
+    isDir: false,
   });
-  let r: Awaited<ReturnType<AgentClient['call']>> & { exists: boolean; content?: string; isDir?: boolean; mode?: string; owner?: string; group?: string; uid?: number; gid?: number };
+  let r: Awaited<ReturnType<AgentClient['call']>> & {
+    exists: boolean;
+    content?: string;
+    isDir?: boolean;
+    mode?: string;
+    owner?: string;
+    group?: string;
+    uid?: number;
+    gid?: number;
+  };
   try {
     r = await agent.call('file.read', { path: desired.dest, encoding: desired.encoding });
   } catch (e) {
-    if ((e as { code?: string }).code === 'ENOENT' || /ENOENT|no such file/i.test((e as Error).message)) return missing();
+    if ((e as { code?: string }).code === 'ENOENT' || /ENOENT|no such file/i.test((e as Error).message))
+      return missing();
     throw e;
   }
   if (!r.exists) return missing();
   const content = r.content ?? '';
   const bytes = desired.encoding === 'base64' ? Buffer.from(content, 'base64') : Buffer.from(content, 'utf8');
   return {
-    desired, exists: true, isDir: !!r.isDir,
+    desired,
+    exists: true,
+    isDir: !!r.isDir,
     sha256: r.isDir ? undefined : sha256(bytes),
     text: desired.encoding === 'utf8' ? content : undefined,
-    mode: r.mode, owner: r.owner, group: r.group, uid: r.uid, gid: r.gid,
+    mode: r.mode,
+    owner: r.owner,
+    group: r.group,
+    uid: r.uid,
+    gid: r.gid,
   };
 }
 
@@ -145,25 +176,42 @@ export function diffFileState(cur: CurrentFile, ctx: TaskContext | undefined): C
     const change: Change = { target: d.dest, action: cur.exists ? 'update' : 'create' };
     if (d.secret) change.secret = true;
     else if (d.encoding === 'utf8' && (ctx?.diff ?? true)) {
-      change.unified = unifiedDiff(cur.text ?? '', d.content, cur.exists ? `${d.dest} (before)` : '/dev/null', `${d.dest} (after)`);
+      change.unified = unifiedDiff(
+        cur.text ?? '',
+        d.content,
+        cur.exists ? `${d.dest} (before)` : '/dev/null',
+        `${d.dest} (after)`,
+      );
     } else {
       change.before = cur.sha256 ? `sha256:${cur.sha256}` : undefined;
       change.after = `sha256:${wantSha}`;
     }
     changes.push(change);
   }
-  if (d.mode && cur.exists && cur.mode !== d.mode) changes.push({ target: `${d.dest} mode`, action: 'update', before: cur.mode, after: d.mode });
-  if (d.owner && cur.exists && !sameOwner(d.owner, cur.owner, cur.uid)) changes.push({ target: `${d.dest} owner`, action: 'update', before: cur.owner, after: d.owner });
-  if (d.group && cur.exists && !sameOwner(d.group, cur.group, cur.gid)) changes.push({ target: `${d.dest} group`, action: 'update', before: cur.group, after: d.group });
+  if (d.mode && cur.exists && cur.mode !== d.mode)
+    changes.push({ target: `${d.dest} mode`, action: 'update', before: cur.mode, after: d.mode });
+  if (d.owner && cur.exists && !sameOwner(d.owner, cur.owner, cur.uid))
+    changes.push({ target: `${d.dest} owner`, action: 'update', before: cur.owner, after: d.owner });
+  if (d.group && cur.exists && !sameOwner(d.group, cur.group, cur.gid))
+    changes.push({ target: `${d.dest} group`, action: 'update', before: cur.group, after: d.group });
   return changes;
 }
 
 /** Writes the desired file; `backups` (see backupArgs) tells the agent how to prune the older backups. */
-export async function putFile(agent: AgentClient, d: DesiredFile, backups: BackupArgs = {}): Promise<{ backupPath?: string; changed: boolean }> {
+export async function putFile(
+  agent: AgentClient,
+  d: DesiredFile,
+  backups: BackupArgs = {},
+): Promise<{ backupPath?: string; changed: boolean }> {
   const r = await agent.call('file.put', {
-    path: d.dest, content: d.content, encoding: d.encoding,
-    ...(d.mode ? { mode: d.mode } : {}), ...(d.owner ? { owner: d.owner } : {}), ...(d.group ? { group: d.group } : {}),
-    backup: d.backup, ...(d.backup ? backups : {}),
+    path: d.dest,
+    content: d.content,
+    encoding: d.encoding,
+    ...(d.mode ? { mode: d.mode } : {}),
+    ...(d.owner ? { owner: d.owner } : {}),
+    ...(d.group ? { group: d.group } : {}),
+    backup: d.backup,
+    ...(d.backup ? backups : {}),
   });
   return { backupPath: r.backupPath, changed: r.changed };
 }

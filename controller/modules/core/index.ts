@@ -8,5 +8,12 @@ import { waitForModule } from './wait_for.js';
 import { assertModule, debugModule, failModule } from './checks.js';
 
 export const coreModules: AnyModule[] = [
-  copyModule, templateModule, commandModule, serviceModule, waitForModule, assertModule, failModule, debugModule,
+  copyModule,
+  templateModule,
+  commandModule,
+  serviceModule,
+  waitForModule,
+  assertModule,
+  failModule,
+  debugModule,
 ];

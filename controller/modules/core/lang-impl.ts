@@ -34,7 +34,8 @@ export function lazyVars(vars: Record<string, unknown>): Record<string, unknown>
     if (d > 8) return v;
     if (typeof v === 'string') return v.includes('{{') ? view(renderString(v, root), d + 1) : v;
     if (Array.isArray(v)) return v.map((x) => view(x, d + 1));
-    if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return wrap(v as Record<string, unknown>, d + 1);
+    if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
+      return wrap(v as Record<string, unknown>, d + 1);
     return v;
   };
   const root = wrap(vars, 0);

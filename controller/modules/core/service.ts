@@ -3,8 +3,14 @@
 import type { Module } from '../contract.js';
 import { ModuleError } from '../contract.js';
 
-export interface ServiceArgs { name: string; state: 'started' | 'stopped' | 'restarted'; command?: unknown[] }
-interface ServiceCurrent { active: boolean }
+export interface ServiceArgs {
+  name: string;
+  state: 'started' | 'stopped' | 'restarted';
+  command?: unknown[];
+}
+interface ServiceCurrent {
+  active: boolean;
+}
 
 export const serviceModule: Module<ServiceArgs, ServiceCurrent> = {
   name: 'service',
@@ -13,22 +19,40 @@ export const serviceModule: Module<ServiceArgs, ServiceCurrent> = {
   schema: {
     name: { type: 'string', required: true },
     state: { type: 'string', required: true, choices: ['started', 'stopped', 'restarted'] },
-    command: { type: 'list', elements: 'string', description: 'argv prefix; the action is appended (default: systemctl <action> <name>)' },
+    command: {
+      type: 'list',
+      elements: 'string',
+      description: 'argv prefix; the action is appended (default: systemctl <action> <name>)',
+    },
   },
   async read(ctx, args) {
     const r = await (await ctx.agent()).call('service', { name: args.name, action: 'status', ...cmd(args) });
     return { active: r.active };
   },
   diff(cur, args) {
-    if (args.state === 'restarted') return [{ target: `service ${args.name}`, action: 'restart', before: cur.active ? 'active' : 'inactive', after: 'active' }];
-    if (args.state === 'started' && !cur.active) return [{ target: `service ${args.name}`, action: 'update', before: 'inactive', after: 'active' }];
-    if (args.state === 'stopped' && cur.active) return [{ target: `service ${args.name}`, action: 'update', before: 'active', after: 'inactive' }];
+    if (args.state === 'restarted')
+      return [
+        {
+          target: `service ${args.name}`,
+          action: 'restart',
+          before: cur.active ? 'active' : 'inactive',
+          after: 'active',
+        },
+      ];
+    if (args.state === 'started' && !cur.active)
+      return [{ target: `service ${args.name}`, action: 'update', before: 'inactive', after: 'active' }];
+    if (args.state === 'stopped' && cur.active)
+      return [{ target: `service ${args.name}`, action: 'update', before: 'active', after: 'inactive' }];
     return [];
   },
   async apply(ctx, args) {
     const action = args.state === 'restarted' ? 'restart' : args.state === 'started' ? 'start' : 'stop';
     const r = await (await ctx.agent()).call('service', { name: args.name, action, ...cmd(args) });
-    if (r.rc !== 0) throw new ModuleError(`service ${args.name} ${action} failed (rc ${r.rc}): ${(r.stderr || r.stdout).trim().slice(0, 500)}`, { rc: r.rc });
+    if (r.rc !== 0)
+      throw new ModuleError(
+        `service ${args.name} ${action} failed (rc ${r.rc}): ${(r.stderr || r.stdout).trim().slice(0, 500)}`,
+        { rc: r.rc },
+      );
     return { status: 'changed', data: { name: args.name, state: args.state } };
   },
   report(cur, args) {

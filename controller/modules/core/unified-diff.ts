@@ -13,16 +13,27 @@ function splitLines(text: string): string[] {
 /** Unified diff of two texts ('' for identical). Labels name the before/after sides. */
 export function unifiedDiff(before: string, after: string, fromLabel: string, toLabel: string, context = 3): string {
   if (before === after) return '';
-  const a = splitLines(before), b = splitLines(after);
+  const a = splitLines(before),
+    b = splitLines(after);
   const ops = lcsOps(a, b);
   const out: string[] = [`--- ${fromLabel}`, `+++ ${toLabel}`];
   // Group changes into hunks with `context` lines around them.
   let i = 0;
-  const aLine = new Array<number>(ops.length), bLine = new Array<number>(ops.length);
-  let ai = 0, bi = 0;
-  ops.forEach((op, idx) => { aLine[idx] = ai; bLine[idx] = bi; if (op.kind !== '+') ai++; if (op.kind !== '-') bi++; });
+  const aLine = new Array<number>(ops.length),
+    bLine = new Array<number>(ops.length);
+  let ai = 0,
+    bi = 0;
+  ops.forEach((op, idx) => {
+    aLine[idx] = ai;
+    bLine[idx] = bi;
+    if (op.kind !== '+') ai++;
+    if (op.kind !== '-') bi++;
+  });
   while (i < ops.length) {
-    if (ops[i]!.kind === ' ') { i++; continue; }
+    if (ops[i]!.kind === ' ') {
+      i++;
+      continue;
+    }
     const start = Math.max(0, i - context);
     let end = i;
     let lastChange = i;
@@ -54,25 +65,42 @@ function lcsOps(aAll: string[], bAll: string[]): Op[] {
   while (s < aAll.length - p && s < bAll.length - p && aAll[aAll.length - 1 - s] === bAll[bAll.length - 1 - s]) s++;
   const head: Op[] = aAll.slice(0, p).map((line) => ({ kind: ' ', line }));
   const tail: Op[] = aAll.slice(aAll.length - s).map((line) => ({ kind: ' ', line }));
-  const a = aAll.slice(p, aAll.length - s), b = bAll.slice(p, bAll.length - s);
+  const a = aAll.slice(p, aAll.length - s),
+    b = bAll.slice(p, bAll.length - s);
   if (a.length * b.length > 4_000_000) {
-    return [...head, ...a.map((line): Op => ({ kind: '-', line })), ...b.map((line): Op => ({ kind: '+', line })), ...tail];
+    return [
+      ...head,
+      ...a.map((line): Op => ({ kind: '-', line })),
+      ...b.map((line): Op => ({ kind: '+', line })),
+      ...tail,
+    ];
   }
   return [...head, ...lcsMiddle(a, b), ...tail];
 }
 
 function lcsMiddle(a: string[], b: string[]): Op[] {
-  const n = a.length, m = b.length;
+  const n = a.length,
+    m = b.length;
   const dp: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) {
-    dp[i]![j] = a[i] === b[j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
-  }
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--) {
+      dp[i]![j] = a[i] === b[j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
+    }
   const ops: Op[] = [];
-  let i = 0, j = 0;
+  let i = 0,
+    j = 0;
   while (i < n && j < m) {
-    if (a[i] === b[j]) { ops.push({ kind: ' ', line: a[i]! }); i++; j++; }
-    else if (dp[i + 1]![j]! >= dp[i]![j + 1]!) { ops.push({ kind: '-', line: a[i]! }); i++; }
-    else { ops.push({ kind: '+', line: b[j]! }); j++; }
+    if (a[i] === b[j]) {
+      ops.push({ kind: ' ', line: a[i]! });
+      i++;
+      j++;
+    } else if (dp[i + 1]![j]! >= dp[i]![j + 1]!) {
+      ops.push({ kind: '-', line: a[i]! });
+      i++;
+    } else {
+      ops.push({ kind: '+', line: b[j]! });
+      j++;
+    }
   }
   while (i < n) ops.push({ kind: '-', line: a[i++]! });
   while (j < m) ops.push({ kind: '+', line: b[j++]! });

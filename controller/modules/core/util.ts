@@ -48,19 +48,27 @@ export function splitCommand(cmd: string): string[] {
   for (let i = 0; i < cmd.length; i++) {
     const c = cmd[i]!;
     if (quote === "'") {
-      if (c === "'") quote = null; else cur += c;
+      if (c === "'") quote = null;
+      else cur += c;
     } else if (quote === '"') {
       if (c === '"') quote = null;
       else if (c === '\\' && i + 1 < cmd.length && '"\\$`'.includes(cmd[i + 1]!)) cur += cmd[++i];
       else cur += c;
     } else if (c === "'" || c === '"') {
-      quote = c; has = true;
+      quote = c;
+      has = true;
     } else if (c === '\\' && i + 1 < cmd.length) {
-      cur += cmd[++i]; has = true;
+      cur += cmd[++i];
+      has = true;
     } else if (/\s/.test(c)) {
-      if (has) { out.push(cur); cur = ''; has = false; }
+      if (has) {
+        out.push(cur);
+        cur = '';
+        has = false;
+      }
     } else {
-      cur += c; has = true;
+      cur += c;
+      has = true;
     }
   }
   if (quote) throw new ModuleError(`unterminated ${quote} quote in command: ${cmd}`);

@@ -5,9 +5,15 @@ import type { Module, TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
 
 export interface WaitForArgs {
-  host: string; port?: number; path?: string; search_regex?: string;
+  host: string;
+  port?: number;
+  path?: string;
+  search_regex?: string;
   state: 'started' | 'stopped' | 'present' | 'absent';
-  timeout: number; delay: number; sleep: number; msg?: string;
+  timeout: number;
+  delay: number;
+  sleep: number;
+  msg?: string;
 }
 
 export const waitForModule: Module<WaitForArgs, { elapsed: number; match?: string }> = {
@@ -26,7 +32,8 @@ export const waitForModule: Module<WaitForArgs, { elapsed: number; match?: strin
     msg: { type: 'string' },
   },
   async read(ctx, args) {
-    if ((args.port === undefined) === (args.path === undefined)) throw new ModuleError('wait_for needs exactly one of port or path');
+    if ((args.port === undefined) === (args.path === undefined))
+      throw new ModuleError('wait_for needs exactly one of port or path');
     const agent = await ctx.agent();
     const start = Date.now();
     const want = args.state === 'started' || args.state === 'present';
@@ -34,11 +41,15 @@ export const waitForModule: Module<WaitForArgs, { elapsed: number; match?: strin
     if (args.delay > 0) await sleep(args.delay * 1000, ctx);
     for (;;) {
       const found = await probe(agent, args, regex);
-      if (found.ok === want) return { elapsed: (Date.now() - start) / 1000, ...(found.match !== undefined ? { match: found.match } : {}) };
+      if (found.ok === want)
+        return { elapsed: (Date.now() - start) / 1000, ...(found.match !== undefined ? { match: found.match } : {}) };
       if (Date.now() - start + args.sleep * 1000 > args.timeout * 1000) break;
       await sleep(Math.max(10, args.sleep * 1000), ctx);
     }
-    const what = args.port !== undefined ? `port ${args.host}:${args.port}` : `${args.path}${regex ? ` to match /${args.search_regex}/` : ''}`;
+    const what =
+      args.port !== undefined
+        ? `port ${args.host}:${args.port}`
+        : `${args.path}${regex ? ` to match /${args.search_regex}/` : ''}`;
     throw new ModuleError(args.msg ?? `Timeout when waiting for ${what} (${args.state}) after ${args.timeout}s`);
   },
   diff() {
@@ -52,8 +63,13 @@ export const waitForModule: Module<WaitForArgs, { elapsed: number; match?: strin
   },
 };
 
-async function probe(agent: AgentClient, args: WaitForArgs, regex: RegExp | undefined): Promise<{ ok: boolean; match?: string }> {
-  if (args.port !== undefined) return { ok: (await agent.call('port.check', { host: args.host, port: args.port, timeoutMs: 1000 })).open };
+async function probe(
+  agent: AgentClient,
+  args: WaitForArgs,
+  regex: RegExp | undefined,
+): Promise<{ ok: boolean; match?: string }> {
+  if (args.port !== undefined)
+    return { ok: (await agent.call('port.check', { host: args.host, port: args.port, timeoutMs: 1000 })).open };
   if (!regex) return { ok: (await agent.call('file.stat', { path: args.path! })).exists };
   try {
     const r = await agent.call('file.read', { path: args.path! });
@@ -67,8 +83,14 @@ async function probe(agent: AgentClient, args: WaitForArgs, regex: RegExp | unde
 function sleep(ms: number, ctx: TaskContext): Promise<void> {
   return new Promise((resolve, reject) => {
     if (ctx.signal.aborted) return reject(new ModuleError('interrupted'));
-    const t = setTimeout(() => { ctx.signal.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(t); reject(new ModuleError('interrupted')); };
+    const t = setTimeout(() => {
+      ctx.signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new ModuleError('interrupted'));
+    };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
   });
 }

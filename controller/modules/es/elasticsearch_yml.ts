@@ -62,7 +62,9 @@ export function editSettings(path: string, text: string, settings: Record<string
   for (const [key, value] of Object.entries(settings)) {
     const range = findFlatKey(lines, key);
     if (!range && key in flatBefore) {
-      throw new ModuleError(`${path}: ${key} is set in nested form; crosskey edits flat keys only — rewrite it as "${key}: …" first`);
+      throw new ModuleError(
+        `${path}: ${key} is set in nested form; crosskey edits flat keys only — rewrite it as "${key}: …" first`,
+      );
     }
     if (value === null || value === undefined) {
       if (range) lines.splice(range[0], range[1] - range[0]);
@@ -81,10 +83,18 @@ export function editSettings(path: string, text: string, settings: Record<string
     throw new ModuleError(`${path}: the edited file would not parse (${(e as Error).message}); nothing written`);
   }
   for (const [key, value] of Object.entries(settings)) {
-    const want = value === null || value === undefined ? undefined : JSON.stringify(Array.isArray(value) ? value.map(String) : value);
-    const got = after[key] === undefined ? undefined : JSON.stringify(Array.isArray(after[key]) ? (after[key] as unknown[]).map(String) : after[key]);
+    const want =
+      value === null || value === undefined
+        ? undefined
+        : JSON.stringify(Array.isArray(value) ? value.map(String) : value);
+    const got =
+      after[key] === undefined
+        ? undefined
+        : JSON.stringify(Array.isArray(after[key]) ? (after[key] as unknown[]).map(String) : after[key]);
     if (want !== got && !(typeof value !== 'object' && String(value) === String(after[key]))) {
-      throw new ModuleError(`${path}: ${key} would read back as ${got ?? 'unset'}, not ${want ?? 'unset'}; nothing written`);
+      throw new ModuleError(
+        `${path}: ${key} would read back as ${got ?? 'unset'}, not ${want ?? 'unset'}; nothing written`,
+      );
     }
   }
   return out;
@@ -118,7 +128,11 @@ export const elasticsearchYml: Module<Args, Current> = {
   async apply(ctx, args, _changes, current) {
     const agent = await ctx.agent();
     const r = await agent.call('file.put', {
-      path: args.path, content: current.desired, encoding: 'utf8', backup: args.backup !== false, ...backupArgs(ctx),
+      path: args.path,
+      content: current.desired,
+      encoding: 'utf8',
+      backup: args.backup !== false,
+      ...backupArgs(ctx),
     });
     return {
       status: r.changed ? 'changed' : 'ok',

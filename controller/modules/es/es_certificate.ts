@@ -12,7 +12,18 @@ import { ModuleError } from '../contract.js';
 import { backupArgs } from '../core/file-state.js';
 import { Secret, isSecret } from '../../secrets.js';
 import {
-  assertCaCurrentlyValid, createCaAsync, writeCa, loadCa, issueCertAsync, toPkcs12, readPkcs12, certInfoFromPem, CertError, validateDns, validateIp, type CertAndKey,
+  assertCaCurrentlyValid,
+  createCaAsync,
+  writeCa,
+  loadCa,
+  issueCertAsync,
+  toPkcs12,
+  readPkcs12,
+  certInfoFromPem,
+  CertError,
+  validateDns,
+  validateIp,
+  type CertAndKey,
 } from '../../certs/index.js';
 
 export interface CertificateArgs {
@@ -43,7 +54,8 @@ export interface CertificateCurrent {
 }
 
 const DAY = 86_400_000;
-const asSecret = (v: Secret | string | undefined) => (v === undefined ? undefined : isSecret(v) ? v : new Secret(String(v)));
+const asSecret = (v: Secret | string | undefined) =>
+  v === undefined ? undefined : isSecret(v) ? v : new Secret(String(v));
 
 // One CA creation per directory and one wildcard certificate per run, even with hosts in parallel.
 const caLocks = new Map<string, Promise<CertAndKey>>();
@@ -78,13 +90,22 @@ export function inventorySans(host: string, vars: Record<string, unknown>): { dn
   add(host);
   add(vars.ansible_host);
   if (typeof vars.es_node_url === 'string') {
-    try { add(new URL(vars.es_node_url).hostname.replace(/^\[|\]$/g, '')); } catch { /* not a URL */ }
+    try {
+      add(new URL(vars.es_node_url).hostname.replace(/^\[|\]$/g, ''));
+    } catch {
+      /* not a URL */
+    }
   }
   return { dns: [...dns], ip: [...ip] };
 }
 
 function wanted(ctx: TaskContext, args: CertificateArgs): CertificateCurrent['want'] {
-  if (args.wildcard) return { dns: [args.wildcard, ...(args.dns ?? [])], ip: args.ip ?? [], name: args.name ?? args.wildcard.replace(/^\*\./, '') };
+  if (args.wildcard)
+    return {
+      dns: [args.wildcard, ...(args.dns ?? [])],
+      ip: args.ip ?? [],
+      name: args.name ?? args.wildcard.replace(/^\*\./, ''),
+    };
   const inv = inventorySans(ctx.host, ctx.vars);
   return { dns: args.dns ?? inv.dns, ip: args.ip ?? inv.ip, name: args.name ?? ctx.host };
 }
@@ -96,27 +117,45 @@ function destOf(ctx: TaskContext, args: CertificateArgs): string {
   return join(config, 'remote-cluster-server.p12');
 }
 
-const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
+const sameSet = (a: string[], b: string[]) =>
+  a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
 
 export const esCertificate: Module<CertificateArgs, CertificateCurrent> = {
   name: 'es_certificate',
-  description: 'Issue a PKCS#12 certificate per host (or one wildcard) from a controller-side CA and push it to the host',
+  description:
+    'Issue a PKCS#12 certificate per host (or one wildcard) from a controller-side CA and push it to the host',
   runsOn: 'host',
   schema: {
-    ca_dir: { type: 'string', required: true, description: 'CA directory on the controller (ca.crt, ca.key); created when missing' },
+    ca_dir: {
+      type: 'string',
+      required: true,
+      description: 'CA directory on the controller (ca.crt, ca.key); created when missing',
+    },
     ca_password: { type: 'string', secret: true, description: 'passphrase of ca.key' },
     ca_dn: { type: 'string', description: 'DN of a CA created here (default like certutil)' },
     dest: { type: 'string', description: 'path on the host (default {{es_config}}/remote-cluster-server.p12)' },
     password: { type: 'string', secret: true, required: true, description: 'PKCS#12 password' },
-    dns: { type: 'list', elements: 'string', description: 'DNS SANs (default: inventory host name, ansible_host, es_node_url host)' },
+    dns: {
+      type: 'list',
+      elements: 'string',
+      description: 'DNS SANs (default: inventory host name, ansible_host, es_node_url host)',
+    },
     ip: { type: 'list', elements: 'string', description: 'IP SANs (default: from the inventory as for dns)' },
     wildcard: { type: 'string', description: 'one certificate for all hosts with this DNS SAN, e.g. *.es.example.com' },
     name: { type: 'string', description: 'CN (default: the host name)' },
     days: { type: 'number', default: 1095 },
     renew_before_days: { type: 'number', default: 30 },
-    server_and_client_auth: { type: 'boolean', default: false, description: 'add EKU serverAuth+clientAuth (transport certificates)' },
+    server_and_client_auth: {
+      type: 'boolean',
+      default: false,
+      description: 'add EKU serverAuth+clientAuth (transport certificates)',
+    },
     mode: { type: 'string', default: '0640' },
-    notify_restart: { type: 'boolean', default: false, description: 'report the file as changed for es_rolling_restart (ES reloads certificate files by itself)' },
+    notify_restart: {
+      type: 'boolean',
+      default: false,
+      description: 'report the file as changed for es_rolling_restart (ES reloads certificate files by itself)',
+    },
   },
 
   async read(ctx, args) {
@@ -129,7 +168,8 @@ export const esCertificate: Module<CertificateArgs, CertificateCurrent> = {
     } catch (e) {
       throw new ModuleError(`${ctx.host}: es_certificate: ${(e as Error).message}`);
     }
-    if (want.dns.length + want.ip.length === 0) throw new ModuleError(`${ctx.host}: es_certificate: no SANs (give dns/ip or set ansible_host)`);
+    if (want.dns.length + want.ip.length === 0)
+      throw new ModuleError(`${ctx.host}: es_certificate: no SANs (give dns/ip or set ansible_host)`);
     const caCertPath = join(args.ca_dir, 'ca.crt');
     const caExists = existsSync(caCertPath);
     // An expired or not-yet-valid CA fails the task here, on the controller, before the host is even contacted
@@ -156,14 +196,22 @@ export const esCertificate: Module<CertificateArgs, CertificateCurrent> = {
       return cur;
     }
     const info = certInfoFromPem(p12.certPem);
-    cur.before = { subject: info.subject, dns: info.sans.dns, ip: info.sans.ip, issuer: info.issuer, notAfter: info.notAfter.toISOString() };
+    cur.before = {
+      subject: info.subject,
+      dns: info.sans.dns,
+      ip: info.sans.ip,
+      issuer: info.issuer,
+      notAfter: info.notAfter.toISOString(),
+    };
     if (!sameSet(info.sans.dns, want.dns) || !sameSet(info.sans.ip, want.ip)) cur.reasons.push('SANs differ');
-    if (info.notAfter.getTime() - Date.now() < args.renew_before_days * DAY) cur.reasons.push(`expires ${info.notAfter.toISOString()}`);
+    if (info.notAfter.getTime() - Date.now() < args.renew_before_days * DAY)
+      cur.reasons.push(`expires ${info.notAfter.toISOString()}`);
     if (!caExists) cur.reasons.push('CA not created yet');
     else {
       const ca = await caFor(args, false);
       const leaf = new X509Certificate(p12.certPem);
-      if (!leaf.checkIssued(new X509Certificate(ca.certPem)) || !leaf.verify(new X509Certificate(ca.certPem).publicKey)) cur.reasons.push('issued by another CA');
+      if (!leaf.checkIssued(new X509Certificate(ca.certPem)) || !leaf.verify(new X509Certificate(ca.certPem).publicKey))
+        cur.reasons.push('issued by another CA');
     }
     return cur;
   },
@@ -190,26 +238,55 @@ export const esCertificate: Module<CertificateArgs, CertificateCurrent> = {
     // issueCertAsync refuses an expired CA and ends the leaf at the CA's notAfter when `days` would pass it
     // (with a warning, carried into msg and data.warnings).
     const make = async () => {
-      const leaf = await issueCertAsync({ ca, name: cur.want.name, dns: cur.want.dns, ip: cur.want.ip, days: args.days, serverAndClientAuth: args.server_and_client_auth });
-      return { p12: toPkcs12({ keyPem: leaf.keyPem, certPem: leaf.certPem, caPems: [ca.certPem], password, alias: 'instance' }), warnings: leaf.warnings };
+      const leaf = await issueCertAsync({
+        ca,
+        name: cur.want.name,
+        dns: cur.want.dns,
+        ip: cur.want.ip,
+        days: args.days,
+        serverAndClientAuth: args.server_and_client_auth,
+      });
+      return {
+        p12: toPkcs12({
+          keyPem: leaf.keyPem,
+          certPem: leaf.certPem,
+          caPems: [ca.certPem],
+          password,
+          alias: 'instance',
+        }),
+        warnings: leaf.warnings,
+      };
     };
     let made: { p12: Buffer; warnings: string[] };
     if (args.wildcard) {
       const key = `${args.ca_dir}|${cur.want.dns.join(',')}|${cur.want.ip.join(',')}`;
       let p = wildcardCache.get(key);
       if (!p) wildcardCache.set(key, (p = make()));
-      try { made = await p; } catch (e) { throw new ModuleError(`${ctx.host}: es_certificate: ${(e as Error).message}`); }
+      try {
+        made = await p;
+      } catch (e) {
+        throw new ModuleError(`${ctx.host}: es_certificate: ${(e as Error).message}`);
+      }
     } else {
-      try { made = await make(); } catch (e) { throw new ModuleError(`${ctx.host}: es_certificate: ${(e as Error).message}`); }
+      try {
+        made = await make();
+      } catch (e) {
+        throw new ModuleError(`${ctx.host}: es_certificate: ${(e as Error).message}`);
+      }
     }
     const { p12, warnings } = made;
     const agent = await ctx.agent();
     // The file belongs with the config it is used from: same owner and group as the config dir.
     const dirStat = await agent.call('file.stat', { path: dirname(cur.dest) });
-    if (!dirStat.exists) throw new ModuleError(`${ctx.host}: es_certificate: directory ${dirname(cur.dest)} does not exist`);
+    if (!dirStat.exists)
+      throw new ModuleError(`${ctx.host}: es_certificate: directory ${dirname(cur.dest)} does not exist`);
     const r = await agent.call('file.put', {
-      path: cur.dest, content: p12.toString('base64'), encoding: 'base64', mode: args.mode,
-      ...(dirStat.owner ? { owner: dirStat.owner } : {}), ...(dirStat.group ? { group: dirStat.group } : {}),
+      path: cur.dest,
+      content: p12.toString('base64'),
+      encoding: 'base64',
+      mode: args.mode,
+      ...(dirStat.owner ? { owner: dirStat.owner } : {}),
+      ...(dirStat.group ? { group: dirStat.group } : {}),
       backup: true,
       ...backupArgs(ctx),
     });
@@ -218,7 +295,9 @@ export const esCertificate: Module<CertificateArgs, CertificateCurrent> = {
       changes,
       msg: `${cur.exists ? 'reissued' : 'issued'} ${cur.dest} (${cur.reasons.join('; ')})${warnings.map((w) => `; WARNING: ${w}`).join('')}`,
       data: { path: cur.dest, sans: cur.want, ...(warnings.length ? { warnings } : {}) },
-      ...(args.notify_restart ? { changedFiles: [{ path: cur.dest, ...(r.backupPath ? { backupPath: r.backupPath } : {}) }] } : {}),
+      ...(args.notify_restart
+        ? { changedFiles: [{ path: cur.dest, ...(r.backupPath ? { backupPath: r.backupPath } : {}) }] }
+        : {}),
     };
   },
 };

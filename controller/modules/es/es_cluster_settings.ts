@@ -26,7 +26,12 @@ export function settingsDiff(current: Current, desired: Record<string, unknown>)
     const want = asEsValue(value);
     const have = asEsValue(current[key]);
     if (JSON.stringify(want) === JSON.stringify(have)) continue;
-    changes.push({ target: key, action: want === null ? 'delete' : have === null ? 'create' : 'update', before: have, after: want });
+    changes.push({
+      target: key,
+      action: want === null ? 'delete' : have === null ? 'create' : 'update',
+      before: have,
+      after: want,
+    });
   }
   return changes;
 }
@@ -38,7 +43,7 @@ export const esClusterSettings: Module<Args, Current> = {
   schema: {
     settings: { type: 'dict', required: true, description: 'flat setting name → value (null removes it)' },
     kind: { type: 'string', choices: ['persistent', 'transient'], default: 'persistent' },
-    cluster_group: { type: 'string', description: 'inventory group of the cluster (default: the task host\'s cluster)' },
+    cluster_group: { type: 'string', description: "inventory group of the cluster (default: the task host's cluster)" },
   },
   async read(ctx, args) {
     const all = await getClusterSettings(esFor(ctx, args.cluster_group));

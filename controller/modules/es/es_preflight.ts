@@ -7,9 +7,28 @@
 import type { Module, TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import type { EsApi } from '../../elastic/types.js';
-import { getInfo, getNodes, getLicense, clusterHealth, authenticate, hasPrivileges, getNodesSettings, licenseAllowsRcs2 } from '../../elastic/api/cluster.js';
+import {
+  getInfo,
+  getNodes,
+  getLicense,
+  clusterHealth,
+  authenticate,
+  hasPrivileges,
+  getNodesSettings,
+  licenseAllowsRcs2,
+} from '../../elastic/api/cluster.js';
 import { readAliasDefinition, definitionKinds, getRemoteInfo, aliasPrefix, modeOf } from '../../elastic/api/remote.js';
-import { esFor, esForNode, errMsg, groupHosts, remoteServerAddresses, stateKey, versionAtLeast, withPort, GATES } from './common.js';
+import {
+  esFor,
+  esForNode,
+  errMsg,
+  groupHosts,
+  remoteServerAddresses,
+  stateKey,
+  versionAtLeast,
+  withPort,
+  GATES,
+} from './common.js';
 import type { SavedAliasDefinition } from './es_remote_cluster.js';
 import { join } from 'node:path';
 
@@ -63,8 +82,20 @@ export interface PreflightFacts {
   warnings: string[];
 }
 
-async function clusterFacts(es: EsApi, side: string, privileges: string[], problems: string[], warnings: string[]): Promise<ClusterFacts> {
-  const [info, nodes, lic, h, settings] = await Promise.all([getInfo(es), getNodes(es), getLicense(es), clusterHealth(es), getNodesSettings(es)]);
+async function clusterFacts(
+  es: EsApi,
+  side: string,
+  privileges: string[],
+  problems: string[],
+  warnings: string[],
+): Promise<ClusterFacts> {
+  const [info, nodes, lic, h, settings] = await Promise.all([
+    getInfo(es),
+    getNodes(es),
+    getLicense(es),
+    clusterHealth(es),
+    getNodesSettings(es),
+  ]);
   const versions = Object.fromEntries(nodes.map((n) => [n.name, n.version]));
   let user = '';
   let securityEnabled = true;
@@ -84,49 +115,85 @@ async function clusterFacts(es: EsApi, side: string, privileges: string[], probl
   }
   const distinct = [...new Set(Object.values(versions))];
   const lowest = distinct.reduce((a, b) => (versionAtLeast(a, b) ? b : a), info.version.number);
-  if (distinct.length > 1) problems.push(`${side}: mixed node versions ${Object.entries(versions).map(([n, v]) => `${n}=${v}`).join(', ')}: finish the upgrade first`);
-  if (!versionAtLeast(lowest, GATES.rcs2)) problems.push(`${side}: version ${lowest} < 8.10: API-key remote clusters do not exist there`);
-  else if (!versionAtLeast(lowest, GATES.recommended)) warnings.push(`${side}: version ${lowest} < 8.14: supported in degraded mode (Elastic recommends 8.14+)`);
-  if (!licenseAllowsRcs2(lic)) problems.push(`${side}: license ${lic.type} (${lic.status}): API-key remote clusters need an active enterprise (or trial) license`);
+  if (distinct.length > 1)
+    problems.push(
+      `${side}: mixed node versions ${Object.entries(versions)
+        .map(([n, v]) => `${n}=${v}`)
+        .join(', ')}: finish the upgrade first`,
+    );
+  if (!versionAtLeast(lowest, GATES.rcs2))
+    problems.push(`${side}: version ${lowest} < 8.10: API-key remote clusters do not exist there`);
+  else if (!versionAtLeast(lowest, GATES.recommended))
+    warnings.push(`${side}: version ${lowest} < 8.14: supported in degraded mode (Elastic recommends 8.14+)`);
+  if (!licenseAllowsRcs2(lic))
+    problems.push(
+      `${side}: license ${lic.type} (${lic.status}): API-key remote clusters need an active enterprise (or trial) license`,
+    );
   if (missing.length) problems.push(`${side}: user ${user} lacks cluster privilege(s) ${missing.join(', ')}`);
   return {
-    cluster_name: info.cluster_name, cluster_uuid: info.cluster_uuid, version: lowest, node_versions: versions,
-    mixed_versions: distinct.length > 1, license: { type: lic.type, status: lic.status }, security_enabled: securityEnabled, health: h.status, user, missing_privileges: missing,
+    cluster_name: info.cluster_name,
+    cluster_uuid: info.cluster_uuid,
+    version: lowest,
+    node_versions: versions,
+    mixed_versions: distinct.length > 1,
+    license: { type: lic.type, status: lic.status },
+    security_enabled: securityEnabled,
+    health: h.status,
+    user,
+    missing_privileges: missing,
   };
 }
 
-async function keystoreProtection(ctx: TaskContext, hosts: string[], warnings: string[]): Promise<Record<string, boolean | null>> {
+async function keystoreProtection(
+  ctx: TaskContext,
+  hosts: string[],
+  warnings: string[],
+): Promise<Record<string, boolean | null>> {
   const out: Record<string, boolean | null> = {};
-  await Promise.all(hosts.map(async (h) => {
-    const vars = ctx.hostVars(h);
-    const config = (vars.es_config as string | undefined) ?? (vars.es_home ? join(String(vars.es_home), 'config') : undefined);
-    if (!config) { out[h] = null; warnings.push(`${h}: es_config not set: keystore not checked`); return; }
-    try {
-      const agent = await ctx.agentFor(h);
-      const ls = await agent.call('keystore.list', { path: join(config, 'elasticsearch.keystore') });
-      out[h] = ls.exists ? !!ls.hasPassword : false;
-    } catch (e) {
-      out[h] = null;
-      warnings.push(`${h}: keystore not checked: ${errMsg(e)}`);
-    }
-  }));
+  await Promise.all(
+    hosts.map(async (h) => {
+      const vars = ctx.hostVars(h);
+      const config =
+        (vars.es_config as string | undefined) ?? (vars.es_home ? join(String(vars.es_home), 'config') : undefined);
+      if (!config) {
+        out[h] = null;
+        warnings.push(`${h}: es_config not set: keystore not checked`);
+        return;
+      }
+      try {
+        const agent = await ctx.agentFor(h);
+        const ls = await agent.call('keystore.list', { path: join(config, 'elasticsearch.keystore') });
+        out[h] = ls.exists ? !!ls.hasPassword : false;
+      } catch (e) {
+        out[h] = null;
+        warnings.push(`${h}: keystore not checked: ${errMsg(e)}`);
+      }
+    }),
+  );
   return out;
 }
 
 /** rcs2 when the node's own _remote/info shows cluster_credentials for the alias, rcs1 without, none when absent. */
-async function aliasModelPerNode(ctx: TaskContext, hosts: string[], alias: string, warnings: string[]): Promise<Record<string, string>> {
+async function aliasModelPerNode(
+  ctx: TaskContext,
+  hosts: string[],
+  alias: string,
+  warnings: string[],
+): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  await Promise.all(hosts.map(async (h) => {
-    const vars = ctx.hostVars(h);
-    const url = typeof vars.es_node_url === 'string' ? vars.es_node_url : undefined;
-    if (!url) return;
-    try {
-      const entry = (await getRemoteInfo(esForNode(vars, url)))[alias];
-      out[h] = !entry ? 'none' : entry.cluster_credentials !== undefined ? 'rcs2' : 'rcs1';
-    } catch (e) {
-      warnings.push(`${h}: _remote/info not read: ${errMsg(e)}`);
-    }
-  }));
+  await Promise.all(
+    hosts.map(async (h) => {
+      const vars = ctx.hostVars(h);
+      const url = typeof vars.es_node_url === 'string' ? vars.es_node_url : undefined;
+      if (!url) return;
+      try {
+        const entry = (await getRemoteInfo(esForNode(vars, url)))[alias];
+        out[h] = !entry ? 'none' : entry.cluster_credentials !== undefined ? 'rcs2' : 'rcs1';
+      } catch (e) {
+        warnings.push(`${h}: _remote/info not read: ${errMsg(e)}`);
+      }
+    }),
+  );
   return out;
 }
 
@@ -136,13 +203,18 @@ function aliasKind(kinds: string[]): string {
 
 export const esPreflight: Module<PreflightArgs, PreflightFacts> = {
   name: 'es_preflight',
-  description: 'Check versions, licenses, security, health, privileges and the alias definition on both clusters (changes nothing)',
+  description:
+    'Check versions, licenses, security, health, privileges and the alias definition on both clusters (changes nothing)',
   runsOn: 'controller',
   schema: {
     alias: { type: 'string', required: true },
     local_group: { type: 'string', default: 'local' },
     remote_group: { type: 'string', default: 'remote' },
-    local_privileges: { type: 'list', elements: 'string', default: ['manage', 'manage_security', 'manage_ccr', 'manage_ml', 'manage_transform'] },
+    local_privileges: {
+      type: 'list',
+      elements: 'string',
+      default: ['manage', 'manage_security', 'manage_ccr', 'manage_ml', 'manage_transform'],
+    },
     remote_privileges: { type: 'list', elements: 'string', default: ['manage_security', 'monitor'] },
     check_keystores: { type: 'boolean', default: true },
     require_green: { type: 'boolean', default: true },
@@ -160,17 +232,28 @@ export const esPreflight: Module<PreflightArgs, PreflightFacts> = {
       clusterFacts(remoteEs, 'remote', args.remote_privileges, problems, warnings),
       readAliasDefinition(localEs, args.alias),
     ]);
-    for (const [side, f] of [['local', local], ['remote', remote]] as const) {
+    for (const [side, f] of [
+      ['local', local],
+      ['remote', remote],
+    ] as const) {
       if (f.health !== 'green') (args.require_green ? problems : warnings).push(`${side}: cluster health ${f.health}`);
     }
-    const saved = ctx.state.get<SavedAliasDefinition>(stateKey('remote_cluster', local.cluster_uuid, args.alias, 'original'));
+    const saved = ctx.state.get<SavedAliasDefinition>(
+      stateKey('remote_cluster', local.cluster_uuid, args.alias, 'original'),
+    );
     let kinds = definitionKinds(def);
     if (kinds.length === 0 && saved && definitionKinds(saved).length) {
       // A run was interrupted between removing and re-adding the alias: the saved original says what it was.
-      warnings.push(`local: alias ${args.alias} is not defined now; the saved original (${definitionKinds(saved).join(', ')}) is used`);
+      warnings.push(
+        `local: alias ${args.alias} is not defined now; the saved original (${definitionKinds(saved).join(', ')}) is used`,
+      );
       kinds = definitionKinds(saved);
-    } else if (kinds.length === 0) problems.push(`local: alias ${args.alias} is not defined (persistent, transient or elasticsearch.yml)`);
-    if (kinds.length > 1) problems.push(`local: alias ${args.alias} is defined ${kinds.join(' and ')} at once: nulling one falls back to the other; clean up first`);
+    } else if (kinds.length === 0)
+      problems.push(`local: alias ${args.alias} is not defined (persistent, transient or elasticsearch.yml)`);
+    if (kinds.length > 1)
+      problems.push(
+        `local: alias ${args.alias} is defined ${kinds.join(' and ')} at once: nulling one falls back to the other; clean up first`,
+      );
     const ymlNodes = Object.keys(def.yml);
     if (ymlNodes.length && ymlNodes.length !== Object.keys(local.node_versions).length) {
       warnings.push(`local: alias ${args.alias} is in elasticsearch.yml on ${ymlNodes.join(', ')} only`);
@@ -183,7 +266,9 @@ export const esPreflight: Module<PreflightArgs, PreflightFacts> = {
     const models = [...new Set(Object.values(perNode))];
     const aliasModel = models.length === 1 ? models[0]! : models.length === 0 ? 'none' : 'mixed';
     const facts: PreflightFacts = {
-      alias: args.alias, local, remote,
+      alias: args.alias,
+      local,
+      remote,
       reload_supported: versionAtLeast(local.version, GATES.reloadableCredentials),
       remote_cluster_privileges_supported: versionAtLeast(local.version, GATES.remoteClusterPrivileges),
       resolve_cluster_supported: versionAtLeast(local.version, GATES.resolveCluster),
@@ -193,7 +278,8 @@ export const esPreflight: Module<PreflightArgs, PreflightFacts> = {
       alias_model: aliasModel,
       alias_model_per_node: perNode,
       migrated: aliasModel === 'rcs2',
-      problems, warnings,
+      problems,
+      warnings,
     };
     if (kinds.includes('yml')) {
       const original = Object.values((saved && Object.keys(saved.yml).length ? saved : def).yml)[0] ?? {};

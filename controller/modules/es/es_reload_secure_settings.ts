@@ -18,16 +18,25 @@ export interface ReloadArgs {
   timeout?: string;
 }
 
-export interface ReloadCurrent { version: string; pendingHosts: string[]; hosts: string[] }
+export interface ReloadCurrent {
+  version: string;
+  pendingHosts: string[];
+  hosts: string[];
+}
 
 export const esReloadSecureSettings: Module<ReloadArgs, ReloadCurrent> = {
   name: 'es_reload_secure_settings',
-  description: 'Reload keystore secure settings on every node and check each node\'s reload_exception',
+  description: "Reload keystore secure settings on every node and check each node's reload_exception",
   runsOn: 'controller',
   schema: {
     keystore_password: { type: 'string', secret: true },
     force: { type: 'boolean', default: false },
-    hosts: { type: 'list', elements: 'string', description: 'hosts of the cluster whose keystore changes trigger a reload (default: the play hosts or cluster_group)' },
+    hosts: {
+      type: 'list',
+      elements: 'string',
+      description:
+        'hosts of the cluster whose keystore changes trigger a reload (default: the play hosts or cluster_group)',
+    },
     cluster_group: { type: 'string' },
     timeout: { type: 'string' },
   },
@@ -36,24 +45,44 @@ export const esReloadSecureSettings: Module<ReloadArgs, ReloadCurrent> = {
     const info = await getInfo(esFor(ctx, args.cluster_group));
     const hosts = args.hosts ?? (args.cluster_group ? groupHosts(ctx, args.cluster_group) : ctx.playHosts);
     // In check mode the keystore tasks did not write: the hosts they would have changed count as pending.
-    const pendingHosts = hosts.filter((h) => ctx.state.get(`keystore_pending_reload/${h}`) !== undefined || (ctx.check && plannedKeystoreChanges.has(h)));
+    const pendingHosts = hosts.filter(
+      (h) =>
+        ctx.state.get(`keystore_pending_reload/${h}`) !== undefined || (ctx.check && plannedKeystoreChanges.has(h)),
+    );
     return { version: info.version.number, pendingHosts, hosts };
   },
 
   diff(current, args) {
     if (!args.force && current.pendingHosts.length === 0) return [];
-    return [{ target: 'POST /_nodes/reload_secure_settings', action: 'run', after: { changed_keystores: current.pendingHosts } }];
+    return [
+      {
+        target: 'POST /_nodes/reload_secure_settings',
+        action: 'run',
+        after: { changed_keystores: current.pendingHosts },
+      },
+    ];
   },
 
   async apply(ctx, args, _changes, current) {
     const es = esFor(ctx, args.cluster_group);
-    const pw = args.keystore_password === undefined ? undefined : isSecret(args.keystore_password) ? args.keystore_password : new Secret(String(args.keystore_password));
-    const res = await reloadSecureSettings(es, { ...(pw ? { password: pw } : {}), ...(args.timeout ? { timeout: args.timeout } : {}) });
+    const pw =
+      args.keystore_password === undefined
+        ? undefined
+        : isSecret(args.keystore_password)
+          ? args.keystore_password
+          : new Secret(String(args.keystore_password));
+    const res = await reloadSecureSettings(es, {
+      ...(pw ? { password: pw } : {}),
+      ...(args.timeout ? { timeout: args.timeout } : {}),
+    });
     const failures = reloadFailures(res);
     if (failures.length) {
-      throw new ModuleError(`reload_secure_settings failed on ${failures.length} node(s): ${failures.join('; ')}`, { failures });
+      throw new ModuleError(`reload_secure_settings failed on ${failures.length} node(s): ${failures.join('; ')}`, {
+        failures,
+      });
     }
-    if (res.nodes_failed) throw new ModuleError(`reload_secure_settings: ${res.nodes_failed} node(s) did not answer (_nodes.failed)`);
+    if (res.nodes_failed)
+      throw new ModuleError(`reload_secure_settings: ${res.nodes_failed} node(s) did not answer (_nodes.failed)`);
     for (const h of current.pendingHosts) await ctx.state.delete(`keystore_pending_reload/${h}`);
     const restartRequired = !versionAtLeast(current.version, GATES.reloadableCredentials);
     return {
@@ -66,6 +95,9 @@ export const esReloadSecureSettings: Module<ReloadArgs, ReloadCurrent> = {
   },
 
   report(current) {
-    return { restart_required: !versionAtLeast(current.version, GATES.reloadableCredentials), pending_hosts: current.pendingHosts };
+    return {
+      restart_required: !versionAtLeast(current.version, GATES.reloadableCredentials),
+      pending_hosts: current.pendingHosts,
+    };
   },
 };

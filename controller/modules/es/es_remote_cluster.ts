@@ -9,9 +9,19 @@
 import type { Change, Module } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import {
-  readAliasDefinition, definitionKinds, removeAliasBody, sameAliasSettings, aliasPrefix,
-  SNIFF_KEYS, PROXY_KEYS, ALIAS_KEYS,
-  type AliasDefinition, type AliasSettings, type AliasSettingKind, type RemoteMode, type PutSettingsBody,
+  readAliasDefinition,
+  definitionKinds,
+  removeAliasBody,
+  sameAliasSettings,
+  aliasPrefix,
+  SNIFF_KEYS,
+  PROXY_KEYS,
+  ALIAS_KEYS,
+  type AliasDefinition,
+  type AliasSettings,
+  type AliasSettingKind,
+  type RemoteMode,
+  type PutSettingsBody,
 } from '../../elastic/api/remote.js';
 import { getInfo, putClusterSettings } from '../../elastic/api/cluster.js';
 import { esFor, remoteServerAddresses, stateKey } from './common.js';
@@ -55,11 +65,15 @@ function toSettingValue(v: unknown): string | string[] {
 
 /** The definition `present` writes: args over the captured original's mode-independent fields. */
 export function desiredSettings(args: RemoteClusterArgs, current: RemoteClusterCurrent): AliasSettings {
-  const mode: RemoteMode = args.mode ?? (args.proxy_address || current.derivedTargets?.proxy_address ? 'proxy' : 'sniff');
+  const mode: RemoteMode =
+    args.mode ?? (args.proxy_address || current.derivedTargets?.proxy_address ? 'proxy' : 'sniff');
   args = { ...args };
   if (mode === 'sniff' && !args.seeds?.length && current.derivedTargets) args.seeds = current.derivedTargets.seeds;
-  if (mode === 'proxy' && !args.proxy_address && current.derivedTargets) args.proxy_address = current.derivedTargets.seeds[0];
-  const original = current.saved ? { ...current.saved.persistent, ...current.saved.transient } : { ...current.def.persistent, ...current.def.transient };
+  if (mode === 'proxy' && !args.proxy_address && current.derivedTargets)
+    args.proxy_address = current.derivedTargets.seeds[0];
+  const original = current.saved
+    ? { ...current.saved.persistent, ...current.saved.transient }
+    : { ...current.def.persistent, ...current.def.transient };
   const origYml = Object.values((current.saved ?? current.def).yml)[0] ?? {};
   const out: AliasSettings = { mode };
   // Carry over what the user tuned before (transport options; connection counts when the mode stays the same).
@@ -75,8 +89,10 @@ export function desiredSettings(args: RemoteClusterArgs, current: RemoteClusterC
   // which flipped from false to true in 8.15.
   const skip = args.skip_unavailable ?? original.skip_unavailable ?? origYml.skip_unavailable;
   if (skip === undefined) {
-    throw new ModuleError(`es_remote_cluster ${args.alias}: skip_unavailable is not set and no captured value exists; ` +
-      'set skip_unavailable explicitly (its default changed from false to true in 8.15)');
+    throw new ModuleError(
+      `es_remote_cluster ${args.alias}: skip_unavailable is not set and no captured value exists; ` +
+        'set skip_unavailable explicitly (its default changed from false to true in 8.15)',
+    );
   }
   out.skip_unavailable = toSettingValue(skip) as string;
   if (mode === 'sniff') {
@@ -87,12 +103,17 @@ export function desiredSettings(args: RemoteClusterArgs, current: RemoteClusterC
     if (!args.proxy_address) throw new ModuleError(`es_remote_cluster ${args.alias}: mode proxy needs proxy_address`);
     out.proxy_address = args.proxy_address;
     if (args.server_name) out.server_name = args.server_name;
-    if (args.proxy_socket_connections !== undefined) out.proxy_socket_connections = String(args.proxy_socket_connections);
+    if (args.proxy_socket_connections !== undefined)
+      out.proxy_socket_connections = String(args.proxy_socket_connections);
   }
   for (const [k, v] of Object.entries(args.settings ?? {})) {
-    if (!ALIAS_KEYS.includes(k)) throw new ModuleError(`es_remote_cluster ${args.alias}: unknown setting "${k}" (known: ${ALIAS_KEYS.join(', ')})`);
+    if (!ALIAS_KEYS.includes(k))
+      throw new ModuleError(
+        `es_remote_cluster ${args.alias}: unknown setting "${k}" (known: ${ALIAS_KEYS.join(', ')})`,
+      );
     const other: readonly string[] = mode === 'sniff' ? PROXY_KEYS : SNIFF_KEYS;
-    if (other.includes(k)) throw new ModuleError(`es_remote_cluster ${args.alias}: setting "${k}" cannot be used with mode ${mode}`);
+    if (other.includes(k))
+      throw new ModuleError(`es_remote_cluster ${args.alias}: setting "${k}" cannot be used with mode ${mode}`);
     if (v === null) delete out[k];
     else out[k] = toSettingValue(v);
   }
@@ -100,7 +121,12 @@ export function desiredSettings(args: RemoteClusterArgs, current: RemoteClusterC
 }
 
 /** Null every alias key, then set exactly `settings` (no implied mode): restores a captured definition verbatim. */
-export function exactAliasBody(alias: string, kind: AliasSettingKind, settings: AliasSettings, current: AliasSettings): PutSettingsBody {
+export function exactAliasBody(
+  alias: string,
+  kind: AliasSettingKind,
+  settings: AliasSettings,
+  current: AliasSettings,
+): PutSettingsBody {
   const p = aliasPrefix(alias);
   const body: Record<string, unknown> = {};
   for (const k of new Set([...ALIAS_KEYS, ...Object.keys(current)])) body[p + k] = null;
@@ -128,9 +154,19 @@ export const esRemoteCluster: Module<RemoteClusterArgs, RemoteClusterCurrent> = 
     proxy_socket_connections: { type: 'number' },
     settings: { type: 'dict' },
     kind: { type: 'string', choices: ['persistent', 'transient'], default: 'persistent' },
-    cluster_group: { type: 'string', description: 'inventory group of the local cluster (default: the task host\'s cluster)' },
-    remote_group: { type: 'string', description: 'with port: seeds/proxy_address from this group\'s hosts (crosskey_rcs_publish_host or es_node_url host)' },
-    port: { type: 'number', description: 'port of the derived seeds/proxy_address (the remote cluster server port, 9443)' },
+    cluster_group: {
+      type: 'string',
+      description: "inventory group of the local cluster (default: the task host's cluster)",
+    },
+    remote_group: {
+      type: 'string',
+      description:
+        "with port: seeds/proxy_address from this group's hosts (crosskey_rcs_publish_host or es_node_url host)",
+    },
+    port: {
+      type: 'number',
+      description: 'port of the derived seeds/proxy_address (the remote cluster server port, 9443)',
+    },
   },
 
   async read(ctx, args) {
@@ -138,10 +174,17 @@ export const esRemoteCluster: Module<RemoteClusterArgs, RemoteClusterCurrent> = 
     const [info, def] = await Promise.all([getInfo(es), readAliasDefinition(es, args.alias)]);
     const savedKey = stateKey('remote_cluster', info.cluster_uuid, args.alias, 'original');
     const saved = ctx.state.get<SavedAliasDefinition>(savedKey);
-    const current: RemoteClusterCurrent = { clusterUuid: info.cluster_uuid, def, savedKey, ...(saved ? { saved } : {}) };
+    const current: RemoteClusterCurrent = {
+      clusterUuid: info.cluster_uuid,
+      def,
+      savedKey,
+      ...(saved ? { saved } : {}),
+    };
     if (args.state === 'present' && !args.seeds?.length && !args.proxy_address) {
       if (!args.remote_group || args.port === undefined) {
-        throw new ModuleError(`es_remote_cluster ${args.alias}: state present needs seeds, proxy_address, or remote_group + port`);
+        throw new ModuleError(
+          `es_remote_cluster ${args.alias}: state present needs seeds, proxy_address, or remote_group + port`,
+        );
       }
       current.derivedTargets = { seeds: remoteServerAddresses(ctx, args.remote_group, Number(args.port)) };
     }
@@ -151,14 +194,19 @@ export const esRemoteCluster: Module<RemoteClusterArgs, RemoteClusterCurrent> = 
   diff(current, args) {
     const { def, alias } = { def: current.def, alias: args.alias };
     const changes: Change[] = [];
-    const saveChange: Change = { target: `saved state ${current.savedKey}`, action: 'create', after: { persistent: def.persistent, transient: def.transient, yml: def.yml } };
+    const saveChange: Change = {
+      target: `saved state ${current.savedKey}`,
+      action: 'create',
+      after: { persistent: def.persistent, transient: def.transient, yml: def.yml },
+    };
     switch (args.state) {
       case 'saved':
         if (!current.saved) changes.push(saveChange);
         break;
       case 'absent':
         for (const kind of ['persistent', 'transient'] as const) {
-          if (Object.keys(def[kind]).length) changes.push({ target: target(alias, kind), action: 'delete', before: def[kind] });
+          if (Object.keys(def[kind]).length)
+            changes.push({ target: target(alias, kind), action: 'delete', before: def[kind] });
         }
         if (changes.length && !current.saved) changes.unshift(saveChange);
         break;
@@ -166,20 +214,33 @@ export const esRemoteCluster: Module<RemoteClusterArgs, RemoteClusterCurrent> = 
         const want = desiredSettings(args, current);
         const other: AliasSettingKind = args.kind === 'persistent' ? 'transient' : 'persistent';
         if (!sameAliasSettings(def[args.kind], want)) {
-          changes.push({ target: target(alias, args.kind), action: Object.keys(def[args.kind]).length ? 'update' : 'create', before: def[args.kind], after: want });
+          changes.push({
+            target: target(alias, args.kind),
+            action: Object.keys(def[args.kind]).length ? 'update' : 'create',
+            before: def[args.kind],
+            after: want,
+          });
         }
-        // Transient overrides persistent: a leftover definition of the other kind would shadow (or be shadowed by) ours.
-        if (Object.keys(def[other]).length) changes.push({ target: target(alias, other), action: 'delete', before: def[other] });
+        // Transient overrides persistent: a leftover definition of the other kind would shadow (or be shadowed by)
+        // ours.
+        if (Object.keys(def[other]).length)
+          changes.push({ target: target(alias, other), action: 'delete', before: def[other] });
         if (changes.length && !current.saved) changes.unshift(saveChange);
         break;
       }
       case 'restored': {
-        if (!current.saved) throw new ModuleError(`es_remote_cluster ${alias}: nothing saved under ${current.savedKey}; cannot restore`);
+        if (!current.saved)
+          throw new ModuleError(`es_remote_cluster ${alias}: nothing saved under ${current.savedKey}; cannot restore`);
         for (const kind of ['persistent', 'transient'] as const) {
           const want = current.saved[kind];
           if (sameAliasSettings(def[kind], want)) continue;
           const empty = Object.keys(want).length === 0;
-          changes.push({ target: target(alias, kind), action: empty ? 'delete' : Object.keys(def[kind]).length ? 'update' : 'create', before: def[kind], after: empty ? undefined : want });
+          changes.push({
+            target: target(alias, kind),
+            action: empty ? 'delete' : Object.keys(def[kind]).length ? 'update' : 'create',
+            before: def[kind],
+            after: empty ? undefined : want,
+          });
         }
         break;
       }
@@ -190,18 +251,27 @@ export const esRemoteCluster: Module<RemoteClusterArgs, RemoteClusterCurrent> = 
   async apply(ctx, args, changes, current) {
     const es = esFor(ctx, args.cluster_group);
     if (changes.some((c) => c.target.startsWith('saved state')) && !ctx.state.get(current.savedKey)) {
-      const saved: SavedAliasDefinition = { ...current.def, cluster_uuid: current.clusterUuid, saved_at: new Date().toISOString() };
+      const saved: SavedAliasDefinition = {
+        ...current.def,
+        cluster_uuid: current.clusterUuid,
+        saved_at: new Date().toISOString(),
+      };
       await ctx.state.set(current.savedKey, saved);
-      ctx.journal.event('remote_cluster.saved', { alias: args.alias, cluster_uuid: current.clusterUuid, kinds: definitionKinds(current.def) });
+      ctx.journal.event('remote_cluster.saved', {
+        alias: args.alias,
+        cluster_uuid: current.clusterUuid,
+        kinds: definitionKinds(current.def),
+      });
     }
     const def = current.def;
     for (const c of changes) {
       if (c.target.startsWith('saved state')) continue;
       const kind: AliasSettingKind = c.target.endsWith('(transient)') ? 'transient' : 'persistent';
       // Complete and mode-consistent: every key nulled, then the desired ones (the other mode's keys stay null).
-      const body: PutSettingsBody = c.action === 'delete'
-        ? removeAliasBody(args.alias, kind, def[kind])
-        : exactAliasBody(args.alias, kind, c.after as AliasSettings, def[kind]);
+      const body: PutSettingsBody =
+        c.action === 'delete'
+          ? removeAliasBody(args.alias, kind, def[kind])
+          : exactAliasBody(args.alias, kind, c.after as AliasSettings, def[kind]);
       await putClusterSettings(es, body);
     }
     return { status: 'changed', msg: resultMsg(args, current), data: report(current, args) };
@@ -215,7 +285,9 @@ export const esRemoteCluster: Module<RemoteClusterArgs, RemoteClusterCurrent> = 
 function resultMsg(args: RemoteClusterArgs, current: RemoteClusterCurrent): string {
   const yml = Object.keys(current.def.yml);
   const base = `alias ${args.alias}: ${args.state}`;
-  return yml.length ? `${base}; also defined in elasticsearch.yml on ${yml.join(', ')} (static: changed by templates + restart)` : base;
+  return yml.length
+    ? `${base}; also defined in elasticsearch.yml on ${yml.join(', ')} (static: changed by templates + restart)`
+    : base;
 }
 
 function report(current: RemoteClusterCurrent, args: RemoteClusterArgs): Record<string, unknown> {
@@ -230,4 +302,3 @@ function report(current: RemoteClusterCurrent, args: RemoteClusterArgs): Record<
     saved: current.saved !== undefined,
   };
 }
-

@@ -22,8 +22,19 @@ export interface VerifyArgs {
   cluster_group?: string;
 }
 
-export interface NodeVerdict { host: string; url: string; ok: boolean; problems: string[]; info?: unknown }
-export interface VerifyCurrent { ok: boolean; nodes: NodeVerdict[]; attempts: number; elapsedMs: number }
+export interface NodeVerdict {
+  host: string;
+  url: string;
+  ok: boolean;
+  problems: string[];
+  info?: unknown;
+}
+export interface VerifyCurrent {
+  ok: boolean;
+  nodes: NodeVerdict[];
+  attempts: number;
+  elapsedMs: number;
+}
 
 /** Checks one node's answers; returns the problems (empty = ok). */
 export async function verifyNode(ctx: TaskContext, host: string, args: VerifyArgs): Promise<NodeVerdict> {
@@ -39,19 +50,31 @@ export async function verifyNode(ctx: TaskContext, host: string, args: VerifyArg
     if (!entry) return { host, url, ok: false, problems: [`alias ${args.alias} is not configured on this node`] };
     if (!entry.connected) problems.push('connected: false');
     const hasCreds = entry.cluster_credentials !== undefined;
-    if (args.expect === 'rcs2' && entry.cluster_credentials !== '::es_redacted::') problems.push('no cluster_credentials: this node still uses certificate trust (is cluster.remote.' + args.alias + '.credentials in its keystore and reloaded?)');
-    if (args.expect === 'rcs1' && hasCreds) problems.push('cluster_credentials present: this node still uses the API key (credentials still in its keystore?)');
+    if (args.expect === 'rcs2' && entry.cluster_credentials !== '::es_redacted::')
+      problems.push(
+        'no cluster_credentials: this node still uses certificate trust (is cluster.remote.' +
+          args.alias +
+          '.credentials in its keystore and reloaded?)',
+      );
+    if (args.expect === 'rcs1' && hasCreds)
+      problems.push(
+        'cluster_credentials present: this node still uses the API key (credentials still in its keystore?)',
+      );
     if (entry.mode === 'sniff') {
       if (!(entry.num_nodes_connected! > 0)) problems.push(`num_nodes_connected: ${entry.num_nodes_connected ?? 0}`);
-      if (args.expected_nodes !== undefined && entry.num_nodes_connected !== args.expected_nodes) problems.push(`num_nodes_connected ${entry.num_nodes_connected} ≠ expected ${args.expected_nodes}`);
+      if (args.expected_nodes !== undefined && entry.num_nodes_connected !== args.expected_nodes)
+        problems.push(`num_nodes_connected ${entry.num_nodes_connected} ≠ expected ${args.expected_nodes}`);
     } else if (!(entry.num_proxy_sockets_connected! > 0)) {
       problems.push(`num_proxy_sockets_connected: ${entry.num_proxy_sockets_connected ?? 0}`);
     }
     const wantPort = args.port ?? (args.expect === 'rcs2' ? 9443 : undefined);
     if (wantPort !== undefined) {
-      const addrs = entry.mode === 'sniff' ? entry.seeds ?? [] : entry.proxy_address ? [entry.proxy_address] : [];
+      const addrs = entry.mode === 'sniff' ? (entry.seeds ?? []) : entry.proxy_address ? [entry.proxy_address] : [];
       const wrong = addrs.filter((a) => portOf(a) !== wantPort);
-      if (wrong.length) problems.push(`${entry.mode === 'sniff' ? 'seeds' : 'proxy_address'} ${wrong.join(', ')} not on port ${wantPort}`);
+      if (wrong.length)
+        problems.push(
+          `${entry.mode === 'sniff' ? 'seeds' : 'proxy_address'} ${wrong.join(', ')} not on port ${wantPort}`,
+        );
     }
     if (args.resolve && versionAtLeast(info.version.number, GATES.resolveCluster)) {
       const rc = (await resolveCluster(es, args.alias))[args.alias];
@@ -66,7 +89,8 @@ export async function verifyNode(ctx: TaskContext, host: string, args: VerifyArg
 
 export const esRemoteVerify: Module<VerifyArgs, VerifyCurrent> = {
   name: 'es_remote_verify',
-  description: 'Verify on every local node that the alias is connected with (rcs2) or without (rcs1) API-key credentials',
+  description:
+    'Verify on every local node that the alias is connected with (rcs2) or without (rcs1) API-key credentials',
   runsOn: 'controller',
   schema: {
     alias: { type: 'string', required: true },
@@ -91,12 +115,21 @@ export const esRemoteVerify: Module<VerifyArgs, VerifyCurrent> = {
       const nodes = await Promise.all(hosts.map((h) => verifyNode(ctx, h, args)));
       const ok = nodes.every((n) => n.ok);
       const bad = nodes.filter((n) => !n.ok).length;
-      ctx.progress(`${args.alias}: ${nodes.length - bad}/${nodes.length} node(s) ${args.expect}`, (nodes.length - bad) / nodes.length);
+      ctx.progress(
+        `${args.alias}: ${nodes.length - bad}/${nodes.length} node(s) ${args.expect}`,
+        (nodes.length - bad) / nodes.length,
+      );
       if (ok || ctx.check || Date.now() + delay > deadline) {
         const current = { ok, nodes, attempts, elapsedMs: Date.now() - start };
         if (!ok && !ctx.check) {
-          const detail = nodes.filter((n) => !n.ok).map((n) => `${n.host}: ${n.problems.join('; ')}`).join(' | ');
-          throw new ModuleError(`alias ${args.alias} not ${args.expect} on ${bad}/${nodes.length} node(s) after ${Math.round((Date.now() - start) / 1000)}s: ${detail}`, { nodes });
+          const detail = nodes
+            .filter((n) => !n.ok)
+            .map((n) => `${n.host}: ${n.problems.join('; ')}`)
+            .join(' | ');
+          throw new ModuleError(
+            `alias ${args.alias} not ${args.expect} on ${bad}/${nodes.length} node(s) after ${Math.round((Date.now() - start) / 1000)}s: ${detail}`,
+            { nodes },
+          );
         }
         return current;
       }

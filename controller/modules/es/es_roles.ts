@@ -1,12 +1,21 @@
 // es_roles: give the local roles used by an alias's tasks the `remote_indices` (and, from 8.15, `remote_cluster`)
 // privileges they need under API-key security, derived from the remote cluster's roles of the same names
-// (docs/procedure.md §2.8: under RCS1 those remote roles grant the access). `indices` are kept, so each role works under
+// (docs/procedure.md §2.8: under RCS1 those remote roles grant the access). `indices` are kept, so each role works
+// under
 // both models during the transition. The original of each role is saved once for `state: reverted`.
 import type { Change, Module } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import {
-  getRoles, putRole, deriveRemoteIndices, deriveRemoteCluster, withRemotePrivileges, sameRole, isReserved, writableRole,
-  remoteEntriesFor, type RoleDescriptor,
+  getRoles,
+  putRole,
+  deriveRemoteIndices,
+  deriveRemoteCluster,
+  withRemotePrivileges,
+  sameRole,
+  isReserved,
+  writableRole,
+  remoteEntriesFor,
+  type RoleDescriptor,
 } from '../../elastic/api/roles.js';
 import { getInfo } from '../../elastic/api/cluster.js';
 import { esFor, stateKey, versionAtLeast, GATES } from './common.js';
@@ -31,17 +40,23 @@ export interface RoleEntry {
   note?: string;
 }
 
-export interface RolesCurrent { clusterUuid: string; version: string; roles: RoleEntry[]; apiKeyTasks: string[] }
+export interface RolesCurrent {
+  clusterUuid: string;
+  version: string;
+  roles: RoleEntry[];
+  apiKeyTasks: string[];
+}
 
 export const esRoles: Module<RolesArgs, RolesCurrent> = {
   name: 'es_roles',
-  description: 'Add remote_indices/remote_cluster privileges to the local roles of an alias\'s tasks (derived from the remote roles), or revert them',
+  description:
+    "Add remote_indices/remote_cluster privileges to the local roles of an alias's tasks (derived from the remote roles), or revert them",
   runsOn: 'controller',
   schema: {
     alias: { type: 'string', required: true },
     state: { type: 'string', choices: ['present', 'reverted'], default: 'present' },
     roles: { type: 'list', elements: 'string', description: 'extra local role names' },
-    from_tasks: { type: 'boolean', default: true, description: 'include the roles the alias\'s tasks run with' },
+    from_tasks: { type: 'boolean', default: true, description: "include the roles the alias's tasks run with" },
     remote_group: { type: 'string', default: 'remote' },
     cluster_group: { type: 'string' },
   },
@@ -60,7 +75,8 @@ export const esRoles: Module<RolesArgs, RolesCurrent> = {
     if (args.state === 'reverted') {
       // Every role this alias's migration changed, also those named only by an earlier run's `roles:`.
       const prefix = stateKey('roles', info.cluster_uuid, args.alias, '');
-      for (const k of ctx.state.keys(prefix)) if (k.endsWith('/original')) names.add(k.slice(prefix.length, -'/original'.length));
+      for (const k of ctx.state.keys(prefix))
+        if (k.endsWith('/original')) names.add(k.slice(prefix.length, -'/original'.length));
     }
     const list = [...names].sort();
     const local = await getRoles(es, list);
@@ -74,11 +90,21 @@ export const esRoles: Module<RolesArgs, RolesCurrent> = {
       if (r) e.remote = r;
       const saved = ctx.state.get<RoleDescriptor | null>(e.savedKey);
       if (saved !== undefined) e.saved = saved;
-      if (l && isReserved(l)) { e.note = 'reserved role (superuser already covers remote indices): unchanged'; return e; }
+      if (l && isReserved(l)) {
+        e.note = 'reserved role (superuser already covers remote indices): unchanged';
+        return e;
+      }
       if (args.state === 'present') {
-        if (!r) { e.note = 'no role of that name on the remote cluster: nothing to derive'; return e; }
+        if (!r) {
+          e.note = 'no role of that name on the remote cluster: nothing to derive';
+          return e;
+        }
         const base: RoleDescriptor = l ?? {};
-        e.desired = withRemotePrivileges(base, deriveRemoteIndices(r, args.alias, l), withRc ? deriveRemoteCluster(r, args.alias) : []);
+        e.desired = withRemotePrivileges(
+          base,
+          deriveRemoteIndices(r, args.alias, l),
+          withRc ? deriveRemoteCluster(r, args.alias) : [],
+        );
       }
       return e;
     });
@@ -92,7 +118,8 @@ export const esRoles: Module<RolesArgs, RolesCurrent> = {
         if (!r.desired) continue;
         if (r.local && sameRole(r.local, r.desired)) continue;
         changes.push({
-          target: `role ${r.name}`, action: r.local ? 'update' : 'create',
+          target: `role ${r.name}`,
+          action: r.local ? 'update' : 'create',
           before: r.local ? remoteEntriesFor(r.local, args.alias) : undefined,
           after: remoteEntriesFor(r.desired, args.alias),
         });
@@ -103,7 +130,12 @@ export const esRoles: Module<RolesArgs, RolesCurrent> = {
           continue;
         }
         if (r.local && sameRole(r.local, r.saved)) continue;
-        changes.push({ target: `role ${r.name}`, action: 'update', before: r.local ? remoteEntriesFor(r.local, args.alias) : undefined, after: remoteEntriesFor(r.saved, args.alias) });
+        changes.push({
+          target: `role ${r.name}`,
+          action: 'update',
+          before: r.local ? remoteEntriesFor(r.local, args.alias) : undefined,
+          after: remoteEntriesFor(r.saved, args.alias),
+        });
       }
     }
     return changes;
@@ -122,7 +154,11 @@ export const esRoles: Module<RolesArgs, RolesCurrent> = {
         await putRole(es, name, r.saved);
       }
     }
-    return { status: 'changed', msg: `${changes.length} role(s) ${args.state === 'present' ? 'updated' : 'reverted'}`, data: report(current) };
+    return {
+      status: 'changed',
+      msg: `${changes.length} role(s) ${args.state === 'present' ? 'updated' : 'reverted'}`,
+      data: report(current),
+    };
   },
 
   report(current) {
@@ -134,6 +170,10 @@ function report(current: RolesCurrent): Record<string, unknown> {
   return {
     roles: current.roles.map((r) => ({ name: r.name, ...(r.note ? { note: r.note } : {}) })),
     api_key_tasks: current.apiKeyTasks,
-    ...(current.apiKeyTasks.length ? { warning: `tasks running as REST API keys need their key updated after the role change: ${current.apiKeyTasks.join(', ')}` } : {}),
+    ...(current.apiKeyTasks.length
+      ? {
+          warning: `tasks running as REST API keys need their key updated after the role change: ${current.apiKeyTasks.join(', ')}`,
+        }
+      : {}),
   };
 }

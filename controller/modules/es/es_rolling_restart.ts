@@ -10,8 +10,14 @@ import { esForNode, esForVars } from '../../elastic/client.js';
 import { clusterHealth, setAllocation } from '../../elastic/api/cluster.js';
 import type { EsApi } from '../../elastic/types.js';
 import {
-  planRestart, runRollingRestart, RollingRestartError, resolveTimeouts,
-  type HostOps, type RestartTimeouts, type PlannedNode, type RestartTarget,
+  planRestart,
+  runRollingRestart,
+  RollingRestartError,
+  resolveTimeouts,
+  type HostOps,
+  type RestartTimeouts,
+  type PlannedNode,
+  type RestartTarget,
 } from '../../elastic/rolling-restart.js';
 
 export interface RollingRestartArgs {
@@ -28,7 +34,12 @@ export interface RollingRestartArgs {
   verify_timeout: number;
 }
 
-export interface RollingRestartCurrent { plan: PlannedNode[]; targets: RestartTarget[]; pendingKey: string; windowEnd?: number }
+export interface RollingRestartCurrent {
+  plan: PlannedNode[];
+  targets: RestartTarget[];
+  pendingKey: string;
+  windowEnd?: number;
+}
 
 type Files = RestartTarget['files'];
 // Hosts restarted in this play (keyed by the play's changedFiles map): makes a repeated call a no-op.
@@ -37,7 +48,8 @@ const restartedInPlay = new WeakMap<object, Set<string>>();
 /** Files by path, the first backup of each kept (it holds the content from before this change). */
 function mergeFiles(a: Files, b: Files): Files {
   const byPath = new Map<string, Files[number]>();
-  for (const f of [...b, ...a]) if (!byPath.has(f.path) || (!byPath.get(f.path)!.backupPath && f.backupPath)) byPath.set(f.path, f);
+  for (const f of [...b, ...a])
+    if (!byPath.has(f.path) || (!byPath.get(f.path)!.backupPath && f.backupPath)) byPath.set(f.path, f);
   return [...byPath.values()];
 }
 
@@ -59,7 +71,10 @@ export function parseWindowEnd(v: string | number, now = Date.now()): number {
     return d.getTime();
   }
   const t = Date.parse(String(v));
-  if (Number.isNaN(t)) throw new ModuleError(`es_rolling_restart: window_end "${v}" is not a time (use an ISO date-time like 2026-11-28T06:30:00Z, or HH:MM in UTC)`);
+  if (Number.isNaN(t))
+    throw new ModuleError(
+      `es_rolling_restart: window_end "${v}" is not a time (use an ISO date-time like 2026-11-28T06:30:00Z, or HH:MM in UTC)`,
+    );
   return t;
 }
 
@@ -112,7 +127,7 @@ function hostOps(ctx: TaskContext, t: RestartTimeouts): HostOps {
 async function recoverInterruptedRestart(ctx: TaskContext, current: RollingRestartCurrent): Promise<Set<string>> {
   const started = new Set<string>();
   const ours = ctx.state.get(allocationKeyOf(ctx.vars)) === 'primaries';
-  if (!ours && !(ctx.state.get<string[]>(current.pendingKey)?.length)) return started;
+  if (!ours && !ctx.state.get<string[]>(current.pendingKey)?.length) return started;
   for (const n of current.plan) {
     const vars = ctx.hostVars(n.host);
     const agent = await ctx.agentFor(n.host);
@@ -121,8 +136,16 @@ async function recoverInterruptedRestart(ctx: TaskContext, current: RollingResta
     const st = await agent.call('service', { name, action: 'status', ...(command ? { command } : {}) });
     if (st.active) continue;
     ctx.journal.event('rolling_restart.recover_start', { host: n.host, reason: 'stopped by an interrupted run' });
-    const r = await agent.call('service', { name, action: 'start', ...(command ? { command } : {}), timeoutMs: 300_000 });
-    if (r.rc !== 0) throw new ModuleError(`${n.host}: a previous run left this node stopped and it does not start (rc ${r.rc}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')}`);
+    const r = await agent.call('service', {
+      name,
+      action: 'start',
+      ...(command ? { command } : {}),
+      timeoutMs: 300_000,
+    });
+    if (r.rc !== 0)
+      throw new ModuleError(
+        `${n.host}: a previous run left this node stopped and it does not start (rc ${r.rc}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')}`,
+      );
     started.add(n.host);
   }
   if (ours) {
@@ -144,7 +167,11 @@ function clusterNodes(ctx: TaskContext): Array<{ host: string; vars: Record<stri
   const out: Array<{ host: string; vars: Record<string, unknown>; url: string }> = [];
   for (const h of hosts) {
     let hv: Record<string, unknown>;
-    try { hv = h === ctx.host ? ctx.vars : ctx.hostVars(h); } catch { continue; }
+    try {
+      hv = h === ctx.host ? ctx.vars : ctx.hostVars(h);
+    } catch {
+      continue;
+    }
     if (hv.es_url !== ctx.vars.es_url) continue;
     if (typeof hv.es_node_url === 'string' && hv.es_node_url) out.push({ host: h, vars: hv, url: hv.es_node_url });
   }
@@ -154,13 +181,23 @@ function clusterNodes(ctx: TaskContext): Array<{ host: string; vars: Record<stri
 /** A node that does not answer at all (refused, reset, timed out): try another one. */
 function unreachableNode(e: unknown): boolean {
   const x = e as { status?: number; code?: string; message?: string };
-  return !x.status && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|socket hang up|timed? ?out/i.test(`${x.code ?? ''} ${x.message ?? ''}`);
+  return (
+    !x.status &&
+    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|socket hang up|timed? ?out/i.test(
+      `${x.code ?? ''} ${x.message ?? ''}`,
+    )
+  );
 }
 
 /** The cluster API through the first node (other than `avoid`) that answers, then es_url. */
 function clusterApi(ctx: TaskContext, avoid?: string): EsApi {
   const base = esForVars(ctx.vars);
-  const candidates = [...clusterNodes(ctx).filter((n) => n.host !== avoid).map((n) => esForNode(n.vars, n.url)), base];
+  const candidates = [
+    ...clusterNodes(ctx)
+      .filter((n) => n.host !== avoid)
+      .map((n) => esForNode(n.vars, n.url)),
+    base,
+  ];
   return {
     label: base.label,
     url: base.url,
@@ -185,7 +222,12 @@ function apiAvoiding(ctx: TaskContext): (host: string) => EsApi {
 }
 
 /** G5 check: `port` answers on the node's address, asked from the node's own agent (no firewall in between). */
-function portAnswers(ctx: TaskContext, port: number, hostVar: string, timeoutMs: number): (node: PlannedNode) => Promise<string> {
+function portAnswers(
+  ctx: TaskContext,
+  port: number,
+  hostVar: string,
+  timeoutMs: number,
+): (node: PlannedNode) => Promise<string> {
   return async (node) => {
     // Rendered: the variable may itself be a template (crosskey_rcs_publish_host: "{{ ansible_host }}").
     const hv = lazyVars(node.host === ctx.host ? ctx.vars : ctx.hostVars(node.host));
@@ -193,8 +235,12 @@ function portAnswers(ctx: TaskContext, port: number, hostVar: string, timeoutMs:
     const agent = await ctx.agentFor(node.host);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if ((await agent.call('port.check', { host: address, port, timeoutMs: 2000 })).open) return `${address}:${port} answers`;
-      if (Date.now() >= deadline || ctx.signal.aborted) throw new Error(`${address}:${port} does not answer on ${node.host} ${Math.round(timeoutMs / 1000)} s after the node rejoined`);
+      if ((await agent.call('port.check', { host: address, port, timeoutMs: 2000 })).open)
+        return `${address}:${port} answers`;
+      if (Date.now() >= deadline || ctx.signal.aborted)
+        throw new Error(
+          `${address}:${port} does not answer on ${node.host} ${Math.round(timeoutMs / 1000)} s after the node rejoined`,
+        );
       await new Promise((r) => setTimeout(r, 500));
     }
   };
@@ -204,7 +250,11 @@ function targetFor(ctx: TaskContext, host: string, files: Files): RestartTarget 
   const hv = host === ctx.host ? ctx.vars : ctx.hostVars(host);
   let ip: string | undefined;
   if (typeof hv.es_node_url === 'string') {
-    try { ip = new URL(hv.es_node_url).hostname; } catch { /* not a URL: no fallback */ }
+    try {
+      ip = new URL(hv.es_node_url).hostname;
+    } catch {
+      /* not a URL: no fallback */
+    }
   }
   ip ??= typeof hv.ansible_host === 'string' ? hv.ansible_host : undefined;
   return { host, nodeName: String(hv.es_node_name ?? host), ip, files };
@@ -217,15 +267,38 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
   schema: {
     hosts: { type: 'list', elements: 'string', description: 'also restart these hosts' },
     force: { type: 'boolean', default: false, description: 'restart every host of the play' },
-    min_status: { type: 'string', choices: ['green', 'yellow'], default: 'green', description: 'health required before and after each node' },
-    window_end: { type: 'string', description: 'no node restart starts that cannot finish before this time (default: var crosskey_window_end)' },
-    first_estimate: { type: 'number', description: 'seconds one node restart takes, for the window check before anything was measured' },
+    min_status: {
+      type: 'string',
+      choices: ['green', 'yellow'],
+      default: 'green',
+      description: 'health required before and after each node',
+    },
+    window_end: {
+      type: 'string',
+      description: 'no node restart starts that cannot finish before this time (default: var crosskey_window_end)',
+    },
+    first_estimate: {
+      type: 'number',
+      description: 'seconds one node restart takes, for the window check before anything was measured',
+    },
     leave_timeout: { type: 'number', description: 'seconds for a node to leave after stop (default 120)' },
     join_timeout: { type: 'number', description: 'seconds for a node to rejoin after start (default 300)' },
     green_timeout: { type: 'number', description: 'seconds for the cluster to recover after a node (default 900)' },
-    verify_port: { type: 'number', description: 'G5: after each node rejoins, this port must answer on it (e.g. 9443) before the next node; else the node is restored like one that did not start' },
-    verify_host_var: { type: 'string', default: 'ansible_host', description: 'host variable with the address to check verify_port on (default ansible_host, then the host name)' },
-    verify_timeout: { type: 'number', default: 15, description: 'seconds for verify_port to answer (ES binds it before the node joins, so this is slack)' },
+    verify_port: {
+      type: 'number',
+      description:
+        'G5: after each node rejoins, this port must answer on it (e.g. 9443) before the next node; else the node is restored like one that did not start',
+    },
+    verify_host_var: {
+      type: 'string',
+      default: 'ansible_host',
+      description: 'host variable with the address to check verify_port on (default ansible_host, then the host name)',
+    },
+    verify_timeout: {
+      type: 'number',
+      default: 15,
+      description: 'seconds for verify_port to answer (ES binds it before the node joins, so this is slack)',
+    },
   },
 
   async read(ctx, args) {
@@ -237,13 +310,18 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
     const known = new Set(ctx.playHosts);
     for (const h of args.hosts ?? []) {
       if (!known.has(h)) {
-        try { ctx.hostVars(h); } catch { throw new ModuleError(`es_rolling_restart: hosts: "${h}" is not an inventory host of this play`); }
+        try {
+          ctx.hostVars(h);
+        } catch {
+          throw new ModuleError(`es_rolling_restart: hosts: "${h}" is not an inventory host of this play`);
+        }
       }
     }
     const wanted = new Map<string, Files>();
     for (const [h, files] of ctx.changedFiles) if (files.length && known.has(h)) wanted.set(h, files);
     for (const h of args.hosts ?? []) if (!wanted.has(h)) wanted.set(h, ctx.changedFiles.get(h) ?? []);
-    for (const h of ctx.state.get<string[]>(pendingKey) ?? []) if (!wanted.has(h) && known.has(h)) wanted.set(h, ctx.changedFiles.get(h) ?? []);
+    for (const h of ctx.state.get<string[]>(pendingKey) ?? [])
+      if (!wanted.has(h) && known.has(h)) wanted.set(h, ctx.changedFiles.get(h) ?? []);
     // Files changed in earlier plays or runs that no restart has picked up yet (recorded by the executor).
     for (const h of ctx.playHosts) {
       const saved = ctx.state.get<Files>(pendingRestartKey(h));
@@ -255,7 +333,8 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
     const order = ctx.playHosts.filter((h) => wanted.has(h)).concat([...wanted.keys()].filter((h) => !known.has(h)));
     const targets = order.map((h) => targetFor(ctx, h, wanted.get(h)!));
     // A run of ours killed mid-restart may have left a node stopped: plan it anyway (apply starts it first).
-    const interrupted = ctx.state.get(allocationKeyOf(ctx.vars)) === 'primaries' || !!ctx.state.get<string[]>(pendingKey)?.length;
+    const interrupted =
+      ctx.state.get(allocationKeyOf(ctx.vars)) === 'primaries' || !!ctx.state.get<string[]>(pendingKey)?.length;
     const plan = await planRestart(clusterApi(ctx), targets, { absentOk: interrupted });
     return { plan, targets, pendingKey, windowEnd };
   },
@@ -264,12 +343,22 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
     return current.plan.map((n, i) => ({
       target: `${n.host} (node ${n.nodeName})`,
       action: 'restart',
-      after: { order: i + 1, master_eligible: n.masterEligible, elected_master: n.elected, files: n.files.map((f) => f.path) },
+      after: {
+        order: i + 1,
+        master_eligible: n.masterEligible,
+        elected_master: n.elected,
+        files: n.files.map((f) => f.path),
+      },
     }));
   },
 
   report(current) {
-    return { order: current.plan.map((n) => n.host), msg: current.plan.length ? `would restart in order: ${current.plan.map((n) => n.host).join(', ')}` : 'no node needs a restart' };
+    return {
+      order: current.plan.map((n) => n.host),
+      msg: current.plan.length
+        ? `would restart in order: ${current.plan.map((n) => n.host).join(', ')}`
+        : 'no node needs a restart',
+    };
   },
 
   async apply(ctx, args, changes, current) {
@@ -280,15 +369,28 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
     // Nodes that were not in the cluster when planned are back now (or this says which is not).
     if (current.plan.some((n) => !n.nodeId)) {
       const left = new Set(current.plan.map((n) => n.host));
-      current = { ...current, plan: await planRestart(clusterApi(ctx), current.targets.filter((x) => left.has(x.host))) };
+      current = {
+        ...current,
+        plan: await planRestart(
+          clusterApi(ctx),
+          current.targets.filter((x) => left.has(x.host)),
+        ),
+      };
     }
     const done = restartedInPlay.get(ctx.changedFiles) ?? new Set<string>();
     restartedInPlay.set(ctx.changedFiles, done);
-    const pending = new Set([...(ctx.state.get<string[]>(current.pendingKey) ?? []), ...current.plan.map((n) => n.host)]);
+    const pending = new Set([
+      ...(ctx.state.get<string[]>(current.pendingKey) ?? []),
+      ...current.plan.map((n) => n.host),
+    ]);
     await ctx.state.set(current.pendingKey, [...pending]);
     const windowEnd = current.windowEnd;
     const sec = (v: number | undefined) => (v === undefined ? undefined : v * 1000);
-    const timeouts = resolveTimeouts({ leaveMs: sec(args.leave_timeout), joinMs: sec(args.join_timeout), greenMs: sec(args.green_timeout) });
+    const timeouts = resolveTimeouts({
+      leaveMs: sec(args.leave_timeout),
+      joinMs: sec(args.join_timeout),
+      greenMs: sec(args.green_timeout),
+    });
     try {
       const report = await runRollingRestart({
         apiAvoiding: apiAvoiding(ctx),
@@ -307,7 +409,9 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
           if (v === null) await ctx.state.delete(allocationKeyOf(ctx.vars));
           else await ctx.state.set(allocationKeyOf(ctx.vars), v);
         },
-        ...(args.verify_port !== undefined ? { verifyNode: portAnswers(ctx, args.verify_port, args.verify_host_var, args.verify_timeout * 1000) } : {}),
+        ...(args.verify_port !== undefined
+          ? { verifyNode: portAnswers(ctx, args.verify_port, args.verify_host_var, args.verify_timeout * 1000) }
+          : {}),
         onNodeDone: async (n) => {
           done.add(n.host);
           pending.delete(n.host);
@@ -324,7 +428,8 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
         return {
           status: 'failed',
           changes: doneChanges,
-          msg: `stopped before the window end (${w.windowEnd}): the next node restart takes about ${Math.ceil(w.estimateMs / 1000)} s ` +
+          msg:
+            `stopped before the window end (${w.windowEnd}): the next node restart takes about ${Math.ceil(w.estimateMs / 1000)} s ` +
             `(longest measured so far); the cluster is ${args.min_status}. Not restarted: ${w.remaining.join(', ')} — they stay pending; ` +
             're-run the playbook in the next window to restart them.',
           data: { ...data, pending: w.remaining, stopped_for_window: true },

@@ -11,10 +11,30 @@ import type { Change, Module, TaskContext } from '../contract.js';
 import type { EsApi } from '../../elastic/types.js';
 import { expressionsReadFromAlias } from '../../elastic/index-expr.js';
 import {
-  getTransforms, getTransformStats, getDatafeeds, getDatafeedStats, getJobStats, getAutoFollowPatterns, getFollowInfo,
-  stopTransform, startTransform, stopDatafeed, startDatafeed, closeJob, openJob, pauseAutoFollowPattern,
-  resumeAutoFollowPattern, pauseFollow, resumeFollow, rolesOf, getCcrStats,
-  type TaskAuthorization, type FollowerParameters, type TransformState, type DatafeedState, type JobState,
+  getTransforms,
+  getTransformStats,
+  getDatafeeds,
+  getDatafeedStats,
+  getJobStats,
+  getAutoFollowPatterns,
+  getFollowInfo,
+  stopTransform,
+  startTransform,
+  stopDatafeed,
+  startDatafeed,
+  closeJob,
+  openJob,
+  pauseAutoFollowPattern,
+  resumeAutoFollowPattern,
+  pauseFollow,
+  resumeFollow,
+  rolesOf,
+  getCcrStats,
+  type TaskAuthorization,
+  type FollowerParameters,
+  type TransformState,
+  type DatafeedState,
+  type JobState,
 } from '../../elastic/api/tasks.js';
 import { getInfo } from '../../elastic/api/cluster.js';
 import { esFor, stateKey } from './common.js';
@@ -27,9 +47,21 @@ export interface TasksArgs {
 
 export interface DiscoveredTasks {
   transforms: Array<{ id: string; state: TransformState; indices: string[]; authorization?: TaskAuthorization }>;
-  datafeeds: Array<{ datafeed_id: string; job_id: string; state: DatafeedState; job_state: JobState | 'missing'; indices: string[]; authorization?: TaskAuthorization }>;
+  datafeeds: Array<{
+    datafeed_id: string;
+    job_id: string;
+    state: DatafeedState;
+    job_state: JobState | 'missing';
+    indices: string[];
+    authorization?: TaskAuthorization;
+  }>;
   auto_follow_patterns: Array<{ name: string; active: boolean }>;
-  followers: Array<{ index: string; status: 'active' | 'paused'; leader_index: string; parameters?: FollowerParameters }>;
+  followers: Array<{
+    index: string;
+    status: 'active' | 'paused';
+    leader_index: string;
+    parameters?: FollowerParameters;
+  }>;
 }
 
 /** What `paused` captured; `resumed` flips per entry once that task is running again. */
@@ -37,12 +69,23 @@ export interface SavedTasks {
   cluster_uuid: string;
   alias: string;
   transforms: Array<{ id: string; was: TransformState; resumed: boolean }>;
-  datafeeds: Array<{ datafeed_id: string; job_id: string; was: DatafeedState; job_was: JobState | 'missing'; resumed: boolean }>;
+  datafeeds: Array<{
+    datafeed_id: string;
+    job_id: string;
+    was: DatafeedState;
+    job_was: JobState | 'missing';
+    resumed: boolean;
+  }>;
   auto_follow_patterns: Array<{ name: string; was_active: boolean; resumed: boolean }>;
   followers: Array<{ index: string; was: 'active' | 'paused'; parameters?: FollowerParameters; resumed: boolean }>;
 }
 
-export interface TasksCurrent { clusterUuid: string; savedKey: string; tasks: DiscoveredTasks; saved?: SavedTasks }
+export interface TasksCurrent {
+  clusterUuid: string;
+  savedKey: string;
+  tasks: DiscoveredTasks;
+  saved?: SavedTasks;
+}
 
 const RUNNING_TRANSFORM: TransformState[] = ['started', 'indexing'];
 const RUNNING_DATAFEED: DatafeedState[] = ['started', 'starting'];
@@ -51,25 +94,48 @@ const OPEN_JOB: JobState[] = ['opened', 'opening'];
 /** Every task on the local cluster that reads through `alias` (also through wildcards like `*:idx`). */
 export async function discoverTasks(es: EsApi, alias: string): Promise<DiscoveredTasks> {
   const [transforms, tStats, datafeeds, dStats, jStats, patterns, followers] = await Promise.all([
-    getTransforms(es), getTransformStats(es), getDatafeeds(es), getDatafeedStats(es), getJobStats(es),
-    getAutoFollowPatterns(es), getFollowInfo(es),
+    getTransforms(es),
+    getTransformStats(es),
+    getDatafeeds(es),
+    getDatafeedStats(es),
+    getJobStats(es),
+    getAutoFollowPatterns(es),
+    getFollowInfo(es),
   ]);
   const tState = new Map(tStats.map((s) => [s.id, s.state]));
   const dState = new Map(dStats.map((s) => [s.datafeed_id, s.state]));
   const jState = new Map(jStats.map((s) => [s.job_id, s.state]));
   return {
-    transforms: transforms.filter((t) => expressionsReadFromAlias(t.source.index, alias)).map((t) => ({
-      id: t.id, state: tState.get(t.id) ?? 'stopped', indices: t.source.index, ...(t.authorization ? { authorization: t.authorization } : {}),
-    })),
-    datafeeds: datafeeds.filter((d) => expressionsReadFromAlias(d.indices, alias)).map((d) => ({
-      datafeed_id: d.datafeed_id, job_id: d.job_id, state: dState.get(d.datafeed_id) ?? 'stopped',
-      job_state: jState.get(d.job_id) ?? 'missing', indices: d.indices, ...(d.authorization ? { authorization: d.authorization } : {}),
-    })),
+    transforms: transforms
+      .filter((t) => expressionsReadFromAlias(t.source.index, alias))
+      .map((t) => ({
+        id: t.id,
+        state: tState.get(t.id) ?? 'stopped',
+        indices: t.source.index,
+        ...(t.authorization ? { authorization: t.authorization } : {}),
+      })),
+    datafeeds: datafeeds
+      .filter((d) => expressionsReadFromAlias(d.indices, alias))
+      .map((d) => ({
+        datafeed_id: d.datafeed_id,
+        job_id: d.job_id,
+        state: dState.get(d.datafeed_id) ?? 'stopped',
+        job_state: jState.get(d.job_id) ?? 'missing',
+        indices: d.indices,
+        ...(d.authorization ? { authorization: d.authorization } : {}),
+      })),
     // Auto-follow patterns and followers name the alias literally (they cannot use wildcards).
-    auto_follow_patterns: patterns.filter((p) => p.remote_cluster === alias).map((p) => ({ name: p.name, active: p.active })),
-    followers: followers.filter((f) => f.remote_cluster === alias).map((f) => ({
-      index: f.follower_index, status: f.status, leader_index: f.leader_index, ...(f.parameters ? { parameters: f.parameters } : {}),
-    })),
+    auto_follow_patterns: patterns
+      .filter((p) => p.remote_cluster === alias)
+      .map((p) => ({ name: p.name, active: p.active })),
+    followers: followers
+      .filter((f) => f.remote_cluster === alias)
+      .map((f) => ({
+        index: f.follower_index,
+        status: f.status,
+        leader_index: f.leader_index,
+        ...(f.parameters ? { parameters: f.parameters } : {}),
+      })),
   };
 }
 
@@ -77,8 +143,14 @@ export async function discoverTasks(es: EsApi, alias: string): Promise<Discovere
 export function taskIdentities(tasks: DiscoveredTasks): { roles: string[]; api_key_tasks: string[] } {
   const roles = new Set<string>();
   const apiKeyTasks: string[] = [];
-  for (const t of tasks.transforms) { rolesOf(t.authorization).forEach((r) => roles.add(r)); if (t.authorization && 'api_key' in t.authorization) apiKeyTasks.push(`transform ${t.id}`); }
-  for (const d of tasks.datafeeds) { rolesOf(d.authorization).forEach((r) => roles.add(r)); if (d.authorization && 'api_key' in d.authorization) apiKeyTasks.push(`datafeed ${d.datafeed_id}`); }
+  for (const t of tasks.transforms) {
+    rolesOf(t.authorization).forEach((r) => roles.add(r));
+    if (t.authorization && 'api_key' in t.authorization) apiKeyTasks.push(`transform ${t.id}`);
+  }
+  for (const d of tasks.datafeeds) {
+    rolesOf(d.authorization).forEach((r) => roles.add(r));
+    if (d.authorization && 'api_key' in d.authorization) apiKeyTasks.push(`datafeed ${d.datafeed_id}`);
+  }
   return { roles: [...roles].sort(), api_key_tasks: apiKeyTasks };
 }
 
@@ -97,12 +169,29 @@ export function captureRunning(saved: SavedTasks, t: DiscoveredTasks): SavedTask
     if (i < 0) list.push(fresh);
     else if (list[i]!.resumed) list[i] = fresh;
   };
-  for (const p of t.auto_follow_patterns) if (p.active) upsert(out.auto_follow_patterns, (e) => e.name === p.name, { name: p.name, was_active: true, resumed: false });
-  for (const f of t.followers) if (f.status === 'active') upsert(out.followers, (e) => e.index === f.index, { index: f.index, was: 'active', ...(f.parameters ? { parameters: f.parameters } : {}), resumed: false });
-  for (const x of t.transforms) if (RUNNING_TRANSFORM.includes(x.state)) upsert(out.transforms, (e) => e.id === x.id, { id: x.id, was: x.state, resumed: false });
+  for (const p of t.auto_follow_patterns)
+    if (p.active)
+      upsert(out.auto_follow_patterns, (e) => e.name === p.name, { name: p.name, was_active: true, resumed: false });
+  for (const f of t.followers)
+    if (f.status === 'active')
+      upsert(out.followers, (e) => e.index === f.index, {
+        index: f.index,
+        was: 'active',
+        ...(f.parameters ? { parameters: f.parameters } : {}),
+        resumed: false,
+      });
+  for (const x of t.transforms)
+    if (RUNNING_TRANSFORM.includes(x.state))
+      upsert(out.transforms, (e) => e.id === x.id, { id: x.id, was: x.state, resumed: false });
   for (const d of t.datafeeds) {
     if (RUNNING_DATAFEED.includes(d.state) || OPEN_JOB.includes(d.job_state as JobState)) {
-      upsert(out.datafeeds, (e) => e.datafeed_id === d.datafeed_id, { datafeed_id: d.datafeed_id, job_id: d.job_id, was: d.state, job_was: d.job_state, resumed: false });
+      upsert(out.datafeeds, (e) => e.datafeed_id === d.datafeed_id, {
+        datafeed_id: d.datafeed_id,
+        job_id: d.job_id,
+        was: d.state,
+        job_was: d.job_state,
+        resumed: false,
+      });
     }
   }
   return out;
@@ -110,12 +199,20 @@ export function captureRunning(saved: SavedTasks, t: DiscoveredTasks): SavedTask
 
 function pauseChanges(t: DiscoveredTasks): Change[] {
   const c: Change[] = [];
-  for (const p of t.auto_follow_patterns) if (p.active) c.push({ target: `auto_follow_pattern ${p.name}`, action: 'update', before: 'active', after: 'paused' });
-  for (const f of t.followers) if (f.status === 'active') c.push({ target: `follower ${f.index}`, action: 'update', before: 'active', after: 'paused' });
-  for (const x of t.transforms) if (RUNNING_TRANSFORM.includes(x.state)) c.push({ target: `transform ${x.id}`, action: 'update', before: x.state, after: 'stopped' });
+  for (const p of t.auto_follow_patterns)
+    if (p.active)
+      c.push({ target: `auto_follow_pattern ${p.name}`, action: 'update', before: 'active', after: 'paused' });
+  for (const f of t.followers)
+    if (f.status === 'active')
+      c.push({ target: `follower ${f.index}`, action: 'update', before: 'active', after: 'paused' });
+  for (const x of t.transforms)
+    if (RUNNING_TRANSFORM.includes(x.state))
+      c.push({ target: `transform ${x.id}`, action: 'update', before: x.state, after: 'stopped' });
   for (const d of t.datafeeds) {
-    if (RUNNING_DATAFEED.includes(d.state)) c.push({ target: `datafeed ${d.datafeed_id}`, action: 'update', before: d.state, after: 'stopped' });
-    if (OPEN_JOB.includes(d.job_state as JobState)) c.push({ target: `job ${d.job_id}`, action: 'update', before: d.job_state, after: 'closed' });
+    if (RUNNING_DATAFEED.includes(d.state))
+      c.push({ target: `datafeed ${d.datafeed_id}`, action: 'update', before: d.state, after: 'stopped' });
+    if (OPEN_JOB.includes(d.job_state as JobState))
+      c.push({ target: `job ${d.job_id}`, action: 'update', before: d.job_state, after: 'closed' });
   }
   return c;
 }
@@ -129,21 +226,39 @@ function resumeChanges(saved: SavedTasks | undefined, t: DiscoveredTasks): Chang
   const pState = new Map(t.auto_follow_patterns.map((x) => [x.name, x.active]));
   for (const d of saved.datafeeds.filter((e) => !e.resumed)) {
     const now = dState.get(d.datafeed_id);
-    if (OPEN_JOB.includes(d.job_was as JobState) && !OPEN_JOB.includes(now?.job_state as JobState)) c.push({ target: `job ${d.job_id}`, action: 'update', before: now?.job_state ?? 'missing', after: 'opened' });
-    if (RUNNING_DATAFEED.includes(d.was) && !RUNNING_DATAFEED.includes(now?.state as DatafeedState)) c.push({ target: `datafeed ${d.datafeed_id}`, action: 'update', before: now?.state ?? 'missing', after: 'started' });
+    if (OPEN_JOB.includes(d.job_was as JobState) && !OPEN_JOB.includes(now?.job_state as JobState))
+      c.push({ target: `job ${d.job_id}`, action: 'update', before: now?.job_state ?? 'missing', after: 'opened' });
+    if (RUNNING_DATAFEED.includes(d.was) && !RUNNING_DATAFEED.includes(now?.state as DatafeedState))
+      c.push({
+        target: `datafeed ${d.datafeed_id}`,
+        action: 'update',
+        before: now?.state ?? 'missing',
+        after: 'started',
+      });
   }
   for (const x of saved.transforms.filter((e) => !e.resumed)) {
     const now = tState.get(x.id);
-    if (!now || !RUNNING_TRANSFORM.includes(now)) c.push({ target: `transform ${x.id}`, action: 'update', before: now ?? 'missing', after: 'started' });
+    if (!now || !RUNNING_TRANSFORM.includes(now))
+      c.push({ target: `transform ${x.id}`, action: 'update', before: now ?? 'missing', after: 'started' });
   }
   for (const f of saved.followers.filter((e) => !e.resumed)) {
-    if (fState.get(f.index) !== 'active') c.push({ target: `follower ${f.index}`, action: 'update', before: fState.get(f.index) ?? 'missing', after: { status: 'active', parameters: f.parameters } });
+    if (fState.get(f.index) !== 'active')
+      c.push({
+        target: `follower ${f.index}`,
+        action: 'update',
+        before: fState.get(f.index) ?? 'missing',
+        after: { status: 'active', parameters: f.parameters },
+      });
   }
   for (const p of saved.auto_follow_patterns.filter((e) => !e.resumed)) {
-    if (pState.get(p.name) !== true) c.push({ target: `auto_follow_pattern ${p.name}`, action: 'update', before: 'paused', after: 'active' });
+    if (pState.get(p.name) !== true)
+      c.push({ target: `auto_follow_pattern ${p.name}`, action: 'update', before: 'paused', after: 'active' });
   }
   // Entries whose tasks are already running again (resumed by hand) produce no change; apply marks them.
-  if (c.length === 0 && [...saved.transforms, ...saved.datafeeds, ...saved.followers, ...saved.auto_follow_patterns].some((e) => !e.resumed)) {
+  if (
+    c.length === 0 &&
+    [...saved.transforms, ...saved.datafeeds, ...saved.followers, ...saved.auto_follow_patterns].some((e) => !e.resumed)
+  ) {
     c.push({ target: 'saved state (tasks already running: mark resumed)', action: 'update' });
   }
   return c;
@@ -156,7 +271,10 @@ export const esTasks: Module<TasksArgs, TasksCurrent> = {
   schema: {
     alias: { type: 'string', required: true },
     state: { type: 'string', choices: ['paused', 'resumed', 'listed'], default: 'listed' },
-    cluster_group: { type: 'string', description: 'inventory group of the local cluster (default: the task host\'s cluster)' },
+    cluster_group: {
+      type: 'string',
+      description: "inventory group of the local cluster (default: the task host's cluster)",
+    },
   },
 
   async read(ctx, args) {
@@ -181,9 +299,14 @@ export const esTasks: Module<TasksArgs, TasksCurrent> = {
       await resume(ctx, es, current);
       ccrProblems = await followerProblems(es, current);
     }
-    const msg = `${changes.length} task change(s) on alias ${args.alias}` +
+    const msg =
+      `${changes.length} task change(s) on alias ${args.alias}` +
       (ccrProblems.length ? `; follower problems after resume: ${ccrProblems.join('; ')}` : '');
-    return { status: 'changed', msg, data: { ...report(current), ...(ccrProblems.length ? { ccr_problems: ccrProblems } : {}) } };
+    return {
+      status: 'changed',
+      msg,
+      data: { ...report(current), ...(ccrProblems.length ? { ccr_problems: ccrProblems } : {}) },
+    };
   },
 
   report(current) {
@@ -200,7 +323,13 @@ async function pause(ctx: TaskContext, es: EsApi, current: TasksCurrent, alias: 
   // Capture first (parameters of active followers included), then act.
   const saved = captureRunning(current.saved ?? emptySaved(current.clusterUuid, alias), t);
   await ctx.state.set(current.savedKey, saved);
-  ctx.journal.event('tasks.captured', { key: current.savedKey, transforms: saved.transforms.length, datafeeds: saved.datafeeds.length, followers: saved.followers.length, auto_follow_patterns: saved.auto_follow_patterns.length });
+  ctx.journal.event('tasks.captured', {
+    key: current.savedKey,
+    transforms: saved.transforms.length,
+    datafeeds: saved.datafeeds.length,
+    followers: saved.followers.length,
+    auto_follow_patterns: saved.auto_follow_patterns.length,
+  });
   for (const p of t.auto_follow_patterns) if (p.active) await pauseAutoFollowPattern(es, p.name);
   for (const f of t.followers) if (f.status === 'active') await pauseFollow(es, f.index);
   for (const x of t.transforms) if (RUNNING_TRANSFORM.includes(x.state)) await stopTransform(es, x.id);
@@ -216,8 +345,10 @@ async function resume(ctx: TaskContext, es: EsApi, current: TasksCurrent): Promi
   const mark = async () => ctx.state.set(current.savedKey, saved);
   for (const d of saved.datafeeds.filter((e) => !e.resumed)) {
     const cur = now.datafeeds.find((x) => x.datafeed_id === d.datafeed_id);
-    if (OPEN_JOB.includes(d.job_was as JobState) && !OPEN_JOB.includes(cur?.job_state as JobState)) await openJob(es, d.job_id);
-    if (RUNNING_DATAFEED.includes(d.was) && !RUNNING_DATAFEED.includes(cur?.state as DatafeedState)) await startDatafeed(es, d.datafeed_id);
+    if (OPEN_JOB.includes(d.job_was as JobState) && !OPEN_JOB.includes(cur?.job_state as JobState))
+      await openJob(es, d.job_id);
+    if (RUNNING_DATAFEED.includes(d.was) && !RUNNING_DATAFEED.includes(cur?.state as DatafeedState))
+      await startDatafeed(es, d.datafeed_id);
     d.resumed = true;
     await mark();
   }
@@ -251,7 +382,8 @@ async function followerProblems(es: EsApi, current: TasksCurrent): Promise<strin
   const mine = new Set(current.saved.followers.map((f) => f.index));
   try {
     const stats = await getCcrStats(es);
-    return stats.shards.filter((s) => mine.has(s.follower_index) && s.fatal_exception)
+    return stats.shards
+      .filter((s) => mine.has(s.follower_index) && s.fatal_exception)
       .map((s) => `${s.follower_index}[${s.shard_id}]: ${s.fatal_exception}`);
   } catch {
     return []; // health is advisory here; resume itself succeeded

@@ -12,5 +12,16 @@ import { keystore } from './keystore.js';
 import { esRollingRestart } from './es_rolling_restart.js';
 import { esCertificate } from './es_certificate.js';
 export const esModules: AnyModule[] = [
-  esPreflight, esRemoteCluster, esCrossClusterApiKey, esTasks, esRoles, esReloadSecureSettings, esRemoteVerify, keystore,
-  elasticsearchYml, esClusterSettings, esRollingRestart, esCertificate];
+  esPreflight,
+  esRemoteCluster,
+  esCrossClusterApiKey,
+  esTasks,
+  esRoles,
+  esReloadSecureSettings,
+  esRemoteVerify,
+  keystore,
+  elasticsearchYml,
+  esClusterSettings,
+  esRollingRestart,
+  esCertificate,
+];

@@ -26,7 +26,10 @@ export interface KeystoreArgs {
   reloadable?: boolean;
 }
 
-export interface KeystoreRecord { version?: string; written_at: string }
+export interface KeystoreRecord {
+  version?: string;
+  written_at: string;
+}
 
 export interface KeystoreCurrent {
   path: string;
@@ -50,16 +53,26 @@ function asSecret(v: Secret | string | undefined): Secret | undefined {
 
 function paths(ctx: TaskContext, args: KeystoreArgs): { home: string; config: string; keystore: string } {
   const home = args.es_home ?? (ctx.vars.es_home as string | undefined);
-  const config = args.es_config ?? (ctx.vars.es_config as string | undefined) ?? (home ? join(home, 'config') : undefined);
-  if (!home || !config) throw new ModuleError(`${ctx.host}: keystore: es_home (and es_config) must be set in the host's vars`);
+  const config =
+    args.es_config ?? (ctx.vars.es_config as string | undefined) ?? (home ? join(home, 'config') : undefined);
+  if (!home || !config)
+    throw new ModuleError(`${ctx.host}: keystore: es_home (and es_config) must be set in the host's vars`);
   return { home, config, keystore: join(config, 'elasticsearch.keystore') };
 }
 
-function desiredValue(ctx: TaskContext, args: KeystoreArgs): { value?: Secret; version?: string; stagedStateKey?: string } {
+function desiredValue(
+  _ctx: TaskContext,
+  args: KeystoreArgs,
+): { value?: Secret; version?: string; stagedStateKey?: string } {
   if (args.value !== undefined) return { value: asSecret(args.value)! };
   if (args.value_from) {
     const named = runSecrets.get(args.value_from);
-    if (named) return { value: named.secret, version: named.version, ...(named.stagedStateKey ? { stagedStateKey: named.stagedStateKey } : {}) };
+    if (named)
+      return {
+        value: named.secret,
+        version: named.version,
+        ...(named.stagedStateKey ? { stagedStateKey: named.stagedStateKey } : {}),
+      };
   }
   return {};
 }
@@ -73,7 +86,15 @@ function keystoreCli(home: string): string {
 }
 
 /** Runs the keystore CLI with stdin lines; fails naming host, step and the CLI's message (secrets redacted). */
-async function runCli(ctx: TaskContext, agent: AgentClient, p: ReturnType<typeof paths>, argv: string[], stdinLines: Secret[], step: string, runAs: string) {
+async function runCli(
+  ctx: TaskContext,
+  agent: AgentClient,
+  p: ReturnType<typeof paths>,
+  argv: string[],
+  stdinLines: Secret[],
+  step: string,
+  runAs: string,
+) {
   const stdin = stdinLines.map((s) => s.reveal() + '\n').join('');
   const res = await agent.call('command', {
     argv: [keystoreCli(p.home), ...argv],
@@ -84,30 +105,41 @@ async function runCli(ctx: TaskContext, agent: AgentClient, p: ReturnType<typeof
   });
   if (res.rc !== 0) {
     const out = secrets.redact(`${res.stderr}\n${res.stdout}`.trim());
-    throw new ModuleError(`${ctx.host}: keystore ${step} failed (exit ${res.rc ?? 'signal'}${res.timedOut ? ', timed out' : ''}): ${out}`);
+    throw new ModuleError(
+      `${ctx.host}: keystore ${step} failed (exit ${res.rc ?? 'signal'}${res.timedOut ? ', timed out' : ''}): ${out}`,
+    );
   }
   return res;
 }
 
 export const keystore: Module<KeystoreArgs, KeystoreCurrent> = {
   name: 'keystore',
-  description: 'Add or remove an entry of the node\'s elasticsearch.keystore (value on stdin, as the keystore owner)',
+  description: "Add or remove an entry of the node's elasticsearch.keystore (value on stdin, as the keystore owner)",
   runsOn: 'host',
   schema: {
     name: { type: 'string', required: true },
     state: { type: 'string', choices: ['present', 'absent'], default: 'present' },
     value: { type: 'string', secret: true },
-    value_from: { type: 'string', description: 'name of a secret registered earlier in the run (e.g. by es_cross_cluster_api_key)' },
+    value_from: {
+      type: 'string',
+      description: 'name of a secret registered earlier in the run (e.g. by es_cross_cluster_api_key)',
+    },
     keystore_password: { type: 'string', secret: true },
     compare_value: { type: 'boolean', default: false },
     es_home: { type: 'string' },
     es_config: { type: 'string' },
-    reloadable: { type: 'boolean', default: false, description: 'true when the node reloads this setting (reload_secure_settings) instead of needing a restart' },
+    reloadable: {
+      type: 'boolean',
+      default: false,
+      description: 'true when the node reloads this setting (reload_secure_settings) instead of needing a restart',
+    },
   },
 
   async read(ctx, args) {
-    if (!NAME_RE.test(args.name)) throw new ModuleError(`${ctx.host}: keystore: setting name [${args.name}] does not match [A-Za-z0-9_\\-.]+`);
-    if (args.value !== undefined && args.value_from) throw new ModuleError(`${ctx.host}: keystore ${args.name}: give value or value_from, not both`);
+    if (!NAME_RE.test(args.name))
+      throw new ModuleError(`${ctx.host}: keystore: setting name [${args.name}] does not match [A-Za-z0-9_\\-.]+`);
+    if (args.value !== undefined && args.value_from)
+      throw new ModuleError(`${ctx.host}: keystore ${args.name}: give value or value_from, not both`);
     const p = paths(ctx, args);
     const agent = await ctx.agent();
     const password = asSecret(args.keystore_password);
@@ -121,11 +153,24 @@ export const keystore: Module<KeystoreArgs, KeystoreCurrent> = {
     const want = desiredValue(ctx, args);
     const present = !!ls.entries?.includes(args.name);
     const current: KeystoreCurrent = {
-      path: p.keystore, exists: ls.exists, hasPassword: !!ls.hasPassword, present, recordKey,
-      ...(record ? { record } : {}), ...(want.version ? { wantVersion: want.version } : {}),
+      path: p.keystore,
+      exists: ls.exists,
+      hasPassword: !!ls.hasPassword,
+      present,
+      recordKey,
+      ...(record ? { record } : {}),
+      ...(want.version ? { wantVersion: want.version } : {}),
     };
     if (args.compare_value && args.state === 'present' && present && want.value) {
-      const res = await runCli(ctx, agent, p, ['show', args.name], ls.hasPassword && password ? [password] : [], `show ${args.name}`, p.keystore);
+      const res = await runCli(
+        ctx,
+        agent,
+        p,
+        ['show', args.name],
+        ls.hasPassword && password ? [password] : [],
+        `show ${args.name}`,
+        p.keystore,
+      );
       // The password prompt may be printed on stdout (it is on stderr in some versions): drop it before comparing.
       const shown = res.stdout.replace(/^Enter password for the elasticsearch keystore : /, '').replace(/\r?\n$/, '');
       current.sameValue = shown === want.value.reveal();
@@ -156,12 +201,17 @@ function keystoreChanges(current: KeystoreCurrent, args: KeystoreArgs, ctx: Task
     // Check mode: the task that creates the secret did not run for real, so its value cannot be known yet.
     if (!want.value && ctx.check && args.value_from) return [{ target, action: 'create', secret: true }];
     if (!want.value) {
-      throw new ModuleError(`${ctx.host}: keystore ${args.name}: no value: ` +
-        (args.value_from ? `run secret "${args.value_from}" is not known in this run (run the task that creates it first)` : 'give value or value_from'));
+      throw new ModuleError(
+        `${ctx.host}: keystore ${args.name}: no value: ` +
+          (args.value_from
+            ? `run secret "${args.value_from}" is not known in this run (run the task that creates it first)`
+            : 'give value or value_from'),
+      );
     }
     return [{ target, action: 'create', secret: true }];
   }
-  if (want.version && current.record?.version !== want.version) return [{ target, action: 'update', secret: true, before: current.record?.version, after: want.version }];
+  if (want.version && current.record?.version !== want.version)
+    return [{ target, action: 'update', secret: true, before: current.record?.version, after: want.version }];
   if (current.sameValue === false) return [{ target, action: 'update', secret: true }];
   return [];
 }
@@ -175,34 +225,50 @@ async function applyKeystore(ctx: TaskContext, args: KeystoreArgs, changes: Chan
   const runAs = current.exists ? current.path : p.config;
   // A keystore change that needs a restart is restored with the play's other files when the node then fails to
   // start: keep a copy of the keystore as it was (none when the CLI creates it).
-  const backupPath = !args.reloadable && current.exists ? (await agent.call('file.backup', { path: current.path, ...backupArgs(ctx) })).backupPath : undefined;
+  const backupPath =
+    !args.reloadable && current.exists
+      ? (await agent.call('file.backup', { path: current.path, ...backupArgs(ctx) })).backupPath
+      : undefined;
   if (args.state === 'absent') {
     await runCli(ctx, agent, p, ['remove', args.name], pwLines, `remove ${args.name}`, runAs);
   } else {
     const want = desiredValue(ctx, args);
     const value = want.value!;
-    if (/[\r\n]/.test(value.reveal())) throw new ModuleError(`${ctx.host}: keystore ${args.name}: value contains a line break (not storable with add -x)`);
+    if (/[\r\n]/.test(value.reveal()))
+      throw new ModuleError(
+        `${ctx.host}: keystore ${args.name}: value contains a line break (not storable with add -x)`,
+      );
     await runCli(ctx, agent, p, ['add', '-f', '-x', args.name], [...pwLines, value], `add ${args.name}`, runAs);
   }
   // Verify: the entry is (not) there now.
   const after = await list(agent, p.keystore, password);
   const present = !!after.entries?.includes(args.name);
   if (after.error || present !== (args.state === 'present')) {
-    throw new ModuleError(`${ctx.host}: keystore ${args.name}: ${args.state} not confirmed by listing ${p.keystore}${after.error ? `: ${after.error}` : ''}`);
+    throw new ModuleError(
+      `${ctx.host}: keystore ${args.name}: ${args.state} not confirmed by listing ${p.keystore}${after.error ? `: ${after.error}` : ''}`,
+    );
   }
   if (args.state === 'present') {
     const want = desiredValue(ctx, args);
-    await ctx.state.set(current.recordKey, { ...(want.version ? { version: want.version } : {}), written_at: new Date().toISOString() } satisfies KeystoreRecord);
+    await ctx.state.set(current.recordKey, {
+      ...(want.version ? { version: want.version } : {}),
+      written_at: new Date().toISOString(),
+    } satisfies KeystoreRecord);
     if (want.stagedStateKey) {
       const staged = ctx.state.get<{ staged_hosts?: string[] }>(want.stagedStateKey);
-      if (staged) await ctx.state.set(want.stagedStateKey, { ...staged, staged_hosts: [...new Set([...(staged.staged_hosts ?? []), ctx.host])] });
+      if (staged)
+        await ctx.state.set(want.stagedStateKey, {
+          ...staged,
+          staged_hosts: [...new Set([...(staged.staged_hosts ?? []), ctx.host])],
+        });
     }
   } else {
     await ctx.state.delete(current.recordKey);
   }
   await ctx.state.set(`keystore_pending_reload/${ctx.host}`, { name: args.name, at: new Date().toISOString() });
   return {
-    status: 'changed' as const, changes,
+    status: 'changed' as const,
+    changes,
     msg: `${args.name} ${args.state === 'present' ? (changes[0]?.action === 'create' ? 'added' : 'replaced') : 'removed'}`,
     ...(args.reloadable ? {} : { changedFiles: [{ path: current.path, ...(backupPath ? { backupPath } : {}) }] }),
   };

@@ -17,10 +17,14 @@ export const CAT_PARAMS = ['h', 'v', 'help', 's', 'bytes', 'time', 'local', 'mas
 function resolveColumns(columns: CatColumn[], h: string | null): CatColumn[] {
   if (!h) return columns.filter((c) => c.default);
   const out: CatColumn[] = [];
-  for (const want of h.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const want of h
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const re = wildcardRegExp(want);
     const hits = columns.filter((c) => re.test(c.name) || (c.aliases ?? []).some((a) => re.test(a)));
-    if (!hits.length && !want.includes('*')) throw esError(400, 'illegal_argument_exception', `header [${want}] is not a valid header`);
+    if (!hits.length && !want.includes('*'))
+      throw esError(400, 'illegal_argument_exception', `header [${want}] is not a valid header`);
     for (const c of hits) if (!out.includes(c)) out.push(c);
   }
   return out;
@@ -30,7 +34,10 @@ export function catResponse(req: LabRequest, columns: CatColumn[], rows: CatRow[
   const q = req.query;
   if (q.has('help')) {
     const w = Math.max(...columns.map((c) => c.name.length));
-    return { body: columns.map((c) => `${c.name.padEnd(w)} | ${(c.aliases ?? []).join(',')} | ${c.desc ?? ''}`).join('\n') + '\n' };
+    return {
+      body:
+        columns.map((c) => `${c.name.padEnd(w)} | ${(c.aliases ?? []).join(',')} | ${c.desc ?? ''}`).join('\n') + '\n',
+    };
   }
   const cols = resolveColumns(columns, q.get('h'));
   let sorted = rows;
@@ -57,12 +64,23 @@ export function catResponse(req: LabRequest, columns: CatColumn[], rows: CatRow[
     return { body: sorted.map((r) => Object.fromEntries(cols.map((c) => [c.name, r[c.name] ?? null]))) };
   }
   if (format && format !== 'txt' && format !== 'text') {
-    throw esError(400, 'illegal_argument_exception', `format [${format}] is not supported by the crosskey lab (use format=json)`);
+    throw esError(
+      400,
+      'illegal_argument_exception',
+      `format [${format}] is not supported by the crosskey lab (use format=json)`,
+    );
   }
   const table = sorted.map((r) => cols.map((c) => r[c.name] ?? ''));
   const verbose = q.has('v') && q.get('v') !== 'false';
   if (verbose) table.unshift(cols.map((c) => c.name));
   const widths = cols.map((_, i) => Math.max(0, ...table.map((row) => row[i]!.length)));
-  const text = table.map((row) => row.map((v, i) => (i === row.length - 1 ? v : v.padEnd(widths[i]!))).join(' ').trimEnd()).join('\n');
+  const text = table
+    .map((row) =>
+      row
+        .map((v, i) => (i === row.length - 1 ? v : v.padEnd(widths[i]!)))
+        .join(' ')
+        .trimEnd(),
+    )
+    .join('\n');
   return { body: text ? text + '\n' : '', headers: { 'content-type': 'text/plain; charset=UTF-8' } };
 }

@@ -1,7 +1,15 @@
 // GET/PUT /_cluster/settings: persistent and transient cluster settings, validated as ES's ClusterSettings does
 // (unknown → "not recognized", static → "not dynamically updateable", value parsers, remote-cluster mode
 // consistency), flat or nested input and output, `null` removes, `prefix.*: null` removes a group.
-import { esError, illegalArgument, boolParam, flattenInput, renderSettings, wildcardRegExp, type Route } from '../router.js';
+import {
+  esError,
+  illegalArgument,
+  boolParam,
+  flattenInput,
+  renderSettings,
+  wildcardRegExp,
+  type Route,
+} from '../router.js';
 import type { ClusterState, FlatSettings, SettingValue } from '../state.js';
 import { lookupSetting, settingDefaults } from '../settings.js';
 import type { NodeRuntime } from '../runtime.js';
@@ -12,13 +20,22 @@ const SNIFF_ONLY = ['seeds', 'node_connections'];
 const PROXY_ONLY = ['proxy_address', 'proxy_socket_connections', 'server_name'];
 
 /** Validates and applies one scope's update to a copy; returns the applied (non-null) entries. */
-function applyScope(scope: Scope, input: unknown, current: FlatSettings, esVersion: string): { next: FlatSettings; applied: FlatSettings; touched: Set<string> } {
+function applyScope(
+  scope: Scope,
+  input: unknown,
+  current: FlatSettings,
+  esVersion: string,
+): { next: FlatSettings; applied: FlatSettings; touched: Set<string> } {
   const next: FlatSettings = { ...current };
   const applied: FlatSettings = {};
   const touched = new Set<string>();
   if (input === undefined) return { next, applied, touched };
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw esError(400, 'x_content_parse_exception', `[cluster_update_settings_request] ${scope} doesn't support values of type: VALUE_${input === null ? 'NULL' : 'STRING'}`);
+    throw esError(
+      400,
+      'x_content_parse_exception',
+      `[cluster_update_settings_request] ${scope} doesn't support values of type: VALUE_${input === null ? 'NULL' : 'STRING'}`,
+    );
   }
   for (const [key, value] of Object.entries(flattenInput(input))) {
     touched.add(key);
@@ -61,14 +78,23 @@ function validateRemoteModes(touched: Set<string>, layers: FlatSettings[]): void
     for (const s of wrong) {
       const v = get(p + s);
       if (v !== undefined && !(Array.isArray(v) && v.length === 0)) {
-        throw illegalArgument(`Setting "${p}${s}" cannot be used with the configured "${p}mode" [required=${required}, configured=${mode.toUpperCase()}]`);
+        throw illegalArgument(
+          `Setting "${p}${s}" cannot be used with the configured "${p}mode" [required=${required}, configured=${mode.toUpperCase()}]`,
+        );
       }
     }
     // skip_unavailable & co. need the alias to be defined (RemoteClusterService's "if remote cluster is not enabled")
-    const enabled = mode === 'proxy' ? !!get(`${p}proxy_address`) : [get(`${p}seeds`)].flat().filter(Boolean).length > 0;
+    const enabled =
+      mode === 'proxy' ? !!get(`${p}proxy_address`) : [get(`${p}seeds`)].flat().filter(Boolean).length > 0;
     if (!enabled) {
-      for (const s of ['skip_unavailable', 'transport.ping_schedule', 'transport.compress', 'transport.compression_scheme']) {
-        if (get(p + s) !== undefined) throw illegalArgument(`Cannot configure setting [${p}${s}] if remote cluster is not enabled.`);
+      for (const s of [
+        'skip_unavailable',
+        'transport.ping_schedule',
+        'transport.compress',
+        'transport.compression_scheme',
+      ]) {
+        if (get(p + s) !== undefined)
+          throw illegalArgument(`Cannot configure setting [${p}${s}] if remote cluster is not enabled.`);
       }
     }
   }
@@ -79,7 +105,8 @@ export async function putClusterSettings(rt: NodeRuntime, body: unknown, flat: b
     throw esError(400, 'action_request_validation_exception', 'Validation Failed: 1: no settings to update;');
   }
   for (const k of Object.keys(body)) {
-    if (k !== 'persistent' && k !== 'transient') throw esError(400, 'x_content_parse_exception', `[1:2] [cluster_update_settings_request] unknown field [${k}]`);
+    if (k !== 'persistent' && k !== 'transient')
+      throw esError(400, 'x_content_parse_exception', `[1:2] [cluster_update_settings_request] unknown field [${k}]`);
   }
   const b = body as { persistent?: unknown; transient?: unknown };
   const result = await rt.updateState((s: ClusterState) => {
@@ -90,7 +117,11 @@ export async function putClusterSettings(rt: NodeRuntime, body: unknown, flat: b
     s.transient = t.next;
     return { persistent: p.applied, transient: t.applied };
   });
-  rt.log('INFO', 'o.e.c.s.ClusterSettings', `updating cluster settings [${Object.keys({ ...result.persistent, ...result.transient }).join(',')}]`);
+  rt.log(
+    'INFO',
+    'o.e.c.s.ClusterSettings',
+    `updating cluster settings [${Object.keys({ ...result.persistent, ...result.transient }).join(',')}]`,
+  );
   return {
     acknowledged: true,
     persistent: renderSettings(result.persistent, flat),

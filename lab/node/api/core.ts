@@ -1,15 +1,30 @@
 // Core endpoints: GET /, cluster health (with server-side waits), _cat/health|master|nodes, _flush, _license.
 import { freemem, loadavg, totalmem } from 'node:os';
 import { esError, illegalArgument, wildcardRegExp, type LabRequest, type Route } from '../router.js';
-import { computeHealth, nextStateChangeAt, reconcile, type ClusterHealth, type HealthStatus, type MemberInfo } from '../cluster.js';
+import {
+  computeHealth,
+  nextStateChangeAt,
+  reconcile,
+  type ClusterHealth,
+  type HealthStatus,
+  type MemberInfo,
+} from '../cluster.js';
 import type { NodeRuntime } from '../runtime.js';
 import type { ClusterState } from '../state.js';
 import { catResponse, CAT_PARAMS, type CatColumn } from './cat.js';
 import { parseTimeMs } from './time.js';
 
 const LUCENE: Record<string, string> = {
-  '8.10': '9.7.0', '8.11': '9.8.0', '8.12': '9.9.2', '8.13': '9.10.0', '8.14': '9.10.0', '8.15': '9.11.1',
-  '8.16': '9.12.0', '8.17': '9.12.0', '8.18': '9.12.1', '8.19': '9.12.2',
+  '8.10': '9.7.0',
+  '8.11': '9.8.0',
+  '8.12': '9.9.2',
+  '8.13': '9.10.0',
+  '8.14': '9.10.0',
+  '8.15': '9.11.1',
+  '8.16': '9.12.0',
+  '8.17': '9.12.0',
+  '8.18': '9.12.1',
+  '8.19': '9.12.2',
 };
 
 export function buildInfo(version: string) {
@@ -44,18 +59,30 @@ function nodesCondition(spec: string): (n: number) => boolean {
   if (!m) throw illegalArgument(`cannot parse wait_for_nodes [${spec}]`);
   const n = Number(m[2]);
   switch (m[1]) {
-    case '>=': case 'ge(': return (x) => x >= n;
-    case '<=': case 'le(': return (x) => x <= n;
-    case '>': case 'gt(': return (x) => x > n;
-    case '<': case 'lt(': return (x) => x < n;
-    default: return (x) => x === n;
+    case '>=':
+    case 'ge(':
+      return (x) => x >= n;
+    case '<=':
+    case 'le(':
+      return (x) => x <= n;
+    case '>':
+    case 'gt(':
+      return (x) => x > n;
+    case '<':
+    case 'lt(':
+      return (x) => x < n;
+    default:
+      return (x) => x === n;
   }
 }
 
 function selectIndices(state: ClusterState, indices: string | undefined): ClusterState {
   if (!indices || indices === '_all' || indices === '*') return state;
   const re = indices.split(',').map(wildcardRegExp);
-  return { ...state, indices: Object.fromEntries(Object.entries(state.indices).filter(([k]) => re.some((r) => r.test(k)))) };
+  return {
+    ...state,
+    indices: Object.fromEntries(Object.entries(state.indices).filter(([k]) => re.some((r) => r.test(k)))),
+  };
 }
 
 function healthFor(state: ClusterState, members: MemberInfo[], indices: string | undefined): ClusterHealth {
@@ -63,15 +90,24 @@ function healthFor(state: ClusterState, members: MemberInfo[], indices: string |
 }
 
 /** `level=indices`: per-index health, in ES's ClusterIndexHealth shape. */
-function indicesLevel(state: ClusterState, members: MemberInfo[], indices: string | undefined): Record<string, unknown> {
+function indicesLevel(
+  state: ClusterState,
+  members: MemberInfo[],
+  indices: string | undefined,
+): Record<string, unknown> {
   const sub = selectIndices(state, indices);
   const out: Record<string, unknown> = {};
   for (const [name, idx] of Object.entries(sub.indices)) {
     const h = computeHealth({ ...sub, indices: { [name]: idx } }, members);
     out[name] = {
-      status: h.status, number_of_shards: idx.numberOfShards, number_of_replicas: idx.numberOfReplicas,
-      active_primary_shards: h.active_primary_shards, active_shards: h.active_shards, relocating_shards: h.relocating_shards,
-      initializing_shards: h.initializing_shards, unassigned_shards: h.unassigned_shards,
+      status: h.status,
+      number_of_shards: idx.numberOfShards,
+      number_of_replicas: idx.numberOfReplicas,
+      active_primary_shards: h.active_primary_shards,
+      active_shards: h.active_shards,
+      relocating_shards: h.relocating_shards,
+      initializing_shards: h.initializing_shards,
+      unassigned_shards: h.unassigned_shards,
     };
   }
   return out;
@@ -81,21 +117,30 @@ async function clusterHealth(req: LabRequest, rt: NodeRuntime, indices?: string)
   const q = req.query;
   const timeoutMs = parseTimeMs(q.get('timeout') ?? '30s', 'timeout');
   const waitStatus = q.get('wait_for_status') as HealthStatus | null;
-  if (waitStatus && !(waitStatus in STATUS_RANK)) throw illegalArgument(`unknown cluster health status [${waitStatus}]`);
+  if (waitStatus && !(waitStatus in STATUS_RANK))
+    throw illegalArgument(`unknown cluster health status [${waitStatus}]`);
   const nodesOk = q.get('wait_for_nodes') ? nodesCondition(q.get('wait_for_nodes')!) : undefined;
   const noInit = q.get('wait_for_no_initializing_shards') === 'true' || q.get('wait_for_no_initializing_shards') === '';
   const noReloc = q.get('wait_for_no_relocating_shards') === 'true' || q.get('wait_for_no_relocating_shards') === '';
   const waits = !!(waitStatus || nodesOk || noInit || noReloc);
   const level = q.get('level') ?? 'cluster';
-  if (!['cluster', 'indices', 'shards'].includes(level)) throw illegalArgument(`No enum constant org.elasticsearch.action.admin.cluster.health.ClusterHealthRequest.Level.${level.toUpperCase()}`);
-  if (level === 'shards') throw illegalArgument('level=shards is not simulated by the crosskey lab (use level=cluster or level=indices)');
+  if (!['cluster', 'indices', 'shards'].includes(level))
+    throw illegalArgument(
+      `No enum constant org.elasticsearch.action.admin.cluster.health.ClusterHealthRequest.Level.${level.toUpperCase()}`,
+    );
+  if (level === 'shards')
+    throw illegalArgument('level=shards is not simulated by the crosskey lab (use level=cluster or level=indices)');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { state, members } = await currentCluster(rt);
     const h = healthFor(state, members, indices);
-    const ok = (!waitStatus || STATUS_RANK[h.status] >= STATUS_RANK[waitStatus]) && (!nodesOk || nodesOk(h.number_of_nodes)) &&
-      (!noInit || h.initializing_shards === 0) && (!noReloc || h.relocating_shards === 0);
-    const withLevel = (body: ClusterHealth) => (q.get('level') === 'indices' ? { ...body, indices: indicesLevel(state, members, indices) } : body);
+    const ok =
+      (!waitStatus || STATUS_RANK[h.status] >= STATUS_RANK[waitStatus]) &&
+      (!nodesOk || nodesOk(h.number_of_nodes)) &&
+      (!noInit || h.initializing_shards === 0) &&
+      (!noReloc || h.relocating_shards === 0);
+    const withLevel = (body: ClusterHealth) =>
+      q.get('level') === 'indices' ? { ...body, indices: indicesLevel(state, members, indices) } : body;
     if (!waits || ok) return { body: withLevel(h) };
     const now = Date.now();
     if (now >= deadline) return { status: 408, body: withLevel({ ...h, timed_out: true }) };
@@ -106,16 +151,41 @@ async function clusterHealth(req: LabRequest, rt: NodeRuntime, indices?: string)
   }
 }
 
-const HEALTH_PARAMS = ['level', 'local', 'master_timeout', 'timeout', 'wait_for_active_shards', 'wait_for_events', 'wait_for_nodes',
-  'wait_for_no_initializing_shards', 'wait_for_no_relocating_shards', 'wait_for_status', 'expand_wildcards'];
+const HEALTH_PARAMS = [
+  'level',
+  'local',
+  'master_timeout',
+  'timeout',
+  'wait_for_active_shards',
+  'wait_for_events',
+  'wait_for_nodes',
+  'wait_for_no_initializing_shards',
+  'wait_for_no_relocating_shards',
+  'wait_for_status',
+  'expand_wildcards',
+];
 
 const NODE_ROLE_LETTERS: Record<string, string> = {
-  data_content: 's', data_cold: 'c', data: 'd', data_frozen: 'f', data_hot: 'h', ingest: 'i', ml: 'l', master: 'm',
-  remote_cluster_client: 'r', transform: 't', voting_only: 'v', data_warm: 'w',
+  data_content: 's',
+  data_cold: 'c',
+  data: 'd',
+  data_frozen: 'f',
+  data_hot: 'h',
+  ingest: 'i',
+  ml: 'l',
+  master: 'm',
+  remote_cluster_client: 'r',
+  transform: 't',
+  voting_only: 'v',
+  data_warm: 'w',
 };
 
 export function roleLetters(roles: string[]): string {
-  const s = roles.map((r) => NODE_ROLE_LETTERS[r] ?? '').filter(Boolean).sort().join('');
+  const s = roles
+    .map((r) => NODE_ROLE_LETTERS[r] ?? '')
+    .filter(Boolean)
+    .sort()
+    .join('');
   return s || '-';
 }
 
@@ -164,8 +234,20 @@ function catNodes(req: LabRequest, state: ClusterState, members: MemberInfo[]) {
 }
 
 const CAT_HEALTH_COLUMNS: CatColumn[] = [
-  'epoch', 'timestamp', 'cluster', 'status', 'node.total', 'node.data', 'shards', 'pri', 'relo', 'init', 'unassign', 'pending_tasks',
-  'max_task_wait_time', 'active_shards_percent',
+  'epoch',
+  'timestamp',
+  'cluster',
+  'status',
+  'node.total',
+  'node.data',
+  'shards',
+  'pri',
+  'relo',
+  'init',
+  'unassign',
+  'pending_tasks',
+  'max_task_wait_time',
+  'active_shards_percent',
 ].map((name) => ({ name, default: true }));
 
 function catHealth(req: LabRequest, state: ClusterState, members: MemberInfo[]) {
@@ -202,7 +284,9 @@ export function licenseBody(state: ClusterState) {
       type: l.type,
       issue_date: iso(l.issueDateMillis),
       issue_date_in_millis: l.issueDateMillis,
-      ...(l.expiryDateMillis !== null ? { expiry_date: iso(l.expiryDateMillis), expiry_date_in_millis: l.expiryDateMillis } : {}),
+      ...(l.expiryDateMillis !== null
+        ? { expiry_date: iso(l.expiryDateMillis), expiry_date_in_millis: l.expiryDateMillis }
+        : {}),
       max_nodes: l.maxNodes,
       max_resource_units: l.maxResourceUnits,
       issued_to: l.issuedTo,
@@ -213,18 +297,27 @@ export function licenseBody(state: ClusterState) {
 }
 
 function flushAnswer(state: ClusterState, indexExpr?: string) {
-  const names = Object.keys(state.indices).filter((n) => !indexExpr || indexExpr === '_all' || indexExpr.split(',').some((p) => wildcardRegExp(p).test(n)));
+  const names = Object.keys(state.indices).filter(
+    (n) => !indexExpr || indexExpr === '_all' || indexExpr.split(',').some((p) => wildcardRegExp(p).test(n)),
+  );
   if (indexExpr && !indexExpr.includes('*') && indexExpr !== '_all') {
     for (const n of indexExpr.split(',')) {
-      if (!state.indices[n]) throw esError(404, 'index_not_found_exception', `no such index [${n}]`, { 'resource.type': 'index_or_alias', 'resource.id': n, index_uuid: '_na_', index: n });
+      if (!state.indices[n])
+        throw esError(404, 'index_not_found_exception', `no such index [${n}]`, {
+          'resource.type': 'index_or_alias',
+          'resource.id': n,
+          index_uuid: '_na_',
+          index: n,
+        });
     }
   }
   let total = 0;
   let ok = 0;
-  for (const n of names) for (const c of state.indices[n]!.shards) {
-    total++;
-    if (c.state === 'STARTED') ok++;
-  }
+  for (const n of names)
+    for (const c of state.indices[n]!.shards) {
+      total++;
+      if (c.state === 'STARTED') ok++;
+    }
   return { _shards: { total, successful: ok, failed: 0 } };
 }
 
@@ -234,35 +327,83 @@ export const routes: Route[] = [
     path: '/',
     privilege: 'monitor',
     handler: (_req, { rt, state }) => ({
-      body: { name: rt.nodeName, cluster_name: rt.clusterName, cluster_uuid: state.clusterUuid, version: buildInfo(rt.esVersion), tagline: 'You Know, for Search' },
+      body: {
+        name: rt.nodeName,
+        cluster_name: rt.clusterName,
+        cluster_uuid: state.clusterUuid,
+        version: buildInfo(rt.esVersion),
+        tagline: 'You Know, for Search',
+      },
     }),
   },
-  { method: 'GET', path: '/_cluster/health', params: HEALTH_PARAMS, privilege: 'monitor', handler: (req, { rt }) => clusterHealth(req, rt) },
-  { method: 'GET', path: '/_cluster/health/{index}', params: HEALTH_PARAMS, privilege: 'monitor', handler: (req, { rt }) => clusterHealth(req, rt, req.params.index) },
   {
-    method: 'GET', path: '/_cat/nodes', params: [...CAT_PARAMS, 'full_id', 'include_unloaded_segments'], privilege: 'monitor',
-    handler: async (req, { rt }) => { const c = await currentCluster(rt); return catNodes(req, c.state, c.members); },
+    method: 'GET',
+    path: '/_cluster/health',
+    params: HEALTH_PARAMS,
+    privilege: 'monitor',
+    handler: (req, { rt }) => clusterHealth(req, rt),
   },
   {
-    method: 'GET', path: '/_cat/health', params: [...CAT_PARAMS, 'ts'], privilege: 'monitor',
-    handler: async (req, { rt }) => { const c = await currentCluster(rt); return catHealth(req, c.state, c.members); },
+    method: 'GET',
+    path: '/_cluster/health/{index}',
+    params: HEALTH_PARAMS,
+    privilege: 'monitor',
+    handler: (req, { rt }) => clusterHealth(req, rt, req.params.index),
   },
   {
-    method: 'GET', path: '/_cat/master', params: CAT_PARAMS, privilege: 'monitor',
+    method: 'GET',
+    path: '/_cat/nodes',
+    params: [...CAT_PARAMS, 'full_id', 'include_unloaded_segments'],
+    privilege: 'monitor',
     handler: async (req, { rt }) => {
-      const { state, members } = await currentCluster(rt);
-      const m = members.find((x) => x.id === state.masterNodeId);
-      return catResponse(req, CAT_MASTER_COLUMNS, m ? [{ id: m.id, host: m.address, ip: m.address, node: m.name }] : []);
+      const c = await currentCluster(rt);
+      return catNodes(req, c.state, c.members);
     },
   },
   {
-    method: ['POST', 'GET'], path: '/_flush', params: ['force', 'wait_if_ongoing', 'ignore_unavailable', 'allow_no_indices', 'expand_wildcards'], privilege: 'monitor',
+    method: 'GET',
+    path: '/_cat/health',
+    params: [...CAT_PARAMS, 'ts'],
+    privilege: 'monitor',
+    handler: async (req, { rt }) => {
+      const c = await currentCluster(rt);
+      return catHealth(req, c.state, c.members);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/_cat/master',
+    params: CAT_PARAMS,
+    privilege: 'monitor',
+    handler: async (req, { rt }) => {
+      const { state, members } = await currentCluster(rt);
+      const m = members.find((x) => x.id === state.masterNodeId);
+      return catResponse(
+        req,
+        CAT_MASTER_COLUMNS,
+        m ? [{ id: m.id, host: m.address, ip: m.address, node: m.name }] : [],
+      );
+    },
+  },
+  {
+    method: ['POST', 'GET'],
+    path: '/_flush',
+    params: ['force', 'wait_if_ongoing', 'ignore_unavailable', 'allow_no_indices', 'expand_wildcards'],
+    privilege: 'monitor',
     handler: async (_req, { rt }) => ({ body: flushAnswer((await currentCluster(rt)).state) }),
   },
   {
-    method: ['POST', 'GET'], path: '/{index}/_flush', params: ['force', 'wait_if_ongoing', 'ignore_unavailable', 'allow_no_indices', 'expand_wildcards'], privilege: 'monitor',
+    method: ['POST', 'GET'],
+    path: '/{index}/_flush',
+    params: ['force', 'wait_if_ongoing', 'ignore_unavailable', 'allow_no_indices', 'expand_wildcards'],
+    privilege: 'monitor',
     handler: async (req, { rt }) => ({ body: flushAnswer((await currentCluster(rt)).state, req.params.index) }),
   },
-  { method: 'GET', path: '/_license', params: ['accept_enterprise', 'local'], privilege: 'monitor', handler: (_req, { state }) => ({ body: licenseBody(state) }) },
+  {
+    method: 'GET',
+    path: '/_license',
+    params: ['accept_enterprise', 'local'],
+    privilege: 'monitor',
+    handler: (_req, { state }) => ({ body: licenseBody(state) }),
+  },
 ];
-

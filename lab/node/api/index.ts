@@ -8,12 +8,4 @@ import { routes as security } from './security.js';
 import { routes as remote } from './remote.js';
 import { routes as tasks } from './tasks.js';
 
-export const routeGroups: Route[][] = [
-  core,
-  clusterSettings,
-  nodes,
-  auth,
-  security,
-  remote,
-  tasks,
-];
+export const routeGroups: Route[][] = [core, clusterSettings, nodes, auth, security, remote, tasks];

@@ -6,9 +6,32 @@ import type { ClusterState, FlatSettings } from '../state.js';
 import type { NodeRuntime } from '../runtime.js';
 import { buildInfo, currentCluster } from './core.js';
 
-const METRICS = ['settings', 'os', 'process', 'jvm', 'thread_pool', 'transport', 'http', 'remote_cluster_server', 'plugins', 'modules', 'ingest', 'aggregations', 'indices', '_all', '_none'];
+const METRICS = [
+  'settings',
+  'os',
+  'process',
+  'jvm',
+  'thread_pool',
+  'transport',
+  'http',
+  'remote_cluster_server',
+  'plugins',
+  'modules',
+  'ingest',
+  'aggregations',
+  'indices',
+  '_all',
+  '_none',
+];
 
-const TRANSPORT_VERSION: Record<string, number> = { '8.10': 8500061, '8.11': 8512001, '8.12': 8560000, '8.13': 8595000, '8.14': 8636001, '8.15': 8702002 };
+const TRANSPORT_VERSION: Record<string, number> = {
+  '8.10': 8500061,
+  '8.11': 8512001,
+  '8.12': 8560000,
+  '8.13': 8595000,
+  '8.14': 8636001,
+  '8.15': 8702002,
+};
 
 function selectNodes(spec: string, members: MemberInfo[], state: ClusterState, self: string): MemberInfo[] {
   if (spec === '_all' || spec === '*' || spec === '') return members;
@@ -56,13 +79,24 @@ function nodeInfo(m: MemberInfo, state: ClusterState, metrics: Set<string>, flat
   if (all || metrics.has('settings')) info.settings = renderSettings(nodeSettings(m, state.clusterName), flat);
   if (all || metrics.has('process')) info.process = { refresh_interval_in_millis: 1000, id: m.pid, mlockall: false };
   if (all || metrics.has('http')) {
-    info.http = { bound_address: [`${m.address}:${m.httpPort}`], publish_address: `${m.address}:${m.httpPort}`, max_content_length_in_bytes: 104857600 };
+    info.http = {
+      bound_address: [`${m.address}:${m.httpPort}`],
+      publish_address: `${m.address}:${m.httpPort}`,
+      max_content_length_in_bytes: 104857600,
+    };
   }
   if (all || metrics.has('transport')) {
-    info.transport = { bound_address: [`${m.address}:${m.transportPort}`], publish_address: `${m.address}:${m.transportPort}`, profiles: {} };
+    info.transport = {
+      bound_address: [`${m.address}:${m.transportPort}`],
+      publish_address: `${m.address}:${m.transportPort}`,
+      profiles: {},
+    };
   }
   if ((all || metrics.has('remote_cluster_server')) && m.remoteClusterPort !== null) {
-    info.remote_cluster_server = { bound_address: [`${m.address}:${m.remoteClusterPort}`], publish_address: `${m.address}:${m.remoteClusterPort}` };
+    info.remote_cluster_server = {
+      bound_address: [`${m.address}:${m.remoteClusterPort}`],
+      publish_address: `${m.address}:${m.remoteClusterPort}`,
+    };
   }
   if (all || metrics.has('plugins')) info.plugins = [];
   if (all || metrics.has('modules')) info.modules = [];
@@ -73,7 +107,8 @@ function parseMetrics(spec: string | undefined): Set<string> {
   if (spec === undefined) return new Set(['_all']);
   const out = new Set<string>();
   for (const m of spec.split(',')) {
-    if (!METRICS.includes(m)) throw esError(400, 'illegal_argument_exception', `request [/_nodes] contains unrecognized metric: [${m}]`);
+    if (!METRICS.includes(m))
+      throw esError(400, 'illegal_argument_exception', `request [/_nodes] contains unrecognized metric: [${m}]`);
     out.add(m);
   }
   return out;
@@ -97,11 +132,29 @@ const isMetricList = (s: string) => s.split(',').every((m) => METRICS.includes(m
 const PARAMS = ['flat_settings', 'timeout', 'master_timeout'];
 
 export const routes: Route[] = [
-  { method: 'GET', path: '/_nodes', params: PARAMS, privilege: 'monitor', handler: (req, { rt }) => nodesInfo(req, rt, '_all', undefined) },
   {
-    method: 'GET', path: '/_nodes/{a}', params: PARAMS, privilege: 'monitor',
-    // ES disambiguates /_nodes/{node_id} from /_nodes/{metric} by the value.
-    handler: (req, { rt }) => (isMetricList(req.params.a!) ? nodesInfo(req, rt, '_all', req.params.a) : nodesInfo(req, rt, req.params.a!, undefined)),
+    method: 'GET',
+    path: '/_nodes',
+    params: PARAMS,
+    privilege: 'monitor',
+    handler: (req, { rt }) => nodesInfo(req, rt, '_all', undefined),
   },
-  { method: 'GET', path: '/_nodes/{node}/{metric}', params: PARAMS, privilege: 'monitor', handler: (req, { rt }) => nodesInfo(req, rt, req.params.node!, req.params.metric) },
+  {
+    method: 'GET',
+    path: '/_nodes/{a}',
+    params: PARAMS,
+    privilege: 'monitor',
+    // ES disambiguates /_nodes/{node_id} from /_nodes/{metric} by the value.
+    handler: (req, { rt }) =>
+      isMetricList(req.params.a!)
+        ? nodesInfo(req, rt, '_all', req.params.a)
+        : nodesInfo(req, rt, req.params.a!, undefined),
+  },
+  {
+    method: 'GET',
+    path: '/_nodes/{node}/{metric}',
+    params: PARAMS,
+    privilege: 'monitor',
+    handler: (req, { rt }) => nodesInfo(req, rt, req.params.node!, req.params.metric),
+  },
 ];

@@ -5,10 +5,23 @@ import type { Principal, RoleDescriptor, StoredApiKey } from '../security/model.
 import { RESERVED_ROLES } from '../security/model.js';
 import { parseRoleBody, roleView } from '../security/roles.js';
 import {
-  apiKeyView, createCrossClusterApiKey, createRestApiKey, findApiKeys, invalidateApiKeys,
-  updateCrossClusterApiKey, updateRestApiKey,
+  apiKeyView,
+  createCrossClusterApiKey,
+  createRestApiKey,
+  findApiKeys,
+  invalidateApiKeys,
+  updateCrossClusterApiKey,
+  updateRestApiKey,
 } from '../security/api-keys.js';
-import { anyPatternMatches, clusterGrantedBy, describeRoles, grantsCluster, hasPrivileges, permissionOf, patternMatches } from '../security/privileges.js';
+import {
+  anyPatternMatches,
+  clusterGrantedBy,
+  describeRoles,
+  grantsCluster,
+  hasPrivileges,
+  permissionOf,
+  patternMatches,
+} from '../security/privileges.js';
 import { hashPassword } from '../passwords.js';
 import { versionAtLeast } from '../security/version.js';
 import type { ClusterState } from '../state.js';
@@ -23,28 +36,41 @@ export function requireCluster(ctx: RouteContext, privilege: string, action: str
   const p = principalOf(ctx);
   const perm = permissionOf(ctx.state.security, p);
   if (grantsCluster(perm, privilege)) return;
-  const who = p.kind === 'api_key'
-    ? `API key id [${p.key.id}] of user [${p.username}]`
-    : `user [${p.username}] with effective roles ${describeRoles(perm)}`;
-  throw esError(403, 'security_exception', `action [${action}] is unauthorized for ${who}, this action is granted by the cluster privileges [${clusterGrantedBy(privilege)}]`);
+  const who =
+    p.kind === 'api_key'
+      ? `API key id [${p.key.id}] of user [${p.username}]`
+      : `user [${p.username}] with effective roles ${describeRoles(perm)}`;
+  throw esError(
+    403,
+    'security_exception',
+    `action [${action}] is unauthorized for ${who}, this action is granted by the cluster privileges [${clusterGrantedBy(privilege)}]`,
+  );
 }
 
 /** RCS2 features need an Enterprise or trial license (ES: advanced-remote-cluster-security). */
 export function requireEnterprise(state: ClusterState): void {
   const l = state.license;
   if ((l.type === 'enterprise' || l.type === 'trial') && l.status === 'active') return;
-  throw esError(403, 'security_exception', 'current license is non-compliant for [advanced-remote-cluster-security]', { 'license.expired.feature': 'advanced-remote-cluster-security' });
+  throw esError(403, 'security_exception', 'current license is non-compliant for [advanced-remote-cluster-security]', {
+    'license.expired.feature': 'advanced-remote-cluster-security',
+  });
 }
 
 function bodyObject(req: LabRequest): Record<string, unknown> {
   const b = req.body;
   if (b === undefined) return {};
-  if (b === null || typeof b !== 'object' || Array.isArray(b)) throw esError(400, 'parse_exception', 'request body must be a JSON object');
+  if (b === null || typeof b !== 'object' || Array.isArray(b))
+    throw esError(400, 'parse_exception', 'request body must be a JSON object');
   return b as Record<string, unknown>;
 }
 
 function names(param: string | undefined): string[] | undefined {
-  return param ? param.split(',').map(s => s.trim()).filter(Boolean) : undefined;
+  return param
+    ? param
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 }
 
 // ---- roles ----
@@ -53,7 +79,7 @@ function getRoles(ctx: RouteContext, wanted: string[] | undefined) {
   const all: Record<string, RoleDescriptor> = { ...ctx.state.security.roles, ...RESERVED_ROLES };
   const out: Record<string, unknown> = {};
   for (const [n, r] of Object.entries(all).sort(([a], [b]) => a.localeCompare(b))) {
-    if (!wanted || wanted.some(w => patternMatches(w, n))) out[n] = roleView(r, ctx.rt.esVersion);
+    if (!wanted || wanted.some((w) => patternMatches(w, n))) out[n] = roleView(r, ctx.rt.esVersion);
   }
   if (wanted && Object.keys(out).length === 0) return { status: 404, body: {} };
   return { body: out };
@@ -63,7 +89,7 @@ async function putRole(req: LabRequest, ctx: RouteContext) {
   requireCluster(ctx, 'manage_security', 'cluster:admin/xpack/security/role/put');
   const name = req.params.name!;
   const role = parseRoleBody(name, req.body, ctx.rt.esVersion);
-  const created = await ctx.rt.updateState(s => {
+  const created = await ctx.rt.updateState((s) => {
     const isNew = !s.security.roles[name];
     s.security.roles[name] = role;
     return isNew;
@@ -74,8 +100,9 @@ async function putRole(req: LabRequest, ctx: RouteContext) {
 async function deleteRole(req: LabRequest, ctx: RouteContext) {
   requireCluster(ctx, 'manage_security', 'cluster:admin/xpack/security/role/delete');
   const name = req.params.name!;
-  if (RESERVED_ROLES[name]) throw esError(400, 'illegal_argument_exception', `role [${name}] is reserved and cannot be deleted`);
-  const found = await ctx.rt.updateState(s => {
+  if (RESERVED_ROLES[name])
+    throw esError(400, 'illegal_argument_exception', `role [${name}] is reserved and cannot be deleted`);
+  const found = await ctx.rt.updateState((s) => {
     const had = Boolean(s.security.roles[name]);
     delete s.security.roles[name];
     return had;
@@ -85,18 +112,37 @@ async function deleteRole(req: LabRequest, ctx: RouteContext) {
 
 // ---- users ----
 function userView(u: ClusterState['security']['users'][string]) {
-  return { username: u.username, roles: u.roles, full_name: u.full_name ?? null, email: u.email ?? null, metadata: u.metadata ?? {}, enabled: u.enabled };
+  return {
+    username: u.username,
+    roles: u.roles,
+    full_name: u.full_name ?? null,
+    email: u.email ?? null,
+    metadata: u.metadata ?? {},
+    enabled: u.enabled,
+  };
 }
 
 async function putUser(req: LabRequest, ctx: RouteContext) {
   requireCluster(ctx, 'manage_security', 'cluster:admin/xpack/security/user/put');
   const name = req.params.username!;
   const b = bodyObject(req);
-  for (const k of Object.keys(b)) if (!['password', 'roles', 'full_name', 'email', 'metadata', 'enabled', 'password_hash'].includes(k)) throw esError(400, 'parse_exception', `failed to parse add user request. unexpected field [${k}]`);
-  if (b.password !== undefined && (typeof b.password !== 'string' || b.password.length < 6)) throw esError(400, 'action_request_validation_exception', 'Validation Failed: 1: passwords must be at least [6] characters long;');
-  const created = await ctx.rt.updateState(s => {
+  for (const k of Object.keys(b))
+    if (!['password', 'roles', 'full_name', 'email', 'metadata', 'enabled', 'password_hash'].includes(k))
+      throw esError(400, 'parse_exception', `failed to parse add user request. unexpected field [${k}]`);
+  if (b.password !== undefined && (typeof b.password !== 'string' || b.password.length < 6))
+    throw esError(
+      400,
+      'action_request_validation_exception',
+      'Validation Failed: 1: passwords must be at least [6] characters long;',
+    );
+  const created = await ctx.rt.updateState((s) => {
     const old = s.security.users[name];
-    if (!old && b.password === undefined) throw esError(400, 'action_request_validation_exception', 'Validation Failed: 1: password must be specified unless you are updating an existing user;');
+    if (!old && b.password === undefined)
+      throw esError(
+        400,
+        'action_request_validation_exception',
+        'Validation Failed: 1: password must be specified unless you are updating an existing user;',
+      );
     s.security.users[name] = {
       ...(old ?? {}),
       username: name,
@@ -120,13 +166,18 @@ function canManageAllKeys(ctx: RouteContext): boolean {
 async function createKey(req: LabRequest, ctx: RouteContext) {
   requireCluster(ctx, 'manage_own_api_key', 'cluster:admin/xpack/security/api_key/create');
   const p = principalOf(ctx);
-  const res = await ctx.rt.updateState(s => createRestApiKey(s.security, p, req.body));
+  const res = await ctx.rt.updateState((s) => createRestApiKey(s.security, p, req.body));
   return { body: res };
 }
 
 /** Cross-cluster API keys exist from 8.10 on: older nodes have no such endpoint. */
 function requireCrossClusterKeys(req: LabRequest, ctx: RouteContext) {
-  if (!versionAtLeast(ctx.rt.esVersion, '8.10.0')) throw esError(400, 'illegal_argument_exception', `no handler found for uri [${req.path}] and method [${req.method}]`);
+  if (!versionAtLeast(ctx.rt.esVersion, '8.10.0'))
+    throw esError(
+      400,
+      'illegal_argument_exception',
+      `no handler found for uri [${req.path}] and method [${req.method}]`,
+    );
 }
 
 async function createCrossClusterKey(req: LabRequest, ctx: RouteContext) {
@@ -134,7 +185,7 @@ async function createCrossClusterKey(req: LabRequest, ctx: RouteContext) {
   requireEnterprise(ctx.state);
   requireCluster(ctx, 'manage_security', 'cluster:admin/xpack/security/cross_cluster/api_key/create');
   const p = principalOf(ctx);
-  const res = await ctx.rt.updateState(s => createCrossClusterApiKey(s.security, p, req.body, ctx.rt.esVersion));
+  const res = await ctx.rt.updateState((s) => createCrossClusterApiKey(s.security, p, req.body, ctx.rt.esVersion));
   return { body: res };
 }
 
@@ -143,16 +194,23 @@ async function updateCrossClusterKey(req: LabRequest, ctx: RouteContext) {
   requireEnterprise(ctx.state);
   requireCluster(ctx, 'manage_security', 'cluster:admin/xpack/security/cross_cluster/api_key/update');
   const p = principalOf(ctx);
-  const res = await ctx.rt.updateState(s => updateCrossClusterApiKey(s.security, p, req.params.id!, req.body, ctx.rt.esVersion));
+  const res = await ctx.rt.updateState((s) =>
+    updateCrossClusterApiKey(s.security, p, req.params.id!, req.body, ctx.rt.esVersion),
+  );
   return { body: res };
 }
 
 async function updateKey(req: LabRequest, ctx: RouteContext) {
   requireCluster(ctx, 'manage_own_api_key', 'cluster:admin/xpack/security/api_key/update');
   const p = principalOf(ctx);
-  const res = await ctx.rt.updateState(s => {
-    const k = s.security.apiKeys.find(x => x.id === req.params.id);
-    if (k?.type === 'cross_cluster') throw esError(400, 'illegal_argument_exception', `cannot update API key of type [cross_cluster] while expected type is [rest]`);
+  const res = await ctx.rt.updateState((s) => {
+    const k = s.security.apiKeys.find((x) => x.id === req.params.id);
+    if (k?.type === 'cross_cluster')
+      throw esError(
+        400,
+        'illegal_argument_exception',
+        `cannot update API key of type [cross_cluster] while expected type is [rest]`,
+      );
     return updateRestApiKey(s.security, p, req.params.id!, req.body);
   });
   return { body: res };
@@ -162,21 +220,26 @@ function getKeys(req: LabRequest, ctx: RouteContext) {
   const q = req.query;
   const owner = boolParam(q, 'owner');
   const p = principalOf(ctx);
-  if (owner || p.kind === 'api_key') requireCluster(ctx, 'manage_own_api_key', 'cluster:admin/xpack/security/api_key/get');
+  if (owner || p.kind === 'api_key')
+    requireCluster(ctx, 'manage_own_api_key', 'cluster:admin/xpack/security/api_key/get');
   else requireCluster(ctx, 'manage_api_key', 'cluster:admin/xpack/security/api_key/get');
   const keys = findApiKeys(ctx.state.security, p, {
-    id: q.get('id') ?? undefined, name: q.get('name') ?? undefined, username: q.get('username') ?? undefined,
-    realm_name: q.get('realm_name') ?? undefined, owner: owner || p.kind === 'api_key', active_only: boolParam(q, 'active_only'),
+    id: q.get('id') ?? undefined,
+    name: q.get('name') ?? undefined,
+    username: q.get('username') ?? undefined,
+    realm_name: q.get('realm_name') ?? undefined,
+    owner: owner || p.kind === 'api_key',
+    active_only: boolParam(q, 'active_only'),
   });
   // ES answers an empty list (200) when nothing matches (ApiKeyService: GetApiKeyResponse.EMPTY).
-  return { body: { api_keys: keys.map(k => apiKeyView(k, boolParam(q, 'with_limited_by'))) } };
+  return { body: { api_keys: keys.map((k) => apiKeyView(k, boolParam(q, 'with_limited_by'))) } };
 }
 
 async function deleteKeys(req: LabRequest, ctx: RouteContext) {
   requireCluster(ctx, 'manage_own_api_key', 'cluster:admin/xpack/security/api_key/invalidate');
   const p = principalOf(ctx);
   const all = canManageAllKeys(ctx);
-  const res = await ctx.rt.updateState(s => invalidateApiKeys(s.security, p, req.body, all));
+  const res = await ctx.rt.updateState((s) => invalidateApiKeys(s.security, p, req.body, all));
   return { body: res };
 }
 
@@ -186,16 +249,28 @@ function keyMatchesQuery(k: StoredApiKey, q: unknown, now: number): boolean {
   const [kind, arg] = Object.entries(q as Record<string, unknown>)[0] ?? [];
   const field = (name: string): unknown => {
     switch (name) {
-      case 'type': return k.type;
-      case 'name': return k.name;
-      case 'id': return k.id;
-      case 'username': return k.username;
-      case 'realm_name': return k.realm;
-      case 'invalidated': return k.invalidated;
-      case 'expiration': return k.expiration;
-      case 'creation': return k.creation;
+      case 'type':
+        return k.type;
+      case 'name':
+        return k.name;
+      case 'id':
+        return k.id;
+      case 'username':
+        return k.username;
+      case 'realm_name':
+        return k.realm;
+      case 'invalidated':
+        return k.invalidated;
+      case 'expiration':
+        return k.expiration;
+      case 'creation':
+        return k.creation;
       default:
-        if (name.startsWith('metadata.')) return name.slice(9).split('.').reduce<unknown>((o, p) => (o as Record<string, unknown> | undefined)?.[p], k.metadata);
+        if (name.startsWith('metadata.'))
+          return name
+            .slice(9)
+            .split('.')
+            .reduce<unknown>((o, p) => (o as Record<string, unknown> | undefined)?.[p], k.metadata);
         throw esError(400, 'illegal_argument_exception', `Field [${name}] is not allowed for querying or aggregation`);
     }
   };
@@ -204,24 +279,44 @@ function keyMatchesQuery(k: StoredApiKey, q: unknown, now: number): boolean {
     return [f, v !== null && typeof v === 'object' && 'value' in (v as object) ? (v as { value: unknown }).value : v];
   };
   switch (kind) {
-    case 'match_all': return true;
-    case 'term': { const [f, v] = single(arg); return String(field(f)) === String(v); }
-    case 'terms': { const [f, v] = Object.entries(arg as Record<string, unknown[]>)[0]!; return (v as unknown[]).map(String).includes(String(field(f))); }
-    case 'prefix': { const [f, v] = single(arg); return String(field(f) ?? '').startsWith(String(v)); }
-    case 'wildcard': { const [f, v] = single(arg); return patternMatches(String(v), String(field(f) ?? '')); }
-    case 'ids': return ((arg as { values: string[] }).values ?? []).includes(k.id);
-    case 'exists': return field((arg as { field: string }).field) != null;
+    case 'match_all':
+      return true;
+    case 'term': {
+      const [f, v] = single(arg);
+      return String(field(f)) === String(v);
+    }
+    case 'terms': {
+      const [f, v] = Object.entries(arg as Record<string, unknown[]>)[0]!;
+      return (v as unknown[]).map(String).includes(String(field(f)));
+    }
+    case 'prefix': {
+      const [f, v] = single(arg);
+      return String(field(f) ?? '').startsWith(String(v));
+    }
+    case 'wildcard': {
+      const [f, v] = single(arg);
+      return patternMatches(String(v), String(field(f) ?? ''));
+    }
+    case 'ids':
+      return ((arg as { values: string[] }).values ?? []).includes(k.id);
+    case 'exists':
+      return field((arg as { field: string }).field) != null;
     case 'bool': {
       const b = arg as Record<string, unknown>;
       const list = (x: unknown) => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
-      if (!list(b.filter).every(c => keyMatchesQuery(k, c, now))) return false;
-      if (!list(b.must).every(c => keyMatchesQuery(k, c, now))) return false;
-      if (list(b.must_not).some(c => keyMatchesQuery(k, c, now))) return false;
+      if (!list(b.filter).every((c) => keyMatchesQuery(k, c, now))) return false;
+      if (!list(b.must).every((c) => keyMatchesQuery(k, c, now))) return false;
+      if (list(b.must_not).some((c) => keyMatchesQuery(k, c, now))) return false;
       const should = list(b.should);
-      if (should.length && !should.some(c => keyMatchesQuery(k, c, now))) return false;
+      if (should.length && !should.some((c) => keyMatchesQuery(k, c, now))) return false;
       return true;
     }
-    default: throw esError(400, 'illegal_argument_exception', `Query type [${kind}] is not currently supported in this context`);
+    default:
+      throw esError(
+        400,
+        'illegal_argument_exception',
+        `Query type [${kind}] is not currently supported in this context`,
+      );
   }
 }
 
@@ -230,22 +325,76 @@ function queryKeys(req: LabRequest, ctx: RouteContext) {
   const all = canManageAllKeys(ctx);
   if (!all) requireCluster(ctx, 'manage_own_api_key', 'cluster:admin/xpack/security/api_key/query');
   const b = bodyObject(req);
-  for (const k of Object.keys(b)) if (!['query', 'from', 'size', 'sort', 'search_after'].includes(k)) throw esError(400, 'x_content_parse_exception', `[1:2] [query_api_key_request] unknown field [${k}]`);
+  for (const k of Object.keys(b))
+    if (!['query', 'from', 'size', 'sort', 'search_after'].includes(k))
+      throw esError(400, 'x_content_parse_exception', `[1:2] [query_api_key_request] unknown field [${k}]`);
   const now = Date.now();
-  const visible = ctx.state.security.apiKeys.filter(k => all || (k.username === p.username && k.realm === p.realm));
-  const matched = visible.filter(k => keyMatchesQuery(k, b.query, now)).sort((a, c) => a.creation - c.creation);
+  const visible = ctx.state.security.apiKeys.filter((k) => all || (k.username === p.username && k.realm === p.realm));
+  const matched = visible.filter((k) => keyMatchesQuery(k, b.query, now)).sort((a, c) => a.creation - c.creation);
   const from = Number(b.from ?? req.query.get('from') ?? 0);
   const size = Number(b.size ?? req.query.get('size') ?? 10);
   const page = matched.slice(from, from + size);
-  return { body: { total: matched.length, count: page.length, api_keys: page.map(k => ({ ...apiKeyView(k, boolParam(req.query, 'with_limited_by')), _sort: [k.creation] })) } };
+  return {
+    body: {
+      total: matched.length,
+      count: page.length,
+      api_keys: page.map((k) => ({ ...apiKeyView(k, boolParam(req.query, 'with_limited_by')), _sort: [k.creation] })),
+    },
+  };
 }
 
 /** GET /_security/privilege/_builtin: what this version knows (remote_cluster from 8.15, monitor_stats 8.17). */
 function builtinPrivileges(version: string) {
-  const cluster = ['all', 'cancel_task', 'create_snapshot', 'cross_cluster_replication', 'cross_cluster_search', 'grant_api_key', 'manage', 'manage_api_key', 'manage_ccr', 'manage_enrich', 'manage_ilm', 'manage_index_templates', 'manage_ml', 'manage_own_api_key', 'manage_pipeline', 'manage_security', 'manage_transform', 'monitor', 'monitor_enrich', 'monitor_ml', 'monitor_transform', 'read_ccr', 'read_security'];
-  const index = ['all', 'create', 'create_doc', 'create_index', 'cross_cluster_replication', 'cross_cluster_replication_internal', 'delete', 'delete_index', 'index', 'maintenance', 'manage', 'manage_follow_index', 'manage_ilm', 'manage_leader_index', 'monitor', 'none', 'read', 'read_cross_cluster', 'view_index_metadata', 'write'];
+  const cluster = [
+    'all',
+    'cancel_task',
+    'create_snapshot',
+    'cross_cluster_replication',
+    'cross_cluster_search',
+    'grant_api_key',
+    'manage',
+    'manage_api_key',
+    'manage_ccr',
+    'manage_enrich',
+    'manage_ilm',
+    'manage_index_templates',
+    'manage_ml',
+    'manage_own_api_key',
+    'manage_pipeline',
+    'manage_security',
+    'manage_transform',
+    'monitor',
+    'monitor_enrich',
+    'monitor_ml',
+    'monitor_transform',
+    'read_ccr',
+    'read_security',
+  ];
+  const index = [
+    'all',
+    'create',
+    'create_doc',
+    'create_index',
+    'cross_cluster_replication',
+    'cross_cluster_replication_internal',
+    'delete',
+    'delete_index',
+    'index',
+    'maintenance',
+    'manage',
+    'manage_follow_index',
+    'manage_ilm',
+    'manage_leader_index',
+    'monitor',
+    'none',
+    'read',
+    'read_cross_cluster',
+    'view_index_metadata',
+    'write',
+  ];
   const out: Record<string, string[]> = { cluster, index };
-  if (versionAtLeast(version, '8.15.0')) out.remote_cluster = versionAtLeast(version, '8.17.0') ? ['monitor_enrich', 'monitor_stats'] : ['monitor_enrich'];
+  if (versionAtLeast(version, '8.15.0'))
+    out.remote_cluster = versionAtLeast(version, '8.17.0') ? ['monitor_enrich', 'monitor_stats'] : ['monitor_enrich'];
   return out;
 }
 
@@ -261,35 +410,65 @@ export const routes: Route[] = [
   { method: ['PUT', 'POST'], path: '/_security/role/{name}', handler: putRole, params: ['refresh'] },
   { method: 'DELETE', path: '/_security/role/{name}', handler: deleteRole, params: ['refresh'] },
   {
-    method: 'GET', path: '/_security/user', handler: (_r, ctx) => {
+    method: 'GET',
+    path: '/_security/user',
+    handler: (_r, ctx) => {
       requireCluster(ctx, 'read_security', 'cluster:admin/xpack/security/user/get');
-      return { body: Object.fromEntries(Object.values(ctx.state.security.users).map(u => [u.username, userView(u)])) };
+      return {
+        body: Object.fromEntries(Object.values(ctx.state.security.users).map((u) => [u.username, userView(u)])),
+      };
     },
   },
   {
-    method: 'GET', path: '/_security/user/{username}', handler: (r, ctx) => {
+    method: 'GET',
+    path: '/_security/user/{username}',
+    handler: (r, ctx) => {
       requireCluster(ctx, 'read_security', 'cluster:admin/xpack/security/user/get');
       const want = names(r.params.username)!;
-      const out = Object.fromEntries(Object.values(ctx.state.security.users).filter(u => anyPatternMatches(want, u.username)).map(u => [u.username, userView(u)]));
+      const out = Object.fromEntries(
+        Object.values(ctx.state.security.users)
+          .filter((u) => anyPatternMatches(want, u.username))
+          .map((u) => [u.username, userView(u)]),
+      );
       return Object.keys(out).length ? { body: out } : { status: 404, body: {} };
     },
   },
   { method: ['PUT', 'POST'], path: '/_security/user/{username}', handler: putUser, params: ['refresh'] },
   {
-    method: 'DELETE', path: '/_security/user/{username}', params: ['refresh'], handler: async (r, ctx) => {
+    method: 'DELETE',
+    path: '/_security/user/{username}',
+    params: ['refresh'],
+    handler: async (r, ctx) => {
       requireCluster(ctx, 'manage_security', 'cluster:admin/xpack/security/user/delete');
-      const found = await ctx.rt.updateState(s => { const had = Boolean(s.security.users[r.params.username!]); delete s.security.users[r.params.username!]; return had; });
+      const found = await ctx.rt.updateState((s) => {
+        const had = Boolean(s.security.users[r.params.username!]);
+        delete s.security.users[r.params.username!];
+        return had;
+      });
       return { status: found ? 200 : 404, body: { found } };
     },
   },
   { method: ['POST', 'PUT'], path: '/_security/api_key', handler: createKey, params: ['refresh'] },
-  { method: 'GET', path: '/_security/api_key', handler: getKeys, params: ['id', 'name', 'username', 'realm_name', 'owner', 'active_only', 'with_limited_by', 'with_profile_uid'] },
+  {
+    method: 'GET',
+    path: '/_security/api_key',
+    handler: getKeys,
+    params: ['id', 'name', 'username', 'realm_name', 'owner', 'active_only', 'with_limited_by', 'with_profile_uid'],
+  },
   { method: 'DELETE', path: '/_security/api_key', handler: deleteKeys },
   { method: 'PUT', path: '/_security/api_key/{id}', handler: updateKey },
   { method: 'POST', path: '/_security/cross_cluster/api_key', handler: createCrossClusterKey },
   { method: 'PUT', path: '/_security/cross_cluster/api_key/{id}', handler: updateCrossClusterKey },
-  { method: ['GET', 'POST'], path: '/_security/_query/api_key', handler: queryKeys, params: ['with_limited_by', 'with_profile_uid', 'typed_keys', 'from', 'size'] },
+  {
+    method: ['GET', 'POST'],
+    path: '/_security/_query/api_key',
+    handler: queryKeys,
+    params: ['with_limited_by', 'with_profile_uid', 'typed_keys', 'from', 'size'],
+  },
   { method: ['GET', 'POST'], path: '/_security/user/_has_privileges', handler: hasPrivilegesRoute },
-  { method: 'GET', path: '/_security/privilege/_builtin', handler: (_r, ctx) => ({ body: builtinPrivileges(ctx.rt.esVersion) }) },
+  {
+    method: 'GET',
+    path: '/_security/privilege/_builtin',
+    handler: (_r, ctx) => ({ body: builtinPrivileges(ctx.rt.esVersion) }),
+  },
 ];
-

@@ -7,7 +7,14 @@ import type { ClusterState } from '../state.js';
 import type { MemberInfo } from '../cluster.js';
 import type { RoleDescriptor } from '../security/model.js';
 import { verifyEncodedKey } from '../security/api-keys.js';
-import { describeRoles, grantsIndex, indexGrantedBy, patternMatches, permissionOfRoles, type Permission } from '../security/privileges.js';
+import {
+  describeRoles,
+  grantsIndex,
+  indexGrantedBy,
+  patternMatches,
+  permissionOfRoles,
+  type Permission,
+} from '../security/privileges.js';
 import { RemoteError } from './wire.js';
 
 export type Profile = 'default' | '_remote_cluster';
@@ -44,7 +51,9 @@ export interface HandshakeAnswer {
 
 export const LICENSE_ERROR = 'current license is non-compliant for [advanced-remote-cluster-security]';
 
-function fail(type: string, reason: string, status: number): never { throw new RemoteError(type, reason, status); }
+function fail(type: string, reason: string, status: number): never {
+  throw new RemoteError(type, reason, status);
+}
 
 function licenseOk(state: ClusterState): boolean {
   return (state.license.type === 'enterprise' || state.license.type === 'trial') && state.license.status === 'active';
@@ -53,17 +62,36 @@ function licenseOk(state: ClusterState): boolean {
 /** RCS2: authenticate the cross-cluster key sent with every request on the _remote_cluster profile. */
 function authenticateCrossCluster(state: ClusterState, body: RemoteRequestBody, action: string, now: number) {
   if (!body.credentials) {
-    fail('security_exception', 'Cross cluster requests through the dedicated remote cluster server port require transport header [_cross_cluster_access_credentials] but none found. Please ensure you have configured remote cluster credentials on the cluster originating the request.', 401);
+    fail(
+      'security_exception',
+      'Cross cluster requests through the dedicated remote cluster server port require transport header [_cross_cluster_access_credentials] but none found. Please ensure you have configured remote cluster credentials on the cluster originating the request.',
+      401,
+    );
   }
   if (!licenseOk(state)) fail('security_exception', LICENSE_ERROR, 403);
   const encoded = body.credentials.replace(/^ApiKey\s+/i, '');
   const v = verifyEncodedKey(state.security, encoded, now);
   if (!v.ok) {
     const id = v.id ?? '';
-    const detail = v.reason === 'expired' ? 'api key is expired' : v.reason === 'invalidated' ? 'api key has been invalidated' : 'invalid credentials';
-    fail('security_exception', `unable to authenticate user [${id}] for action [${action}]` + ` (Authentication using apikey failed - ${detail} for API key [${id}])`, 401);
+    const detail =
+      v.reason === 'expired'
+        ? 'api key is expired'
+        : v.reason === 'invalidated'
+          ? 'api key has been invalidated'
+          : 'invalid credentials';
+    fail(
+      'security_exception',
+      `unable to authenticate user [${id}] for action [${action}]` +
+        ` (Authentication using apikey failed - ${detail} for API key [${id}])`,
+      401,
+    );
   }
-  if (v.key.type !== 'cross_cluster') fail('security_exception', `authentication expected API key type of [cross_cluster], but API key [${v.key.id}] has type [${v.key.type}]`, 401);
+  if (v.key.type !== 'cross_cluster')
+    fail(
+      'security_exception',
+      `authentication expected API key type of [cross_cluster], but API key [${v.key.id}] has type [${v.key.type}]`,
+      401,
+    );
   return v.key;
 }
 
@@ -77,12 +105,25 @@ export interface FulfilContext {
 }
 
 /** Log line the fulfilling node writes for a rejected request (null = nothing to log). */
-export function fulfilLogFor(e: RemoteError, action: string, profile: Profile): { level: 'WARN' | 'INFO'; logger: string; message: string } | null {
+export function fulfilLogFor(
+  e: RemoteError,
+  action: string,
+  profile: Profile,
+): { level: 'WARN' | 'INFO'; logger: string; message: string } | null {
   if (e.reason.startsWith('unable to authenticate user')) {
     const m = /API key \[([^\]]*)\]/.exec(e.reason);
-    return { level: 'WARN', logger: 'o.e.x.s.a.ApiKeyAuthenticator', message: `Authentication using apikey failed - invalid credentials for API key [${m?.[1] ?? ''}]` };
+    return {
+      level: 'WARN',
+      logger: 'o.e.x.s.a.ApiKeyAuthenticator',
+      message: `Authentication using apikey failed - invalid credentials for API key [${m?.[1] ?? ''}]`,
+    };
   }
-  if (e.type === 'security_exception') return { level: 'WARN', logger: 'o.e.x.s.a.RemoteClusterAuthentication', message: `${e.reason} (action [${action}], profile=${profile})` };
+  if (e.type === 'security_exception')
+    return {
+      level: 'WARN',
+      logger: 'o.e.x.s.a.RemoteClusterAuthentication',
+      message: `${e.reason} (action [${action}], profile=${profile})`,
+    };
   return null;
 }
 
@@ -93,12 +134,21 @@ export function handleHandshake(ctx: FulfilContext, body: RemoteRequestBody): Ha
     // An RCS2 client reached the transport port. With a client certificate (mTLS configured on the client) the
     // transport layer looks for transport authentication and finds none (#4); without, the handshake action
     // refuses the profile (#5).
-    if (ctx.peerPresentedCertificate) fail('security_exception', `missing authentication credentials for action [${HANDSHAKE}]`, 401);
-    fail('security_exception', `remote cluster handshake action requires channel profile to be [_remote_cluster], but got [default]`, 403);
+    if (ctx.peerPresentedCertificate)
+      fail('security_exception', `missing authentication credentials for action [${HANDSHAKE}]`, 401);
+    fail(
+      'security_exception',
+      `remote cluster handshake action requires channel profile to be [_remote_cluster], but got [default]`,
+      403,
+    );
   }
   const nodes = ctx.members
-    .filter(m => profile === 'default' || m.remoteClusterPort !== null)
-    .map(m => ({ id: m.id, name: m.name, address: `${m.address}:${profile === 'default' ? m.transportPort : m.remoteClusterPort}` }));
+    .filter((m) => profile === 'default' || m.remoteClusterPort !== null)
+    .map((m) => ({
+      id: m.id,
+      name: m.name,
+      address: `${m.address}:${profile === 'default' ? m.transportPort : m.remoteClusterPort}`,
+    }));
   return { cluster_name: state.clusterName, cluster_uuid: state.clusterUuid, version: state.esVersion, nodes };
 }
 
@@ -107,7 +157,7 @@ export function expandIndices(state: ClusterState, exprs: string[], allowMissing
   const names = Object.keys(state.indices);
   const out = new Set<string>();
   for (const e of exprs) {
-    if (e.includes('*') || e.includes('?')) names.filter(n => patternMatches(e, n)).forEach(n => out.add(n));
+    if (e.includes('*') || e.includes('?')) names.filter((n) => patternMatches(e, n)).forEach((n) => out.add(n));
     else if (names.includes(e)) out.add(e);
     else if (!allowMissing) fail('index_not_found_exception', `no such index [${e}]`, 404);
   }
@@ -119,7 +169,12 @@ function permissionFor(ctx: FulfilContext, body: RemoteRequestBody, action: stri
   if (!s) fail('security_exception', `missing authentication credentials for action [${action}]`, 401);
   if (ctx.profile === '_remote_cluster') {
     const key = authenticateCrossCluster(ctx.state, body, action, ctx.now ?? Date.now());
-    if (s.model !== 'rcs2') fail('security_exception', `remote cluster request on the [_remote_cluster] profile carries no cross cluster access subject`, 403);
+    if (s.model !== 'rcs2')
+      fail(
+        'security_exception',
+        `remote cluster request on the [_remote_cluster] profile carries no cross cluster access subject`,
+        403,
+      );
     const keyLayer = Object.values(key.role_descriptors);
     return {
       perm: { layers: [keyLayer, ...s.layers], effectiveRoles: s.roles, missingRoles: [] },
@@ -133,33 +188,53 @@ function permissionFor(ctx: FulfilContext, body: RemoteRequestBody, action: stri
     const perm = permissionOfRoles(ctx.state.security, s.roles);
     return { perm, who: `is unauthorized for user [${s.username}] with effective roles ${describeRoles(perm)}` };
   }
-  return { perm: { layers: s.layers, effectiveRoles: [], missingRoles: [] }, who: `is unauthorized for API key id [${s.apiKeyId}] of user [${s.username}]` };
+  return {
+    perm: { layers: s.layers, effectiveRoles: [], missingRoles: [] },
+    who: `is unauthorized for API key id [${s.apiKeyId}] of user [${s.username}]`,
+  };
 }
 
 /** A read through the connection (search for transforms/datafeeds, shard changes for CCR followers). */
-export function handleRead(ctx: FulfilContext, action: string, body: RemoteRequestBody): { indices: string[]; docs: number } {
+export function handleRead(
+  ctx: FulfilContext,
+  action: string,
+  body: RemoteRequestBody,
+): { indices: string[]; docs: number } {
   const { perm, who } = permissionFor(ctx, body, action);
   const exprs = body.indices ?? [];
   const concrete = expandIndices(ctx.state, exprs, action === SEARCH);
-  const wildcardOnly = exprs.every(e => e.includes('*') || e.includes('?'));
-  const denied = concrete.filter(i => !grantsIndex(perm, i, action));
-  const granted = concrete.filter(i => grantsIndex(perm, i, action));
+  const wildcardOnly = exprs.every((e) => e.includes('*') || e.includes('?'));
+  const denied = concrete.filter((i) => !grantsIndex(perm, i, action));
+  const granted = concrete.filter((i) => grantsIndex(perm, i, action));
   // ES filters unauthorized indices out of wildcard expressions, but refuses when nothing is left or when
   // a concrete index is not authorized.
   if ((denied.length && !wildcardOnly) || (wildcardOnly && concrete.length > 0 && granted.length === 0)) {
     const list = wildcardOnly ? exprs : denied;
-    fail('security_exception', `action [${action}] ${who} on indices [${list.join(',')}], this action is granted by the index privileges [${indexGrantedBy(action)}]`, 403);
+    fail(
+      'security_exception',
+      `action [${action}] ${who} on indices [${list.join(',')}], this action is granted by the index privileges [${indexGrantedBy(action)}]`,
+      403,
+    );
   }
-  if (exprs.length && concrete.length === 0 && !wildcardOnly) fail('index_not_found_exception', `no such index [${exprs.join(',')}]`, 404);
+  if (exprs.length && concrete.length === 0 && !wildcardOnly)
+    fail('index_not_found_exception', `no such index [${exprs.join(',')}]`, 404);
   return { indices: granted, docs: granted.length * 10 };
 }
 
 /** `_resolve/cluster` on the fulfilling side: does any index match for this caller? */
-export function handleResolve(ctx: FulfilContext, body: RemoteRequestBody): { matching_indices: boolean; version: Record<string, string> } {
+export function handleResolve(
+  ctx: FulfilContext,
+  body: RemoteRequestBody,
+): { matching_indices: boolean; version: Record<string, string> } {
   const { perm } = permissionFor(ctx, body, RESOLVE_CLUSTER);
   const concrete = expandIndices(ctx.state, body.indices ?? ['*'], true);
   return {
-    matching_indices: concrete.some(i => grantsIndex(perm, i, SEARCH)),
-    version: { number: ctx.state.esVersion, build_flavor: 'default', minimum_wire_compatibility_version: '7.17.0', minimum_index_compatibility_version: '7.0.0' },
+    matching_indices: concrete.some((i) => grantsIndex(perm, i, SEARCH)),
+    version: {
+      number: ctx.state.esVersion,
+      build_flavor: 'default',
+      minimum_wire_compatibility_version: '7.17.0',
+      minimum_index_compatibility_version: '7.0.0',
+    },
   };
 }

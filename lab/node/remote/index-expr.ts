@@ -1,7 +1,11 @@
 // Index expressions with cluster prefixes (`alias:index`, `*:index`), as ES's RemoteClusterAware splits them.
 import { patternMatches } from '../security/privileges.js';
 
-export interface SplitExpression { cluster: string | null; index: string; exclusion: boolean }
+export interface SplitExpression {
+  cluster: string | null;
+  index: string;
+  exclusion: boolean;
+}
 
 /** `logs` → local; `my_remote:logs` → remote; `-x:y` exclusion; `<date-math>` and `a::failures` stay local. */
 export function splitIndexExpression(expr: string): SplitExpression {

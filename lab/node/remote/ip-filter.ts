@@ -8,7 +8,7 @@ type Get = (key: string) => string | string[] | undefined;
 
 function list(v: string | string[] | undefined): string[] {
   if (v === undefined) return [];
-  return (Array.isArray(v) ? v : String(v).split(',')).map(s => s.trim()).filter(Boolean);
+  return (Array.isArray(v) ? v : String(v).split(',')).map((s) => s.trim()).filter(Boolean);
 }
 
 function ipv4ToInt(ip: string): number {
@@ -24,11 +24,23 @@ export function ruleMatches(rule: string, ip: string): boolean {
     const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
     return (ipv4ToInt(rule.slice(0, slash)) & mask) === (ipv4ToInt(addr) & mask);
   }
-  if (rule.includes('*')) return new RegExp('^' + rule.split('*').map(p => p.replace(/[.]/g, '\\.')).join('.*') + '$').test(addr);
+  if (rule.includes('*'))
+    return new RegExp(
+      '^' +
+        rule
+          .split('*')
+          .map((p) => p.replace(/[.]/g, '\\.'))
+          .join('.*') +
+        '$',
+    ).test(addr);
   return rule === addr;
 }
 
-export function ipFilterAllows(get: Get, profile: 'default' | '_remote_cluster', ip: string): { allowed: boolean; rule?: string } {
+export function ipFilterAllows(
+  get: Get,
+  profile: 'default' | '_remote_cluster',
+  ip: string,
+): { allowed: boolean; rule?: string } {
   if (String(get('xpack.security.transport.filter.enabled') ?? 'true') === 'false') return { allowed: true };
   const key = (k: 'allow' | 'deny') => {
     if (profile === 'default') return list(get(`xpack.security.transport.filter.${k}`));

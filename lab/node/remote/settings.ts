@@ -24,21 +24,25 @@ const GLOBAL_KEYS = new Set(['initial_connect_timeout', 'connections_per_cluster
 
 function asList(v: unknown): string[] {
   if (v === undefined || v === null || v === '') return [];
-  if (Array.isArray(v)) return v.map(String).filter(s => s !== '');
-  return String(v).split(',').map(s => s.trim()).filter(Boolean);
+  if (Array.isArray(v)) return v.map(String).filter((s) => s !== '');
+  return String(v)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Aliases named in any of the layers (a key `cluster.remote.<alias>.<setting>`). */
 function aliasNames(layers: Flat[]): string[] {
   const names = new Set<string>();
-  for (const l of layers) for (const k of Object.keys(l)) {
-    if (!k.startsWith(PREFIX)) continue;
-    const rest = k.slice(PREFIX.length);
-    const dot = rest.indexOf('.');
-    if (dot <= 0) continue;
-    const alias = rest.slice(0, dot);
-    if (!GLOBAL_KEYS.has(alias)) names.add(alias);
-  }
+  for (const l of layers)
+    for (const k of Object.keys(l)) {
+      if (!k.startsWith(PREFIX)) continue;
+      const rest = k.slice(PREFIX.length);
+      const dot = rest.indexOf('.');
+      if (dot <= 0) continue;
+      const alias = rest.slice(0, dot);
+      if (!GLOBAL_KEYS.has(alias)) names.add(alias);
+    }
   return [...names].sort();
 }
 
@@ -47,9 +51,13 @@ function aliasNames(layers: Flat[]): string[] {
  * like ES's RemoteClusterService, which ignores an alias without one.
  */
 export function effectiveAliases(yml: Flat, persistent: Flat, transient: Flat, version: string): AliasSettings[] {
-  const layers: Array<[AliasSettings['source'], Flat]> = [['transient', transient], ['persistent', persistent], ['yml', yml]];
+  const layers: Array<[AliasSettings['source'], Flat]> = [
+    ['transient', transient],
+    ['persistent', persistent],
+    ['yml', yml],
+  ];
   const out: AliasSettings[] = [];
-  for (const alias of aliasNames(layers.map(l => l[1]))) {
+  for (const alias of aliasNames(layers.map((l) => l[1]))) {
     const get = (key: string): { value: unknown; source: AliasSettings['source'] } | undefined => {
       for (const [source, l] of layers) {
         const v = l[`${PREFIX}${alias}.${key}`];
@@ -64,7 +72,10 @@ export function effectiveAliases(yml: Flat, persistent: Flat, transient: Flat, v
     const src = get(mode === 'sniff' ? 'seeds' : 'proxy_address')!.source;
     const skip = get('skip_unavailable')?.value;
     out.push({
-      alias, mode, seeds, proxyAddress,
+      alias,
+      mode,
+      seeds,
+      proxyAddress,
       serverName: String(get('server_name')?.value ?? ''),
       nodeConnections: Number(get('node_connections')?.value ?? yml['cluster.remote.connections_per_cluster'] ?? 3),
       proxySocketConnections: Number(get('proxy_socket_connections')?.value ?? 18),
@@ -79,7 +90,15 @@ export function effectiveAliases(yml: Flat, persistent: Flat, transient: Flat, v
 /** Key identifying the connection-relevant part of an alias and its credentials (a digest, '' for none), to know
  *  when to rebuild its connection. */
 export function aliasFingerprint(a: AliasSettings, credentialDigest: string): string {
-  return JSON.stringify([a.mode, a.seeds, a.proxyAddress, a.serverName, a.nodeConnections, a.proxySocketConnections, credentialDigest]);
+  return JSON.stringify([
+    a.mode,
+    a.seeds,
+    a.proxyAddress,
+    a.serverName,
+    a.nodeConnections,
+    a.proxySocketConnections,
+    credentialDigest,
+  ]);
 }
 
 export function credentialsSettingName(alias: string): string {
@@ -93,13 +112,35 @@ export function parseAddress(addr: string): { host: string; port: number } {
   return { host: m[1], port: Number(m[2]) };
 }
 
-export interface ConnectionStatus { connected: boolean; nodesConnected: number; socketsConnected: number }
+export interface ConnectionStatus {
+  connected: boolean;
+  nodesConnected: number;
+  socketsConnected: number;
+}
 
 /** One alias of GET /_remote/info for the node asked (shapes: es-api/examples/cluster.remote_info). */
-export function remoteInfoEntry(a: AliasSettings, status: ConnectionStatus, hasCredentials: boolean): Record<string, unknown> {
-  const base: Record<string, unknown> = a.mode === 'sniff'
-    ? { connected: status.connected, mode: 'sniff', seeds: a.seeds, num_nodes_connected: status.nodesConnected, max_connections_per_cluster: a.nodeConnections }
-    : { connected: status.connected, mode: 'proxy', proxy_address: a.proxyAddress, server_name: a.serverName, num_proxy_sockets_connected: status.socketsConnected, max_proxy_socket_connections: a.proxySocketConnections };
+export function remoteInfoEntry(
+  a: AliasSettings,
+  status: ConnectionStatus,
+  hasCredentials: boolean,
+): Record<string, unknown> {
+  const base: Record<string, unknown> =
+    a.mode === 'sniff'
+      ? {
+          connected: status.connected,
+          mode: 'sniff',
+          seeds: a.seeds,
+          num_nodes_connected: status.nodesConnected,
+          max_connections_per_cluster: a.nodeConnections,
+        }
+      : {
+          connected: status.connected,
+          mode: 'proxy',
+          proxy_address: a.proxyAddress,
+          server_name: a.serverName,
+          num_proxy_sockets_connected: status.socketsConnected,
+          max_proxy_socket_connections: a.proxySocketConnections,
+        };
   base.initial_connect_timeout = a.initialConnectTimeout;
   base.skip_unavailable = a.skipUnavailable;
   if (hasCredentials) base.cluster_credentials = '::es_redacted::';

@@ -13,7 +13,8 @@ export type AuthOutcome = { ok: true; principal: Principal } | { ok: false; reas
 /** ES's WWW-Authenticate challenges for a 401 (security_exception). */
 export const WWW_AUTHENTICATE = ['Basic realm="security" charset="UTF-8"', 'Bearer realm="security"', 'ApiKey'];
 
-const NO_ANONYMOUS = 'unable to authenticate with provided credentials and anonymous access is not allowed for this request';
+const NO_ANONYMOUS =
+  'unable to authenticate with provided credentials and anonymous access is not allowed for this request';
 
 export function authenticate(state: ClusterState, authorization: string | undefined, uri: string): AuthOutcome {
   if (!authorization) return { ok: false, reason: `missing authentication credentials for REST request [${uri}]` };
@@ -27,17 +28,33 @@ export function authenticate(state: ClusterState, authorization: string | undefi
     const username = decoded.slice(0, colon);
     const password = decoded.slice(colon + 1);
     const user = state.security.users[username];
-    if (!user || !user.enabled || !user.password_hash || !verifyPassword(password, user.password_hash)) {
+    if (!user?.enabled || !user.password_hash || !verifyPassword(password, user.password_hash)) {
       return { ok: false, reason: `unable to authenticate user [${username}] for REST request [${uri}]` };
     }
-    return { ok: true, principal: { kind: 'user', username, roles: [...user.roles], realm: 'default_native', realmType: 'native' } };
+    return {
+      ok: true,
+      principal: { kind: 'user', username, roles: [...user.roles], realm: 'default_native', realmType: 'native' },
+    };
   }
   if (scheme === 'apikey') {
     const v = verifyEncodedKey(state.security, value);
     if (!v.ok) return { ok: false, reason: NO_ANONYMOUS };
     // A cross-cluster key cannot authenticate on the REST interface (ES: ApiKeyService type check).
-    if (v.key.type !== 'rest') return { ok: false, reason: `authentication expected API key type of [rest], but API key [${v.key.id}] has type [${v.key.type}]` };
-    return { ok: true, principal: { kind: 'api_key', username: v.key.username, realm: v.key.realm, realmType: v.key.realm_type, key: v.key } };
+    if (v.key.type !== 'rest')
+      return {
+        ok: false,
+        reason: `authentication expected API key type of [rest], but API key [${v.key.id}] has type [${v.key.type}]`,
+      };
+    return {
+      ok: true,
+      principal: {
+        kind: 'api_key',
+        username: v.key.username,
+        realm: v.key.realm,
+        realmType: v.key.realm_type,
+        key: v.key,
+      },
+    };
   }
   return { ok: false, reason: `missing authentication credentials for REST request [${uri}]` };
 }

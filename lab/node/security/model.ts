@@ -9,8 +9,13 @@ export interface IndicesPrivileges {
   query?: string | Record<string, unknown>;
   allow_restricted_indices?: boolean;
 }
-export interface RemoteIndicesPrivileges extends IndicesPrivileges { clusters: string[] }
-export interface RemoteClusterPrivileges { clusters: string[]; privileges: string[] }
+export interface RemoteIndicesPrivileges extends IndicesPrivileges {
+  clusters: string[];
+}
+export interface RemoteClusterPrivileges {
+  clusters: string[];
+  privileges: string[];
+}
 
 export interface RoleDescriptor {
   cluster: string[];
@@ -26,7 +31,12 @@ export interface RoleDescriptor {
 
 /** Cross-cluster key access, as sent by the user and shown by GET /_security/api_key. */
 export interface CrossClusterAccess {
-  search?: Array<{ names: string[]; field_security?: { grant?: string[]; except?: string[] }; query?: unknown; allow_restricted_indices?: boolean }>;
+  search?: Array<{
+    names: string[];
+    field_security?: { grant?: string[]; except?: string[] };
+    query?: unknown;
+    allow_restricted_indices?: boolean;
+  }>;
   replication?: Array<{ names: string[]; allow_restricted_indices?: boolean }>;
 }
 
@@ -76,7 +86,14 @@ export interface LabUser {
 }
 
 export function emptyRole(): RoleDescriptor {
-  return { cluster: [], indices: [], applications: [], run_as: [], metadata: {}, transient_metadata: { enabled: true } };
+  return {
+    cluster: [],
+    indices: [],
+    applications: [],
+    run_as: [],
+    metadata: {},
+    transient_metadata: { enabled: true },
+  };
 }
 
 /** Built-in roles ES ships (metadata._reserved). Only the ones the lab's scenarios need. */
@@ -93,8 +110,17 @@ export const RESERVED_ROLES: Record<string, RoleDescriptor> = {
   },
   monitoring_user: {
     cluster: ['cluster:monitor/main', 'cluster:monitor/xpack/info'],
-    indices: [{ names: ['.monitoring-*', 'metrics-*'], privileges: ['read', 'read_cross_cluster'], allow_restricted_indices: false }],
-    applications: [], run_as: [], metadata: { _reserved: true }, transient_metadata: { enabled: true },
+    indices: [
+      {
+        names: ['.monitoring-*', 'metrics-*'],
+        privileges: ['read', 'read_cross_cluster'],
+        allow_restricted_indices: false,
+      },
+    ],
+    applications: [],
+    run_as: [],
+    metadata: { _reserved: true },
+    transient_metadata: { enabled: true },
   },
 };
 

@@ -3,7 +3,13 @@
 // `remote_indices` matched by cluster alias, and API keys as limiting layers
 // (a REST key grants an action only if both its role_descriptors and its owner snapshot do).
 
-import { resolveRole, type Principal, type RoleDescriptor, type SecurityState, type IndicesPrivileges } from './model.js';
+import {
+  resolveRole,
+  type Principal,
+  type RoleDescriptor,
+  type SecurityState,
+  type IndicesPrivileges,
+} from './model.js';
 
 /** One layer = the union of some role descriptors; a permission = the intersection of its layers. */
 export interface Permission {
@@ -17,20 +23,39 @@ export interface Permission {
 // `*`/`?` wildcards, or a Lucene-style regex between slashes, e.g. /logs-.*/
 export function patternMatches(pattern: string, value: string): boolean {
   if (pattern.length > 1 && pattern.startsWith('/') && pattern.endsWith('/')) {
-    try { return new RegExp('^(?:' + pattern.slice(1, -1) + ')$').test(value); } catch { return false; }
+    try {
+      return new RegExp('^(?:' + pattern.slice(1, -1) + ')$').test(value);
+    } catch {
+      return false;
+    }
   }
   if (!pattern.includes('*') && !pattern.includes('?')) return pattern === value;
-  const re = '^' + pattern.split('').map(c => c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')).join('') + '$';
+  const re =
+    '^' +
+    pattern
+      .split('')
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .join('') +
+    '$';
   return new RegExp(re).test(value);
 }
 
 export function anyPatternMatches(patterns: string[], value: string): boolean {
-  return patterns.some(p => patternMatches(p, value));
+  return patterns.some((p) => patternMatches(p, value));
 }
 
 /** Named cluster privilege → the named privileges it implies (transitively closed below). */
 const CLUSTER_IMPLIES: Record<string, string[]> = {
-  manage: ['monitor', 'manage_ccr', 'manage_ml', 'manage_transform', 'manage_ilm', 'manage_index_templates', 'manage_pipeline', 'manage_enrich'],
+  manage: [
+    'monitor',
+    'manage_ccr',
+    'manage_ml',
+    'manage_transform',
+    'manage_ilm',
+    'manage_index_templates',
+    'manage_pipeline',
+    'manage_enrich',
+  ],
   monitor: ['monitor_ml', 'monitor_transform', 'monitor_enrich', 'read_ccr'],
   manage_security: ['manage_api_key', 'read_security', 'manage_own_api_key'],
   manage_api_key: ['manage_own_api_key'],
@@ -44,13 +69,18 @@ function clusterPrivilegeImplies(held: string, wanted: string, seen = new Set<st
   if (held.startsWith('cluster:') && wanted.startsWith('cluster:')) return patternMatches(held, wanted);
   if (seen.has(held)) return false;
   seen.add(held);
-  return (CLUSTER_IMPLIES[held] ?? []).some(h => clusterPrivilegeImplies(h, wanted, seen));
+  return (CLUSTER_IMPLIES[held] ?? []).some((h) => clusterPrivilegeImplies(h, wanted, seen));
 }
 
 /** Index action names the lab simulates, and the index privileges that grant each (ES's "granted by" list). */
 export const INDEX_ACTIONS: Record<string, string[]> = {
   'indices:data/read/search': ['read', 'all'],
-  'indices:data/read/xpack/ccr/shard_changes': ['read', 'cross_cluster_replication', 'cross_cluster_replication_internal', 'all'],
+  'indices:data/read/xpack/ccr/shard_changes': [
+    'read',
+    'cross_cluster_replication',
+    'cross_cluster_replication_internal',
+    'all',
+  ],
   'indices:monitor/stats': ['monitor', 'manage', 'all'],
   'indices:admin/get': ['view_index_metadata', 'manage', 'all'],
 };
@@ -58,8 +88,8 @@ export const INDEX_ACTIONS: Record<string, string[]> = {
 function indexPrivilegeGrants(privileges: string[], action: string): boolean {
   const grantedBy = INDEX_ACTIONS[action];
   if (privileges.includes('all')) return true;
-  if (grantedBy) return privileges.some(p => grantedBy.includes(p));
-  return privileges.some(p => p.startsWith('indices:') && patternMatches(p, action));
+  if (grantedBy) return privileges.some((p) => grantedBy.includes(p));
+  return privileges.some((p) => p.startsWith('indices:') && patternMatches(p, action));
 }
 
 function entryGrants(entry: IndicesPrivileges, index: string, action: string): boolean {
@@ -67,11 +97,11 @@ function entryGrants(entry: IndicesPrivileges, index: string, action: string): b
 }
 
 function layerGrantsCluster(layer: RoleDescriptor[], wanted: string): boolean {
-  return layer.some(d => d.cluster.some(h => clusterPrivilegeImplies(h, wanted)));
+  return layer.some((d) => d.cluster.some((h) => clusterPrivilegeImplies(h, wanted)));
 }
 
 function layerGrantsIndex(layer: RoleDescriptor[], index: string, action: string): boolean {
-  return layer.some(d => d.indices.some(e => entryGrants(e, index, action)));
+  return layer.some((d) => d.indices.some((e) => entryGrants(e, index, action)));
 }
 
 /** The permission of an authenticated caller. */
@@ -86,13 +116,19 @@ export function permissionOfRoles(state: SecurityState, roleNames: string[]): Pe
   const missingRoles: string[] = [];
   for (const n of roleNames) {
     const r = resolveRole(state, n);
-    if (r) { found.push(r); effectiveRoles.push(n); } else missingRoles.push(n);
+    if (r) {
+      found.push(r);
+      effectiveRoles.push(n);
+    } else missingRoles.push(n);
   }
   return { layers: [found], effectiveRoles, missingRoles };
 }
 
 /** REST key: limited_by (owner snapshot) ∩ role_descriptors (when the key has any). */
-export function permissionOfApiKey(key: { role_descriptors: Record<string, RoleDescriptor>; limited_by?: Array<Record<string, RoleDescriptor>> }): Permission {
+export function permissionOfApiKey(key: {
+  role_descriptors: Record<string, RoleDescriptor>;
+  limited_by?: Array<Record<string, RoleDescriptor>>;
+}): Permission {
   const layers: RoleDescriptor[][] = [];
   const own = Object.values(key.role_descriptors);
   if (own.length > 0) layers.push(own);
@@ -102,16 +138,18 @@ export function permissionOfApiKey(key: { role_descriptors: Record<string, RoleD
 }
 
 export function grantsCluster(p: Permission, privilegeOrAction: string): boolean {
-  return p.layers.every(l => layerGrantsCluster(l, privilegeOrAction));
+  return p.layers.every((l) => layerGrantsCluster(l, privilegeOrAction));
 }
 
 export function grantsIndex(p: Permission, index: string, action: string): boolean {
-  return p.layers.every(l => layerGrantsIndex(l, index, action));
+  return p.layers.every((l) => layerGrantsIndex(l, index, action));
 }
 
 /** Does any remote_indices entry of the permission apply to this alias (in every layer)? */
 export function hasRemoteIndicesFor(p: Permission, alias: string): boolean {
-  return p.layers.every(l => l.some(d => (d.remote_indices ?? []).some(e => anyPatternMatches(e.clusters, alias))));
+  return p.layers.every((l) =>
+    l.some((d) => (d.remote_indices ?? []).some((e) => anyPatternMatches(e.clusters, alias))),
+  );
 }
 
 /**
@@ -119,11 +157,20 @@ export function hasRemoteIndicesFor(p: Permission, alias: string): boolean {
  * that apply to the alias, turned into plain `indices` descriptors (ES's RoleDescriptorsIntersection).
  */
 export function remoteDescriptorsFor(p: Permission, alias: string): RoleDescriptor[][] {
-  return p.layers.map(l => l.map(d => ({
-    cluster: [], applications: [], run_as: [], metadata: {}, transient_metadata: { enabled: true },
-    indices: (d.remote_indices ?? []).filter(e => anyPatternMatches(e.clusters, alias))
-      .map(({ clusters: _c, ...rest }) => rest),
-  })).filter(d => d.indices.length > 0));
+  return p.layers.map((l) =>
+    l
+      .map((d) => ({
+        cluster: [],
+        applications: [],
+        run_as: [],
+        metadata: {},
+        transient_metadata: { enabled: true },
+        indices: (d.remote_indices ?? [])
+          .filter((e) => anyPatternMatches(e.clusters, alias))
+          .map(({ clusters: _c, ...rest }) => rest),
+      }))
+      .filter((d) => d.indices.length > 0),
+  );
 }
 
 export function describeRoles(p: Permission): string {
@@ -133,7 +180,9 @@ export function describeRoles(p: Permission): string {
 
 /** Cluster privileges that grant an action, for ES's "this action is granted by the cluster privileges [..]". */
 export function clusterGrantedBy(privilege: string): string {
-  const holders = Object.entries(CLUSTER_IMPLIES).filter(([, v]) => v.includes(privilege)).map(([k]) => k);
+  const holders = Object.entries(CLUSTER_IMPLIES)
+    .filter(([, v]) => v.includes(privilege))
+    .map(([k]) => k);
   return [privilege, ...holders, 'all'].filter((v, i, a) => a.indexOf(v) === i).join(',');
 }
 
@@ -142,7 +191,10 @@ export function indexGrantedBy(action: string): string {
 }
 
 /** `POST /_security/user/_has_privileges` evaluation (cluster + index parts). */
-export function hasPrivileges(p: Permission, req: { cluster?: string[]; index?: Array<{ names: string[]; privileges: string[] }> }) {
+export function hasPrivileges(
+  p: Permission,
+  req: { cluster?: string[]; index?: Array<{ names: string[]; privileges: string[] }> },
+) {
   const cluster: Record<string, boolean> = {};
   for (const c of req.cluster ?? []) cluster[c] = grantsCluster(p, c);
   const index: Record<string, Record<string, boolean>> = {};
@@ -151,11 +203,17 @@ export function hasPrivileges(p: Permission, req: { cluster?: string[]; index?: 
       index[name] ??= {};
       for (const priv of entry.privileges) {
         // A privilege is held on a name if some role entry covering the name holds that privilege (or `all`).
-        index[name][priv] = p.layers.every(l => l.some(d => d.indices.some(e =>
-          anyPatternMatches(e.names, name) && (e.privileges.includes(priv) || e.privileges.includes('all')))));
+        index[name][priv] = p.layers.every((l) =>
+          l.some((d) =>
+            d.indices.some(
+              (e) => anyPatternMatches(e.names, name) && (e.privileges.includes(priv) || e.privileges.includes('all')),
+            ),
+          ),
+        );
       }
     }
   }
-  const all = Object.values(cluster).every(Boolean) && Object.values(index).every(m => Object.values(m).every(Boolean));
+  const all =
+    Object.values(cluster).every(Boolean) && Object.values(index).every((m) => Object.values(m).every(Boolean));
   return { has_all_requested: all, cluster, index, application: {} };
 }

@@ -5,7 +5,8 @@ export function parseVersion(v: string): [number, number, number] {
   return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
 }
 export function versionAtLeast(v: string, min: string): boolean {
-  const a = parseVersion(v), b = parseVersion(min);
+  const a = parseVersion(v),
+    b = parseVersion(min);
   for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i];
   return true;
 }

@@ -10,7 +10,14 @@ import { createIndex } from '../cluster.js';
 /** Who a task runs as — captured when it is created or updated, like ES's stored security headers. */
 export type TaskOwner =
   | { kind: 'roles'; username: string; roles: string[] }
-  | { kind: 'api_key'; username: string; id: string; name: string; role_descriptors: Record<string, RoleDescriptor>; limited_by: Array<Record<string, RoleDescriptor>> };
+  | {
+      kind: 'api_key';
+      username: string;
+      id: string;
+      name: string;
+      role_descriptors: Record<string, RoleDescriptor>;
+      limited_by: Array<Record<string, RoleDescriptor>>;
+    };
 
 export function authorizationView(o: TaskOwner): Record<string, unknown> {
   return o.kind === 'roles' ? { roles: o.roles } : { api_key: { id: o.id, name: o.name } };
@@ -31,7 +38,13 @@ export interface Transform {
 }
 
 export type JobState = 'closed' | 'opening' | 'opened' | 'closing' | 'failed';
-export interface MlJob { job_id: string; config: Record<string, unknown>; create_time: number; state: JobState; node?: string }
+export interface MlJob {
+  job_id: string;
+  config: Record<string, unknown>;
+  create_time: number;
+  state: JobState;
+  node?: string;
+}
 
 export interface Datafeed {
   datafeed_id: string;
@@ -57,15 +70,29 @@ export interface AutoFollowPattern {
 }
 
 export type FollowParameters = {
-  max_read_request_operation_count: number; max_read_request_size: string; max_outstanding_read_requests: number;
-  max_write_request_operation_count: number; max_write_request_size: string; max_outstanding_write_requests: number;
-  max_write_buffer_count: number; max_write_buffer_size: string; max_retry_delay: string; read_poll_timeout: string;
+  max_read_request_operation_count: number;
+  max_read_request_size: string;
+  max_outstanding_read_requests: number;
+  max_write_request_operation_count: number;
+  max_write_request_size: string;
+  max_outstanding_write_requests: number;
+  max_write_buffer_count: number;
+  max_write_buffer_size: string;
+  max_retry_delay: string;
+  read_poll_timeout: string;
 };
 
 export const DEFAULT_FOLLOW_PARAMETERS: FollowParameters = {
-  max_read_request_operation_count: 5120, max_read_request_size: '32mb', max_outstanding_read_requests: 12,
-  max_write_request_operation_count: 5120, max_write_request_size: '9223372036854775807b', max_outstanding_write_requests: 9,
-  max_write_buffer_count: 2147483647, max_write_buffer_size: '512mb', max_retry_delay: '500ms', read_poll_timeout: '1m',
+  max_read_request_operation_count: 5120,
+  max_read_request_size: '32mb',
+  max_outstanding_read_requests: 12,
+  max_write_request_operation_count: 5120,
+  max_write_request_size: '9223372036854775807b',
+  max_outstanding_write_requests: 9,
+  max_write_buffer_count: 2147483647,
+  max_write_buffer_size: '512mb',
+  max_retry_delay: '500ms',
+  read_poll_timeout: '1m',
 };
 
 export interface Follower {
@@ -85,7 +112,13 @@ export interface Follower {
   pattern?: string;
 }
 
-export interface Disruption { at: number; cluster: string; task_type: 'transform' | 'datafeed' | 'follower' | 'auto_follow'; task_id: string; reason: string }
+export interface Disruption {
+  at: number;
+  cluster: string;
+  task_type: 'transform' | 'datafeed' | 'follower' | 'auto_follow';
+  task_id: string;
+  reason: string;
+}
 
 export interface TasksState {
   transforms: Record<string, Transform>;
@@ -93,30 +126,63 @@ export interface TasksState {
   datafeeds: Record<string, Datafeed>;
   autoFollowPatterns: Record<string, AutoFollowPattern>;
   followers: Record<string, Follower>;
-  autoFollowStats: { failed: number; successful: number; failedRemoteClusterStateRequests: number; recentErrors: Array<{ leader_index: string; timestamp: number; auto_follow_exception: { type: string; reason: string } }> };
+  autoFollowStats: {
+    failed: number;
+    successful: number;
+    failedRemoteClusterStateRequests: number;
+    recentErrors: Array<{
+      leader_index: string;
+      timestamp: number;
+      auto_follow_exception: { type: string; reason: string };
+    }>;
+  };
 }
 
-export interface CountersState { disruptions: number; disruption_log: Disruption[] }
+export interface CountersState {
+  disruptions: number;
+  disruption_log: Disruption[];
+}
 
 export function emptyTasks(): TasksState {
-  return { transforms: {}, jobs: {}, datafeeds: {}, autoFollowPatterns: {}, followers: {}, autoFollowStats: { failed: 0, successful: 0, failedRemoteClusterStateRequests: 0, recentErrors: [] } };
+  return {
+    transforms: {},
+    jobs: {},
+    datafeeds: {},
+    autoFollowPatterns: {},
+    followers: {},
+    autoFollowStats: { failed: 0, successful: 0, failedRemoteClusterStateRequests: 0, recentErrors: [] },
+  };
 }
 
-function conflict(reason: string): never { throw new LabEsError(409, 'status_exception', reason); }
-function notFound(reason: string): never { throw new LabEsError(404, 'resource_not_found_exception', reason); }
+function conflict(reason: string): never {
+  throw new LabEsError(409, 'status_exception', reason);
+}
+function notFound(reason: string): never {
+  throw new LabEsError(404, 'resource_not_found_exception', reason);
+}
 
 // ---- transforms ----
 export function getTransform(s: TasksState, id: string): Transform {
   return s.transforms[id] ?? notFound(`Transform with id [${id}] could not be found`);
 }
 export function startTransform(t: Transform): void {
-  if (t.state === 'failed') conflict(`Unable to start transform [${t.id}] as it is in a failed state. Use force stop and then restart the transform once error is resolved. More details: [${t.reason ?? ''}]`);
+  if (t.state === 'failed')
+    conflict(
+      `Unable to start transform [${t.id}] as it is in a failed state. Use force stop and then restart the transform once error is resolved. More details: [${t.reason ?? ''}]`,
+    );
   if (t.state !== 'stopped') conflict(`Cannot start transform [${t.id}] as it is already started.`);
-  t.state = 'started'; t.failureStreak = 0; delete t.reason;
+  t.state = 'started';
+  t.failureStreak = 0;
+  delete t.reason;
 }
 export function stopTransform(t: Transform, force: boolean): void {
-  if (t.state === 'failed' && !force) conflict(`Unable to stop transform [${t.id}] as it is in a failed state with reason [${t.reason ?? ''}]. Use force stop to stop the transform. More details: [${t.reason ?? ''}]`);
-  t.state = 'stopped'; t.failureStreak = 0; delete t.reason;
+  if (t.state === 'failed' && !force)
+    conflict(
+      `Unable to stop transform [${t.id}] as it is in a failed state with reason [${t.reason ?? ''}]. Use force stop to stop the transform. More details: [${t.reason ?? ''}]`,
+    );
+  t.state = 'stopped';
+  t.failureStreak = 0;
+  delete t.reason;
 }
 
 // ---- ML ----
@@ -127,26 +193,37 @@ export function getDatafeed(s: TasksState, id: string): Datafeed {
   return s.datafeeds[id] ?? notFound(`No datafeed with id [${id}] exists`);
 }
 export function datafeedOfJob(s: TasksState, jobId: string): Datafeed | undefined {
-  return Object.values(s.datafeeds).find(d => d.job_id === jobId);
+  return Object.values(s.datafeeds).find((d) => d.job_id === jobId);
 }
 export function openJob(j: MlJob, node: string): void {
-  if (j.state === 'failed') conflict(`Cannot open job [${j.job_id}] because it has failed; close it with force=true first`);
-  j.state = 'opened'; j.node = node;
+  if (j.state === 'failed')
+    conflict(`Cannot open job [${j.job_id}] because it has failed; close it with force=true first`);
+  j.state = 'opened';
+  j.node = node;
 }
 export function closeJob(s: TasksState, j: MlJob, force: boolean): void {
   if (j.state === 'failed' && !force) conflict(`cannot close job [${j.job_id}] because it failed, use force close`);
   const df = datafeedOfJob(s, j.job_id);
-  if (df && df.state === 'started') { df.state = 'stopped'; delete df.node; }  // closing a job stops its datafeed first
-  j.state = 'closed'; delete j.node;
+  if (df && df.state === 'started') {
+    df.state = 'stopped';
+    delete df.node;
+  } // closing a job stops its datafeed first
+  j.state = 'closed';
+  delete j.node;
 }
 export function startDatafeed(s: TasksState, d: Datafeed, node: string, hasEnd: boolean): void {
   const j = getJob(s, d.job_id);
-  if (j.state !== 'opened') conflict(`cannot start datafeed [${d.datafeed_id}] because job [${j.job_id}] is ${j.state}`);
+  if (j.state !== 'opened')
+    conflict(`cannot start datafeed [${d.datafeed_id}] because job [${j.job_id}] is ${j.state}`);
   if (d.state === 'started') conflict(`cannot start datafeed [${d.datafeed_id}] because it has already been started`);
-  d.state = 'started'; d.realTimeConfigured = !hasEnd; d.node = node; delete d.lastError;
+  d.state = 'started';
+  d.realTimeConfigured = !hasEnd;
+  d.node = node;
+  delete d.lastError;
 }
 export function stopDatafeed(d: Datafeed): void {
-  d.state = 'stopped'; delete d.node;
+  d.state = 'stopped';
+  delete d.node;
 }
 
 // ---- CCR ----
@@ -157,7 +234,12 @@ export function getPattern(s: TasksState, name: string): AutoFollowPattern {
   return s.autoFollowPatterns[name] ?? notFound(`auto-follow pattern [${name}] is missing`);
 }
 export function pauseFollow(f: Follower): void {
-  if (f.status === 'paused') throw new LabEsError(400, 'illegal_argument_exception', `No shard follow tasks for follower index [${f.follower_index}]`);
+  if (f.status === 'paused')
+    throw new LabEsError(
+      400,
+      'illegal_argument_exception',
+      `No shard follow tasks for follower index [${f.follower_index}]`,
+    );
   f.status = 'paused';
 }
 const PARAM_KEYS = Object.keys(DEFAULT_FOLLOW_PARAMETERS) as Array<keyof FollowParameters>;
@@ -166,13 +248,19 @@ const PARAM_KEYS = Object.keys(DEFAULT_FOLLOW_PARAMETERS) as Array<keyof FollowP
 export function followParameters(body: Record<string, unknown>): FollowParameters {
   const p: FollowParameters = { ...DEFAULT_FOLLOW_PARAMETERS };
   for (const [k, v] of Object.entries(body ?? {})) {
-    if (!PARAM_KEYS.includes(k as keyof FollowParameters)) throw new LabEsError(400, 'x_content_parse_exception', `[1:2] [resume_follow_request] unknown field [${k}]`);
+    if (!PARAM_KEYS.includes(k as keyof FollowParameters))
+      throw new LabEsError(400, 'x_content_parse_exception', `[1:2] [resume_follow_request] unknown field [${k}]`);
     (p as Record<string, unknown>)[k] = v;
   }
   return p;
 }
 export function resumeFollow(f: Follower, body: Record<string, unknown>): void {
-  if (f.status === 'active' && !f.fatal_exception) throw new LabEsError(400, 'illegal_argument_exception', `cannot resume following index [${f.follower_index}], index is already being followed`);
+  if (f.status === 'active' && !f.fatal_exception)
+    throw new LabEsError(
+      400,
+      'illegal_argument_exception',
+      `cannot resume following index [${f.follower_index}], index is already being followed`,
+    );
   f.parameters = followParameters(body);
   f.status = 'active';
   delete f.fatal_exception;
@@ -180,14 +268,32 @@ export function resumeFollow(f: Follower, body: Record<string, unknown>): void {
 }
 
 /** A new follower index (PUT /<index>/_ccr/follow or an auto-follow pattern), with its local index. */
-export function addFollower(t: TasksState, s: ClusterState, f: Pick<Follower, 'follower_index' | 'remote_cluster' | 'leader_index' | 'parameters' | 'owner'> & { pattern?: string }): void {
-  t.followers[f.follower_index] = { ...f, status: 'active', read_exceptions: [], operations_read: 0, successful_read_requests: 0, failed_read_requests: 0 };
+export function addFollower(
+  t: TasksState,
+  s: ClusterState,
+  f: Pick<Follower, 'follower_index' | 'remote_cluster' | 'leader_index' | 'parameters' | 'owner'> & {
+    pattern?: string;
+  },
+): void {
+  t.followers[f.follower_index] = {
+    ...f,
+    status: 'active',
+    read_exceptions: [],
+    operations_read: 0,
+    successful_read_requests: 0,
+    failed_read_requests: 0,
+  };
   if (!s.indices[f.follower_index]) createIndex(s, f.follower_index, 1, 0);
 }
 
 /** GET /<index>/_ccr/info entry: `parameters` omitted while paused (ES behaviour). */
 export function followInfoView(f: Follower): Record<string, unknown> {
-  const v: Record<string, unknown> = { follower_index: f.follower_index, remote_cluster: f.remote_cluster, leader_index: f.leader_index, status: f.status };
+  const v: Record<string, unknown> = {
+    follower_index: f.follower_index,
+    remote_cluster: f.remote_cluster,
+    leader_index: f.leader_index,
+    status: f.status,
+  };
   if (f.status === 'active') v.parameters = f.parameters;
   return v;
 }
@@ -197,18 +303,39 @@ export function followStatsView(f: Follower, now: number): Record<string, unknow
   return {
     index: f.follower_index,
     total_global_checkpoint_lag: 0,
-    shards: [{
-      remote_cluster: f.remote_cluster, leader_index: f.leader_index, follower_index: f.follower_index, shard_id: 0,
-      leader_global_checkpoint: ops - 1, leader_max_seq_no: ops - 1, follower_global_checkpoint: ops - 1, follower_max_seq_no: ops - 1,
-      last_requested_seq_no: ops - 1, outstanding_read_requests: f.status === 'active' && !f.fatal_exception ? 1 : 0,
-      outstanding_write_requests: 0, write_buffer_operation_count: 0, follower_mapping_version: 1, follower_settings_version: 1,
-      follower_aliases_version: 1, total_read_time_millis: f.successful_read_requests * 2, total_read_remote_exec_time_millis: f.successful_read_requests,
-      successful_read_requests: f.successful_read_requests, failed_read_requests: f.failed_read_requests, operations_read: ops,
-      bytes_read: ops * 64, total_write_time_millis: ops, write_buffer_size_in_bytes: 0, successful_write_requests: f.successful_read_requests,
-      failed_write_requests: 0, operations_written: ops, read_exceptions: f.read_exceptions,
-      time_since_last_read_millis: f.lastReadMs !== undefined ? Math.max(0, now - f.lastReadMs) : -1,
-      ...(f.fatal_exception ? { fatal_exception: f.fatal_exception } : {}),
-    }],
+    shards: [
+      {
+        remote_cluster: f.remote_cluster,
+        leader_index: f.leader_index,
+        follower_index: f.follower_index,
+        shard_id: 0,
+        leader_global_checkpoint: ops - 1,
+        leader_max_seq_no: ops - 1,
+        follower_global_checkpoint: ops - 1,
+        follower_max_seq_no: ops - 1,
+        last_requested_seq_no: ops - 1,
+        outstanding_read_requests: f.status === 'active' && !f.fatal_exception ? 1 : 0,
+        outstanding_write_requests: 0,
+        write_buffer_operation_count: 0,
+        follower_mapping_version: 1,
+        follower_settings_version: 1,
+        follower_aliases_version: 1,
+        total_read_time_millis: f.successful_read_requests * 2,
+        total_read_remote_exec_time_millis: f.successful_read_requests,
+        successful_read_requests: f.successful_read_requests,
+        failed_read_requests: f.failed_read_requests,
+        operations_read: ops,
+        bytes_read: ops * 64,
+        total_write_time_millis: ops,
+        write_buffer_size_in_bytes: 0,
+        successful_write_requests: f.successful_read_requests,
+        failed_write_requests: 0,
+        operations_written: ops,
+        read_exceptions: f.read_exceptions,
+        time_since_last_read_millis: f.lastReadMs !== undefined ? Math.max(0, now - f.lastReadMs) : -1,
+        ...(f.fatal_exception ? { fatal_exception: f.fatal_exception } : {}),
+      },
+    ],
   };
 }
 
@@ -223,8 +350,12 @@ export function recordDisruption(c: CountersState, d: Disruption): void {
 export function tasksOf(state: { tasks: TasksState }): TasksState {
   const t = state.tasks as Partial<TasksState>;
   const e = emptyTasks();
-  t.transforms ??= e.transforms; t.jobs ??= e.jobs; t.datafeeds ??= e.datafeeds;
-  t.autoFollowPatterns ??= e.autoFollowPatterns; t.followers ??= e.followers; t.autoFollowStats ??= e.autoFollowStats;
+  t.transforms ??= e.transforms;
+  t.jobs ??= e.jobs;
+  t.datafeeds ??= e.datafeeds;
+  t.autoFollowPatterns ??= e.autoFollowPatterns;
+  t.followers ??= e.followers;
+  t.autoFollowStats ??= e.autoFollowStats;
   return t as TasksState;
 }
 
