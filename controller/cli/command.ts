@@ -1,6 +1,6 @@
 // The CLI's extension point: every subcommand is a CliCommand in commands/index.ts (one line each).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { didYouMean } from '../playbook/errors.js';
+import { didYouMean } from '../names.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream;

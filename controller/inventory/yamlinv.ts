@@ -1,5 +1,6 @@
 // Ansible YAML inventory: top-level groups (usually `all`), each with `hosts`, `vars`, `children`.
-import { ConfigError, didYouMean } from '../playbook/errors.js';
+import { ConfigError } from '../playbook/errors.js';
+import { didYouMean } from '../names.js';
 import { keyLine, posOf, type PosNode } from '../playbook/yaml.js';
 import { HostPatternError, expandHostRange, splitPort } from './hostpattern.js';
 import type { InventoryData } from './data.js';

@@ -3,6 +3,7 @@
 // `changed` is derived from the diff: an empty diff is "ok"; check mode stops after the diff.
 import type { AgentClient } from '../../agent/protocol.js';
 import type { SecretRegistry } from '../secrets.js';
+import type { ArgRules } from './args.js';
 
 export type ArgType = 'string' | 'number' | 'boolean' | 'list' | 'dict' | 'any';
 
@@ -86,6 +87,8 @@ export interface Module<Args = Record<string, unknown>, Current = unknown> {
   name: string;
   description: string;
   schema: ArgSchema;
+  /** Rules between arguments (exclusive, one of, required if), checked with the schema (modules/args.ts). */
+  rules?: ArgRules;
   /** host: needs the agent on the task's host; controller: runs on the controller (ES API calls). */
   runsOn: 'host' | 'controller';
   read(ctx: TaskContext, args: Args): Promise<Current>;

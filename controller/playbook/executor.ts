@@ -24,7 +24,7 @@ import type {
 } from './exec-types.js';
 import { batches } from './exec-batches.js';
 import { taskSelected } from './exec-tags.js';
-import { checkArgs } from './exec-args.js';
+import { validateModuleArgs } from '../modules/args.js';
 
 export type { RunEvent, RunResult, HostStats, InventoryView, AgentProvider, Lang } from './exec-types.js';
 
@@ -783,7 +783,7 @@ export class Executor {
     let changedFiles: ModuleResult['changedFiles'];
     try {
       const rendered = this.#o.lang.render(task.args, vars, where) as Record<string, unknown>;
-      const args = checkArgs(task.module, mod.schema, rendered ?? {});
+      const args = validateModuleArgs(task.module, mod.schema, mod.rules, rendered ?? {}, 'run');
       const ctx = this.#ctx(task, host, vars, check);
       const current = await mod.read(ctx, args);
       changes = await mod.diff(current, args, ctx);

@@ -5,17 +5,18 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { ArgSchema } from '../modules/contract.js';
-import { ConfigError, didYouMean } from './errors.js';
+import { ConfigError } from './errors.js';
+import { didYouMean } from '../names.js';
 import { ExprSyntaxError, parseExpr } from './expr.js';
 import { checkTemplates, hasTemplate } from './template.js';
 import type { BlockTask, Handler, ModuleTask, Play, Playbook, Serial, SourceRef, Task, TaskCommon } from './types.js';
-import { validateArgs } from './validate.js';
+import { ArgError, type ArgRules, validateModuleArgs } from '../modules/args.js';
 import { splitKeyValues } from './vars.js';
 import { keyLine, posOf, readYamlFile, type PosNode } from './yaml.js';
 import type { Vault } from './vault.js';
 
 /** What load needs to know about a module: its argument schema. */
-export type ModuleSchemas = ReadonlyMap<string, { schema: ArgSchema }>;
+export type ModuleSchemas = ReadonlyMap<string, { schema: ArgSchema; rules?: ArgRules }>;
 
 export interface LoadPlaybookOptions {
   /** Module registry (name → schema). The CLI passes controller/modules/registry.ts's `modules`. */
@@ -418,7 +419,7 @@ class Loader {
         `${label} has more than one module: ${candidates.join(', ')} (one task runs one module)`,
       );
     const module = candidates[0]!;
-    const schema = this.modules.get(module)!.schema;
+    const { schema, rules } = this.modules.get(module)!;
     const mpos = posOf(pos, module);
     const mline = keyLine(pos, module);
     let args = this.moduleArgs(module, t[module], schema, mline);
@@ -427,11 +428,12 @@ class Loader {
       args = { ...(t.args as Dict), ...args };
     }
     const argsPos = isDict(t[module]) ? mpos : posOf(pos, 'args');
-    validateArgs(module, schema, args, {
-      file: this.file,
-      line: mline,
-      argLine: (a) => (argsPos.keys?.has(a) ? keyLine(argsPos, a) : mline),
-    });
+    try {
+      validateModuleArgs(module, schema, rules, args, 'load');
+    } catch (e) {
+      if (!(e instanceof ArgError)) throw e;
+      this.err(e.arg && argsPos.keys?.has(e.arg) ? keyLine(argsPos, e.arg) : mline, e.message);
+    }
     checkTemplates(args, { file: this.file, line: mline, task: name });
     return { kind: 'task', module, args, ...this.common(t, pos, name) };
   }

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { TaskContext, Change } from '../../controller/modules/contract.js';
 import { AgentRpcClient } from '../../controller/transport/rpc.js';
-import { checkArgs } from '../../controller/playbook/exec-args.js';
+import { checkArgs } from '../../controller/modules/args.js';
 import { FileStateStore } from '../../controller/state/store.js';
 import { secrets, Secret } from '../../controller/secrets.js';
 import { esCertificate, inventorySans, type CertificateArgs } from '../../controller/modules/es/es_certificate.js';

@@ -11,7 +11,7 @@ import { loadInventory } from '../../controller/inventory/index.js';
 import { inventoryView } from '../../controller/playbook/exec-inventory.js';
 import type { InventoryView } from '../../controller/playbook/exec-types.js';
 import { FileStateStore } from '../../controller/state/store.js';
-import { checkArgs } from '../../controller/playbook/exec-args.js';
+import { checkArgs } from '../../controller/modules/args.js';
 import { closeAllClients, esForVars } from '../../controller/elastic/client.js';
 import { secrets } from '../../controller/secrets.js';
 import type { EsApi } from '../../controller/elastic/types.js';

@@ -2,7 +2,7 @@
 import test from 'ava';
 import { batchSizes, batches } from '../../controller/playbook/exec-batches.js';
 import { taskSelected } from '../../controller/playbook/exec-tags.js';
-import { checkArgs } from '../../controller/playbook/exec-args.js';
+import { checkArgs } from '../../controller/modules/args.js';
 import { unifiedDiff } from '../../controller/modules/core/unified-diff.js';
 import { splitCommand, normalizeMode } from '../../controller/modules/core/util.js';
 import { isSecret } from '../../controller/secrets.js';
@@ -54,7 +54,7 @@ test('checkArgs: defaults, required, types, choices, secret args wrapped', (t) =
   t.deepEqual(a.argv, ['a', '1']);
   t.is(checkArgs('m', schema, { dest: '/x' }).n, 3);
   t.throws(() => checkArgs('m', schema, {}), { message: /missing required argument 'dest'/ });
-  t.throws(() => checkArgs('m', schema, { dest: '/x', state: 'c' }), { message: /must be one of a, b/ });
+  t.throws(() => checkArgs('m', schema, { dest: '/x', state: 'c' }), { message: /must be one of: "a", "b"; got "c"/ });
   t.throws(() => checkArgs('m', schema, { dest: '/x', n: 'many' }), { message: /'n' must be a number/ });
   t.throws(() => checkArgs('m', schema, { dest: '/x', bogus: 1 }), { message: /unknown argument 'bogus'/ });
 });

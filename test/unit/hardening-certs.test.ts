@@ -25,7 +25,7 @@ import { describeCertFile } from '../../controller/inspect/certfiles.js';
 import { expiryCell, renderInspect } from '../../controller/inspect/render.js';
 import type { InspectReport } from '../../controller/inspect/types.js';
 import type { Change, TaskContext } from '../../controller/modules/contract.js';
-import { checkArgs } from '../../controller/playbook/exec-args.js';
+import { checkArgs } from '../../controller/modules/args.js';
 import { FileStateStore } from '../../controller/state/store.js';
 import { secrets } from '../../controller/secrets.js';
 import { esCertificate, type CertificateArgs } from '../../controller/modules/es/es_certificate.js';

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { join } from 'node:path';
 import { loadPlaybook } from '../../controller/playbook/load.js';
-import { validateRenderedArgs } from '../../controller/playbook/validate.js';
+import { validateModuleArgs } from '../../controller/modules/args.js';
 import { parseExtraVars, loadVarsFiles, mergeVarLayers } from '../../controller/playbook/vars.js';
 import { ConfigError } from '../../controller/playbook/errors.js';
 import type { BlockTask, ModuleTask } from '../../controller/playbook/types.js';
@@ -72,21 +72,52 @@ test('loads every supported keyword with file:line', (t) => {
   t.is((p2.tasks[0] as ModuleTask).source.line, 83);
 });
 
-test('rendered args: types and choices are checked again, defaults applied', (t) => {
+test('one validator: the same rules on literal values at load time and on rendered values at run time', (t) => {
   const schema = testModules.get('service')!.schema;
-  const where = { file: 'x.yml', line: 4 };
-  t.deepEqual(validateRenderedArgs('service', schema, { name: 'es', state: 'started' }, where), {
-    name: 'es',
-    state: 'started',
-  });
-  t.throws(() => validateRenderedArgs('service', schema, { name: 'es', state: 'strated' }, where), {
-    message: `service: argument 'state' must be one of: "started", "stopped", "restarted"; got "strated" (did you mean 'started'?)`,
-  });
   const copy = testModules.get('copy')!.schema;
-  t.deepEqual(validateRenderedArgs('copy', copy, { dest: '/x' }, where), { dest: '/x', backup: false });
-  t.throws(() => validateRenderedArgs('copy', copy, { dest: ['a'] }, where), {
-    message: /argument 'dest' must be a string, got a list/,
+  for (const phase of ['load', 'run'] as const) {
+    const v = (module: string, sch: typeof schema, args: Record<string, unknown>) =>
+      validateModuleArgs(module, sch, undefined, args, phase);
+    t.throws(() => v('service', schema, { name: 'es', state: 'strated' }), {
+      message: `service: argument 'state' must be one of: "started", "stopped", "restarted"; got "strated" (did you mean 'started'?)`,
+    });
+    t.throws(() => v('copy', copy, { dest: ['a'] }), { message: /argument 'dest' must be a string, got a list/ });
+    // Booleans written as yes/no/on/off and a boolean given for a string: accepted in both phases alike.
+    t.notThrows(() => v('copy', copy, { dest: '/x', backup: 'on' }), phase);
+    t.notThrows(() => v('copy', copy, { dest: true as unknown as string }), phase);
+  }
+  // Only the run-time pass coerces and applies defaults.
+  t.deepEqual(validateModuleArgs('copy', copy, undefined, { dest: '/x', backup: 'off' }, 'run'), {
+    dest: '/x',
+    backup: false,
   });
+  t.deepEqual(validateModuleArgs('copy', copy, undefined, { dest: '/x' }, 'run'), { dest: '/x', backup: false });
+  // A templated value is checked once rendered.
+  t.notThrows(() => validateModuleArgs('service', schema, undefined, { name: 'es', state: '{{ s }}' }, 'load'));
+  t.throws(() => validateModuleArgs('service', schema, undefined, { name: 'es', state: 'gone' }, 'run'));
+});
+
+test('argument rules: mutually exclusive, required one of, required if — the same at load and run time', (t) => {
+  const schema = {
+    content: { type: 'any' as const },
+    src: { type: 'string' as const },
+    state: { type: 'string' as const, choices: ['present', 'absent'] },
+    dest: { type: 'string' as const },
+  };
+  const rules = {
+    mutuallyExclusive: [['content', 'src']],
+    requiredOneOf: [['content', 'src']],
+    requiredIf: [['state', 'present', ['dest']]] as Array<[string, unknown, string[]]>,
+  };
+  for (const phase of ['load', 'run'] as const) {
+    const v = (args: Record<string, unknown>) => validateModuleArgs('m', schema, rules, args, phase);
+    t.throws(() => v({ content: 'a', src: 'b' }), {
+      message: "m: arguments 'content', 'src' are mutually exclusive (give one)",
+    });
+    t.throws(() => v({ dest: '/x' }), { message: "m: one of 'content', 'src' is required" });
+    t.throws(() => v({ content: 'a', state: 'present' }), { message: `m: state is "present" but 'dest' is missing` });
+    t.notThrows(() => v({ content: 'a', state: 'absent' }));
+  }
 });
 
 test('extra vars: key=value, JSON, YAML, @file (later wins)', (t) => {

@@ -73,13 +73,13 @@ export const debugModule: Module<DebugArgs, Record<string, unknown>> = {
   name: 'debug',
   description: 'Print a message or the value of a variable.',
   runsOn: 'controller',
+  rules: { mutuallyExclusive: [['msg', 'var']] },
   schema: {
     msg: { type: 'any' },
     var: { type: 'string', description: 'variable name or expression to print' },
     verbosity: { type: 'number', default: 0 },
   },
   async read(ctx, args) {
-    if (args.var !== undefined && args.msg !== undefined) throw new ModuleError('debug takes msg or var, not both');
     if (args.var !== undefined) {
       let value: unknown;
       try {

@@ -23,6 +23,7 @@ export const commandModule: Module<CommandArgs, CommandCurrent> = {
   name: 'command',
   description: 'Run a command on the host (no shell); changed unless `creates` exists.',
   runsOn: 'host',
+  rules: { requiredOneOf: [['cmd', 'argv']], mutuallyExclusive: [['cmd', 'argv']] },
   schema: {
     cmd: { type: 'string', noSecret: true, description: 'command line, split like a shell would (no shell features)' },
     argv: {
@@ -38,8 +39,6 @@ export const commandModule: Module<CommandArgs, CommandCurrent> = {
     timeout: { type: 'number', description: 'seconds' },
   },
   async read(ctx, args) {
-    if ((args.cmd === undefined) === (args.argv === undefined))
-      throw new ModuleError('command needs exactly one of cmd or argv');
     const argv = args.argv !== undefined ? args.argv.map((a) => plain(a)) : splitCommand(plain(args.cmd));
     if (argv.length === 0) throw new ModuleError('command is empty');
     let createsExists = false;

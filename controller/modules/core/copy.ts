@@ -27,6 +27,7 @@ export const copyModule: Module<CopyArgs, CurrentFile> = {
   name: 'copy',
   description: 'Copy content or a local file to a path on the host (atomic write, optional backup).',
   runsOn: 'host',
+  rules: { requiredOneOf: [['content', 'src']], mutuallyExclusive: [['content', 'src']] },
   schema: {
     content: { type: 'any', description: 'file content (exclusive with src)' },
     src: { type: 'string', description: 'local file, relative to <playbook_dir>/files or <playbook_dir>' },
@@ -37,8 +38,6 @@ export const copyModule: Module<CopyArgs, CurrentFile> = {
     backup: { type: 'boolean', default: false },
   },
   async read(ctx, args) {
-    if ((args.content === undefined) === (args.src === undefined))
-      throw new ModuleError('copy needs exactly one of content or src');
     keepBackupsVar(ctx.vars); // a bad crosskey_keep_backups fails before anything changes
     const content =
       args.src !== undefined ? readFileSync(resolveLocalFile(plain(args.src), ctx.vars, 'files')) : args.content;

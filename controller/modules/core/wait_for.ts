@@ -20,6 +20,7 @@ export const waitForModule: Module<WaitForArgs, { elapsed: number; match?: strin
   name: 'wait_for',
   description: 'Wait for a port, a file, or a regex in a file (read-only).',
   runsOn: 'host',
+  rules: { requiredOneOf: [['port', 'path']], mutuallyExclusive: [['port', 'path']] },
   schema: {
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'number' },
@@ -32,8 +33,6 @@ export const waitForModule: Module<WaitForArgs, { elapsed: number; match?: strin
     msg: { type: 'string' },
   },
   async read(ctx, args) {
-    if ((args.port === undefined) === (args.path === undefined))
-      throw new ModuleError('wait_for needs exactly one of port or path');
     const agent = await ctx.agent();
     const start = Date.now();
     const want = args.state === 'started' || args.state === 'present';

@@ -116,6 +116,7 @@ export const keystore: Module<KeystoreArgs, KeystoreCurrent> = {
   name: 'keystore',
   description: "Add or remove an entry of the node's elasticsearch.keystore (value on stdin, as the keystore owner)",
   runsOn: 'host',
+  rules: { mutuallyExclusive: [['value', 'value_from']] },
   schema: {
     name: { type: 'string', required: true },
     state: { type: 'string', choices: ['present', 'absent'], default: 'present' },
@@ -138,8 +139,6 @@ export const keystore: Module<KeystoreArgs, KeystoreCurrent> = {
   async read(ctx, args) {
     if (!NAME_RE.test(args.name))
       throw new ModuleError(`${ctx.host}: keystore: setting name [${args.name}] does not match [A-Za-z0-9_\\-.]+`);
-    if (args.value !== undefined && args.value_from)
-      throw new ModuleError(`${ctx.host}: keystore ${args.name}: give value or value_from, not both`);
     const p = paths(ctx, args);
     const agent = await ctx.agent();
     const password = asSecret(args.keystore_password);
