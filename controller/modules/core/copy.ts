@@ -1,7 +1,6 @@
 // `copy`: put a file with the given content (or a local `src` file) at `dest`, Ansible's argument names.
 import { readFileSync } from 'node:fs';
 import type { Module } from '../contract.js';
-import { ModuleError } from '../contract.js';
 import {
   backupArgs,
   buildDesired,
