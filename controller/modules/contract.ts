@@ -20,8 +20,12 @@ export interface ArgSpec {
 }
 export type ArgSchema = Record<string, ArgSpec>;
 
-/** One difference between the current and the desired state. */
-export interface Change {
+/**
+ * One planned change: what the operator is shown (target, action, before/after or a unified diff) and what apply
+ * performs (`op`, the module's typed operation: what to do, to what, with which values — secrets as Secrets).
+ * The plan is the list of changes diff() returns; apply receives exactly that list and performs it in order.
+ */
+export interface Change<Op = unknown> {
   /** What changes, e.g. "/etc/elasticsearch/elasticsearch.yml", "cluster.remote.my_remote.seeds", "api_key rcs-main". */
   target: string;
   action: 'create' | 'update' | 'delete' | 'run' | 'restart';
@@ -30,10 +34,13 @@ export interface Change {
   /** Pre-rendered unified diff for text targets (secrets already redacted). */
   unified?: string;
   secret?: boolean; // before/after are never shown
+  /** The operation apply performs for this change (module-specific). */
+  op?: Op;
 }
 
 export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped';
 
+/** What a task did on one host, as the executor reports it. */
 export interface ModuleResult {
   status: TaskStatus;
   changes: Change[];
@@ -42,6 +49,26 @@ export interface ModuleResult {
   data?: Record<string, unknown>;
   /** Files this task changed on the host (with backups): used by rolling restart to restore. */
   changedFiles?: Array<{ path: string; backupPath?: string }>;
+}
+
+/** What apply returns: the planned changes it performed, in plan order; `changed` is derived from them. */
+export interface ApplyResult<Op = unknown> {
+  applied: Change<Op>[];
+  msg?: string;
+  data?: Record<string, unknown>;
+  changedFiles?: Array<{ path: string; backupPath?: string }>;
+}
+
+/** Thrown by apply when it stops part-way: the failure, and the planned changes performed before it. */
+export class PartialApplyError extends Error {
+  override name = 'PartialApplyError';
+  constructor(
+    message: string,
+    readonly applied: Change[],
+    readonly data?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
 }
 
 /** Saved state shared across runs (rollback, resume). Values are JSON; secrets are never stored. */
@@ -83,7 +110,7 @@ export interface TaskContext {
   signal: AbortSignal;
 }
 
-export interface Module<Args = Record<string, unknown>, Current = unknown> {
+interface ModuleCommon {
   name: string;
   description: string;
   schema: ArgSchema;
@@ -91,17 +118,46 @@ export interface Module<Args = Record<string, unknown>, Current = unknown> {
   rules?: ArgRules;
   /** host: needs the agent on the task's host; controller: runs on the controller (ES API calls). */
   runsOn: 'host' | 'controller';
+}
+
+/**
+ * A resource changes a host or a cluster: read the current state → diff (the plan: typed changes) → apply exactly
+ * the plan, never in check mode. The executor derives `changed` from the changes apply reports as applied, and a
+ * second run with nothing to do plans nothing. Models: pyinfra's operations, Terraform's plan handed to apply.
+ */
+export interface Resource<Args = Record<string, unknown>, Current = unknown, Op = unknown> extends ModuleCommon {
+  kind?: 'resource';
   read(ctx: TaskContext, args: Args): Promise<Current>;
-  diff(current: Current, args: Args, ctx: TaskContext): Change[] | Promise<Change[]>;
-  /** Only called when the diff is non-empty and not in check mode. */
-  apply(
-    ctx: TaskContext,
-    args: Args,
-    changes: Change[],
-    current: Current,
-  ): Promise<Omit<ModuleResult, 'changes'> & { changes?: Change[] }>;
+  /** The plan. Pure given `current`: unit-tested without hosts. */
+  diff(current: Current, args: Args, ctx: TaskContext): Change<Op>[] | Promise<Change<Op>[]>;
+  /** Only called with a non-empty plan and not in check mode; performs `plan` in order. Throw PartialApplyError
+   *  when stopping part-way with changes already performed. */
+  apply(ctx: TaskContext, args: Args, plan: Change<Op>[], current: Current): Promise<ApplyResult<Op>>;
   /** Optional: data to register when nothing changed or in check mode (defaults to {}). */
   report?(current: Current, args: Args): Record<string, unknown>;
+}
+
+/** What a check found: a message and data to register. A check that does not hold throws a ModuleError. */
+export interface CheckResult {
+  msg?: string;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * A check reads and reports, never changes anything (assert, debug, wait_for, preflight, verification) — as
+ * Terraform separates data sources from resources. It runs the same in check mode; its status is ok or failed.
+ */
+export interface Check<Args = Record<string, unknown>> extends ModuleCommon {
+  kind: 'check';
+  run(ctx: TaskContext, args: Args): Promise<CheckResult>;
+}
+
+export type Module<Args = Record<string, unknown>, Current = unknown, Op = unknown> =
+  | Resource<Args, Current, Op>
+  | Check<Args>;
+
+export function isCheck(m: { kind?: string }): m is Check<never> {
+  return m.kind === 'check';
 }
 
 /** Saved-state key of the files changed on a host that no restart has picked up yet: the executor appends a
@@ -128,4 +184,24 @@ export class ModuleError extends Error {
     super(message);
     this.name = 'ModuleError';
   }
+}
+
+/** A check written as read + report (what it found, registered): the shape of a read-only module. */
+export function readOnly<Args, Current>(
+  def: ModuleCommon & {
+    read(ctx: TaskContext, args: Args): Promise<Current>;
+    report?(current: Current, args: Args): Record<string, unknown>;
+  },
+): Check<Args> & { read(ctx: TaskContext, args: Args): Promise<Current> } {
+  const { read, report, ...common } = def;
+  return {
+    ...common,
+    kind: 'check',
+    read,
+    async run(ctx, args) {
+      const current = await read(ctx, args);
+      const data = report ? report(current, args) : {};
+      return { data, ...(typeof data.msg === 'string' ? { msg: data.msg } : {}) };
+    },
+  };
 }

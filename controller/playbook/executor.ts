@@ -24,7 +24,7 @@ import type {
 } from './exec-types.js';
 import { batches } from './exec-batches.js';
 import { taskSelected } from './exec-tags.js';
-import { validateModuleArgs } from '../modules/args.js';
+import { errMessage, type HostOutcome, isUnreachable, runModuleOnce, TaskFailure } from './exec-module.js';
 
 export type { RunEvent, RunResult, HostStats, InventoryView, AgentProvider, Lang } from './exec-types.js';
 
@@ -56,16 +56,6 @@ export interface ExecutorOptions {
   playDurations?: Record<string, number>;
 }
 
-/** Thrown for a task's own failure; carries what `register` stores. */
-class TaskFailure extends Error {
-  constructor(
-    message: string,
-    public data: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
-
 interface Scope {
   vars: Record<string, unknown>; // block vars (inherited)
   when: string[]; // block conditions (inherited, AND)
@@ -74,15 +64,6 @@ interface Scope {
   handler: boolean;
 }
 
-interface HostOutcome {
-  status: HostResultStatus;
-  msg?: string;
-  changes: Change[];
-  registered: Record<string, unknown>;
-  ignored?: boolean;
-  attempts?: number;
-  changedFiles?: Array<{ path: string; backupPath?: string }>;
-}
 
 const NO_LOG_MSG = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
@@ -90,20 +71,7 @@ function emptyStats(): HostStats {
   return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
 }
 
-function isUnreachable(e: unknown): e is UnreachableError {
-  return e instanceof UnreachableError || (e instanceof Error && e.name === 'UnreachableError');
-}
 
-function errMessage(e: unknown): string {
-  if (e instanceof Error) {
-    // ConfigError-like errors carry file:line (undefined variables in templates, bad expressions).
-    const f = e as Error & { file?: string; line?: number };
-    return typeof f.file === 'string' && typeof f.line === 'number' && !e.message.startsWith(f.file)
-      ? `${f.file}:${f.line}: ${e.message}`
-      : e.message;
-  }
-  return String(e);
-}
 
 export class Executor {
   readonly stats = new Map<string, HostStats>();
@@ -772,90 +740,14 @@ export class Executor {
     };
   }
 
-  /** The module life on one host, then changed_when / failed_when. */
-  async #runOnce(task: ModuleTask, mod: AnyModule, host: string, vars: Record<string, unknown>): Promise<HostOutcome> {
-    const where = this.#where(task);
+  /** The module life on one host (exec-module.ts). */
+  #runOnce(task: ModuleTask, mod: AnyModule, host: string, vars: Record<string, unknown>): Promise<HostOutcome> {
     const check = task.checkMode ?? this.#check;
-    let status: TaskStatus;
-    let changes: Change[] = [];
-    let msg: string | undefined;
-    let data: Record<string, unknown> = {};
-    let changedFiles: ModuleResult['changedFiles'];
-    try {
-      const rendered = this.#o.lang.render(task.args, vars, where) as Record<string, unknown>;
-      const args = validateModuleArgs(task.module, mod.schema, mod.rules, rendered ?? {}, 'run');
-      const ctx = this.#ctx(task, host, vars, check);
-      const current = await mod.read(ctx, args);
-      changes = await mod.diff(current, args, ctx);
-      if (changes.length && !check) {
-        const r = await mod.apply(ctx, args, changes, current);
-        status = r.status;
-        if (r.changes) changes = r.changes;
-        msg = r.msg;
-        data = r.data ?? {};
-        changedFiles = r.changedFiles;
-      } else {
-        status = changes.length ? 'changed' : 'ok';
-        data = mod.report?.(current, args) ?? {};
-        if (typeof data.msg === 'string') msg = data.msg;
-        // Check mode: the files a host module would change, so a later es_rolling_restart can show which nodes
-        // it would restart.
-        if (check && mod.runsOn === 'host') {
-          const paths = changes.map((c) => c.target).filter((t) => t.startsWith('/'));
-          if (paths.length) changedFiles = paths.map((path) => ({ path }));
-        }
-      }
-    } catch (e) {
-      if (isUnreachable(e))
-        return {
-          status: 'unreachable',
-          msg: errMessage(e),
-          changes: [],
-          registered: { unreachable: true, msg: errMessage(e) },
-        };
-      status = 'failed';
-      msg = errMessage(e);
-      data = e instanceof ModuleError || e instanceof TaskFailure ? { ...(e.data ?? {}) } : {};
-    }
-    let registered: Record<string, unknown> = {
-      ...data,
-      changed: status === 'changed',
-      failed: status === 'failed',
-      ...(msg !== undefined ? { msg } : {}),
-    };
-    if (check) registered.check_mode = true;
-    // changed_when / failed_when see the result under the register name (as in Ansible).
-    const bound = () => (task.register ? { ...vars, [task.register]: registered } : { ...vars, ...registered });
-    try {
-      if (task.changedWhen && status !== 'failed') {
-        const changed = task.changedWhen.every((c) => this.#o.lang.test(c, bound(), where));
-        status = changed ? 'changed' : 'ok';
-        if (!changed) changes = []; // nothing to show for a task declared unchanged
-        registered = { ...registered, changed };
-      }
-      if (task.failedWhen) {
-        const failed = task.failedWhen.every((c) => this.#o.lang.test(c, bound(), where));
-        if (failed) {
-          status = 'failed';
-          msg ??= 'failed_when condition held';
-        } else if (status === 'failed') {
-          status = registered.changed ? 'changed' : 'ok';
-        }
-        registered = { ...registered, failed };
-      }
-    } catch (e) {
-      status = 'failed';
-      msg = errMessage(e);
-      registered = { ...registered, failed: true, msg };
-    }
-    return {
-      status,
-      changes,
-      registered,
-      ...(msg !== undefined ? { msg } : {}),
-      ...(changedFiles && status === 'changed' ? { changedFiles } : {}),
-      ...(status === 'failed' && task.ignoreErrors ? { ignored: true } : {}),
-    };
+    return runModuleOnce({
+      task, mod, host, vars, check, where: this.#where(task), lang: this.#o.lang,
+      ctx: () => this.#ctx(task, host, vars, check),
+      warn: (message) => this.#o.emit({ kind: 'warning', message }),
+    });
   }
 }
 

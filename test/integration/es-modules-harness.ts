@@ -5,13 +5,15 @@
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Module, TaskContext, Change, ModuleResult } from '../../controller/modules/contract.js';
+import type { Module, TaskContext, Change } from '../../controller/modules/contract.js';
+import type { AnyModule } from '../../controller/modules/registry.js';
+import { runModuleOnce } from '../../controller/playbook/exec-module.js';
+import type { ModuleTask } from '../../controller/playbook/types.js';
 import type { AgentClient } from '../../agent/protocol.js';
 import { loadInventory } from '../../controller/inventory/index.js';
 import { inventoryView } from '../../controller/playbook/exec-inventory.js';
-import type { InventoryView } from '../../controller/playbook/exec-types.js';
+import type { InventoryView, Lang } from '../../controller/playbook/exec-types.js';
 import { FileStateStore } from '../../controller/state/store.js';
-import { checkArgs } from '../../controller/modules/args.js';
 import { closeAllClients, esForVars } from '../../controller/elastic/client.js';
 import { secrets } from '../../controller/secrets.js';
 import type { EsApi } from '../../controller/elastic/types.js';
@@ -24,8 +26,15 @@ export interface TaskRun {
   status: 'ok' | 'changed';
   changes: Change[];
   data: Record<string, unknown>;
-  result?: Omit<ModuleResult, 'changes'>;
+  msg?: string;
 }
+
+/** Arguments reach the harness already rendered. */
+const IDENTITY_LANG: Lang = {
+  render: (v) => v,
+  test: () => true,
+  loadVarsFile: () => ({}),
+};
 
 export class Harness {
   readonly events: Array<{ kind: string; data: Record<string, unknown> }> = [];
@@ -80,23 +89,27 @@ export class Harness {
       },
     };
   }
-  /** The module life as the executor runs it: args checked → read → diff → apply unless check or empty diff. */
-  async run<A, C>(
-    m: Module<A, C>,
+  /** The module life exactly as the executor runs it (controller/playbook/exec-module.ts): args checked → a check
+   *  runs, or read → plan → apply unless check mode or an empty plan. A failed task throws its message. */
+  async run<A>(
+    m: Module<A, any, any>,
     rawArgs: Record<string, unknown>,
     opts: { check?: boolean; group?: string; host?: string } = {},
   ): Promise<TaskRun> {
     const group = opts.group ?? 'local';
     const host = opts.host ?? this.inv.select(group)[0]!;
-    const ctx = this.ctx(host, !!opts.check, group);
-    const args = checkArgs(m.name, m.schema, rawArgs) as A;
-    const current = await m.read(ctx, args);
-    const changes = await m.diff(current, args, ctx);
-    if (changes.length && !opts.check) {
-      const result = await m.apply(ctx, args, changes, current);
-      return { status: 'changed', changes, data: result.data ?? {}, result };
-    }
-    return { status: changes.length ? 'changed' : 'ok', changes, data: m.report?.(current, args) ?? {} };
+    const check = !!opts.check;
+    const task: ModuleTask = {
+      kind: 'task', module: m.name, args: rawArgs, tags: [], loopVar: 'item', ignoreErrors: false, noLog: false,
+      runOnce: false, notify: [], vars: {}, source: { file: 'harness', line: 1 },
+    };
+    const out = await runModuleOnce({
+      task, mod: m as AnyModule, host, vars: {}, check, where: { file: 'harness', line: 1 }, lang: IDENTITY_LANG,
+      ctx: () => this.ctx(host, check, group), warn: (message) => this.events.push({ kind: 'warning', data: { message } }),
+    });
+    if (out.status === 'failed' || out.status === 'unreachable') throw new Error(out.msg ?? `${m.name} failed`);
+    const { changed: _c, failed: _f, check_mode: _m, ...data } = out.registered;
+    return { status: out.status === 'changed' ? 'changed' : 'ok', changes: out.changes, data, ...(out.msg ? { msg: out.msg } : {}) };
   }
   es(group: string): EsApi {
     return esForVars(this.inv.hostVars(this.inv.select(group)[0]!));

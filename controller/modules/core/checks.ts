@@ -1,6 +1,5 @@
 // Read-only modules evaluated on the controller: `assert`, `fail`, `debug`. They never report changed.
-import type { Module } from '../contract.js';
-import { ModuleError } from '../contract.js';
+import { ModuleError, readOnly } from '../contract.js';
 import { evalExpression } from './lang.js';
 
 export interface AssertArgs {
@@ -11,7 +10,7 @@ export interface AssertArgs {
   quiet?: boolean;
 }
 
-export const assertModule: Module<AssertArgs, { msg: string }> = {
+export const assertModule = readOnly<AssertArgs, { msg: string }>({
   name: 'assert',
   description: 'Fail unless every expression in `that` is true.',
   runsOn: 'controller',
@@ -36,18 +35,12 @@ export const assertModule: Module<AssertArgs, { msg: string }> = {
     }
     return { msg: args.success_msg ?? 'All assertions passed' };
   },
-  diff() {
-    return [];
-  },
-  async apply() {
-    return { status: 'ok' };
-  },
   report(cur) {
     return { msg: cur.msg };
   },
-};
+});
 
-export const failModule: Module<{ msg: string }, never> = {
+export const failModule = readOnly<{ msg: string }, never>({
   name: 'fail',
   description: 'Fail the task with a message (use with when).',
   runsOn: 'controller',
@@ -55,13 +48,7 @@ export const failModule: Module<{ msg: string }, never> = {
   async read(_ctx, args) {
     throw new ModuleError(args.msg);
   },
-  diff() {
-    return [];
-  },
-  async apply() {
-    return { status: 'ok' };
-  },
-};
+});
 
 export interface DebugArgs {
   msg?: unknown;
@@ -69,7 +56,7 @@ export interface DebugArgs {
   verbosity?: number;
 }
 
-export const debugModule: Module<DebugArgs, Record<string, unknown>> = {
+export const debugModule = readOnly<DebugArgs, Record<string, unknown>>({
   name: 'debug',
   description: 'Print a message or the value of a variable.',
   runsOn: 'controller',
@@ -91,13 +78,7 @@ export const debugModule: Module<DebugArgs, Record<string, unknown>> = {
     }
     return { msg: args.msg ?? 'Hello world!' };
   },
-  diff() {
-    return [];
-  },
-  async apply() {
-    return { status: 'ok' };
-  },
   report(cur) {
     return cur;
   },
-};
+});

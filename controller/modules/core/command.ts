@@ -1,6 +1,6 @@
 // `command`: run a program on the host without a shell (cmd is split like shlex, or argv given as a list).
 // Always "changed" (a command's effect is unknown) unless `creates` exists — or the task's changed_when says otherwise.
-import type { Module } from '../contract.js';
+import type { Resource } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import { lines, plain, splitCommand } from './util.js';
 
@@ -19,7 +19,12 @@ interface CommandCurrent {
   createsExists: boolean;
 }
 
-export const commandModule: Module<CommandArgs, CommandCurrent> = {
+/** The one operation of a command task: run this argv. */
+interface RunOp {
+  argv: string[];
+}
+
+export const commandModule: Resource<CommandArgs, CommandCurrent, RunOp> = {
   name: 'command',
   description: 'Run a command on the host (no shell); changed unless `creates` exists.',
   runsOn: 'host',
@@ -48,22 +53,23 @@ export const commandModule: Module<CommandArgs, CommandCurrent> = {
   diff(cur, args) {
     if (cur.createsExists) return [];
     // The command line is shown as the args were written (templates rendered); secrets are masked by the sinks.
-    return [
-      { target: args.cmd !== undefined ? String(args.cmd) : (args.argv ?? []).map(String).join(' '), action: 'run' },
-    ];
+    const target = args.cmd !== undefined ? String(args.cmd) : (args.argv ?? []).map(String).join(' ');
+    return [{ target, action: 'run', op: { argv: cur.argv } }];
   },
-  async apply(ctx, args, _changes, cur) {
+  async apply(ctx, args, plan) {
+    const [run] = plan;
+    const argv = run!.op!.argv;
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(args.env ?? {})) env[k] = plain(v);
     const r = await (await ctx.agent()).call('command', {
-      argv: cur.argv,
+      argv,
       ...(Object.keys(env).length ? { env } : {}),
       ...(args.stdin !== undefined ? { stdin: plain(args.stdin) } : {}),
       ...(args.chdir ? { cwd: args.chdir } : {}),
       ...(args.timeout ? { timeoutMs: args.timeout * 1000 } : {}),
     });
     const data = {
-      cmd: cur.argv,
+      cmd: argv,
       rc: r.rc,
       stdout: r.stdout,
       stderr: r.stderr,
@@ -71,14 +77,12 @@ export const commandModule: Module<CommandArgs, CommandCurrent> = {
       stderr_lines: lines(r.stderr),
       delta_ms: r.durationMs,
     };
-    if (r.timedOut) return { status: 'failed', msg: `command timed out after ${args.timeout}s`, data };
-    if (r.rc !== 0)
-      return {
-        status: 'failed',
-        msg: `non-zero return code ${r.rc}${r.stderr ? `: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`,
-        data,
-      };
-    return { status: 'changed', data };
+    if (r.timedOut) throw new ModuleError(`command timed out after ${args.timeout}s`, data);
+    if (r.rc !== 0) {
+      const tail = r.stderr ? `: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` : '';
+      throw new ModuleError(`non-zero return code ${r.rc}${tail}`, data);
+    }
+    return { applied: plan, data };
   },
   report(cur) {
     return cur.createsExists

@@ -1,12 +1,13 @@
 // `copy`: put a file with the given content (or a local `src` file) at `dest`, Ansible's argument names.
 import { readFileSync } from 'node:fs';
-import type { Module } from '../contract.js';
+import type { Resource } from '../contract.js';
 import {
   backupArgs,
   buildDesired,
   diffFileState,
   keepBackupsVar,
-  putFile,
+  applyFilePlan,
+  type FileOp,
   readFileState,
   type CurrentFile,
 } from './file-state.js';
@@ -22,7 +23,7 @@ export interface CopyArgs {
   backup?: boolean;
 }
 
-export const copyModule: Module<CopyArgs, CurrentFile> = {
+export const copyModule: Resource<CopyArgs, CurrentFile, FileOp> = {
   name: 'copy',
   description: 'Copy content or a local file to a path on the host (atomic write, optional backup).',
   runsOn: 'host',
@@ -46,10 +47,10 @@ export const copyModule: Module<CopyArgs, CurrentFile> = {
   diff(cur, _args, ctx) {
     return diffFileState(cur, ctx);
   },
-  async apply(ctx, args, _changes, cur) {
-    const r = await putFile(await ctx.agent(), cur.desired, backupArgs(ctx));
+  async apply(ctx, args, plan, cur) {
+    const r = await applyFilePlan(await ctx.agent(), cur.desired, plan, backupArgs(ctx));
     return {
-      status: 'changed',
+      applied: plan,
       data: { dest: args.dest, ...(r.backupPath ? { backup_file: r.backupPath } : {}) },
       changedFiles: [{ path: args.dest, ...(r.backupPath ? { backupPath: r.backupPath } : {}) }],
     };

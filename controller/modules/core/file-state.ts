@@ -164,16 +164,19 @@ function sameOwner(want: string | undefined, name: string | undefined, id: numbe
   return want === name || (id !== undefined && want === String(id));
 }
 
-export function diffFileState(cur: CurrentFile, ctx: TaskContext | undefined): Change[] {
+/**
+ * One planned change to a whole file: its content (create or replace), or one attribute. The put that applies
+ * the plan sends the content it must keep anyway, and only the attributes planned (or all of them for a new file).
+ */
+export type FileOp = { kind: 'content' } | { kind: 'mode'; mode: string } | { kind: 'owner'; owner: string } | { kind: 'group'; group: string };
+
+export function diffFileState(cur: CurrentFile, ctx: TaskContext | undefined): Change<FileOp>[] {
   const d = cur.desired;
-  const changes: Change[] = [];
+  const changes: Change<FileOp>[] = [];
   const wantSha = sha256(d.encoding === 'base64' ? Buffer.from(d.content, 'base64') : Buffer.from(d.content, 'utf8'));
-  if (cur.isDir) {
-    changes.push({ target: d.dest, action: 'update', before: 'directory', after: 'file' });
-    return changes;
-  }
+  if (cur.isDir) throw new ModuleError(`${d.dest} is a directory: a file cannot be written there`);
   if (!cur.exists || cur.sha256 !== wantSha) {
-    const change: Change = { target: d.dest, action: cur.exists ? 'update' : 'create' };
+    const change: Change<FileOp> = { target: d.dest, action: cur.exists ? 'update' : 'create', op: { kind: 'content' } };
     if (d.secret) change.secret = true;
     else if (d.encoding === 'utf8' && (ctx?.diff ?? true)) {
       change.unified = unifiedDiff(
@@ -189,29 +192,36 @@ export function diffFileState(cur: CurrentFile, ctx: TaskContext | undefined): C
     changes.push(change);
   }
   if (d.mode && cur.exists && cur.mode !== d.mode)
-    changes.push({ target: `${d.dest} mode`, action: 'update', before: cur.mode, after: d.mode });
+    changes.push({ target: `${d.dest} mode`, action: 'update', before: cur.mode, after: d.mode, op: { kind: 'mode', mode: d.mode } });
   if (d.owner && cur.exists && !sameOwner(d.owner, cur.owner, cur.uid))
-    changes.push({ target: `${d.dest} owner`, action: 'update', before: cur.owner, after: d.owner });
+    changes.push({ target: `${d.dest} owner`, action: 'update', before: cur.owner, after: d.owner, op: { kind: 'owner', owner: d.owner } });
   if (d.group && cur.exists && !sameOwner(d.group, cur.group, cur.gid))
-    changes.push({ target: `${d.dest} group`, action: 'update', before: cur.group, after: d.group });
+    changes.push({ target: `${d.dest} group`, action: 'update', before: cur.group, after: d.group, op: { kind: 'group', group: d.group } });
   return changes;
 }
 
-/** Writes the desired file; `backups` (see backupArgs) tells the agent how to prune the older backups. */
-export async function putFile(
+/** Performs a file plan with one put: the planned content and attributes (a new file gets all of them). */
+export async function applyFilePlan(
   agent: AgentClient,
   d: DesiredFile,
+  plan: Change<FileOp>[],
   backups: BackupArgs = {},
-): Promise<{ backupPath?: string; changed: boolean }> {
+): Promise<{ backupPath?: string }> {
+  const ops = plan.map((c) => c.op!);
+  const creating = ops.some((o) => o.kind === 'content') && plan.some((c) => c.action === 'create');
+  const mode = creating ? d.mode : ops.find((o) => o.kind === 'mode')?.mode;
+  const owner = creating ? d.owner : ops.find((o) => o.kind === 'owner')?.owner;
+  const group = creating ? d.group : ops.find((o) => o.kind === 'group')?.group;
   const r = await agent.call('file.put', {
     path: d.dest,
     content: d.content,
     encoding: d.encoding,
-    ...(d.mode ? { mode: d.mode } : {}),
-    ...(d.owner ? { owner: d.owner } : {}),
-    ...(d.group ? { group: d.group } : {}),
+    ...(mode ? { mode } : {}),
+    ...(owner ? { owner } : {}),
+    ...(group ? { group } : {}),
     backup: d.backup,
     ...(d.backup ? backups : {}),
   });
-  return { backupPath: r.backupPath, changed: r.changed };
+  return r.backupPath ? { backupPath: r.backupPath } : {};
 }
+

@@ -1,13 +1,14 @@
 // `template`: render a Handlebars file with the host's vars into `dest` (whole file), or, with
 // `block: <marker>`, into a managed block of a YAML file (agent `block.apply`, validated as YAML there).
-import type { Module, Change } from '../contract.js';
+import type { Resource, Change } from '../contract.js';
 import {
   SECRET_FILE_MODE,
   backupArgs,
   buildDesired,
   diffFileState,
   keepBackupsVar,
-  putFile,
+  applyFilePlan,
+  type FileOp,
   readFileState,
   type CurrentFile,
 } from './file-state.js';
@@ -38,7 +39,7 @@ type TemplateCurrent =
       after: string;
     };
 
-export const templateModule: Module<TemplateArgs, TemplateCurrent> = {
+export const templateModule: Resource<TemplateArgs, TemplateCurrent, FileOp | { kind: 'block' }> = {
   name: 'template',
   description: 'Render a Handlebars template into a file, or into a managed block of a YAML file (block: marker).',
   runsOn: 'host',
@@ -87,19 +88,20 @@ export const templateModule: Module<TemplateArgs, TemplateCurrent> = {
   diff(cur, args, ctx) {
     if (cur.kind === 'file') return diffFileState(cur.file, ctx);
     if (!cur.changed) return [];
-    const change: Change = {
+    const change: Change<{ kind: 'block' }> = {
       target: `${args.dest} [block ${cur.marker}]`,
       action: cur.before.includes(`BEGIN crosskey ${cur.marker}`) ? 'update' : 'create',
+      op: { kind: 'block' },
     };
     if (cur.secret) change.secret = true;
     else change.unified = unifiedDiff(cur.before, cur.after, `${args.dest} (before)`, `${args.dest} (after)`);
     return [change];
   },
-  async apply(ctx, args, _changes, cur) {
+  async apply(ctx, args, plan, cur) {
     const agent = await ctx.agent();
     let backupPath: string | undefined;
     if (cur.kind === 'file') {
-      backupPath = (await putFile(agent, cur.file.desired, backupArgs(ctx))).backupPath;
+      backupPath = (await applyFilePlan(agent, cur.file.desired, plan as Change<FileOp>[], backupArgs(ctx))).backupPath;
     } else {
       const r = await agent.call('block.apply', {
         path: args.dest,
@@ -120,7 +122,7 @@ export const templateModule: Module<TemplateArgs, TemplateCurrent> = {
       backupPath = r.backupPath;
     }
     return {
-      status: 'changed',
+      applied: plan,
       data: { dest: args.dest, ...(backupPath ? { backup_file: backupPath } : {}) },
       changedFiles: [{ path: args.dest, ...(backupPath ? { backupPath } : {}) }],
     };

@@ -1,8 +1,8 @@
 // `wait_for`: wait (on the host) for a port to open/close or a file to appear/disappear or match a regex.
 // It only reads, so it never reports changed; a timeout is a failure naming what was awaited.
 import type { AgentClient } from '../../../agent/protocol.js';
-import type { Module, TaskContext } from '../contract.js';
-import { ModuleError } from '../contract.js';
+import type { TaskContext } from '../contract.js';
+import { ModuleError, readOnly } from '../contract.js';
 
 export interface WaitForArgs {
   host: string;
@@ -16,7 +16,7 @@ export interface WaitForArgs {
   msg?: string;
 }
 
-export const waitForModule: Module<WaitForArgs, { elapsed: number; match?: string }> = {
+export const waitForModule = readOnly<WaitForArgs, { elapsed: number; match?: string }>({
   name: 'wait_for',
   description: 'Wait for a port, a file, or a regex in a file (read-only).',
   runsOn: 'host',
@@ -51,16 +51,10 @@ export const waitForModule: Module<WaitForArgs, { elapsed: number; match?: strin
         : `${args.path}${regex ? ` to match /${args.search_regex}/` : ''}`;
     throw new ModuleError(args.msg ?? `Timeout when waiting for ${what} (${args.state}) after ${args.timeout}s`);
   },
-  diff() {
-    return [];
-  },
-  async apply() {
-    return { status: 'ok' };
-  },
   report(cur) {
     return { elapsed: cur.elapsed, ...(cur.match !== undefined ? { match: cur.match } : {}) };
   },
-};
+});
 
 async function probe(
   agent: AgentClient,

@@ -4,8 +4,8 @@
 // health green, the tool user's privileges, how the alias is defined (persistent / transient / yml; more than one
 // kind is flagged), ≥ 8.10 (warn < 8.14), keystores password-protected (agent keystore.list per local host).
 // Registers facts for later tasks. Never changes anything; fails (unless `fail: false`) listing every problem.
-import type { Module, TaskContext } from '../contract.js';
-import { ModuleError } from '../contract.js';
+import type { TaskContext } from '../contract.js';
+import { ModuleError, readOnly } from '../contract.js';
 import type { EsApi } from '../../elastic/types.js';
 import {
   getInfo,
@@ -201,7 +201,7 @@ function aliasKind(kinds: string[]): string {
   return kinds.length === 0 ? 'none' : kinds.length === 1 ? kinds[0]! : 'multiple';
 }
 
-export const esPreflight: Module<PreflightArgs, PreflightFacts> = {
+export const esPreflight = readOnly<PreflightArgs, PreflightFacts>({
   name: 'es_preflight',
   description:
     'Check versions, licenses, security, health, privileges and the alias definition on both clusters (changes nothing)',
@@ -302,16 +302,10 @@ export const esPreflight: Module<PreflightArgs, PreflightFacts> = {
     return facts;
   },
 
-  diff() {
-    return [];
-  },
 
-  async apply() {
-    return { status: 'ok' };
-  },
 
   report(facts) {
     // `facts` for playbooks (`preflight.facts.reload_supported`), and flat for convenience.
     return { ...facts, facts };
   },
-};
+});

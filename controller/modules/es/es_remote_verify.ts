@@ -4,8 +4,8 @@
 // seeds/proxy_address, and (≥ 8.13) a `_resolve/cluster/<alias>:*` round trip, because ES does not reconnect a
 // dropped connection by itself. Retries until `timeout` seconds, then fails with per-node detail.
 // Never changes anything; in check mode it reports one pass without waiting or failing.
-import type { Module, TaskContext } from '../contract.js';
-import { ModuleError } from '../contract.js';
+import type { TaskContext } from '../contract.js';
+import { ModuleError, readOnly } from '../contract.js';
 import { getRemoteInfo, resolveCluster, portOf } from '../../elastic/api/remote.js';
 import { getInfo } from '../../elastic/api/cluster.js';
 import { sleep } from '../../elastic/retry.js';
@@ -87,7 +87,7 @@ export async function verifyNode(ctx: TaskContext, host: string, args: VerifyArg
   return { host, url, ok: problems.length === 0, problems, ...(entry ? { info: entry } : {}) };
 }
 
-export const esRemoteVerify: Module<VerifyArgs, VerifyCurrent> = {
+export const esRemoteVerify = readOnly<VerifyArgs, VerifyCurrent>({
   name: 'es_remote_verify',
   description:
     'Verify on every local node that the alias is connected with (rcs2) or without (rcs1) API-key credentials',
@@ -138,15 +138,9 @@ export const esRemoteVerify: Module<VerifyArgs, VerifyCurrent> = {
     }
   },
 
-  diff() {
-    return [];
-  },
 
-  async apply() {
-    return { status: 'ok' };
-  },
 
   report(current) {
     return { verified: current.ok, attempts: current.attempts, elapsed_ms: current.elapsedMs, nodes: current.nodes };
   },
-};
+});
