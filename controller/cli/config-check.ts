@@ -8,6 +8,7 @@ import type { Inventory } from '../inventory/index.js';
 import type { AnyModule } from '../modules/registry.js';
 import { EsConfigError, resolveConnection } from '../elastic/client.js';
 import { secretsByName } from '../secrets.js';
+import { mergeVars } from '../playbook/var-precedence.js';
 
 const CONNECTION_VARS = [
   'es_url',
@@ -96,10 +97,12 @@ export function checkTaskVariables(inp: ClusterConfigInputs): void {
         if (typeof task.loop === 'string' || task.loop !== undefined) continue; // items are known at run time
         for (const host of hosts) {
           const vars: Record<string, unknown> = {
-            ...inp.inventory.hostVars(host),
-            ...playVars,
-            ...scope,
-            ...inp.extraVars,
+            ...mergeVars({
+              inventory: inp.inventory.hostVars(host),
+              play: playVars,
+              block: scope,
+              extra: inp.extraVars,
+            }),
             ...inp.inventory.magicVars(host),
             group_names: inp.inventory.groupNames(host).filter((g) => g !== 'ungrouped'),
             ansible_check_mode: false,
@@ -140,9 +143,11 @@ export function checkClusterConfig(inp: ClusterConfigInputs): void {
       if (checked.has(host)) continue;
       checked.add(host);
       const vars: Record<string, unknown> = {
-        ...inp.inventory.hostVars(host),
-        ...secretsByName({ ...play.vars }),
-        ...inp.extraVars,
+        ...mergeVars({
+          inventory: inp.inventory.hostVars(host),
+          play: secretsByName({ ...play.vars }),
+          extra: inp.extraVars,
+        }),
         group_names: inp.inventory.groupNames(host).filter((g) => g !== 'ungrouped'),
       };
       // Templated connection vars are rendered as the run would; one that needs run-time data (a registered

@@ -4,6 +4,7 @@
 //   or es_api_key; es_ca_cert (PEM file) | es_ca_fingerprint (SHA-256 of the CA); es_tls_verify: false (warned).
 // Uses the 8.x @elastic/elasticsearch client (it sends compatible-with=8 headers) with its own retries off:
 // retries here cover 429, 503 and connection errors with bounded exponential backoff + jitter.
+import { sleep } from '../sleep.js';
 import { Client } from '@elastic/elasticsearch';
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -18,7 +19,8 @@ import {
   isRetryableConnection,
   type RequestWhere,
 } from './errors.js';
-import { backoffMs, DEFAULT_RETRY, sleep, type RetryPolicy } from './retry.js';
+import { backoffMs, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+
 import type { EsApi, EsRequest, EsResponse } from './types.js';
 
 /** Invalid or missing client configuration (names the variable). */

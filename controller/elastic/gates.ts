@@ -1,8 +1,9 @@
 // Health gates of a rolling restart (docs/procedure.md §3.1). No fixed sleeps: every wait is a server-side wait
 // (_cluster/health wait_for_*) or, when the server answers at once, a short jittered backoff before asking again.
 // A node restart makes the cluster briefly unreachable or masterless: such answers mean "not yet", not failure.
+import { sleep } from '../sleep.js';
 import { EsError } from './errors.js';
-import { sleep } from './retry.js';
+
 import {
   ALLOCATION_ENABLE,
   allocationEnable,

@@ -12,19 +12,3 @@ export function backoffMs(retry: number, p: RetryPolicy = DEFAULT_RETRY, random:
   const ceiling = Math.min(p.maxMs, p.baseMs * 2 ** (retry - 1));
   return Math.max(10, Math.round(random() * ceiling));
 }
-
-/** Sleeps `ms` unless the signal aborts first (then rejects with the abort reason). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal!.reason ?? new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}

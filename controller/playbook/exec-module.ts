@@ -89,7 +89,9 @@ export async function runModuleOnce(inp: RunModuleInput): Promise<HostOutcome> {
         const r = await mod.apply(ctx, args, plan, current);
         const unplanned = r.applied.filter((c) => !plan.includes(c));
         if (unplanned.length) {
-          throw new ModuleError(`${task.module}: applied changes it did not plan: ${unplanned.map((c) => c.target).join(', ')}`);
+          throw new ModuleError(
+            `${task.module}: applied changes it did not plan: ${unplanned.map((c) => c.target).join(', ')}`,
+          );
         }
         changes = r.applied;
         status = r.applied.length ? 'changed' : 'ok';
@@ -117,7 +119,12 @@ export async function runModuleOnce(inp: RunModuleInput): Promise<HostOutcome> {
     }
   } catch (e) {
     if (isUnreachable(e)) {
-      return { status: 'unreachable', msg: errMessage(e), changes: [], registered: { unreachable: true, msg: errMessage(e) } };
+      return {
+        status: 'unreachable',
+        msg: errMessage(e),
+        changes: [],
+        registered: { unreachable: true, msg: errMessage(e) },
+      };
     }
     status = 'failed';
     msg = errMessage(e);

@@ -7,13 +7,12 @@
 import PQueue from 'p-queue';
 import type { AgentClient } from '../../agent/protocol.js';
 import type { AnyModule } from '../modules/registry.js';
-import type { Change, Journal, ModuleResult, StateStore, TaskContext, TaskStatus } from '../modules/contract.js';
-import { ModuleError, UnreachableError, pendingRestartKey } from '../modules/contract.js';
+import type { Change, Journal, StateStore, TaskContext, } from '../modules/contract.js';
+import { pendingRestartKey } from '../modules/contract.js';
 import { secrets as defaultSecrets, secretsByName, type SecretRegistry } from '../secrets.js';
 import type { BlockTask, Handler, ModuleTask, Play, Playbook, Task } from './types.js';
 import type {
   AgentProvider,
-  HostResultStatus,
   HostStats,
   InventoryView,
   Lang,
@@ -24,6 +23,8 @@ import type {
 } from './exec-types.js';
 import { batches } from './exec-batches.js';
 import { taskSelected } from './exec-tags.js';
+import { mergeVars } from './var-precedence.js';
+import { runWithLoop, } from './exec-loop.js';
 import { errMessage, type HostOutcome, isUnreachable, runModuleOnce, TaskFailure } from './exec-module.js';
 
 export type { RunEvent, RunResult, HostStats, InventoryView, AgentProvider, Lang } from './exec-types.js';
@@ -64,14 +65,11 @@ interface Scope {
   handler: boolean;
 }
 
-
 const NO_LOG_MSG = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
 function emptyStats(): HostStats {
   return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
 }
-
-
 
 export class Executor {
   readonly stats = new Map<string, HostStats>();
@@ -565,23 +563,19 @@ export class Executor {
       Object.defineProperty(hostvars, h, {
         enumerable: true,
         configurable: true,
-        get: () => ({
-          ...this.#o.inventory.hostVars(h),
-          ...this.#playVars,
-          ...this.#factVars(h),
-          ...(this.#registered.get(h) ?? {}),
-          inventory_hostname: h,
-        }),
+        get: () => ({ ...this.#otherHostVars(h), inventory_hostname: h }),
       });
     }
     return {
-      ...this.#o.inventory.hostVars(host),
-      ...this.#playVars,
-      ...this.#factVars(host),
-      ...scope.vars,
-      ...task.vars,
-      ...(this.#registered.get(host) ?? {}),
-      ...(this.#o.extraVars ?? {}),
+      ...mergeVars({
+        inventory: this.#o.inventory.hostVars(host),
+        play: this.#playVars,
+        facts: this.#factVars(host),
+        block: scope.vars,
+        task: task.vars,
+        registered: this.#registered.get(host) ?? {},
+        extra: this.#o.extraVars ?? {},
+      }),
       inventory_hostname: host,
       inventory_hostname_short: host.split('.')[0],
       group_names: this.#o.inventory.groupNames(host).filter((g) => g !== 'all' && g !== 'ungrouped'),
@@ -595,6 +589,16 @@ export class Executor {
     };
   }
 
+  /** Another host's variables as a task sees them through hostvars (no block, task or extra vars). */
+  #otherHostVars(h: string): Record<string, unknown> {
+    return mergeVars({
+      inventory: this.#o.inventory.hostVars(h),
+      play: this.#playVars,
+      facts: this.#factVars(h),
+      registered: this.#registered.get(h) ?? {},
+    });
+  }
+
   #factVars(host: string): Record<string, unknown> {
     const f = this.#facts.get(host);
     return f ? { ansible_facts: f } : {};
@@ -606,57 +610,17 @@ export class Executor {
 
   async #runOnHost(task: ModuleTask, mod: AnyModule, host: string, scope: Scope): Promise<HostOutcome> {
     const where = this.#where(task);
-    let vars: Record<string, unknown>;
     try {
-      vars = this.#varsFor(host, scope, task);
-      const conds = [...scope.when, ...(task.when ?? [])];
-      if (task.loop === undefined) {
-        if (!conds.every((c) => this.#o.lang.test(c, vars, where))) return skipped();
-        return await this.#runWithRetries(task, mod, host, vars);
-      }
-      const items = this.#o.lang.render(task.loop, vars, where);
-      if (!Array.isArray(items)) throw new TaskFailure(`loop must be a list, got ${typeof items}`);
-      const results: Array<Record<string, unknown>> = [];
-      const changes: Change[] = [];
-      const changedFiles: Array<{ path: string; backupPath?: string }> = [];
-      let anyChanged = false,
-        anyFailed = false,
-        allSkipped = true;
-      let firstFailMsg: string | undefined;
-      for (const item of items) {
-        if (this.#signal.aborted) break;
-        const iv = { ...vars, [task.loopVar]: item };
-        if (!conds.every((c) => this.#o.lang.test(c, iv, where))) {
-          results.push({ ...skipped().registered, [task.loopVar]: item });
-          continue;
-        }
-        allSkipped = false;
-        const r = await this.#runWithRetries(task, mod, host, iv);
-        if (r.status === 'unreachable') return r;
-        results.push({ ...r.registered, [task.loopVar]: item });
-        changes.push(...r.changes);
-        if (r.changedFiles) changedFiles.push(...r.changedFiles);
-        if (r.status === 'changed') anyChanged = true;
-        if (r.status === 'failed') {
-          anyFailed = true;
-          firstFailMsg ??= r.msg;
-        }
-      }
-      if (allSkipped && items.length) return { ...skipped(), registered: { changed: false, skipped: true, results } };
-      const status: TaskStatus = anyFailed ? 'failed' : anyChanged ? 'changed' : 'ok';
-      const msg = anyFailed
-        ? `One or more items failed${firstFailMsg ? `: ${firstFailMsg}` : ''}`
-        : items.length
-          ? 'All items completed'
-          : 'No items';
-      return {
-        status,
-        msg,
-        changes,
-        changedFiles,
-        registered: { changed: anyChanged, failed: anyFailed, msg, results },
-        ...(anyFailed && task.ignoreErrors ? { ignored: true } : {}),
-      };
+      const vars = this.#varsFor(host, scope, task);
+      return await runWithLoop({
+        task,
+        vars,
+        where,
+        lang: this.#o.lang,
+        signal: this.#signal,
+        when: [...scope.when, ...(task.when ?? [])],
+        once: (v) => this.#runOnce(task, mod, host, v),
+      });
     } catch (e) {
       if (isUnreachable(e))
         return {
@@ -676,42 +640,6 @@ export class Executor {
     }
   }
 
-  /** until/retries/delay around one module run (retries are attempts after the first). */
-  async #runWithRetries(
-    task: ModuleTask,
-    mod: AnyModule,
-    host: string,
-    vars: Record<string, unknown>,
-  ): Promise<HostOutcome> {
-    const where = this.#where(task);
-    const maxAttempts = task.until !== undefined ? (task.retries ?? 3) + 1 : 1;
-    let out!: HostOutcome;
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      out = await this.#runOnce(task, mod, host, vars);
-      if (out.status === 'unreachable' || task.until === undefined) return out;
-      out.attempts = attempt;
-      out.registered.attempts = attempt;
-      const bound = task.register ? { ...vars, [task.register]: out.registered } : { ...vars, ...out.registered };
-      let done = false;
-      try {
-        done = this.#o.lang.test(task.until, bound, where);
-      } catch (e) {
-        return { ...out, status: 'failed', msg: errMessage(e) };
-      }
-      if (done) return out;
-      if (attempt < maxAttempts) {
-        if (!(await abortableSleep((task.delay ?? 5) * 1000, this.#signal))) break;
-      }
-    }
-    return {
-      ...out,
-      status: 'failed',
-      msg: `retried ${out.attempts ?? maxAttempts} times, until condition never held${out.msg ? `: ${out.msg}` : ''}`,
-      registered: { ...out.registered, failed: true },
-      ...(task.ignoreErrors ? { ignored: true } : {}),
-    };
-  }
-
   #ctx(task: ModuleTask, host: string, vars: Record<string, unknown>, check: boolean): TaskContext {
     const o = this.#o;
     const name = this.#taskName(task);
@@ -723,12 +651,7 @@ export class Executor {
       diff: this.#diff,
       agent: () => (agent ??= task.delegateTo === 'localhost' ? o.agents.local() : this.#agentOf(host)),
       agentFor: (other: string) => this.#agentOf(other),
-      hostVars: (other: string) => ({
-        ...o.inventory.hostVars(other),
-        ...this.#playVars,
-        ...this.#factVars(other),
-        ...(this.#registered.get(other) ?? {}),
-      }),
+      hostVars: (other: string) => this.#otherHostVars(other),
       playHosts: this.#live(this.#batchHosts),
       secrets: this.#secrets,
       state: o.state,
@@ -744,25 +667,25 @@ export class Executor {
   #runOnce(task: ModuleTask, mod: AnyModule, host: string, vars: Record<string, unknown>): Promise<HostOutcome> {
     const check = task.checkMode ?? this.#check;
     return runModuleOnce({
-      task, mod, host, vars, check, where: this.#where(task), lang: this.#o.lang,
+      task,
+      mod,
+      host,
+      vars,
+      check,
+      where: this.#where(task),
+      lang: this.#o.lang,
       ctx: () => this.#ctx(task, host, vars, check),
       warn: (message) => this.#o.emit({ kind: 'warning', message }),
     });
   }
 }
 
-function skipped(): HostOutcome {
-  return {
-    status: 'skipped',
-    changes: [],
-    registered: { changed: false, skipped: true, skip_reason: 'Conditional result was False' },
-  };
-}
-
-/** --diff never shows a secret change's values. */
+/** What a change shows (--diff, --json, the journal): its display fields, never a secret's values, never the op
+ *  (the module's working data, which may hold whole file contents). */
 function maskSecretChange(c: Change): Change {
-  if (!c.secret) return c;
-  return { target: c.target, action: c.action, secret: true };
+  if (c.secret) return { target: c.target, action: c.action, secret: true };
+  const { op: _op, ...shown } = c;
+  return shown;
 }
 
 /** Task name match for --start-at-task: exact, or a glob with `*`. */
@@ -778,21 +701,6 @@ function matchName(pattern: string, name: string): boolean {
       '$',
   );
   return re.test(name);
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve(false);
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve(false);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Checks that a --start-at-task name exists somewhere in the playbook (a usage error otherwise). */

@@ -10,8 +10,8 @@ import type { RunEvent } from '../../controller/playbook/exec-types.js';
 import { makeLang } from '../../controller/playbook/exec-lang.js';
 import { inventoryView } from '../../controller/playbook/exec-inventory.js';
 import { loadInventory } from '../../controller/inventory/index.js';
-import type { Module, Journal } from '../../controller/modules/contract.js';
-import { UnreachableError } from '../../controller/modules/contract.js';
+import type { Journal, Resource } from '../../controller/modules/contract.js';
+import { readOnly, UnreachableError } from '../../controller/modules/contract.js';
 import type { AnyModule } from '../../controller/modules/registry.js';
 import { coreModules } from '../../controller/modules/core/index.js';
 import type { BlockTask, Handler, ModuleTask, Play, Playbook, Task } from '../../controller/playbook/types.js';
@@ -25,7 +25,7 @@ interface PutArgs {
   delayMs?: number;
 }
 const order: string[] = [];
-const putFileModule: Module<PutArgs, { path: string; current: string | undefined }> = {
+const putFileModule: Resource<PutArgs, { path: string; current: string | undefined }> = {
   name: 'put_local',
   description: 'test: write a file on the controller',
   runsOn: 'controller',
@@ -53,13 +53,13 @@ const putFileModule: Module<PutArgs, { path: string; current: string | undefined
           },
         ];
   },
-  async apply(_ctx, args, _c, cur) {
+  async apply(_ctx, args, plan, cur) {
     writeFileSync(cur.path, args.content);
-    return { status: 'changed', changedFiles: [{ path: cur.path }], data: { path: cur.path } };
+    return { applied: plan, changedFiles: [{ path: cur.path }], data: { path: cur.path } };
   },
 };
 // A module that needs the agent: used to check unreachable accounting with a transport that refuses.
-const needsAgent: Module<Record<string, never>, null> = {
+const needsAgent = readOnly<Record<string, never>, null>({
   name: 'ping_agent',
   description: 'test',
   runsOn: 'host',
@@ -68,13 +68,7 @@ const needsAgent: Module<Record<string, never>, null> = {
     await ctx.agent();
     return null;
   },
-  diff() {
-    return [];
-  },
-  async apply() {
-    return { status: 'ok' };
-  },
-};
+});
 
 const modules = new Map<string, AnyModule>([...coreModules, putFileModule, needsAgent].map((m) => [m.name, m]));
 
@@ -436,7 +430,7 @@ test.serial('tags, --start-at-task, --step, run_once, check mode and check_mode 
 test.serial('no_log results and Secret values never reach events; secret args are masked in --diff', async (tt) => {
   const fx = fixture(tt, ['h1']);
   const reg = new SecretRegistry();
-  const secretModule: Module<{ token: unknown }, unknown> = {
+  const secretModule: Resource<{ token: unknown }, unknown> = {
     name: 'secret_mod',
     description: 't',
     runsOn: 'controller',
@@ -447,8 +441,8 @@ test.serial('no_log results and Secret values never reach events; secret args ar
     diff(_c, args) {
       return [{ target: 'token', action: 'update', before: 'old', after: args.token, secret: true }];
     },
-    async apply() {
-      return { status: 'changed' };
+    async apply(_ctx, _args, plan) {
+      return { applied: plan };
     },
   };
   const mods = new Map(modules);

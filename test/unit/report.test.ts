@@ -10,7 +10,7 @@ import { Executor } from '../../controller/playbook/executor.js';
 import { makeLang } from '../../controller/playbook/exec-lang.js';
 import { inventoryView } from '../../controller/playbook/exec-inventory.js';
 import { loadInventory } from '../../controller/inventory/index.js';
-import type { Module } from '../../controller/modules/contract.js';
+import type { Resource } from '../../controller/modules/contract.js';
 import type { AnyModule } from '../../controller/modules/registry.js';
 import { coreModules } from '../../controller/modules/core/index.js';
 import type { ModuleTask, Play, Playbook } from '../../controller/playbook/types.js';
@@ -32,7 +32,7 @@ const PASSWORD = 'Lab-Pa55word-for-report-test';
 interface RestartArgs {
   fail?: boolean;
 }
-const fakeRestart: Module<RestartArgs, { path: string; exists: boolean }> = {
+const fakeRestart: Resource<RestartArgs, { path: string; exists: boolean }> = {
   name: 'test_restart',
   description: 'test: file change + gate events',
   runsOn: 'controller',
@@ -44,7 +44,7 @@ const fakeRestart: Module<RestartArgs, { path: string; exists: boolean }> = {
   diff(cur) {
     return cur.exists ? [] : [{ target: cur.path, action: 'create' }];
   },
-  async apply(ctx, args, _changes, cur) {
+  async apply(ctx, args, plan, cur) {
     const gate = (g: string, data: Record<string, unknown> = {}) =>
       ctx.journal.event('rolling_restart.gate', {
         gate: g,
@@ -71,7 +71,7 @@ const fakeRestart: Module<RestartArgs, { path: string; exists: boolean }> = {
     writeFileSync(cur.path, 'x');
     gate('G7', { status: 'green' });
     ctx.journal.event('api_key.created', { name: 'rcs-key', id: 'key-id-123', alias: 'my_remote' });
-    return { status: 'changed', changedFiles: [{ path: cur.path }], data: { path: cur.path } };
+    return { applied: plan, changedFiles: [{ path: cur.path }], data: { path: cur.path } };
   },
 };
 const modules = new Map<string, AnyModule>([...coreModules, fakeRestart].map((m) => [m.name, m]));

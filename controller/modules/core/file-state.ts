@@ -168,7 +168,11 @@ function sameOwner(want: string | undefined, name: string | undefined, id: numbe
  * One planned change to a whole file: its content (create or replace), or one attribute. The put that applies
  * the plan sends the content it must keep anyway, and only the attributes planned (or all of them for a new file).
  */
-export type FileOp = { kind: 'content' } | { kind: 'mode'; mode: string } | { kind: 'owner'; owner: string } | { kind: 'group'; group: string };
+export type FileOp =
+  | { kind: 'content' }
+  | { kind: 'mode'; mode: string }
+  | { kind: 'owner'; owner: string }
+  | { kind: 'group'; group: string };
 
 export function diffFileState(cur: CurrentFile, ctx: TaskContext | undefined): Change<FileOp>[] {
   const d = cur.desired;
@@ -176,7 +180,11 @@ export function diffFileState(cur: CurrentFile, ctx: TaskContext | undefined): C
   const wantSha = sha256(d.encoding === 'base64' ? Buffer.from(d.content, 'base64') : Buffer.from(d.content, 'utf8'));
   if (cur.isDir) throw new ModuleError(`${d.dest} is a directory: a file cannot be written there`);
   if (!cur.exists || cur.sha256 !== wantSha) {
-    const change: Change<FileOp> = { target: d.dest, action: cur.exists ? 'update' : 'create', op: { kind: 'content' } };
+    const change: Change<FileOp> = {
+      target: d.dest,
+      action: cur.exists ? 'update' : 'create',
+      op: { kind: 'content' },
+    };
     if (d.secret) change.secret = true;
     else if (d.encoding === 'utf8' && (ctx?.diff ?? true)) {
       change.unified = unifiedDiff(
@@ -192,11 +200,29 @@ export function diffFileState(cur: CurrentFile, ctx: TaskContext | undefined): C
     changes.push(change);
   }
   if (d.mode && cur.exists && cur.mode !== d.mode)
-    changes.push({ target: `${d.dest} mode`, action: 'update', before: cur.mode, after: d.mode, op: { kind: 'mode', mode: d.mode } });
+    changes.push({
+      target: `${d.dest} mode`,
+      action: 'update',
+      before: cur.mode,
+      after: d.mode,
+      op: { kind: 'mode', mode: d.mode },
+    });
   if (d.owner && cur.exists && !sameOwner(d.owner, cur.owner, cur.uid))
-    changes.push({ target: `${d.dest} owner`, action: 'update', before: cur.owner, after: d.owner, op: { kind: 'owner', owner: d.owner } });
+    changes.push({
+      target: `${d.dest} owner`,
+      action: 'update',
+      before: cur.owner,
+      after: d.owner,
+      op: { kind: 'owner', owner: d.owner },
+    });
   if (d.group && cur.exists && !sameOwner(d.group, cur.group, cur.gid))
-    changes.push({ target: `${d.dest} group`, action: 'update', before: cur.group, after: d.group, op: { kind: 'group', group: d.group } });
+    changes.push({
+      target: `${d.dest} group`,
+      action: 'update',
+      before: cur.group,
+      after: d.group,
+      op: { kind: 'group', group: d.group },
+    });
   return changes;
 }
 
@@ -224,4 +250,3 @@ export async function applyFilePlan(
   });
   return r.backupPath ? { backupPath: r.backupPath } : {};
 }
-

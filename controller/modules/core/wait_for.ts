@@ -3,6 +3,7 @@
 import type { AgentClient } from '../../../agent/protocol.js';
 import type { TaskContext } from '../contract.js';
 import { ModuleError, readOnly } from '../contract.js';
+import { sleepUnlessAborted } from '../../sleep.js';
 
 export interface WaitForArgs {
   host: string;
@@ -73,17 +74,6 @@ async function probe(
   }
 }
 
-function sleep(ms: number, ctx: TaskContext): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (ctx.signal.aborted) return reject(new ModuleError('interrupted'));
-    const t = setTimeout(() => {
-      ctx.signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new ModuleError('interrupted'));
-    };
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-  });
+async function sleep(ms: number, ctx: TaskContext): Promise<void> {
+  if (!(await sleepUnlessAborted(ms, ctx.signal))) throw new ModuleError('interrupted');
 }

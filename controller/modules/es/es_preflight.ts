@@ -302,8 +302,6 @@ export const esPreflight = readOnly<PreflightArgs, PreflightFacts>({
     return facts;
   },
 
-
-
   report(facts) {
     // `facts` for playbooks (`preflight.facts.reload_supported`), and flat for convenience.
     return { ...facts, facts };

@@ -4,11 +4,12 @@
 // seeds/proxy_address, and (≥ 8.13) a `_resolve/cluster/<alias>:*` round trip, because ES does not reconnect a
 // dropped connection by itself. Retries until `timeout` seconds, then fails with per-node detail.
 // Never changes anything; in check mode it reports one pass without waiting or failing.
+import { sleep } from '../../sleep.js';
 import type { TaskContext } from '../contract.js';
 import { ModuleError, readOnly } from '../contract.js';
 import { getRemoteInfo, resolveCluster, portOf } from '../../elastic/api/remote.js';
 import { getInfo } from '../../elastic/api/cluster.js';
-import { sleep } from '../../elastic/retry.js';
+
 import { esForNode, errMsg, groupHosts, versionAtLeast, GATES } from './common.js';
 
 export interface VerifyArgs {
@@ -137,8 +138,6 @@ export const esRemoteVerify = readOnly<VerifyArgs, VerifyCurrent>({
       delay = Math.min(delay * 2, 2000);
     }
   },
-
-
 
   report(current) {
     return { verified: current.ok, attempts: current.attempts, elapsed_ms: current.elapsedMs, nodes: current.nodes };
