@@ -5,17 +5,9 @@
 // required_if. Errors name the module and the argument; the caller adds where (file:line, or host and task).
 import { isSecret, isSecretVarName, Secret } from '../secrets.js';
 import { didYouMean } from '../names.js';
-import type { ArgSchema, ArgSpec, ArgType } from './contract.js';
+import type { ArgRules, ArgSchema, ArgSpec, ArgType } from './contract.js';
 
-/** Rules between arguments, AnsibleModule's names. */
-export interface ArgRules {
-  /** At most one argument of each group. */
-  mutuallyExclusive?: string[][];
-  /** At least one argument of each group. */
-  requiredOneOf?: string[][];
-  /** [arg, value, required]: when `arg` equals `value`, every argument of `required` must be given. */
-  requiredIf?: Array<[string, unknown, string[]]>;
-}
+export type { ArgRules };
 
 /** An argument error: `arg` is the argument it is about (for its line at load time), when there is one. */
 export class ArgError extends Error {

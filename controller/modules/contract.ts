@@ -3,7 +3,6 @@
 // `changed` is derived from the diff: an empty diff is "ok"; check mode stops after the diff.
 import type { AgentClient } from '../../agent/protocol.js';
 import type { SecretRegistry } from '../secrets.js';
-import type { ArgRules } from './args.js';
 
 export type ArgType = 'string' | 'number' | 'boolean' | 'list' | 'dict' | 'any';
 
@@ -19,6 +18,16 @@ export interface ArgSpec {
   description?: string;
 }
 export type ArgSchema = Record<string, ArgSpec>;
+
+/** Rules between arguments, AnsibleModule's names (checked by modules/args.ts with the schema). */
+export interface ArgRules {
+  /** At most one argument of each group. */
+  mutuallyExclusive?: string[][];
+  /** At least one argument of each group. */
+  requiredOneOf?: string[][];
+  /** [arg, value, required]: when `arg` equals `value`, every argument of `required` must be given. */
+  requiredIf?: Array<[string, unknown, string[]]>;
+}
 
 /**
  * One planned change: what the operator is shown (target, action, before/after or a unified diff) and what apply
@@ -205,3 +214,7 @@ export function readOnly<Args, Current>(
     },
   };
 }
+
+/** Any module, whatever its argument, state and op types: what the registry and the executor hold. */
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds modules of every argument and state type
+export type AnyModule = Module<any, any, any>;

@@ -1,5 +1,5 @@
 // The core host modules (Ansible's names and arguments).
-import type { AnyModule } from '../registry.js';
+import type { AnyModule } from '../contract.js';
 import { copyModule } from './copy.js';
 import { templateModule } from './template.js';
 import { commandModule } from './command.js';

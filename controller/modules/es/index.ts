@@ -1,4 +1,4 @@
-import type { AnyModule } from '../registry.js';
+import type { AnyModule } from '../contract.js';
 import { elasticsearchYml } from './elasticsearch_yml.js';
 import { esClusterSettings } from './es_cluster_settings.js';
 import { esPreflight } from './es_preflight.js';
