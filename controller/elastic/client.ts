@@ -361,8 +361,6 @@ export class EsClient implements EsApi {
   }
 }
 
-const cache = new Map<string, EsClient>();
-
 function cacheKey(conn: EsConnection): string {
   const who =
     conn.auth.kind === 'basic'
@@ -371,27 +369,48 @@ function cacheKey(conn: EsConnection): string {
   return `${conn.url}|${who}|${conn.trust.kind}`;
 }
 
-/** The client for the cluster these vars describe (cached per URL + user). */
+/**
+ * The clients of one run: one per cluster or node URL and user, created on first use with the run's options (its
+ * abort signal: Ctrl-C and the end of the maintenance window cut every wait and retry), closed when the run ends.
+ */
+export class EsClients {
+  readonly #cache = new Map<string, EsClient>();
+  constructor(readonly defaults: EsClientOptions = {}) {}
+  forVars(vars: Record<string, unknown>, opts: EsClientOptions = {}): EsApi {
+    const o = { ...this.defaults, ...opts };
+    return this.#get(resolveConnection(vars, o), o);
+  }
+  /** Same credentials and trust, talking to one node's own URL (per-node _remote/info, rejoin checks). */
+  forNode(vars: Record<string, unknown>, nodeUrl: string, opts: EsClientOptions = {}): EsApi {
+    const o = { ...this.defaults, ...opts };
+    return this.#get(resolveConnection(vars, { ...o, label: o.label ?? new URL(nodeUrl).host }, nodeUrl), o);
+  }
+  #get(conn: EsConnection, opts: EsClientOptions): EsClient {
+    const key = cacheKey(conn);
+    let c = this.#cache.get(key);
+    if (!c) this.#cache.set(key, (c = new EsClient(conn, opts)));
+    return c;
+  }
+  async close(): Promise<void> {
+    const all = [...this.#cache.values()];
+    this.#cache.clear();
+    await Promise.all(all.map((c) => c.close()));
+  }
+}
+
+/** Clients of code that runs outside a playbook run (inspect, demo, tests). */
+const processClients = new EsClients();
+
 export function esForVars(vars: Record<string, unknown>, opts: EsClientOptions = {}): EsApi {
-  const conn = resolveConnection(vars, opts);
-  const key = cacheKey(conn);
-  let c = cache.get(key);
-  if (!c) cache.set(key, (c = new EsClient(conn, opts)));
-  return c;
+  return processClients.forVars(vars, opts);
 }
 
 /** Same credentials and trust, talking to one node's own URL (per-node _remote/info, rejoin checks). */
 export function esForNode(vars: Record<string, unknown>, nodeUrl: string, opts: EsClientOptions = {}): EsApi {
-  const conn = resolveConnection(vars, { ...opts, label: opts.label ?? new URL(nodeUrl).host }, nodeUrl);
-  const key = cacheKey(conn);
-  let c = cache.get(key);
-  if (!c) cache.set(key, (c = new EsClient(conn, opts)));
-  return c;
+  return processClients.forNode(vars, nodeUrl, opts);
 }
 
-/** Closes every cached client (end of a run; tests' teardown). */
+/** Closes the clients made outside a run (end of inspect/demo; tests' teardown). */
 export async function closeAllClients(): Promise<void> {
-  const all = [...cache.values()];
-  cache.clear();
-  await Promise.all(all.map((c) => c.close()));
+  await processClients.close();
 }

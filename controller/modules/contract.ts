@@ -3,6 +3,7 @@
 // `changed` is derived from the diff: an empty diff is "ok"; check mode stops after the diff.
 import type { AgentClient } from '../../agent/protocol.js';
 import type { SecretRegistry } from '../secrets.js';
+import type { EsClients } from '../elastic/client.js';
 
 export type ArgType = 'string' | 'number' | 'boolean' | 'list' | 'dict' | 'any';
 
@@ -117,6 +118,8 @@ export interface TaskContext {
   changedFiles: Map<string, Array<{ path: string; backupPath?: string }>>;
   /** Aborted by Ctrl-C or window end: long waits should stop early and throw. */
   signal: AbortSignal;
+  /** The run's Elasticsearch clients (they carry the run's signal); modules reach them through es/common.ts. */
+  es?: EsClients;
 }
 
 interface ModuleCommon {

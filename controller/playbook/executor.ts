@@ -7,7 +7,7 @@
 import PQueue from 'p-queue';
 import type { AgentClient } from '../../agent/protocol.js';
 import type { AnyModule } from '../modules/registry.js';
-import type { Change, Journal, StateStore, TaskContext, } from '../modules/contract.js';
+import type { Change, Journal, StateStore, TaskContext } from '../modules/contract.js';
 import { pendingRestartKey } from '../modules/contract.js';
 import { secrets as defaultSecrets, secretsByName, type SecretRegistry } from '../secrets.js';
 import type { BlockTask, Handler, ModuleTask, Play, Playbook, Task } from './types.js';
@@ -24,7 +24,8 @@ import type {
 import { batches } from './exec-batches.js';
 import { taskSelected } from './exec-tags.js';
 import { mergeVars } from './var-precedence.js';
-import { runWithLoop, } from './exec-loop.js';
+import type { EsClients } from '../elastic/client.js';
+import { runWithLoop } from './exec-loop.js';
 import { errMessage, type HostOutcome, isUnreachable, runModuleOnce, TaskFailure } from './exec-module.js';
 
 export type { RunEvent, RunResult, HostStats, InventoryView, AgentProvider, Lang } from './exec-types.js';
@@ -50,6 +51,8 @@ export interface ExecutorOptions {
   journal: Journal;
   emit: (ev: RunEvent) => void;
   signal?: AbortSignal;
+  /** The run's Elasticsearch clients, handed to modules on their context. */
+  es?: EsClients;
   secrets?: SecretRegistry;
   /** Maintenance window end (ms since epoch): a play is not started when the durations measured for it in earlier
    *  runs (playDurations, by play name) say it cannot finish in time. Rolling restarts check it per node too. */
@@ -660,6 +663,7 @@ export class Executor {
         o.emit({ kind: 'progress', host, task: name, message, ...(fraction !== undefined ? { fraction } : {}) }),
       changedFiles: this.#changedFiles,
       signal: this.#signal,
+      ...(o.es ? { es: o.es } : {}),
     };
   }
 

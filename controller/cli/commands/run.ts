@@ -15,6 +15,7 @@ import { FileStateStore } from '../../state/store.js';
 import { acquireRunLock } from '../../state/lock.js';
 import { defaultStateDir, ensureStateDir } from '../../state/dir.js';
 import { secrets } from '../../secrets.js';
+import { EsClients } from '../../elastic/client.js';
 import { loadRunInputs, makeAgentProvider } from '../wiring.js';
 import { parseWindowEnd } from '../../modules/es/es_rolling_restart.js';
 import { listRuns, readRun } from '../../state/journal.js';
@@ -308,6 +309,8 @@ export async function executeRun(
   let journal: RunJournal | undefined;
   const agents = makeAgentProvider(flags, io);
   const abort = new AbortController();
+  // The run's Elasticsearch clients carry its signal: Ctrl-C cuts their waits and retries.
+  const es = new EsClients({ signal: abort.signal });
   let sigints = 0;
   const onSigint = () => {
     sigints++;
@@ -369,6 +372,7 @@ export async function executeRun(
         for (const s of sinks) s(ev);
       },
       signal: abort.signal,
+      es,
       secrets,
       ...(windowEnd !== undefined ? { windowEnd, playDurations: measuredPlayDurations(stateDir, flags.playbook) } : {}),
     });
@@ -377,6 +381,7 @@ export async function executeRun(
     return result.exitCode;
   } finally {
     process.off('SIGINT', onSigint);
+    await es.close().catch(() => undefined);
     await agents.closeAll().catch(() => undefined);
     journal?.close();
     lock.release();

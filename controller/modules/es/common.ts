@@ -4,9 +4,7 @@
 import type { TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import type { EsApi } from '../../elastic/types.js';
-import { esForVars, esForNode } from '../../elastic/client.js';
-
-export { esForNode };
+import { esForNode as processEsForNode, esForVars as processEsForVars } from '../../elastic/client.js';
 
 /** Hosts of an inventory group, from the magic var `groups`. */
 export function groupHosts(ctx: TaskContext, group: string): string[] {
@@ -20,9 +18,19 @@ export function groupHosts(ctx: TaskContext, group: string): string[] {
 
 /** The cluster of this task's host, or of `group` when given. */
 export function esFor(ctx: TaskContext, group?: string): EsApi {
-  if (!group) return esForVars(ctx.vars);
+  if (!group) return esForVars(ctx, ctx.vars);
   const [first] = groupHosts(ctx, group);
-  return esForVars(first === ctx.host ? ctx.vars : ctx.hostVars(first!));
+  return esForVars(ctx, first === ctx.host ? ctx.vars : ctx.hostVars(first!));
+}
+
+/** The cluster these vars name, through the run's clients (its abort signal reaches every wait and retry). */
+export function esForVars(ctx: Pick<TaskContext, 'es'>, vars: Record<string, unknown>): EsApi {
+  return ctx.es ? ctx.es.forVars(vars) : processEsForVars(vars);
+}
+
+/** One node of that cluster, at its own URL. */
+export function esForNode(ctx: Pick<TaskContext, 'es'>, vars: Record<string, unknown>, nodeUrl: string): EsApi {
+  return ctx.es ? ctx.es.forNode(vars, nodeUrl) : processEsForNode(vars, nodeUrl);
 }
 
 /** "8.15.2" → [8, 15, 2]; suffixes like "-SNAPSHOT" are ignored. */

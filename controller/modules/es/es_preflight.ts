@@ -187,7 +187,7 @@ async function aliasModelPerNode(
       const url = typeof vars.es_node_url === 'string' ? vars.es_node_url : undefined;
       if (!url) return;
       try {
-        const entry = (await getRemoteInfo(esForNode(vars, url)))[alias];
+        const entry = (await getRemoteInfo(esForNode(ctx, vars, url)))[alias];
         out[h] = !entry ? 'none' : entry.cluster_credentials !== undefined ? 'rcs2' : 'rcs1';
       } catch (e) {
         warnings.push(`${h}: _remote/info not read: ${errMsg(e)}`);

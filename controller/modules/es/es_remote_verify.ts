@@ -42,7 +42,7 @@ export async function verifyNode(ctx: TaskContext, host: string, args: VerifyArg
   const vars = ctx.hostVars(host);
   const url = String(vars.es_node_url ?? '');
   if (!url) return { host, url, ok: false, problems: ['es_node_url is not set for this host'] };
-  const es = esForNode(vars, url);
+  const es = esForNode(ctx, vars, url);
   const problems: string[] = [];
   let entry;
   try {
