@@ -1,7 +1,7 @@
 // Configuration the cluster modules will need, checked before any host or cluster is contacted: every host a play
 // with an Elasticsearch cluster module runs on must name a cluster it can reach (es_url, credentials, trust).
 // Found at run time instead, the same error would come after other plays had changed hosts, with exit 2.
-import { ConfigError } from '../playbook/errors.js';
+import { ConfigError } from '../input/errors.js';
 import type { Play, Task } from '../playbook/types.js';
 import type { Lang } from '../playbook/exec-types.js';
 import type { Inventory } from '../inventory/index.js';

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { commands } from './commands/index.js';
 import { UsageError, type CliIO } from './command.js';
 import { secrets } from '../secrets.js';
-import { ConfigError } from '../playbook/errors.js';
+import { ConfigError } from '../input/errors.js';
 
 const VERSION = '0.1.0';
 

@@ -8,7 +8,7 @@ import type { AgentProvider, InventoryView, Lang } from '../playbook/exec-types.
 import { loadInventory, type Inventory } from '../inventory/index.js';
 import { loadPlaybook } from '../playbook/load.js';
 import { parseExtraVars } from '../playbook/vars.js';
-import { Vault } from '../playbook/vault.js';
+import { Vault } from '../input/vault.js';
 import { makeLang } from '../playbook/exec-lang.js';
 import { inventoryView } from '../playbook/exec-inventory.js';
 import { modules } from '../modules/registry.js';

@@ -5,7 +5,7 @@ import type { AgentClient } from '../../agent/protocol.js';
 import type { Inventory } from '../inventory/index.js';
 import type { EsClientOptions } from '../elastic/client.js';
 import { secrets } from '../secrets.js';
-import { renderValue } from '../playbook/template.js';
+import { renderValue } from '../lang/template.js';
 import { inspectCluster, type ClusterTarget } from './cluster.js';
 import { inspectHostOverSsh, inspectNodeOverHttp } from './host.js';
 import type { ClusterReport, HostReport, InspectReport } from './types.js';

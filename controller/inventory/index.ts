@@ -12,11 +12,11 @@
 // Top-level keys replace (no deep merge), as Ansible's default hash_behaviour=replace.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
-import { ConfigError } from '../playbook/errors.js';
+import { ConfigError } from '../input/errors.js';
 import { secretsByName } from '../secrets.js';
-import { parseYaml } from '../playbook/yaml.js';
+import { parseYaml } from '../input/yaml.js';
 import { MAX_YAML_BYTES } from '../../agent/yaml-bounds.js';
-import type { Vault } from '../playbook/vault.js';
+import type { Vault } from '../input/vault.js';
 import { InventoryData, type GroupData } from './data.js';
 import { parseIni } from './ini.js';
 import { PatternError, selectHosts, type Selection } from './pattern.js';

@@ -1,6 +1,6 @@
 // Ansible INI inventory: [group], [group:vars], [group:children], host lines with inline
 // key=value vars (typed like Python's literal_eval), host ranges, host:port.
-import { ConfigError } from '../playbook/errors.js';
+import { ConfigError } from '../input/errors.js';
 import { HostPatternError, expandHostRange, splitPort } from './hostpattern.js';
 import { iniValue } from './literal.js';
 import type { InventoryData } from './data.js';

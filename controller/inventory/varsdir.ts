@@ -3,9 +3,9 @@
 // are merged in order. Hidden files and other extensions are skipped.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { ConfigError } from '../playbook/errors.js';
-import { readYamlFile } from '../playbook/yaml.js';
-import type { Vault } from '../playbook/vault.js';
+import { ConfigError } from '../input/errors.js';
+import { readYamlFile } from '../input/yaml.js';
+import type { Vault } from '../input/vault.js';
 
 const EXTS = ['', '.yml', '.yaml', '.json'];
 

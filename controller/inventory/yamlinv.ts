@@ -1,7 +1,7 @@
 // Ansible YAML inventory: top-level groups (usually `all`), each with `hosts`, `vars`, `children`.
-import { ConfigError } from '../playbook/errors.js';
+import { ConfigError } from '../input/errors.js';
 import { didYouMean } from '../names.js';
-import { keyLine, posOf, type PosNode } from '../playbook/yaml.js';
+import { keyLine, posOf, type PosNode } from '../input/yaml.js';
 import { HostPatternError, expandHostRange, splitPort } from './hostpattern.js';
 import type { InventoryData } from './data.js';
 

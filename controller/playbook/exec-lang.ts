@@ -1,11 +1,11 @@
 // Binds the executor's Lang interface to the playbook language library: expressions (expr.ts) for
 // when/until/changed_when/failed_when, `{{ }}` rendering (template.ts) for args and loops, vars files.
-import { parseExpr, type Expr } from './expr.js';
-import { ConfigError } from './errors.js';
+import { parseExpr, type Expr } from '../lang/expr.js';
+import { ConfigError } from '../input/errors.js';
 import type { Lang, Where } from './exec-types.js';
 import { loadVarsFile } from '../inventory/index.js';
-import type { Vault } from './vault.js';
-import { renderValue } from './template.js';
+import type { Vault } from '../input/vault.js';
+import { renderValue } from '../lang/template.js';
 
 export function makeLang(vault?: Vault): Lang {
   const exprs = new Map<string, Expr>();

@@ -29,7 +29,7 @@ export interface Where {
   task?: string;
 }
 
-/** The playbook language: `{{ }}` rendering and the expression language (controller/playbook/{template,expr}.ts). */
+/** The playbook language: `{{ }}` rendering and the expression language (controller/lang/{template,expr}.ts). */
 export interface Lang {
   render(value: unknown, vars: Record<string, unknown>, where: Where): unknown;
   test(expr: string, vars: Record<string, unknown>, where: Where): boolean;

@@ -5,15 +5,15 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { ArgSchema } from '../modules/contract.js';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../input/errors.js';
 import { didYouMean } from '../names.js';
-import { ExprSyntaxError, parseExpr } from './expr.js';
-import { checkTemplates, hasTemplate } from './template.js';
+import { ExprSyntaxError, parseExpr } from '../lang/expr.js';
+import { checkTemplates, hasTemplate } from '../lang/template.js';
 import type { BlockTask, Handler, ModuleTask, Play, Playbook, Serial, SourceRef, Task, TaskCommon } from './types.js';
 import { ArgError, type ArgRules, validateModuleArgs } from '../modules/args.js';
 import { splitKeyValues } from './vars.js';
-import { keyLine, posOf, readYamlFile, type PosNode } from './yaml.js';
-import type { Vault } from './vault.js';
+import { keyLine, posOf, readYamlFile, type PosNode } from '../input/yaml.js';
+import type { Vault } from '../input/vault.js';
 
 /** What load needs to know about a module: its argument schema. */
 export type ModuleSchemas = ReadonlyMap<string, { schema: ArgSchema; rules?: ArgRules }>;

@@ -4,10 +4,10 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { loadVarsFile } from '../inventory/varsdir.js';
 import { isSecret } from '../secrets.js';
-import { ConfigError } from './errors.js';
-import { renderString } from './template.js';
-import { parseYaml } from './yaml.js';
-import type { Vault } from './vault.js';
+import { ConfigError } from '../input/errors.js';
+import { renderString } from '../lang/template.js';
+import { parseYaml } from '../input/yaml.js';
+import type { Vault } from '../input/vault.js';
 
 type Vars = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { parseExpr, ExprError, ExprSyntaxError } from '../../controller/playbook/expr.js';
+import { parseExpr, ExprError, ExprSyntaxError } from '../../controller/lang/expr.js';
 import { Secret } from '../../controller/secrets.js';
 
 const vars = {

@@ -23,7 +23,7 @@ import { templateModule } from '../../controller/modules/core/template.js';
 import { backupArgs, keepBackupsVar } from '../../controller/modules/core/file-state.js';
 import { ModuleError, pendingRestartKey, type Module, type TaskContext } from '../../controller/modules/contract.js';
 import { Secret } from '../../controller/secrets.js';
-import { renderString, renderFile } from '../../controller/playbook/template.js';
+import { renderString, renderFile } from '../../controller/lang/template.js';
 
 let agent: AgentRpcClient;
 let dir: string;
@@ -461,7 +461,7 @@ test.serial(
 );
 
 test('secret_file: the variable crosskey_allow_loose_secret_files is honoured; in a template file the secret is written as is', async (t) => {
-  const { renderValue } = await import('../../controller/playbook/template.js');
+  const { renderValue } = await import('../../controller/lang/template.js');
   const { isSecret } = await import('../../controller/secrets.js');
   const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
   const { join } = await import('node:path');

@@ -183,7 +183,7 @@ test('magic variables', (t) => {
 });
 
 test('vault-encrypted group_vars file: values become secrets, inventory still lists them masked', async (t) => {
-  const { Vault } = await import('../../controller/playbook/vault.js');
+  const { Vault } = await import('../../controller/input/vault.js');
   const { isSecret } = await import('../../controller/secrets.js');
   const tmp = mkdtempSync(join(tmpdir(), 'inv-'));
   t.teardown(() => rmSync(tmp, { recursive: true, force: true }));

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadInventory, loadVarsFile } from '../../controller/inventory/index.js';
 import { loadPlaybook } from '../../controller/playbook/load.js';
-import { ConfigError } from '../../controller/playbook/errors.js';
+import { ConfigError } from '../../controller/input/errors.js';
 import { testModules } from '../fixtures/playbooks/test-modules.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { loadPlaybook } from '../../controller/playbook/load.js';
 import { validateModuleArgs } from '../../controller/modules/args.js';
 import { parseExtraVars, loadVarsFiles, mergeVarLayers } from '../../controller/playbook/vars.js';
-import { ConfigError } from '../../controller/playbook/errors.js';
+import { ConfigError } from '../../controller/input/errors.js';
 import type { BlockTask, ModuleTask } from '../../controller/playbook/types.js';
 import { testModules } from '../fixtures/playbooks/test-modules.js';
 import { isSecret, type Secret } from '../../controller/secrets.js';
-import { Vault } from '../../controller/playbook/vault.js';
+import { Vault } from '../../controller/input/vault.js';
 import { vaultPasswordFile } from '../helpers/secret-file.js';
 
 const pdir = new URL('../fixtures/playbooks/', import.meta.url).pathname;

@@ -7,7 +7,7 @@ import {
   checkTemplate,
   TemplateError,
   hasTemplate,
-} from '../../controller/playbook/template.js';
+} from '../../controller/lang/template.js';
 import { Secret, isSecret, secrets } from '../../controller/secrets.js';
 
 const tdir = new URL('../fixtures/playbooks/templates/', import.meta.url).pathname;

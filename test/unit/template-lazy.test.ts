@@ -2,7 +2,7 @@ import test from 'ava';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { lazyVars, renderTemplateFile } from '../../controller/modules/core/lang-impl.js';
+import { lazyVars, renderTemplateFile } from '../../controller/modules/core/lang.js';
 import { Secret } from '../../controller/secrets.js';
 
 test('template files see variables that hold templates rendered, in strings, lists and dicts', (t) => {

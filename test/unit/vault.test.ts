@@ -1,9 +1,9 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Vault } from '../../controller/playbook/vault.js';
-import { readYamlFile, parseYaml } from '../../controller/playbook/yaml.js';
-import { ConfigError } from '../../controller/playbook/errors.js';
+import { Vault } from '../../controller/input/vault.js';
+import { readYamlFile, parseYaml } from '../../controller/input/yaml.js';
+import { ConfigError } from '../../controller/input/errors.js';
 import { type Secret, isSecret, secrets } from '../../controller/secrets.js';
 import { privateFile, vaultPasswordFile } from '../helpers/secret-file.js';
 

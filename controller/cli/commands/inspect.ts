@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import type { CliCommand } from '../command.js';
 import { parseCliArgs, UsageError } from '../command.js';
 import { loadInventory } from '../../inventory/index.js';
-import { Vault } from '../../playbook/vault.js';
+import { Vault } from '../../input/vault.js';
 import { createAgentProvider } from '../agents.js';
 import { closeAllClients } from '../../elastic/client.js';
 import { runInspect } from '../../inspect/index.js';

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { CliCommand } from '../command.js';
 import { parseCliArgs, UsageError } from '../command.js';
 import { loadInventory } from '../../inventory/index.js';
-import { Vault } from '../../playbook/vault.js';
+import { Vault } from '../../input/vault.js';
 import { secrets } from '../../secrets.js';
 
 const usage = `usage: crosskey inventory -i INVENTORY (--list | --graph [GROUP] | --host HOST) [--vault-password-file F] [--playbook-dir D]

@@ -4,7 +4,7 @@ import type { AgentClient, BackupArgs } from '../../../agent/protocol.js';
 import type { Change, TaskContext } from '../contract.js';
 import { ModuleError, pendingRestartKey } from '../contract.js';
 import { Secret, reveal } from '../../secrets.js';
-import { lazyVars } from './lang-impl.js';
+import { lazyVars } from './lang.js';
 import { normalizeMode, sha256 } from './util.js';
 import { unifiedDiff } from './unified-diff.js';
 

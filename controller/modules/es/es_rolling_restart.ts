@@ -5,7 +5,7 @@
 import type { AgentClient } from '../../../agent/protocol.js';
 import type { Change, Module, TaskContext } from '../contract.js';
 import { ModuleError, pendingRestartKey } from '../contract.js';
-import { lazyVars } from '../core/lang-impl.js';
+import { lazyVars } from '../core/lang.js';
 import { esForNode, esForVars } from '../../elastic/client.js';
 import { clusterHealth, setAllocation } from '../../elastic/api/cluster.js';
 import type { EsApi } from '../../elastic/types.js';

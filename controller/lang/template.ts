@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { dump } from 'js-yaml';
 import { Secret, isSecret } from '../secrets.js';
 import { allowLooseSecretFiles, readSecretFile } from '../secret-files.js';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../input/errors.js';
 import { ExprError, ExprSyntaxError, applyFilter, parseExpr, truthy, type Expr } from './expr.js';
 
 /** Where a template came from, for error messages. */
