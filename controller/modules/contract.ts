@@ -4,6 +4,7 @@
 import type { AgentClient } from '../../agent/protocol.js';
 import type { SecretRegistry } from '../secrets.js';
 import type { EsClients } from '../elastic/client.js';
+import { UnreachableError } from '../transport/errors.js';
 
 export type ArgType = 'string' | 'number' | 'boolean' | 'list' | 'dict' | 'any';
 
@@ -178,15 +179,7 @@ export function pendingRestartKey(host: string): string {
   return `restart_pending_files/${host}`;
 }
 
-export class UnreachableError extends Error {
-  constructor(
-    public host: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'UnreachableError';
-  }
-}
+export { UnreachableError };
 
 export class ModuleError extends Error {
   constructor(

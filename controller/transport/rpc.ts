@@ -2,7 +2,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import type { AgentClient, AgentResponse, OpArgs, OpName, OpResult } from '../../agent/protocol.js';
-import { UnreachableError } from '../modules/contract.js';
+import { UnreachableError } from './errors.js';
 
 /** An op the agent ran and reported as failed (bad args, ENOENT, validation…): not a connection problem. */
 export class AgentOpFailed extends Error {

@@ -8,7 +8,7 @@ import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { AgentClient } from '../../agent/protocol.js';
-import { UnreachableError } from '../modules/contract.js';
+import { UnreachableError } from './errors.js';
 import { AgentRpcClient, AgentGone } from './rpc.js';
 import { Semaphore } from './semaphore.js';
 import { SshConfig, expandHome, parseJump, type SshConfigEntry } from './ssh-config.js';
