@@ -22,6 +22,7 @@ import {
 import { backoffMs, DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 
 import type { EsApi, EsRequest, EsResponse } from './types.js';
+import { nonBlank } from '../values.js';
 
 /** Invalid or missing client configuration (names the variable). */
 export class EsConfigError extends Error {
@@ -62,8 +63,6 @@ export interface EsConnection {
   cluster: string;
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
-
 function readFirstLine(path: string, varName: string): string {
   try {
     const line = readFileSync(path, 'utf8').split(/\r?\n/)[0];
@@ -91,7 +90,7 @@ export function resolveConnection(
   const env = opts.env ?? process.env;
   const base = opts.baseDir ?? process.cwd();
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
-  const rawUrl = urlOverride ?? str(vars.es_url);
+  const rawUrl = urlOverride ?? nonBlank(vars.es_url);
   if (!rawUrl)
     throw new EsConfigError('es_url is not set (the HTTPS URL of the cluster, e.g. https://es1.example.com:9200)');
   let url: URL;
@@ -118,13 +117,13 @@ export function resolveConnection(
   if (apiKey !== undefined && apiKey !== null && apiKey !== '') {
     auth = { kind: 'apiKey', apiKey: isSecret(apiKey) ? apiKey : new Secret(String(apiKey)) };
   } else {
-    const user = str(vars.es_user);
+    const user = nonBlank(vars.es_user);
     if (!user) throw new EsConfigError(`[${label}] es_user is not set (or use es_api_key)`);
     let password: Secret | undefined;
     if (isSecret(vars.es_password)) password = vars.es_password;
     else if (typeof vars.es_password === 'string' && vars.es_password !== '') password = new Secret(vars.es_password);
-    else if (str(vars.es_password_file)) {
-      const file = abs(str(vars.es_password_file)!);
+    else if (nonBlank(vars.es_password_file)) {
+      const file = abs(nonBlank(vars.es_password_file)!);
       try {
         checkSecretFileMode(
           file,
@@ -158,8 +157,8 @@ export function resolveConnection(
   const verify = vars.es_tls_verify;
   if (verify === false || verify === 'false' || verify === 'no') {
     trust = { kind: 'insecure' };
-  } else if (str(vars.es_ca_cert)) {
-    const path = abs(str(vars.es_ca_cert)!);
+  } else if (nonBlank(vars.es_ca_cert)) {
+    const path = abs(nonBlank(vars.es_ca_cert)!);
     let caPem: string;
     try {
       caPem = readFileSync(path, 'utf8');
@@ -168,10 +167,10 @@ export function resolveConnection(
       throw new EsConfigError(`es_ca_cert: ${path} is not a readable PEM certificate: ${(e as Error).message}`);
     }
     trust = { kind: 'ca', caPem, source: path };
-  } else if (str(vars.es_ca_fingerprint)) {
-    trust = { kind: 'fingerprint', sha256: normalizeFingerprint(str(vars.es_ca_fingerprint)!) };
+  } else if (nonBlank(vars.es_ca_fingerprint)) {
+    trust = { kind: 'fingerprint', sha256: normalizeFingerprint(nonBlank(vars.es_ca_fingerprint)!) };
   }
-  const cluster = str(vars.es_url) ?? rawUrl;
+  const cluster = nonBlank(vars.es_url) ?? rawUrl;
   return {
     url: url.origin + (url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '')),
     auth,

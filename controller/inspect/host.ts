@@ -9,6 +9,7 @@ import { flattenSettings } from '../elastic/api/remote.js';
 import { isSecret, secrets } from '../secrets.js';
 import { certFileRefs, describeCertFile, passwordFor } from './certfiles.js';
 import type { HostNodeReport, HostSshReport, KeystoreReport, PortReport } from './types.js';
+import { nonBlank } from '../values.js';
 
 /** Settings that matter for the remote cluster connection (the server side, the client side, the aliases). */
 export function isRcsSetting(key: string): boolean {
@@ -40,8 +41,6 @@ export function parseElasticsearchYml(text: string, where: string): Record<strin
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`${where}: expected a mapping of settings`);
   return flattenSettings(doc);
 }
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
 function hostOfUrl(url: string | undefined): string | undefined {
   if (!url) return undefined;
@@ -80,7 +79,7 @@ export function nodePorts(
     flat['transport.host'],
     flat['remote_cluster.host'],
     flat['network.publish_host'],
-    hostOfUrl(str(vars.es_node_url)),
+    hostOfUrl(nonBlank(vars.es_node_url)),
   ]) {
     for (const a of Array.isArray(v) ? v : [v]) if (typeof a === 'string' && a) own.add(a.replace(/^\[|\]$/g, ''));
   }
@@ -112,10 +111,10 @@ export async function inspectHostOverSsh(
   host: string,
   vars: Record<string, unknown>,
 ): Promise<HostSshReport> {
-  const configDir = str(vars.es_config);
+  const configDir = nonBlank(vars.es_config);
   const paths: Record<string, string> = {};
   if (configDir) paths.es_config = configDir;
-  if (str(vars.es_home)) paths.es_home = str(vars.es_home)!;
+  if (nonBlank(vars.es_home)) paths.es_home = nonBlank(vars.es_home)!;
   const facts = await agent.call('facts', { paths });
   const out: HostSshReport = { reachable: true, hostname: facts.hostname };
   let flat: Record<string, unknown> = {};
@@ -156,7 +155,7 @@ export async function inspectHostOverSsh(
       out.certFiles.push(describeCertFile(ref, bytes, passwordFor(ref, vars)));
     }
   }
-  const serviceName = str(vars.es_service_name) ?? 'elasticsearch';
+  const serviceName = nonBlank(vars.es_service_name) ?? 'elasticsearch';
   try {
     const cmd = Array.isArray(vars.es_service_command) ? vars.es_service_command.map(String) : undefined;
     const s = await agent.call('service', {
@@ -197,7 +196,7 @@ export async function inspectNodeOverHttp(
   vars: Record<string, unknown>,
   opts: EsClientOptions,
 ): Promise<HostNodeReport> {
-  const url = str(vars.es_node_url);
+  const url = nonBlank(vars.es_node_url);
   if (!url) return { error: 'es_node_url is not set' };
   try {
     const es = esForNode(vars, url, opts);

@@ -7,6 +7,7 @@
 // (own hosts, then its children's level by level), glob/regex matches of groups then of host names.
 // (Ansible orders grandchildren groups through a Python set, so its order varies between runs there;
 // ours is fixed: children in the order written.)
+import { globToRegExp } from '../glob.js';
 
 export interface PatternSource {
   /** Hosts of `all` in Ansible's order. */
@@ -44,16 +45,6 @@ export function splitPattern(pattern: string): string[] {
   return out;
 }
 
-function globToRegex(glob: string): RegExp {
-  let re = '';
-  for (const c of glob) {
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
 /** Hosts one term names (in inventory order), and whether the term matched anything. */
 function matchTerm(term: string, src: PatternSource): string[] {
   if (term === 'all' || term === '*') return src.allHosts();
@@ -77,7 +68,7 @@ function matchTerm(term: string, src: PatternSource): string[] {
       throw new PatternError(`invalid regular expression in host pattern '${term}': ${(e as Error).message}`);
     }
   } else if (/[*?[]/.test(term)) {
-    matcher = globToRegex(term);
+    matcher = globToRegExp(term);
   }
   if (!matcher) {
     if (src.hasHost(term)) return [term];

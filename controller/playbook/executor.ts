@@ -24,6 +24,7 @@ import type {
 import { batches } from './exec-batches.js';
 import { taskSelected } from './exec-tags.js';
 import { mergeVars } from './var-precedence.js';
+import { globToRegExp } from '../glob.js';
 import type { EsClients } from '../elastic/client.js';
 import { runWithLoop } from './exec-loop.js';
 import { errMessage, type HostOutcome, isUnreachable, runModuleOnce, TaskFailure } from './exec-module.js';
@@ -694,17 +695,7 @@ function maskSecretChange(c: Change): Change {
 
 /** Task name match for --start-at-task: exact, or a glob with `*`. */
 function matchName(pattern: string, name: string): boolean {
-  if (pattern === name) return true;
-  if (!pattern.includes('*')) return false;
-  const re = new RegExp(
-    '^' +
-      pattern
-        .split('*')
-        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-        .join('.*') +
-      '$',
-  );
-  return re.test(name);
+  return pattern === name || (pattern.includes('*') && globToRegExp(pattern, { question: false }).test(name));
 }
 
 /** Checks that a --start-at-task name exists somewhere in the playbook (a usage error otherwise). */

@@ -5,6 +5,7 @@
 // registered result of es_remote_verify tasks. Values are shown as the journal holds them (already redacted);
 // the renderers redact once more.
 import type { JournalEvent, RunRecord } from '../state/journal.js';
+import { stringOnly } from '../values.js';
 
 /** Event kinds the executor writes; every other kind was written by a module. */
 export const EXECUTOR_KINDS = new Set([
@@ -150,7 +151,6 @@ export interface RunReport {
   warnings: string[];
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 /** Restart/gate events go to the per-node timeline. */
@@ -221,14 +221,14 @@ function verificationFrom(ev: JournalEvent): VerificationEntry {
         ...(addresses ? { addresses } : {}),
       };
     });
-  const alias = str((ev as Record<string, unknown>).alias) ?? str(result.alias);
+  const alias = stringOnly((ev as Record<string, unknown>).alias) ?? stringOnly(result.alias);
   return {
     task: String(ev.task),
     host: String(ev.host),
     status: String(ev.status),
     ...(alias ? { alias } : {}),
     ...(typeof result.verified === 'boolean' ? { verified: result.verified } : {}),
-    ...(str(ev.msg) ? { msg: str(ev.msg) } : {}),
+    ...(stringOnly(ev.msg) ? { msg: stringOnly(ev.msg) } : {}),
     nodes,
   };
 }
@@ -264,7 +264,7 @@ export function buildRunReport(run: RunRecord): RunReport {
     switch (ev.kind) {
       case 'play_start': {
         const p = playFor(play ?? 0);
-        p.name = str(ev.name) ?? p.name;
+        p.name = stringOnly(ev.name) ?? p.name;
         p.hosts = Array.isArray(ev.hosts) ? ev.hosts.map(String) : [];
         p.startedAt = ev.ts;
         p.hosts.forEach((h) => hosts.add(h));
@@ -272,14 +272,14 @@ export function buildRunReport(run: RunRecord): RunReport {
       }
       case 'play_skipped': {
         const p = playFor(play ?? 0);
-        p.name = str(ev.name) ?? p.name;
-        p.skipped = str(ev.reason) ?? 'skipped';
+        p.name = stringOnly(ev.name) ?? p.name;
+        p.skipped = stringOnly(ev.reason) ?? 'skipped';
         break;
       }
       case 'play_end': {
         const p = playFor(play ?? 0);
         p.durationMs = num(ev.durationMs);
-        if (str(ev.aborted)) p.aborted = str(ev.aborted);
+        if (stringOnly(ev.aborted)) p.aborted = stringOnly(ev.aborted);
         break;
       }
       case 'task_start': {
@@ -288,7 +288,7 @@ export function buildRunReport(run: RunRecord): RunReport {
           name: String(ev.task),
           module: String(ev.module),
           handler: ev.handler === true,
-          ...(str(ev.source) ? { source: str(ev.source) } : {}),
+          ...(stringOnly(ev.source) ? { source: stringOnly(ev.source) } : {}),
           startedAt: ev.ts,
           hosts: [],
         };
@@ -317,16 +317,16 @@ export function buildRunReport(run: RunRecord): RunReport {
           changes: stepChanges,
           ...(num(ev.durationMs) !== undefined ? { durationMs: num(ev.durationMs) } : {}),
           // no_log: the executor's long notice becomes a short one; nothing of the result is kept.
-          ...(ev.noLog ? { msg: 'hidden (no_log)' } : str(ev.msg) ? { msg: str(ev.msg) } : {}),
+          ...(ev.noLog ? { msg: 'hidden (no_log)' } : stringOnly(ev.msg) ? { msg: stringOnly(ev.msg) } : {}),
           ...(ev.ignored ? { ignored: true } : {}),
           ...(num(ev.attempts) ? { attempts: num(ev.attempts) } : {}),
-          ...(str(ev.delegatedTo) ? { delegatedTo: str(ev.delegatedTo) } : {}),
+          ...(stringOnly(ev.delegatedTo) ? { delegatedTo: stringOnly(ev.delegatedTo) } : {}),
           ...(ev.item !== undefined ? { item: ev.item } : {}),
         });
         if (ev.status === 'changed') {
           const fallback = ev.noLog
             ? '(details hidden: no_log)'
-            : (targetFromResult(ev.result) ?? str(ev.msg) ?? '(run with --diff to record each change)');
+            : (targetFromResult(ev.result) ?? stringOnly(ev.msg) ?? '(run with --diff to record each change)');
           const list = stepChanges.length ? stepChanges : [{ action: 'changed', target: fallback }];
           for (const c of list) changes.push({ host, play: p.index, task: t.name, module: t.module, ...c });
         }
@@ -350,22 +350,22 @@ export function buildRunReport(run: RunRecord): RunReport {
         break;
       }
       case 'warning':
-        if (str(ev.message)) warnings.push(str(ev.message)!);
+        if (stringOnly(ev.message)) warnings.push(stringOnly(ev.message)!);
         break;
       default:
         if (EXECUTOR_KINDS.has(ev.kind)) break;
         if (isTimelineEvent(ev)) {
-          const node = str(ev.host) ?? str(ev.node) ?? '(cluster)';
+          const node = stringOnly(ev.host) ?? stringOnly(ev.node) ?? '(cluster)';
           const health =
-            str(ev.health) ??
+            stringOnly(ev.health) ??
             (typeof ev.status === 'string' && /^(green|yellow|red)$/.test(ev.status) ? ev.status : undefined);
-          const gate = str(ev.gate);
+          const gate = stringOnly(ev.gate);
           const label = gate && GATE_LABELS[gate] ? `${GATE_LABELS[gate]}; ` : '';
           (timeline[node] ??= []).push({
-            ts: str(ev.at) ?? ev.ts,
+            ts: stringOnly(ev.at) ?? ev.ts,
             kind: ev.kind,
             ...(gate ? { gate } : {}),
-            ...(str(ev.task) ? { task: str(ev.task) } : {}),
+            ...(stringOnly(ev.task) ? { task: stringOnly(ev.task) } : {}),
             detail: label + eventDetail(ev),
             ...(health ? { health } : {}),
           });
@@ -373,8 +373,8 @@ export function buildRunReport(run: RunRecord): RunReport {
           moduleEvents.push({
             ts: ev.ts,
             kind: ev.kind,
-            ...(str(ev.host) ? { host: str(ev.host) } : {}),
-            ...(str(ev.task) ? { task: str(ev.task) } : {}),
+            ...(stringOnly(ev.host) ? { host: stringOnly(ev.host) } : {}),
+            ...(stringOnly(ev.task) ? { task: stringOnly(ev.task) } : {}),
             detail: eventDetail(ev),
           });
         }
@@ -405,7 +405,7 @@ export function buildRunReport(run: RunRecord): RunReport {
     ...(durationMs !== undefined ? { durationMs } : {}),
     ...(run.exitCode !== undefined ? { exitCode: run.exitCode } : {}),
     status: statusOf(run.exitCode, end),
-    ...(str(end?.aborted) ? { aborted: str(end?.aborted) } : {}),
+    ...(stringOnly(end?.aborted) ? { aborted: stringOnly(end?.aborted) } : {}),
     plays,
     recap,
     hosts: [...hosts],

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { globToRegExp, matchPatternList } from './glob.js';
+import { matchPatternList, sshPattern } from './glob.js';
 
 export interface SshConfigEntry {
   hostName?: string;
@@ -78,7 +78,7 @@ function globFiles(pattern: string): string[] {
   if (!/[*?]/.test(basename(pattern))) return [pattern];
   const dir = dirname(pattern);
   if (!existsSync(dir)) return [];
-  const re = globToRegExp(basename(pattern));
+  const re = sshPattern(basename(pattern));
   return readdirSync(dir)
     .filter((f) => re.test(f))
     .sort()
