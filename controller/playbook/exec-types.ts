@@ -78,6 +78,8 @@ export type RunEvent =
       durationMs: number;
       result?: Record<string, unknown>;
       attempts?: number;
+      /** How many changes the task made (or would make, in check mode) on this host. */
+      changeCount?: number;
     }
   | { kind: 'task_end'; play: number; task: string; durationMs: number }
   | { kind: 'progress'; host: string; task: string; message: string; fraction?: number }

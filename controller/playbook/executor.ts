@@ -498,6 +498,7 @@ export class Executor {
       host,
       status: out.status,
       durationMs,
+      ...(out.changes.length ? { changeCount: out.changes.length } : {}),
       // An unreachable host's reason comes from the connection, not from the task's data: shown even with no_log.
       ...(noLog
         ? {

@@ -55,7 +55,8 @@ export const runUsage = `usage: crosskey run PLAYBOOK -i INVENTORY [options]
   --list-hosts            the hosts each play would run on (after --limit); contacts nothing
   --list-tasks            the tasks each play would run (after --tags/--skip-tags); contacts nothing
   --list-tags             the tags of each play and its tasks; contacts nothing
-  --syntax-check          load and validate everything (inventory, playbook, vars, variables); contacts nothing`;
+  --syntax-check          load and validate everything (inventory, playbook, vars, variables); contacts nothing
+  -v, -vv                 -v shows skipped hosts (collapsed by default); -vv also every host's result data`;
 
 /** Everything `crosskey resume` needs to run the same thing again (stored in the journal header). */
 export interface RunFlags {
@@ -75,6 +76,8 @@ export interface RunFlags {
   acceptNewHostkeys: boolean;
   stateDir?: string;
   windowEnd?: string;
+  /** -v: skipped hosts shown; -vv: also every host's result data. */
+  verbosity?: number;
   /** --list-hosts/--list-tasks/--list-tags/--syntax-check: print, contact nothing, record no run. */
   introspect?: Array<'hosts' | 'tasks' | 'tags' | 'syntax'>;
 }
@@ -111,6 +114,7 @@ export function parseRunFlags(argv: string[], cwd: string): RunFlags {
       'list-tasks': { type: 'boolean' },
       'list-tags': { type: 'boolean' },
       'syntax-check': { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v', multiple: true },
     },
   });
   const v = parsed.values;
@@ -143,6 +147,7 @@ export function parseRunFlags(argv: string[], cwd: string): RunFlags {
     ...(v['state-dir'] ? { stateDir: resolve(cwd, v['state-dir']) } : {}),
     ...(v['window-end'] ? { windowEnd: v['window-end'] } : {}),
     ...(introspect.length ? { introspect: [...introspect] } : {}),
+    ...(v.verbose?.length ? { verbosity: v.verbose.length } : {}),
   };
 }
 
@@ -347,7 +352,7 @@ export async function executeRun(
     sinks.push(
       flags.json
         ? new JsonRenderer(io.stdout).handle
-        : new HumanRenderer(io.stdout, io.stderr, { diff: flags.diff }).handle,
+        : new HumanRenderer(io.stdout, io.stderr, { diff: flags.diff, verbosity: flags.verbosity ?? 0 }).handle,
     );
     if (resume && !flags.json)
       io.stdout.write(`resuming run ${resume.from} at play ${resume.startPlay + 1} (new run ${runId})\n`);

@@ -1,14 +1,27 @@
 // Human output in Ansible's shape: PLAY [..] / TASK [..] headers, one line per host result, diffs with
-// --diff, and the PLAY RECAP. Every line goes through secrets.redact() before it is written.
-import type { RunEvent, HostStats } from '../../playbook/exec-types.js';
+// --diff, and the PLAY RECAP — plus what an operator in a maintenance window needs: a DRY RUN banner, task start
+// times and durations, skipped hosts collapsed (shown with -v), progress that survives `2>&1 | tee` (plain
+// timestamped lines at most every 10 s when stderr is not a terminal), and a closing summary ("Plan: …" in a dry
+// run, "Changed: …" after a real one, or "No changes."). Every line goes through secrets.redact().
+import type { HostStats, RunEvent } from '../../playbook/exec-types.js';
 import type { Change } from '../../modules/contract.js';
 import { secrets as defaultSecrets, type SecretRegistry } from '../../secrets.js';
 
 const WIDTH = 80;
+/** Non-terminal progress: one line per host and task at most this often. */
+const PLAIN_PROGRESS_EVERY_MS = 10_000;
+/** Tasks at least this long get their duration printed. */
+const SHOW_DURATION_MS = 1000;
+/** A task's banner waits for its first shown result (so skip-only tasks stay silent), but no longer than this: a
+ *  long task (a rolling restart) is named while it runs. */
+const BANNER_LATEST_MS = 1000;
 
-function header(title: string): string {
-  return `\n${title} ${'*'.repeat(Math.max(3, WIDTH - title.length - 1))}\n`;
+function header(title: string, suffix = ''): string {
+  const stars = '*'.repeat(Math.max(3, WIDTH - title.length - 1 - (suffix ? suffix.length + 1 : 0)));
+  return `\n${title} ${stars}${suffix ? ` ${suffix}` : ''}\n`;
 }
+
+const clock = (d = new Date()) => d.toISOString().slice(11, 19);
 
 export function renderChange(c: Change): string {
   if (c.secret) return `${c.action} ${c.target}: (secret value, not shown)\n`;
@@ -24,21 +37,57 @@ export function recapLine(host: string, s: HostStats): string {
   return `${host.padEnd(26)} : ${col('ok', s.ok)} ${col('changed', s.changed)} ${col('unreachable', s.unreachable)} ${col('failed', s.failed)} ${col('skipped', s.skipped)} ${col('rescued', s.rescued)} ${col('ignored', s.ignored)}`.trimEnd();
 }
 
+/** What a module's changes are, for the closing summary (Terraform's "Plan: …" line). */
+const KIND_OF_MODULE: Record<string, [string, string]> = {
+  copy: ['file', 'files'],
+  template: ['file', 'files'],
+  elasticsearch_yml: ['file', 'files'],
+  es_certificate: ['certificate', 'certificates'],
+  keystore: ['keystore entry', 'keystore entries'],
+  es_cross_cluster_api_key: ['API key change', 'API key changes'],
+  es_roles: ['role', 'roles'],
+  es_rolling_restart: ['restart', 'restarts'],
+  es_tasks: ['task pause/resume', 'task pauses/resumes'],
+  es_remote_cluster: ['alias change', 'alias changes'],
+  es_reload_secure_settings: ['secure settings reload', 'secure settings reloads'],
+  es_cluster_settings: ['cluster setting', 'cluster settings'],
+  command: ['command', 'commands'],
+  service: ['service action', 'service actions'],
+};
+
+export interface HumanOptions {
+  diff?: boolean;
+  /** -v: skipped hosts shown; -vv: also the result data of every host. */
+  verbosity?: number;
+  /** For tests: the clock. */
+  now?: () => number;
+}
+
 export class HumanRenderer {
   #out: NodeJS.WritableStream;
   #err: NodeJS.WritableStream;
   #secrets: SecretRegistry;
   #progressTty: boolean;
-
   #showDiff: boolean;
+  #verbosity: number;
+  #now: () => number;
+  #check = false;
+  /** The banner of the current task, printed with its first shown result (skipped-only tasks stay silent). */
+  #pendingBanner: string | undefined;
+  #bannerShown = false;
+  #bannerTimer: NodeJS.Timeout | undefined;
+  #lastPlain = new Map<string, number>();
+  #changesByKind = new Map<string, number>();
 
   constructor(
     out: NodeJS.WritableStream,
     err: NodeJS.WritableStream,
-    opts: { diff?: boolean } = {},
+    opts: HumanOptions = {},
     registry: SecretRegistry = defaultSecrets,
   ) {
     this.#showDiff = !!opts.diff;
+    this.#verbosity = opts.verbosity ?? 0;
+    this.#now = opts.now ?? Date.now;
     this.#out = out;
     this.#err = err;
     this.#secrets = registry;
@@ -49,21 +98,49 @@ export class HumanRenderer {
     this.#out.write(this.#secrets.redact(text));
   }
 
+  #showBanner(): void {
+    clearTimeout(this.#bannerTimer);
+    if (this.#pendingBanner !== undefined && !this.#bannerShown) {
+      this.#write(this.#pendingBanner);
+      this.#bannerShown = true;
+    }
+  }
+
   handle = (ev: RunEvent): void => {
     switch (ev.kind) {
+      case 'run_start':
+        this.#check = ev.check;
+        if (ev.check) {
+          this.#write(
+            '\nDRY RUN (--check): nothing is changed; every "changed" below is what a real run would change.\n',
+          );
+        }
+        break;
       case 'play_start':
-        this.#write(header(`PLAY [${ev.name}]`));
+        this.#write(header(`PLAY [${ev.name}]`, clock(new Date(this.#now()))));
         if (!ev.hosts.length) this.#write('skipping: no hosts matched\n');
         break;
       case 'task_start':
-        this.#write(header(`${ev.handler ? 'RUNNING HANDLER' : 'TASK'} [${ev.task}]`));
+        this.#pendingBanner = header(
+          `${ev.handler ? 'RUNNING HANDLER' : 'TASK'} [${ev.task}]`,
+          clock(new Date(this.#now())),
+        );
+        this.#bannerShown = false;
+        if (this.#verbosity >= 1) this.#showBanner();
+        else {
+          clearTimeout(this.#bannerTimer);
+          this.#bannerTimer = setTimeout(() => this.#showBanner(), BANNER_LATEST_MS);
+          this.#bannerTimer.unref();
+        }
         break;
       case 'host_result': {
+        if (ev.status === 'skipped' && this.#verbosity < 1) break;
+        this.#showBanner();
         const who = ev.delegatedTo ? `[${ev.host} -> ${ev.delegatedTo}]` : `[${ev.host}]`;
         const label = ev.status === 'skipped' ? 'skipping' : ev.status;
         let line = `${label}: ${who}`;
         if (ev.status === 'failed' || ev.status === 'unreachable') line += ` => ${ev.msg ?? ''}`;
-        else if (ev.module === 'debug' && ev.result && !ev.noLog) {
+        else if ((ev.module === 'debug' || this.#verbosity >= 2) && ev.result && !ev.noLog) {
           const shown = Object.fromEntries(
             Object.entries(ev.result).filter(([k]) => k !== 'changed' && k !== 'failed' && k !== 'check_mode'),
           );
@@ -73,24 +150,45 @@ export class HumanRenderer {
         this.#write(line + '\n');
         if (ev.ignored) this.#write('...ignoring\n');
         if (this.#showDiff) for (const c of ev.changes ?? []) this.#write(renderChange(c));
+        if (ev.status === 'changed') {
+          const [one, many] = KIND_OF_MODULE[ev.module] ?? ['other change', 'other changes'];
+          const key = `${one}\0${many}`;
+          this.#changesByKind.set(key, (this.#changesByKind.get(key) ?? 0) + (ev.changeCount ?? 1));
+        }
         break;
       }
+      case 'task_end':
+        clearTimeout(this.#bannerTimer);
+        if (this.#bannerShown && ev.durationMs >= SHOW_DURATION_MS) {
+          this.#write(`(${(ev.durationMs / 1000).toFixed(1)} s)\n`);
+        }
+        this.#pendingBanner = undefined;
+        break;
       case 'warning':
         this.#err.write(this.#secrets.redact(`[WARNING]: ${ev.message}\n`));
         break;
-      case 'progress':
+      case 'progress': {
+        this.#showBanner();
+        const pct = ev.fraction !== undefined ? ` ${Math.round(ev.fraction * 100)}%` : '';
         if (this.#progressTty) {
-          const pct = ev.fraction !== undefined ? ` ${Math.round(ev.fraction * 100)}%` : '';
           this.#err.write(this.#secrets.redact(`  [${ev.host}] ${ev.message}${pct}\n`));
+          break;
         }
+        // Logs (`2>&1 | tee change.log`) keep progress too: timestamped, at most every 10 s per host and task.
+        const key = `${ev.host}\0${ev.task}`;
+        const now = this.#now();
+        if (now - (this.#lastPlain.get(key) ?? -Infinity) < PLAIN_PROGRESS_EVERY_MS) break;
+        this.#lastPlain.set(key, now);
+        this.#err.write(this.#secrets.redact(`${clock(new Date(now))} [${ev.host}] ${ev.message}${pct}\n`));
         break;
+      }
       case 'play_end':
         if (ev.aborted) this.#write(`\nNO MORE HOSTS LEFT: ${ev.aborted}\n`);
         break;
       case 'recap':
         this.#write(header('PLAY RECAP'));
         for (const [host, s] of Object.entries(ev.stats)) this.#write(recapLine(host, s) + '\n');
-        this.#write('\n');
+        this.#write('\n' + this.#summary() + '\n');
         break;
       case 'run_end':
         if (ev.interrupted) this.#err.write('interrupted: no new work was started after Ctrl-C\n');
@@ -99,4 +197,14 @@ export class HumanRenderer {
         break;
     }
   };
+
+  /** "Plan: 9 files, 3 keystore entries, 6 restarts." / "Changed: …" / "No changes." */
+  #summary(): string {
+    if (!this.#changesByKind.size) return this.#check ? 'No changes. (dry run)' : 'No changes.';
+    const parts = [...this.#changesByKind.entries()].map(([key, n]) => {
+      const [one, many] = key.split('\0') as [string, string];
+      return `${n} ${n === 1 ? one : many}`;
+    });
+    return `${this.#check ? 'Plan' : 'Changed'}: ${parts.join(', ')}.${this.#check ? ' (dry run: nothing was changed)' : ''}`;
+  }
 }

@@ -1,0 +1,136 @@
+// Human output for an operator: a dry run says so, skipped hosts are collapsed unless -v, long tasks show their
+// duration, progress reaches logs when stderr is not a terminal (timestamped, throttled), and the run ends with a
+// one-line summary of what changed or would change.
+import test from 'ava';
+import { Writable } from 'node:stream';
+import { HumanRenderer } from '../../controller/cli/output/human.js';
+import type { RunEvent } from '../../controller/playbook/exec-types.js';
+
+function sink(): { stream: Writable; text: () => string } {
+  let text = '';
+  return {
+    stream: new Writable({
+      write(chunk, _e, cb) {
+        text += String(chunk);
+        cb();
+      },
+    }),
+    text: () => text,
+  };
+}
+
+const stats = { ok: 1, changed: 1, unreachable: 0, failed: 0, skipped: 1, rescued: 0, ignored: 0 };
+const host = (
+  task: string,
+  module: string,
+  h: string,
+  status: 'ok' | 'changed' | 'skipped',
+  changeCount?: number,
+): RunEvent => ({
+  kind: 'host_result',
+  play: 0,
+  task,
+  module,
+  host: h,
+  status,
+  durationMs: 5,
+  ...(changeCount ? { changeCount } : {}),
+});
+
+function run(events: RunEvent[], opts: { verbosity?: number; now?: () => number } = {}) {
+  const out = sink();
+  const err = sink();
+  const r = new HumanRenderer(out.stream, err.stream, opts);
+  for (const e of events) r.handle(e);
+  return { out: out.text(), err: err.text() };
+}
+
+const PLAY: RunEvent[] = [
+  { kind: 'play_start', play: 0, name: 'remote-server', hosts: ['r1', 'r2'] },
+  {
+    kind: 'task_start',
+    play: 0,
+    task: 'only on 8.12',
+    module: 'debug',
+    handler: false,
+    source: 'x:1',
+    hosts: ['r1', 'r2'],
+  },
+  host('only on 8.12', 'debug', 'r1', 'skipped'),
+  host('only on 8.12', 'debug', 'r2', 'skipped'),
+  { kind: 'task_end', play: 0, task: 'only on 8.12', durationMs: 3 },
+  {
+    kind: 'task_start',
+    play: 0,
+    task: 'yml block',
+    module: 'elasticsearch_yml',
+    handler: false,
+    source: 'x:2',
+    hosts: ['r1', 'r2'],
+  },
+  host('yml block', 'elasticsearch_yml', 'r1', 'changed', 1),
+  host('yml block', 'elasticsearch_yml', 'r2', 'skipped'),
+  { kind: 'task_end', play: 0, task: 'yml block', durationMs: 2500 },
+  {
+    kind: 'task_start',
+    play: 0,
+    task: 'restart',
+    module: 'es_rolling_restart',
+    handler: false,
+    source: 'x:3',
+    hosts: ['r1'],
+  },
+  host('restart', 'es_rolling_restart', 'r1', 'changed', 2),
+  { kind: 'task_end', play: 0, task: 'restart', durationMs: 40 },
+  { kind: 'recap', stats: { r1: stats, r2: stats } },
+];
+
+test('a dry run says so first and ends with a plan summary; skipped hosts and skip-only tasks are collapsed', (t) => {
+  const r = run([{ kind: 'run_start', plays: 1, check: true, diff: false, startPlay: 0 }, ...PLAY]);
+  t.regex(r.out, /^\nDRY RUN \(--check\): nothing is changed/);
+  t.notRegex(r.out, /only on 8\.12/, 'a task whose hosts were all skipped prints nothing');
+  t.notRegex(r.out, /skipping:/);
+  t.regex(r.out, /TASK \[yml block\] \*+ \d\d:\d\d:\d\d\nchanged: \[r1\]\n\(2\.5 s\)\n/);
+  t.regex(r.out, /Plan: 1 file, 2 restarts\. \(dry run: nothing was changed\)\n$/);
+});
+
+test('-v shows skipped hosts; a real run ends with what changed; nothing to do says "No changes."', (t) => {
+  const v = run([{ kind: 'run_start', plays: 1, check: false, diff: false, startPlay: 0 }, ...PLAY], { verbosity: 1 });
+  t.regex(v.out, /TASK \[only on 8\.12\][^\n]*\nskipping: \[r1\]\nskipping: \[r2\]/);
+  t.regex(v.out, /Changed: 1 file, 2 restarts\.\n$/);
+  const none = run([
+    { kind: 'run_start', plays: 1, check: false, diff: false, startPlay: 0 },
+    {
+      kind: 'task_start',
+      play: 0,
+      task: 'yml block',
+      module: 'elasticsearch_yml',
+      handler: false,
+      source: 'x:2',
+      hosts: ['r1'],
+    },
+    host('yml block', 'elasticsearch_yml', 'r1', 'ok'),
+    { kind: 'recap', stats: { r1: stats } },
+  ]);
+  t.regex(none.out, /No changes\.\n$/);
+});
+
+test('progress on a non-terminal stderr: timestamped lines, at most one per 10 s per host and task', (t) => {
+  let now = Date.parse('2026-12-03T10:00:00Z');
+  const progress = (message: string): RunEvent => ({ kind: 'progress', host: 'r1', task: 'restart', message });
+  const r = run(
+    [
+      progress('r2 (1/3): stopping'),
+      progress('r2 (1/3): waiting for the node to leave'),
+      progress('r2 (1/3): starting'),
+    ],
+    {
+      now: () => {
+        const v = now;
+        now += 6000;
+        return v;
+      },
+    },
+  );
+  t.is(r.err, '10:00:00 [r1] r2 (1/3): stopping\n10:00:12 [r1] r2 (1/3): starting\n');
+});
