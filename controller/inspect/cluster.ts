@@ -2,6 +2,8 @@
 // Per cluster group (a group with es_url): health, license, nodes, every remote alias and where it is defined,
 // each node's own _remote/info (via es_node_url) with the model it uses, and the tasks that read through each alias.
 import { esForNode, esForVars, type EsClientOptions } from '../elastic/client.js';
+import { EsError } from '../elastic/errors.js';
+import { nonBlank } from '../values.js';
 import type { EsApi } from '../elastic/types.js';
 import {
   aliasesIn,
@@ -245,6 +247,12 @@ export async function inspectCluster(target: ClusterTarget, opts: EsClientOption
       .sort((a, b) => a.name.localeCompare(b.name));
   } catch (e) {
     report.error = errText(e);
+    if (e instanceof EsError && (e.status === 401 || e.status === 403)) {
+      report.authError = true;
+      const user = nonBlank(target.vars.es_user);
+      const who = user ? `user ${user}` : 'the API key (es_api_key)';
+      report.error = `${e.status} for ${who} on cluster ${target.group}: ${errText(e)}`;
+    }
     return report;
   }
 

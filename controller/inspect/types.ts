@@ -124,6 +124,8 @@ export interface ClusterReport {
   group: string;
   url: string;
   error?: string;
+  /** The cluster answered that the credentials are wrong (401) or lack a privilege (403): not unreachable. */
+  authError?: boolean;
   name?: string;
   uuid?: string;
   version?: string;

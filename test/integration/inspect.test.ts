@@ -229,3 +229,22 @@ test.serial(
     await t.throwsAsync(() => cli(['-i', join(lab().dir, 'missing.yml')]), { message: /inventory not found/ });
   },
 );
+
+test.serial(
+  'a wrong password is an authentication error naming the user and the cluster (exit 2), not "unreachable"',
+  async (t) => {
+    // A copy of the lab's inventory whose local group has a wrong password (in a 0600 file, as a user keeps it).
+    const dir = join(lab().dir, 'wrong-password');
+    mkdirSync(join(dir, 'group_vars'), { recursive: true });
+    writeFileSync(join(dir, 'inventory.yml'), readFileSync(lab().inventory, 'utf8'));
+    writeFileSync(join(dir, 'pw'), 'not-the-password\n', { mode: 0o600 });
+    writeFileSync(join(dir, 'group_vars', 'local.yml'), `es_password_file: ${join(dir, 'pw')}\n`);
+    const r = await cli(['-i', join(dir, 'inventory.yml'), '--no-ssh', '--json']);
+    t.is(r.code, 2, r.stderr);
+    const report = JSON.parse(r.stdout) as { clusters: Array<{ group: string; error?: string; authError?: boolean }> };
+    const local = report.clusters.find((c) => c.group === 'local')!;
+    t.true(local.authError);
+    t.regex(local.error!, /^401 for user \S+ on cluster local: /);
+    t.falsy(report.clusters.find((c) => c.group === 'remote')!.error, 'the other cluster is unaffected');
+  },
+);

@@ -83,6 +83,8 @@ export const inspectCommand: CliCommand = {
       });
       io.stdout.write(v.json ? secrets.redact(JSON.stringify(report, null, 2)) + '\n' : renderInspect(report));
       const sshDown = !v['no-ssh'] && report.hosts.some((h) => !h.ssh.reachable);
+      // Wrong credentials are a failure of the run (2, like a failed task), not an unreachable host (4).
+      if (report.clusters.some((c) => c.authError)) return 2;
       const esDown =
         report.clusters.some((c) => c.error !== undefined) ||
         report.hosts.some((h) => h.node.error !== undefined && h.node.url !== undefined);
