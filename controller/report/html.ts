@@ -14,10 +14,10 @@ export function escapeHtml(s: unknown): string {
 const CSS = `
 :root{--ok:#1a7f37;--changed:#9a6700;--failed:#cf222e;--skipped:#6e7781;--unreachable:#8250df;--line:#d0d7de;--bg:#f6f8fa}
 *{box-sizing:border-box}
-body{font:14px/1.45 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#1f2328;margin:24px auto;max-width:1200px;padding:0 16px}
+body{font:14px/1.45 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#1f2328;margin:24px auto;max-width:1200px;padding:0 16px;overflow-wrap:anywhere}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}
 h3{font-size:15px;margin:18px 0 6px}
-table{border-collapse:collapse;width:100%;margin:6px 0 12px}
+table{border-collapse:collapse;width:100%;margin:6px 0 12px;table-layout:auto}
 th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
 th{background:var(--bg);font-weight:600}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -27,10 +27,17 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font
 .s-skipped{background:var(--skipped)}.s-unreachable{background:var(--unreachable)}.s-interrupted,.s-incomplete,.s-error{background:var(--failed)}
 .h-green{background:var(--ok)}.h-yellow{background:#bf8700}.h-red{background:var(--failed)}
 .meta td:first-child{width:140px;color:#59636e}
-.muted{color:#59636e}.msg{color:var(--failed)}.nw,.mono{white-space:nowrap}td .mono.wrap{white-space:normal}
+.muted{color:#59636e}.msg{color:var(--failed)}.mono{overflow-wrap:anywhere}
+pre.err{white-space:pre-wrap;overflow-wrap:anywhere;background:#fff8f8;border:1px solid #ffcecb;border-radius:4px;padding:6px 8px;margin:2px 0;color:var(--failed);font-size:12px;max-height:16em;overflow:auto}
+.summary{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;background:var(--bg);border:1px solid var(--line);border-radius:6px;padding:10px 14px;margin:10px 0}
+.summary dt{color:#59636e}.summary dd{margin:0}
+svg.timeline{width:100%;height:auto;display:block;margin:6px 0 12px;font:11px ui-monospace,Menlo,Consolas,monospace}
+svg.timeline .axis{stroke:#8c959f;stroke-width:1}svg.timeline .grid{stroke:#eaeef2;stroke-width:1}
+svg.timeline text{fill:#1f2328}svg.timeline .muted{fill:#59636e}
 .bar{position:relative;height:14px;background:var(--bg);border:1px solid var(--line);border-radius:3px}
 .bar span{position:absolute;top:0;bottom:0;background:#0969da;border-radius:2px;min-width:3px}
 footer{margin-top:32px;color:#59636e;font-size:12px}
+@media (max-width:900px){body{margin:12px auto;padding:0 8px;font-size:13px}th,td{padding:3px 5px}}
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}table{break-inside:auto}tr{break-inside:avoid}}
 `;
 
@@ -44,16 +51,115 @@ function table(header: string[], rows: string[][], numeric: number[] = []): stri
     .join('')}</tbody></table>`;
 }
 
-/** A node's restart (stop → green) as a bar over the whole run (CSS only). */
-function timelineBar(x: NodeRestart, r: RunReport): string {
+/** The change record's first screen: outcome, duration, phases, restarts, keys, verification, who and what. */
+function summaryBlock(r: RunReport): string {
+  const e = escapeHtml;
+  const restarted = r.restarts.filter((x) => x.outcome === 'done').length;
+  const failed = r.restarts.filter((x) => x.outcome !== 'done').length;
+  const phases = r.plays
+    .map((p) => {
+      const st = p.aborted
+        ? 'failed'
+        : p.skipped
+          ? 'skipped'
+          : p.tasks.some((t) => t.hosts.some((h) => h.status === 'failed'))
+            ? 'failed'
+            : p.tasks.some((t) => t.hosts.some((h) => h.status === 'changed'))
+              ? 'changed'
+              : 'ok';
+      return `${badge(st)} ${e(p.name)}`;
+    })
+    .join('<br>');
+  const models = r.verifications.at(-1)?.nodes ?? [];
+  const rows: Array<[string, string]> = [
+    ['Outcome', `${badge(r.status)}${r.check ? ' <span class="muted">dry run: nothing was changed</span>' : ''}`],
+    ['Duration', e(formatDuration(r.durationMs))],
+    ['Phases', phases || '<span class="muted">(none recorded)</span>'],
+    ['Node restarts', `${restarted} done${failed ? `, <span class="msg">${failed} failed or incomplete</span>` : ''}`],
+    [
+      'API keys created',
+      r.apiKeys.length
+        ? r.apiKeys.map((k) => `<code>${e(k.id)}</code>${k.name ? ` ${e(k.name)}` : ''}`).join('<br>')
+        : '<span class="muted">none</span>',
+    ],
+    [
+      'Model per node (last verification)',
+      models.length
+        ? models
+            .map((n) => `${e(n.host)}: ${badge(n.model ?? (n.ok ? 'ok' : 'failed'), n.ok ? 's-ok' : 's-failed')}`)
+            .join(' ')
+        : '<span class="muted">no verification in this run</span>',
+    ],
+    ['Run by', e(r.operator ?? '(not recorded)')],
+    [
+      'Playbook',
+      `<code>${e(r.playbook ?? '?')}</code>${r.playbookCommit ? ` at <code>${e(r.playbookCommit)}</code>` : ''}`,
+    ],
+  ];
+  return `<dl class="summary">${rows.map(([k, v]) => `<dt>${e(k)}</dt><dd>${v}</dd>`).join('')}</dl>`;
+}
+
+/** Colours of a restart's stretches, between its gates. */
+const STRETCHES: Array<{ from: keyof NodeRestart; to: keyof NodeRestart; colour: string; label: string }> = [
+  { from: 'stopAt', to: 'goneAt', colour: '#8c959f', label: 'stopping' },
+  { from: 'goneAt', to: 'backAt', colour: '#bf8700', label: 'away (cluster yellow)' },
+  { from: 'backAt', to: 'greenAt', colour: '#0969da', label: 'recovering' },
+];
+
+/**
+ * One row per restarted node over the run's time axis: its stretches between gates (stopping, away, recovering),
+ * the gates as ticks, failed restarts in red. An SVG that scales to the page: readable at 800 px and in print.
+ */
+function timelineSvg(r: RunReport): string {
+  const e = escapeHtml;
   const t0 = r.startedAt ? Date.parse(r.startedAt) : NaN;
-  const total = r.durationMs ?? (r.endedAt ? Date.parse(r.endedAt) - t0 : NaN);
-  const from = x.stopAt ? Date.parse(x.stopAt) : NaN;
-  const to = Date.parse(x.greenAt ?? x.backAt ?? x.goneAt ?? x.stopAt ?? '');
-  if (!Number.isFinite(t0) || !(total > 0) || !Number.isFinite(from) || !Number.isFinite(to)) return '';
-  const left = Math.max(0, Math.min(100, ((from - t0) / total) * 100));
-  const width = Math.max(0.5, Math.min(100 - left, ((to - from) / total) * 100));
-  return `<div class="bar" title="${escapeHtml(formatDuration(to - from))}"><span style="left:${left.toFixed(2)}%;width:${width.toFixed(2)}%"></span></div>`;
+  const ends = r.restarts
+    .map((x) => Date.parse(x.greenAt ?? x.backAt ?? x.goneAt ?? x.stopAt ?? ''))
+    .filter(Number.isFinite);
+  const tEnd = r.endedAt ? Date.parse(r.endedAt) : Math.max(...ends);
+  const span = tEnd - t0;
+  if (!Number.isFinite(t0) || !(span > 0)) return '';
+  const W = 760;
+  const left = 120;
+  const rowH = 22;
+  const top = 8;
+  const plot = W - left - 10;
+  const x = (t: number) => left + Math.max(0, Math.min(1, (t - t0) / span)) * plot;
+  const H = top + r.restarts.length * rowH + 40;
+  const out: string[] = [];
+  out.push(`<svg class="timeline" viewBox="0 0 ${W} ${H}" role="img" aria-label="node restarts over the run">`);
+  for (let i = 0; i <= 4; i++) {
+    const t = t0 + (span * i) / 4;
+    const gx = x(t).toFixed(1);
+    out.push(`<line class="grid" x1="${gx}" x2="${gx}" y1="${top}" y2="${H - 28}"/>`);
+    out.push(`<text class="muted" x="${gx}" y="${H - 14}" text-anchor="middle">${e(formatDuration(t - t0))}</text>`);
+  }
+  out.push(`<line class="axis" x1="${left}" x2="${W - 10}" y1="${H - 28}" y2="${H - 28}"/>`);
+  r.restarts.forEach((n, i) => {
+    const y = top + i * rowH;
+    out.push(`<g class="node-row" data-host="${e(n.host)}">`);
+    out.push(`<text x="4" y="${y + 15}">${e(n.host)}</text>`);
+    for (const s of STRETCHES) {
+      const a = Date.parse(String(n[s.from] ?? ''));
+      const b = Date.parse(String(n[s.to] ?? ''));
+      if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
+      const colour = n.outcome === 'done' ? s.colour : '#cf222e';
+      out.push(
+        `<rect x="${x(a).toFixed(1)}" y="${y + 4}" width="${Math.max(2, x(b) - x(a)).toFixed(1)}" height="14" fill="${colour}"><title>${e(`${n.host}: ${s.label} ${formatDuration(b - a)}`)}</title></rect>`,
+      );
+    }
+    for (const k of ['stopAt', 'goneAt', 'startAt', 'backAt', 'greenAt'] as const) {
+      const t = Date.parse(String(n[k] ?? ''));
+      if (Number.isFinite(t))
+        out.push(`<line class="axis" x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${y + 2}" y2="${y + 20}"/>`);
+    }
+    out.push('</g>');
+  });
+  out.push(
+    `<text class="muted" x="4" y="${H - 2}">grey: stopping · amber: node away · blue: recovering to green · red: failed</text>`,
+  );
+  out.push('</svg>');
+  return out.join('');
 }
 
 export function renderReportHtml(r: RunReport): string {
@@ -64,6 +170,7 @@ export function renderReportHtml(r: RunReport): string {
   );
   parts.push(`<title>crosskey run ${e(r.id)}</title><style>${CSS}</style></head><body>`);
   parts.push(`<h1>crosskey run report ${badge(r.status)}</h1><p class="muted mono">${e(r.id)}</p>`);
+  parts.push(summaryBlock(r));
   parts.push(
     table(
       ['', ''],
@@ -115,7 +222,9 @@ export function renderReportHtml(r: RunReport): string {
             (h.attempts ? ` <span class="muted">${e(h.attempts)} attempts</span>` : ''),
           e(formatDuration(h.durationMs)),
           h.msg
-            ? `<span class="${h.status === 'failed' || h.status === 'unreachable' ? 'msg' : 'muted'}">${e(h.msg)}</span>`
+            ? h.status === 'failed' || h.status === 'unreachable'
+              ? `<pre class="err">${e(h.msg)}</pre>`
+              : `<span class="muted">${e(h.msg)}</span>`
             : '',
         ]),
       );
@@ -127,24 +236,13 @@ export function renderReportHtml(r: RunReport): string {
   const nodes = Object.keys(r.timeline);
   if (!nodes.length) parts.push('<p class="muted">No node restart was recorded in this run.</p>');
   else {
+    parts.push(timelineSvg(r));
     parts.push(
       table(
-        [
-          'host',
-          'node',
-          'health before',
-          'stopped',
-          'back',
-          'green',
-          'away',
-          'total',
-          'health after',
-          'outcome',
-          'position in the run',
-        ],
+        ['host', 'node', 'health before', 'stopped', 'back', 'green', 'away', 'total', 'health after', 'outcome'],
         r.restarts.map((x) => [
-          `<span class="nw">${e(x.host)}</span>`,
-          `<span class="nw">${e(x.node ?? '')}</span>`,
+          e(x.host),
+          e(x.node ?? ''),
           x.healthBefore ? badge(x.healthBefore, `h-${x.healthBefore}`) : '',
           `<span class="mono">${e(clock(x.stopAt))}</span>`,
           `<span class="mono">${e(clock(x.backAt))}</span>`,
@@ -153,8 +251,7 @@ export function renderReportHtml(r: RunReport): string {
           e(formatDuration(x.totalMs)),
           x.healthAfter ? badge(x.healthAfter, `h-${x.healthAfter}`) : '',
           badge(x.outcome, x.outcome === 'done' ? 's-ok' : 's-failed') +
-            (x.note ? ` <span class="msg">${e(x.note)}</span>` : ''),
-          timelineBar(x, r),
+            (x.note ? `<pre class="err">${e(x.note)}</pre>` : ''),
         ]),
         [6, 7],
       ),

@@ -149,6 +149,11 @@ export interface RunReport {
   moduleEvents: Array<{ ts: string; kind: string; host?: string; task?: string; detail: string }>;
   verifications: VerificationEntry[];
   warnings: string[];
+  /** Who ran it and from which playbook commit (when recorded). */
+  operator?: string;
+  playbookCommit?: string;
+  /** Cross-cluster API keys created in this run (ids only). */
+  apiKeys: Array<{ name?: string; id: string; alias?: string }>;
 }
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -415,6 +420,15 @@ export function buildRunReport(run: RunRecord): RunReport {
     moduleEvents,
     verifications,
     warnings,
+    ...(stringOnly(header?.operator) ? { operator: stringOnly(header?.operator) } : {}),
+    ...(stringOnly(header?.playbook_commit) ? { playbookCommit: stringOnly(header?.playbook_commit) } : {}),
+    apiKeys: evs
+      .filter((e) => e.kind === 'api_key.created' && typeof e.id === 'string')
+      .map((e) => ({
+        id: String(e.id),
+        ...(stringOnly(e.name) ? { name: stringOnly(e.name) } : {}),
+        ...(stringOnly(e.alias) ? { alias: stringOnly(e.alias) } : {}),
+      })),
   };
 }
 

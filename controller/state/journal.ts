@@ -16,6 +16,10 @@ export interface RunHeader {
   options: Record<string, unknown>; // parsed flags needed to re-run (limit, tags, extra vars …)
   resumed_from?: string;
   resume_play?: number; // first play index this run executes
+  /** Who ran it: user@host of the controller. */
+  operator?: string;
+  /** The playbook's git commit (with "+changes" when its folder differs from it), for the change record. */
+  playbook_commit?: string;
 }
 
 export interface JournalEvent {

@@ -8,6 +8,12 @@ import { join } from 'node:path';
 import { main } from '../../controller/cli/main.js';
 import type { RunReport } from '../../controller/report/model.js';
 import { labPasswords, runInLab, sharedLab } from '../helpers/lab.js';
+import { launch } from 'puppeteer-core';
+import { pathToFileURL } from 'node:url';
+import { ROOT } from './cli-bundle.js';
+
+/** Debian's chromium (.ci/run installs it). */
+const CHROMIUM = process.env.CROSSKEY_CHROMIUM ?? '/usr/bin/chromium';
 
 const PLAYBOOK = `
 - name: preflight
@@ -116,6 +122,39 @@ test.serial(
       }
     }
     t.false(/<script|<link|\bsrc=|\bhref=/i.test(html), 'self-contained HTML');
+
+    // In a real browser (Debian's chromium, driven by puppeteer-core; nothing is downloaded): readable at 800 px
+    // (no horizontal overflow), one timeline row per restarted node, the summary first. The screenshot is the
+    // README's picture of the report.
+    const browser = await launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    t.teardown(() => browser.close());
+    const page = await browser.newPage();
+    await page.setViewport({ width: 800, height: 1000 });
+    await page.goto(pathToFileURL(htmlFile).href, { waitUntil: 'load' });
+    const layout = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      clientWidth: document.documentElement.clientWidth,
+      rows: [...document.querySelectorAll('svg.timeline g.node-row')].map((g) => g.getAttribute('data-host')),
+      firstSection: document.querySelector('h1 + p + dl.summary') !== null,
+      wrappedHosts: [...document.querySelectorAll('td')].filter(
+        (td) => /^local-\d$/.test(td.textContent ?? '') && td.getClientRects().length > 1,
+      ).length,
+    }));
+    t.true(
+      layout.scrollWidth <= layout.clientWidth,
+      `no horizontal overflow at 800 px: ${layout.scrollWidth} > ${layout.clientWidth}`,
+    );
+    t.deepEqual(
+      layout.rows.sort(),
+      r.restarts
+        .filter((x) => x.outcome === 'done')
+        .map((x) => x.host)
+        .sort(),
+    );
+    t.is(layout.rows.length, 2, 'one timeline row per restarted node');
+    t.true(layout.firstSection, 'the summary block comes first');
+    t.is(layout.wrappedHosts, 0, 'host names do not wrap');
+    await page.screenshot({ path: join(ROOT, 'docs', 'report.png'), fullPage: false });
     const journals = readdirSync(join(lab().dir, '.crosskey', 'runs')).map((f) =>
       readFileSync(join(lab().dir, '.crosskey', 'runs', f), 'utf8'),
     );

@@ -1,6 +1,8 @@
 // `crosskey run PLAYBOOK -i INV …`: load and validate everything (inventory, playbook, vars, --limit,
 // --start-at-task) before any host is contacted, then run the executor with the journal and renderers.
-import { resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { hostname, userInfo } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { CliCommand, CliIO } from '../command.js';
 import { parseCliArgs, UsageError } from '../command.js';
@@ -190,6 +192,19 @@ export function describePlaybook(pb: Playbook, inv: { select(p: string): string[
   return out.join('\n') + '\n';
 }
 
+/** The playbook's commit, when its folder is in a git work tree ("+changes" when it differs from it). */
+function playbookCommit(playbook: string): { playbook_commit?: string } {
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', dirname(playbook), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+  try {
+    const commit = git('rev-parse', '--short=12', 'HEAD').trim();
+    const dirty = git('status', '--porcelain', '--', '.').trim() !== '';
+    return { playbook_commit: `${commit}${dirty ? '+changes' : ''}` };
+  } catch {
+    return {}; // not a git work tree, or no git: the report says so
+  }
+}
+
 /** Tags with a meaning of their own in Ansible's selection (exec-tags.ts). */
 const SPECIAL_TAGS = ['all', 'always', 'never', 'tagged', 'untagged'];
 
@@ -340,6 +355,8 @@ export async function executeRun(
         check: flags.check,
         options: { ...recorded },
         ...(resume ? { resumed_from: resume.from, resume_play: resume.startPlay } : {}),
+        operator: `${userInfo().username}@${hostname()}`,
+        ...playbookCommit(flags.playbook),
       },
       secrets,
       runId,
