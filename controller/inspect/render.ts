@@ -215,7 +215,59 @@ function renderCluster(c: ClusterReport): string {
   return out;
 }
 
-export function renderInspect(r: InspectReport): string {
+/**
+ * The default view: one table per cluster, a row per node — version, the model per alias, whether the keystore
+ * holds the alias's credentials, whether the remote cluster server port listens, the nearest certificate expiry —
+ * within 120 columns. `--long` adds every detail (renderInspectLong).
+ */
+export function renderInspect(r: InspectReport, opts: { long?: boolean } = {}): string {
+  if (opts.long) return renderInspectLong(r);
+  let out = `crosskey inspect — ${r.inventory} — ${r.generatedAt}  (details: --long)\n`;
+  const groups = [...new Set([...r.clusters.map((c) => c.group), ...r.hosts.map((h) => h.cluster ?? '(no cluster)')])];
+  for (const g of groups) {
+    const c = r.clusters.find((x) => x.group === g);
+    const hosts = r.hosts.filter((h) => (h.cluster ?? '(no cluster)') === g);
+    const head = c
+      ? `${g}: ${c.name ?? '?'} ${c.version ?? ''} ${c.health ? c.health.status : ''}${c.error ? ` — ${c.error}` : ''}`
+      : g;
+    out += `\n${head.replace(/\s+/g, ' ').trim()}\n`;
+    const aliases = [...new Set([...(c?.aliases ?? []).map((a) => a.alias), ...Object.keys(c?.models ?? {})])].sort();
+    const rows = hosts.map((h) => {
+      const nodeName = h.node.name ?? h.host;
+      const perAlias = aliases.map((a) => {
+        const m = c?.models?.[a]?.perNode[nodeName] ?? c?.models?.[a]?.perNode[h.host];
+        const cred = h.ssh.keystore?.entries?.includes(`cluster.remote.${a}.credentials`);
+        return `${a}:${m ?? '?'}${cred === undefined ? '' : cred ? '+key' : ''}`;
+      });
+      const rcs = h.ssh.ports?.some((p) => p.role.includes('remote') || p.port === 9443);
+      const certs = (h.ssh.certFiles ?? []).flatMap((f) => f.certificates.filter((x) => !x.isCa));
+      const nearest = certs.sort((a, b) => a.daysLeft - b.daysLeft)[0];
+      const expiry = nearest
+        ? nearest.daysLeft < 0
+          ? `EXPIRED ${nearest.notAfter.slice(0, 10)}`
+          : `${nearest.notAfter.slice(0, 10)} (${nearest.daysLeft}d)`
+        : h.ssh.reachable
+          ? '-'
+          : '?';
+      return [
+        h.host,
+        h.node.version ?? (h.node.error ? 'down' : '?'),
+        perAlias.join(' ') || '-',
+        !h.ssh.reachable ? '?' : rcs ? 'yes' : 'no',
+        expiry,
+      ];
+    });
+    out += table(
+      ['node', 'version', 'model per alias (+key: credentials in keystore)', '9443', 'nearest cert expiry'],
+      rows,
+    );
+  }
+  for (const w of r.warnings) out += `\nWARNING: ${w}\n`;
+  return secrets.redact(out);
+}
+
+/** Every detail: hosts, settings, keystores, certificates, aliases, tasks. */
+export function renderInspectLong(r: InspectReport): string {
   let out = `crosskey inspect — ${r.inventory} — ${r.generatedAt}\n`;
   out += '\nHOSTS\n';
   out += table(

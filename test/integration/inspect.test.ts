@@ -131,8 +131,19 @@ test.serial(
       t.false(stderr.includes(s));
     }
 
-    // Human output: the same facts, as tables.
-    const human = await cli(['-i', inv]);
+    // The compact default: one table per cluster within 120 columns, the model per alias, credentials and 9443.
+    const compact = await cli(['-i', inv]);
+    t.is(compact.code, 0);
+    t.true(
+      compact.stdout.split('\n').every((l) => l.length <= 120),
+      compact.stdout,
+    );
+    t.regex(compact.stdout, /^local: \S+ 8\.15\.0 green$/m);
+    t.regex(compact.stdout, /local-1\s+8\.15\.0\s+my_remote:RCS1\s+no\s+\d{4}-\d\d-\d\d \(\d+d\)/);
+    t.regex(compact.stdout, /remote-2\s+8\.15\.0\s+-\s+no\s+/);
+    for (const s of labPasswords(lab())) t.false(compact.stdout.includes(s));
+    // --long: the same facts in detail, as tables.
+    const human = await cli(['-i', inv, '--long']);
     t.is(human.code, 0);
     t.regex(human.stdout, /my_remote\s+persistent\s+sniff/);
     t.regex(human.stdout, /local-1\s+local-1\s+my_remote\s+connected\s+sniff\s+RCS1/);
@@ -168,7 +179,7 @@ test.serial('SSH down for a host: its host part says so, the cluster part still 
   );
 
   // --no-ssh: the cluster part alone, exit 0.
-  const noSsh = await cli(['-i', inv, '--no-ssh']);
+  const noSsh = await cli(['-i', inv, '--no-ssh', '--long']);
   t.is(noSsh.code, 0);
   t.regex(noSsh.stdout, /SSH not used/);
   t.regex(noSsh.stdout, /local-2\s+local-2\s+my_remote\s+connected\s+sniff\s+RCS1/);

@@ -15,6 +15,7 @@ import { secrets } from '../../secrets.js';
 
 const usage = `usage: crosskey inspect -i INVENTORY [options]
   --json                  one JSON document on stdout
+  --long                  every detail (settings, keystores, certificates, aliases, tasks) after the summary tables
   -l, --limit PATTERN     only hosts matching PATTERN (clusters with a matching host are kept)
   --no-ssh                skip the host part (SSH); the cluster part needs only HTTP
   -f, --forks N           hosts inspected in parallel (default 10)
@@ -36,6 +37,7 @@ export const inspectCommand: CliCommand = {
       options: {
         inventory: { type: 'string', short: 'i' },
         json: { type: 'boolean' },
+        long: { type: 'boolean' },
         limit: { type: 'string', short: 'l' },
         'no-ssh': { type: 'boolean' },
         forks: { type: 'string', short: 'f' },
@@ -81,7 +83,9 @@ export const inspectCommand: CliCommand = {
         ...(agents ? { openAgent: (host, vars) => agents.agent(host, vars) } : {}),
         es: { baseDir: statDir },
       });
-      io.stdout.write(v.json ? secrets.redact(JSON.stringify(report, null, 2)) + '\n' : renderInspect(report));
+      io.stdout.write(
+        v.json ? secrets.redact(JSON.stringify(report, null, 2)) + '\n' : renderInspect(report, { long: !!v.long }),
+      );
       const sshDown = !v['no-ssh'] && report.hosts.some((h) => !h.ssh.reachable);
       // Wrong credentials are a failure of the run (2, like a failed task), not an unreachable host (4).
       if (report.clusters.some((c) => c.authError)) return 2;
