@@ -425,7 +425,7 @@ test('crosskey inspect certificate files: validity per certificate, EXPIRED / no
       },
     ],
   };
-  const out = renderInspect(r);
+  const out = renderInspect(r, { long: true });
   t.regex(out, /WARNING: CN=old-leaf in \/c\/bundle\.crt: EXPIRED/);
   t.regex(out, /WARNING: CN=future-leaf in \/c\/bundle\.crt: not yet valid/);
   t.regex(out, /WARNING: CN=soon-leaf in \/c\/bundle\.crt: expires in 1[12] days/);
