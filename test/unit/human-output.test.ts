@@ -134,3 +134,37 @@ test('progress on a non-terminal stderr: timestamped lines, at most one per 10 s
   );
   t.is(r.err, '10:00:00 [r1] r2 (1/3): stopping\n10:00:12 [r1] r2 (1/3): starting\n');
 });
+
+test('a plan shows keystore entries by name only, structured values as YAML-ish lines, files as diffs', async (t) => {
+  const { renderChange } = await import('../../controller/cli/output/human.js');
+  t.is(
+    renderChange({ target: 'cluster.remote.my_remote.credentials', action: 'create', secret: true, after: 'x' }),
+    '  + cluster.remote.my_remote.credentials = (sensitive)\n',
+  );
+  t.is(
+    renderChange({ target: 'cluster.remote.old.credentials', action: 'delete', secret: true }),
+    '  - cluster.remote.old.credentials\n',
+  );
+  t.is(
+    renderChange({
+      target: 'POST /_security/cross_cluster/api_key crosskey-my_remote',
+      action: 'create',
+      after: { access: { search: [{ names: ['logs-*'] }], replication: [{ names: ['leader-*'] }] } },
+    }),
+    [
+      '  + POST /_security/cross_cluster/api_key crosskey-my_remote (create)',
+      '    after:',
+      '      access:',
+      '        search:',
+      '          - names: [logs-*]',
+      '        replication:',
+      '          - names: [leader-*]',
+      '',
+    ].join('\n'),
+  );
+  t.is(
+    renderChange({ target: '/etc/x mode', action: 'update', before: '0644', after: '0600' }),
+    '  ~ /etc/x mode: 0644 -> 0600\n',
+  );
+  t.is(renderChange({ target: '/etc/x', action: 'update', unified: '--- a\n+++ b\n' }), '--- a\n+++ b\n');
+});

@@ -23,13 +23,42 @@ function header(title: string, suffix = ''): string {
 
 const clock = (d = new Date()) => d.toISOString().slice(11, 19);
 
+/** A value as YAML-ish lines (what an API call sends, a role, an alias), indented under its change. */
+function yamlish(v: unknown, indent: string): string[] {
+  if (v === null || v === undefined) return [`${indent}(none)`];
+  if (typeof v !== 'object') return [`${indent}${String(v)}`];
+  if (Array.isArray(v)) {
+    if (v.every((x) => x === null || typeof x !== 'object')) return [`${indent}[${v.map(String).join(', ')}]`];
+    return v.flatMap((x) => {
+      const lines = yamlish(x, `${indent}  `);
+      return [`${indent}- ${lines[0]!.trimStart()}`, ...lines.slice(1)];
+    });
+  }
+  return Object.entries(v as Record<string, unknown>).flatMap(([k, x]) =>
+    x !== null && typeof x === 'object' && !(Array.isArray(x) && x.every((y) => y === null || typeof y !== 'object'))
+      ? [`${indent}${k}:`, ...yamlish(x, `${indent}  `)]
+      : [`${indent}${k}: ${Array.isArray(x) ? `[${x.map(String).join(', ')}]` : String(x)}`],
+  );
+}
+
+/**
+ * One planned or applied change for --diff and --check: files as unified diffs; secrets by name only
+ * (`+ name = (sensitive)`, `- name`); structured values (API bodies, roles) as YAML-ish lines; scalars inline.
+ */
 export function renderChange(c: Change): string {
-  if (c.secret) return `${c.action} ${c.target}: (secret value, not shown)\n`;
+  const sign = c.action === 'delete' ? '-' : c.action === 'create' ? '+' : '~';
+  if (c.secret) return c.action === 'delete' ? `  - ${c.target}\n` : `  ${sign} ${c.target} = (sensitive)\n`;
   if (c.unified) return c.unified.endsWith('\n') ? c.unified : c.unified + '\n';
-  const fmt = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+  const structured = (v: unknown) => v !== null && typeof v === 'object';
+  if (structured(c.before) || structured(c.after)) {
+    const lines = [`  ${sign} ${c.target} (${c.action})`];
+    if (c.before !== undefined) lines.push('    before:', ...yamlish(c.before, '      '));
+    if (c.after !== undefined) lines.push('    after:', ...yamlish(c.after, '      '));
+    return lines.join('\n') + '\n';
+  }
   if (c.before !== undefined || c.after !== undefined)
-    return `${c.action} ${c.target}: ${fmt(c.before ?? '(none)')} -> ${fmt(c.after ?? '(none)')}\n`;
-  return `${c.action} ${c.target}\n`;
+    return `  ${sign} ${c.target}: ${String(c.before ?? '(none)')} -> ${String(c.after ?? '(none)')}\n`;
+  return `  ${sign} ${c.action} ${c.target}\n`;
 }
 
 export function recapLine(host: string, s: HostStats): string {
