@@ -3,7 +3,7 @@
 // The banner gives bundled CommonJS dependencies (ssh2) require, __filename and __dirname in ESM output.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const common = {
   bundle: true,
@@ -17,12 +17,24 @@ const banner = {
   js: "import { createRequire as __ckCreateRequire } from 'node:module'; import { fileURLToPath as __ckToPath } from 'node:url'; import { dirname as __ckDirname } from 'node:path'; const require = __ckCreateRequire(import.meta.url); const __filename = __ckToPath(import.meta.url); const __dirname = __ckDirname(__filename);",
 };
 
-const entries = [
-  {
-    in: 'controller/cli/main.ts',
-    out: 'dist/crosskey.mjs',
+// The CLI is split: dist/crosskey.mjs is the entry and the command table, each command's code a chunk
+// (dist/cli-*.mjs, beside the entry so paths relative to the bundle stay the same) loaded when that command runs:
+// start-up compiles a fraction of the code.
+if (existsSync('controller/cli/main.ts')) {
+  if (existsSync('dist')) for (const f of readdirSync('dist')) if (f.startsWith('cli-')) rmSync(`dist/${f}`);
+  await build({
+    ...common,
+    entryPoints: { crosskey: 'controller/cli/main.ts' },
+    outdir: 'dist',
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: 'cli-[name]-[hash]',
     external: ['cpu-features', './crypto/build/Release/sshcrypto.node'],
-  },
+    banner,
+  });
+}
+
+const entries = [
   { in: 'agent/main.ts', out: 'dist/agent.mjs', external: [] },
   {
     in: 'lab/node/main.ts',

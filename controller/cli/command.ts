@@ -12,7 +12,6 @@ export interface CliIO {
 
 export interface CliCommand {
   name: string;
-  summary: string;
   usage: string;
   /** Returns the exit code: 0 ok, 1 usage/config error, 2 failed hosts, 4 unreachable hosts, 130 interrupted. */
   run(argv: string[], io: CliIO): Promise<number>;

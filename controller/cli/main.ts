@@ -51,11 +51,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     io.stdout.write(`crosskey ${VERSION}\n`);
     return 0;
   }
-  const cmd = commands.find((c) => c.name === name);
-  if (!cmd) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     io.stderr.write(`crosskey: unknown command '${name}'\n\n${help()}`);
     return 1;
   }
+  const cmd = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout.write(cmd.usage.endsWith('\n') ? cmd.usage : cmd.usage + '\n');
     return 0;

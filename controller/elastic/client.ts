@@ -5,7 +5,8 @@
 // Uses the 8.x @elastic/elasticsearch client (it sends compatible-with=8 headers) with its own retries off:
 // retries here cover 429, 503 and connection errors with bounded exponential backoff + jitter.
 import { sleep } from '../sleep.js';
-import { Client } from '@elastic/elasticsearch';
+// The client library is loaded on first use: commands that never talk to a cluster start without evaluating it.
+import type { Client } from '@elastic/elasticsearch';
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
@@ -269,6 +270,7 @@ export class EsClient implements EsApi {
           throw esErrorFromConnection(this.#where('GET', '/'), e);
         }
       }
+      const { Client } = await import('@elastic/elasticsearch');
       return new Client({
         node: this.url,
         auth:

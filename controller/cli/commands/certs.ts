@@ -229,7 +229,6 @@ export async function certsCommand(argv: string[], io: CommandIo = defaultIo): P
 /** The `certs` entry of the CLI's command table (shape of controller/cli/command.ts CliCommand). */
 export const certsCliCommand = {
   name: 'certs',
-  summary: 'make a CA and node certificates (PKCS#12) like elasticsearch-certutil; inspect certificate files',
   usage: certsUsage,
   run(
     argv: string[],

@@ -65,7 +65,6 @@ function table(rows: Row[]): string {
 
 export const demoCommand: CliCommand = {
   name: 'demo',
-  summary: 'run the whole migration on the built-in lab and show every local node verified',
   usage: USAGE,
   async run(argv, io) {
     const opt = (name: string): string | undefined => {

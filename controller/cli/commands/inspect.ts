@@ -28,8 +28,6 @@ model (RCS1 certificates / RCS2 API key), tasks reading through each alias.`;
 
 export const inspectCommand: CliCommand = {
   name: 'inspect',
-  summary:
-    'read-only picture of hosts and clusters: settings, keystore names, certificates, aliases, RCS1/RCS2 per node',
   usage,
   async run(argv, io) {
     const v = parseCliArgs({

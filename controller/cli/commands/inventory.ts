@@ -11,7 +11,6 @@ const usage = `usage: crosskey inventory -i INVENTORY (--list | --graph [GROUP] 
 
 export const inventoryCommand: CliCommand = {
   name: 'inventory',
-  summary: 'show the inventory (--list: ansible-inventory JSON, --graph: tree)',
   usage,
   async run(argv, io) {
     const parsed = parseCliArgs({

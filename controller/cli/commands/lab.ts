@@ -4,7 +4,6 @@ import { labCommand, LAB_USAGE } from '../../../lab/cli.js';
 
 export const labCliCommand: CliCommand = {
   name: 'lab',
-  summary: 'the built-in lab: simulated Elasticsearch clusters behind real SSH hosts (up, status, fault, down)',
   usage: LAB_USAGE,
   async run(argv, io) {
     return labCommand(argv.length ? argv : ['--help'], {

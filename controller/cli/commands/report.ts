@@ -17,7 +17,6 @@ const usage = `usage: crosskey report [RUN] [options]
 
 export const reportCommand: CliCommand = {
   name: 'report',
-  summary: "a run's steps, restart timeline, changes and verification (text, --json or --html FILE)",
   usage,
   async run(argv, io) {
     const parsed = parseCliArgs({

@@ -13,7 +13,6 @@ const usage =
 
 export const resumeCommand: CliCommand = {
   name: 'resume',
-  summary: 'continue a stopped or failed run from the play where it stopped',
   usage,
   async run(argv, io) {
     const parsed = parseCliArgs({

@@ -195,7 +195,11 @@ export function describePlaybook(pb: Playbook, inv: { select(p: string): string[
 /** The playbook's commit, when its folder is in a git work tree ("+changes" when it differs from it). */
 function playbookCommit(playbook: string): { playbook_commit?: string } {
   const git = (...args: string[]) =>
-    execFileSync('git', ['-C', dirname(playbook), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+    execFileSync('git', ['-C', dirname(playbook), ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 5000,
+    });
   try {
     const commit = git('rev-parse', '--short=12', 'HEAD').trim();
     const dirty = git('status', '--porcelain', '--', '.').trim() !== '';
@@ -412,7 +416,6 @@ export async function executeRun(
 
 export const runCommand: CliCommand = {
   name: 'run',
-  summary: 'run a playbook against an inventory (Ansible-compatible flags)',
   usage: runUsage,
   async run(argv, io) {
     const flags = parseRunFlags(argv, io.cwd);

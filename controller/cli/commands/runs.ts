@@ -22,7 +22,6 @@ export function stateDirFrom(v: { 'state-dir'?: string; inventory?: string }, cw
 
 export const runsCommand: CliCommand = {
   name: 'runs',
-  summary: 'list recorded runs (journal files) and how they ended',
   usage,
   async run(argv, io) {
     const v = parseCliArgs({
