@@ -8,7 +8,6 @@ import PQueue from 'p-queue';
 import type { AgentClient } from '../../agent/protocol.js';
 import type { AnyModule } from '../modules/registry.js';
 import type { Change, Journal, StateStore, TaskContext } from '../modules/contract.js';
-import { pendingRestartKey } from '../modules/contract.js';
 import { secrets as defaultSecrets, secretsByName, type SecretRegistry } from '../secrets.js';
 import type { BlockTask, Handler, ModuleTask, Play, Playbook, Task } from './types.js';
 import type {
@@ -24,6 +23,7 @@ import type {
 import { batches } from './exec-batches.js';
 import { taskSelected } from './exec-tags.js';
 import { mergeVars } from './var-precedence.js';
+import { type ChangedFile, maintenanceWindow, restartBookkeeping, type RunHook } from './run-hooks.js';
 import { globToRegExp } from '../glob.js';
 import type { EsClients } from '../elastic/client.js';
 import { runWithLoop } from './exec-loop.js';
@@ -59,6 +59,8 @@ export interface ExecutorOptions {
    *  runs (playDurations, by play name) say it cannot finish in time. Rolling restarts check it per node too. */
   windowEnd?: number;
   playDurations?: Record<string, number>;
+  /** More run hooks (run-hooks.ts); the maintenance window and restart bookkeeping are always there. */
+  hooks?: RunHook[];
 }
 
 interface Scope {
@@ -98,7 +100,8 @@ export class Executor {
   #playHosts: string[] = [];
   #batchHosts: string[] = [];
   #notified = new Map<string, Set<string>>(); // handler listen name → hosts
-  #changedFiles = new Map<string, Array<{ path: string; backupPath?: string }>>();
+  readonly #hooks: RunHook[];
+  readonly #changedFiles: Map<string, ChangedFile[]>;
   #batchFailed = new Set<string>();
   /** One agent promise per host for the run, reused by every task (and by agentFor). */
   readonly #agents = new Map<string, Promise<AgentClient>>();
@@ -112,6 +115,13 @@ export class Executor {
     this.#signal = opts.signal ?? new AbortController().signal;
     this.#startAt = opts.startAtTask;
     this.#stepping = !!opts.confirmTask;
+    const bookkeeping = restartBookkeeping(opts.state);
+    this.#changedFiles = bookkeeping.changedFiles;
+    this.#hooks = [
+      ...(opts.windowEnd !== undefined ? [maintenanceWindow(opts.windowEnd, opts.playDurations)] : []),
+      bookkeeping,
+      ...(opts.hooks ?? []),
+    ];
   }
 
   get #stopped(): boolean {
@@ -149,27 +159,18 @@ export class Executor {
     return { stats, exitCode, interrupted, ...(this.#aborted ? { aborted: this.#aborted } : {}) };
   }
 
-  /** True (and the run stopped, resumable from this play) when the maintenance window cannot fit the play. */
+  /** True (and the run stopped, resumable from this play) when a hook refuses the play (the maintenance window). */
   #windowRefuses(play: Play, index: number): boolean {
-    const end = this.#o.windowEnd;
-    if (end === undefined || this.#check) return false;
-    const name = play.name ?? play.hosts;
-    const estimate = this.#o.playDurations?.[name] ?? 0;
-    const now = Date.now();
-    if (now + estimate <= end) return false;
-    const why =
-      now >= end
-        ? `the maintenance window ended at ${new Date(end).toISOString()}`
-        : `play '${name}' took ${(estimate / 1000).toFixed(0)} s before and the maintenance window ends at ${new Date(end).toISOString()}`;
-    this.#aborted = `${why}: play '${name}' not started; continue in the next window with crosskey resume`;
-    this.#o.emit({ kind: 'warning', message: this.#aborted });
-    this.#o.journal.event('window_stop', {
-      play: index,
-      name,
-      estimateMs: estimate,
-      windowEnd: new Date(end).toISOString(),
-    });
-    return true;
+    for (const h of this.#hooks) {
+      const stop = h.beforePlay?.({ play, index, check: this.#check });
+      if (!stop) continue;
+      this.#aborted = stop.reason;
+      this.#o.emit({ kind: 'warning', message: stop.reason });
+      const { kind, ...data } = stop.event;
+      this.#o.journal.event(String(kind), data);
+      return true;
+    }
+    return false;
   }
 
   // ---------------------------------------------------------------- plays and batches
@@ -193,7 +194,7 @@ export class Executor {
     }
     for (const h of hosts) if (!this.stats.has(h)) this.stats.set(h, emptyStats());
     this.#playHosts = hosts;
-    this.#changedFiles = new Map();
+    for (const h of this.#hooks) h.playStart?.();
     this.#playVars = secretsByName({ ...play.vars });
     for (const f of play.varsFiles) Object.assign(this.#playVars, this.#o.lang.loadVarsFile(f));
     this.#playVars.playbook_dir = pb.dir;
@@ -440,15 +441,8 @@ export class Executor {
           if (out.status === 'changed') {
             for (const h of targets) for (const n of task.notify) this.#notify(n, h);
             if (out.changedFiles?.length) {
-              const list = this.#changedFiles.get(host) ?? [];
-              list.push(...out.changedFiles);
-              this.#changedFiles.set(host, list);
-              // Saved too: a later play's es_rolling_restart (or a resumed run after a crash) restarts this node for
-              // files changed here; the restart clears the record (pendingRestartKey).
-              if (!(task.checkMode ?? this.#check)) {
-                const key = pendingRestartKey(host);
-                await this.#o.state.set(key, [...(this.#o.state.get<typeof list>(key) ?? []), ...out.changedFiles]);
-              }
+              const check = task.checkMode ?? this.#check;
+              for (const h of this.#hooks) await h.filesChanged?.({ host, files: out.changedFiles, check });
             }
           }
           if (out.status === 'failed' && !out.ignored) {
