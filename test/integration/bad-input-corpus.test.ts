@@ -16,10 +16,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { createServer, type AddressInfo, type Server } from 'node:net';
-import { main } from '../../controller/cli/main.js';
 import { ROOT } from './cli-bundle.js';
+import { inProcess, tripwire } from '../helpers/cli-io.js';
 
 interface CliCase {
   id: string;
@@ -30,26 +28,6 @@ interface CliCase {
   /** What stderr must say (the file:line, host or flag, and the reason). */
   expect: RegExp;
   env?: Record<string, string>;
-}
-
-async function inProcess(args: string[], cwd: string, env: Record<string, string> = {}) {
-  let stdout = '',
-    stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _enc, cb) {
-        append(String(chunk));
-        cb();
-      },
-    });
-  const code = await main(args, {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    stdin: Readable.from([]),
-    env: { ...process.env, CROSSKEY_ALLOW_LOOSE_SECRET_FILES: '', ...env },
-    cwd,
-  });
-  return { code, stdout, stderr };
 }
 
 const PB_DEBUG = `- hosts: all\n  gather_facts: false\n  tasks:\n    - name: hello\n      debug: { msg: hi }\n      tags: [greet]\n`;
@@ -353,17 +331,6 @@ const CASES: CliCase[] = [
   },
 ];
 
-async function tripwire(t: { teardown(fn: () => void): void }): Promise<{ port: number; count: () => number }> {
-  let n = 0;
-  const srv: Server = createServer((s) => {
-    n++;
-    s.destroy();
-  });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  t.teardown(() => srv.close());
-  return { port: (srv.address() as AddressInfo).port, count: () => n };
-}
-
 test('the corpus: every case exits 1 with its message, nothing contacted, nothing written', async (t) => {
   const wire = await tripwire(t);
   const base = mkdtempSync(join(tmpdir(), 'ck-corpus-'));
@@ -381,7 +348,7 @@ test('the corpus: every case exits 1 with its message, nothing contacted, nothin
     const runsDir = join(d, '.crosskey', 'runs');
     const journalsBefore = existsSync(runsDir) ? readdirSync(runsDir).length : 0;
     const args = c.args.map((a) => a.replaceAll('{d}', d));
-    const r = await inProcess(args, d, c.env);
+    const r = await inProcess(args, d, { ...process.env, CROSSKEY_ALLOW_LOOSE_SECRET_FILES: '', ...c.env });
     const problems = [
       r.code !== 1 && `exit ${r.code}`,
       !c.expect.test(r.stderr) && `stderr does not match ${c.expect}`,

@@ -4,34 +4,16 @@
 // output into a closed pipe ends quietly.
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleCli, runCli } from './cli-bundle.js';
+import { tripwire, workdir } from '../helpers/cli-io.js';
 
 let cli: { file: string; remove(): void };
 test.before(async () => {
   cli = await bundleCli();
 });
 test.after.always(() => cli?.remove());
-
-async function tripwire(t: { teardown(fn: () => void): void }): Promise<{ port: number; count: () => number }> {
-  let n = 0;
-  const srv: Server = createServer((s) => {
-    n++;
-    s.destroy();
-  });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  t.teardown(() => srv.close());
-  return { port: (srv.address() as AddressInfo).port, count: () => n };
-}
-
-function workdir(t: { teardown(fn: () => void): void }): string {
-  const d = mkdtempSync(join(tmpdir(), 'ck-intro-'));
-  t.teardown(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
 
 const PB = `- name: first play
   hosts: web

@@ -1,14 +1,11 @@
 // The CLI's contract on bad input: exit 1, a message naming file:line (or the flag), and no host contacted.
 // "No host contacted" is measured: every inventory host points at a TCP listener that counts connections.
 import test from 'ava';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { execFile } from 'node:child_process';
 import { bundleCli, runCli, ROOT } from './cli-bundle.js';
-import { main } from '../../controller/cli/main.js';
-import { createServer, type Server, type AddressInfo } from 'node:net';
+import { inProcess, tripwire, workdir } from '../helpers/cli-io.js';
 
 let cli = '';
 test.before(async () => {
@@ -18,45 +15,6 @@ test.before(async () => {
 });
 test.after.always(() => rmSync(cli, { force: true }));
 const crosskey = (args: string[]) => runCli(cli, args);
-
-/** The CLI's main() in-process with captured output (same code path as the bundle, minus process start). */
-async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '',
-    stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _enc, cb) {
-        append(String(chunk));
-        cb();
-      },
-    });
-  const code = await main(args, {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    stdin: Readable.from([]),
-    env: process.env,
-    cwd: ROOT,
-  });
-  return { code, stdout, stderr };
-}
-
-/** A TCP listener standing in for every host's SSH port: counts connection attempts. */
-async function tripwire(t: { teardown(fn: () => void): void }): Promise<{ port: number; count: () => number }> {
-  let n = 0;
-  const srv: Server = createServer((s) => {
-    n++;
-    s.destroy();
-  });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  t.teardown(() => srv.close());
-  return { port: (srv.address() as AddressInfo).port, count: () => n };
-}
-
-function workdir(t: { teardown(fn: () => void): void }): string {
-  const d = mkdtempSync(join(tmpdir(), 'ck-cli-'));
-  t.teardown(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
 
 const GOOD_PB = `- hosts: all
   gather_facts: false
@@ -155,7 +113,7 @@ test('bad-input fixtures of the loader (test/fixtures/bad-input/cases.json): exi
       '--state-dir',
       join(d, 'state'),
     ];
-    const r = await inProcess(args); // the CLI's main() in this process: 41 cases in seconds, not minutes
+    const r = await inProcess(args, ROOT); // the CLI's main() in this process: 41 cases in seconds, not minutes
     t.is(r.code, 1, `${c.id}: ${r.stdout}${r.stderr}`);
     const loc = `${join(ROOT, c.file)}${c.line ? `:${c.line}` : ''}: `;
     const text = c.match ?? c.message;
