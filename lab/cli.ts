@@ -4,23 +4,32 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { labUp } from './up.js';
 import { labStatus, formatStatus, labDown, labFault } from './ops.js';
+import { checkEsVersion, parseClusterFlag, parseConnectFlag, parseYmlFlag } from './layout-spec.js';
 
 export const LAB_USAGE = `usage: crosskey lab <command> [options]
 
-The lab is a SIMULATOR: simulated Elasticsearch 8 nodes (not real Elasticsearch) behind real SSH hosts.
+The lab is a SIMULATOR: simulated Elasticsearch 8/9 nodes (not real Elasticsearch) behind real SSH hosts.
 
   up     [--dir DIR] [--nodes 3] [--es-version 8.15.0] [--ssh openssh|embedded] [--license trial|basic]
+         [--cluster NAME[:NODES]]... [--connect LOCAL:REMOTE[:ALIAS]]... [--yml CLUSTER:KEY=VALUE]...
          [--static-remote] [--net L] [--start-delay MS] [--recovery MS]
   status [--dir DIR] [--json]
   down   [--dir DIR]
   fault  NODE fail-start|slow-start|drop-ssh|http-429|http-503|stall-recovery|block-rcs [--count N] [--ms MS] [--clear] [--dir DIR]
 
-DIR defaults to ./.lab
+DIR defaults to ./.lab. --es-version: 8.10.0 to 8.19.x, 9.0.0 to 9.3.x.
+--cluster (repeatable; default local:3 and remote:3): NODES 1..9, --nodes for a cluster given without a count.
+--connect (repeatable; default local:remote:my_remote): an alias of LOCAL to REMOTE (which may be LOCAL itself),
+  on certificate trust (RCS1) like my_remote; ALIAS defaults to my_remote. The first one carries the lab's tasks.
+--yml (repeatable): a setting added to every node's elasticsearch.yml of CLUSTER before the first start.
+--static-remote: every alias in elasticsearch.yml instead of persistent cluster settings.
 `;
 
 interface Parsed {
   positional: string[];
   flags: Map<string, string | true>;
+  /** Repeatable flags, in order. */
+  lists: Map<string, string[]>;
 }
 
 const VALUE_FLAGS = new Set([
@@ -35,24 +44,27 @@ const VALUE_FLAGS = new Set([
   '--start-delay',
   '--recovery',
 ]);
+const LIST_FLAGS = new Set(['--cluster', '--connect', '--yml']);
 const BOOL_FLAGS = new Set(['--json', '--static-remote', '--clear', '--help', '-h']);
 
 function parse(argv: string[]): Parsed {
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
+  const lists = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const eq = a.indexOf('=');
     const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
-    if (VALUE_FLAGS.has(name)) {
+    if (VALUE_FLAGS.has(name) || LIST_FLAGS.has(name)) {
       const v = eq > 0 && a.startsWith('--') ? a.slice(eq + 1) : argv[++i];
       if (v === undefined) throw new UsageError(`${name} needs a value`);
-      flags.set(name, v);
+      if (LIST_FLAGS.has(name)) lists.set(name, [...(lists.get(name) ?? []), v]);
+      else flags.set(name, v);
     } else if (BOOL_FLAGS.has(a)) flags.set(a, true);
     else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
     else positional.push(a);
   }
-  return { positional, flags };
+  return { positional, flags, lists };
 }
 
 class UsageError extends Error {}
@@ -95,10 +107,15 @@ export async function labCommand(
   try {
     switch (command) {
       case 'up': {
+        const esVersion = p.flags.get('--es-version') as string | undefined;
+        if (esVersion !== undefined) checkEsVersion(esVersion);
         const { lab, seconds } = await labUp({
           dir,
           nodes: int(p, '--nodes'),
-          esVersion: p.flags.get('--es-version') as string | undefined,
+          clusters: (p.lists.get('--cluster') ?? []).map(parseClusterFlag),
+          connections: (p.lists.get('--connect') ?? []).map(parseConnectFlag),
+          yml: (p.lists.get('--yml') ?? []).map(parseYmlFlag),
+          esVersion,
           ssh: oneOf(p, '--ssh', ['openssh', 'embedded'] as const),
           license: oneOf(p, '--license', ['trial', 'basic'] as const),
           staticRemote: p.flags.has('--static-remote'),

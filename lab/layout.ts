@@ -22,6 +22,16 @@ export interface LabClusterEntry {
   nodes: LabNodeEntry[];
 }
 
+/** An alias LOCAL → REMOTE (`lab up --connect LOCAL:REMOTE:ALIAS`); every one starts on certificate trust (RCS1). */
+export interface LabConnection {
+  local: string;
+  remote: string;
+  alias: string;
+}
+
+/** Today's layout: clusters `local` and `remote`, the alias `my_remote` (the name Elastic's docs use). */
+export const DEFAULT_CONNECTION: LabConnection = { local: 'local', remote: 'remote', alias: 'my_remote' };
+
 export interface LabFile {
   format: 1;
   dir: string;
@@ -38,6 +48,10 @@ export interface LabFile {
   inventory: string;
   sshDaemonPid?: number;
   clusters: LabClusterEntry[];
+  /** The aliases of the layout, the first one carrying the tasks; absent in labs made before `--connect`. */
+  connections?: LabConnection[];
+  /** `lab up --yml` settings per cluster, as written into every node's elasticsearch.yml. */
+  yml?: Record<string, Record<string, unknown>>;
 }
 
 export function labFilePath(dir: string): string {
@@ -54,6 +68,11 @@ export function writeLabFile(lab: LabFile): void {
   const f = labFilePath(lab.dir);
   writeFileSync(`${f}.tmp`, JSON.stringify(lab, null, 2) + '\n');
   renameSync(`${f}.tmp`, f);
+}
+
+/** The lab's aliases (a lab.json without `connections` has today's single one). */
+export function labConnections(lab: Pick<LabFile, 'connections'>): LabConnection[] {
+  return lab.connections?.length ? lab.connections : [DEFAULT_CONNECTION];
 }
 
 export function allNodes(lab: LabFile): LabNodeEntry[] {

@@ -1,7 +1,8 @@
 // `lab status`, `lab down`, `lab fault`: act on a lab described by DIR/lab.json, processes by recorded pid only.
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createConnection } from 'node:net';
-import { readLabFile, writeLabFile, allNodes, findNode, type LabFile } from './layout.js';
+import { readLabFile, writeLabFile, allNodes, findNode, type LabFile, type LabNodeEntry } from './layout.js';
 import { stop as serviceStop, runningPid } from './node/service.js';
 import { readyFile } from './node/node.js';
 import { stopPid, isAlive } from './hosts/process.js';
@@ -19,6 +20,8 @@ export interface NodeStatus {
   ssh: boolean;
   master: boolean;
   faults: string[];
+  /** Process starts since `lab up` (restarts by the lab itself or by a migration included). */
+  starts: number;
 }
 
 export interface ClusterStatus {
@@ -44,6 +47,15 @@ export interface LabStatus {
   clusters: ClusterStatus[];
 }
 
+/** Starts of a node: its `started {…}` lines (lab/node/node.ts), logged once per successful process start. */
+export function startsOf(n: Pick<LabNodeEntry, 'home' | 'cluster'>): number {
+  try {
+    return (readFileSync(join(n.home, 'logs', `${n.cluster}.log`), 'utf8').match(/\] started \{/g) ?? []).length;
+  } catch {
+    return 0;
+  }
+}
+
 export function labStatus(dir: string): LabStatus {
   const lab = readLabFile(dir);
   const clusters = lab.clusters.map((c): ClusterStatus => {
@@ -66,6 +78,7 @@ export function labStatus(dir: string): LabStatus {
         ssh: sshAlive,
         master: master?.name === n.name,
         faults: Object.keys(readFaults(n.home)),
+        starts: startsOf(n),
       };
     });
     return {
@@ -92,7 +105,7 @@ export function formatStatus(s: LabStatus): string {
     );
     for (const n of c.nodes) {
       lines.push(
-        `    ${n.master ? '*' : ' '} ${n.name.padEnd(10)} ${n.address.padEnd(14)} ${n.running ? `running (pid ${n.pid})` : n.pid ? `starting (pid ${n.pid})` : 'stopped'}  ssh ${n.ssh ? 'up' : 'down'}${n.faults.length ? `  faults: ${n.faults.join(',')}` : ''}`,
+        `    ${n.master ? '*' : ' '} ${n.name.padEnd(10)} ${n.address.padEnd(14)} ${n.running ? `running (pid ${n.pid})` : n.pid ? `starting (pid ${n.pid})` : 'stopped'}  ssh ${n.ssh ? 'up' : 'down'}  starts ${n.starts}${n.faults.length ? `  faults: ${n.faults.join(',')}` : ''}`,
       );
     }
   }

@@ -1,6 +1,7 @@
-// `lab up`: two simulated clusters (`local`, `remote`) of N nodes, each node a host with its own loopback address
-// 127.L.{1,2}.N and standard ports, reachable over SSH, with an ES-like install tree, TLS from a lab CA, a tool
-// superuser, a license, a few indices; then part 2's initial state (RCS1 alias, tasks) when it exists.
+// `lab up`: simulated clusters (by default `local` and `remote`, `--cluster NAME[:NODES]` for others) of N nodes,
+// each node a host with its own loopback address 127.L.<cluster>.N and standard ports, reachable over SSH, with an
+// ES-like install tree, TLS from a lab CA, a tool superuser, a license, a few indices; then part 2's initial state
+// (RCS1 aliases of `--connect`, tasks).
 import { writeMigrationVars } from './setup/migration-vars.js';
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -26,17 +27,34 @@ import {
   labFilePath,
   readLabFile,
   allNodes,
+  type LabConnection,
   type LabFile,
   type LabNodeEntry,
   type LabClusterEntry,
 } from './layout.js';
+import {
+  checkEsVersion,
+  resolveLayout,
+  startDependencies,
+  type ClusterSpec,
+  type LayoutCluster,
+  type YmlSpec,
+} from './layout-spec.js';
+import { staticAliasLines } from './setup/initial-state.js';
 import { inventoryYaml, knownHosts, sshConfig } from './inventory.js';
 import { labHttp } from './http-client.js';
 import type { SshDaemonConfig } from './ssh-daemon.js';
 
 export interface LabUpOptions {
   dir: string;
+  /** Nodes of every cluster given without a count (default 3). */
   nodes?: number;
+  /** `--cluster NAME[:NODES]`; default `local` and `remote`. */
+  clusters?: ClusterSpec[];
+  /** `--connect LOCAL:REMOTE:ALIAS`; default `local:remote:my_remote`. The first one carries the tasks. */
+  connections?: LabConnection[];
+  /** `--yml CLUSTER:KEY=VALUE`: added to every node of the cluster before its first start. */
+  yml?: YmlSpec[];
   esVersion?: string;
   ssh?: 'openssh' | 'embedded';
   license?: 'trial' | 'basic';
@@ -51,10 +69,6 @@ export interface LabUpOptions {
 }
 
 export const TOOL_USER = 'crosskey';
-const CLUSTERS = [
-  { name: 'local', octet: 1 },
-  { name: 'remote', octet: 2 },
-] as const;
 const NET_LOCKS = join(tmpdir(), 'crosskey-lab-nets');
 
 function portFree(host: string, port: number): Promise<boolean> {
@@ -66,7 +80,7 @@ function portFree(host: string, port: number): Promise<boolean> {
 }
 
 /** Reserves a free L (lock file naming the lab dir; a lock whose lab has no lab.json any more is stale). */
-async function chooseNet(dir: string, nodes: number, requested?: number): Promise<number> {
+async function chooseNet(dir: string, clusters: LayoutCluster[], requested?: number): Promise<number> {
   mkdirSync(NET_LOCKS, { recursive: true });
   const candidates =
     requested !== undefined ? [requested] : Array.from({ length: 230 }, (_, i) => 20 + ((process.pid + i * 7) % 230));
@@ -83,8 +97,8 @@ async function chooseNet(dir: string, nodes: number, requested?: number): Promis
       rmSync(lock, { force: true });
     }
     let free = true;
-    outer: for (const c of CLUSTERS) {
-      for (let n = 1; n <= nodes; n++) {
+    outer: for (const c of clusters) {
+      for (let n = 1; n <= c.nodes; n++) {
         for (const port of [22, 9200, 9300, 9443]) {
           if (!(await portFree(`127.${L}.${c.octet}.${n}`, port))) {
             free = false;
@@ -210,11 +224,19 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   const t0 = Date.now();
   const log = opts.log ?? (() => {});
   const dir = resolve(opts.dir);
-  const nodes = opts.nodes ?? 3;
   const esVersion = opts.esVersion ?? '8.15.0';
-  if (!/^\d+\.\d+\.\d+$/.test(esVersion)) throw new Error(`--es-version ${esVersion}: expected MAJOR.MINOR.PATCH`);
-  if (!esVersion.startsWith('8.')) throw new Error(`--es-version ${esVersion}: the lab simulates Elasticsearch 8.x`);
-  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9) throw new Error(`--nodes ${nodes}: must be 1..9`);
+  // The CLI refuses versions below 8.10 (lab/cli.ts); programmatic callers may still simulate 8.0–8.9.
+  checkEsVersion(esVersion, { olderEight: true });
+  // Every flag is checked before anything is written or started.
+  const layout = resolveLayout({
+    nodes: opts.nodes,
+    clusters: opts.clusters,
+    connections: opts.connections,
+    yml: opts.yml,
+    esVersion,
+    staticRemote: opts.staticRemote,
+  });
+  const dependsOn = startDependencies(layout, !!opts.staticRemote);
   const ssh = opts.ssh ?? (existsSync(SSHD_PATH) ? 'openssh' : 'embedded');
   if (ssh === 'openssh' && !existsSync(SSHD_PATH))
     throw new Error(`--ssh openssh: ${SSHD_PATH} not found (install openssh-server or use --ssh embedded)`);
@@ -231,11 +253,12 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const nodeScript = await ensureLabNodeBundle();
-  const net = await chooseNet(dir, nodes, opts.net);
+  const net = await chooseNet(dir, layout.clusters, opts.net);
   const secs = () => ((Date.now() - t0) / 1000).toFixed(1);
   log(
-    `lab: network 127.${net}.0.0/16, ${nodes} nodes per cluster, Elasticsearch ${esVersion} (simulated), ssh ${ssh} (${secs()} s)`,
+    `lab: network 127.${net}.0.0/16, clusters ${layout.clusters.map((c) => `${c.name} (${c.nodes} nodes)`).join(', ')}, aliases ${layout.connections.map((c) => `${c.local} → ${c.remote} as ${c.alias}`).join(', ')}, Elasticsearch ${esVersion} (simulated), ssh ${ssh} (${secs()} s)`,
   );
+  const addressesOf = (c: LayoutCluster) => Array.from({ length: c.nodes }, (_, i) => `127.${net}.${c.octet}.${i + 1}`);
 
   const started: { nodes: string[]; sshPids: number[]; daemonPid?: number } = { nodes: [], sshPids: [] };
   const cleanup = async () => {
@@ -258,21 +281,48 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     const ksVersion = keystoreVersionFor(esVersion);
 
     const nodeStarts: Array<Promise<void>> = [];
+    // With --static-remote a node connects its aliases at start-up: the clusters they point to start first.
+    const clusterStarted = new Map(
+      layout.clusters.map((c) => {
+        let resolveFn!: () => void;
+        let rejectFn!: (e: unknown) => void;
+        const promise = new Promise<void>((res, rej) => {
+          resolveFn = res;
+          rejectFn = rej;
+        });
+        promise.catch(() => undefined); // awaited by dependants, if any; a failure is reported by its own node
+        return [c.name, { promise, resolve: resolveFn, reject: rejectFn }] as const;
+      }),
+    );
     const startNode = async (n: LabNodeEntry) => {
+      await Promise.all((dependsOn.get(n.cluster) ?? []).map((d) => clusterStarted.get(d)!.promise));
       started.nodes.push(n.home);
       const outLines: string[] = [];
       const rc = await serviceStart(n.home, nodeScript, (s) => outLines.push(s));
       if (rc !== 0) throw new Error(`node ${n.name} failed to start: ${outLines.join('').trim()}`);
     };
     const clusters: LabClusterEntry[] = await Promise.all(
-      CLUSTERS.map(async (c): Promise<LabClusterEntry> => {
+      layout.clusters.map(async (c): Promise<LabClusterEntry> => {
         const clusterDir = join(dir, 'clusters', c.name);
         const password = randomBytes(18).toString('base64url');
         const passwordFile = join(dir, 'credentials', `${c.name}-password`);
         writeFileSync(passwordFile, password + '\n', { mode: 0o600 });
-        createState(clusterDir, initialState(c.name, esVersion, lic, password, opts.recoveryMs ?? 1000, nodes));
-        const names = Array.from({ length: nodes }, (_, i) => `${c.name}-${i + 1}`);
-        const addresses = names.map((_, i) => `127.${net}.${c.octet}.${i + 1}`);
+        createState(clusterDir, initialState(c.name, esVersion, lic, password, opts.recoveryMs ?? 1000, c.nodes));
+        const names = Array.from({ length: c.nodes }, (_, i) => `${c.name}-${i + 1}`);
+        const addresses = addressesOf(c);
+        // --static-remote: the aliases of this cluster, in elasticsearch.yml before the first start.
+        const staticLines = opts.staticRemote
+          ? layout.connections
+              .filter((k) => k.local === c.name)
+              .map((k) =>
+                staticAliasLines(
+                  k.alias,
+                  addressesOf(layout.clusters.find((r) => r.name === k.remote)!).map((a) => `${a}:9300`),
+                ),
+              )
+              .join('')
+          : '';
+        const myStarts: Array<Promise<void>> = [];
         // Nodes are prepared concurrently (key generation, PBKDF2 and OpenSSL run off the main thread) and each
         // starts as soon as its files exist: its simulated boot overlaps with the other nodes' preparation.
         const prepared = names.map(async (name, i): Promise<LabNodeEntry> => {
@@ -316,10 +366,13 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
             'xpack.security.transport.ssl.client_authentication': 'required',
             'xpack.security.transport.ssl.keystore.path': 'certs/transport.p12',
             'xpack.security.transport.ssl.truststore.path': 'certs/transport.p12',
+            ...layout.yml[c.name],
           };
           writeFileSync(
             join(configDir, 'elasticsearch.yml'),
-            `# crosskey lab node ${name} (simulated Elasticsearch ${esVersion})\n` + dump(yml, { lineWidth: 200 }),
+            `# crosskey lab node ${name} (simulated Elasticsearch ${esVersion})\n` +
+              dump(yml, { lineWidth: 200 }) +
+              staticLines,
           );
           const ks = await writeKeystoreAsync({
             version: ksVersion,
@@ -341,10 +394,17 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
             transportPort: 9300,
             ssh: { port: 22, dir: join(dir, 'hosts', name), knownHostsLine: '' },
           };
-          nodeStarts.push(startNode(entry));
+          const starting = startNode(entry);
+          nodeStarts.push(starting);
+          myStarts.push(starting);
           return entry;
         });
-        const entries = await Promise.all(prepared);
+        const entries = await Promise.all(prepared).catch((e) => {
+          clusterStarted.get(c.name)!.reject(e);
+          throw e;
+        });
+        const gate = clusterStarted.get(c.name)!;
+        Promise.all(myStarts).then(() => gate.resolve(), gate.reject);
         return {
           name: c.name,
           dir: clusterDir,
@@ -365,6 +425,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
       license: lic,
       ssh,
       staticRemote: !!opts.staticRemote,
+      connections: layout.connections,
+      ...(Object.keys(layout.yml).length ? { yml: layout.yml } : {}),
       createdAt: new Date().toISOString(),
       nodeScript,
       caCert,
@@ -444,7 +506,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
       const r = await labHttp(
         { url: c.url, user: c.user, passwordFile: c.passwordFile, caCert },
         'GET',
-        `/_cluster/health?wait_for_status=green&wait_for_nodes=${nodes}&timeout=60s`,
+        `/_cluster/health?wait_for_status=green&wait_for_nodes=${c.nodes.length}&timeout=60s`,
       );
       const h = r.json as { status?: string } | undefined;
       if (r.status !== 200)
@@ -475,8 +537,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   }
 }
 
-/** Part 2's initial state: the RCS1 alias local → remote, roles, tasks (lab/setup/initial-state.ts). */
+/** Part 2's initial state: the RCS1 aliases, roles, tasks (lab/setup/initial-state.ts). */
 async function applyPart2InitialState(lab: LabFile, log: (s: string) => void): Promise<void> {
   await applyInitialState(lab);
-  log('lab: initial state applied (remote connection and tasks)');
+  log('lab: initial state applied (remote connections and tasks)');
 }

@@ -27,3 +27,12 @@ export class NodeLogger {
     appendFileSync(this.file, formatLogLine(level, logger, this.nodeName, message));
   }
 }
+
+/**
+ * One line of an ECS JSON log (ES's `ECSJsonLayout`, used by the deprecation log): a JSON object per line, appended
+ * synchronously like the text log. Readers parse the fields; their order is not significant (docs/es-9x.md §2.2).
+ */
+export function appendJsonLogLine(file: string, fields: Record<string, unknown>): void {
+  mkdirSync(dirname(file), { recursive: true });
+  appendFileSync(file, JSON.stringify(fields) + '\n');
+}

@@ -1,12 +1,13 @@
 // The migration's variables for a lab, written next to its inventory as DIR/group_vars/all.yml — the same file an
 // operator writes for real clusters (inventory/production/group_vars/all.yml documents every variable).
 // The certificate password lives in a 0600 file and reaches playbooks as a Secret through `secret_file`.
+// The `crosskey_*` variables describe the first alias of the layout (today's `my_remote` by default);
+// `crosskey_connections` lists every alias of the lab (`lab up --connect`).
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
-import type { LabFile } from '../layout.js';
-import { REMOTE_ALIAS } from './initial-state.js';
+import { labConnections, type LabFile } from '../layout.js';
 
 export function writeMigrationVars(
   lab: LabFile,
@@ -17,9 +18,11 @@ export function writeMigrationVars(
   const certPasswordFile = join(credentials, 'rcs-cert-password');
   if (!existsSync(certPasswordFile))
     writeFileSync(certPasswordFile, randomBytes(18).toString('base64url') + '\n', { mode: 0o600 });
-  const remote = clusters.find((c) => c.name === 'remote');
+  const connections = labConnections(lab);
+  const first = connections[0]!;
+  const remote = clusters.find((c) => c.name === first.remote);
   const vars = {
-    crosskey_alias: REMOTE_ALIAS,
+    crosskey_alias: first.alias,
     crosskey_mode: 'sniff',
     crosskey_rcs_port: 9443,
     crosskey_rcs_bind_host: '{{ ansible_host }}',
@@ -30,13 +33,14 @@ export function writeMigrationVars(
     crosskey_rcs_cert_dns: [],
     crosskey_rcs_cert_ip: ['{{ ansible_host }}'],
     crosskey_remote_ca_file: 'remote-cluster-ca.crt',
-    crosskey_api_key_name: `crosskey-${REMOTE_ALIAS}`,
+    crosskey_api_key_name: `crosskey-${first.alias}`,
     crosskey_api_key_access: {
       search: [{ names: ['logs-*'] }],
       replication: [{ names: ['leader-*', 'archive-*'] }],
     },
     crosskey_roles: [],
     crosskey_transport_allow: (remote?.nodes ?? []).map((n) => n.address),
+    crosskey_connections: connections.map((c) => ({ local: c.local, remote: c.remote, alias: c.alias })),
   };
   const dir = join(lab.dir, 'group_vars');
   mkdirSync(dir, { recursive: true });

@@ -27,8 +27,37 @@ const LUCENE: Record<string, string> = {
   '8.19': '9.12.2',
 };
 
+// 9.x per docs/es-9x.md §1.1 (captures of real `GET /`): by minor, and the patches known to differ from their
+// minor's first documented value (9.2.4 has Lucene 10.3.2; 9.2.2–9.2.3 are not established, the minor's is used).
+const LUCENE_9: Record<string, string> = { '9.0': '10.1.0', '9.1': '10.2.2', '9.2': '10.3.1', '9.3': '10.3.2' };
+const LUCENE_9_FROM_PATCH: Array<{ from: string; minor: string; lucene: string }> = [
+  { from: '9.2.4', minor: '9.2', lucene: '10.3.2' },
+];
+
+function parts(version: string): [number, number, number] {
+  const [a = 0, b = 0, c = 0] = version.split('.').map((x) => Number.parseInt(x, 10) || 0);
+  return [a, b, c];
+}
+
 export function buildInfo(version: string) {
   const minor = version.split('.').slice(0, 2).join('.');
+  const [major, , patch] = parts(version);
+  if (major >= 9) {
+    const later = LUCENE_9_FROM_PATCH.find((p) => p.minor === minor && patch >= parts(p.from)[2]);
+    // docs/es-9x.md §1.1: the minimum wire version is the `.0` of the last 8.x minor Version.java declares
+    // (8.18.0 in 9.0, 8.19.0 from 9.1 on); the minimum index version is (major-1).0.0.
+    return {
+      number: version,
+      build_flavor: 'default',
+      build_type: 'tar',
+      build_hash: 'c1ab0e5b1d1e7b4a2ff00000000000000000lab0',
+      build_date: '2026-01-29T10:05:46.708397977Z',
+      build_snapshot: false,
+      lucene_version: later?.lucene ?? LUCENE_9[minor] ?? '10.3.2',
+      minimum_wire_compatibility_version: minor === '9.0' ? '8.18.0' : '8.19.0',
+      minimum_index_compatibility_version: '8.0.0',
+    };
+  }
   return {
     number: version,
     build_flavor: 'default',

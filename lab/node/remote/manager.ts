@@ -18,6 +18,7 @@ import {
   type AliasSettings,
 } from './settings.js';
 import { FrameChannel, RemoteError } from './wire.js';
+import { logCertificateRemoteAccess } from '../deprecation.js';
 import { ipFilterAllows } from './ip-filter.js';
 import { ConnectError, mapChannelError, openTlsChannel, type Model } from './tls-client.js';
 import {
@@ -243,6 +244,7 @@ export class RemoteConnectionManager implements NodePlugin {
     const ch = await openTlsChannel(this.rt, c.model, host, port, c.settings.serverName);
     try {
       const answer = (await ch.request(HANDSHAKE, this.handshakeBody(c))) as HandshakeAnswer;
+      if (c.model === 'rcs1') logCertificateRemoteAccess(this.rt, c.settings.alias); // 9.x deprecation log
       return { ch, answer };
     } catch (e) {
       ch.close();

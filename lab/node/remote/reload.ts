@@ -3,6 +3,7 @@
 import type { NodePlugin, NodeRuntime } from '../runtime.js';
 import type { MemberInfo } from '../cluster.js';
 import { transportRequest } from '../transport.js';
+import { keystoreDetails } from '../keystore-details.js';
 
 export const RELOAD_ACTION = 'cluster:admin/nodes/reload_secure_settings[n]';
 
@@ -23,7 +24,8 @@ export class ReloadSecureSettingsPlugin implements NodePlugin {
 
 export async function reloadLocal(rt: NodeRuntime, password?: string): Promise<NodeReloadAnswer> {
   const out = await rt.reloadSecureSettings(password);
-  return out.error ? { name: rt.nodeName, reload_exception: out.error } : { name: rt.nodeName };
+  // 9.3+ adds the keystore details (lab/node/keystore-details.ts)
+  return out.error ? { name: rt.nodeName, reload_exception: out.error } : { name: rt.nodeName, ...keystoreDetails(rt) };
 }
 
 /** Node selection as ES resolves `_local`, `_all`, ids and names (comma-separated). */
