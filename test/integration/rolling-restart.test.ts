@@ -8,17 +8,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { TaskContext, Change } from '../../controller/modules/contract.js';
+import { runTask } from '../helpers/run-task.js';
 import type { AgentClient } from '../../agent/protocol.js';
 import { AgentRpcClient } from '../../controller/transport/rpc.js';
 import { loadInventory } from '../../controller/inventory/index.js';
 import { inventoryView } from '../../controller/playbook/exec-inventory.js';
 import type { InventoryView } from '../../controller/playbook/exec-types.js';
 import { FileStateStore } from '../../controller/state/store.js';
-import { checkArgs } from '../../controller/modules/args.js';
 import { closeAllClients, esForVars } from '../../controller/elastic/client.js';
 import { secrets } from '../../controller/secrets.js';
 import { labCommand } from '../../lab/cli.js';
-import { esRollingRestart } from '../../controller/modules/es/es_rolling_restart.js';
+import { esRollingRestart, type RestartOp } from '../../controller/modules/es/es_rolling_restart.js';
 import {
   catMaster,
   catNodes,
@@ -73,17 +73,11 @@ function play(changedFiles: Map<string, Array<{ path: string; backupPath?: strin
   return { ctx, events, progress };
 }
 
-async function runModule(p: Play, raw: Record<string, unknown> = {}) {
-  const args = checkArgs(esRollingRestart.name, esRollingRestart.schema, raw) as unknown as Parameters<
-    typeof esRollingRestart.read
-  >[1];
-  const current = await esRollingRestart.read(p.ctx, args);
-  const changes: Change[] = await esRollingRestart.diff(current, args, p.ctx);
-  if (!changes.length || p.ctx.check)
-    return { status: changes.length ? 'changed' : 'ok', changes, data: esRollingRestart.report!(current, args) };
-  const r = await esRollingRestart.apply(p.ctx, args, changes, current);
-  return { status: r.status, changes, data: r.data ?? {}, msg: r.msg };
-}
+/** The task as the executor runs it (exec-module's runModuleOnce): changes are the plan in check mode, else the
+ *  planned node restarts performed (also when the run stops part-way). */
+const runModule = (p: Play, raw: Record<string, unknown> = {}) => runTask(esRollingRestart, p.ctx, raw);
+/** The host each planned (or performed) restart acts on, from its op, in order. */
+const opHosts = (changes: Change[]) => changes.map((c) => (c.op as RestartOp).host);
 
 /** Changes a node's elasticsearch.yml through the agent (with backup), as an earlier task of the play would. */
 async function changeYml(host: string, marker: string) {
@@ -136,6 +130,28 @@ test.serial(
     t.is(dry.status, 'changed');
     t.is(dry.changes.length, 3);
     t.is((dry.data.order as string[]).at(-1), elected, 'elected master last');
+    // The plan: one restart op per node, in the order shown, each naming its host and node; the elected master last.
+    t.deepEqual(opHosts(dry.changes), dry.data.order as string[]);
+    const planned = dry.changes.map((c) => c.op as RestartOp);
+    t.deepEqual(
+      planned.map((o) => o.kind),
+      ['restart', 'restart', 'restart'],
+    );
+    for (const [i, o] of planned.entries()) {
+      t.is(o.node.host, o.host);
+      t.truthy(o.node.nodeId, `${o.host}: its node id is planned`);
+      t.is(dry.changes[i]!.target, `${o.host} (node ${o.node.nodeName})`);
+      t.deepEqual(
+        o.node.files.map((f) => f.path),
+        changed.get(o.host)!.map((f) => f.path),
+      );
+    }
+    t.is(planned.at(-1)!.node.nodeName, elected);
+    t.true(planned.at(-1)!.node.elected);
+    t.deepEqual(
+      planned.map((o) => o.node.elected),
+      [false, false, true],
+    );
     t.deepEqual(Object.fromEntries(hosts.map((h) => [h, pidOf(h)])), pids, 'check mode restarted nothing');
 
     const p = play(changed);
@@ -144,6 +160,8 @@ test.serial(
     const restarted = r.data.restarted as string[];
     t.deepEqual([...restarted].sort(), [...hosts].sort());
     t.is(restarted.at(-1), elected);
+    t.deepEqual(opHosts(r.changes), opHosts(dry.changes), 'every planned restart applied, in plan order');
+    t.deepEqual(r.warnings, []);
     for (const h of hosts) t.not(pidOf(h), pids[h], `${h} was restarted`);
     t.is(allocationEnable(await getClusterSettings(es())), 'all');
     const health = await clusterHealth(es());
@@ -181,6 +199,7 @@ test.serial(
     const p = play(changed);
     const r = await runModule(p, { join_timeout: 60 });
     t.is(r.status, 'failed');
+    t.deepEqual(r.changes, [], 'the one planned restart was not performed');
     t.regex(r.msg ?? '', new RegExp(`${host}: node ${host} did not come back after the restart`));
     t.regex(r.msg ?? '', /restored from backups: .*elasticsearch\.yml/);
     t.regex(r.msg ?? '', /the node is running again with its previous configuration/);
@@ -215,6 +234,8 @@ test.serial(
     t.is(r.status, 'failed');
     t.is((r.data.restarted as string[]).length, 1);
     t.is((r.data.pending as string[]).length, 2);
+    t.deepEqual(opHosts(r.changes), r.data.restarted as string[], 'applied: the node restarted before the stop');
+    t.is(r.data.stopped_for_window, true);
     t.regex(
       r.msg ?? '',
       /stopped before the window end .* the next node restart takes about \d+ s \(longest measured so far\); the cluster is green/,
@@ -226,5 +247,6 @@ test.serial(
     const next = await runModule(play(new Map()));
     t.is(next.status, 'changed', next.msg);
     t.deepEqual([...(next.data.restarted as string[])].sort(), [...(r.data.pending as string[])].sort());
+    t.deepEqual([...opHosts(next.changes)].sort(), [...(r.data.pending as string[])].sort());
   },
 );

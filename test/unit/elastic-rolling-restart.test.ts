@@ -9,7 +9,13 @@ import {
   type HostOps,
   type RestartTarget,
 } from '../../controller/elastic/rolling-restart.js';
-import { parseWindowEnd } from '../../controller/modules/es/es_rolling_restart.js';
+import {
+  esRollingRestart,
+  parseWindowEnd,
+  type RestartOp,
+  type RollingRestartArgs,
+} from '../../controller/modules/es/es_rolling_restart.js';
+import type { TaskContext } from '../../controller/modules/contract.js';
 import type { EsApi, EsRequest, EsResponse } from '../../controller/elastic/types.js';
 
 interface SimNode {
@@ -172,6 +178,39 @@ test('plan: non-master-eligible first, elected master last; unknown node names a
       ['m1', 'a'],
     ],
   );
+});
+
+test('es_rolling_restart plan: one restart op per node in restart order, naming its host and node (id, files, ip)', async (t) => {
+  const sim = new SimCluster(
+    [
+      { id: 'a', name: 'm1', roles: 'm', up: true },
+      { id: 'b', name: 'd1', roles: 'dil', up: true },
+      { id: 'c', name: 'm2', roles: 'dm', up: true },
+    ],
+    'a',
+  );
+  const tg = targets(['m1', 'm2', 'd1']).map((x, i) => ({ ...x, ip: `10.0.0.${i + 1}` }));
+  const current = { plan: await planRestart(sim, tg), targets: tg, pendingKey: 'rolling_restart/pending/x' };
+  const plan = await esRollingRestart.diff(current, {} as RollingRestartArgs, {} as TaskContext);
+  t.deepEqual(
+    plan.map((c) => [c.target, c.action, (c.after as { order: number }).order]),
+    [
+      ['d1 (node d1)', 'restart', 1],
+      ['m2 (node m2)', 'restart', 2],
+      ['m1 (node m1)', 'restart', 3],
+    ],
+  );
+  const ops = plan.map((c) => c.op as RestartOp);
+  t.deepEqual(
+    ops.map((o) => [o.kind, o.host, o.node.nodeName, o.node.nodeId, o.node.elected, o.ip]),
+    [
+      ['restart', 'd1', 'd1', 'b', false, '10.0.0.3'],
+      ['restart', 'm2', 'm2', 'c', false, '10.0.0.2'],
+      ['restart', 'm1', 'm1', 'a', true, '10.0.0.1'],
+    ],
+  );
+  t.deepEqual(ops[0]!.node.files, tg[2]!.files, 'the files it is restarted for (restored if it does not come back)');
+  t.deepEqual(await esRollingRestart.diff({ ...current, plan: [] }, {} as RollingRestartArgs, {} as TaskContext), []);
 });
 
 test('3 nodes: one at a time, allocation primaries→null around each, elected master last, green at the end, all gates journaled', async (t) => {

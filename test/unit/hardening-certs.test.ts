@@ -24,11 +24,12 @@ import { certsCommand } from '../../controller/cli/commands/certs.js';
 import { describeCertFile } from '../../controller/inspect/certfiles.js';
 import { expiryCell, renderInspect } from '../../controller/inspect/render.js';
 import type { InspectReport } from '../../controller/inspect/types.js';
-import type { Change, TaskContext } from '../../controller/modules/contract.js';
+import type { TaskContext } from '../../controller/modules/contract.js';
 import { checkArgs } from '../../controller/modules/args.js';
 import { FileStateStore } from '../../controller/state/store.js';
 import { secrets } from '../../controller/secrets.js';
-import { esCertificate, type CertificateArgs } from '../../controller/modules/es/es_certificate.js';
+import { esCertificate, type CertificateArgs, type CertificateOp } from '../../controller/modules/es/es_certificate.js';
+import { runTask } from '../helpers/run-task.js';
 import { bundleCli, runCli } from '../integration/cli-bundle.js';
 
 const DAY = 86_400_000;
@@ -284,16 +285,11 @@ test('es_certificate: days past the CA end are clamped; the warning is in msg an
     changedFiles: new Map(),
     signal: new AbortController().signal,
   } as unknown as TaskContext;
-  const args = checkArgs(esCertificate.name, esCertificate.schema, {
-    ca_dir: shortDir,
-    password: 'p12-pass-1',
-    days: 365,
-  }) as unknown as CertificateArgs;
-  const cur = await esCertificate.read(ctx, args);
-  const changes: Change[] = await esCertificate.diff(cur, args, ctx);
-  const r = await esCertificate.apply(ctx, args, changes, cur);
+  const r = await runTask(esCertificate, ctx, { ca_dir: shortDir, password: 'p12-pass-1', days: 365 });
+  t.is(r.status, 'changed', r.msg);
+  t.is((r.changes[0]!.op as CertificateOp).kind, 'issue');
   t.regex(r.msg!, /WARNING: 365 days would end .*cannot outlive its CA/);
-  t.is((r.data!.warnings as string[]).length, 1);
+  t.is((r.data.warnings as string[]).length, 1);
   t.is(puts.length, 1);
   const info = inspect(Buffer.from(String(puts[0]!.content), 'base64'), 'p12-pass-1');
   t.is(info.notAfter.toISOString(), isoDay(shortCa.certPem, 'notAfter'));

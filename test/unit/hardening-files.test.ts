@@ -21,7 +21,9 @@ import { AgentOpFailed, type AgentRpcClient } from '../../controller/transport/r
 import { copyModule } from '../../controller/modules/core/copy.js';
 import { templateModule } from '../../controller/modules/core/template.js';
 import { backupArgs, keepBackupsVar } from '../../controller/modules/core/file-state.js';
-import { ModuleError, pendingRestartKey, type Module, type TaskContext } from '../../controller/modules/contract.js';
+import { pendingRestartKey, type TaskContext } from '../../controller/modules/contract.js';
+import type { AnyModule } from '../../controller/modules/registry.js';
+import { runTask } from '../helpers/run-task.js';
 import { Secret } from '../../controller/secrets.js';
 import { renderString, renderFile } from '../../controller/lang/template.js';
 
@@ -251,12 +253,12 @@ function fakeCtx(vars: Record<string, unknown>, extra: Partial<TaskContext> = {}
   } as unknown as TaskContext;
 }
 
-/** read → diff → apply, as the executor does (no apply when nothing changed). */
-async function runModule<A>(mod: Module<A, any>, ctx: TaskContext, args: A) {
-  const cur = await mod.read(ctx, args);
-  const changes = await mod.diff(cur, args, ctx);
-  if (!changes.length) return { changes, result: undefined };
-  return { changes, result: await mod.apply(ctx, args, changes, cur) };
+/** The task as the executor runs it (read → plan → apply, nothing applied with an empty plan); a failed task
+ *  throws its message. */
+async function runModule(mod: AnyModule, ctx: TaskContext, args: Record<string, unknown>) {
+  const r = await runTask(mod, ctx, args);
+  if (r.status === 'failed') throw new Error(r.msg);
+  return r;
 }
 
 test('copy and template pass crosskey_keep_backups to the agent; 0 or negative fails before the host is changed', async (t) => {
@@ -267,7 +269,7 @@ test('copy and template pass crosskey_keep_backups to the agent; 0 or negative f
   const made: string[] = [];
   for (let i = 1; i <= 4; i++) {
     const r = await runModule(copyModule, ctx, { content: `v${i}\n`, dest: p, backup: true });
-    made.push(r.result!.data!.backup_file as string);
+    made.push(r.data.backup_file as string);
   }
   t.deepEqual(
     backupsOf(d, 'app.yml').map((f) => join(d, f)),
@@ -286,7 +288,7 @@ test('copy and template pass crosskey_keep_backups to the agent; 0 or negative f
   for (const bad of [0, -3, '0', 'many', 2.5]) {
     await t.throwsAsync(
       runModule(copyModule, fakeCtx({ crosskey_keep_backups: bad }), { content: 'changed\n', dest: p, backup: true }),
-      { instanceOf: ModuleError, message: /crosskey_keep_backups must be a whole number of at least 1/ },
+      { message: /crosskey_keep_backups must be a whole number of at least 1/ },
     );
     await t.throwsAsync(runModule(templateModule, tctx(99, bad), { src: 't.hbs', dest: p, backup: true }), {
       message: /crosskey_keep_backups/,
@@ -319,7 +321,7 @@ test('backupArgs protects the backups a pending restart may restore (this play a
   const p = join(d, 'es.yml');
   writeFileSync(p, 'v0\n');
   const pctx = fakeCtx({ crosskey_keep_backups: 1 });
-  const first = (await runModule(copyModule, pctx, { content: 'v1\n', dest: p, backup: true })).result!;
+  const first = await runModule(copyModule, pctx, { content: 'v1\n', dest: p, backup: true });
   pctx.changedFiles.set('h1', first.changedFiles!);
   for (let i = 2; i <= 4; i++) await runModule(copyModule, pctx, { content: `v${i}\n`, dest: p, backup: true });
   const left = backupsOf(d, 'es.yml').map((f) => join(d, f));

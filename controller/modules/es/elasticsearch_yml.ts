@@ -4,7 +4,7 @@
 // cluster server port. Only flat (dotted) top-level keys are edited; a key set in nested form is refused with
 // its line, because rewriting a nested mapping would move the operator's comments and layout.
 import { loadBounded as load } from '../../../agent/yaml-bounds.js';
-import type { Change, Module } from '../contract.js';
+import type { Change, Resource } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import { unifiedDiff } from '../core/unified-diff.js';
 import { backupArgs } from '../core/file-state.js';
@@ -19,6 +19,16 @@ interface Current {
   exists: boolean;
   text: string;
   desired: string;
+}
+
+/**
+ * The one change: write `content` (the file with the settings edited, every other byte kept) at `path`, with a
+ * backup unless `backup: false`.
+ */
+export interface YmlWriteOp {
+  kind: 'write';
+  path: string;
+  content: string;
 }
 
 function escapeRe(s: string): string {
@@ -100,7 +110,7 @@ export function editSettings(path: string, text: string, settings: Record<string
   return out;
 }
 
-export const elasticsearchYml: Module<Args, Current> = {
+export const elasticsearchYml: Resource<Args, Current, YmlWriteOp> = {
   name: 'elasticsearch_yml',
   description: 'Set or remove flat settings in elasticsearch.yml, keeping the rest of the file byte for byte.',
   runsOn: 'host',
@@ -118,25 +128,33 @@ export const elasticsearchYml: Module<Args, Current> = {
   },
   diff(current, args) {
     if (current.text === current.desired) return [];
-    const change: Change = {
+    const change: Change<YmlWriteOp> = {
       target: args.path,
       action: 'update',
       unified: unifiedDiff(current.text, current.desired, `${args.path} (before)`, `${args.path} (after)`),
+      op: { kind: 'write', path: args.path, content: current.desired },
     };
     return [change];
   },
-  async apply(ctx, args, _changes, current) {
+  async apply(ctx, args, plan) {
     const agent = await ctx.agent();
-    const r = await agent.call('file.put', {
-      path: args.path,
-      content: current.desired,
-      encoding: 'utf8',
-      backup: args.backup !== false,
-      ...backupArgs(ctx),
-    });
-    return {
-      status: r.changed ? 'changed' : 'ok',
-      changedFiles: r.changed ? [{ path: args.path, backupPath: r.backupPath }] : [],
-    };
+    const applied: Change<YmlWriteOp>[] = [];
+    const changedFiles: Array<{ path: string; backupPath?: string }> = [];
+    for (const change of plan) {
+      const op = change.op!;
+      const r = await agent.call('file.put', {
+        path: op.path,
+        content: op.content,
+        encoding: 'utf8',
+        backup: args.backup !== false,
+        ...backupArgs(ctx),
+      });
+      // The agent found the file already as planned (changed by someone else meanwhile): nothing applied.
+      if (r.changed) {
+        applied.push(change);
+        changedFiles.push({ path: op.path, backupPath: r.backupPath });
+      }
+    }
+    return { applied, changedFiles };
   },
 };

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
-import type { Change, Module, TaskContext } from '../contract.js';
+import type { Change, Resource, TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import { backupArgs } from '../core/file-state.js';
 import { Secret, isSecret } from '../../secrets.js';
@@ -51,6 +51,21 @@ export interface CertificateCurrent {
   before?: { subject: string; dns: string[]; ip: string[]; issuer: string; notAfter: string };
   want: { dns: string[]; ip: string[]; name: string };
   caExists: boolean;
+}
+
+/**
+ * The one change: issue a certificate for CN=`name` with these SANs from the task's CA and put it at `dest` as a
+ * PKCS#12 opened by `password`; `reissue` when it replaces a file there, for the reasons given.
+ */
+export interface CertificateOp {
+  kind: 'issue';
+  dest: string;
+  name: string;
+  dns: string[];
+  ip: string[];
+  password: Secret;
+  reissue: boolean;
+  reasons: string[];
 }
 
 const DAY = 86_400_000;
@@ -120,7 +135,7 @@ function destOf(ctx: TaskContext, args: CertificateArgs): string {
 const sameSet = (a: string[], b: string[]) =>
   a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
 
-export const esCertificate: Module<CertificateArgs, CertificateCurrent> = {
+export const esCertificate: Resource<CertificateArgs, CertificateCurrent, CertificateOp> = {
   name: 'es_certificate',
   description:
     'Issue a PKCS#12 certificate per host (or one wildcard) from a controller-side CA and push it to the host',
@@ -216,13 +231,23 @@ export const esCertificate: Module<CertificateArgs, CertificateCurrent> = {
     return cur;
   },
 
-  diff(cur) {
+  diff(cur, args) {
     if (cur.reasons.length === 0) return [];
-    const c: Change = {
+    const c: Change<CertificateOp> = {
       target: cur.dest,
       action: cur.exists ? 'update' : 'create',
       ...(cur.before ? { before: cur.before } : {}),
       after: { dns: cur.want.dns, ip: cur.want.ip, subject: `CN=${cur.want.name}`, reason: cur.reasons.join('; ') },
+      op: {
+        kind: 'issue',
+        dest: cur.dest,
+        name: cur.want.name,
+        dns: cur.want.dns,
+        ip: cur.want.ip,
+        password: asSecret(args.password)!,
+        reissue: cur.exists,
+        reasons: cur.reasons,
+      },
     };
     return [c];
   },
@@ -231,18 +256,20 @@ export const esCertificate: Module<CertificateArgs, CertificateCurrent> = {
     return { path: cur.dest, sans: cur.want, ...(cur.before ? { not_after: cur.before.notAfter } : {}) };
   },
 
-  async apply(ctx, args, changes, cur) {
+  async apply(ctx, args, plan) {
+    // The plan is one change: this certificate issued and put on the host.
+    const op = plan[0]!.op!;
     const ca = await caFor(args, true);
-    const password = asSecret(args.password)!.reveal();
+    const password = op.password.reveal();
     // The key is made on libuv's thread pool: hosts in parallel do not queue behind each other's keygen.
     // issueCertAsync refuses an expired CA and ends the leaf at the CA's notAfter when `days` would pass it
     // (with a warning, carried into msg and data.warnings).
     const make = async () => {
       const leaf = await issueCertAsync({
         ca,
-        name: cur.want.name,
-        dns: cur.want.dns,
-        ip: cur.want.ip,
+        name: op.name,
+        dns: op.dns,
+        ip: op.ip,
         days: args.days,
         serverAndClientAuth: args.server_and_client_auth,
       });
@@ -259,7 +286,7 @@ export const esCertificate: Module<CertificateArgs, CertificateCurrent> = {
     };
     let made: { p12: Buffer; warnings: string[] };
     if (args.wildcard) {
-      const key = `${args.ca_dir}|${cur.want.dns.join(',')}|${cur.want.ip.join(',')}`;
+      const key = `${args.ca_dir}|${op.dns.join(',')}|${op.ip.join(',')}`;
       let p = wildcardCache.get(key);
       if (!p) wildcardCache.set(key, (p = make()));
       try {
@@ -277,11 +304,11 @@ export const esCertificate: Module<CertificateArgs, CertificateCurrent> = {
     const { p12, warnings } = made;
     const agent = await ctx.agent();
     // The file belongs with the config it is used from: same owner and group as the config dir.
-    const dirStat = await agent.call('file.stat', { path: dirname(cur.dest) });
+    const dirStat = await agent.call('file.stat', { path: dirname(op.dest) });
     if (!dirStat.exists)
-      throw new ModuleError(`${ctx.host}: es_certificate: directory ${dirname(cur.dest)} does not exist`);
+      throw new ModuleError(`${ctx.host}: es_certificate: directory ${dirname(op.dest)} does not exist`);
     const r = await agent.call('file.put', {
-      path: cur.dest,
+      path: op.dest,
       content: p12.toString('base64'),
       encoding: 'base64',
       mode: args.mode,
@@ -291,12 +318,15 @@ export const esCertificate: Module<CertificateArgs, CertificateCurrent> = {
       ...backupArgs(ctx),
     });
     return {
-      status: 'changed',
-      changes,
-      msg: `${cur.exists ? 'reissued' : 'issued'} ${cur.dest} (${cur.reasons.join('; ')})${warnings.map((w) => `; WARNING: ${w}`).join('')}`,
-      data: { path: cur.dest, sans: cur.want, ...(warnings.length ? { warnings } : {}) },
+      applied: plan,
+      msg: `${op.reissue ? 'reissued' : 'issued'} ${op.dest} (${op.reasons.join('; ')})${warnings.map((w) => `; WARNING: ${w}`).join('')}`,
+      data: {
+        path: op.dest,
+        sans: { dns: op.dns, ip: op.ip, name: op.name },
+        ...(warnings.length ? { warnings } : {}),
+      },
       ...(args.notify_restart
-        ? { changedFiles: [{ path: cur.dest, ...(r.backupPath ? { backupPath: r.backupPath } : {}) }] }
+        ? { changedFiles: [{ path: op.dest, ...(r.backupPath ? { backupPath: r.backupPath } : {}) }] }
         : {}),
     };
   },

@@ -3,8 +3,8 @@
 // Order: non-master-eligible first, the elected master last. Check mode lists the nodes in order.
 // Use with run_once: true; a second call in the same play finds nothing left to restart.
 import type { AgentClient } from '../../../agent/protocol.js';
-import type { Change, Module, TaskContext } from '../contract.js';
-import { ModuleError, pendingRestartKey } from '../contract.js';
+import type { Change, Resource, TaskContext } from '../contract.js';
+import { ModuleError, PartialApplyError, pendingRestartKey } from '../contract.js';
 import { lazyVars } from '../core/lang.js';
 import { esForNode, esForVars } from '../../elastic/client.js';
 import { clusterHealth, setAllocation } from '../../elastic/api/cluster.js';
@@ -14,6 +14,7 @@ import {
   runRollingRestart,
   RollingRestartError,
   resolveTimeouts,
+  type RollingRestartReport,
   type HostOps,
   type RestartTimeouts,
   type PlannedNode,
@@ -39,6 +40,20 @@ export interface RollingRestartCurrent {
   targets: RestartTarget[];
   pendingKey: string;
   windowEnd?: number;
+}
+
+/**
+ * One planned node restart, in plan order (non-master-eligible first, the elected master last; the engine still
+ * re-checks the elected master before every node): the host, the node as planned (node id '' when an interrupted
+ * run of ours left it stopped: apply starts it and finds it again by name or `ip`) with the files it is restarted
+ * for (restored when it does not come back).
+ */
+export interface RestartOp {
+  kind: 'restart';
+  host: string;
+  node: PlannedNode;
+  /** Fallback match in _cat/nodes when the node was not in the cluster at planning time. */
+  ip?: string;
 }
 
 type Files = RestartTarget['files'];
@@ -122,20 +137,25 @@ function hostOps(ctx: TaskContext, t: RestartTimeouts): HostOps {
 /**
  * A run of ours killed in the middle of a restart can leave a node stopped and allocation at "primaries". Before
  * the gates ask for green: start every planned node that is not running (a no-op for the others), then put
- * allocation back and wait for green, so the restart continues from a healthy cluster.
+ * allocation back and wait for green, so the restart continues from a healthy cluster. The hosts it starts are
+ * added to `started` as it goes (so a failure after some of them still says which).
  */
-async function recoverInterruptedRestart(ctx: TaskContext, current: RollingRestartCurrent): Promise<Set<string>> {
-  const started = new Set<string>();
+async function recoverInterruptedRestart(
+  ctx: TaskContext,
+  hosts: string[],
+  pendingKey: string,
+  started: Set<string>,
+): Promise<void> {
   const ours = ctx.state.get(allocationKeyOf(ctx.vars)) === 'primaries';
-  if (!ours && !ctx.state.get<string[]>(current.pendingKey)?.length) return started;
-  for (const n of current.plan) {
-    const vars = ctx.hostVars(n.host);
-    const agent = await ctx.agentFor(n.host);
+  if (!ours && !ctx.state.get<string[]>(pendingKey)?.length) return;
+  for (const host of hosts) {
+    const vars = ctx.hostVars(host);
+    const agent = await ctx.agentFor(host);
     const name = String(vars.es_service_name ?? 'elasticsearch');
     const command = serviceArgv(vars);
     const st = await agent.call('service', { name, action: 'status', ...(command ? { command } : {}) });
     if (st.active) continue;
-    ctx.journal.event('rolling_restart.recover_start', { host: n.host, reason: 'stopped by an interrupted run' });
+    ctx.journal.event('rolling_restart.recover_start', { host, reason: 'stopped by an interrupted run' });
     const r = await agent.call('service', {
       name,
       action: 'start',
@@ -144,9 +164,9 @@ async function recoverInterruptedRestart(ctx: TaskContext, current: RollingResta
     });
     if (r.rc !== 0)
       throw new ModuleError(
-        `${n.host}: a previous run left this node stopped and it does not start (rc ${r.rc}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')}`,
+        `${host}: a previous run left this node stopped and it does not start (rc ${r.rc}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')}`,
       );
-    started.add(n.host);
+    started.add(host);
   }
   if (ours) {
     const es = clusterApi(ctx);
@@ -155,7 +175,6 @@ async function recoverInterruptedRestart(ctx: TaskContext, current: RollingResta
     const h = await clusterHealth(es, { waitForStatus: 'green', waitForNoInitializingShards: true, timeout: '300s' });
     ctx.journal.event('rolling_restart.recovered', { allocation: null, status: h.status });
   }
-  return started;
 }
 
 /** A cluster API not served by `host`: another play host's own URL, else the cluster URL (es_url). */
@@ -260,7 +279,7 @@ function targetFor(ctx: TaskContext, host: string, files: Files): RestartTarget 
   return { host, nodeName: String(hv.es_node_name ?? host), ip, files };
 }
 
-export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent> = {
+export const esRollingRestart: Resource<RollingRestartArgs, RollingRestartCurrent, RestartOp> = {
   name: 'es_rolling_restart',
   description: 'Health-gated rolling restart of the nodes whose files changed (elected master last)',
   runsOn: 'controller',
@@ -339,17 +358,22 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
     return { plan, targets, pendingKey, windowEnd };
   },
 
-  diff(current): Change[] {
-    return current.plan.map((n, i) => ({
-      target: `${n.host} (node ${n.nodeName})`,
-      action: 'restart',
-      after: {
-        order: i + 1,
-        master_eligible: n.masterEligible,
-        elected_master: n.elected,
-        files: n.files.map((f) => f.path),
-      },
-    }));
+  diff(current): Change<RestartOp>[] {
+    const ipOf = new Map(current.targets.map((t) => [t.host, t.ip]));
+    return current.plan.map((n, i) => {
+      const ip = ipOf.get(n.host);
+      return {
+        target: `${n.host} (node ${n.nodeName})`,
+        action: 'restart',
+        after: {
+          order: i + 1,
+          master_eligible: n.masterEligible,
+          elected_master: n.elected,
+          files: n.files.map((f) => f.path),
+        },
+        op: { kind: 'restart', host: n.host, node: n, ...(ip !== undefined ? { ip } : {}) },
+      };
+    });
   },
 
   report(current) {
@@ -361,28 +385,54 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
     };
   },
 
-  async apply(ctx, args, changes, current) {
+  async apply(ctx, args, plan, current) {
+    const ops = plan.map((c) => c.op!);
+    // The planned changes performed, in plan order: the nodes restarted, and those the recovery started.
+    const performed = new Set<string>();
+    const applied = () => plan.filter((c) => performed.has(c.op!.host));
+    // Stopping: part-way when some planned changes were performed, else a plain failure (same message and data).
+    const stopped = (message: string, data?: Record<string, unknown>) =>
+      performed.size ? new PartialApplyError(message, applied(), data) : new ModuleError(message, data);
+    // Any other error after some nodes were restarted or started: they are reported with it (an unreachable host
+    // stays what it is).
+    const failed = (e: unknown) =>
+      performed.size && (e as Error)?.name !== 'UnreachableError'
+        ? stopped(e instanceof Error ? e.message : String(e), e instanceof ModuleError ? e.data : undefined)
+        : e;
     // A node started by the recovery has just loaded its new files: it needs no second restart.
-    const started = await recoverInterruptedRestart(ctx, current);
-    for (const h of started) await ctx.state.delete(pendingRestartKey(h));
-    current = { ...current, plan: current.plan.filter((n) => !started.has(n.host)) };
+    const started = new Set<string>();
+    try {
+      await recoverInterruptedRestart(
+        ctx,
+        ops.map((o) => o.host),
+        current.pendingKey,
+        started,
+      );
+    } catch (e) {
+      for (const h of started) performed.add(h);
+      throw failed(e);
+    }
+    for (const h of started) {
+      performed.add(h);
+      await ctx.state.delete(pendingRestartKey(h));
+    }
+    let nodes = ops.filter((o) => !started.has(o.host)).map((o) => o.node);
     // Nodes that were not in the cluster when planned are back now (or this says which is not).
-    if (current.plan.some((n) => !n.nodeId)) {
-      const left = new Set(current.plan.map((n) => n.host));
-      current = {
-        ...current,
-        plan: await planRestart(
-          clusterApi(ctx),
-          current.targets.filter((x) => left.has(x.host)),
-        ),
-      };
+    if (nodes.some((n) => !n.nodeId)) {
+      const ipOf = new Map(ops.map((o) => [o.host, o.ip]));
+      const targets = nodes.map((n) => ({ host: n.host, nodeName: n.nodeName, ip: ipOf.get(n.host), files: n.files }));
+      let found: PlannedNode[];
+      try {
+        found = await planRestart(clusterApi(ctx), targets);
+      } catch (e) {
+        throw failed(e);
+      }
+      const byHost = new Map(found.map((n) => [n.host, n]));
+      nodes = nodes.map((n) => byHost.get(n.host)!);
     }
     const done = restartedInPlay.get(ctx.changedFiles) ?? new Set<string>();
     restartedInPlay.set(ctx.changedFiles, done);
-    const pending = new Set([
-      ...(ctx.state.get<string[]>(current.pendingKey) ?? []),
-      ...current.plan.map((n) => n.host),
-    ]);
+    const pending = new Set([...(ctx.state.get<string[]>(current.pendingKey) ?? []), ...nodes.map((n) => n.host)]);
     await ctx.state.set(current.pendingKey, [...pending]);
     const windowEnd = current.windowEnd;
     const sec = (v: number | undefined) => (v === undefined ? undefined : v * 1000);
@@ -391,10 +441,11 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
       joinMs: sec(args.join_timeout),
       greenMs: sec(args.green_timeout),
     });
+    let report: RollingRestartReport;
     try {
-      const report = await runRollingRestart({
+      report = await runRollingRestart({
         apiAvoiding: apiAvoiding(ctx),
-        nodes: current.plan,
+        nodes,
         ops: hostOps(ctx, timeouts),
         journal: (kind, data) => ctx.journal.event(kind, data),
         progress: (m, f) => ctx.progress(m, f),
@@ -413,6 +464,7 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
           ? { verifyNode: portAnswers(ctx, args.verify_port, args.verify_host_var, args.verify_timeout * 1000) }
           : {}),
         onNodeDone: async (n) => {
+          performed.add(n.host);
           done.add(n.host);
           pending.delete(n.host);
           await ctx.state.delete(pendingRestartKey(n.host));
@@ -420,32 +472,27 @@ export const esRollingRestart: Module<RollingRestartArgs, RollingRestartCurrent>
           else await ctx.state.delete(current.pendingKey);
         },
       });
-      const restarted = report.restarted.map((r) => r.host);
-      const data = { restarted, durations_ms: Object.fromEntries(report.restarted.map((r) => [r.host, r.durationMs])) };
-      const doneChanges = changes.filter((c) => restarted.some((h) => c.target.startsWith(`${h} (`)));
-      if (report.stoppedForWindow) {
-        const w = report.stoppedForWindow;
-        return {
-          status: 'failed',
-          changes: doneChanges,
-          msg:
-            `stopped before the window end (${w.windowEnd}): the next node restart takes about ${Math.ceil(w.estimateMs / 1000)} s ` +
-            `(longest measured so far); the cluster is ${args.min_status}. Not restarted: ${w.remaining.join(', ')} — they stay pending; ` +
-            're-run the playbook in the next window to restart them.',
-          data: { ...data, pending: w.remaining, stopped_for_window: true },
-        };
-      }
-      return { status: 'changed', changes: doneChanges, msg: `restarted ${restarted.join(', ')}`, data };
     } catch (e) {
       if (e instanceof RollingRestartError) {
-        return {
-          status: 'failed',
-          changes: changes.filter((c) => e.report.restarted.some((r) => c.target.startsWith(`${r.host} (`))),
-          msg: e.message,
-          data: { restarted: e.report.restarted.map((r) => r.host), failed_gate: e.gate, pending: [...pending] },
-        };
+        throw stopped(e.message, {
+          restarted: e.report.restarted.map((r) => r.host),
+          failed_gate: e.gate,
+          pending: [...pending],
+        });
       }
-      throw e;
+      throw failed(e);
     }
+    const restarted = report.restarted.map((r) => r.host);
+    const data = { restarted, durations_ms: Object.fromEntries(report.restarted.map((r) => [r.host, r.durationMs])) };
+    if (report.stoppedForWindow) {
+      const w = report.stoppedForWindow;
+      throw stopped(
+        `stopped before the window end (${w.windowEnd}): the next node restart takes about ${Math.ceil(w.estimateMs / 1000)} s ` +
+          `(longest measured so far); the cluster is ${args.min_status}. Not restarted: ${w.remaining.join(', ')} — they stay pending; ` +
+          're-run the playbook in the next window to restart them.',
+        { ...data, pending: w.remaining, stopped_for_window: true },
+      );
+    }
+    return { applied: applied(), msg: `restarted ${restarted.join(', ')}`, data };
   },
 };

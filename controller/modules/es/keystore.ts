@@ -6,7 +6,7 @@
 // keystore file; the password (first line) and the value go on stdin, never in argv. Verified by listing again.
 import { join } from 'node:path';
 import type { AgentClient, OpResult } from '../../../agent/protocol.js';
-import type { Change, Module, TaskContext } from '../contract.js';
+import type { ApplyResult, Change, Resource, TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import { Secret, isSecret, secrets } from '../../secrets.js';
 import { runSecrets, plannedKeystoreChanges } from './run-secrets.js';
@@ -43,6 +43,16 @@ export interface KeystoreCurrent {
   /** Version of the desired value when it comes from a run secret. */
   wantVersion?: string;
 }
+
+/**
+ * The one change of a keystore task: add (or replace) entry `name` with `value`, or remove it. An add from a run
+ * secret carries its version (recorded per host, so a rotated key is rewritten) and the saved state of a staged
+ * key to mark this host in. `value` is missing only in check mode, for a run secret the run has not made yet
+ * (such a plan is never applied).
+ */
+export type KeystoreOp =
+  | { kind: 'add'; name: string; value: Secret | undefined; version?: string; stagedStateKey?: string }
+  | { kind: 'remove'; name: string };
 
 const NAME_RE = /^[A-Za-z0-9_\-.]+$/;
 
@@ -112,7 +122,7 @@ async function runCli(
   return res;
 }
 
-export const keystore: Module<KeystoreArgs, KeystoreCurrent> = {
+export const keystore: Resource<KeystoreArgs, KeystoreCurrent, KeystoreOp> = {
   name: 'keystore',
   description: "Add or remove an entry of the node's elasticsearch.keystore (value on stdin, as the keystore owner)",
   runsOn: 'host',
@@ -183,8 +193,8 @@ export const keystore: Module<KeystoreArgs, KeystoreCurrent> = {
     return changes;
   },
 
-  async apply(ctx, args, changes, current) {
-    return applyKeystore(ctx, args, changes, current);
+  async apply(ctx, args, plan, current) {
+    return applyKeystore(ctx, args, plan, current);
   },
 
   report(current) {
@@ -192,13 +202,21 @@ export const keystore: Module<KeystoreArgs, KeystoreCurrent> = {
   },
 };
 
-function keystoreChanges(current: KeystoreCurrent, args: KeystoreArgs, ctx: TaskContext): Change[] {
+function keystoreChanges(current: KeystoreCurrent, args: KeystoreArgs, ctx: TaskContext): Change<KeystoreOp>[] {
   const target = `${current.path}: ${args.name}`;
-  if (args.state === 'absent') return current.present ? [{ target, action: 'delete', secret: true }] : [];
+  if (args.state === 'absent')
+    return current.present ? [{ target, action: 'delete', secret: true, op: { kind: 'remove', name: args.name } }] : [];
   const want = desiredValue(ctx, args);
+  const add: KeystoreOp = {
+    kind: 'add',
+    name: args.name,
+    value: want.value,
+    ...(want.version ? { version: want.version } : {}),
+    ...(want.stagedStateKey ? { stagedStateKey: want.stagedStateKey } : {}),
+  };
   if (!current.present) {
     // Check mode: the task that creates the secret did not run for real, so its value cannot be known yet.
-    if (!want.value && ctx.check && args.value_from) return [{ target, action: 'create', secret: true }];
+    if (!want.value && ctx.check && args.value_from) return [{ target, action: 'create', secret: true, op: add }];
     if (!want.value) {
       throw new ModuleError(
         `${ctx.host}: keystore ${args.name}: no value: ` +
@@ -207,15 +225,21 @@ function keystoreChanges(current: KeystoreCurrent, args: KeystoreArgs, ctx: Task
             : 'give value or value_from'),
       );
     }
-    return [{ target, action: 'create', secret: true }];
+    return [{ target, action: 'create', secret: true, op: add }];
   }
   if (want.version && current.record?.version !== want.version)
-    return [{ target, action: 'update', secret: true, before: current.record?.version, after: want.version }];
-  if (current.sameValue === false) return [{ target, action: 'update', secret: true }];
+    return [{ target, action: 'update', secret: true, before: current.record?.version, after: want.version, op: add }];
+  if (current.sameValue === false) return [{ target, action: 'update', secret: true, op: add }];
   return [];
 }
 
-async function applyKeystore(ctx: TaskContext, args: KeystoreArgs, changes: Change[], current: KeystoreCurrent) {
+/** Performs the plan (one add or one remove) with the node's keystore CLI, then confirms it by listing the keystore. */
+async function applyKeystore(
+  ctx: TaskContext,
+  args: KeystoreArgs,
+  plan: Change<KeystoreOp>[],
+  current: KeystoreCurrent,
+): Promise<ApplyResult<KeystoreOp>> {
   const p = paths(ctx, args);
   const agent = await ctx.agent();
   const password = asSecret(args.keystore_password);
@@ -228,35 +252,35 @@ async function applyKeystore(ctx: TaskContext, args: KeystoreArgs, changes: Chan
     !args.reloadable && current.exists
       ? (await agent.call('file.backup', { path: current.path, ...backupArgs(ctx) })).backupPath
       : undefined;
-  if (args.state === 'absent') {
-    await runCli(ctx, agent, p, ['remove', args.name], pwLines, `remove ${args.name}`, runAs);
+  // The plan is one change: this entry added (or replaced) or removed.
+  const change = plan[0]!;
+  const op = change.op!;
+  if (op.kind === 'remove') {
+    await runCli(ctx, agent, p, ['remove', op.name], pwLines, `remove ${op.name}`, runAs);
   } else {
-    const want = desiredValue(ctx, args);
-    const value = want.value!;
+    const value = op.value;
+    if (!value) throw new ModuleError(`${ctx.host}: keystore ${op.name}: no value (the plan was made in check mode)`);
     if (/[\r\n]/.test(value.reveal()))
-      throw new ModuleError(
-        `${ctx.host}: keystore ${args.name}: value contains a line break (not storable with add -x)`,
-      );
-    await runCli(ctx, agent, p, ['add', '-f', '-x', args.name], [...pwLines, value], `add ${args.name}`, runAs);
+      throw new ModuleError(`${ctx.host}: keystore ${op.name}: value contains a line break (not storable with add -x)`);
+    await runCli(ctx, agent, p, ['add', '-f', '-x', op.name], [...pwLines, value], `add ${op.name}`, runAs);
   }
   // Verify: the entry is (not) there now.
   const after = await list(agent, p.keystore, password);
-  const present = !!after.entries?.includes(args.name);
-  if (after.error || present !== (args.state === 'present')) {
+  const present = !!after.entries?.includes(op.name);
+  if (after.error || present !== (op.kind === 'add')) {
     throw new ModuleError(
-      `${ctx.host}: keystore ${args.name}: ${args.state} not confirmed by listing ${p.keystore}${after.error ? `: ${after.error}` : ''}`,
+      `${ctx.host}: keystore ${op.name}: ${op.kind === 'add' ? 'present' : 'absent'} not confirmed by listing ${p.keystore}${after.error ? `: ${after.error}` : ''}`,
     );
   }
-  if (args.state === 'present') {
-    const want = desiredValue(ctx, args);
+  if (op.kind === 'add') {
     await ctx.state.set(current.recordKey, {
-      ...(want.version ? { version: want.version } : {}),
+      ...(op.version ? { version: op.version } : {}),
       written_at: new Date().toISOString(),
     } satisfies KeystoreRecord);
-    if (want.stagedStateKey) {
-      const staged = ctx.state.get<{ staged_hosts?: string[] }>(want.stagedStateKey);
+    if (op.stagedStateKey) {
+      const staged = ctx.state.get<{ staged_hosts?: string[] }>(op.stagedStateKey);
       if (staged)
-        await ctx.state.set(want.stagedStateKey, {
+        await ctx.state.set(op.stagedStateKey, {
           ...staged,
           staged_hosts: [...new Set([...(staged.staged_hosts ?? []), ctx.host])],
         });
@@ -264,11 +288,10 @@ async function applyKeystore(ctx: TaskContext, args: KeystoreArgs, changes: Chan
   } else {
     await ctx.state.delete(current.recordKey);
   }
-  await ctx.state.set(`keystore_pending_reload/${ctx.host}`, { name: args.name, at: new Date().toISOString() });
+  await ctx.state.set(`keystore_pending_reload/${ctx.host}`, { name: op.name, at: new Date().toISOString() });
   return {
-    status: 'changed' as const,
-    changes,
-    msg: `${args.name} ${args.state === 'present' ? (changes[0]?.action === 'create' ? 'added' : 'replaced') : 'removed'}`,
+    applied: plan,
+    msg: `${op.name} ${op.kind === 'add' ? (change.action === 'create' ? 'added' : 'replaced') : 'removed'}`,
     ...(args.reloadable ? {} : { changedFiles: [{ path: current.path, ...(backupPath ? { backupPath } : {}) }] }),
   };
 }
