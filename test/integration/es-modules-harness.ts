@@ -100,16 +100,34 @@ export class Harness {
     const host = opts.host ?? this.inv.select(group)[0]!;
     const check = !!opts.check;
     const task: ModuleTask = {
-      kind: 'task', module: m.name, args: rawArgs, tags: [], loopVar: 'item', ignoreErrors: false, noLog: false,
-      runOnce: false, notify: [], vars: {}, source: { file: 'harness', line: 1 },
+      kind: 'task',
+      module: m.name,
+      args: rawArgs,
+      tags: [],
+      loopVar: 'item',
+      ignoreErrors: false,
+      noLog: false,
+      runOnce: false,
+      notify: [],
+      vars: {},
+      source: { file: 'harness', line: 1 },
     };
     const out = await runModuleOnce({
-      task, mod: m as AnyModule, host, vars: {}, check, where: { file: 'harness', line: 1 }, lang: IDENTITY_LANG,
-      ctx: () => this.ctx(host, check, group), warn: (message) => this.events.push({ kind: 'warning', data: { message } }),
+      task,
+      mod: m as AnyModule,
+      host,
+      vars: {},
+      check,
+      where: { file: 'harness', line: 1 },
+      lang: IDENTITY_LANG,
+      ctx: () => this.ctx(host, check, group),
+      warn: (message) => this.events.push({ kind: 'warning', data: { message } }),
     });
     if (out.status === 'failed' || out.status === 'unreachable') throw new Error(out.msg ?? `${m.name} failed`);
     const { changed: _c, failed: _f, check_mode: _m, ...data } = out.registered;
-    return { status: out.status === 'changed' ? 'changed' : 'ok', changes: out.changes, data, ...(out.msg ? { msg: out.msg } : {}) };
+    // Changes as the operator sees them (--diff, the journal): without the module's op.
+    const changes = out.changes.map(({ op: _op, ...shown }) => shown);
+    return { status: out.status === 'changed' ? 'changed' : 'ok', changes, data, ...(out.msg ? { msg: out.msg } : {}) };
   }
   es(group: string): EsApi {
     return esForVars(this.inv.hostVars(this.inv.select(group)[0]!));

@@ -21,7 +21,12 @@ import {
   type ApiKeyArgs,
   type ApiKeyCurrent,
 } from '../../controller/modules/es/es_cross_cluster_api_key.js';
-import { keystore, type KeystoreArgs, type KeystoreCurrent } from '../../controller/modules/es/keystore.js';
+import {
+  keystore,
+  type KeystoreArgs,
+  type KeystoreCurrent,
+  type KeystoreOp,
+} from '../../controller/modules/es/keystore.js';
 import { runSecrets } from '../../controller/modules/es/run-secrets.js';
 import { accessHash } from '../../controller/elastic/api/security.js';
 import { Secret } from '../../controller/secrets.js';
@@ -46,6 +51,7 @@ test('remote_cluster saved: one change, then none once saved', async (t) => {
   const c = await esRemoteCluster.diff(rcCurrent(), rc({ state: 'saved' }), ctx);
   t.is(c.length, 1);
   t.is(c[0]!.target, 'saved state remote_cluster/U/my_remote/original');
+  t.deepEqual(c[0]!.op, { kind: 'save', key: 'remote_cluster/U/my_remote/original', clusterUuid: 'U', def: rcs1Def });
   const saved = { ...rcs1Def, cluster_uuid: 'U', saved_at: 'x' };
   t.deepEqual(await esRemoteCluster.diff(rcCurrent({ saved }), rc({ state: 'saved' }), ctx), []);
 });
@@ -60,6 +66,15 @@ test('remote_cluster absent: deletes persistent and transient, saves first', asy
       ['create', 'saved state remote_cluster/U/my_remote/original'],
       ['delete', 'cluster.remote.my_remote.* (persistent)'],
       ['delete', 'cluster.remote.my_remote.* (transient)'],
+    ],
+  );
+  // The ops: save the whole definition, then null every key of the alias in each scope.
+  t.deepEqual(
+    c.map((x) => x.op),
+    [
+      { kind: 'save', key: 'remote_cluster/U/my_remote/original', clusterUuid: 'U', def: cur.def },
+      { kind: 'remove', scope: 'persistent', present: rcs1Def.persistent },
+      { kind: 'remove', scope: 'transient', present: { mode: 'sniff' } },
     ],
   );
   t.deepEqual(
@@ -132,6 +147,12 @@ test('remote_cluster present: ok when ES already has exactly that (string values
     c.map((x) => x.action),
     ['update'],
   );
+  t.deepEqual(c[0]!.op, {
+    kind: 'write',
+    scope: 'persistent',
+    settings: { mode: 'sniff', skip_unavailable: 'true', 'transport.compress': 'true', seeds: ['fc:9443'] },
+    present: rcs1Def.persistent,
+  });
 });
 
 test('remote_cluster restored: needs a saved original; puts it back', async (t) => {
@@ -148,6 +169,7 @@ test('remote_cluster restored: needs a saved original; puts it back', async (t) 
   const c = await esRemoteCluster.diff(rcCurrent({ saved, def: now }), rc({ state: 'restored' }), ctx);
   t.is(c.length, 1);
   t.deepEqual(c[0]!.after, rcs1Def.persistent);
+  t.deepEqual(c[0]!.op, { kind: 'write', scope: 'persistent', settings: rcs1Def.persistent, present: now.persistent });
   t.deepEqual(await esRemoteCluster.diff(rcCurrent({ saved }), rc({ state: 'restored' }), ctx), []);
 });
 
@@ -167,6 +189,15 @@ const discovered: DiscoveredTasks = {
   ],
 };
 
+const emptyTasks: SavedTasks = {
+  cluster_uuid: 'U',
+  alias: 'my_remote',
+  transforms: [],
+  datafeeds: [],
+  auto_follow_patterns: [],
+  followers: [],
+};
+
 test('tasks paused: pattern, follower, transform, datafeed, job; nothing when all paused', async (t) => {
   const cur = { clusterUuid: 'U', savedKey: 'tasks/U/my_remote', tasks: discovered };
   const args: TasksArgs = { alias: 'my_remote', state: 'paused' };
@@ -175,6 +206,13 @@ test('tasks paused: pattern, follower, transform, datafeed, job; nothing when al
     c.map((x) => x.target),
     ['auto_follow_pattern afp', 'follower f1', 'transform tr-remote', 'datafeed df', 'job job'],
   );
+  t.deepEqual(
+    c.map((x) => x.op!.kind),
+    ['pause_auto_follow_pattern', 'pause_follow', 'stop_transform', 'stop_datafeed', 'close_job'],
+  );
+  // The capture (follower parameters included) is saved before the first step.
+  t.deepEqual(c[0]!.op!.saveBefore, captureRunning({ ...emptyTasks, cluster_uuid: 'U' }, discovered));
+  t.true(c.slice(1).every((x) => x.op!.saveBefore === undefined));
   const paused: DiscoveredTasks = {
     transforms: [{ ...discovered.transforms[0]!, state: 'stopped' }],
     datafeeds: [{ ...discovered.datafeeds[0]!, state: 'stopped', job_state: 'closed' }],
@@ -236,6 +274,17 @@ test('tasks resumed: exactly the captured ones, followers with parameters; none 
     max_read_request_operation_count: 99,
     read_poll_timeout: '7s',
   });
+  t.deepEqual(
+    c.map((x) => x.op!.kind),
+    ['open_job', 'start_datafeed', 'start_transform', 'resume_follow', 'resume_auto_follow_pattern'],
+  );
+  t.like(c[3]!.op, { index: 'f1', parameters: { max_read_request_operation_count: 99, read_poll_timeout: '7s' } });
+  // Saved as each entry is done (the job's datafeed follows it); the last save has every entry resumed.
+  t.is(c[0]!.op!.saveAfter, undefined);
+  const last = c[4]!.op!.saveAfter!;
+  t.true(
+    [...last.transforms, ...last.datafeeds, ...last.followers, ...last.auto_follow_patterns].every((e) => e.resumed),
+  );
   const done = structuredClone(saved);
   for (const l of [done.transforms, done.datafeeds, done.followers, done.auto_follow_patterns])
     for (const e of l) e.resumed = true;
@@ -282,10 +331,15 @@ const key = (id: string, creation: number, acc = access) => ({
 });
 
 test('api key: create when none; ok when secret known; update on access drift', async (t) => {
+  const created = await esCrossClusterApiKey.diff(keyCurrent(), keyArgs(), ctx);
   t.deepEqual(
-    (await esCrossClusterApiKey.diff(keyCurrent(), keyArgs(), ctx)).map((c) => c.action),
-    ['create'],
+    created.map((c) => [c.action, c.op?.kind]),
+    [['create', 'create']],
   );
+  t.like(created[0]!.op, {
+    request: { name: 'crosskey-my_remote', access, metadata: { [META_ALIAS]: 'my_remote' } },
+    accessHash: accessHash(access),
+  });
   t.deepEqual(
     await esCrossClusterApiKey.diff(keyCurrent({ keys: [key('A', 1)], secretKnown: true }), keyArgs(), ctx),
     [],
@@ -300,11 +354,18 @@ test('api key: create when none; ok when secret known; update on access drift', 
     ['update'],
   );
   t.falsy((drift[0]!.after as Record<string, unknown>).rotate);
+  t.like(drift[0]!.op, {
+    kind: 'update',
+    access: { search: [{ names: ['logs*', 'metrics*'] }] },
+    keep: { id: 'A', name: 'crosskey-my_remote' },
+  });
 });
 
 test('api key: secret unknown → rotate unless fully staged; duplicates invalidated', async (t) => {
   const notStaged = await esCrossClusterApiKey.diff(keyCurrent({ keys: [key('A', 1)] }), keyArgs(), ctx);
   t.truthy((notStaged[0]!.after as Record<string, unknown>).rotate);
+  // The resume rule is a rotation: a new key, then the unknown one invalidated.
+  t.like(notStaged[0]!.op, { kind: 'rotate', from: 'A', invalidateFrom: true });
   const partly = keyCurrent({
     keys: [key('A', 1)],
     saved: { id: 'A', name: 'n', access_hash: accessHash(access), staged_hosts: ['local-1'], created_at: '' },
@@ -332,14 +393,15 @@ test('api key: secret unknown → rotate unless fully staged; duplicates invalid
     dup.map((c) => [c.action, c.target]),
     [['delete', 'api_key crosskey-my_remote (A)']],
   );
+  t.like(dup[0]!.op, { kind: 'invalidate', id: 'A', reason: 'previous', keep: { id: 'B' } });
   const absent = await esCrossClusterApiKey.diff(
     keyCurrent({ keys: [key('A', 1)] }),
     keyArgs({ state: 'absent' }),
     ctx,
   );
   t.deepEqual(
-    absent.map((c) => c.action),
-    ['delete'],
+    absent.map((c) => [c.action, c.op]),
+    [['delete', { kind: 'invalidate', id: 'A', reason: 'absent' }]],
   );
   await t.throwsAsync(async () => esCrossClusterApiKey.diff(keyCurrent(), keyArgs({ access: {} }), ctx), {
     message: /at least one/,
@@ -356,6 +418,8 @@ test('api key rotated: new key unless this run already made it', async (t) => {
     c.map((x) => x.action),
     ['create'],
   );
+  // A rotation plan: the previous key stays valid until invalidate_previous.
+  t.like(c[0]!.op, { kind: 'rotate', from: 'A', invalidateFrom: false });
   t.deepEqual(
     await esCrossClusterApiKey.diff(
       keyCurrent({ keys: [key('A', 1), key('B', 2)], secretKnown: true }),
@@ -383,13 +447,18 @@ function ksCurrent(over: Partial<KeystoreCurrent> = {}): KeystoreCurrent {
 test('keystore diff: presence, versions of run secrets, absent; changes are secret', async (t) => {
   runSecrets.clear();
   const c = await keystore.diff(ksCurrent(), ksArgs({ value: new Secret('s3cr3t-value') }), ctx);
-  t.deepEqual(c, [
-    {
-      target: '/es/config/elasticsearch.keystore: cluster.remote.my_remote.credentials',
-      action: 'create',
-      secret: true,
-    },
-  ]);
+  const { op, ...shown } = c[0]!;
+  t.is(c.length, 1);
+  t.deepEqual(shown, {
+    target: '/es/config/elasticsearch.keystore: cluster.remote.my_remote.credentials',
+    action: 'create',
+    secret: true,
+  });
+  // The op: add this entry with the value, which stays a Secret.
+  t.like(op, { kind: 'add', name: 'cluster.remote.my_remote.credentials' });
+  const value = (op as Extract<KeystoreOp, { kind: 'add' }>).value;
+  t.true(value instanceof Secret);
+  t.is(value!.reveal(), 's3cr3t-value');
   t.deepEqual(
     await keystore.diff(ksCurrent({ present: true }), ksArgs({ value: new Secret('s3cr3t-value') }), ctx),
     [],
@@ -399,11 +468,11 @@ test('keystore diff: presence, versions of run secrets, absent; changes are secr
   });
   const checkCtx = { ...ctx, check: true } as TaskContext;
   t.deepEqual(
-    (await keystore.diff(ksCurrent(), ksArgs({ value_from: 'nope' }), checkCtx)).map((x) => x.action),
-    ['create'],
-    'check mode: the secret would exist by then',
+    (await keystore.diff(ksCurrent(), ksArgs({ value_from: 'nope' }), checkCtx)).map((x) => [x.action, x.op]),
+    [['create', { kind: 'add', name: 'cluster.remote.my_remote.credentials', value: undefined }]],
+    'check mode: the secret would exist by then (its value is not known yet: such a plan is never applied)',
   );
-  runSecrets.set('k', { secret: new Secret('encoded-key-B'), version: 'B' });
+  runSecrets.set('k', { secret: new Secret('encoded-key-B'), version: 'B', stagedStateKey: 'api_key/staged' });
   const upd = await keystore.diff(
     ksCurrent({ present: true, record: { version: 'A', written_at: '' } }),
     ksArgs({ value_from: 'k' }),
@@ -413,6 +482,9 @@ test('keystore diff: presence, versions of run secrets, absent; changes are secr
     upd.map((x) => [x.action, x.before, x.after]),
     [['update', 'A', 'B']],
   );
+  const updOp = upd[0]!.op as Extract<KeystoreOp, { kind: 'add' }>;
+  t.like(updOp, { kind: 'add', version: 'B', stagedStateKey: 'api_key/staged' });
+  t.is(updOp.value!.reveal(), 'encoded-key-B');
   t.deepEqual(
     await keystore.diff(
       ksCurrent({ present: true, record: { version: 'B', written_at: '' } }),
@@ -432,8 +504,8 @@ test('keystore diff: presence, versions of run secrets, absent; changes are secr
     'present, secret gone (new process): ok',
   );
   t.deepEqual(
-    (await keystore.diff(ksCurrent({ present: true }), ksArgs({ state: 'absent' }), ctx)).map((x) => x.action),
-    ['delete'],
+    (await keystore.diff(ksCurrent({ present: true }), ksArgs({ state: 'absent' }), ctx)).map((x) => [x.action, x.op]),
+    [['delete', { kind: 'remove', name: 'cluster.remote.my_remote.credentials' }]],
   );
   t.deepEqual(await keystore.diff(ksCurrent({ present: false, exists: false }), ksArgs({ state: 'absent' }), ctx), []);
   t.deepEqual(
@@ -443,8 +515,8 @@ test('keystore diff: presence, versions of run secrets, absent; changes are secr
         ksArgs({ value: 'x-value', compare_value: true }),
         ctx,
       )
-    ).map((x) => x.action),
-    ['update'],
+    ).map((x) => [x.action, x.op?.kind]),
+    [['update', 'add']],
   );
 });
 

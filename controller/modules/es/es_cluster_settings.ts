@@ -1,8 +1,9 @@
 // es_cluster_settings: make persistent (or transient) cluster settings equal to the given values.
 // Used by disable-cert-trust (IP filters) and anywhere a playbook needs a plain dynamic setting. Values compare
 // the way Elasticsearch answers them (strings, string lists); null removes a setting.
-import type { Change, Module } from '../contract.js';
+import type { Change, Resource } from '../contract.js';
 import { getClusterSettings, putClusterSettings } from '../../elastic/api/cluster.js';
+import { opOf } from './apply-plan.js';
 import { esFor } from './common.js';
 
 interface Args {
@@ -13,6 +14,9 @@ interface Args {
 
 type Current = Record<string, unknown>; // flat settings of the chosen kind
 
+/** One setting to set (in the string form ES answers) or to remove (reset to its default). */
+export type SettingOp = { kind: 'set'; key: string; value: string | string[] } | { kind: 'remove'; key: string };
+
 /** ES answers every value as a string (lists as string lists): compare in that form. */
 export function asEsValue(v: unknown): string | string[] | null {
   if (v === null || v === undefined) return null;
@@ -20,8 +24,8 @@ export function asEsValue(v: unknown): string | string[] | null {
   return String(v);
 }
 
-export function settingsDiff(current: Current, desired: Record<string, unknown>): Change[] {
-  const changes: Change[] = [];
+export function settingsDiff(current: Current, desired: Record<string, unknown>): Change<SettingOp>[] {
+  const changes: Change<SettingOp>[] = [];
   for (const [key, value] of Object.entries(desired)) {
     const want = asEsValue(value);
     const have = asEsValue(current[key]);
@@ -31,12 +35,13 @@ export function settingsDiff(current: Current, desired: Record<string, unknown>)
       action: want === null ? 'delete' : have === null ? 'create' : 'update',
       before: have,
       after: want,
+      op: want === null ? { kind: 'remove', key } : { kind: 'set', key, value: want },
     });
   }
   return changes;
 }
 
-export const esClusterSettings: Module<Args, Current> = {
+export const esClusterSettings: Resource<Args, Current, SettingOp> = {
   name: 'es_cluster_settings',
   description: 'Set (or remove with null) dynamic cluster settings; changes only what differs.',
   runsOn: 'controller',
@@ -52,11 +57,15 @@ export const esClusterSettings: Module<Args, Current> = {
   diff(current, args) {
     return settingsDiff(current, args.settings);
   },
-  async apply(ctx, args, changes) {
+  async apply(ctx, args, plan) {
+    // The whole plan in one request: ES applies it entirely or not at all.
     const body: Record<string, unknown> = {};
-    for (const c of changes) body[c.target] = c.after ?? null;
+    for (const c of plan) {
+      const op = opOf(c);
+      body[op.key] = op.kind === 'set' ? op.value : null;
+    }
     const kind = args.kind ?? 'persistent';
     await putClusterSettings(esFor(ctx, args.cluster_group), { [kind]: body }); // throws when not acknowledged
-    return { status: 'changed' };
+    return { applied: plan };
   },
 };

@@ -17,7 +17,7 @@
 // one valid (a re-run in the same run is ok); after staging, reload and verification, `state: present` with
 // `invalidate_previous: true` invalidates every other key of this name/alias. Other keys are otherwise only
 // reported (`other_keys`), never invalidated silently.
-import type { Change, Module } from '../contract.js';
+import type { Change, Resource } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import type { Secret } from '../../secrets.js';
 import {
@@ -29,11 +29,13 @@ import {
   accessHash,
   sameAccess,
   type ApiKeyInfo,
+  type CreateCrossClusterApiKeyRequest,
   type CrossClusterAccess,
 } from '../../elastic/api/security.js';
 import { getInfo } from '../../elastic/api/cluster.js';
 import { esFor, groupHosts, stateKey } from './common.js';
 import { runSecrets } from './run-secrets.js';
+import { opOf, stoppedPartWay } from './apply-plan.js';
 
 export interface ApiKeyArgs {
   name: string;
@@ -66,6 +68,33 @@ export interface ApiKeyCurrent {
   stageHosts: string[];
   registerAs: string;
 }
+
+/** The key a plan keeps when it creates none: its saved record is kept (same id) or started, with this hash. */
+export interface KeptKey {
+  id: string;
+  name: string;
+  accessHash: string;
+  saved?: SavedApiKey;
+}
+
+/**
+ * create: a first key. rotate: a new key replacing `from` (recorded and registered at once); `invalidateFrom` for the
+ * resume rule, while `state: rotated` keeps `from` valid until invalidate_previous. update: the access of the kept
+ * key. invalidate: one key, a previous one (`keep`: the key whose record stays, unless the plan creates one) or,
+ * for `absent`, one of the alias's (then the record and the run secret are dropped).
+ */
+export type ApiKeyOp =
+  | { kind: 'create'; request: CreateCrossClusterApiKeyRequest; accessHash: string }
+  | {
+      kind: 'rotate';
+      from: string;
+      request: CreateCrossClusterApiKeyRequest;
+      accessHash: string;
+      invalidateFrom: boolean;
+    }
+  | { kind: 'update'; access: CrossClusterAccess; metadata: Record<string, unknown>; keep: KeptKey }
+  | { kind: 'invalidate'; id: string; reason: 'absent' }
+  | { kind: 'invalidate'; id: string; reason: 'previous'; keep?: KeptKey };
 
 export const META_ALIAS = 'crosskey.alias';
 export const META_LOCAL_UUID = 'crosskey.local_cluster_uuid';
@@ -100,7 +129,7 @@ function fullyStaged(current: ApiKeyCurrent, keyId: string): boolean {
   return !!s && s.id === keyId && current.stageHosts.every((h) => s.staged_hosts.includes(h));
 }
 
-export const esCrossClusterApiKey: Module<ApiKeyArgs, ApiKeyCurrent> = {
+export const esCrossClusterApiKey: Resource<ApiKeyArgs, ApiKeyCurrent, ApiKeyOp> = {
   name: 'es_cross_cluster_api_key',
   description: 'Create, update or invalidate the cross-cluster API key for an alias (on the remote cluster)',
   runsOn: 'controller',
@@ -163,46 +192,56 @@ export const esCrossClusterApiKey: Module<ApiKeyArgs, ApiKeyCurrent> = {
   },
 
   diff(current, args) {
-    const changes: Change[] = [];
     const label = `api_key ${args.name}`;
     if (args.state === 'absent') {
-      for (const k of current.keys)
-        changes.push({ target: `${label} (${k.id})`, action: 'delete', before: { id: k.id, access: k.access } });
-      return changes;
+      return current.keys.map((k) => ({
+        target: `${label} (${k.id})`,
+        action: 'delete',
+        before: { id: k.id, access: k.access },
+        op: { kind: 'invalidate', id: k.id, reason: 'absent' },
+      }));
     }
     const want = access(args);
     const hash = accessHash(want);
+    const metadata = desiredMetadata(args, current.localUuid, hash);
+    const request: CreateCrossClusterApiKeyRequest = {
+      name: args.name,
+      access: want,
+      metadata,
+      ...(args.expiration ? { expiration: args.expiration } : {}),
+    };
     const primary = primaryKey(current);
     if (!primary) {
-      changes.push({
-        target: label,
-        action: 'create',
-        after: { access: want, metadata: desiredMetadata(args, current.localUuid, hash) },
-      });
-      return changes;
+      return [
+        {
+          target: label,
+          action: 'create',
+          after: { access: want, metadata },
+          op: { kind: 'create', request, accessHash: hash },
+        },
+      ];
     }
-    if (args.state === 'rotated') {
-      // A key created by this run is the rotation's result: a re-run in the same run is ok.
-      if (!current.secretKnown) {
-        changes.push({
+    // A key created by this run is the rotation's result: a re-run in the same run is ok.
+    if (args.state === 'rotated' && !current.secretKnown) {
+      return [
+        {
           target: label,
           action: 'create',
           before: { id: primary.id },
           after: { rotate: 'new key; the previous one stays valid until invalidate_previous', access: want },
-        });
-        return changes;
-      }
-    } else if (args.invalidate_previous) {
-      for (const k of current.keys)
-        if (k.id !== primary.id)
-          changes.push({
-            target: `${label} (${k.id})`,
-            action: 'delete',
-            before: { id: k.id, reason: 'previous key' },
-          });
+          op: { kind: 'rotate', from: primary.id, request, accessHash: hash, invalidateFrom: false },
+        },
+      ];
     }
+    const keep: KeptKey = {
+      id: primary.id,
+      name: primary.name,
+      accessHash: hash,
+      ...(current.saved?.id === primary.id ? { saved: current.saved } : {}),
+    };
+    let keyChange: Change<ApiKeyOp> | undefined;
     if (args.state === 'present' && !current.secretKnown && !fullyStaged(current, primary.id)) {
-      changes.push({
+      keyChange = {
         target: label,
         action: 'update',
         before: { id: primary.id },
@@ -210,91 +249,123 @@ export const esCrossClusterApiKey: Module<ApiKeyArgs, ApiKeyCurrent> = {
           rotate: 'secret unknown to this run and not staged on every host: new key, then invalidate the old one',
           access: want,
         },
-      });
+        op: { kind: 'rotate', from: primary.id, request, accessHash: hash, invalidateFrom: true },
+      };
     } else if (primary.metadata[META_ACCESS_HASH] !== hash || !sameAccess(primary.access, want)) {
-      changes.push({
+      keyChange = {
         target: label,
         action: 'update',
         before: { id: primary.id, access: primary.access },
         after: { access: want },
-      });
+        op: { kind: 'update', access: want, metadata, keep },
+      };
     }
+    const changes: Change<ApiKeyOp>[] = [];
+    if (args.state !== 'rotated' && args.invalidate_previous) {
+      // A rotation records the new key itself; otherwise the primary's record is kept once the others are gone.
+      const creates = keyChange?.op?.kind === 'rotate';
+      for (const k of current.keys)
+        if (k.id !== primary.id)
+          changes.push({
+            target: `${label} (${k.id})`,
+            action: 'delete',
+            before: { id: k.id, reason: 'previous key' },
+            op: { kind: 'invalidate', id: k.id, reason: 'previous', ...(creates ? {} : { keep }) },
+          });
+    }
+    if (keyChange) changes.push(keyChange);
     return changes;
   },
 
-  async apply(ctx, args, changes, current) {
+  async apply(ctx, args, plan, current) {
     const es = esFor(ctx, args.cluster_group);
-    if (args.state === 'absent') {
-      const ids = current.keys.map((k) => k.id);
-      if (ids.length) await invalidateApiKeys(es, ids);
+    const applied: Change<ApiKeyOp>[] = [];
+    const invalidated: string[] = [];
+    let created: { id: string; encoded: Secret; from?: string } | undefined;
+    let kept: KeptKey | undefined;
+    let forget = false;
+    // Keep the record of this key (its staged hosts) when there is one; start one otherwise.
+    const record = async (k: KeptKey) => {
+      const saved = k.saved ?? { id: k.id, name: k.name, staged_hosts: [], created_at: new Date().toISOString() };
+      await ctx.state.set(current.savedKey, { ...saved, access_hash: k.accessHash } satisfies SavedApiKey);
+    };
+    try {
+      for (let i = 0; i < plan.length; ) {
+        const c = plan[i]!;
+        const op = opOf(c);
+        if (op.kind === 'invalidate') {
+          // Consecutive invalidations in one request.
+          let j = i + 1;
+          while (j < plan.length && opOf(plan[j]!).kind === 'invalidate') j++;
+          const batch = plan.slice(i, j);
+          const ops = batch.map((x) => opOf(x) as Extract<ApiKeyOp, { kind: 'invalidate' }>);
+          await invalidateApiKeys(
+            es,
+            ops.map((o) => o.id),
+          );
+          invalidated.push(...ops.map((o) => o.id));
+          applied.push(...batch);
+          for (const o of ops) {
+            if (o.reason === 'absent') forget = true;
+            else if (o.keep) kept = o.keep;
+          }
+          if (kept) await record(kept);
+          i = j;
+          continue;
+        }
+        if (op.kind === 'update') {
+          await updateCrossClusterApiKey(es, op.keep.id, { access: op.access, metadata: op.metadata });
+          kept = op.keep;
+          await record(op.keep);
+          applied.push(c);
+        } else {
+          const k = await createCrossClusterApiKey(es, op.request);
+          const from = op.kind === 'rotate' ? op.from : undefined;
+          created = { id: k.id, encoded: k.encoded, ...(from ? { from } : {}) };
+          // Record the id at once: a crash from here on leaves state that the next run can reason about.
+          await ctx.state.set(current.savedKey, {
+            id: k.id,
+            name: k.name,
+            access_hash: op.accessHash,
+            staged_hosts: [],
+            created_at: new Date().toISOString(),
+          } satisfies SavedApiKey);
+          runSecrets.set(current.registerAs, { secret: k.encoded, version: k.id, stagedStateKey: current.savedKey });
+          ctx.journal.event('api_key.created', { name: k.name, id: k.id, alias: args.alias, rotated_from: from });
+          applied.push(c);
+          // The resume rule replaces the unknown key at once; `rotated` keeps it valid until invalidate_previous.
+          if (op.kind === 'rotate' && op.invalidateFrom) {
+            await invalidateApiKeys(es, [op.from]);
+            invalidated.push(op.from);
+          }
+        }
+        i++;
+      }
+    } catch (e) {
+      throw stoppedPartWay(e, applied);
+    }
+    if (forget) {
       await ctx.state.delete(current.savedKey);
       runSecrets.delete(current.registerAs);
-      return { status: 'changed', msg: `invalidated ${ids.length} key(s)`, data: { invalidated: ids } };
+      return { applied, msg: `invalidated ${invalidated.length} key(s)`, data: { invalidated } };
     }
-    const want = access(args);
-    const hash = accessHash(want);
-    const metadata = desiredMetadata(args, current.localUuid, hash);
-    const primary = primaryKey(current);
-    const rotate = changes.some((c) => (c.after as Record<string, unknown> | undefined)?.rotate !== undefined);
-    let id = primary?.id;
-    let encoded: Secret | undefined;
-    let created = false;
-    const toInvalidate = changes.filter((c) => c.action === 'delete').map((c) => (c.before as { id: string }).id);
-    if (!primary || rotate) {
-      const req = {
-        name: args.name,
-        access: want,
-        metadata,
-        ...(args.expiration ? { expiration: args.expiration } : {}),
-      };
-      const k = await createCrossClusterApiKey(es, req);
-      id = k.id;
-      encoded = k.encoded;
-      created = true;
-      // Record the id at once: a crash from here on leaves state that the next run can reason about.
-      await ctx.state.set(current.savedKey, {
-        id: k.id,
-        name: k.name,
-        access_hash: hash,
-        staged_hosts: [],
-        created_at: new Date().toISOString(),
-      } satisfies SavedApiKey);
-      runSecrets.set(current.registerAs, { secret: k.encoded, version: k.id, stagedStateKey: current.savedKey });
-      ctx.journal.event('api_key.created', {
-        name: k.name,
-        id: k.id,
-        alias: args.alias,
-        rotated_from: rotate ? primary?.id : undefined,
-      });
-      // The resume rule replaces the unknown key at once; `rotated` keeps it valid until invalidate_previous.
-      if (rotate && primary && args.state === 'present') toInvalidate.push(primary.id);
-    } else {
-      if (changes.some((c) => c.action === 'update'))
-        await updateCrossClusterApiKey(es, primary.id, { access: want, metadata });
-      // Keep the record of this key (its staged hosts) when there is one; start one otherwise.
-      const saved =
-        current.saved?.id === primary.id
-          ? current.saved
-          : { id: primary.id, name: primary.name, staged_hosts: [], created_at: new Date().toISOString() };
-      await ctx.state.set(current.savedKey, { ...saved, access_hash: hash } satisfies SavedApiKey);
-    }
-    if (toInvalidate.length) await invalidateApiKeys(es, toInvalidate);
+    const id = created?.id ?? kept?.id;
     const known = runSecrets.get(current.registerAs);
     return {
-      status: 'changed',
+      applied,
       msg: created
-        ? rotate
-          ? `rotated key ${args.name}: ${primary?.id} → ${id}`
+        ? created.from
+          ? `rotated key ${args.name}: ${created.from} → ${id}`
           : `created key ${args.name} (${id})`
         : `updated key ${args.name} (${id})`,
       data: {
         id,
         name: args.name,
-        created,
-        rotated: rotate,
-        invalidated: toInvalidate,
+        created: !!created,
+        rotated: !!created?.from,
+        invalidated,
         register_as: current.registerAs,
-        ...(encoded ? { encoded } : known && known.version === id ? { encoded: known.secret } : {}),
+        ...(created ? { encoded: created.encoded } : known && known.version === id ? { encoded: known.secret } : {}),
       },
     };
   },

@@ -2,13 +2,14 @@
 // (ES answers 200 even when nodes fail). Runs when a keystore of the cluster's hosts changed since the last
 // reload (the keystore module leaves a `keystore_pending_reload/<host>` mark in saved state) or with `force`,
 // so a re-run is ok. Below 8.13 remote cluster credentials only load at start: the result says a restart is needed.
-import type { Module } from '../contract.js';
+import type { Resource } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import { Secret, isSecret } from '../../secrets.js';
 import { reloadSecureSettings, reloadFailures } from '../../elastic/api/reload.js';
 import { getInfo } from '../../elastic/api/cluster.js';
 import { esFor, groupHosts, versionAtLeast, GATES } from './common.js';
 import { plannedKeystoreChanges } from './run-secrets.js';
+import { opOf } from './apply-plan.js';
 
 export interface ReloadArgs {
   keystore_password?: Secret | string;
@@ -24,7 +25,16 @@ export interface ReloadCurrent {
   hosts: string[];
 }
 
-export const esReloadSecureSettings: Module<ReloadArgs, ReloadCurrent> = {
+/** Reload every node's secure settings, then clear the pending marks of the keystores it picked up. */
+export interface ReloadOp {
+  kind: 'reload';
+  password?: Secret;
+  timeout?: string;
+  /** Hosts whose `keystore_pending_reload/<host>` mark the reload clears. */
+  pendingHosts: string[];
+}
+
+export const esReloadSecureSettings: Resource<ReloadArgs, ReloadCurrent, ReloadOp> = {
   name: 'es_reload_secure_settings',
   description: "Reload keystore secure settings on every node and check each node's reload_exception",
   runsOn: 'controller',
@@ -54,26 +64,34 @@ export const esReloadSecureSettings: Module<ReloadArgs, ReloadCurrent> = {
 
   diff(current, args) {
     if (!args.force && current.pendingHosts.length === 0) return [];
-    return [
-      {
-        target: 'POST /_nodes/reload_secure_settings',
-        action: 'run',
-        after: { changed_keystores: current.pendingHosts },
-      },
-    ];
-  },
-
-  async apply(ctx, args, _changes, current) {
-    const es = esFor(ctx, args.cluster_group);
     const pw =
       args.keystore_password === undefined
         ? undefined
         : isSecret(args.keystore_password)
           ? args.keystore_password
           : new Secret(String(args.keystore_password));
+    return [
+      {
+        target: 'POST /_nodes/reload_secure_settings',
+        action: 'run',
+        after: { changed_keystores: current.pendingHosts },
+        op: {
+          kind: 'reload',
+          ...(pw ? { password: pw } : {}),
+          ...(args.timeout ? { timeout: args.timeout } : {}),
+          pendingHosts: [...current.pendingHosts],
+        },
+      },
+    ];
+  },
+
+  async apply(ctx, args, plan, current) {
+    const es = esFor(ctx, args.cluster_group);
+    const [reload] = plan;
+    const op = opOf(reload!);
     const res = await reloadSecureSettings(es, {
-      ...(pw ? { password: pw } : {}),
-      ...(args.timeout ? { timeout: args.timeout } : {}),
+      ...(op.password ? { password: op.password } : {}),
+      ...(op.timeout ? { timeout: op.timeout } : {}),
     });
     const failures = reloadFailures(res);
     if (failures.length) {
@@ -83,10 +101,10 @@ export const esReloadSecureSettings: Module<ReloadArgs, ReloadCurrent> = {
     }
     if (res.nodes_failed)
       throw new ModuleError(`reload_secure_settings: ${res.nodes_failed} node(s) did not answer (_nodes.failed)`);
-    for (const h of current.pendingHosts) await ctx.state.delete(`keystore_pending_reload/${h}`);
+    for (const h of op.pendingHosts) await ctx.state.delete(`keystore_pending_reload/${h}`);
     const restartRequired = !versionAtLeast(current.version, GATES.reloadableCredentials);
     return {
-      status: 'changed',
+      applied: plan,
       msg: restartRequired
         ? `reloaded on ${res.nodes.length} node(s), but ${current.version} < 8.13: cluster.remote.*.credentials load only at start — a restart is needed`
         : `reloaded on ${res.nodes.length} node(s)`,

@@ -6,7 +6,7 @@
 // absent/present save the original first when nothing is saved yet, so no path loses it; an existing saved
 // original is never overwritten. Aliases defined in elasticsearch.yml are reported (the migration changes them
 // through templates and a rolling restart).
-import type { Change, Module } from '../contract.js';
+import type { Change, Resource } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import {
   readAliasDefinition,
@@ -25,6 +25,7 @@ import {
 } from '../../elastic/api/remote.js';
 import { getInfo, putClusterSettings } from '../../elastic/api/cluster.js';
 import { esFor, remoteServerAddresses, stateKey } from './common.js';
+import { opOf, stoppedPartWay } from './apply-plan.js';
 
 export interface RemoteClusterArgs {
   alias: string;
@@ -138,7 +139,17 @@ function target(alias: string, kind: string): string {
   return `${aliasPrefix(alias)}* (${kind})`;
 }
 
-export const esRemoteCluster: Module<RemoteClusterArgs, RemoteClusterCurrent> = {
+/**
+ * save: keep the alias's whole definition under `key` (never over an existing one). remove: null every key of the
+ * alias under `scope`. write: null every key, then set exactly `settings` (mode-consistent). `present` is what
+ * the scope holds now (its keys are nulled too).
+ */
+export type RemoteClusterOp =
+  | { kind: 'save'; key: string; clusterUuid: string; def: AliasDefinition }
+  | { kind: 'remove'; scope: AliasSettingKind; present: AliasSettings }
+  | { kind: 'write'; scope: AliasSettingKind; settings: AliasSettings; present: AliasSettings };
+
+export const esRemoteCluster: Resource<RemoteClusterArgs, RemoteClusterCurrent, RemoteClusterOp> = {
   name: 'es_remote_cluster',
   description: 'Save, remove, write or restore a remote cluster alias (persistent/transient; yml reported)',
   runsOn: 'controller',
@@ -193,20 +204,26 @@ export const esRemoteCluster: Module<RemoteClusterArgs, RemoteClusterCurrent> = 
 
   diff(current, args) {
     const { def, alias } = { def: current.def, alias: args.alias };
-    const changes: Change[] = [];
-    const saveChange: Change = {
+    const changes: Change<RemoteClusterOp>[] = [];
+    const saveChange: Change<RemoteClusterOp> = {
       target: `saved state ${current.savedKey}`,
       action: 'create',
       after: { persistent: def.persistent, transient: def.transient, yml: def.yml },
+      op: { kind: 'save', key: current.savedKey, clusterUuid: current.clusterUuid, def },
     };
+    const remove = (kind: AliasSettingKind): Change<RemoteClusterOp> => ({
+      target: target(alias, kind),
+      action: 'delete',
+      before: def[kind],
+      op: { kind: 'remove', scope: kind, present: def[kind] },
+    });
     switch (args.state) {
       case 'saved':
         if (!current.saved) changes.push(saveChange);
         break;
       case 'absent':
         for (const kind of ['persistent', 'transient'] as const) {
-          if (Object.keys(def[kind]).length)
-            changes.push({ target: target(alias, kind), action: 'delete', before: def[kind] });
+          if (Object.keys(def[kind]).length) changes.push(remove(kind));
         }
         if (changes.length && !current.saved) changes.unshift(saveChange);
         break;
@@ -219,12 +236,12 @@ export const esRemoteCluster: Module<RemoteClusterArgs, RemoteClusterCurrent> = 
             action: Object.keys(def[args.kind]).length ? 'update' : 'create',
             before: def[args.kind],
             after: want,
+            op: { kind: 'write', scope: args.kind, settings: want, present: def[args.kind] },
           });
         }
         // Transient overrides persistent: a leftover definition of the other kind would shadow (or be shadowed by)
         // ours.
-        if (Object.keys(def[other]).length)
-          changes.push({ target: target(alias, other), action: 'delete', before: def[other] });
+        if (Object.keys(def[other]).length) changes.push(remove(other));
         if (changes.length && !current.saved) changes.unshift(saveChange);
         break;
       }
@@ -240,6 +257,9 @@ export const esRemoteCluster: Module<RemoteClusterArgs, RemoteClusterCurrent> = 
             action: empty ? 'delete' : Object.keys(def[kind]).length ? 'update' : 'create',
             before: def[kind],
             after: empty ? undefined : want,
+            op: empty
+              ? { kind: 'remove', scope: kind, present: def[kind] }
+              : { kind: 'write', scope: kind, settings: want, present: def[kind] },
           });
         }
         break;
@@ -248,33 +268,40 @@ export const esRemoteCluster: Module<RemoteClusterArgs, RemoteClusterCurrent> = 
     return changes;
   },
 
-  async apply(ctx, args, changes, current) {
+  async apply(ctx, args, plan, current) {
     const es = esFor(ctx, args.cluster_group);
-    if (changes.some((c) => c.target.startsWith('saved state')) && !ctx.state.get(current.savedKey)) {
-      const saved: SavedAliasDefinition = {
-        ...current.def,
-        cluster_uuid: current.clusterUuid,
-        saved_at: new Date().toISOString(),
-      };
-      await ctx.state.set(current.savedKey, saved);
-      ctx.journal.event('remote_cluster.saved', {
-        alias: args.alias,
-        cluster_uuid: current.clusterUuid,
-        kinds: definitionKinds(current.def),
-      });
+    const applied: Change<RemoteClusterOp>[] = [];
+    try {
+      for (const c of plan) {
+        const op = opOf(c);
+        if (op.kind === 'save') {
+          // Never over an original saved meanwhile: then this change is not applied.
+          if (ctx.state.get(op.key)) continue;
+          const saved: SavedAliasDefinition = {
+            ...op.def,
+            cluster_uuid: op.clusterUuid,
+            saved_at: new Date().toISOString(),
+          };
+          await ctx.state.set(op.key, saved);
+          ctx.journal.event('remote_cluster.saved', {
+            alias: args.alias,
+            cluster_uuid: op.clusterUuid,
+            kinds: definitionKinds(op.def),
+          });
+        } else {
+          // Complete and mode-consistent: every key nulled, then the desired ones (the other mode's keys stay null).
+          const body: PutSettingsBody =
+            op.kind === 'remove'
+              ? removeAliasBody(args.alias, op.scope, op.present)
+              : exactAliasBody(args.alias, op.scope, op.settings, op.present);
+          await putClusterSettings(es, body);
+        }
+        applied.push(c);
+      }
+    } catch (e) {
+      throw stoppedPartWay(e, applied);
     }
-    const def = current.def;
-    for (const c of changes) {
-      if (c.target.startsWith('saved state')) continue;
-      const kind: AliasSettingKind = c.target.endsWith('(transient)') ? 'transient' : 'persistent';
-      // Complete and mode-consistent: every key nulled, then the desired ones (the other mode's keys stay null).
-      const body: PutSettingsBody =
-        c.action === 'delete'
-          ? removeAliasBody(args.alias, kind, def[kind])
-          : exactAliasBody(args.alias, kind, c.after as AliasSettings, def[kind]);
-      await putClusterSettings(es, body);
-    }
-    return { status: 'changed', msg: resultMsg(args, current), data: report(current, args) };
+    return { applied, msg: resultMsg(args, current), data: report(current, args) };
   },
 
   report(current, args) {

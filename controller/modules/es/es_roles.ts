@@ -3,8 +3,7 @@
 // (docs/procedure.md §2.8: under RCS1 those remote roles grant the access). `indices` are kept, so each role works
 // under
 // both models during the transition. The original of each role is saved once for `state: reverted`.
-import type { Change, Module } from '../contract.js';
-import { ModuleError } from '../contract.js';
+import type { Change, Resource } from '../contract.js';
 import {
   getRoles,
   putRole,
@@ -20,6 +19,7 @@ import {
 import { getInfo } from '../../elastic/api/cluster.js';
 import { esFor, stateKey, versionAtLeast, GATES } from './common.js';
 import { discoverTasks, taskIdentities } from './es_tasks.js';
+import { performInOrder } from './apply-plan.js';
 
 export interface RolesArgs {
   alias: string;
@@ -47,7 +47,20 @@ export interface RolesCurrent {
   apiKeyTasks: string[];
 }
 
-export const esRoles: Module<RolesArgs, RolesCurrent> = {
+/**
+ * Put one role: its descriptor with the remote privileges (`present`) or its saved original (`reverted`). A first
+ * `present` saves the original under `saveOriginal.key` before the put (null: the role did not exist).
+ */
+export type RoleOp =
+  | {
+      kind: 'put';
+      name: string;
+      role: RoleDescriptor;
+      saveOriginal?: { key: string; original: RoleDescriptor | null };
+    }
+  | { kind: 'revert'; name: string; role: RoleDescriptor };
+
+export const esRoles: Resource<RolesArgs, RolesCurrent, RoleOp> = {
   name: 'es_roles',
   description:
     "Add remote_indices/remote_cluster privileges to the local roles of an alias's tasks (derived from the remote roles), or revert them",
@@ -112,7 +125,7 @@ export const esRoles: Module<RolesArgs, RolesCurrent> = {
   },
 
   diff(current, args) {
-    const changes: Change[] = [];
+    const changes: Change<RoleOp>[] = [];
     for (const r of current.roles) {
       if (args.state === 'present') {
         if (!r.desired) continue;
@@ -122,6 +135,15 @@ export const esRoles: Module<RolesArgs, RolesCurrent> = {
           action: r.local ? 'update' : 'create',
           before: r.local ? remoteEntriesFor(r.local, args.alias) : undefined,
           after: remoteEntriesFor(r.desired, args.alias),
+          op: {
+            kind: 'put',
+            name: r.name,
+            role: r.desired,
+            // An original saved once is never overwritten: it is what `reverted` puts back.
+            ...(r.saved === undefined
+              ? { saveOriginal: { key: r.savedKey, original: r.local ? writableRole(r.local) : null } }
+              : {}),
+          },
         });
       } else {
         if (r.saved === undefined) continue;
@@ -135,28 +157,22 @@ export const esRoles: Module<RolesArgs, RolesCurrent> = {
           action: 'update',
           before: r.local ? remoteEntriesFor(r.local, args.alias) : undefined,
           after: remoteEntriesFor(r.saved, args.alias),
+          op: { kind: 'revert', name: r.name, role: r.saved },
         });
       }
     }
     return changes;
   },
 
-  async apply(ctx, args, changes, current) {
+  async apply(ctx, args, plan, current) {
     const es = esFor(ctx, args.cluster_group);
-    for (const c of changes) {
-      const name = c.target.slice('role '.length);
-      const r = current.roles.find((x) => x.name === name)!;
-      if (args.state === 'present') {
-        if (r.saved === undefined) await ctx.state.set(r.savedKey, r.local ? writableRole(r.local) : null);
-        await putRole(es, name, r.desired!);
-      } else {
-        if (!r.saved) throw new ModuleError(`es_roles: no saved original for role ${name}`);
-        await putRole(es, name, r.saved);
-      }
-    }
+    const applied = await performInOrder(plan, async (op) => {
+      if (op.kind === 'put' && op.saveOriginal) await ctx.state.set(op.saveOriginal.key, op.saveOriginal.original);
+      await putRole(es, op.name, op.role);
+    });
     return {
-      status: 'changed',
-      msg: `${changes.length} role(s) ${args.state === 'present' ? 'updated' : 'reverted'}`,
+      applied,
+      msg: `${plan.length} role(s) ${args.state === 'present' ? 'updated' : 'reverted'}`,
       data: report(current),
     };
   },

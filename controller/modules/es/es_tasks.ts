@@ -7,7 +7,7 @@
 //                   reset them), auto-follow patterns resume; each entry is marked resumed in saved state as it
 //                   goes, so a re-run or a resumed run never resumes twice.
 //   state: listed   discovery only (never changes anything).
-import type { Change, Module, TaskContext } from '../contract.js';
+import type { Change, Resource } from '../contract.js';
 import type { EsApi } from '../../elastic/types.js';
 import { expressionsReadFromAlias } from '../../elastic/index-expr.js';
 import {
@@ -38,6 +38,7 @@ import {
 } from '../../elastic/api/tasks.js';
 import { getInfo } from '../../elastic/api/cluster.js';
 import { esFor, stateKey } from './common.js';
+import { performInOrder } from './apply-plan.js';
 
 export interface TasksArgs {
   alias: string;
@@ -197,74 +198,171 @@ export function captureRunning(saved: SavedTasks, t: DiscoveredTasks): SavedTask
   return out;
 }
 
-function pauseChanges(t: DiscoveredTasks): Change[] {
-  const c: Change[] = [];
+/** One step on one task (docs/procedure.md §2.5–§2.7); `mark_resumed` only records entries already running again. */
+export type TaskStep =
+  | { kind: 'pause_auto_follow_pattern'; name: string }
+  | { kind: 'pause_follow'; index: string }
+  | { kind: 'stop_transform'; id: string }
+  | { kind: 'stop_datafeed'; datafeed_id: string }
+  | { kind: 'close_job'; job_id: string }
+  | { kind: 'open_job'; job_id: string }
+  | { kind: 'start_datafeed'; datafeed_id: string }
+  | { kind: 'start_transform'; id: string }
+  | { kind: 'resume_follow'; index: string; parameters: FollowerParameters }
+  | { kind: 'resume_auto_follow_pattern'; name: string }
+  | { kind: 'mark_resumed' };
+
+/**
+ * A step and the saved record written around it: `saveBefore` (pause: the capture, on the first step, so nothing is
+ * paused before it is recorded) or `saveAfter` (resume: the entries resumed so far, so none is resumed twice).
+ */
+export type TaskOp = TaskStep & { saveBefore?: SavedTasks; saveAfter?: SavedTasks };
+
+function pauseChanges(t: DiscoveredTasks, capture: SavedTasks): Change<TaskOp>[] {
+  const c: Change<TaskOp>[] = [];
   for (const p of t.auto_follow_patterns)
     if (p.active)
-      c.push({ target: `auto_follow_pattern ${p.name}`, action: 'update', before: 'active', after: 'paused' });
+      c.push({
+        target: `auto_follow_pattern ${p.name}`,
+        action: 'update',
+        before: 'active',
+        after: 'paused',
+        op: { kind: 'pause_auto_follow_pattern', name: p.name },
+      });
   for (const f of t.followers)
     if (f.status === 'active')
-      c.push({ target: `follower ${f.index}`, action: 'update', before: 'active', after: 'paused' });
+      c.push({
+        target: `follower ${f.index}`,
+        action: 'update',
+        before: 'active',
+        after: 'paused',
+        op: { kind: 'pause_follow', index: f.index },
+      });
   for (const x of t.transforms)
     if (RUNNING_TRANSFORM.includes(x.state))
-      c.push({ target: `transform ${x.id}`, action: 'update', before: x.state, after: 'stopped' });
+      c.push({
+        target: `transform ${x.id}`,
+        action: 'update',
+        before: x.state,
+        after: 'stopped',
+        op: { kind: 'stop_transform', id: x.id },
+      });
   for (const d of t.datafeeds) {
     if (RUNNING_DATAFEED.includes(d.state))
-      c.push({ target: `datafeed ${d.datafeed_id}`, action: 'update', before: d.state, after: 'stopped' });
+      c.push({
+        target: `datafeed ${d.datafeed_id}`,
+        action: 'update',
+        before: d.state,
+        after: 'stopped',
+        op: { kind: 'stop_datafeed', datafeed_id: d.datafeed_id },
+      });
     if (OPEN_JOB.includes(d.job_state as JobState))
-      c.push({ target: `job ${d.job_id}`, action: 'update', before: d.job_state, after: 'closed' });
+      c.push({
+        target: `job ${d.job_id}`,
+        action: 'update',
+        before: d.job_state,
+        after: 'closed',
+        op: { kind: 'close_job', job_id: d.job_id },
+      });
   }
+  // Capture first (parameters of active followers included), then act.
+  if (c.length) c[0]!.op = { ...c[0]!.op!, saveBefore: capture };
   return c;
 }
 
-function resumeChanges(saved: SavedTasks | undefined, t: DiscoveredTasks): Change[] {
+function resumeChanges(saved: SavedTasks | undefined, t: DiscoveredTasks): Change<TaskOp>[] {
   if (!saved) return [];
-  const c: Change[] = [];
+  const c: Change<TaskOp>[] = [];
   const tState = new Map(t.transforms.map((x) => [x.id, x.state]));
   const dState = new Map(t.datafeeds.map((x) => [x.datafeed_id, x]));
   const fState = new Map(t.followers.map((x) => [x.index, x.status]));
   const pState = new Map(t.auto_follow_patterns.map((x) => [x.name, x.active]));
-  for (const d of saved.datafeeds.filter((e) => !e.resumed)) {
+  // Each entry is marked resumed once its steps are done: its last step saves the record as it is then (an entry
+  // already running again is marked with the next save).
+  const record = structuredClone(saved);
+  const done = (entry: { resumed: boolean }, steps: Change<TaskOp>[]) => {
+    entry.resumed = true;
+    const last = steps.at(-1);
+    if (last) last.op = { ...last.op!, saveAfter: structuredClone(record) };
+    c.push(...steps);
+  };
+  for (const d of record.datafeeds.filter((e) => !e.resumed)) {
     const now = dState.get(d.datafeed_id);
+    const steps: Change<TaskOp>[] = [];
     if (OPEN_JOB.includes(d.job_was as JobState) && !OPEN_JOB.includes(now?.job_state as JobState))
-      c.push({ target: `job ${d.job_id}`, action: 'update', before: now?.job_state ?? 'missing', after: 'opened' });
+      steps.push({
+        target: `job ${d.job_id}`,
+        action: 'update',
+        before: now?.job_state ?? 'missing',
+        after: 'opened',
+        op: { kind: 'open_job', job_id: d.job_id },
+      });
     if (RUNNING_DATAFEED.includes(d.was) && !RUNNING_DATAFEED.includes(now?.state as DatafeedState))
-      c.push({
+      steps.push({
         target: `datafeed ${d.datafeed_id}`,
         action: 'update',
         before: now?.state ?? 'missing',
         after: 'started',
+        op: { kind: 'start_datafeed', datafeed_id: d.datafeed_id },
       });
+    done(d, steps);
   }
-  for (const x of saved.transforms.filter((e) => !e.resumed)) {
+  for (const x of record.transforms.filter((e) => !e.resumed)) {
     const now = tState.get(x.id);
+    const steps: Change<TaskOp>[] = [];
     if (!now || !RUNNING_TRANSFORM.includes(now))
-      c.push({ target: `transform ${x.id}`, action: 'update', before: now ?? 'missing', after: 'started' });
+      steps.push({
+        target: `transform ${x.id}`,
+        action: 'update',
+        before: now ?? 'missing',
+        after: 'started',
+        op: { kind: 'start_transform', id: x.id },
+      });
+    done(x, steps);
   }
-  for (const f of saved.followers.filter((e) => !e.resumed)) {
+  for (const f of record.followers.filter((e) => !e.resumed)) {
+    const steps: Change<TaskOp>[] = [];
     if (fState.get(f.index) !== 'active')
-      c.push({
+      steps.push({
         target: `follower ${f.index}`,
         action: 'update',
         before: fState.get(f.index) ?? 'missing',
         after: { status: 'active', parameters: f.parameters },
+        // The captured parameters: an empty body would reset them (docs/procedure.md §1.2 #3).
+        op: { kind: 'resume_follow', index: f.index, parameters: f.parameters ?? {} },
       });
+    done(f, steps);
   }
-  for (const p of saved.auto_follow_patterns.filter((e) => !e.resumed)) {
+  for (const p of record.auto_follow_patterns.filter((e) => !e.resumed)) {
+    const steps: Change<TaskOp>[] = [];
     if (pState.get(p.name) !== true)
-      c.push({ target: `auto_follow_pattern ${p.name}`, action: 'update', before: 'paused', after: 'active' });
+      steps.push({
+        target: `auto_follow_pattern ${p.name}`,
+        action: 'update',
+        before: 'paused',
+        after: 'active',
+        op: { kind: 'resume_auto_follow_pattern', name: p.name },
+      });
+    done(p, steps);
   }
-  // Entries whose tasks are already running again (resumed by hand) produce no change; apply marks them.
-  if (
-    c.length === 0 &&
+  const last = c.at(-1);
+  if (last) {
+    // Entries after the last step that were already running are marked with it.
+    last.op = { ...last.op!, saveAfter: record };
+  } else if (
     [...saved.transforms, ...saved.datafeeds, ...saved.followers, ...saved.auto_follow_patterns].some((e) => !e.resumed)
   ) {
-    c.push({ target: 'saved state (tasks already running: mark resumed)', action: 'update' });
+    // Entries whose tasks are already running again (resumed by hand): only the saved state changes.
+    c.push({
+      target: 'saved state (tasks already running: mark resumed)',
+      action: 'update',
+      op: { kind: 'mark_resumed', saveAfter: record },
+    });
   }
   return c;
 }
 
-export const esTasks: Module<TasksArgs, TasksCurrent> = {
+export const esTasks: Resource<TasksArgs, TasksCurrent, TaskOp> = {
   name: 'es_tasks',
   description: 'Find, pause (capturing state and parameters) and resume the tasks that read through an alias',
   runsOn: 'controller',
@@ -286,24 +384,42 @@ export const esTasks: Module<TasksArgs, TasksCurrent> = {
   },
 
   diff(current, args) {
-    if (args.state === 'paused') return pauseChanges(current.tasks);
+    if (args.state === 'paused')
+      return pauseChanges(
+        current.tasks,
+        captureRunning(current.saved ?? emptySaved(current.clusterUuid, args.alias), current.tasks),
+      );
     if (args.state === 'resumed') return resumeChanges(current.saved, current.tasks);
     return [];
   },
 
-  async apply(ctx, args, changes, current) {
+  async apply(ctx, args, plan, current) {
     const es = esFor(ctx, args.cluster_group);
-    if (args.state === 'paused') await pause(ctx, es, current, args.alias);
+    const applied = await performInOrder(plan, async (op) => {
+      if (op.saveBefore) {
+        const saved = op.saveBefore;
+        await ctx.state.set(current.savedKey, saved);
+        ctx.journal.event('tasks.captured', {
+          key: current.savedKey,
+          transforms: saved.transforms.length,
+          datafeeds: saved.datafeeds.length,
+          followers: saved.followers.length,
+          auto_follow_patterns: saved.auto_follow_patterns.length,
+        });
+      }
+      await perform(es, op);
+      if (op.saveAfter) await ctx.state.set(current.savedKey, op.saveAfter);
+    });
     let ccrProblems: string[] = [];
     if (args.state === 'resumed') {
-      await resume(ctx, es, current);
+      ctx.journal.event('tasks.resumed', { key: current.savedKey });
       ccrProblems = await followerProblems(es, current);
     }
     const msg =
-      `${changes.length} task change(s) on alias ${args.alias}` +
+      `${plan.length} task change(s) on alias ${args.alias}` +
       (ccrProblems.length ? `; follower problems after resume: ${ccrProblems.join('; ')}` : '');
     return {
-      status: 'changed',
+      applied,
       msg,
       data: { ...report(current), ...(ccrProblems.length ? { ccr_problems: ccrProblems } : {}) },
     };
@@ -318,59 +434,31 @@ function report(current: TasksCurrent): Record<string, unknown> {
   return { ...current.tasks, ...taskIdentities(current.tasks), saved_key: current.savedKey };
 }
 
-async function pause(ctx: TaskContext, es: EsApi, current: TasksCurrent, alias: string): Promise<void> {
-  const t = current.tasks;
-  // Capture first (parameters of active followers included), then act.
-  const saved = captureRunning(current.saved ?? emptySaved(current.clusterUuid, alias), t);
-  await ctx.state.set(current.savedKey, saved);
-  ctx.journal.event('tasks.captured', {
-    key: current.savedKey,
-    transforms: saved.transforms.length,
-    datafeeds: saved.datafeeds.length,
-    followers: saved.followers.length,
-    auto_follow_patterns: saved.auto_follow_patterns.length,
-  });
-  for (const p of t.auto_follow_patterns) if (p.active) await pauseAutoFollowPattern(es, p.name);
-  for (const f of t.followers) if (f.status === 'active') await pauseFollow(es, f.index);
-  for (const x of t.transforms) if (RUNNING_TRANSFORM.includes(x.state)) await stopTransform(es, x.id);
-  for (const d of t.datafeeds) {
-    if (RUNNING_DATAFEED.includes(d.state)) await stopDatafeed(es, d.datafeed_id);
-    if (OPEN_JOB.includes(d.job_state as JobState)) await closeJob(es, d.job_id);
+async function perform(es: EsApi, step: TaskStep): Promise<void> {
+  switch (step.kind) {
+    case 'pause_auto_follow_pattern':
+      return pauseAutoFollowPattern(es, step.name);
+    case 'pause_follow':
+      return pauseFollow(es, step.index);
+    case 'stop_transform':
+      return stopTransform(es, step.id);
+    case 'stop_datafeed':
+      return stopDatafeed(es, step.datafeed_id);
+    case 'close_job':
+      return closeJob(es, step.job_id);
+    case 'open_job':
+      return openJob(es, step.job_id);
+    case 'start_datafeed':
+      return startDatafeed(es, step.datafeed_id);
+    case 'start_transform':
+      return startTransform(es, step.id);
+    case 'resume_follow':
+      return resumeFollow(es, step.index, step.parameters);
+    case 'resume_auto_follow_pattern':
+      return resumeAutoFollowPattern(es, step.name);
+    case 'mark_resumed':
+      return;
   }
-}
-
-async function resume(ctx: TaskContext, es: EsApi, current: TasksCurrent): Promise<void> {
-  const saved = structuredClone(current.saved!);
-  const now = current.tasks;
-  const mark = async () => ctx.state.set(current.savedKey, saved);
-  for (const d of saved.datafeeds.filter((e) => !e.resumed)) {
-    const cur = now.datafeeds.find((x) => x.datafeed_id === d.datafeed_id);
-    if (OPEN_JOB.includes(d.job_was as JobState) && !OPEN_JOB.includes(cur?.job_state as JobState))
-      await openJob(es, d.job_id);
-    if (RUNNING_DATAFEED.includes(d.was) && !RUNNING_DATAFEED.includes(cur?.state as DatafeedState))
-      await startDatafeed(es, d.datafeed_id);
-    d.resumed = true;
-    await mark();
-  }
-  for (const x of saved.transforms.filter((e) => !e.resumed)) {
-    const cur = now.transforms.find((y) => y.id === x.id);
-    if (!cur || !RUNNING_TRANSFORM.includes(cur.state)) await startTransform(es, x.id);
-    x.resumed = true;
-    await mark();
-  }
-  for (const f of saved.followers.filter((e) => !e.resumed)) {
-    const cur = now.followers.find((y) => y.index === f.index);
-    if (cur?.status !== 'active') await resumeFollow(es, f.index, f.parameters ?? {});
-    f.resumed = true;
-    await mark();
-  }
-  for (const p of saved.auto_follow_patterns.filter((e) => !e.resumed)) {
-    const cur = now.auto_follow_patterns.find((y) => y.name === p.name);
-    if (cur?.active !== true) await resumeAutoFollowPattern(es, p.name);
-    p.resumed = true;
-    await mark();
-  }
-  ctx.journal.event('tasks.resumed', { key: current.savedKey });
 }
 
 /**
