@@ -14,7 +14,7 @@ export function escapeHtml(s: unknown): string {
 const CSS = `
 :root{--ok:#1a7f37;--changed:#9a6700;--failed:#cf222e;--skipped:#6e7781;--unreachable:#8250df;--line:#d0d7de;--bg:#f6f8fa}
 *{box-sizing:border-box}
-body{font:14px/1.45 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#1f2328;margin:24px auto;max-width:1200px;padding:0 16px;overflow-wrap:anywhere}
+body{font:14px/1.45 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#1f2328;margin:24px auto;max-width:1200px;padding:0 16px;overflow-wrap:break-word}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}
 h3{font-size:15px;margin:18px 0 6px}
 table{border-collapse:collapse;width:100%;margin:6px 0 12px;table-layout:auto}
@@ -27,7 +27,7 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font
 .s-skipped{background:var(--skipped)}.s-unreachable{background:var(--unreachable)}.s-interrupted,.s-incomplete,.s-error{background:var(--failed)}
 .h-green{background:var(--ok)}.h-yellow{background:#bf8700}.h-red{background:var(--failed)}
 .meta td:first-child{width:140px;color:#59636e}
-.muted{color:#59636e}.msg{color:var(--failed)}.mono{overflow-wrap:anywhere}
+.muted{color:#59636e}.msg{color:var(--failed)}.mono{overflow-wrap:anywhere}.nw,.badge{white-space:nowrap}
 pre.err{white-space:pre-wrap;overflow-wrap:anywhere;background:#fff8f8;border:1px solid #ffcecb;border-radius:4px;padding:6px 8px;margin:2px 0;color:var(--failed);font-size:12px;max-height:16em;overflow:auto}
 .summary{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;background:var(--bg);border:1px solid var(--line);border-radius:6px;padding:10px 14px;margin:10px 0}
 .summary dt{color:#59636e}.summary dd{margin:0}
@@ -216,7 +216,7 @@ export function renderReportHtml(r: RunReport): string {
         rows.push([
           i === 0 ? name : '',
           i === 0 ? `<code>${e(t.module)}</code>` : '',
-          e(h.host),
+          `<span class="nw">${e(h.host)}</span>`,
           badge(h.status) +
             (h.ignored ? ' <span class="muted">ignored</span>' : '') +
             (h.attempts ? ` <span class="muted">${e(h.attempts)} attempts</span>` : ''),
@@ -241,8 +241,8 @@ export function renderReportHtml(r: RunReport): string {
       table(
         ['host', 'node', 'health before', 'stopped', 'back', 'green', 'away', 'total', 'health after', 'outcome'],
         r.restarts.map((x) => [
-          e(x.host),
-          e(x.node ?? ''),
+          `<span class="nw">${e(x.host)}</span>`,
+          `<span class="nw">${e(x.node ?? '')}</span>`,
           x.healthBefore ? badge(x.healthBefore, `h-${x.healthBefore}`) : '',
           `<span class="mono">${e(clock(x.stopAt))}</span>`,
           `<span class="mono">${e(clock(x.backAt))}</span>`,

@@ -136,9 +136,13 @@ test.serial(
       clientWidth: document.documentElement.clientWidth,
       rows: [...document.querySelectorAll('svg.timeline g.node-row')].map((g) => g.getAttribute('data-host')),
       firstSection: document.querySelector('h1 + p + dl.summary') !== null,
-      wrappedHosts: [...document.querySelectorAll('td')].filter(
-        (td) => /^local-\d$/.test(td.textContent ?? '') && td.getClientRects().length > 1,
-      ).length,
+      // An inline box that wraps has more than one rectangle.
+      wrappedHosts: [...document.querySelectorAll('td span')]
+        .filter((el) => /^local-\d$/.test(el.textContent ?? '') && el.getClientRects().length > 1)
+        .map((el) => el.textContent),
+      wrappedBadges: [...document.querySelectorAll('.badge')]
+        .filter((b) => b.getClientRects().length > 1)
+        .map((b) => `${b.textContent}:${b.getClientRects().length}:${b.parentElement?.tagName}`),
     }));
     t.true(
       layout.scrollWidth <= layout.clientWidth,
@@ -153,7 +157,8 @@ test.serial(
     );
     t.is(layout.rows.length, 2, 'one timeline row per restarted node');
     t.true(layout.firstSection, 'the summary block comes first');
-    t.is(layout.wrappedHosts, 0, 'host names do not wrap');
+    t.deepEqual(layout.wrappedHosts, [], 'host names do not wrap');
+    t.deepEqual(layout.wrappedBadges, [], 'status badges do not wrap');
     await page.screenshot({ path: join(ROOT, 'docs', 'report.png'), fullPage: false });
     const journals = readdirSync(join(lab().dir, '.crosskey', 'runs')).map((f) =>
       readFileSync(join(lab().dir, '.crosskey', 'runs', f), 'utf8'),
