@@ -4,6 +4,7 @@
 import type { AgentClient } from '../../agent/protocol.js';
 import type { SecretRegistry } from '../secrets.js';
 import type { EsClients } from '../elastic/client.js';
+import type { RunScratch } from './es/run-secrets.js';
 import { UnreachableError } from '../transport/errors.js';
 
 export type ArgType = 'string' | 'number' | 'boolean' | 'list' | 'dict' | 'any';
@@ -121,6 +122,8 @@ export interface TaskContext {
   signal: AbortSignal;
   /** The run's Elasticsearch clients (they carry the run's signal); modules reach them through es/common.ts. */
   es?: EsClients;
+  /** What the run keeps in memory between tasks (secrets made by one task for a later one). */
+  scratch?: RunScratch;
 }
 
 interface ModuleCommon {

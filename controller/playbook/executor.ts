@@ -23,6 +23,7 @@ import type {
 import { batches } from './exec-batches.js';
 import { taskSelected } from './exec-tags.js';
 import { mergeVars } from './var-precedence.js';
+import { newRunScratch } from '../modules/es/run-secrets.js';
 import { type ChangedFile, maintenanceWindow, restartBookkeeping, type RunHook } from './run-hooks.js';
 import { globToRegExp } from '../glob.js';
 import type { EsClients } from '../elastic/client.js';
@@ -101,6 +102,8 @@ export class Executor {
   #batchHosts: string[] = [];
   #notified = new Map<string, Set<string>>(); // handler listen name → hosts
   readonly #hooks: RunHook[];
+  /** The run's in-memory scratch: a second run in the same process starts empty. */
+  readonly #scratch = newRunScratch();
   readonly #changedFiles: Map<string, ChangedFile[]>;
   #batchFailed = new Set<string>();
   /** One agent promise per host for the run, reused by every task (and by agentFor). */
@@ -660,6 +663,7 @@ export class Executor {
       changedFiles: this.#changedFiles,
       signal: this.#signal,
       ...(o.es ? { es: o.es } : {}),
+      scratch: this.#scratch,
     };
   }
 

@@ -34,7 +34,7 @@ import {
 } from '../../elastic/api/security.js';
 import { getInfo } from '../../elastic/api/cluster.js';
 import { esFor, groupHosts, stateKey } from './common.js';
-import { runSecrets } from './run-secrets.js';
+import { type NamedSecret, scratchOf } from './run-secrets.js';
 import { opOf, stoppedPartWay } from './apply-plan.js';
 
 export interface ApiKeyArgs {
@@ -67,6 +67,8 @@ export interface ApiKeyCurrent {
   secretKnown: boolean;
   stageHosts: string[];
   registerAs: string;
+  /** The run's copy of the encoded key as read (what report() registers when nothing changes). */
+  known?: NamedSecret;
 }
 
 /** The key a plan keeps when it creates none: its saved record is kept (same id) or started, with this hash. */
@@ -174,7 +176,7 @@ export const esCrossClusterApiKey: Resource<ApiKeyArgs, ApiKeyCurrent, ApiKeyOp>
     const savedKey = stateKey('api_key', local.cluster_uuid, args.alias);
     const saved = ctx.state.get<SavedApiKey>(savedKey);
     const registerAs = args.register_as ?? `cluster.remote.${args.alias}.credentials`;
-    const known = runSecrets.get(registerAs);
+    const known = scratchOf(ctx).secrets.get(registerAs);
     const stageHosts = args.stage_hosts ?? groupHosts(ctx, args.local_group);
     const current: ApiKeyCurrent = {
       localUuid: local.cluster_uuid,
@@ -185,6 +187,7 @@ export const esCrossClusterApiKey: Resource<ApiKeyArgs, ApiKeyCurrent, ApiKeyOp>
       registerAs,
       secretKnown: false,
       ...(saved ? { saved } : {}),
+      ...(known ? { known } : {}),
     };
     const primary = primaryKey(current);
     current.secretKnown = !!primary && known?.version === primary.id;
@@ -330,7 +333,11 @@ export const esCrossClusterApiKey: Resource<ApiKeyArgs, ApiKeyCurrent, ApiKeyOp>
             staged_hosts: [],
             created_at: new Date().toISOString(),
           } satisfies SavedApiKey);
-          runSecrets.set(current.registerAs, { secret: k.encoded, version: k.id, stagedStateKey: current.savedKey });
+          scratchOf(ctx).secrets.set(current.registerAs, {
+            secret: k.encoded,
+            version: k.id,
+            stagedStateKey: current.savedKey,
+          });
           ctx.journal.event('api_key.created', { name: k.name, id: k.id, alias: args.alias, rotated_from: from });
           applied.push(c);
           // The resume rule replaces the unknown key at once; `rotated` keeps it valid until invalidate_previous.
@@ -346,11 +353,11 @@ export const esCrossClusterApiKey: Resource<ApiKeyArgs, ApiKeyCurrent, ApiKeyOp>
     }
     if (forget) {
       await ctx.state.delete(current.savedKey);
-      runSecrets.delete(current.registerAs);
+      scratchOf(ctx).secrets.delete(current.registerAs);
       return { applied, msg: `invalidated ${invalidated.length} key(s)`, data: { invalidated } };
     }
     const id = created?.id ?? kept?.id;
-    const known = runSecrets.get(current.registerAs);
+    const known = scratchOf(ctx).secrets.get(current.registerAs);
     return {
       applied,
       msg: created
@@ -372,7 +379,7 @@ export const esCrossClusterApiKey: Resource<ApiKeyArgs, ApiKeyCurrent, ApiKeyOp>
 
   report(current, args) {
     const primary = primaryKey(current);
-    const known = runSecrets.get(current.registerAs);
+    const known = current.known;
     return {
       id: primary?.id,
       name: args.name,

@@ -8,7 +8,7 @@ import { Secret, isSecret } from '../../secrets.js';
 import { reloadSecureSettings, reloadFailures } from '../../elastic/api/reload.js';
 import { getInfo } from '../../elastic/api/cluster.js';
 import { esFor, groupHosts, versionAtLeast, GATES } from './common.js';
-import { plannedKeystoreChanges } from './run-secrets.js';
+import { scratchOf } from './run-secrets.js';
 import { opOf } from './apply-plan.js';
 
 export interface ReloadArgs {
@@ -57,7 +57,8 @@ export const esReloadSecureSettings: Resource<ReloadArgs, ReloadCurrent, ReloadO
     // In check mode the keystore tasks did not write: the hosts they would have changed count as pending.
     const pendingHosts = hosts.filter(
       (h) =>
-        ctx.state.get(`keystore_pending_reload/${h}`) !== undefined || (ctx.check && plannedKeystoreChanges.has(h)),
+        ctx.state.get(`keystore_pending_reload/${h}`) !== undefined ||
+        (ctx.check && scratchOf(ctx).plannedKeystoreChanges.has(h)),
     );
     return { version: info.version.number, pendingHosts, hosts };
   },

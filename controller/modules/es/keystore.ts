@@ -9,7 +9,7 @@ import type { AgentClient, OpResult } from '../../../agent/protocol.js';
 import type { ApplyResult, Change, Resource, TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import { Secret, isSecret, secrets } from '../../secrets.js';
-import { runSecrets, plannedKeystoreChanges } from './run-secrets.js';
+import { scratchOf } from './run-secrets.js';
 import { backupArgs } from '../core/file-state.js';
 
 export interface KeystoreArgs {
@@ -71,12 +71,12 @@ function paths(ctx: TaskContext, args: KeystoreArgs): { home: string; config: st
 }
 
 function desiredValue(
-  _ctx: TaskContext,
+  ctx: TaskContext,
   args: KeystoreArgs,
 ): { value?: Secret; version?: string; stagedStateKey?: string } {
   if (args.value !== undefined) return { value: asSecret(args.value)! };
   if (args.value_from) {
-    const named = runSecrets.get(args.value_from);
+    const named = scratchOf(ctx).secrets.get(args.value_from);
     if (named)
       return {
         value: named.secret,
@@ -189,7 +189,7 @@ export const keystore: Resource<KeystoreArgs, KeystoreCurrent, KeystoreOp> = {
 
   diff(current, args, ctx) {
     const changes = keystoreChanges(current, args, ctx);
-    if (ctx.check && changes.length) plannedKeystoreChanges.add(ctx.host);
+    if (ctx.check && changes.length) scratchOf(ctx).plannedKeystoreChanges.add(ctx.host);
     return changes;
   },
 

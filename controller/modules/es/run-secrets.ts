@@ -29,10 +29,24 @@ class RunSecrets {
   }
 }
 
-export const runSecrets = new RunSecrets();
+/** What one run keeps in memory between its tasks (never persisted). */
+export interface RunScratch {
+  secrets: RunSecrets;
+  /** Hosts whose keystore a check-mode run would change: lets es_reload_secure_settings show in check mode the
+   *  reload the real run would do. */
+  plannedKeystoreChanges: Set<string>;
+}
 
-/**
- * Hosts whose keystore a check-mode run would change (in memory, this run only): lets
- * es_reload_secure_settings show in check mode the reload the real run would do.
- */
-export const plannedKeystoreChanges = new Set<string>();
+export function newRunScratch(): RunScratch {
+  return { secrets: new RunSecrets(), plannedKeystoreChanges: new Set() };
+}
+
+/** For code that runs modules outside a playbook run (tests' harnesses): one per process. */
+const processScratch = newRunScratch();
+export const runSecrets = processScratch.secrets;
+export const plannedKeystoreChanges = processScratch.plannedKeystoreChanges;
+
+/** The run's scratch: on the task's context in a run, else the process's. */
+export function scratchOf(ctx: { scratch?: RunScratch }): RunScratch {
+  return ctx.scratch ?? processScratch;
+}
