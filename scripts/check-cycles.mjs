@@ -2,7 +2,7 @@
 // (cli → playbook → modules → elastic/transport/certs/…, never back). Run by `npm run lint`.
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { dirname, join, normalize, relative } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 
 /** file → files it imports (relative imports of .ts sources; type-only imports count: they tie modules too). */
 export function importGraph(root = process.cwd()) {
@@ -87,11 +87,22 @@ export function folderGraph(graph) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  // --controller-only: the lab's known knot (lab/node, to be regrouped by feature) is reported, not failed on.
+  const controllerOnly = process.argv.includes('--controller-only');
   const graph = importGraph();
   const fileCycles = cycles(graph);
   const folderCycles = cycles(folderGraph(graph));
-  for (const c of fileCycles) console.error(`import cycle between files: ${c.join(' ↔ ')}`);
-  for (const c of folderCycles) console.error(`import cycle between folders: ${c.join(' ↔ ')}`);
-  if (fileCycles.length || folderCycles.length) process.exit(1);
-  console.log(`crosskey lint: no import cycles (${graph.size} files)`);
+  const gating = (c) => !controllerOnly || c.some((f) => !f.startsWith('lab/'));
+  let failed = false;
+  for (const c of fileCycles) {
+    const bad = gating(c);
+    failed ||= bad;
+    console[bad ? 'error' : 'log'](`${bad ? '' : 'note: '}import cycle between files: ${c.join(' ↔ ')}`);
+  }
+  for (const c of folderCycles) {
+    failed = true;
+    console.error(`import cycle between folders: ${c.join(' ↔ ')}`);
+  }
+  if (failed) process.exit(1);
+  console.log(`crosskey lint: no import cycles in controller/ and agent/ (${graph.size} files)`);
 }
