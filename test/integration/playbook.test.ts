@@ -169,7 +169,7 @@ test.serial(
     const check = await crosskey(['run', pb, ...common, '--check', '--diff']);
     t.is(check.code, 0, check.stdout + check.stderr);
     t.regex(check.stdout, /- {2}host: someone-else\n\+ {2}host: /);
-    t.regex(check.stdout, /secret\.conf: \(secret value, not shown\)/);
+    t.regex(check.stdout, /secret\.conf = \(sensitive\)/);
     t.is(
       readFileSync(join(base, drifted, 'app.yml'), 'utf8'),
       'app:\n  host: someone-else\n  port: 8080\n  db_password_set: true\n',
