@@ -167,7 +167,7 @@ export async function handle(
       params,
       query: url.searchParams,
       headers: req.headers,
-      body: parseJsonBody(raw),
+      body: route.rawBody ? undefined : parseJsonBody(raw),
       rawBody: raw,
     };
     const res: LabResponse = await route.handler(labReq, { rt, principal, state });

@@ -49,6 +49,8 @@ export interface Route {
   auth?: boolean;
   /** Cluster privilege the caller needs (checked with ctx.rt's authorizer); undefined = any authenticated user. */
   privilege?: string;
+  /** The body is not JSON (NDJSON for _bulk): `body` stays undefined, the handler reads `rawBody`. */
+  rawBody?: boolean;
 }
 
 /** Query parameters every endpoint accepts (ES's RestRequest common params). */

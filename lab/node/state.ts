@@ -51,6 +51,21 @@ export interface IndexState {
   numberOfReplicas: number;
   creationDate: number;
   shards: ShardCopy[];
+  /** `mappings` as given at index creation (kept and shown, not applied). */
+  mappings?: Record<string, unknown>;
+  /** Documents (lab/node/api/documents.ts), in indexing order; the lab keeps them few and small. */
+  docs?: StoredDoc[];
+  /** Last sequence number used in this index. */
+  seqNo?: number;
+}
+
+export interface StoredDoc {
+  _id: string;
+  _source: unknown;
+  _version: number;
+  _seq_no: number;
+  /** Shard the document is routed to. */
+  shard: number;
 }
 
 export interface LicenseState {

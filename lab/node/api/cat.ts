@@ -14,23 +14,52 @@ export type CatRow = Record<string, string | null>;
 
 export const CAT_PARAMS = ['h', 'v', 'help', 's', 'bytes', 'time', 'local', 'master_timeout'];
 
-function resolveColumns(columns: CatColumn[], h: string | null): CatColumn[] {
-  if (!h) return columns.filter((c) => c.default);
-  const out: CatColumn[] = [];
+/** A selected column and the header it is shown under: the name as requested in `h=` (an alias stays an alias). */
+interface Shown {
+  col: CatColumn;
+  display: string;
+}
+
+/**
+ * `h=`: a wildcard expands over names and aliases (shown under the primary name); a plain entry picks the first
+ * column (in table order) whose name or alias it is and is shown as written — `h=dt,du` prints `dt du`
+ * (RestTable.buildDisplayHeaders, docs/es-behaviour.md §7).
+ */
+function resolveColumns(columns: CatColumn[], h: string | null): Shown[] {
+  if (!h) return columns.filter((c) => c.default).map((col) => ({ col, display: col.name }));
+  const out: Shown[] = [];
   for (const want of h
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)) {
-    const re = wildcardRegExp(want);
-    const hits = columns.filter((c) => re.test(c.name) || (c.aliases ?? []).some((a) => re.test(a)));
-    if (!hits.length && !want.includes('*'))
-      throw esError(400, 'illegal_argument_exception', `header [${want}] is not a valid header`);
-    for (const c of hits) if (!out.includes(c)) out.push(c);
+    if (want.includes('*')) {
+      const re = wildcardRegExp(want);
+      for (const c of columns.filter((c) => re.test(c.name) || (c.aliases ?? []).some((a) => re.test(a))))
+        if (!out.some((o) => o.col === c)) out.push({ col: c, display: c.name });
+      continue;
+    }
+    const c = columns.find((x) => x.name === want || (x.aliases ?? []).includes(want));
+    if (!c) throw esError(400, 'illegal_argument_exception', `header [${want}] is not a valid header`);
+    out.push({ col: c, display: want });
   }
   return out;
 }
 
-export function catResponse(req: LabRequest, columns: CatColumn[], rows: CatRow[]): LabResponse {
+/** ES's human byte sizes for _cat (`bytes=` gives a unit instead). */
+export function catBytes(n: number, unit: string | null): string {
+  const units: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4, pb: 1024 ** 5 };
+  if (unit && units[unit]) return String(Math.floor(n / units[unit]!));
+  for (const u of ['pb', 'tb', 'gb', 'mb', 'kb'])
+    if (n >= units[u]!) return `${Number((n / units[u]!).toFixed(1))}${u}`;
+  return `${n}b`;
+}
+
+export function catResponse(
+  req: LabRequest,
+  columns: CatColumn[],
+  rows: CatRow[],
+  opts: { drop?: string[] } = {},
+): LabResponse {
   const q = req.query;
   if (q.has('help')) {
     const w = Math.max(...columns.map((c) => c.name.length));
@@ -39,7 +68,7 @@ export function catResponse(req: LabRequest, columns: CatColumn[], rows: CatRow[
         columns.map((c) => `${c.name.padEnd(w)} | ${(c.aliases ?? []).join(',')} | ${c.desc ?? ''}`).join('\n') + '\n',
     };
   }
-  const cols = resolveColumns(columns, q.get('h'));
+  const cols = resolveColumns(columns, q.get('h')).filter((c) => !(opts.drop ?? []).includes(c.col.name));
   let sorted = rows;
   const s = q.get('s');
   if (s) {
@@ -61,7 +90,7 @@ export function catResponse(req: LabRequest, columns: CatColumn[], rows: CatRow[
   }
   const format = q.get('format');
   if (format === 'json') {
-    return { body: sorted.map((r) => Object.fromEntries(cols.map((c) => [c.name, r[c.name] ?? null]))) };
+    return { body: sorted.map((r) => Object.fromEntries(cols.map((c) => [c.display, r[c.col.name] ?? null]))) };
   }
   if (format && format !== 'txt' && format !== 'text') {
     throw esError(
@@ -70,9 +99,9 @@ export function catResponse(req: LabRequest, columns: CatColumn[], rows: CatRow[
       `format [${format}] is not supported by the crosskey lab (use format=json)`,
     );
   }
-  const table = sorted.map((r) => cols.map((c) => r[c.name] ?? ''));
+  const table = sorted.map((r) => cols.map((c) => r[c.col.name] ?? ''));
   const verbose = q.has('v') && q.get('v') !== 'false';
-  if (verbose) table.unshift(cols.map((c) => c.name));
+  if (verbose) table.unshift(cols.map((c) => c.display));
   const widths = cols.map((_, i) => Math.max(0, ...table.map((row) => row[i]!.length)));
   const text = table
     .map((row) =>

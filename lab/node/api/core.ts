@@ -1,5 +1,6 @@
 // Core endpoints: GET /, cluster health (with server-side waits), _cat/health|master|nodes, _flush, _license.
 import { freemem, loadavg, totalmem } from 'node:os';
+import { statfsSync } from 'node:fs';
 import { esError, illegalArgument, wildcardRegExp, type LabRequest, type Route } from '../router.js';
 import {
   computeHealth,
@@ -11,7 +12,7 @@ import {
 } from '../cluster.js';
 import type { NodeRuntime } from '../runtime.js';
 import type { ClusterState } from '../state.js';
-import { catResponse, CAT_PARAMS, type CatColumn } from './cat.js';
+import { catBytes, catResponse, CAT_PARAMS, type CatColumn } from './cat.js';
 import { parseTimeMs } from './time.js';
 
 const LUCENE: Record<string, string> = {
@@ -218,16 +219,32 @@ export function roleLetters(roles: string[]): string {
   return s || '-';
 }
 
+// RestNodesAction's columns with their aliases (docs/es-behaviour.md §7); defaults as ES prints them.
 const CAT_NODES_COLUMNS: CatColumn[] = [
-  { name: 'id', aliases: ['nodeId'], desc: 'unique node id' },
+  { name: 'id', aliases: ['id', 'nodeId'], desc: 'unique node id' },
   { name: 'pid', aliases: ['p'], desc: 'process id' },
   { name: 'ip', aliases: ['i'], default: true, desc: 'ip address' },
   { name: 'port', aliases: ['po'], desc: 'bound transport port' },
   { name: 'http_address', aliases: ['http'], desc: 'bound http address' },
   { name: 'version', aliases: ['v'], desc: 'es version' },
+  { name: 'flavor', aliases: ['f'], desc: 'es distribution flavor' },
+  { name: 'type', aliases: ['t'], desc: 'es distribution type' },
+  { name: 'build', aliases: ['b'], desc: 'es build hash' },
+  { name: 'jdk', aliases: ['j'], desc: 'jdk version' },
+  { name: 'disk.total', aliases: ['dt', 'diskTotal'], desc: 'total disk space' },
+  { name: 'disk.used', aliases: ['du', 'diskUsed'], desc: 'used disk space' },
+  { name: 'disk.avail', aliases: ['d', 'da', 'disk', 'diskAvail'], desc: 'available disk space' },
+  { name: 'disk.used_percent', aliases: ['dup', 'diskUsedPercent'], desc: 'used disk space percentage' },
+  { name: 'heap.current', aliases: ['hc', 'heapCurrent'], desc: 'used heap' },
   { name: 'heap.percent', aliases: ['hp', 'heapPercent'], default: true, desc: 'used heap ratio' },
+  { name: 'heap.max', aliases: ['hm', 'heapMax'], desc: 'max configured heap' },
+  { name: 'ram.current', aliases: ['rc', 'ramCurrent'], desc: 'used machine memory' },
   { name: 'ram.percent', aliases: ['rp', 'ramPercent'], default: true, desc: 'used machine memory ratio' },
-  { name: 'cpu', default: true, desc: 'recent cpu usage' },
+  { name: 'ram.max', aliases: ['rm', 'ramMax'], desc: 'total machine memory' },
+  { name: 'file_desc.current', aliases: ['fdc', 'fileDescriptorCurrent'], desc: 'used file descriptors' },
+  { name: 'file_desc.percent', aliases: ['fdp', 'fileDescriptorPercent'], desc: 'used file descriptor ratio' },
+  { name: 'file_desc.max', aliases: ['fdm', 'fileDescriptorMax'], desc: 'max file descriptors' },
+  { name: 'cpu', aliases: ['cpu'], default: true, desc: 'recent cpu usage' },
   { name: 'load_1m', aliases: ['l'], default: true, desc: '1m load avg' },
   { name: 'load_5m', aliases: ['l'], default: true, desc: '5m load avg' },
   { name: 'load_15m', aliases: ['l'], default: true, desc: '15m load avg' },
@@ -237,47 +254,79 @@ const CAT_NODES_COLUMNS: CatColumn[] = [
   { name: 'name', aliases: ['n'], default: true, desc: 'node name' },
 ];
 
-function catNodes(req: LabRequest, state: ClusterState, members: MemberInfo[]) {
+/** The lab's simulated JVM heap (a real node's 1 GB default-ish); only its ratio varies per node. */
+const HEAP_MAX = 1024 * 1024 * 1024;
+
+function catNodes(req: LabRequest, state: ClusterState, members: MemberInfo[], home: string) {
   const fullId = req.query.get('full_id') === 'true' || req.query.get('full_id') === '';
+  const unit = req.query.get('bytes');
   const load = loadavg();
   const ram = String(Math.round((1 - freemem() / totalmem()) * 100));
-  const rows = members.map((m) => ({
-    id: fullId ? m.id : m.id.slice(0, 4),
-    pid: String(m.pid),
-    ip: m.address,
-    port: String(m.transportPort),
-    http_address: `${m.address}:${m.httpPort}`,
-    version: m.version,
-    'heap.percent': String(20 + (m.pid % 40)),
-    'ram.percent': ram,
-    cpu: '1',
-    load_1m: load[0]!.toFixed(2),
-    load_5m: load[1]!.toFixed(2),
-    load_15m: load[2]!.toFixed(2),
-    uptime: `${Math.round((Date.now() - m.startedAt) / 1000)}s`,
-    'node.role': roleLetters(m.roles),
-    master: m.id === state.masterNodeId ? '*' : '-',
-    name: m.name,
-  }));
+  let disk = { total: 0, avail: 0 };
+  try {
+    const fs = statfsSync(home);
+    disk = { total: fs.blocks * fs.bsize, avail: fs.bavail * fs.bsize };
+  } catch {
+    /* unknown: zeros */
+  }
+  const rows = members.map((m) => {
+    const heapPercent = 20 + (m.pid % 40);
+    return {
+      id: fullId ? m.id : m.id.slice(0, 4),
+      pid: String(m.pid),
+      ip: m.address,
+      port: String(m.transportPort),
+      http_address: `${m.address}:${m.httpPort}`,
+      version: m.version,
+      flavor: 'default',
+      type: 'tar',
+      build: buildInfo(m.version).build_hash.slice(0, 7),
+      jdk: '21.0.2',
+      'disk.total': catBytes(disk.total, unit),
+      'disk.used': catBytes(disk.total - disk.avail, unit),
+      'disk.avail': catBytes(disk.avail, unit),
+      'disk.used_percent': disk.total ? ((1 - disk.avail / disk.total) * 100).toFixed(2) : '0.00',
+      'heap.current': catBytes(Math.round((HEAP_MAX * heapPercent) / 100), unit),
+      'heap.percent': String(heapPercent),
+      'heap.max': catBytes(HEAP_MAX, unit),
+      'ram.current': catBytes(totalmem() - freemem(), unit),
+      'ram.percent': ram,
+      'ram.max': catBytes(totalmem(), unit),
+      'file_desc.current': '512',
+      'file_desc.percent': '0',
+      'file_desc.max': '65535',
+      cpu: '1',
+      load_1m: load[0]!.toFixed(2),
+      load_5m: load[1]!.toFixed(2),
+      load_15m: load[2]!.toFixed(2),
+      uptime: `${Math.round((Date.now() - m.startedAt) / 1000)}s`,
+      'node.role': roleLetters(m.roles),
+      master: m.id === state.masterNodeId ? '*' : '-',
+      name: m.name,
+    };
+  });
   return catResponse(req, CAT_NODES_COLUMNS, rows);
 }
 
-const CAT_HEALTH_COLUMNS: CatColumn[] = [
-  'epoch',
-  'timestamp',
-  'cluster',
-  'status',
-  'node.total',
-  'node.data',
-  'shards',
-  'pri',
-  'relo',
-  'init',
-  'unassign',
-  'pending_tasks',
-  'max_task_wait_time',
-  'active_shards_percent',
-].map((name) => ({ name, default: true }));
+// RestHealthAction's columns and aliases (docs/es-behaviour.md §7): `t` is epoch's alias first (table order).
+const CAT_HEALTH_COLUMNS: CatColumn[] = (
+  [
+    ['epoch', ['t', 'time']],
+    ['timestamp', ['ts', 'hms', 'hhmmss']],
+    ['cluster', ['cl']],
+    ['status', ['st']],
+    ['node.total', ['nt', 'nodeTotal']],
+    ['node.data', ['nd', 'nodeData']],
+    ['shards', ['t', 'sh', 'shards.total', 'shardsTotal']],
+    ['pri', ['p', 'shards.primary', 'shardsPrimary']],
+    ['relo', ['r', 'shards.relocating', 'shardsRelocating']],
+    ['init', ['i', 'shards.initializing', 'shardsInitializing']],
+    ['unassign', ['u', 'shards.unassigned', 'shardsUnassigned']],
+    ['pending_tasks', ['pt', 'pendingTasks']],
+    ['max_task_wait_time', ['mtwt', 'maxTaskWaitTime']],
+    ['active_shards_percent', ['asp', 'activeShardsPercent']],
+  ] as Array<[string, string[]]>
+).map(([name, aliases]) => ({ name, aliases, default: true }));
 
 function catHealth(req: LabRequest, state: ClusterState, members: MemberInfo[]) {
   const h = computeHealth(state, members);
@@ -298,7 +347,9 @@ function catHealth(req: LabRequest, state: ClusterState, members: MemberInfo[]) 
     max_task_wait_time: '-',
     active_shards_percent: `${h.active_shards_percent_as_number.toFixed(1)}%`,
   };
-  return catResponse(req, CAT_HEALTH_COLUMNS, [row]);
+  // `ts=false` drops the time columns even when asked for by name (Table.startHeadersWithTimestamp).
+  const ts = req.query.get('ts');
+  return catResponse(req, CAT_HEALTH_COLUMNS, [row], ts === 'false' ? { drop: ['epoch', 'timestamp'] } : {});
 }
 
 const CAT_MASTER_COLUMNS: CatColumn[] = ['id', 'host', 'ip', 'node'].map((name) => ({ name, default: true }));
@@ -386,7 +437,7 @@ export const routes: Route[] = [
     privilege: 'monitor',
     handler: async (req, { rt }) => {
       const c = await currentCluster(rt);
-      return catNodes(req, c.state, c.members);
+      return catNodes(req, c.state, c.members, rt.home);
     },
   },
   {

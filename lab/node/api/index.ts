@@ -7,5 +7,19 @@ import { routes as auth } from './auth.js';
 import { routes as security } from './security.js';
 import { routes as remote } from './remote.js';
 import { routes as tasks } from './tasks.js';
+import { routes as clusterState } from './cluster-state.js';
+import { routes as documents } from './documents.js';
+import { routes as search } from './search.js';
 
-export const routeGroups: Route[][] = [core, clusterSettings, nodes, auth, security, remote, tasks];
+export const routeGroups: Route[][] = [
+  core,
+  clusterSettings,
+  nodes,
+  auth,
+  security,
+  remote,
+  tasks,
+  clusterState,
+  documents,
+  search,
+];

@@ -1,5 +1,8 @@
 // GET /_nodes, /_nodes/{node_id|metric}, /_nodes/{node_id}/{metric}: node info from the members' heartbeats
 // (settings are each node's elasticsearch.yml — secure settings never appear — plus what ES adds itself).
+// Metric filtering as NodesInfoResponse writes it (docs/es-behaviour.md §8): the fixed fields always, a section
+// only when its metric is asked for, `_none` = fixed fields only, `_all` = everything.
+import { availableParallelism, totalmem } from 'node:os';
 import { esError, boolParam, renderSettings, wildcardRegExp, type LabRequest, type Route } from '../router.js';
 import type { MemberInfo } from '../cluster.js';
 import type { ClusterState, FlatSettings } from '../state.js';
@@ -16,7 +19,6 @@ const METRICS = [
   'http',
   'remote_cluster_server',
   'plugins',
-  'modules',
   'ingest',
   'aggregations',
   'indices',
@@ -58,9 +60,28 @@ function nodeSettings(m: MemberInfo, clusterName: string): FlatSettings {
   };
 }
 
+/** Attributes ES sets on every node of the default distribution besides `node.attr.*` (ML's, on ML nodes). */
+export function nodeAttributes(m: MemberInfo): Record<string, string> {
+  return {
+    ...(m.roles.includes('ml')
+      ? {
+          'ml.allocated_processors': String(availableParallelism()),
+          'ml.machine_memory': String(totalmem()),
+          'ml.max_jvm_size': String(HEAP_MAX),
+        }
+      : {}),
+    'xpack.installed': 'true',
+    ...m.attributes,
+  };
+}
+
+const HEAP_MAX = 1024 * 1024 * 1024;
+
 function nodeInfo(m: MemberInfo, state: ClusterState, metrics: Set<string>, flat: boolean): Record<string, unknown> {
   const minor = m.version.split('.').slice(0, 2).join('.');
   const b = buildInfo(m.version);
+  const has = (x: string) => metrics.has('_all') || metrics.has(x);
+  const attributes = nodeAttributes(m);
   const info: Record<string, unknown> = {
     name: m.name,
     transport_address: `${m.address}:${m.transportPort}`,
@@ -71,40 +92,85 @@ function nodeInfo(m: MemberInfo, state: ClusterState, metrics: Set<string>, flat
     build_flavor: b.build_flavor,
     build_type: b.build_type,
     build_hash: b.build_hash,
-    total_indexing_buffer: 53687091,
+    ...(has('indices') ? { total_indexing_buffer: 53687091 } : {}),
     roles: [...m.roles].sort(),
-    attributes: m.attributes,
+    ...(Object.keys(attributes).length ? { attributes } : {}),
   };
-  const all = metrics.has('_all');
-  if (all || metrics.has('settings')) info.settings = renderSettings(nodeSettings(m, state.clusterName), flat);
-  if (all || metrics.has('process')) info.process = { refresh_interval_in_millis: 1000, id: m.pid, mlockall: false };
-  if (all || metrics.has('http')) {
-    info.http = {
-      bound_address: [`${m.address}:${m.httpPort}`],
-      publish_address: `${m.address}:${m.httpPort}`,
-      max_content_length_in_bytes: 104857600,
+  if (has('settings')) info.settings = renderSettings(nodeSettings(m, state.clusterName), flat);
+  if (has('os'))
+    info.os = {
+      refresh_interval_in_millis: 1000,
+      name: 'Linux',
+      pretty_name: 'Linux',
+      arch: process.arch === 'x64' ? 'amd64' : process.arch,
+      version: '6.0.0',
+      available_processors: availableParallelism(),
+      allocated_processors: availableParallelism(),
+    };
+  if (has('process')) info.process = { refresh_interval_in_millis: 1000, id: m.pid, mlockall: false };
+  if (has('jvm'))
+    info.jvm = {
+      pid: m.pid,
+      version: '21.0.2',
+      vm_name: 'OpenJDK 64-Bit Server VM',
+      vm_version: '21.0.2+13-58',
+      vm_vendor: 'Oracle Corporation',
+      bundled_jdk: true,
+      using_bundled_jdk: true,
+      start_time_in_millis: m.startedAt,
+      mem: {
+        heap_init_in_bytes: HEAP_MAX,
+        heap_max_in_bytes: HEAP_MAX,
+        non_heap_init_in_bytes: 7667712,
+        non_heap_max_in_bytes: 0,
+        direct_max_in_bytes: 0,
+      },
+      gc_collectors: ['G1 Young Generation', 'G1 Concurrent GC', 'G1 Old Generation'],
+      memory_pools: ['CodeHeap', 'Metaspace', 'G1 Eden Space', 'G1 Old Gen', 'G1 Survivor Space'],
+      using_compressed_ordinary_object_pointers: 'true',
+      input_arguments: [],
+    };
+  if (has('thread_pool')) {
+    const n = availableParallelism();
+    info.thread_pool = {
+      search: { type: 'fixed', size: Math.floor((n * 3) / 2) + 1, queue_size: 1000 },
+      write: { type: 'fixed', size: n, queue_size: 10000 },
+      management: { type: 'scaling', core: 1, max: 5, keep_alive: '5m', queue_size: -1 },
     };
   }
-  if (all || metrics.has('transport')) {
+  if (has('transport')) {
     info.transport = {
       bound_address: [`${m.address}:${m.transportPort}`],
       publish_address: `${m.address}:${m.transportPort}`,
       profiles: {},
     };
   }
-  if ((all || metrics.has('remote_cluster_server')) && m.remoteClusterPort !== null) {
+  if (has('http')) {
+    info.http = {
+      bound_address: [`${m.address}:${m.httpPort}`],
+      publish_address: `${m.address}:${m.httpPort}`,
+      max_content_length_in_bytes: 104857600,
+    };
+  }
+  if (has('remote_cluster_server') && m.remoteClusterPort !== null) {
     info.remote_cluster_server = {
       bound_address: [`${m.address}:${m.remoteClusterPort}`],
       publish_address: `${m.address}:${m.remoteClusterPort}`,
     };
   }
-  if (all || metrics.has('plugins')) info.plugins = [];
-  if (all || metrics.has('modules')) info.modules = [];
+  if (has('plugins')) {
+    info.plugins = [];
+    info.modules = [];
+  }
+  if (has('ingest'))
+    info.ingest = { processors: ['append', 'date', 'remove', 'rename', 'set'].map((type) => ({ type })) };
+  if (has('aggregations'))
+    info.aggregations = { terms: { types: ['boolean', 'date', 'keyword', 'long'] }, value_count: { types: ['other'] } };
   return info;
 }
 
 function parseMetrics(spec: string | undefined): Set<string> {
-  if (spec === undefined) return new Set(['_all']);
+  if (spec === undefined || spec === '') return new Set(['_all']);
   const out = new Set<string>();
   for (const m of spec.split(',')) {
     if (!METRICS.includes(m))

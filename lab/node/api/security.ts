@@ -2,8 +2,16 @@
 // Shapes: test/fixtures/es-examples/security.*
 import { esError, boolParam, type Route, type RouteContext, type LabRequest } from '../router.js';
 import type { Principal, RoleDescriptor, StoredApiKey } from '../security/model.js';
-import { RESERVED_ROLES } from '../security/model.js';
+import {
+  isReservedRole,
+  RESERVED_ROLES,
+  RESERVED_USERS,
+  reservedRoleNames,
+  reservedUserView,
+} from '../security/model.js';
 import { parseRoleBody, roleView } from '../security/roles.js';
+import { userPrivileges } from '../security/user-privileges.js';
+import { matchesQuery } from '../search/query.js';
 import {
   apiKeyView,
   createCrossClusterApiKey,
@@ -74,12 +82,18 @@ function names(param: string | undefined): string[] | undefined {
 }
 
 // ---- roles ----
+/** Native roles and this version's reserved roles (ReservedRolesStore, metadata._reserved), sorted by name. */
+function allRoles(ctx: RouteContext): Array<[string, RoleDescriptor]> {
+  const all: Record<string, RoleDescriptor> = { ...ctx.state.security.roles };
+  for (const n of reservedRoleNames(ctx.rt.esVersion)) all[n] = RESERVED_ROLES[n]!;
+  return Object.entries(all).sort(([a], [b]) => a.localeCompare(b));
+}
+
 function getRoles(ctx: RouteContext, wanted: string[] | undefined) {
   requireCluster(ctx, 'read_security', 'cluster:admin/xpack/security/role/get');
-  const all: Record<string, RoleDescriptor> = { ...ctx.state.security.roles, ...RESERVED_ROLES };
   const out: Record<string, unknown> = {};
-  for (const [n, r] of Object.entries(all).sort(([a], [b]) => a.localeCompare(b))) {
-    if (!wanted || wanted.some((w) => patternMatches(w, n))) out[n] = roleView(r, ctx.rt.esVersion);
+  for (const [n, r] of allRoles(ctx)) {
+    if (!wanted || wanted.some((w) => patternMatches(w, n))) out[n] = roleView(r, ctx.rt.esVersion, n);
   }
   if (wanted && Object.keys(out).length === 0) return { status: 404, body: {} };
   return { body: out };
@@ -100,7 +114,8 @@ async function putRole(req: LabRequest, ctx: RouteContext) {
 async function deleteRole(req: LabRequest, ctx: RouteContext) {
   requireCluster(ctx, 'manage_security', 'cluster:admin/xpack/security/role/delete');
   const name = req.params.name!;
-  if (RESERVED_ROLES[name])
+  // TransportDeleteRoleAction (docs/es-behaviour.md §3): lower-case `role`, illegal_argument_exception.
+  if (isReservedRole(name, ctx.rt.esVersion))
     throw esError(400, 'illegal_argument_exception', `role [${name}] is reserved and cannot be deleted`);
   const found = await ctx.rt.updateState((s) => {
     const had = Boolean(s.security.roles[name]);
@@ -108,6 +123,113 @@ async function deleteRole(req: LabRequest, ctx: RouteContext) {
     return had;
   });
   return { status: found ? 200 : 404, body: { found } };
+}
+
+/** The fields `POST /_security/_query/role` may query (QueryRoleRequest's RoleBoolQueryBuilder). */
+function roleQueryDoc(name: string, r: RoleDescriptor) {
+  return {
+    _id: name,
+    _source: {
+      name,
+      ...(r.description !== undefined ? { description: r.description } : {}),
+      metadata: r.metadata,
+      applications: r.applications,
+    },
+  };
+}
+
+function checkRoleQueryFields(q: unknown): void {
+  if (q === null || typeof q !== 'object') return;
+  for (const [k, v] of Object.entries(q as Record<string, unknown>)) {
+    if (['term', 'terms', 'prefix', 'wildcard', 'match', 'range'].includes(k) && v && typeof v === 'object') {
+      for (const f of Object.keys(v as object)) {
+        if (f === 'boost') continue;
+        const okField =
+          [
+            'name',
+            'description',
+            'applications.application',
+            'applications.resources',
+            'applications.privileges',
+          ].includes(f) || f.startsWith('metadata.');
+        if (!okField)
+          throw esError(400, 'illegal_argument_exception', `Field [${f}] is not allowed for querying or aggregation`);
+      }
+    } else if (k === 'exists') {
+      const f = (v as { field?: string }).field ?? '';
+      if (!['name', 'description'].includes(f) && !f.startsWith('metadata.') && !f.startsWith('applications.'))
+        throw esError(400, 'illegal_argument_exception', `Field [${f}] is not allowed for querying or aggregation`);
+    } else if (k === 'bool' && v && typeof v === 'object') {
+      for (const c of Object.values(v as Record<string, unknown>))
+        (Array.isArray(c) ? c : [c]).forEach(checkRoleQueryFields);
+    }
+  }
+}
+
+/** POST|GET /_security/_query/role (8.15+, docs/es-behaviour.md §11): native roles only, `_sort` when sorted. */
+function queryRoles(req: LabRequest, ctx: RouteContext) {
+  if (!versionAtLeast(ctx.rt.esVersion, '8.15.0'))
+    throw esError(
+      400,
+      'illegal_argument_exception',
+      `no handler found for uri [${req.path}] and method [${req.method}]`,
+    );
+  requireCluster(ctx, 'read_security', 'cluster:admin/xpack/security/role/query');
+  const b = bodyObject(req);
+  for (const k of Object.keys(b))
+    if (!['query', 'from', 'size', 'sort', 'search_after'].includes(k))
+      throw esError(400, 'x_content_parse_exception', `[1:2] [query_role_request] unknown field [${k}]`);
+  checkRoleQueryFields(b.query);
+  const sortSpec = b.sort === undefined ? [] : Array.isArray(b.sort) ? b.sort : [b.sort];
+  const sorts = sortSpec.map((x) => {
+    if (typeof x === 'string') return { field: x, desc: false };
+    const [field, o] = Object.entries(x as Record<string, unknown>)[0] ?? ['name', 'asc'];
+    const order = typeof o === 'string' ? o : (o as { order?: string })?.order;
+    return { field, desc: order === 'desc' };
+  });
+  for (const so of sorts)
+    if (so.field !== 'name' && so.field !== 'description' && !so.field.startsWith('metadata.'))
+      throw esError(400, 'illegal_argument_exception', `sorting is not supported for field [${so.field}]`);
+  const native = Object.entries(ctx.state.security.roles);
+  const value = (name: string, r: RoleDescriptor, f: string): string => {
+    if (f === 'name') return name;
+    if (f === 'description') return r.description ?? '';
+    return String(
+      f
+        .slice(9)
+        .split('.')
+        .reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], r.metadata) ?? '',
+    );
+  };
+  const matched = native
+    .filter(([n, r]) => matchesQuery(b.query, roleQueryDoc(n, r)))
+    .sort(([an, ar], [bn, br]) => {
+      for (const so of sorts.length ? sorts : [{ field: 'name', desc: false }]) {
+        const c = value(an, ar, so.field).localeCompare(value(bn, br, so.field));
+        if (c) return so.desc ? -c : c;
+      }
+      return 0;
+    });
+  let start = Number(b.from ?? 0);
+  if (Array.isArray(b.search_after) && sorts.length) {
+    const after = b.search_after.map(String);
+    const i = matched.findIndex(
+      ([n, r]) => sorts.map((so) => value(n, r, so.field)).join('\u0000') > after.join('\u0000'),
+    );
+    start = i < 0 ? matched.length : i;
+  }
+  const page = matched.slice(start, start + Number(b.size ?? 10));
+  return {
+    body: {
+      total: matched.length,
+      count: page.length,
+      roles: page.map(([n, r]) => ({
+        name: n,
+        ...roleView(r, ctx.rt.esVersion, n),
+        ...(sorts.length ? { _sort: sorts.map((so) => value(n, r, so.field)) } : {}),
+      })),
+    },
+  };
 }
 
 // ---- users ----
@@ -122,9 +244,23 @@ function userView(u: ClusterState['security']['users'][string]) {
   };
 }
 
+/** Reserved users (ClientReservedRealm) first, then native users. */
+function allUsers(ctx: RouteContext) {
+  const out = Object.keys(RESERVED_USERS).map((n) => reservedUserView(n)!);
+  for (const u of Object.values(ctx.state.security.users)) if (!RESERVED_USERS[u.username]) out.push(u);
+  return out;
+}
+
 async function putUser(req: LabRequest, ctx: RouteContext) {
   requireCluster(ctx, 'manage_security', 'cluster:admin/xpack/security/user/put');
   const name = req.params.username!;
+  // TransportPutUserAction.validateRequest (docs/es-behaviour.md §3).
+  if (RESERVED_USERS[name])
+    throw esError(
+      400,
+      'action_request_validation_exception',
+      `Validation Failed: 1: user [${name}] is reserved and only the password can be changed;`,
+    );
   const b = bodyObject(req);
   for (const k of Object.keys(b))
     if (!['password', 'roles', 'full_name', 'email', 'metadata', 'enabled', 'password_hash'].includes(k))
@@ -414,9 +550,7 @@ export const routes: Route[] = [
     path: '/_security/user',
     handler: (_r, ctx) => {
       requireCluster(ctx, 'read_security', 'cluster:admin/xpack/security/user/get');
-      return {
-        body: Object.fromEntries(Object.values(ctx.state.security.users).map((u) => [u.username, userView(u)])),
-      };
+      return { body: Object.fromEntries(allUsers(ctx).map((u) => [u.username, userView(u)])) };
     },
   },
   {
@@ -426,7 +560,7 @@ export const routes: Route[] = [
       requireCluster(ctx, 'read_security', 'cluster:admin/xpack/security/user/get');
       const want = names(r.params.username)!;
       const out = Object.fromEntries(
-        Object.values(ctx.state.security.users)
+        allUsers(ctx)
           .filter((u) => anyPatternMatches(want, u.username))
           .map((u) => [u.username, userView(u)]),
       );
@@ -440,6 +574,13 @@ export const routes: Route[] = [
     params: ['refresh'],
     handler: async (r, ctx) => {
       requireCluster(ctx, 'manage_security', 'cluster:admin/xpack/security/user/delete');
+      // TransportDeleteUserAction; the exact text is not established by docs/es-behaviour.md §3.
+      if (RESERVED_USERS[r.params.username!])
+        throw esError(
+          400,
+          'illegal_argument_exception',
+          `user [${r.params.username}] is reserved and cannot be deleted`,
+        );
       const found = await ctx.rt.updateState((s) => {
         const had = Boolean(s.security.users[r.params.username!]);
         delete s.security.users[r.params.username!];
@@ -466,6 +607,13 @@ export const routes: Route[] = [
     params: ['with_limited_by', 'with_profile_uid', 'typed_keys', 'from', 'size'],
   },
   { method: ['GET', 'POST'], path: '/_security/user/_has_privileges', handler: hasPrivilegesRoute },
+  {
+    // A literal path: before, `_privileges` was taken for a user name by /_security/user/{username}.
+    method: 'GET',
+    path: '/_security/user/_privileges',
+    handler: (_r, ctx) => ({ body: userPrivileges(ctx.state.security, principalOf(ctx), ctx.rt.esVersion) }),
+  },
+  { method: ['GET', 'POST'], path: '/_security/_query/role', handler: queryRoles },
   {
     method: 'GET',
     path: '/_security/privilege/_builtin',

@@ -13,6 +13,7 @@ import {
   followInfoView,
   followParameters,
   followStatsView,
+  givenFollowParameters,
   getDatafeed,
   getFollower,
   getJob,
@@ -261,6 +262,7 @@ const JOB_DEFAULTS = {
 function jobView(j: MlJob) {
   // ES fills defaults on read (analysis limits, the epoch_ms time format).
   const dd = (j.config.data_description ?? {}) as Record<string, unknown>;
+  const ac = (j.config.analysis_config ?? {}) as Record<string, unknown>;
   return {
     job_id: j.job_id,
     ...JOB_DEFAULTS,
@@ -268,6 +270,8 @@ function jobView(j: MlJob) {
     create_time: j.create_time,
     analysis_limits: { model_memory_limit: '1024mb', categorization_examples_limit: 4 },
     ...j.config,
+    // AnalysisConfig.toXContent writes `influencers` always, [] when none were given (docs/es-behaviour.md §9).
+    analysis_config: { ...ac, influencers: (ac.influencers as unknown[] | undefined) ?? [] },
     data_description: { time_format: 'epoch_ms', ...dd },
   };
 }
@@ -324,6 +328,9 @@ function jobStats(j: MlJob, ctx: RouteContext) {
       timestamp: Date.now(),
     },
     forecasts_stats: { total: 0, forecasted_jobs: 0 },
+    // TimingStats.toXContent: the lab's jobs process no buckets, so only the always-present fields
+    // (min/max/avg/exponential averages are absent until a bucket is processed; docs/es-behaviour.md §9).
+    timing_stats: { job_id: j.job_id, bucket_count: 0, total_bucket_processing_time_ms: 0.0 },
     ...(node
       ? {
           node: {
@@ -460,6 +467,7 @@ function ccrStats(ctx: RouteContext) {
   };
 }
 
+/** AutoFollowPattern.toXContent (docs/es-behaviour.md §6): optional fields only when set, the given parameters. */
 function patternView(p: TasksState['autoFollowPatterns'][string]) {
   return {
     name: p.name,
@@ -468,7 +476,9 @@ function patternView(p: TasksState['autoFollowPatterns'][string]) {
       remote_cluster: p.remote_cluster,
       leader_index_patterns: p.leader_index_patterns,
       leader_index_exclusion_patterns: p.leader_index_exclusion_patterns,
-      follow_index_pattern: p.follow_index_pattern,
+      ...(p.follow_index_pattern !== undefined ? { follow_index_pattern: p.follow_index_pattern } : {}),
+      ...(p.settings && Object.keys(p.settings).length ? { settings: p.settings } : {}),
+      ...(p.parameters ?? {}),
     },
   };
 }
@@ -838,12 +848,12 @@ export const routes: Route[] = [
         leader_index_patterns,
         leader_index_exclusion_patterns,
         follow_index_pattern,
-        settings: _s,
+        settings,
         ...params
       } = b;
       if (typeof remote_cluster !== 'string' || !Array.isArray(leader_index_patterns))
         throw esError(400, 'action_request_validation_exception', 'Validation Failed: 1: [remote_cluster] is missing;');
-      followParameters(params as Record<string, unknown>);
+      const parameters = givenFollowParameters(params as Record<string, unknown>, 'auto_follow_pattern');
       const owner = ownerOf(ctx, r);
       await mutate(ctx, (t) => {
         t.autoFollowPatterns[r.params.name!] = {
@@ -851,7 +861,11 @@ export const routes: Route[] = [
           remote_cluster,
           leader_index_patterns: leader_index_patterns as string[],
           leader_index_exclusion_patterns: (leader_index_exclusion_patterns as string[] | undefined) ?? [],
-          follow_index_pattern: (follow_index_pattern as string | undefined) ?? '{{leader_index}}',
+          ...(typeof follow_index_pattern === 'string' ? { follow_index_pattern } : {}),
+          ...(settings && typeof settings === 'object' && Object.keys(settings).length
+            ? { settings: settings as Record<string, unknown> }
+            : {}),
+          parameters,
           active: t.autoFollowPatterns[r.params.name!]?.active ?? true,
           owner,
         };

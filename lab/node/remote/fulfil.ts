@@ -16,6 +16,9 @@ import {
   type Permission,
 } from '../security/privileges.js';
 import { RemoteError } from './wire.js';
+import { indexAccess, isFieldLevelSecurity, restrictionsOf } from '../security/access-control.js';
+import { searchIndices, type ClusterSearchResult, type SearchSpec } from '../search/search.js';
+import { versionAtLeast } from '../security/version.js';
 
 export type Profile = 'default' | '_remote_cluster';
 
@@ -39,6 +42,9 @@ export interface RemoteRequestBody {
   from?: { cluster: string; node: string; version: string };
   subject?: Subject;
   indices?: string[];
+  /** A cross-cluster `_search` (the lab's CCS): what to evaluate; the answer then carries `search`. Absent for
+   *  task reads, which only count. */
+  search?: Pick<SearchSpec, 'query' | 'source'> & { size: number };
 }
 
 export interface HandshakeAnswer {
@@ -91,6 +97,22 @@ function authenticateCrossCluster(state: ClusterState, body: RemoteRequestBody, 
       'security_exception',
       `authentication expected API key type of [cross_cluster], but API key [${v.key.id}] has type [${v.key.type}]`,
       401,
+    );
+  // Keys made before 8.14 may combine search DLS/FLS with replication; 8.14+ refuses to use them
+  // (CrossClusterApiKeyRoleDescriptorBuilder.checkForInvalidLegacyRoleDescriptors, docs/es-behaviour.md §5).
+  const d = v.key.role_descriptors.cross_cluster;
+  if (
+    versionAtLeast(state.esVersion, '8.14.0') &&
+    d &&
+    d.cluster.join(',') === 'cross_cluster_search,cross_cluster_replication' &&
+    d.indices.some(
+      (e) => e.privileges.includes('read') && (e.query !== undefined || isFieldLevelSecurity(e.field_security)),
+    )
+  )
+    fail(
+      'illegal_argument_exception',
+      `Cross cluster API key [${v.key.id}] is invalid: search does not support document or field level security if replication is assigned`,
+      400,
     );
   return v.key;
 }
@@ -199,7 +221,7 @@ export function handleRead(
   ctx: FulfilContext,
   action: string,
   body: RemoteRequestBody,
-): { indices: string[]; docs: number } {
+): { indices: string[]; docs: number; search?: ClusterSearchResult } {
   const { perm, who } = permissionFor(ctx, body, action);
   const exprs = body.indices ?? [];
   const concrete = expandIndices(ctx.state, exprs, action === SEARCH);
@@ -218,6 +240,16 @@ export function handleRead(
   }
   if (exprs.length && concrete.length === 0 && !wildcardOnly)
     fail('index_not_found_exception', `no such index [${exprs.join(',')}]`, 404);
+  if (action === SEARCH && body.search) {
+    // The caller's DLS/FLS on this cluster: RCS1 its same-named roles here, RCS2 the key's access ∩ its
+    // remote_indices (both as permission layers).
+    const res = searchIndices(ctx.state, granted, body.search, (i) => restrictionsOf(indexAccess(perm, i, SEARCH)));
+    return {
+      indices: granted,
+      docs: res.total,
+      search: { ...res, hits: res.hits.slice(0, Math.max(0, body.search.size)) },
+    };
+  }
   return { indices: granted, docs: granted.length * 10 };
 }
 

@@ -13,6 +13,8 @@ import {
 import { patternMatches, permissionOfRoles } from './privileges.js';
 import { LabEsError } from './errors.js';
 import { versionAtLeast } from './version.js';
+import { normalizeDescriptor, normalizeQuery } from './roles.js';
+import { isFieldLevelSecurity } from './access-control.js';
 
 export interface CreatedApiKey {
   id: string;
@@ -76,7 +78,7 @@ export function deriveCrossClusterDescriptor(access: CrossClusterAccess, version
         names: s.names,
         privileges: ['read', 'read_cross_cluster', 'view_index_metadata'],
         ...(s.field_security ? { field_security: s.field_security } : {}),
-        ...(s.query !== undefined ? { query: s.query as Record<string, unknown> } : {}),
+        ...(s.query !== undefined ? { query: normalizeQuery('cross_cluster', s.query) } : {}),
         allow_restricted_indices: s.allow_restricted_indices ?? false,
       });
     }
@@ -94,8 +96,12 @@ export function deriveCrossClusterDescriptor(access: CrossClusterAccess, version
   return { ...emptyRole(), cluster, indices };
 }
 
-/** Validates a cross-cluster `access` object the way ES's parser and validator do. */
-export function normalizeAccess(raw: unknown): CrossClusterAccess {
+/**
+ * Validates a cross-cluster `access` object the way ES's parser and CrossClusterApiKeyRoleDescriptorBuilder do
+ * (docs/es-behaviour.md §1, §2, §5). Entries come back in ES's output order — names, field_security, query (a
+ * compact JSON string), allow_restricted_indices — as GET /_security/api_key shows `access`.
+ */
+export function normalizeAccess(raw: unknown, version: string): CrossClusterAccess {
   if (raw === null)
     throw new LabEsError(400, 'x_content_parse_exception', "access doesn't support values of type: VALUE_NULL");
   if (typeof raw !== 'object' || Array.isArray(raw))
@@ -117,15 +123,15 @@ export function normalizeAccess(raw: unknown): CrossClusterAccess {
       const o = e as Record<string, unknown>;
       if (!o || !Array.isArray(o.names) || o.names.length === 0 || !o.names.every((n) => typeof n === 'string'))
         throw new LabEsError(400, 'x_content_parse_exception', `[${k}] entries require a non-empty [names] array`);
-      const allowed =
-        k === 'search'
-          ? ['names', 'field_security', 'query', 'allow_restricted_indices']
-          : ['names', 'allow_restricted_indices', 'field_security', 'query'];
+      const allowed = ['names', 'field_security', 'query', 'allow_restricted_indices'];
       for (const f of Object.keys(o))
         if (!allowed.includes(f)) throw new LabEsError(400, 'x_content_parse_exception', `[${k}] unknown field [${f}]`);
-      return { ...o, allow_restricted_indices: (o.allow_restricted_indices as boolean | undefined) ?? false } as {
-        names: string[];
-        allow_restricted_indices: boolean;
+      const query = normalizeQuery('cross_cluster', o.query);
+      return {
+        names: o.names as string[],
+        ...(o.field_security !== undefined ? { field_security: o.field_security as { grant?: string[] } } : {}),
+        ...(query !== undefined ? { query } : {}),
+        allow_restricted_indices: (o.allow_restricted_indices as boolean | undefined) ?? false,
       };
     });
   };
@@ -137,17 +143,21 @@ export function normalizeAccess(raw: unknown): CrossClusterAccess {
       'action_request_validation_exception',
       'Validation Failed: 1: must specify non-empty access for either [search] or [replication];',
     );
-  if (replication?.some((r) => 'query' in r || 'field_security' in r))
+  // DLS = any query; FLS = any field_security other than a lone `*` grant (docs/es-behaviour.md §5).
+  const dlsFls = (e: { query?: string; field_security?: { grant?: string[]; except?: string[] } }) =>
+    e.query !== undefined || isFieldLevelSecurity(e.field_security);
+  if (replication?.some(dlsFls))
     throw new LabEsError(
       400,
-      'action_request_validation_exception',
-      'Validation Failed: 1: replication does not support document or field level security;',
+      'illegal_argument_exception',
+      'replication does not support document or field level security',
     );
-  if (replication?.length && search?.some((s) => 'query' in s || 'field_security' in s))
+  // From 8.14.0 (PR #108600, a breaking change): search DLS/FLS only without replication. Older nodes accept it.
+  if (versionAtLeast(version, '8.14.0') && replication?.length && search?.some(dlsFls))
     throw new LabEsError(
       400,
-      'action_request_validation_exception',
-      'Validation Failed: 1: search does not support document or field level security if replication is assigned;',
+      'illegal_argument_exception',
+      'search does not support document or field level security if replication is assigned',
     );
   if (search?.length) out.search = search;
   if (replication?.length) out.replication = replication;
@@ -226,7 +236,7 @@ export function createCrossClusterApiKey(
       b.access === undefined ? 'Required [access, name]' : 'Required [name]',
     );
   if (b.access === undefined) throw new LabEsError(400, 'x_content_parse_exception', 'Required [access]');
-  const access = normalizeAccess(b.access);
+  const access = normalizeAccess(b.access, version);
   const metadata = checkMetadata(b.metadata);
   const expiration = b.expiration != null ? now + parseTimeValueMs(String(b.expiration)) : null;
   return issue(
@@ -261,6 +271,14 @@ function ownerSnapshot(state: SecurityState, principal: Principal): Array<Record
   return [snap];
 }
 
+/** A REST key's role_descriptors, parsed like roles (DLS queries kept as JSON strings). */
+function restDescriptors(raw: unknown): Record<string, RoleDescriptor> {
+  const rds: Record<string, RoleDescriptor> = {};
+  for (const [n, d] of Object.entries((raw ?? {}) as Record<string, Partial<RoleDescriptor>>))
+    rds[n] = normalizeDescriptor(n, { ...emptyRole(), ...d });
+  return rds;
+}
+
 /** POST /_security/api_key (REST key). */
 export function createRestApiKey(
   state: SecurityState,
@@ -274,9 +292,7 @@ export function createRestApiKey(
       throw new LabEsError(400, 'x_content_parse_exception', `[1:2] [api_key_request] unknown field [${k}]`);
   if (typeof b.name !== 'string' || b.name === '')
     throw new LabEsError(400, 'action_request_validation_exception', 'Validation Failed: 1: api key name is required;');
-  const rds: Record<string, RoleDescriptor> = {};
-  for (const [n, d] of Object.entries((b.role_descriptors ?? {}) as Record<string, Partial<RoleDescriptor>>))
-    rds[n] = { ...emptyRole(), ...d };
+  const rds = restDescriptors(b.role_descriptors);
   const expiration = b.expiration != null ? now + parseTimeValueMs(String(b.expiration)) : null;
   return issue(
     state,
@@ -345,7 +361,7 @@ export function updateCrossClusterApiKey(
       'action_request_validation_exception',
       'Validation Failed: 1: must update either [access] or [metadata] for cross-cluster API keys;',
     );
-  const access = b.access !== undefined ? normalizeAccess(b.access) : undefined;
+  const access = b.access !== undefined ? normalizeAccess(b.access, version) : undefined;
   const metadata = b.metadata !== undefined ? checkMetadata(b.metadata) : undefined;
   const k = findOwnedKey(state, principal, id, 'cross_cluster', now);
   const before = JSON.stringify([k.access, k.metadata, k.expiration]);
@@ -370,12 +386,7 @@ export function updateRestApiKey(
   const b = (body ?? {}) as Record<string, unknown>;
   const k = findOwnedKey(state, principal, id, 'rest', now);
   const before = JSON.stringify([k.role_descriptors, k.limited_by, k.metadata, k.expiration]);
-  if (b.role_descriptors !== undefined) {
-    const rds: Record<string, RoleDescriptor> = {};
-    for (const [n, d] of Object.entries(b.role_descriptors as Record<string, Partial<RoleDescriptor>>))
-      rds[n] = { ...emptyRole(), ...d };
-    k.role_descriptors = rds;
-  }
+  if (b.role_descriptors !== undefined) k.role_descriptors = restDescriptors(b.role_descriptors);
   if (b.metadata !== undefined) k.metadata = checkMetadata(b.metadata);
   if (b.expiration != null) k.expiration = now + parseTimeValueMs(String(b.expiration));
   k.limited_by = ownerSnapshot(state, principal);
@@ -414,6 +425,44 @@ export function findApiKeys(
   );
 }
 
+/** Descriptors as GET shows them: DLS queries as strings, no empty remote_indices (RoleDescriptor.toXContent). */
+function descriptorsView(rds: Record<string, RoleDescriptor>): Record<string, RoleDescriptor> {
+  const out: Record<string, RoleDescriptor> = {};
+  for (const [n, d] of Object.entries(rds)) {
+    const { remote_indices, ...rest } = normalizeDescriptor(n, d);
+    out[n] = remote_indices?.length ? { ...rest, remote_indices } : rest;
+  }
+  return out;
+}
+
+/** `access` as GET shows it (keys stored by older labs may hold object queries). */
+function accessView(a: CrossClusterAccess): CrossClusterAccess {
+  const q = (e: { query?: unknown }) => {
+    const query = normalizeQuery('cross_cluster', e.query);
+    return query === undefined ? {} : { query };
+  };
+  return {
+    ...(a.search
+      ? {
+          search: a.search.map((e) => ({
+            names: e.names,
+            ...(e.field_security ? { field_security: e.field_security } : {}),
+            ...q(e),
+            allow_restricted_indices: e.allow_restricted_indices ?? false,
+          })),
+        }
+      : {}),
+    ...(a.replication
+      ? {
+          replication: a.replication.map((e) => ({
+            names: e.names,
+            allow_restricted_indices: e.allow_restricted_indices ?? false,
+          })),
+        }
+      : {}),
+  };
+}
+
 /** The GET /_security/api_key view of a key (never the hash). */
 export function apiKeyView(k: StoredApiKey, withLimitedBy = false): Record<string, unknown> {
   const v: Record<string, unknown> = {
@@ -428,10 +477,10 @@ export function apiKeyView(k: StoredApiKey, withLimitedBy = false): Record<strin
     realm: k.realm,
     realm_type: k.realm_type,
     metadata: k.metadata,
-    role_descriptors: k.role_descriptors,
+    role_descriptors: descriptorsView(k.role_descriptors),
   };
-  if (k.type === 'cross_cluster') v.access = k.access;
-  if (k.type === 'rest' && withLimitedBy) v.limited_by = k.limited_by ?? [];
+  if (k.type === 'cross_cluster') v.access = accessView(k.access ?? {});
+  if (k.type === 'rest' && withLimitedBy) v.limited_by = (k.limited_by ?? []).map(descriptorsView);
   return v;
 }
 

@@ -20,15 +20,67 @@ export interface Permission {
   missingRoles: string[];
 }
 
+/** Splits a Lucene regex at top-level `&` (intersection), outside parentheses and brackets. */
+function splitIntersection(body: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let cls = false;
+  let cur = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c === '\\') {
+      cur += c + (body[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (cls) cls = c !== ']';
+    else if (c === '[') cls = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '&' && depth === 0) {
+      parts.push(cur);
+      cur = '';
+      continue;
+    }
+    cur += c;
+  }
+  parts.push(cur);
+  return parts;
+}
+
+/** Whether the `(` that `body` starts with closes at its last character (so `~(…)` is one complemented group). */
+function wholeGroup(body: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < body.length; i++) {
+    if (body[i] === '\\') {
+      i++;
+      continue;
+    }
+    if (body[i] === '(') depth++;
+    else if (body[i] === ')' && --depth === 0) return i === body.length - 1;
+  }
+  return false;
+}
+
+/**
+ * A Lucene regex as index patterns use it (`/…/`): JS regex syntax plus top-level `&` (intersection) and `~(…)`
+ * (complement), which reserved roles use (ReservedRolesStore.java: viewer's `/~(([.]|ilm-history-).*)/`).
+ */
+function luceneRegexMatches(body: string, value: string): boolean {
+  const parts = splitIntersection(body);
+  if (parts.length > 1) return parts.every((p) => luceneRegexMatches(p, value));
+  if (body.startsWith('~(') && wholeGroup(body.slice(1))) return !luceneRegexMatches(body.slice(2, -1), value);
+  try {
+    return new RegExp('^(?:' + body + ')$').test(value);
+  } catch {
+    return false;
+  }
+}
+
 // `*`/`?` wildcards, or a Lucene-style regex between slashes, e.g. /logs-.*/
 export function patternMatches(pattern: string, value: string): boolean {
-  if (pattern.length > 1 && pattern.startsWith('/') && pattern.endsWith('/')) {
-    try {
-      return new RegExp('^(?:' + pattern.slice(1, -1) + ')$').test(value);
-    } catch {
-      return false;
-    }
-  }
+  if (pattern.length > 1 && pattern.startsWith('/') && pattern.endsWith('/'))
+    return luceneRegexMatches(pattern.slice(1, -1), value);
   if (!pattern.includes('*') && !pattern.includes('?')) return pattern === value;
   const re =
     '^' +
@@ -83,6 +135,12 @@ export const INDEX_ACTIONS: Record<string, string[]> = {
   ],
   'indices:monitor/stats': ['monitor', 'manage', 'all'],
   'indices:admin/get': ['view_index_metadata', 'manage', 'all'],
+  // Documents (the lab's _doc, _bulk, index creation; ES's IndexPrivilege automata, reduced to these actions).
+  'indices:data/write/index': ['index', 'create', 'create_doc', 'write', 'all'],
+  'indices:data/write/bulk[s]': ['index', 'create', 'create_doc', 'write', 'delete', 'all'],
+  'indices:data/read/get': ['read', 'all'],
+  'indices:admin/create': ['create_index', 'manage', 'all'],
+  'indices:admin/auto_create': ['create_index', 'create', 'create_doc', 'index', 'write', 'manage', 'all'],
 };
 
 function indexPrivilegeGrants(privileges: string[], action: string): boolean {

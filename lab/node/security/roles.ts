@@ -1,5 +1,13 @@
-// Role write/read rules of ES's role APIs: strict parsing, version-gated fields, reserved roles.
-import { emptyRole, RESERVED_ROLES, type RoleDescriptor } from './model.js';
+// Role write/read rules of ES's role APIs: strict parsing, version-gated fields, reserved roles, and the DLS
+// `query` kept as a compact JSON string (docs/es-behaviour.md §1, RoleDescriptor.java).
+import {
+  emptyRole,
+  isReservedRole,
+  RESERVED_ROLES,
+  type IndicesPrivileges,
+  type RemoteIndicesPrivileges,
+  type RoleDescriptor,
+} from './model.js';
 import { LabEsError } from './errors.js';
 import { versionAtLeast } from './version.js';
 
@@ -16,8 +24,13 @@ const BASE_FIELDS = [
 
 /** Parses a PUT/POST /_security/role/{name} body into a full descriptor (full replace, as ES does). */
 export function parseRoleBody(name: string, body: unknown, version: string): RoleDescriptor {
-  if (RESERVED_ROLES[name])
-    throw new LabEsError(400, 'illegal_argument_exception', `Role [${name}] is reserved and may not be used.`);
+  // PutRoleRequest.validate → NativeRealmValidationUtil.validateRoleName (docs/es-behaviour.md §3).
+  if (isReservedRole(name, version))
+    throw new LabEsError(
+      400,
+      'action_request_validation_exception',
+      `Validation Failed: 1: Role [${name}] is reserved and may not be used.;`,
+    );
   if (!/^[\x21-\x7e][\x20-\x7e]{0,506}$/.test(name))
     throw new LabEsError(
       400,
@@ -63,7 +76,7 @@ export function parseRoleBody(name: string, body: unknown, version: string): Rol
           'parse_exception',
           `failed to parse remote indices privileges for role [${name}]. missing required [clusters] field`,
         );
-      return { ...e, allow_restricted_indices: (e.allow_restricted_indices as boolean | undefined) ?? false };
+      return normalizeIndicesEntry(name, e, needClusters);
     });
   };
   const role: RoleDescriptor = {
@@ -72,7 +85,7 @@ export function parseRoleBody(name: string, body: unknown, version: string): Rol
     indices: (entries('indices', false) ?? []) as RoleDescriptor['indices'],
     applications: (b.applications as unknown[] | undefined) ?? [],
     run_as: strings('run_as'),
-    metadata: (b.metadata as Record<string, unknown> | undefined) ?? {},
+    metadata: checkRoleMetadata((b.metadata as Record<string, unknown> | undefined) ?? {}),
   };
   if (typeof b.description === 'string') role.description = b.description;
   const ri = entries('remote_indices', true);
@@ -102,12 +115,112 @@ export function parseRoleBody(name: string, body: unknown, version: string): Rol
   return role;
 }
 
-/** GET view: the fields this version prints (remote_indices from 8.8, remote_cluster from 8.15). */
-export function roleView(r: RoleDescriptor, version: string): RoleDescriptor {
-  const { remote_indices, remote_cluster, ...base } = r;
+/** RoleDescriptorRequestValidator: metadata keys starting with `_` are ES's own (e.g. `_reserved`). */
+function checkRoleMetadata(md: Record<string, unknown>): Record<string, unknown> {
+  if (Object.keys(md).some((k) => k.startsWith('_')))
+    throw new LabEsError(
+      400,
+      'action_request_validation_exception',
+      'Validation Failed: 1: role descriptor metadata keys may not start with [_];',
+    );
+  return md;
+}
+
+/** The JSON parser's token name for a value, as ES prints it in parse errors. */
+function tokenOf(v: unknown): string {
+  if (Array.isArray(v)) return 'START_ARRAY';
+  if (typeof v === 'number') return 'VALUE_NUMBER';
+  if (typeof v === 'boolean') return 'VALUE_BOOLEAN';
+  return 'VALUE_STRING';
+}
+
+/**
+ * A DLS `query` as ES keeps it (RoleDescriptor.java, the QUERY branch): an object is re-serialised to compact JSON
+ * in the order it was sent, a string is kept verbatim, `""` and null mean no query. undefined = no query.
+ */
+export function normalizeQuery(roleName: string, q: unknown): string | undefined {
+  if (q === undefined || q === null || q === '') return undefined;
+  if (typeof q === 'string') return q;
+  if (typeof q === 'object' && !Array.isArray(q)) return JSON.stringify(q);
+  throw new LabEsError(
+    400,
+    'parse_exception',
+    `failed to parse indices privileges for role [${roleName}]. expected field [query] value to be null, a string, an array, or an object, but found [${tokenOf(q)}] instead`,
+  );
+}
+
+/**
+ * One `indices` (or `remote_indices`) entry in ES's output order (IndicesPrivileges.innerToXContent): names,
+ * privileges, field_security, query, allow_restricted_indices (always), then clusters for remote entries.
+ */
+export function normalizeIndicesEntry(
+  roleName: string,
+  e: Record<string, unknown>,
+  remote: true,
+): RemoteIndicesPrivileges;
+export function normalizeIndicesEntry(
+  roleName: string,
+  e: Record<string, unknown>,
+  remote?: boolean,
+): IndicesPrivileges;
+export function normalizeIndicesEntry(
+  roleName: string,
+  e: Record<string, unknown>,
+  remote = false,
+): IndicesPrivileges | RemoteIndicesPrivileges {
+  const known = [
+    'names',
+    'privileges',
+    'field_security',
+    'query',
+    'allow_restricted_indices',
+    ...(remote ? ['clusters'] : []),
+  ];
+  const out: Record<string, unknown> = {};
+  for (const k of known) {
+    if (k === 'query') {
+      const q = normalizeQuery(roleName, e.query);
+      if (q !== undefined) out.query = q;
+    } else if (k === 'allow_restricted_indices') out[k] = (e[k] as boolean | undefined) ?? false;
+    else if (e[k] !== undefined) out[k] = e[k];
+  }
+  for (const [k, v] of Object.entries(e)) if (!known.includes(k)) out[k] = v;
+  return out as unknown as IndicesPrivileges;
+}
+
+/** A stored descriptor with every DLS query in string form (older lab states may hold objects). */
+export function normalizeDescriptor(name: string, r: RoleDescriptor): RoleDescriptor {
+  const out: RoleDescriptor = {
+    ...r,
+    indices: r.indices.map((e) => normalizeIndicesEntry(name, e as unknown as Record<string, unknown>)),
+  };
+  if (r.remote_indices)
+    out.remote_indices = r.remote_indices.map((e) =>
+      normalizeIndicesEntry(name, e as unknown as Record<string, unknown>, true),
+    );
+  return out;
+}
+
+/**
+ * GET view (RoleDescriptor.toXContent): remote_indices only when non-empty (8.8+), remote_cluster only when
+ * non-empty (8.15+; the reserved superuser's monitor_stats from 8.17), DLS queries as strings.
+ */
+export function roleView(r: RoleDescriptor, version: string, name = ''): RoleDescriptor {
+  const { remote_indices, remote_cluster, ...base } = normalizeDescriptor(name, r);
+  const rc = (remote_cluster ?? [])
+    .map((e) => ({
+      ...e,
+      privileges: e.privileges.filter((p) => p !== 'monitor_stats' || versionAtLeast(version, '8.17.0')),
+    }))
+    .filter((e) => e.privileges.length > 0);
   return {
     ...base,
-    ...(versionAtLeast(version, '8.8.0') ? { remote_indices: remote_indices ?? [] } : {}),
-    ...(remote_cluster && versionAtLeast(version, '8.15.0') ? { remote_cluster } : {}),
+    ...(remote_indices?.length && versionAtLeast(version, '8.8.0') ? { remote_indices } : {}),
+    ...(rc.length && versionAtLeast(version, '8.15.0') ? { remote_cluster: rc } : {}),
   };
+}
+
+/** A reserved role's descriptor (undefined when this version does not have it). */
+export function reservedRole(name: string, version: string): RoleDescriptor | undefined {
+  return isReservedRole(name, version) ? RESERVED_ROLES[name] : undefined;
 }

@@ -64,7 +64,12 @@ export interface AutoFollowPattern {
   remote_cluster: string;
   leader_index_patterns: string[];
   leader_index_exclusion_patterns: string[];
-  follow_index_pattern: string;
+  /** Absent when not given at PUT (followers are then named like their leader). */
+  follow_index_pattern?: string;
+  /** Index settings for the followers, as given at PUT. */
+  settings?: Record<string, unknown>;
+  /** Only the follow parameters given at PUT (docs/es-behaviour.md §6); followers get ES's defaults for the rest. */
+  parameters?: Partial<FollowParameters>;
   active: boolean;
   owner: TaskOwner;
 }
@@ -246,14 +251,38 @@ const PARAM_KEYS = Object.keys(DEFAULT_FOLLOW_PARAMETERS) as Array<keyof FollowP
 
 /** Parameters of a follow/resume body: missing ones take ES's defaults (why resume with `{}` resets them). */
 export function followParameters(body: Record<string, unknown>): FollowParameters {
-  const p: FollowParameters = { ...DEFAULT_FOLLOW_PARAMETERS };
-  for (const [k, v] of Object.entries(body ?? {})) {
-    if (!PARAM_KEYS.includes(k as keyof FollowParameters))
-      throw new LabEsError(400, 'x_content_parse_exception', `[1:2] [resume_follow_request] unknown field [${k}]`);
-    (p as Record<string, unknown>)[k] = v;
-  }
-  return p;
+  return { ...DEFAULT_FOLLOW_PARAMETERS, ...givenFollowParameters(body) };
 }
+
+/**
+ * Only the follow parameters present in a body, in FollowParameters.toXContentFragment's order (what an
+ * auto-follow pattern keeps and shows, docs/es-behaviour.md §6); unknown fields are refused.
+ */
+export function givenFollowParameters(
+  body: Record<string, unknown>,
+  request = 'resume_follow_request',
+): Partial<FollowParameters> {
+  for (const k of Object.keys(body ?? {}))
+    if (!PARAM_KEYS.includes(k as keyof FollowParameters))
+      throw new LabEsError(400, 'x_content_parse_exception', `[1:2] [${request}] unknown field [${k}]`);
+  const out: Record<string, unknown> = {};
+  for (const k of PARAMETER_ORDER) if (body?.[k] !== undefined && body[k] !== null) out[k] = body[k];
+  return out as Partial<FollowParameters>;
+}
+
+/** FollowParameters.toXContentFragment field order. */
+const PARAMETER_ORDER: Array<keyof FollowParameters> = [
+  'max_read_request_operation_count',
+  'max_write_request_operation_count',
+  'max_outstanding_read_requests',
+  'max_outstanding_write_requests',
+  'max_read_request_size',
+  'max_write_request_size',
+  'max_write_buffer_count',
+  'max_write_buffer_size',
+  'max_retry_delay',
+  'read_poll_timeout',
+];
 export function resumeFollow(f: Follower, body: Record<string, unknown>): void {
   if (f.status === 'active' && !f.fatal_exception)
     throw new LabEsError(

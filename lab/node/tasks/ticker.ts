@@ -258,13 +258,14 @@ export class TaskTicker implements NodePlugin {
                 )
               )
                 continue;
-              const name = leaderIndexFromPattern(x.follow_index_pattern, leader);
+              const name = leaderIndexFromPattern(x.follow_index_pattern ?? '{{leader_index}}', leader);
               if (tt.followers[name] || s.indices[name]) continue;
               addFollower(tt, s, {
                 follower_index: name,
                 remote_cluster: x.remote_cluster,
                 leader_index: leader,
-                parameters: { ...DEFAULT_FOLLOW_PARAMETERS },
+                // The pattern's own follow parameters, ES's defaults for the others (docs/es-behaviour.md §6).
+                parameters: { ...DEFAULT_FOLLOW_PARAMETERS, ...(x.parameters ?? {}) },
                 owner: x.owner,
                 pattern: x.name,
               });

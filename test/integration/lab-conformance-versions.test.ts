@@ -1,0 +1,155 @@
+// Lab conformance, the version-gated side of the facts (docs/es-behaviour.md): two one-node clusters, each its own
+// remote (alias `self`, as Elastic's CCR YAML suite runs, §13) — 8.10.0 (before the 8.11 `_clusters` counters, the
+// 8.14 DLS/FLS + replication rule, the 8.15 query-role API and remote_cluster privileges) and 9.1.0 (9.x reserved
+// roles, monitor_stats from 8.17). The 8.15.0 side of each fact is in lab-conformance.test.ts.
+import test from 'ava';
+import { labHttp, type LabHttpResponse } from '../../lab/http-client.js';
+import type { LabFile } from '../../lab/layout.js';
+import { startLab } from '../helpers/lab.js';
+
+const SELF = 'self';
+const labs: Record<string, { lab: LabFile; down(): Promise<void> }> = {};
+
+test.before(async () => {
+  const up = (esVersion: string) =>
+    startLab({
+      esVersion,
+      ssh: 'embedded',
+      startDelayMs: 150,
+      recoveryMs: 150,
+      prefix: `ck-conf-${esVersion}-`,
+      clusters: [{ name: 'local', nodes: 1 }],
+      connections: [{ local: 'local', remote: 'local', alias: SELF }],
+    });
+  // One after the other: two labs starting at once would double the load on a small machine.
+  labs['8.10.0'] = await up('8.10.0');
+  labs['9.1.0'] = await up('9.1.0');
+});
+test.after.always(async () => {
+  for (const l of Object.values(labs)) await l.down();
+});
+
+function call(v: string, method: string, path: string, body?: unknown): Promise<LabHttpResponse> {
+  const l = labs[v]!.lab;
+  const c = l.clusters[0]!;
+  return labHttp({ url: c.url, user: c.user, passwordFile: c.passwordFile, caCert: l.caCert }, method, path, body);
+}
+async function ok(v: string, method: string, path: string, body?: unknown) {
+  const r = await call(v, method, path, body);
+  if (r.status >= 300) throw new Error(`${v} ${method} ${path} → ${r.status} ${r.text}`);
+  return r.json as any;
+}
+
+// CrossClusterApiKeyRoleDescriptorBuilder.java: the DLS/FLS + replication rule arrived in 8.14.0 (PR #108600,
+// 8.14.0 release notes, breaking changes); monitor_enrich in the search cluster privileges in 8.15.
+test.serial('§5 8.10: a key with search DLS and replication is accepted; its query is a string', async (t) => {
+  const k = await ok('8.10.0', 'POST', '/_security/cross_cluster/api_key', {
+    name: 'legacy-mixed',
+    access: { search: [{ names: ['logs*'], query: { term: { a: 1 } } }], replication: [{ names: ['leader-*'] }] },
+  });
+  const got = (await ok('8.10.0', 'GET', `/_security/api_key?id=${k.id}`)).api_keys[0];
+  t.is(got.access.search[0].query, '{"term":{"a":1}}');
+  t.deepEqual(got.role_descriptors.cross_cluster.cluster, ['cross_cluster_search', 'cross_cluster_replication']);
+  t.false('remote_indices' in got.role_descriptors.cross_cluster);
+  // 9.1 (≥ 8.14) refuses the same key.
+  const refused = await call('9.1.0', 'POST', '/_security/cross_cluster/api_key', {
+    name: 'legacy-mixed',
+    access: { search: [{ names: ['logs*'], query: { term: { a: 1 } } }], replication: [{ names: ['leader-*'] }] },
+  });
+  t.is(refused.status, 400);
+  t.true(refused.text.includes('search does not support document or field level security if replication is assigned'));
+});
+
+// rest-api-spec/src/main/resources/rest-api-spec/api/security.query_role.json; 8.15.0 release notes (PR #108733).
+test.serial('§11 before 8.15 there is no query-role API; 9.1 has it', async (t) => {
+  const r = await call('8.10.0', 'POST', '/_security/_query/role', { query: { match_all: {} } });
+  t.is(r.status, 400);
+  t.regex((r.json as any).error.reason, /no handler found for uri \[\/_security\/_query\/role\] and method \[POST\]/);
+  const q = await ok('9.1.0', 'POST', '/_security/_query/role', { query: { match_all: {} } });
+  t.true(q.roles.every((x: any) => x.metadata?._reserved !== true));
+});
+
+// RestGetUserPrivilegesAction.java / GetUserPrivilegesResponse.java: remote_cluster only from 8.15.0 (PR #107493);
+// monitor_stats from 8.17 (lab/node/security/roles.ts); ReservedRolesStore.java and the 9.x roles page (§3).
+test.serial('§3/§4 remote_cluster only from 8.15; 9.x reserved roles', async (t) => {
+  const p810 = await ok('8.10.0', 'GET', '/_security/user/_privileges');
+  t.deepEqual(Object.keys(p810), ['cluster', 'global', 'indices', 'applications', 'run_as', 'remote_indices']);
+  t.false('remote_cluster' in (await ok('8.10.0', 'GET', '/_security/role/superuser')).superuser);
+  const p91 = await ok('9.1.0', 'GET', '/_security/user/_privileges');
+  t.deepEqual(p91.remote_cluster, [{ privileges: ['monitor_enrich', 'monitor_stats'], clusters: ['*'] }]);
+  const roles91 = await ok('9.1.0', 'GET', '/_security/role');
+  const roles810 = await ok('8.10.0', 'GET', '/_security/role');
+  t.is(roles91.inference_admin?.metadata?._reserved, true);
+  t.false('apm_user' in roles91);
+  t.false('inference_admin' in roles810);
+  t.is(roles810.apm_user?.metadata?._deprecated, true);
+  const del = await call('9.1.0', 'DELETE', '/_security/role/inference_user');
+  t.is(del.status, 400);
+});
+
+// SearchResponse.java: 8.10 wrote total/successful/skipped + details; running/partial/failed came in 8.11
+// (PR #99566). qa/multi-cluster-search …/multi_cluster/10_basic.yml.
+test.serial(
+  '§12/§13 a cluster searching itself through its alias; 8.10 _clusters without the 8.11 counters',
+  async (t) => {
+    await ok('8.10.0', 'PUT', '/own-docs/_doc/1?refresh=true', { a: 1 });
+    const s = await ok('8.10.0', 'GET', `/own-docs,${SELF}:own-docs/_search`);
+    t.deepEqual(s.hits.hits.map((h: any) => h._index).sort(), ['own-docs', `${SELF}:own-docs`]);
+    t.deepEqual(Object.keys(s._clusters), ['total', 'successful', 'skipped', 'details']);
+    t.like(s._clusters, { total: 2, successful: 2, skipped: 0 });
+    t.is(s._clusters.details[SELF].status, 'successful');
+    await ok('9.1.0', 'PUT', '/own-docs/_doc/1?refresh=true', { a: 1 });
+    const s9 = await ok('9.1.0', 'GET', `/${SELF}:own-docs/_search`);
+    t.deepEqual(Object.keys(s9._clusters), [
+      'total',
+      'successful',
+      'skipped',
+      'running',
+      'partial',
+      'failed',
+      'details',
+    ]);
+    t.false('(local)' in s9._clusters.details);
+    t.false('num_reduce_phases' in s9);
+  },
+);
+
+// x-pack/plugin/ccr/qa/rest/src/yamlRestTest/resources/rest-api-spec/test/ccr/follow_info.yml and auto_follow.yml:
+// the set-up every CCR YAML file repeats on one cluster that is its own remote `local` (§13).
+test.serial(
+  '§13 the CCR YAML set-up: own transport address as seed, follow and auto-follow on one cluster',
+  async (t) => {
+    const v = '9.1.0';
+    const { master_node } = await ok(v, 'GET', '/_cluster/state');
+    const nodes = await ok(v, 'GET', '/_nodes');
+    const localIp = nodes.nodes[master_node].transport_address;
+    await ok(v, 'PUT', '/_cluster/settings?flat_settings=true', {
+      persistent: { 'cluster.remote.local.seeds': localIp },
+    });
+    await ok(v, 'PUT', '/foo', {
+      settings: { index: { number_of_shards: 1, number_of_replicas: 0, soft_deletes: { enabled: true } } },
+    });
+    const f = await ok(v, 'PUT', '/bar/_ccr/follow?wait_for_active_shards=1', {
+      remote_cluster: 'local',
+      leader_index: 'foo',
+    });
+    t.deepEqual(f, { follow_index_created: true, follow_index_shards_acked: true, index_following_started: true });
+    const info = (await ok(v, 'GET', '/bar/_ccr/info')).follower_indices[0];
+    t.like(info, { follower_index: 'bar', remote_cluster: 'local', leader_index: 'foo', status: 'active' });
+    await ok(v, 'PUT', '/_ccr/auto_follow/my_pattern', {
+      remote_cluster: 'local',
+      leader_index_patterns: ['logs-*'],
+      max_outstanding_read_requests: 2,
+    });
+    const p = (await ok(v, 'GET', '/_ccr/auto_follow/my_pattern')).patterns[0].pattern;
+    t.deepEqual(p, {
+      active: true,
+      remote_cluster: 'local',
+      leader_index_patterns: ['logs-*'],
+      leader_index_exclusion_patterns: [],
+      max_outstanding_read_requests: 2,
+    });
+    const s = await ok(v, 'GET', '/local:foo/_search');
+    t.is(s._clusters.details.local.status, 'successful');
+  },
+);
