@@ -248,3 +248,20 @@ test.serial('RCS1 → RCS2 with the modules, tasks working under the API key, th
   t.is((await h.run(esTasks, { alias: ALIAS, state: 'resumed' })).status, 'changed');
   t.true((await getFollowInfo(es)).filter((f) => f.remote_cluster === ALIAS).every((f) => f.status === 'active'));
 });
+
+test.serial(
+  'a key whose access has a DLS query: a second run changes nothing (ES answers the query as a string)',
+  async (t) => {
+    const dlsArgs = {
+      name: 'crosskey-dls-check',
+      alias: 'dls_check',
+      local_group: 'local',
+      access: { search: [{ names: ['logs-*'], query: { bool: { filter: [{ term: { category: 'shared' } }] } } }] },
+    };
+    t.is((await h.run(esCrossClusterApiKey, dlsArgs, { group: 'remote' })).status, 'changed');
+    const again = await h.run(esCrossClusterApiKey, dlsArgs, { group: 'remote' });
+    t.is(again.status, 'ok', JSON.stringify(again.changes));
+    t.deepEqual(again.changes, []);
+    t.is((await h.run(esCrossClusterApiKey, { ...dlsArgs, state: 'absent' }, { group: 'remote' })).status, 'changed');
+  },
+);

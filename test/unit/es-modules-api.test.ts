@@ -353,3 +353,29 @@ test('reload: failures name node and reason', (t) => {
   });
   t.deepEqual(reloadFailures(bad), ['node-1 (b): security_exception: Provided keystore password was incorrect']);
 });
+
+test('access compared by meaning: a DLS query written as an object equals the compact string ES returns, any key order', (t) => {
+  const written = {
+    search: [{ names: ['logs-*'], query: { bool: { filter: [{ term: { category: 'shared' } }], must: [] } } }],
+  };
+  // What real Elasticsearch answers for that key (docs/es-behaviour.md §1): the query as a compact string,
+  // allow_restricted_indices added.
+  const answered = {
+    search: [
+      {
+        names: ['logs-*'],
+        query: '{"bool":{"must":[],"filter":[{"term":{"category":"shared"}}]}}',
+        allow_restricted_indices: false,
+      },
+    ],
+  };
+  t.true(sameAccess(answered, written));
+  t.is(accessHash(answered), accessHash(written));
+  // A different query is a different access.
+  const other = { search: [{ names: ['logs-*'], query: '{"term":{"category":"private"}}' }] };
+  t.false(sameAccess(other, written));
+  // A query that is not JSON is compared as written.
+  t.true(
+    sameAccess({ search: [{ names: ['a'], query: 'not json' }] }, { search: [{ names: ['a'], query: 'not json' }] }),
+  );
+});

@@ -230,8 +230,26 @@ export async function invalidateApiKeys(es: EsApi, ids: string[]): Promise<Inval
 // ---- canonical access and its hash (ECK's config-hash approach, docs/procedure.md §4) ----
 
 /**
+ * A DLS `query` by its meaning: real Elasticsearch stores a query sent as an object as a compact JSON string and
+ * returns the string (docs/es-behaviour.md §1), so an object and its string, with keys in any order, are the same
+ * query. A string that is not JSON stays as it is.
+ */
+function canonicalQuery(q: unknown): unknown {
+  let v = q;
+  if (typeof q === 'string') {
+    try {
+      v = JSON.parse(q);
+    } catch {
+      return q;
+    }
+  }
+  return v !== null && typeof v === 'object' ? JSON.stringify(sortDeep(v)) : q;
+}
+
+/**
  * Canonical form of an access spec: names sorted, `allow_restricted_indices: false` dropped (ES's default, which
- * ES adds in its answers), entries sorted, keys sorted. Two specs that grant the same thing compare equal.
+ * ES adds in its answers), DLS queries compared by meaning, entries sorted, keys sorted. Two specs that grant the
+ * same thing compare equal — whether the query was written as an object or read back as ES's string.
  */
 export function canonicalAccess(access: CrossClusterAccess): CrossClusterAccess {
   const norm = <T extends { names: string[]; allow_restricted_indices?: boolean }>(
@@ -239,8 +257,9 @@ export function canonicalAccess(access: CrossClusterAccess): CrossClusterAccess 
   ): T[] | undefined => {
     if (!entries || entries.length === 0) return undefined;
     const out = entries.map((e) => {
-      const c = { ...e, names: [...e.names].sort() } as T;
+      const c = { ...e, names: [...e.names].sort() } as T & { query?: unknown };
       if (c.allow_restricted_indices === false) delete c.allow_restricted_indices;
+      if (c.query !== undefined) c.query = canonicalQuery(c.query);
       return sortDeep(c) as T;
     });
     return out.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
