@@ -65,8 +65,9 @@ export function describeAliases(
   persistent: Record<string, unknown>,
   transient: Record<string, unknown>,
   ymlByNode: Record<string, Record<string, unknown>>,
-  remoteInfoAliases: string[] = [],
+  remoteInfo: string[] | RemoteInfo = [],
 ): AliasReport[] {
+  const remoteInfoAliases = Array.isArray(remoteInfo) ? remoteInfo : Object.keys(remoteInfo);
   const names = new Set<string>([...aliasesIn(persistent), ...aliasesIn(transient), ...remoteInfoAliases]);
   for (const flat of Object.values(ymlByNode)) for (const a of aliasesIn(flat)) names.add(a);
   const out: AliasReport[] = [];
@@ -87,6 +88,20 @@ export function describeAliases(
     if (Object.keys(t).length) configuredAs.push('transient');
     if (ymlNodes.length) configuredAs.push('yml');
     const effective: AliasSettings = { ...yml, ...p, ...t };
+    // Defined nowhere we can read (e.g. only in a node's own settings ES does not list): what _remote/info
+    // reports is the truth about its mode and addresses.
+    const seen = !configuredAs.length && !Array.isArray(remoteInfo) ? remoteInfo[alias] : undefined;
+    if (seen) {
+      out.push({
+        alias,
+        configuredAs,
+        mode: seen.mode,
+        addresses: seen.mode === 'proxy' ? (seen.proxy_address ? [seen.proxy_address] : []) : [...(seen.seeds ?? [])],
+        ...(seen.skip_unavailable !== undefined ? { skipUnavailable: String(seen.skip_unavailable) } : {}),
+        ymlNodes: [],
+      });
+      continue;
+    }
     const mode = modeOf(effective);
     const skip = effective.skip_unavailable;
     out.push({
@@ -263,7 +278,7 @@ export async function inspectCluster(target: ClusterTarget, opts: EsClientOption
     clusterRemote = ri;
     const ymlByNode: Record<string, Record<string, unknown>> = {};
     for (const n of nodeSettings) ymlByNode[n.name] = n.settings;
-    report.aliases = describeAliases(cs.persistent, cs.transient, ymlByNode, Object.keys(ri));
+    report.aliases = describeAliases(cs.persistent, cs.transient, ymlByNode, ri);
   } catch (e) {
     report.error = `aliases: ${errText(e)}`;
   }

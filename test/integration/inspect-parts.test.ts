@@ -232,3 +232,24 @@ test('keystore credentials per alias; an alias known only from keystores is list
     ['x'],
   );
 });
+
+test('an alias known only from _remote/info shows the mode, addresses and skip_unavailable _remote/info reports', (t) => {
+  const [a] = describeAliases(
+    {},
+    {},
+    {},
+    {
+      only_info: {
+        connected: true,
+        mode: 'proxy',
+        proxy_address: 'fc.example:9443',
+        skip_unavailable: false,
+        cluster_credentials: '::es_redacted::',
+      },
+    },
+  );
+  t.deepEqual(
+    [a!.alias, a!.configuredAs, a!.mode, a!.addresses, a!.skipUnavailable],
+    ['only_info', [], 'proxy', ['fc.example:9443'], 'false'],
+  );
+});
