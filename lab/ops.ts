@@ -30,7 +30,7 @@ export interface ClusterStatus {
   master: string | null;
   nodes: NodeStatus[];
   indices: number;
-  /** Part 2: failed reads of cross-cluster tasks (what failed, when). */
+  /** Failed reads of cross-cluster tasks (what failed, when). */
   counters: {
     disruptions: number;
     disruption_log: Array<{ at: number; task_type: string; task_id: string; reason: string }>;

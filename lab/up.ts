@@ -1,6 +1,6 @@
 // `lab up`: simulated clusters (by default `local` and `remote`, `--cluster NAME[:NODES]` for others) of N nodes,
 // each node a host with its own loopback address 127.L.<cluster>.N and standard ports, reachable over SSH, with an
-// ES-like install tree, TLS from a lab CA, a tool superuser, a license, a few indices; then part 2's initial state
+// ES-like install tree, TLS from a lab CA, a tool superuser, a license, a few indices; then the initial state of the connections
 // (RCS1 aliases of `--connect`, tasks).
 import { writeMigrationVars } from './setup/migration-vars.js';
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync, openSync, closeSync, readFileSync } from 'node:fs';
@@ -514,7 +514,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
       log(`lab: cluster ${c.name} is ${h?.status} (${secs()} s)`);
     }
 
-    await applyPart2InitialState(lab, (l) => log(`${l} (${secs()} s)`));
+    await applyConnectionsInitialState(lab, (l) => log(`${l} (${secs()} s)`));
     // The initial state creates indices whose replicas recover for a moment: hand over a green lab.
     for (const c of clusters) {
       const r = await labHttp(
@@ -537,8 +537,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   }
 }
 
-/** Part 2's initial state: the RCS1 aliases, roles, tasks (lab/setup/initial-state.ts). */
-async function applyPart2InitialState(lab: LabFile, log: (s: string) => void): Promise<void> {
+/** The connections' initial state: the RCS1 aliases, roles, tasks (lab/setup/initial-state.ts). */
+async function applyConnectionsInitialState(lab: LabFile, log: (s: string) => void): Promise<void> {
   await applyInitialState(lab);
   log('lab: initial state applied (remote connections and tasks)');
 }

@@ -1,5 +1,5 @@
 // Node plugins started by every lab node once its servers are bound and it has joined its cluster (see
-// runtime.ts). Part 2 registers here its remote-connection manager, its 9443 remote-cluster server handler and
+// runtime.ts). The remote-connection feature registers here its manager, its 9443 remote-cluster server handler and
 // its task ticker: add one import and one list entry.
 import type { NodePlugin } from './runtime.js';
 import { RemoteConnectionManager } from './remote/manager.js';

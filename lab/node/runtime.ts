@@ -1,14 +1,14 @@
 // The per-node runtime of a simulated Elasticsearch node: what one `dist/lab-node.mjs --home ES_HOME` process knows
 // and offers to the code that simulates behaviour.
 //
-// EXTENSION POINTS (for lab part 2 — remote connections, security APIs, tasks):
+// EXTENSION POINTS (for the remote connections, security APIs and tasks):
 //
 // * Cluster state — lab/node/state.ts: `ClusterState` with sections `security` (users, roles, apiKeys; type from
 //   lab/node/security/model.ts), `tasks`, `counters` (e.g. `disruptions`), `events`. Read with `rt.state()`,
 //   change with `await rt.updateState(s => { … })` (lock + atomic rename; the file is rewritten only if changed).
 //   The tool superuser is in `security.users` from `lab up` on (password_hash format: lab/node/passwords.ts).
 // * Authentication — lab/node/security/authenticate.ts: `authenticate(state, authorizationHeader, uri)`.
-//   Part 1 wrote Basic auth against `security.users`; part 2 extends it with `ApiKey` (keep the signature).
+//   Basic auth against `security.users`, extended with `ApiKey` (keep the signature).
 //   Authorization of a route: `Route.privilege` (a cluster privilege) is checked with
 //   `authorizeCluster(state, principal, privilege)` from the same file.
 // * REST — lab/node/router.ts: `Route {method, path: '/_security/role/{name}', handler(req, ctx), params?,
@@ -18,7 +18,7 @@
 // * Transport (9300, mutual TLS per xpack.security.transport.ssl.*) — `rt.onTransportMessage(type, handler)`;
 //   clients use `transportRequest()` from lab/node/transport.ts (newline-delimited JSON frames over TLS).
 //   Built in: `internal:transport/handshake` → {node_id, node_name, cluster_name, cluster_uuid, version}.
-// * Remote cluster server (9443, when `remote_cluster_server.enabled: true`) — bound by part 1 with the TLS config
+// * Remote cluster server (9443, when `remote_cluster_server.enabled: true`) — bound with the TLS config
 //   of xpack.security.remote_cluster_server.ssl.*; `rt.onRemoteClusterConnection(socket => …)` receives every
 //   accepted TLS socket (destroyed when nobody registered).
 // * Plugins — lab/node/plugins.ts: a list of `NodePlugin` factories; each gets `start(rt)` once the node's

@@ -1,7 +1,7 @@
 // The simulated cluster state, persisted in DIR/clusters/<cluster>/state.json. Every node process of the cluster
 // reads it and changes it under a lock file (O_EXCL create; stale locks of dead processes are broken), and writes
 // it with a temp file + atomic rename, so a reader never sees a half-written file and needs no lock.
-// Part 1 owns the core fields; part 2 owns the `security`, `tasks`, `counters` and `events` sections (their types
+// The core fields, then the `security`, `tasks`, `counters` and `events` sections (their types
 // may be extended with small edits here).
 import {
   closeSync,
@@ -89,11 +89,11 @@ export interface LabClusterConfig {
   nodeLeftDelayedTimeoutMs: number;
 }
 
-/** Part 2: tasks (transforms, ML jobs/datafeeds, CCR) and counters shown by `lab status --json` (disruptions). */
+/** Tasks (transforms, ML jobs/datafeeds, CCR) and counters shown by `lab status --json` (disruptions). */
 export type { TasksState, CountersState } from './tasks/model.js';
 import type { TasksState, CountersState } from './tasks/model.js';
 
-/** Part 2: connection events (per node, per alias), newest last; trimmed by the writer. */
+/** Connection events (per node, per alias), newest last; trimmed by the writer. */
 export interface ConnectionEvent {
   at: number;
   node: string;

@@ -1,4 +1,4 @@
-// The simulated transport protocol on 9300 (and the framing part 2 may reuse on 9443): TLS sockets carrying
+// The simulated transport protocol on 9300 (and the framing the remote cluster server reuses on 9443): TLS sockets carrying
 // newline-delimited JSON frames. Request `{"id":1,"type":"internal:transport/handshake","body":{…}}`,
 // answer `{"id":1,"ok":true,"body":…}` or `{"id":1,"ok":false,"error":{"type":…,"reason":…}}`.
 // Real ES speaks a binary protocol here; what the lab keeps real is the TLS (mutual on transport) and the

@@ -1,4 +1,4 @@
-// Lab part 1 REST API against a running lab (2 clusters × 3 nodes over real HTTPS): answers have the field names
+// Lab core REST API against a running lab (2 clusters × 3 nodes over real HTTPS): answers have the field names
 // and types of Elastic's published examples, ES's errors and status codes, server-side health waits, restarts
 // (yellow → green; `primaries` keeps yellow), faults, and the official client. One lab, torn down always.
 import test from 'ava';
@@ -277,7 +277,7 @@ test.serial(
     const [n1, , n3] = local.nodes;
     t.is(await service(n3!, 'stop'), 0);
     t.is(await service(n3!, 'status'), 3);
-    // Health of the lab's own indices (1 replica each); part 2's follower indices have no replica and go red.
+    // Health of the lab's own indices (1 replica each); the follower indices have no replica and go red.
     const yellow = await http(
       local,
       'GET',

@@ -1,4 +1,4 @@
-// Lab part 2, remote connections: RCS1 after `lab up`; a hand-written RCS2 set-up (certificates, yml, keystore
+// Lab remote connections: RCS1 after `lab up`; a hand-written RCS2 set-up (certificates, yml, keystore
 // through bin/elasticsearch-keystore with stdin, restarts through the service script, settings) that walks
 // through the troubleshooting catalogue's misconfigurations on the way and ends with every local node connected
 // with `::es_redacted::`. One lab (2 × 2 nodes), torn down always.

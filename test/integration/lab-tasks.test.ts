@@ -1,4 +1,4 @@
-// Lab part 2, tasks and security APIs against a running lab (2 × 2 nodes, initial state from `lab up`):
+// Lab tasks and security APIs against a running lab (2 × 2 nodes, initial state from `lab up`):
 // answers in the shapes of the published examples; stopping tasks before cutting the alias keeps the disruption
 // count at 0, cutting it under running tasks raises it (shown by `lab status --json`); tasks created by a REST API
 // key keep the privileges the key had. One lab, torn down always.

@@ -1,4 +1,4 @@
-// GET /_security/_authenticate: who the caller is, in ES's shape (has_privileges is in security.ts, part 2).
+// GET /_security/_authenticate: who the caller is, in ES's shape (has_privileges is in security.ts).
 import { esError, type Route } from '../router.js';
 
 export const routes: Route[] = [

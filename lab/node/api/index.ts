@@ -1,4 +1,4 @@
-// Every REST route of the simulated node. Part 2 adds its files (security, remote, tasks) with one line each.
+// Every REST route of the simulated node: each feature's routes file adds one line here.
 import type { Route } from '../router.js';
 import { routes as core } from './core.js';
 import { routes as clusterSettings } from './cluster-settings.js';

@@ -1,5 +1,5 @@
-// Authentication of REST requests against the cluster state (Basic auth written by lab part 1; ApiKey auth and
-// privilege evaluation by part 2 — keep the signatures, the router calls them on every request).
+// Authentication of REST requests against the cluster state (Basic auth; ApiKey auth and
+// privilege evaluation — keep the signatures, the router calls them on every request).
 //  - authenticate(state, authorizationHeader, uri) → a Principal, or the 401 ES would answer.
 //  - authorizeCluster(state, principal, privilege) → whether the caller holds a cluster privilege.
 import type { ClusterState } from '../state.js';
