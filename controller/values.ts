@@ -14,3 +14,15 @@ export function stringOnly(v: unknown): string | undefined {
 export function asString(v: unknown): string | undefined {
   return v === undefined || v === null ? undefined : String(v);
 }
+
+/** An error as one line for an operator: its message, with file:line first for errors that carry them
+ *  (ConfigError-like: undefined variables in templates, bad expressions). */
+export function errorText(e: unknown): string {
+  if (e instanceof Error) {
+    const f = e as Error & { file?: string; line?: number };
+    return typeof f.file === 'string' && typeof f.line === 'number' && !e.message.startsWith(f.file)
+      ? `${f.file}:${f.line}: ${e.message}`
+      : e.message;
+  }
+  return String(e);
+}

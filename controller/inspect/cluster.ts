@@ -26,8 +26,7 @@ import {
 } from '../elastic/api/tasks.js';
 import { expressionsReadFromAlias, splitIndexExpression } from '../elastic/index-expr.js';
 import type { AliasReport, AliasTasks, ClusterReport, Model, NodeAliasState, NodeRemoteInfo } from './types.js';
-
-const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+import { errorText } from '../values.js';
 
 /** RCS2 when the node holds credentials for the alias (`cluster_credentials: "::es_redacted::"`), else RCS1. */
 export function modelOf(entry: RemoteInfoEntry): Model {
@@ -261,12 +260,12 @@ export async function inspectCluster(target: ClusterTarget, opts: EsClientOption
       }))
       .sort((a, b) => a.name.localeCompare(b.name));
   } catch (e) {
-    report.error = errText(e);
+    report.error = errorText(e);
     if (e instanceof EsError && (e.status === 401 || e.status === 403)) {
       report.authError = true;
       const user = nonBlank(target.vars.es_user);
       const who = user ? `user ${user}` : 'the API key (es_api_key)';
-      report.error = `${e.status} for ${who} on cluster ${target.group}: ${errText(e)}`;
+      report.error = `${e.status} for ${who} on cluster ${target.group}: ${errorText(e)}`;
     }
     return report;
   }
@@ -280,7 +279,7 @@ export async function inspectCluster(target: ClusterTarget, opts: EsClientOption
     for (const n of nodeSettings) ymlByNode[n.name] = n.settings;
     report.aliases = describeAliases(cs.persistent, cs.transient, ymlByNode, ri);
   } catch (e) {
-    report.error = `aliases: ${errText(e)}`;
+    report.error = `aliases: ${errorText(e)}`;
   }
   const aliases = (report.aliases ?? []).map((a) => a.alias);
 
@@ -302,7 +301,7 @@ export async function inspectCluster(target: ClusterTarget, opts: EsClientOption
           aliases: nodeAliasStates(info),
         };
       } catch (e) {
-        return { host, url: nodeUrl, error: errText(e), aliases: {} };
+        return { host, url: nodeUrl, error: errorText(e), aliases: {} };
       }
     }),
   );
@@ -315,7 +314,7 @@ export async function inspectCluster(target: ClusterTarget, opts: EsClientOption
   try {
     report.tasks = await tasksByAlias(es, aliases);
   } catch (e) {
-    report.tasksError = errText(e);
+    report.tasksError = errorText(e);
   }
   return report;
 }

@@ -9,7 +9,7 @@ import { flattenSettings } from '../elastic/api/remote.js';
 import { isSecret, secrets } from '../secrets.js';
 import { certFileRefs, describeCertFile, passwordFor } from './certfiles.js';
 import type { HostNodeReport, HostSshReport, KeystoreReport, PortReport } from './types.js';
-import { nonBlank } from '../values.js';
+import { errorText, nonBlank } from '../values.js';
 
 /** Settings that matter for the remote cluster connection (the server side, the client side, the aliases). */
 export function isRcsSetting(key: string): boolean {
@@ -101,10 +101,6 @@ export function nodePorts(
     .sort((a, b) => a.port - b.port || a.address.localeCompare(b.address));
 }
 
-function errText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 /** Everything the agent can tell about one host. Never throws for a host-side problem: it reports it. */
 export async function inspectHostOverSsh(
   agent: AgentClient,
@@ -128,7 +124,7 @@ export async function inspectHostOverSsh(
       if (!r.exists) out.ymlError = `${host}: ${ymlPath} does not exist`;
       else flat = parseElasticsearchYml(r.content ?? '', `${host}:${ymlPath}`);
     } catch (e) {
-      out.ymlError = `${host}: reading ${ymlPath}: ${errText(e)}`;
+      out.ymlError = `${host}: reading ${ymlPath}: ${errorText(e)}`;
     }
     out.rcsSettings = rcsSettings(flat);
     if (typeof flat['node.name'] === 'string') out.ymlNodeName = flat['node.name'];
@@ -147,7 +143,7 @@ export async function inspectHostOverSsh(
           path: ref.path,
           format: 'unknown',
           status: 'error',
-          error: errText(e),
+          error: errorText(e),
           certificates: [],
         });
         continue;
@@ -166,7 +162,7 @@ export async function inspectHostOverSsh(
     });
     out.service = { name: serviceName, active: s.active };
   } catch (e) {
-    out.service = { name: serviceName, active: false, error: errText(e) };
+    out.service = { name: serviceName, active: false, error: errorText(e) };
   }
   out.ports = nodePorts(facts.listening, flat, vars);
   return out;
@@ -187,7 +183,7 @@ async function readKeystore(agent: AgentClient, path: string, vars: Record<strin
       ...(r.error ? { error: r.error } : {}),
     };
   } catch (e) {
-    return { path, exists: false, error: errText(e) };
+    return { path, exists: false, error: errorText(e) };
   }
 }
 
@@ -220,6 +216,6 @@ export async function inspectNodeOverHttp(
     if (n?.roles) out.roles = [...n.roles].sort();
     return out;
   } catch (e) {
-    return { url, error: errText(e) };
+    return { url, error: errorText(e) };
   }
 }

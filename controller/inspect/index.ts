@@ -9,6 +9,7 @@ import { renderValue } from '../lang/template.js';
 import { inspectCluster, type ClusterTarget } from './cluster.js';
 import { inspectHostOverSsh, inspectNodeOverHttp } from './host.js';
 import type { ClusterReport, HostReport, InspectReport } from './types.js';
+import { errorText } from '../values.js';
 
 export type { InspectReport } from './types.js';
 
@@ -24,8 +25,6 @@ export interface InspectOptions {
   forks?: number;
   now?: Date;
 }
-
-const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** The vars that hold passwords inspect may use; they may be templates (e.g. `{{ secret_file "…" }}`). */
 export const PASSWORD_VARS = ['es_cert_passwords', 'es_keystore_password', 'crosskey_rcs_cert_password'] as const;
@@ -44,7 +43,7 @@ export function renderPasswordVars(
     try {
       out[k] = renderValue(out[k], scope, { file: inv.path, line: 0 });
     } catch (e) {
-      warn(`${host}: ${k}: ${errText(e)} (certificates that need it show as protected)`);
+      warn(`${host}: ${k}: ${errorText(e)} (certificates that need it show as protected)`);
       delete out[k];
     }
   }
@@ -140,7 +139,7 @@ export async function runInspect(o: InspectOptions): Promise<InspectReport> {
                 const agent = await o.openAgent(host, vars);
                 ssh = await inspectHostOverSsh(agent, host, vars);
               } catch (e) {
-                ssh = { reachable: false, error: errText(e) };
+                ssh = { reachable: false, error: errorText(e) };
               }
             }
             return { host, groups: inv.groupNames(host), ...(cluster ? { cluster } : {}), node: await nodeP, ssh };

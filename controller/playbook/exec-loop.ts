@@ -2,9 +2,10 @@
 // `until` / `retries` / `delay` around each run. The module life itself is exec-module.ts.
 import type { Change, TaskStatus } from '../modules/contract.js';
 import { sleepUnlessAborted } from '../sleep.js';
-import { errMessage, type HostOutcome, TaskFailure } from './exec-module.js';
+import { type HostOutcome, TaskFailure } from './exec-module.js';
 import type { Lang, Where } from './exec-types.js';
 import type { ModuleTask } from './types.js';
+import { errorText } from '../values.js';
 
 export function skipped(): HostOutcome {
   return {
@@ -94,7 +95,7 @@ async function runWithRetries(inp: LoopInput, vars: Record<string, unknown>): Pr
     try {
       done = inp.lang.test(task.until, bound, where);
     } catch (e) {
-      return { ...out, status: 'failed', msg: errMessage(e) };
+      return { ...out, status: 'failed', msg: errorText(e) };
     }
     if (done) return out;
     if (attempt < maxAttempts) {

@@ -2,6 +2,7 @@
 // resource reads → plans → applies exactly the plan (never in check mode); `changed` comes from the changes
 // applied; then changed_when / failed_when. The executor (executor.ts) only schedules.
 import { validateModuleArgs } from '../modules/args.js';
+import { errorText } from '../values.js';
 import {
   type Change,
   isCheck,
@@ -38,17 +39,6 @@ export class TaskFailure extends Error {
 
 export function isUnreachable(e: unknown): e is UnreachableError {
   return e instanceof UnreachableError || (e instanceof Error && e.name === 'UnreachableError');
-}
-
-export function errMessage(e: unknown): string {
-  if (e instanceof Error) {
-    // ConfigError-like errors carry file:line (undefined variables in templates, bad expressions).
-    const f = e as Error & { file?: string; line?: number };
-    return typeof f.file === 'string' && typeof f.line === 'number' && !e.message.startsWith(f.file)
-      ? `${f.file}:${f.line}: ${e.message}`
-      : e.message;
-  }
-  return String(e);
 }
 
 export interface RunModuleInput {
@@ -121,13 +111,13 @@ export async function runModuleOnce(inp: RunModuleInput): Promise<HostOutcome> {
     if (isUnreachable(e)) {
       return {
         status: 'unreachable',
-        msg: errMessage(e),
+        msg: errorText(e),
         changes: [],
-        registered: { unreachable: true, msg: errMessage(e) },
+        registered: { unreachable: true, msg: errorText(e) },
       };
     }
     status = 'failed';
-    msg = errMessage(e);
+    msg = errorText(e);
     const withData = e instanceof ModuleError || e instanceof TaskFailure || e instanceof PartialApplyError;
     data = withData ? { ...(e.data ?? {}) } : {};
     // A partial failure reports the planned changes already performed.
@@ -161,7 +151,7 @@ export async function runModuleOnce(inp: RunModuleInput): Promise<HostOutcome> {
     }
   } catch (e) {
     status = 'failed';
-    msg = errMessage(e);
+    msg = errorText(e);
     registered = { ...registered, failed: true, msg };
   }
   return {

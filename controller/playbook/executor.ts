@@ -28,7 +28,8 @@ import { type ChangedFile, maintenanceWindow, restartBookkeeping, type RunHook }
 import { globToRegExp } from '../glob.js';
 import type { EsClients } from '../elastic/client.js';
 import { runWithLoop } from './exec-loop.js';
-import { errMessage, type HostOutcome, isUnreachable, runModuleOnce, TaskFailure } from './exec-module.js';
+import { type HostOutcome, isUnreachable, runModuleOnce, TaskFailure } from './exec-module.js';
+import { errorText } from '../values.js';
 
 export type { RunEvent, RunResult, HostStats, InventoryView, AgentProvider, Lang } from './exec-types.js';
 
@@ -319,11 +320,11 @@ export class Executor {
     if (isUnreachable(e)) {
       this.#unreachable.add(host);
       this.stats.get(host)!.unreachable++;
-      this.#emitHost({ task, module, host, status: 'unreachable', msg: errMessage(e), durationMs });
+      this.#emitHost({ task, module, host, status: 'unreachable', msg: errorText(e), durationMs });
     } else {
       this.#markFailed(host);
       this.stats.get(host)!.failed++;
-      this.#emitHost({ task, module, host, status: 'failed', msg: errMessage(e), durationMs });
+      this.#emitHost({ task, module, host, status: 'failed', msg: errorText(e), durationMs });
     }
   }
 
@@ -627,16 +628,16 @@ export class Executor {
       if (isUnreachable(e))
         return {
           status: 'unreachable',
-          msg: errMessage(e),
+          msg: errorText(e),
           changes: [],
-          registered: { unreachable: true, msg: errMessage(e) },
+          registered: { unreachable: true, msg: errorText(e) },
         };
       const data = e instanceof TaskFailure ? e.data : {};
       return {
         status: 'failed',
-        msg: errMessage(e),
+        msg: errorText(e),
         changes: [],
-        registered: { failed: true, changed: false, msg: errMessage(e), ...data },
+        registered: { failed: true, changed: false, msg: errorText(e), ...data },
         ...(task.ignoreErrors ? { ignored: true } : {}),
       };
     }

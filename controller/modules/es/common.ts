@@ -61,10 +61,6 @@ export function stateKey(kind: string, clusterUuid: string, alias: string, ...re
   return [kind, clusterUuid, alias, ...rest].join('/');
 }
 
-export function errMsg(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 /** Reads a string arg that may have come through templating as a number. */
 export function str(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;

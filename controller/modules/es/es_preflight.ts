@@ -21,7 +21,6 @@ import { readAliasDefinition, definitionKinds, getRemoteInfo, aliasPrefix, modeO
 import {
   esFor,
   esForNode,
-  errMsg,
   groupHosts,
   remoteServerAddresses,
   stateKey,
@@ -31,6 +30,7 @@ import {
 } from './common.js';
 import type { SavedAliasDefinition } from './es_remote_cluster.js';
 import { join } from 'node:path';
+import { errorText } from '../../values.js';
 
 export interface PreflightArgs {
   alias: string;
@@ -105,7 +105,7 @@ async function clusterFacts(
     if (privileges.length) missing = (await hasPrivileges(es, privileges)).missing;
   } catch (e) {
     securityEnabled = false;
-    problems.push(`${side}: security check failed: ${errMsg(e)}`);
+    problems.push(`${side}: security check failed: ${errorText(e)}`);
   }
   for (const n of settings) {
     if (String(n.settings['xpack.security.enabled']) === 'false') {
@@ -166,7 +166,7 @@ async function keystoreProtection(
         out[h] = ls.exists ? !!ls.hasPassword : false;
       } catch (e) {
         out[h] = null;
-        warnings.push(`${h}: keystore not checked: ${errMsg(e)}`);
+        warnings.push(`${h}: keystore not checked: ${errorText(e)}`);
       }
     }),
   );
@@ -190,7 +190,7 @@ async function aliasModelPerNode(
         const entry = (await getRemoteInfo(esForNode(ctx, vars, url)))[alias];
         out[h] = !entry ? 'none' : entry.cluster_credentials !== undefined ? 'rcs2' : 'rcs1';
       } catch (e) {
-        warnings.push(`${h}: _remote/info not read: ${errMsg(e)}`);
+        warnings.push(`${h}: _remote/info not read: ${errorText(e)}`);
       }
     }),
   );

@@ -10,7 +10,8 @@ import { ModuleError, readOnly } from '../contract.js';
 import { getRemoteInfo, resolveCluster, portOf } from '../../elastic/api/remote.js';
 import { getInfo } from '../../elastic/api/cluster.js';
 
-import { esForNode, errMsg, groupHosts, versionAtLeast, GATES } from './common.js';
+import { esForNode, groupHosts, versionAtLeast, GATES } from './common.js';
+import { errorText } from '../../values.js';
 
 export interface VerifyArgs {
   alias: string;
@@ -83,7 +84,7 @@ export async function verifyNode(ctx: TaskContext, host: string, args: VerifyArg
       else if (!rc.connected || rc.error) problems.push(`_resolve/cluster: ${rc.error ?? 'not connected'}`);
     }
   } catch (e) {
-    problems.push(errMsg(e));
+    problems.push(errorText(e));
   }
   return { host, url, ok: problems.length === 0, problems, ...(entry ? { info: entry } : {}) };
 }
