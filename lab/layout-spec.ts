@@ -3,7 +3,7 @@
 import { loadBounded } from '../agent/yaml-bounds.js';
 import { flattenYaml } from './node/config.js';
 import { validateSettings, StartupError } from './node/validate.js';
-import { parseVersion } from './node/security/version.js';
+import { parseVersion } from '../controller/version.js';
 import type { FlatSettings } from './node/state.js';
 import { DEFAULT_CONNECTION, type LabConnection } from './layout.js';
 

@@ -4,7 +4,7 @@
 // maybeLogDeprecationWarning), once per key and node process (RateLimitingFilter). 8.x nodes write nothing.
 import { join } from 'node:path';
 import type { NodeRuntime } from './runtime.js';
-import { versionAtLeast } from './security/version.js';
+import { versionAtLeast } from '../../controller/version.js';
 import { appendJsonLogLine } from './log.js';
 
 /** Keys already logged by this process (ES keeps them in memory; a restart logs them again). */

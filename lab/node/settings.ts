@@ -5,7 +5,7 @@
 // ES version that has the setting: a lab node of an older version does not know it (e.g. remote_cluster_server.*
 // below 8.10).
 import type { SettingValue } from './state.js';
-import { versionAtLeast } from './security/version.js';
+import { versionAtLeast } from '../../controller/version.js';
 
 export interface SettingDef {
   name: string;

@@ -22,7 +22,7 @@ import { updateState } from '../node/state.js';
 import { createIndex } from '../node/cluster.js';
 import { hashPassword } from '../node/passwords.js';
 import { start as serviceStart, stop as serviceStop } from '../node/service.js';
-import { versionAtLeast } from '../node/security/version.js';
+import { versionAtLeast } from '../../controller/version.js';
 
 export const REMOTE_ALIAS = DEFAULT_CONNECTION.alias;
 export const TASK_USER = 'task_runner';

@@ -30,7 +30,7 @@ import {
 import { runSecrets } from '../../controller/modules/es/run-secrets.js';
 import { accessHash } from '../../controller/elastic/api/security.js';
 import { Secret } from '../../controller/secrets.js';
-import { versionAtLeast, parseVersion } from '../../controller/modules/es/common.js';
+import { versionAtLeast, parseVersion } from '../../controller/version.js';
 
 const ctx = { host: 'local-1', vars: {} } as unknown as TaskContext;
 

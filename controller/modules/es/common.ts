@@ -33,22 +33,8 @@ export function esForNode(ctx: Pick<TaskContext, 'es'>, vars: Record<string, unk
   return ctx.es ? ctx.es.forNode(vars, nodeUrl) : processEsForNode(vars, nodeUrl);
 }
 
-/** "8.15.2" → [8, 15, 2]; suffixes like "-SNAPSHOT" are ignored. */
-export function parseVersion(v: string): [number, number, number] {
-  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(v.trim());
-  if (!m) throw new Error(`not a version: "${v}"`);
-  return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
-}
-
-export function versionAtLeast(v: string, min: string): boolean {
-  const a = parseVersion(v);
-  const b = parseVersion(min);
-  for (let i = 0; i < 3; i++) if (a[i]! !== b[i]!) return a[i]! > b[i]!;
-  return true;
-}
-
-/** Version gates of the migration (docs/procedure.md §0). */
-export const GATES = {
+/** The versions the migration's steps need (docs/procedure.md §0). */
+export const MIN_VERSIONS = {
   rcs2: '8.10.0',
   recommended: '8.14.0',
   reloadableCredentials: '8.13.0',

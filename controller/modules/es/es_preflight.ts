@@ -18,16 +18,8 @@ import {
   licenseAllowsRcs2,
 } from '../../elastic/api/cluster.js';
 import { readAliasDefinition, definitionKinds, getRemoteInfo, aliasPrefix, modeOf } from '../../elastic/api/remote.js';
-import {
-  esFor,
-  esForNode,
-  groupHosts,
-  remoteServerAddresses,
-  stateKey,
-  versionAtLeast,
-  withPort,
-  GATES,
-} from './common.js';
+import { esFor, esForNode, groupHosts, remoteServerAddresses, stateKey, withPort, MIN_VERSIONS } from './common.js';
+import { versionAtLeast } from '../../version.js';
 import type { SavedAliasDefinition } from './es_remote_cluster.js';
 import { join } from 'node:path';
 import { errorText } from '../../values.js';
@@ -121,9 +113,9 @@ async function clusterFacts(
         .map(([n, v]) => `${n}=${v}`)
         .join(', ')}: finish the upgrade first`,
     );
-  if (!versionAtLeast(lowest, GATES.rcs2))
+  if (!versionAtLeast(lowest, MIN_VERSIONS.rcs2))
     problems.push(`${side}: version ${lowest} < 8.10: API-key remote clusters do not exist there`);
-  else if (!versionAtLeast(lowest, GATES.recommended))
+  else if (!versionAtLeast(lowest, MIN_VERSIONS.recommended))
     warnings.push(`${side}: version ${lowest} < 8.14: supported in degraded mode (Elastic recommends 8.14+)`);
   if (!licenseAllowsRcs2(lic))
     problems.push(
@@ -269,9 +261,9 @@ export const esPreflight = readOnly<PreflightArgs, PreflightFacts>({
       alias: args.alias,
       local,
       remote,
-      reload_supported: versionAtLeast(local.version, GATES.reloadableCredentials),
-      remote_cluster_privileges_supported: versionAtLeast(local.version, GATES.remoteClusterPrivileges),
-      resolve_cluster_supported: versionAtLeast(local.version, GATES.resolveCluster),
+      reload_supported: versionAtLeast(local.version, MIN_VERSIONS.reloadableCredentials),
+      remote_cluster_privileges_supported: versionAtLeast(local.version, MIN_VERSIONS.remoteClusterPrivileges),
+      resolve_cluster_supported: versionAtLeast(local.version, MIN_VERSIONS.resolveCluster),
       alias_kind: aliasKind(kinds),
       alias_definition: { kinds, persistent: def.persistent, transient: def.transient, yml_nodes: ymlNodes },
       keystore_password_protected: keystores,

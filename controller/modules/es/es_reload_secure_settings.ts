@@ -7,7 +7,8 @@ import { ModuleError } from '../contract.js';
 import { Secret, isSecret } from '../../secrets.js';
 import { reloadSecureSettings, reloadFailures } from '../../elastic/api/reload.js';
 import { getInfo } from '../../elastic/api/cluster.js';
-import { esFor, groupHosts, versionAtLeast, GATES } from './common.js';
+import { esFor, groupHosts, MIN_VERSIONS } from './common.js';
+import { versionAtLeast } from '../../version.js';
 import { scratchOf } from './run-secrets.js';
 import { opOf } from './apply-plan.js';
 
@@ -103,7 +104,7 @@ export const esReloadSecureSettings: Resource<ReloadArgs, ReloadCurrent, ReloadO
     if (res.nodes_failed)
       throw new ModuleError(`reload_secure_settings: ${res.nodes_failed} node(s) did not answer (_nodes.failed)`);
     for (const h of op.pendingHosts) await ctx.state.delete(`keystore_pending_reload/${h}`);
-    const restartRequired = !versionAtLeast(current.version, GATES.reloadableCredentials);
+    const restartRequired = !versionAtLeast(current.version, MIN_VERSIONS.reloadableCredentials);
     return {
       applied: plan,
       msg: restartRequired
@@ -115,7 +116,7 @@ export const esReloadSecureSettings: Resource<ReloadArgs, ReloadCurrent, ReloadO
 
   report(current) {
     return {
-      restart_required: !versionAtLeast(current.version, GATES.reloadableCredentials),
+      restart_required: !versionAtLeast(current.version, MIN_VERSIONS.reloadableCredentials),
       pending_hosts: current.pendingHosts,
     };
   },

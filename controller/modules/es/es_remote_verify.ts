@@ -10,7 +10,8 @@ import { ModuleError, readOnly } from '../contract.js';
 import { getRemoteInfo, resolveCluster, portOf } from '../../elastic/api/remote.js';
 import { getInfo } from '../../elastic/api/cluster.js';
 
-import { esForNode, groupHosts, versionAtLeast, GATES } from './common.js';
+import { esForNode, groupHosts, MIN_VERSIONS } from './common.js';
+import { versionAtLeast } from '../../version.js';
 import { errorText } from '../../values.js';
 
 export interface VerifyArgs {
@@ -78,7 +79,7 @@ export async function verifyNode(ctx: TaskContext, host: string, args: VerifyArg
           `${entry.mode === 'sniff' ? 'seeds' : 'proxy_address'} ${wrong.join(', ')} not on port ${wantPort}`,
         );
     }
-    if (args.resolve && versionAtLeast(info.version.number, GATES.resolveCluster)) {
+    if (args.resolve && versionAtLeast(info.version.number, MIN_VERSIONS.resolveCluster)) {
       const rc = (await resolveCluster(es, args.alias))[args.alias];
       if (!rc) problems.push('_resolve/cluster: no answer for the alias');
       else if (!rc.connected || rc.error) problems.push(`_resolve/cluster: ${rc.error ?? 'not connected'}`);

@@ -17,7 +17,8 @@ import {
   type RoleDescriptor,
 } from '../../elastic/api/roles.js';
 import { getInfo } from '../../elastic/api/cluster.js';
-import { esFor, stateKey, versionAtLeast, GATES } from './common.js';
+import { esFor, stateKey, MIN_VERSIONS } from './common.js';
+import { versionAtLeast } from '../../version.js';
 import { discoverTasks, taskIdentities } from './es_tasks.js';
 import { performInOrder } from './apply-plan.js';
 
@@ -94,7 +95,7 @@ export const esRoles: Resource<RolesArgs, RolesCurrent, RoleOp> = {
     const list = [...names].sort();
     const local = await getRoles(es, list);
     const remote = args.state === 'present' ? await getRoles(esFor(ctx, args.remote_group), list) : {};
-    const withRc = versionAtLeast(info.version.number, GATES.remoteClusterPrivileges);
+    const withRc = versionAtLeast(info.version.number, MIN_VERSIONS.remoteClusterPrivileges);
     const roles: RoleEntry[] = list.map((name) => {
       const e: RoleEntry = { name, savedKey: savedKeyOf(name) };
       const l = local[name];

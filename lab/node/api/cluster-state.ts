@@ -9,7 +9,7 @@ import type { MemberInfo } from '../cluster.js';
 import type { ClusterState, IndexState, ShardCopy } from '../state.js';
 import { currentCluster } from './core.js';
 import { nodeAttributes } from './nodes.js';
-import { parseVersion } from '../security/version.js';
+import { parseVersion } from '../../../controller/version.js';
 
 const METRICS = [
   '_all',

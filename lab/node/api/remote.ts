@@ -7,7 +7,7 @@ import { splitIndexExpression } from '../remote/index-expr.js';
 import { subjectFor, type Identity } from '../remote/subject.js';
 import { RemoteError } from '../remote/wire.js';
 import { reloadOnNodes, selectNodes } from '../remote/reload.js';
-import { versionAtLeast } from '../security/version.js';
+import { versionAtLeast } from '../../../controller/version.js';
 import { patternMatches } from '../security/privileges.js';
 
 function manager() {

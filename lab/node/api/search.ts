@@ -7,7 +7,7 @@
 // a remote that cannot be reached or refuses the request is `skipped` when true, fails the search when false.
 import { boolParam, esError, type LabRequest, type LabResponse, type Route, type RouteContext } from '../router.js';
 import { permissionOf } from '../security/privileges.js';
-import { versionAtLeast } from '../security/version.js';
+import { versionAtLeast } from '../../../controller/version.js';
 import { remoteConnections } from '../remote/manager.js';
 import { SEARCH, type RemoteRequestBody } from '../remote/fulfil.js';
 import { splitIndexExpression } from '../remote/index-expr.js';

@@ -31,7 +31,7 @@ import {
   patternMatches,
 } from '../security/privileges.js';
 import { hashPassword } from '../passwords.js';
-import { versionAtLeast } from '../security/version.js';
+import { versionAtLeast } from '../../../controller/version.js';
 import type { ClusterState } from '../state.js';
 
 function principalOf(ctx: RouteContext): Principal {

@@ -18,7 +18,7 @@ import {
 import { RemoteError } from './wire.js';
 import { indexAccess, isFieldLevelSecurity, restrictionsOf } from '../security/access-control.js';
 import { searchIndices, type ClusterSearchResult, type SearchSpec } from '../search/search.js';
-import { versionAtLeast } from '../security/version.js';
+import { versionAtLeast } from '../../../controller/version.js';
 
 export type Profile = 'default' | '_remote_cluster';
 

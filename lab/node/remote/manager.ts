@@ -8,7 +8,7 @@ import type { TLSSocket } from 'node:tls';
 import { createHash } from 'node:crypto';
 import type { NodePlugin, NodeRuntime } from '../runtime.js';
 import type { ClusterState } from '../state.js';
-import { versionAtLeast } from '../security/version.js';
+import { versionAtLeast } from '../../../controller/version.js';
 import {
   aliasFingerprint,
   credentialsSettingName,

@@ -1,6 +1,6 @@
 // Effective remote-cluster alias settings of one node, as ES resolves them: for every key,
 // transient > persistent > the node's elasticsearch.yml (flat keys). Credentials come from the keystore.
-import { versionAtLeast } from '../security/version.js';
+import { versionAtLeast } from '../../../controller/version.js';
 
 export type RemoteMode = 'sniff' | 'proxy';
 

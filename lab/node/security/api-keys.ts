@@ -12,7 +12,7 @@ import {
 } from './model.js';
 import { patternMatches, permissionOfRoles } from './privileges.js';
 import { LabEsError } from './errors.js';
-import { versionAtLeast } from './version.js';
+import { versionAtLeast } from '../../../controller/version.js';
 import { normalizeDescriptor, normalizeQuery } from './roles.js';
 import { isFieldLevelSecurity } from './access-control.js';
 

@@ -9,7 +9,7 @@ import {
   type RoleDescriptor,
 } from './model.js';
 import { LabEsError } from './errors.js';
-import { versionAtLeast } from './version.js';
+import { versionAtLeast } from '../../../controller/version.js';
 
 const BASE_FIELDS = [
   'cluster',

@@ -6,7 +6,7 @@
 import { LabEsError } from './errors.js';
 import { resolveRole, type Principal, type RoleDescriptor, type SecurityState } from './model.js';
 import { normalizeDescriptor, roleView } from './roles.js';
-import { versionAtLeast } from './version.js';
+import { versionAtLeast } from '../../../controller/version.js';
 import { isFieldLevelSecurity } from './access-control.js';
 
 interface Collated {
