@@ -270,7 +270,11 @@ export class EsClient implements EsApi {
           throw esErrorFromConnection(this.#where('GET', '/'), e);
         }
       }
-      const { Client } = await import('@elastic/elasticsearch');
+      // A CommonJS package: as a split chunk of the bundle its exports arrive as `default`.
+      const lib = (await import('@elastic/elasticsearch')) as typeof import('@elastic/elasticsearch') & {
+        default?: typeof import('@elastic/elasticsearch');
+      };
+      const Client = lib.Client ?? lib.default!.Client;
       return new Client({
         node: this.url,
         auth:

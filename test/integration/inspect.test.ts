@@ -5,6 +5,8 @@ import test from 'ava';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { ROOT } from './cli-bundle.js';
 import { labCommand } from '../../lab/cli.js';
 import { readKeystore } from '../../agent/keystore/format.js';
 import { inspectCommand } from '../../controller/cli/commands/inspect.js';
@@ -259,3 +261,22 @@ test.serial(
     t.falsy(report.clusters.find((c) => c.group === 'remote')!.error, 'the other cluster is unaffected');
   },
 );
+
+test.serial('the built CLI (dist/crosskey.mjs, split into chunks) talks to the clusters', async (t) => {
+  // npm test builds dist/ first; the chunked bundle loads the Elasticsearch client lazily, which the in-process
+  // tests above do not exercise.
+  const cli = join(ROOT, 'dist', 'crosskey.mjs');
+  const r = spawnSync(process.execPath, [cli, 'inspect', '-i', lab().inventory, '--no-ssh', '--json'], {
+    encoding: 'utf8',
+    cwd: lab().dir,
+  });
+  t.is(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as InspectReport;
+  t.deepEqual(
+    report.clusters.map((c) => [c.group, c.version, c.error]),
+    [
+      ['local', '8.15.0', undefined],
+      ['remote', '8.15.0', undefined],
+    ],
+  );
+});
