@@ -7,12 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Module, TaskContext, Change } from '../../controller/modules/contract.js';
 import type { AnyModule } from '../../controller/modules/registry.js';
-import { runModuleOnce } from '../../controller/playbook/exec-module.js';
-import type { ModuleTask } from '../../controller/playbook/types.js';
+import { runTask } from '../helpers/run-task.js';
 import type { AgentClient } from '../../agent/protocol.js';
 import { loadInventory } from '../../controller/inventory/index.js';
 import { inventoryView } from '../../controller/playbook/exec-inventory.js';
-import type { InventoryView, Lang } from '../../controller/playbook/exec-types.js';
+import type { InventoryView, } from '../../controller/playbook/exec-types.js';
 import { FileStateStore } from '../../controller/state/store.js';
 import { closeAllClients, esForVars } from '../../controller/elastic/client.js';
 import { secrets } from '../../controller/secrets.js';
@@ -28,13 +27,6 @@ export interface TaskRun {
   data: Record<string, unknown>;
   msg?: string;
 }
-
-/** Arguments reach the harness already rendered. */
-const IDENTITY_LANG: Lang = {
-  render: (v) => v,
-  test: () => true,
-  loadVarsFile: () => ({}),
-};
 
 export class Harness {
   readonly events: Array<{ kind: string; data: Record<string, unknown> }> = [];
@@ -99,30 +91,8 @@ export class Harness {
     const group = opts.group ?? 'local';
     const host = opts.host ?? this.inv.select(group)[0]!;
     const check = !!opts.check;
-    const task: ModuleTask = {
-      kind: 'task',
-      module: m.name,
-      args: rawArgs,
-      tags: [],
-      loopVar: 'item',
-      ignoreErrors: false,
-      noLog: false,
-      runOnce: false,
-      notify: [],
-      vars: {},
-      source: { file: 'harness', line: 1 },
-    };
-    const out = await runModuleOnce({
-      task,
-      mod: m as AnyModule,
-      host,
-      vars: {},
-      check,
-      where: { file: 'harness', line: 1 },
-      lang: IDENTITY_LANG,
-      ctx: () => this.ctx(host, check, group),
-      warn: (message) => this.events.push({ kind: 'warning', data: { message } }),
-    });
+    const out = await runTask(m as AnyModule, this.ctx(host, check, group), rawArgs);
+    for (const message of out.warnings) this.events.push({ kind: 'warning', data: { message } });
     if (out.status === 'failed' || out.status === 'unreachable') throw new Error(out.msg ?? `${m.name} failed`);
     const { changed: _c, failed: _f, check_mode: _m, ...data } = out.registered;
     // Changes as the operator sees them (--diff, the journal): without the module's op.

@@ -10,8 +10,6 @@ import {
   type TaskContext,
 } from '../../controller/modules/contract.js';
 import type { EsApi, EsRequest } from '../../controller/elastic/types.js';
-import { runModuleOnce } from '../../controller/playbook/exec-module.js';
-import type { ModuleTask } from '../../controller/playbook/types.js';
 import { isSecret, Secret } from '../../controller/secrets.js';
 import { accessHash } from '../../controller/elastic/api/security.js';
 import { esClusterSettings } from '../../controller/modules/es/es_cluster_settings.js';
@@ -37,6 +35,7 @@ import {
   type ApiKeyArgs,
   type ApiKeyCurrent,
 } from '../../controller/modules/es/es_cross_cluster_api_key.js';
+import { runTask } from '../helpers/run-task.js';
 import { runSecrets } from '../../controller/modules/es/run-secrets.js';
 
 /** Default answers of the APIs the modules call (shapes as in test/fixtures/es-examples). */
@@ -309,32 +308,8 @@ test('roles through the executor: changed from the applied changes; a part-way f
     return undefined;
   };
   const run = async (w: World) => {
-    const task: ModuleTask = {
-      kind: 'task',
-      module: 'es_roles',
-      args: { alias, roles: ['a', 'b'], from_tasks: false },
-      tags: [],
-      loopVar: 'item',
-      ignoreErrors: false,
-      noLog: false,
-      runOnce: false,
-      notify: [],
-      vars: {},
-      source: { file: 'test', line: 1 },
-    };
-    const warnings: string[] = [];
-    const out = await runModuleOnce({
-      task,
-      mod: esRoles,
-      host: 'local-1',
-      vars: w.ctx.vars,
-      check: false,
-      where: { file: 'test', line: 1 },
-      lang: { render: (v) => v, test: () => true, loadVarsFile: () => ({}) },
-      ctx: () => w.ctx,
-      warn: (m) => warnings.push(m),
-    });
-    return { out, warnings };
+    const out = await runTask(esRoles, w.ctx, { alias, roles: ['a', 'b'], from_tasks: false });
+    return { out, warnings: out.warnings };
   };
   const ok = world({ answer: answerRead });
   const { out } = await run(ok);
