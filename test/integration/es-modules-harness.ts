@@ -11,7 +11,7 @@ import { runTask } from '../helpers/run-task.js';
 import type { AgentClient } from '../../agent/protocol.js';
 import { loadInventory } from '../../controller/inventory/index.js';
 import { inventoryView } from '../../controller/playbook/exec-inventory.js';
-import type { InventoryView, } from '../../controller/playbook/exec-types.js';
+import type { InventoryView } from '../../controller/playbook/exec-types.js';
 import { FileStateStore } from '../../controller/state/store.js';
 import { closeAllClients, esForVars } from '../../controller/elastic/client.js';
 import { secrets } from '../../controller/secrets.js';
