@@ -139,3 +139,29 @@ export function secretsByName<T extends Record<string, unknown>>(vars: T): T {
   }
   return (out ?? vars) as T;
 }
+
+/** Whether a value holds a Secret anywhere inside (lists and dicts, cycles tolerated). */
+export function containsSecret(v: unknown, seen = new Set<object>()): boolean {
+  if (v instanceof Secret) return true;
+  if (!v || typeof v !== 'object' || Buffer.isBuffer(v) || v instanceof Date || seen.has(v)) return false;
+  seen.add(v);
+  return (Array.isArray(v) ? v : Object.values(v)).some((x) => containsSecret(x, seen));
+}
+
+/** A plain copy with every Secret revealed (shared sub-values copied once). Only at the last moment: content
+ *  written to a host, a template's input. */
+export function revealDeep(v: unknown, memo = new WeakMap<object, unknown>()): unknown {
+  if (v instanceof Secret) return v.reveal();
+  if (!v || typeof v !== 'object' || v instanceof Date || Buffer.isBuffer(v)) return v;
+  if (memo.has(v)) return memo.get(v);
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    memo.set(v, out);
+    for (const x of v) out.push(revealDeep(x, memo));
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  memo.set(v, out);
+  for (const [k, x] of Object.entries(v)) out[k] = revealDeep(x, memo);
+  return out;
+}

@@ -13,7 +13,7 @@
 import Handlebars from 'handlebars';
 import { readFileSync } from 'node:fs';
 import { dump } from 'js-yaml';
-import { Secret, isSecret } from '../secrets.js';
+import { Secret, containsSecret, isSecret, revealDeep } from '../secrets.js';
 import { allowLooseSecretFiles, readSecretFile } from '../secret-files.js';
 import { ConfigError } from '../input/errors.js';
 import { ExprError, ExprSyntaxError, applyFilter, parseExpr, truthy, type Expr } from './expr.js';
@@ -49,29 +49,6 @@ class Undef {
 }
 
 type HelperFn = (...args: unknown[]) => unknown;
-
-function revealDeep(v: unknown, memo = new WeakMap<object, unknown>()): unknown {
-  if (v instanceof Secret) return v.reveal();
-  if (!v || typeof v !== 'object' || v instanceof Date || Buffer.isBuffer(v)) return v;
-  if (memo.has(v)) return memo.get(v);
-  if (Array.isArray(v)) {
-    const out: unknown[] = [];
-    memo.set(v, out);
-    for (const x of v) out.push(revealDeep(x, memo));
-    return out;
-  }
-  const out: Record<string, unknown> = {};
-  memo.set(v, out);
-  for (const [k, x] of Object.entries(v)) out[k] = revealDeep(x, memo);
-  return out;
-}
-
-function containsSecret(v: unknown, seen = new Set<object>()): boolean {
-  if (v instanceof Secret) return true;
-  if (!v || typeof v !== 'object' || seen.has(v)) return false;
-  seen.add(v);
-  return (Array.isArray(v) ? v : Object.values(v)).some((x) => containsSecret(x, seen));
-}
 
 function str(v: unknown): string {
   if (v === null || v === undefined) return '';

@@ -3,7 +3,7 @@
 import type { AgentClient, BackupArgs } from '../../../agent/protocol.js';
 import type { Change, TaskContext } from '../contract.js';
 import { ModuleError, pendingRestartKey } from '../contract.js';
-import { Secret, reveal } from '../../secrets.js';
+import { containsSecret, reveal, revealDeep } from '../../secrets.js';
 import { lazyVars } from './lang.js';
 import { normalizeMode, sha256 } from './util.js';
 import { unifiedDiff } from './unified-diff.js';
@@ -35,21 +35,6 @@ export interface CurrentFile {
 /** Mode of a new file whose content is (or contains) a Secret when the task gives no mode. */
 export const SECRET_FILE_MODE = '0600';
 
-function containsSecret(v: unknown, seen = new Set<object>()): boolean {
-  if (v instanceof Secret) return true;
-  if (!v || typeof v !== 'object' || Buffer.isBuffer(v) || v instanceof Date || seen.has(v)) return false;
-  seen.add(v);
-  return (Array.isArray(v) ? v : Object.values(v)).some((x) => containsSecret(x, seen));
-}
-
-/** Plain copy with every Secret revealed (JSON.stringify would write a Secret inside a dict as its mask). */
-function revealAll(v: unknown): unknown {
-  if (v instanceof Secret) return v.reveal();
-  if (!v || typeof v !== 'object' || Buffer.isBuffer(v) || v instanceof Date) return v;
-  if (Array.isArray(v)) return v.map(revealAll);
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, revealAll(x)]));
-}
-
 /** Content from a string or Secret (or a list/dict, as JSON, that may contain Secrets); Buffers that are not
  *  valid UTF-8 travel as base64. */
 export function desiredContent(value: unknown): { content: string; encoding: 'utf8' | 'base64'; secret: boolean } {
@@ -59,7 +44,7 @@ export function desiredContent(value: unknown): { content: string; encoding: 'ut
     return { content: value.toString('base64'), encoding: 'base64', secret: false };
   }
   const secret = containsSecret(value);
-  const r = revealAll(value);
+  const r = revealDeep(value);
   return { content: typeof r === 'string' ? r : JSON.stringify(r), encoding: 'utf8', secret };
 }
 
