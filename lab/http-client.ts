@@ -21,7 +21,7 @@ export function labHttp(
   method: string,
   path: string,
   body?: unknown,
-  opts: { auth?: string | null; timeoutMs?: number } = {},
+  opts: { auth?: string | null; timeoutMs?: number; headers?: Record<string, string> } = {},
 ): Promise<LabHttpResponse> {
   const url = new URL(path, target.url);
   const password = readFileSync(target.passwordFile, 'utf8').trim();
@@ -37,6 +37,7 @@ export function labHttp(
         headers: {
           ...(auth ? { authorization: auth } : {}),
           ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          ...opts.headers,
         },
         timeout: opts.timeoutMs ?? 120_000, // above the server-side waits the lab itself asks for (60 s)
         agent: false,

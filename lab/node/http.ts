@@ -1,6 +1,7 @@
 // The REST layer of a lab node: HTTPS server → router → handler, with ES's cross-cutting behaviour:
 // authentication (401 + WWW-Authenticate), route privileges (403), unknown endpoints and parameters (400),
 // filter_path, pretty, the X-Elastic-Product header the official client checks, and the http-429/503 faults.
+import { checkCompatibleHeaders } from './rest-compat.js';
 import https from 'node:https';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import {
@@ -99,6 +100,7 @@ export async function handle(
         `master not discovered yet [lab fault http-503] on node [${rt.nodeName}]`,
       );
     }
+    checkCompatibleHeaders(rt.esVersion, req.headers, raw.length > 0);
     if (!METHODS.has(method))
       throw esError(
         405,

@@ -6,6 +6,8 @@ import test from 'ava';
 import { labHttp, type LabHttpResponse } from '../../lab/http-client.js';
 import type { LabFile } from '../../lab/layout.js';
 import { startLab } from '../helpers/lab.js';
+import { closeAllClients, esForVars } from '../../controller/elastic/client.js';
+import { clusterHealth, getInfo } from '../../controller/elastic/api/cluster.js';
 
 const SELF = 'self';
 const labs: Record<string, { lab: LabFile; down(): Promise<void> }> = {};
@@ -26,6 +28,7 @@ test.before(async () => {
   labs['9.1.0'] = await up('9.1.0');
 });
 test.after.always(async () => {
+  await closeAllClients();
   for (const l of Object.values(labs)) await l.down();
 });
 
@@ -151,5 +154,54 @@ test.serial(
     });
     const s = await ok(v, 'GET', '/local:foo/_search');
     t.is(s._clusters.details.local.status, 'successful');
+  },
+);
+
+// RestCompatibleVersionHelper.getCompatibleVersion (docs/es-9x.md §1.2): a node of major M serves compatible-with
+// M and M-1 only; with a body, both headers name the same version or neither does.
+test.serial('§1.2 REST compatibility headers: 9.x serves compatible-with=8 and 9, 8.x serves 7 and 8', async (t) => {
+  const v8 = 'application/vnd.elasticsearch+json; compatible-with=8';
+  const with_ = (v: string, headers: Record<string, string>, body?: unknown) => {
+    const l = labs[v]!.lab;
+    const c = l.clusters[0]!;
+    return labHttp(
+      { url: c.url, user: c.user, passwordFile: c.passwordFile, caCert: l.caCert },
+      body === undefined ? 'GET' : 'POST',
+      body === undefined ? '/' : '/_security/_query/api_key',
+      body,
+      { headers },
+    );
+  };
+  for (const v of ['8.10.0', '9.1.0']) {
+    t.is((await with_(v, { accept: v8 })).status, 200, `${v} accepts compatible-with=8`);
+    t.is((await with_(v, { accept: v8, 'content-type': v8 }, { size: 1 })).status, 200, `${v} body with 8 on both`);
+  }
+  const seven = await with_('9.1.0', { accept: 'application/vnd.elasticsearch+json; compatible-with=7' });
+  t.is(seven.status, 400);
+  t.like(seven.json as object, { error: { type: 'status_exception' }, status: 400 });
+  t.true(seven.text.includes('Accept version must be either version 9 or 8, but found 7'), seven.text);
+  const nine = await with_('8.10.0', { accept: 'application/vnd.elasticsearch+json; compatible-with=9' });
+  t.true(nine.text.includes('Accept version must be either version 8 or 7, but found 9'), nine.text);
+  const onlyAccept = await with_('9.1.0', { accept: v8 }, { size: 1 });
+  t.is(onlyAccept.status, 400);
+  t.true(onlyAccept.text.includes('the compatible versions must match'), onlyAccept.text);
+});
+
+test.serial(
+  '§1.2 the 8.x Elasticsearch client (what crosskey uses) talks to 9.x with its compatibility headers',
+  async (t) => {
+    const l = labs['9.1.0']!.lab;
+    const c = l.clusters[0]!;
+    const es = esForVars({ es_url: c.url, es_user: c.user, es_password_file: c.passwordFile, es_ca_cert: l.caCert });
+    const info = await getInfo(es);
+    t.is(info.version.number, '9.1.0');
+    const health = await clusterHealth(es);
+    t.is(health.number_of_nodes, 1); // yellow or green: earlier tests of this file made indices
+    const key = await es.request<{ id: string }>({
+      method: 'POST',
+      path: '/_security/cross_cluster/api_key',
+      body: { name: 'compat-probe', access: { search: [{ names: ['logs-*'] }] } },
+    });
+    t.regex(key.body.id, /\S/);
   },
 );

@@ -275,24 +275,34 @@ for (const [label, marker] of KILL_POINTS) {
     const child = spawn(
       process.execPath,
       [cli.file, 'run', join(ROOT, 'playbooks', 'migrate.yml'), '-i', l.inventory, '--json'],
-      { stdio: 'ignore' },
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    let output = '';
+    child.stdout.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-4000)));
+    child.stderr.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-4000)));
+    const journalText = (): string =>
+      existsSync(runs)
+        ? readdirSync(runs)
+            .map((f) => readFileSync(join(runs, f), 'utf8'))
+            .join('')
+        : '';
     await new Promise<void>((res, rej) => {
       const timer = setInterval(() => {
-        const text = existsSync(runs)
-          ? readdirSync(runs)
-              .map((f) => readFileSync(join(runs, f), 'utf8'))
-              .join('')
-          : '';
-        if (text.includes(marker)) {
+        if (journalText().includes(marker)) {
           clearInterval(timer);
           child.kill('SIGKILL');
           res();
         }
       }, 20);
-      child.on('exit', () => {
+      child.on('exit', (code) => {
         clearInterval(timer);
-        rej(new Error(`the run ended before the kill point ${marker}`));
+        // Say which way it went wrong: the run failed before the marker, or it passed the marker between two looks.
+        const seen = journalText().includes(marker);
+        rej(
+          new Error(
+            `the run ended (exit ${code}) before the kill point ${marker}; marker ${seen ? 'was' : 'was never'} written\n${output}`,
+          ),
+        );
       });
     });
     await new Promise((r) => child.once('close', r));
