@@ -1,18 +1,28 @@
 // The migration end to end, through the bundled CLI over real OpenSSH hosts against the lab:
 // 8.15 (reload path) and 8.12 (restart path), idempotence, rollback, secrets, and a controller killed mid-switch
 // that `crosskey resume` brings to the same end state. Restarts are counted from the nodes' own logs.
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labUp } from '../../lab/up.js';
 import { labDown, labStatus } from '../../lab/ops.js';
-import { labHttp } from '../../lab/http-client.js';
-import type { LabClusterEntry, LabFile, LabNodeEntry } from '../../lab/layout.js';
+import type { LabFile } from '../../lab/layout.js';
 import { REMOTE_ALIAS } from '../../lab/setup/initial-state.js';
-import { bundleCli, runCli, ROOT, type CliResult } from './cli-bundle.js';
+import { bundleCli, runCli, ROOT } from './cli-bundle.js';
 import { journalEvents, sampleArgv } from '../helpers/lab.js';
+import {
+  changedCount,
+  cluster,
+  get,
+  journals,
+  lab,
+  remoteInfo,
+  runPlaybook,
+  startsNow,
+  startsOf,
+} from '../helpers/migration.js';
 import { encodedForms } from '../../controller/secrets.js';
 
 let cli: { file: string; remove(): void };
@@ -21,65 +31,7 @@ test.before(async () => {
 });
 test.after.always(() => cli?.remove());
 
-async function lab(t: ExecutionContext, esVersion: string): Promise<LabFile> {
-  const dir = mkdtempSync(join(tmpdir(), `ck-migrate-${esVersion}-`));
-  t.teardown(async () => {
-    if (existsSync(join(dir, 'lab.json'))) await labDown(dir).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return (await labUp({ dir, nodes: 2, esVersion, ssh: 'openssh', startDelayMs: 300, recoveryMs: 300 })).lab;
-}
-
-const cluster = (l: LabFile, name: string): LabClusterEntry => l.clusters.find((c) => c.name === name)!;
-const target = (l: LabFile, c: LabClusterEntry, url = c.url) => ({
-  url,
-  user: c.user,
-  passwordFile: c.passwordFile,
-  caCert: l.caCert,
-});
-async function get(l: LabFile, c: LabClusterEntry, path: string, url?: string): Promise<any> {
-  const r = await labHttp(target(l, c, url), 'GET', path);
-  if (r.status !== 200) throw new Error(`GET ${path} → ${r.status} ${r.text}`);
-  return r.json;
-}
-const run = (l: LabFile, playbook: string, ...extra: string[]) =>
-  runCli(cli.file, ['run', join(ROOT, 'playbooks', playbook), '-i', l.inventory, ...extra]);
-
-/** Every local node's own _remote/info for the alias. */
-async function remoteInfo(l: LabFile): Promise<Record<string, { connected: boolean; cluster_credentials?: string }>> {
-  const local = cluster(l, 'local');
-  const out: Record<string, { connected: boolean; cluster_credentials?: string }> = {};
-  for (const n of local.nodes)
-    out[n.name] = (await get(l, local, '/_remote/info', `https://${n.address}:9200`))[REMOTE_ALIAS];
-  return out;
-}
-
-/** How many times a node has started, from its own log. */
-const startsOf = (n: LabNodeEntry) =>
-  (readFileSync(join(n.home, 'logs', `${n.cluster}.log`), 'utf8').match(/\] started \{/g) ?? []).length;
-/** Starts of every node so far (lab up may restart nodes itself, e.g. for a static alias). */
-const startsNow = (l: LabFile) =>
-  new Map(l.clusters.flatMap((c) => c.nodes.map((n) => [n.name, startsOf(n)] as const)));
-
-const changedCount = (r: CliResult) =>
-  r.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      try {
-        return JSON.parse(l) as { kind?: string; status?: string };
-      } catch {
-        return {};
-      }
-    })
-    .filter((e) => e.kind === 'host_result' && e.status === 'changed').length;
-
-function journals(l: LabFile): string {
-  const runs = join(l.dir, '.crosskey', 'runs');
-  return readdirSync(runs)
-    .map((f) => readFileSync(join(runs, f), 'utf8'))
-    .join('\n');
-}
+const run = (l: LabFile, playbook: string, ...extra: string[]) => runPlaybook(cli.file, l, playbook, ...extra);
 
 /** The secrets of a lab: tool passwords, the certificate password, and the encoded API key from a local keystore. */
 async function labSecrets(l: LabFile): Promise<string[]> {

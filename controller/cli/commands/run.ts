@@ -1,6 +1,7 @@
 // `crosskey run PLAYBOOK -i INV …`: load and validate everything (inventory, playbook, vars, --limit,
 // --start-at-task) before any host is contacted, then run the executor with the journal and renderers.
 import { execFileSync } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import { hostname, userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -333,7 +334,9 @@ export async function executeRun(
   let journal: RunJournal | undefined;
   const agents = makeAgentProvider(flags, io);
   const abort = new AbortController();
-  // The run's Elasticsearch clients carry its signal: Ctrl-C cuts their waits and retries.
+  // The run's Elasticsearch clients carry its signal: Ctrl-C cuts their waits and retries. One listener per client
+  // (a fleet has many), not a leak: Node's default warning at 11 listeners would only alarm the operator.
+  setMaxListeners(0, abort.signal);
   const es = new EsClients({ signal: abort.signal });
   let sigints = 0;
   const onSigint = () => {

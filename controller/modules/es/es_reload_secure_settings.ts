@@ -2,6 +2,9 @@
 // (ES answers 200 even when nodes fail). Runs when a keystore of the cluster's hosts changed since the last
 // reload (the keystore module leaves a `keystore_pending_reload/<host>` mark in saved state) or with `force`,
 // so a re-run is ok. Below 8.13 remote cluster credentials only load at start: the result says a restart is needed.
+// 9.3+ nodes report the names and digest of the keystore they loaded (docs/es-9x.md §3): every node must list
+// `expect_settings`, all must list the same names, and each digest must be the SHA-256 of the file staged on that
+// node's host (controller/elastic/keystore-convergence.ts); otherwise the task fails, naming the node.
 import type { Resource } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import { Secret, isSecret } from '../../secrets.js';
@@ -11,6 +14,11 @@ import { esFor, groupHosts, MIN_VERSIONS } from './common.js';
 import { versionAtLeast } from '../../version.js';
 import { scratchOf } from './run-secrets.js';
 import { opOf } from './apply-plan.js';
+import { keystoreDivergence, type KeystoreView } from '../../elastic/keystore-convergence.js';
+import type { ReloadSecureSettingsResponse } from '../../elastic/api/reload.js';
+import type { TaskContext } from '../contract.js';
+import { PartialApplyError } from '../contract.js';
+import { nodeNameOf, stagedKeystoreView } from './keystore-views.js';
 
 export interface ReloadArgs {
   keystore_password?: Secret | string;
@@ -18,6 +26,7 @@ export interface ReloadArgs {
   hosts?: string[];
   cluster_group?: string;
   timeout?: string;
+  expect_settings?: string[];
 }
 
 export interface ReloadCurrent {
@@ -50,6 +59,12 @@ export const esReloadSecureSettings: Resource<ReloadArgs, ReloadCurrent, ReloadO
     },
     cluster_group: { type: 'string' },
     timeout: { type: 'string' },
+    expect_settings: {
+      type: 'list',
+      elements: 'string',
+      default: [],
+      description: '9.3+: secure setting names every node must report after the reload',
+    },
   },
 
   async read(ctx, args) {
@@ -104,13 +119,24 @@ export const esReloadSecureSettings: Resource<ReloadArgs, ReloadCurrent, ReloadO
     if (res.nodes_failed)
       throw new ModuleError(`reload_secure_settings: ${res.nodes_failed} node(s) did not answer (_nodes.failed)`);
     for (const h of op.pendingHosts) await ctx.state.delete(`keystore_pending_reload/${h}`);
+    const convergence = await loadedConvergence(ctx, current.hosts, res, args.expect_settings ?? []);
+    if (convergence.problems.length)
+      throw new PartialApplyError(
+        `after the reload the nodes' keystores differ: ${convergence.problems.join('; ')}`,
+        plan,
+        { keystores: convergence.nodes },
+      );
     const restartRequired = !versionAtLeast(current.version, MIN_VERSIONS.reloadableCredentials);
     return {
       applied: plan,
       msg: restartRequired
         ? `reloaded on ${res.nodes.length} node(s), but ${current.version} < 8.13: cluster.remote.*.credentials load only at start — a restart is needed`
         : `reloaded on ${res.nodes.length} node(s)`,
-      data: { nodes: res.nodes.map((n) => n.name), restart_required: restartRequired },
+      data: {
+        nodes: res.nodes.map((n) => n.name),
+        restart_required: restartRequired,
+        ...(convergence.checked ? { keystores: convergence.nodes } : {}),
+      },
     };
   },
 
@@ -121,3 +147,48 @@ export const esReloadSecureSettings: Resource<ReloadArgs, ReloadCurrent, ReloadO
     };
   },
 };
+
+/** 9.3+ only (nodes that report secure_setting_names): the loaded keystores against the staged files. */
+async function loadedConvergence(
+  ctx: TaskContext,
+  hosts: string[],
+  res: ReloadSecureSettingsResponse,
+  required: string[],
+): Promise<{ checked: boolean; problems: string[]; nodes: Array<Record<string, unknown>> }> {
+  const reporting = res.nodes.filter((n) => n.secure_setting_names !== undefined);
+  if (reporting.length === 0 || required.length === 0) return { checked: false, problems: [], nodes: [] };
+  const staged = new Map<string, KeystoreView>();
+  await Promise.all(
+    hosts.map(async (h) => {
+      const v = await stagedKeystoreView(ctx, h);
+      staged.set(nodeNameOf(ctx, h), v);
+    }),
+  );
+  const views: KeystoreView[] = reporting.map((n) => {
+    const s = staged.get(n.name);
+    return {
+      node: n.name,
+      names: n.secure_setting_names ?? [],
+      ...(n.keystore_digest ? { loadedDigest: n.keystore_digest } : {}),
+      ...(n.keystore_path ? { loadedPath: n.keystore_path } : {}),
+      ...(s?.stagedSha256 ? { stagedSha256: s.stagedSha256 } : {}),
+      ...(s?.stagedPath ? { stagedPath: s.stagedPath } : {}),
+    };
+  });
+  const problems = keystoreDivergence(views, required);
+  const unmatched = reporting.filter((n) => !staged.has(n.name)).map((n) => n.name);
+  if (unmatched.length)
+    problems.push(
+      `node(s) ${unmatched.join(', ')} answered the reload but match no host of the cluster (set es_node_name when node.name differs from the host name)`,
+    );
+  return {
+    checked: true,
+    problems,
+    nodes: views.map((v) => ({
+      node: v.node,
+      names: v.names,
+      digest: v.loadedDigest,
+      matches_staged: v.loadedDigest !== undefined && v.loadedDigest === v.stagedSha256,
+    })),
+  };
+}

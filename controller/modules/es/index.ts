@@ -9,6 +9,7 @@ import { esRoles } from './es_roles.js';
 import { esReloadSecureSettings } from './es_reload_secure_settings.js';
 import { esRemoteVerify } from './es_remote_verify.js';
 import { keystore } from './keystore.js';
+import { keystoreConsistent } from './keystore_consistent.js';
 import { esRollingRestart } from './es_rolling_restart.js';
 import { esCertificate } from './es_certificate.js';
 export const esModules: AnyModule[] = [
@@ -20,6 +21,7 @@ export const esModules: AnyModule[] = [
   esReloadSecureSettings,
   esRemoteVerify,
   keystore,
+  keystoreConsistent,
   elasticsearchYml,
   esClusterSettings,
   esRollingRestart,

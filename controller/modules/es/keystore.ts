@@ -29,6 +29,8 @@ export interface KeystoreArgs {
 export interface KeystoreRecord {
   version?: string;
   written_at: string;
+  /** The saved API-key record whose staged_hosts list this host while the entry holds that key's secret. */
+  staged_state_key?: string;
 }
 
 export interface KeystoreCurrent {
@@ -276,6 +278,7 @@ async function applyKeystore(
     await ctx.state.set(current.recordKey, {
       ...(op.version ? { version: op.version } : {}),
       written_at: new Date().toISOString(),
+      ...(op.stagedStateKey ? { staged_state_key: op.stagedStateKey } : {}),
     } satisfies KeystoreRecord);
     if (op.stagedStateKey) {
       const staged = ctx.state.get<{ staged_hosts?: string[] }>(op.stagedStateKey);
@@ -286,6 +289,16 @@ async function applyKeystore(
         });
     }
   } else {
+    // The secret this entry held (an API key's) is no longer staged here: a later run must write it again, or, when
+    // the secret died with its run, replace the key (es_cross_cluster_api_key reads staged_hosts).
+    const record = ctx.state.get<KeystoreRecord>(current.recordKey);
+    const stagedKey = record?.staged_state_key;
+    const staged = stagedKey ? ctx.state.get<{ staged_hosts?: string[] }>(stagedKey) : undefined;
+    if (stagedKey && staged)
+      await ctx.state.set(stagedKey, {
+        ...staged,
+        staged_hosts: (staged.staged_hosts ?? []).filter((h) => h !== ctx.host),
+      });
     await ctx.state.delete(current.recordKey);
   }
   await ctx.state.set(`keystore_pending_reload/${ctx.host}`, { name: op.name, at: new Date().toISOString() });
