@@ -7,6 +7,7 @@ import { command, service } from './ops/command.js';
 import { facts } from './ops/facts.js';
 import { keystoreList } from './ops/keystore.js';
 import { portCheck } from './ops/net.js';
+import { jsonlogScan } from './ops/jsonlog.js';
 
 export interface AgentIdentity {
   agentHash: string;
@@ -30,6 +31,7 @@ export function opTable(id: AgentIdentity): Record<OpName, Handler> {
     service,
     'keystore.list': keystoreList,
     'port.check': portCheck,
+    'jsonlog.scan': jsonlogScan,
   };
 }
 

@@ -130,6 +130,18 @@ export interface Ops {
     result: { exists: boolean; version?: number; hasPassword?: boolean; entries?: string[]; error?: string };
   };
   'port.check': { args: { host: string; port: number; timeoutMs?: number }; result: { open: boolean } };
+  'jsonlog.scan': {
+    args: { path: string; field: string; prefix: string; maxValues?: number };
+    result: {
+      exists: boolean;
+      size?: number;
+      lines: number;
+      unparsed: number;
+      /** Per value of `field` that starts with `prefix`: how many lines, first and last @timestamp. */
+      matches: Record<string, { count: number; first?: string; last?: string }>;
+      truncated?: boolean;
+    };
+  };
 }
 
 export type OpName = keyof Ops;

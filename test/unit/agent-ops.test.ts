@@ -368,3 +368,44 @@ test('port.check and facts see a listening socket', async (t) => {
   await new Promise<void>((r) => server.close(() => r()));
   t.deepEqual(await agent.call('port.check', { host: '127.0.0.1', port, timeoutMs: 500 }), { open: false });
 });
+
+test('jsonlog.scan summarises the lines whose field starts with the prefix, and skips what does not parse', async (t) => {
+  const p = fresh('local_deprecation.json');
+  const line = (ts: string, code: string) =>
+    JSON.stringify({ '@timestamp': ts, 'log.level': 'WARN', 'event.code': code, message: 'm' });
+  writeFileSync(
+    p,
+    [
+      line('2026-01-01T10:00:00.000Z', 'remote_cluster_certificate_access-eu'),
+      line('2026-01-01T09:00:00.000Z', 'some_other_deprecation'),
+      '{"torn": "remote_cluster_certificate_access-',
+      line('2026-01-02T10:00:00.000Z', 'remote_cluster_certificate_access-eu'),
+      line('2026-01-01T11:00:00.000Z', 'remote_cluster_certificate_access-us'),
+      '',
+    ].join('\n'),
+  );
+  const r = await agent.call('jsonlog.scan', {
+    path: p,
+    field: 'event.code',
+    prefix: 'remote_cluster_certificate_access-',
+  });
+  t.deepEqual(r.matches, {
+    'remote_cluster_certificate_access-eu': {
+      count: 2,
+      first: '2026-01-01T10:00:00.000Z',
+      last: '2026-01-02T10:00:00.000Z',
+    },
+    'remote_cluster_certificate_access-us': {
+      count: 1,
+      first: '2026-01-01T11:00:00.000Z',
+      last: '2026-01-01T11:00:00.000Z',
+    },
+  });
+  t.like(r, { exists: true, lines: 5, unparsed: 1 });
+  t.like(await agent.call('jsonlog.scan', { path: join(dir, 'none.json'), field: 'f', prefix: 'p' }), {
+    exists: false,
+  });
+  const capped = await agent.call('jsonlog.scan', { path: p, field: 'event.code', prefix: 'remote_', maxValues: 1 });
+  t.is(Object.keys(capped.matches).length, 1);
+  t.true(capped.truncated);
+});

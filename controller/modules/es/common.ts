@@ -40,6 +40,12 @@ export const MIN_VERSIONS = {
   reloadableCredentials: '8.13.0',
   resolveCluster: '8.13.0',
   remoteClusterPrivileges: '8.15.0',
+  /** RCS1 connections written to the deprecation log (docs/es-9x.md §2). */
+  deprecationLog: '9.0.0',
+  /** secure_setting_names and keystore_digest in the reload answer (docs/es-9x.md §3). */
+  keystoreDetails: '9.3.0',
+  /** certificate_identity and signed cross-cluster requests, both clusters (docs/es-9x.md §4). */
+  strongIdentity: '9.3.0',
 } as const;
 
 /** Saved-state keys are namespaced by cluster uuid and alias so several clusters/aliases never collide. */

@@ -36,7 +36,7 @@ function escapeRe(s: string): string {
 }
 
 /** Flattens a parsed YAML document into dotted keys (lists stay values). */
-function flatten(v: unknown, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+export function flatten(v: unknown, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
   if (v && typeof v === 'object' && !Array.isArray(v)) {
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) flatten(x, prefix ? `${prefix}.${k}` : k, out);
   } else if (prefix) out[prefix] = v;

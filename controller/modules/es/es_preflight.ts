@@ -15,6 +15,7 @@ import {
   authenticate,
   hasPrivileges,
   getNodesSettings,
+  getClusterSettings,
   licenseAllowsRcs2,
 } from '../../elastic/api/cluster.js';
 import { readAliasDefinition, definitionKinds, getRemoteInfo, aliasPrefix, modeOf } from '../../elastic/api/remote.js';
@@ -47,6 +48,11 @@ export interface ClusterFacts {
   health: string;
   user: string;
   missing_privileges: string[];
+  /** xpack.security.transport.filter.deny (cluster settings, else any node's elasticsearch.yml): set on a remote
+   *  cluster by disable-cert-trust.yml, it stops certificate-based connections (a rollback cannot reconnect). */
+  transport_filter_deny: string[];
+  /** Major version of the lowest node (8, 9). */
+  major: number;
 }
 
 export interface PreflightFacts {
@@ -57,6 +63,12 @@ export interface PreflightFacts {
   reload_supported: boolean;
   remote_cluster_privileges_supported: boolean;
   resolve_cluster_supported: boolean;
+  /** 9.0+: local nodes log certificate-based connections to the deprecation log (es_cert_trust_evidence). */
+  deprecation_log_supported: boolean;
+  /** 9.3+: the reload answer names each node's secure settings and keystore digest (es_reload_secure_settings). */
+  keystore_details_supported: boolean;
+  /** 9.3+ on both clusters: cross-cluster API keys with certificate_identity, signed requests. */
+  strong_identity_supported: boolean;
   /** none | persistent | transient | yml | multiple */
   alias_kind: string;
   alias_definition: { kinds: string[]; persistent: unknown; transient: unknown; yml_nodes: string[] };
@@ -81,12 +93,13 @@ async function clusterFacts(
   problems: string[],
   warnings: string[],
 ): Promise<ClusterFacts> {
-  const [info, nodes, lic, h, settings] = await Promise.all([
+  const [info, nodes, lic, h, settings, clusterSettings] = await Promise.all([
     getInfo(es),
     getNodes(es),
     getLicense(es),
     clusterHealth(es),
     getNodesSettings(es),
+    getClusterSettings(es),
   ]);
   const versions = Object.fromEntries(nodes.map((n) => [n.name, n.version]));
   let user = '';
@@ -122,7 +135,18 @@ async function clusterFacts(
       `${side}: license ${lic.type} (${lic.status}): API-key remote clusters need an active enterprise (or trial) license`,
     );
   if (missing.length) problems.push(`${side}: user ${user} lacks cluster privilege(s) ${missing.join(', ')}`);
+  const denyKey = 'xpack.security.transport.filter.deny';
+  const deny =
+    clusterSettings.transient?.[denyKey] ??
+    clusterSettings.persistent?.[denyKey] ??
+    settings.map((n) => n.settings[denyKey]).find((v) => v !== undefined);
+  const major = Number(lowest.split('.')[0]);
+  if (major > 9)
+    warnings.push(`${side}: version ${lowest}: newer than crosskey knows (8.10 to 9.x); check the release notes first`);
   return {
+    major,
+    transport_filter_deny:
+      deny === undefined || deny === null ? [] : Array.isArray(deny) ? deny.map(String) : [String(deny)],
     cluster_name: info.cluster_name,
     cluster_uuid: info.cluster_uuid,
     version: lowest,
@@ -264,6 +288,11 @@ export const esPreflight = readOnly<PreflightArgs, PreflightFacts>({
       reload_supported: versionAtLeast(local.version, MIN_VERSIONS.reloadableCredentials),
       remote_cluster_privileges_supported: versionAtLeast(local.version, MIN_VERSIONS.remoteClusterPrivileges),
       resolve_cluster_supported: versionAtLeast(local.version, MIN_VERSIONS.resolveCluster),
+      deprecation_log_supported: versionAtLeast(local.version, MIN_VERSIONS.deprecationLog),
+      keystore_details_supported: versionAtLeast(local.version, MIN_VERSIONS.keystoreDetails),
+      strong_identity_supported:
+        versionAtLeast(local.version, MIN_VERSIONS.strongIdentity) &&
+        versionAtLeast(remote.version, MIN_VERSIONS.strongIdentity),
       alias_kind: aliasKind(kinds),
       alias_definition: { kinds, persistent: def.persistent, transient: def.transient, yml_nodes: ymlNodes },
       keystore_password_protected: keystores,

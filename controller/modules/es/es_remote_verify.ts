@@ -10,7 +10,8 @@ import { ModuleError, readOnly } from '../contract.js';
 import { getRemoteInfo, resolveCluster, portOf } from '../../elastic/api/remote.js';
 import { getInfo } from '../../elastic/api/cluster.js';
 
-import { esForNode, groupHosts, MIN_VERSIONS } from './common.js';
+import { esFor, esForNode, groupHosts, MIN_VERSIONS } from './common.js';
+import { rcs2SinceKey } from './es_cert_trust_evidence.js';
 import { versionAtLeast } from '../../version.js';
 import { errorText } from '../../values.js';
 
@@ -134,6 +135,7 @@ export const esRemoteVerify = readOnly<VerifyArgs, VerifyCurrent>({
             { nodes },
           );
         }
+        if (ok && !ctx.check) await recordModel(ctx, args);
         return current;
       }
       await sleep(delay, ctx.signal);
@@ -145,3 +147,13 @@ export const esRemoteVerify = readOnly<VerifyArgs, VerifyCurrent>({
     return { verified: current.ok, attempts: current.attempts, elapsed_ms: current.elapsedMs, nodes: current.nodes };
   },
 });
+
+/** Bookkeeping on the controller, not a change to the cluster: since when the alias has been on API keys on every
+ *  node (es_cert_trust_evidence compares deprecation lines with it); a verified rollback clears it. */
+async function recordModel(ctx: TaskContext, args: VerifyArgs): Promise<void> {
+  const info = await getInfo(esFor(ctx, args.cluster_group));
+  const key = rcs2SinceKey(info.cluster_uuid, args.alias);
+  if (args.expect === 'rcs2') {
+    if (!ctx.state.get(key)) await ctx.state.set(key, { at: new Date().toISOString() });
+  } else if (ctx.state.get(key)) await ctx.state.delete(key);
+}

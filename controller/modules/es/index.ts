@@ -8,6 +8,7 @@ import { esTasks } from './es_tasks.js';
 import { esRoles } from './es_roles.js';
 import { esReloadSecureSettings } from './es_reload_secure_settings.js';
 import { esRemoteVerify } from './es_remote_verify.js';
+import { esCertTrustEvidence } from './es_cert_trust_evidence.js';
 import { keystore } from './keystore.js';
 import { keystoreConsistent } from './keystore_consistent.js';
 import { esRollingRestart } from './es_rolling_restart.js';
@@ -20,6 +21,7 @@ export const esModules: AnyModule[] = [
   esRoles,
   esReloadSecureSettings,
   esRemoteVerify,
+  esCertTrustEvidence,
   keystore,
   keystoreConsistent,
   elasticsearchYml,
