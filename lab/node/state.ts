@@ -90,8 +90,8 @@ export interface LabClusterConfig {
 }
 
 /** Tasks (transforms, ML jobs/datafeeds, CCR) and counters shown by `lab status --json` (disruptions). */
-export type { TasksState, CountersState } from './tasks/model.js';
-import type { TasksState, CountersState } from './tasks/model.js';
+export type { TasksState, CountersState } from './tasks/types.js';
+import type { TasksState, CountersState } from './tasks/types.js';
 
 /** Connection events (per node, per alias), newest last; trimmed by the writer. */
 export interface ConnectionEvent {

@@ -1,5 +1,6 @@
 import test from 'ava';
-import { Router, applyFilterPath, nestSettings, flattenInput, type Route } from '../../lab/node/router.js';
+import { Router, type Route } from '../../lab/node/router.js';
+import { applyFilterPath, nestSettings, flattenInput } from '../../lab/node/rest-helpers.js';
 import { reconcile, computeHealth, createIndex, type MemberInfo } from '../../lab/node/cluster.js';
 import type { ClusterState } from '../../lab/node/state.js';
 import { parseElasticsearchYml } from '../../lab/node/config.js';

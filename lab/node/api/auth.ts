@@ -1,5 +1,6 @@
 // GET /_security/_authenticate: who the caller is, in ES's shape (has_privileges is in security.ts).
-import { esError, type Route } from '../router.js';
+import type { Route } from '../router.js';
+import { esError } from '../http-error.js';
 
 export const routes: Route[] = [
   {

@@ -1,6 +1,8 @@
 // ES's _cat rendering: `h=` column selection (names or aliases, wildcards), `v` header line, `format=json`
 // (every value a string, as ES returns), `help`, `s=` sort. Text output pads columns like ES's table renderer.
-import { esError, wildcardRegExp, type LabRequest, type LabResponse } from '../router.js';
+import type { LabRequest, LabResponse } from '../router.js';
+import { esError } from '../http-error.js';
+import { wildcardRegExp } from '../rest-helpers.js';
 
 export interface CatColumn {
   name: string;

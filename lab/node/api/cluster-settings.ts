@@ -1,15 +1,9 @@
 // GET/PUT /_cluster/settings: persistent and transient cluster settings, validated as ES's ClusterSettings does
 // (unknown → "not recognized", static → "not dynamically updateable", value parsers, remote-cluster mode
 // consistency), flat or nested input and output, `null` removes, `prefix.*: null` removes a group.
-import {
-  esError,
-  illegalArgument,
-  boolParam,
-  flattenInput,
-  renderSettings,
-  wildcardRegExp,
-  type Route,
-} from '../router.js';
+import type { Route } from '../router.js';
+import { esError, illegalArgument } from '../http-error.js';
+import { boolParam, flattenInput, renderSettings, wildcardRegExp } from '../rest-helpers.js';
 import type { ClusterState, FlatSettings, SettingValue } from '../state.js';
 import { lookupSetting, settingDefaults } from '../settings.js';
 import type { NodeRuntime } from '../runtime.js';

@@ -4,7 +4,9 @@
 // routing_table.indices. The node and index-metadata entries carry the fields the lab can fill; their full field
 // lists per version are not established.
 import { createHash } from 'node:crypto';
-import { boolParam, esError, renderSettings, wildcardRegExp, type LabRequest, type Route } from '../router.js';
+import type { LabRequest, Route } from '../router.js';
+import { esError } from '../http-error.js';
+import { boolParam, renderSettings, wildcardRegExp } from '../rest-helpers.js';
 import type { MemberInfo } from '../cluster.js';
 import type { ClusterState, IndexState, ShardCopy } from '../state.js';
 import { currentCluster } from './core.js';

@@ -1,7 +1,9 @@
 // Core endpoints: GET /, cluster health (with server-side waits), _cat/health|master|nodes, _flush, _license.
 import { freemem, loadavg, totalmem } from 'node:os';
 import { statfsSync } from 'node:fs';
-import { esError, illegalArgument, wildcardRegExp, type LabRequest, type Route } from '../router.js';
+import type { LabRequest, Route } from '../router.js';
+import { esError, illegalArgument } from '../http-error.js';
+import { wildcardRegExp } from '../rest-helpers.js';
 import {
   computeHealth,
   nextStateChangeAt,

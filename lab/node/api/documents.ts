@@ -2,15 +2,9 @@
 // PUT|POST /<index>/_doc[/<id>], PUT /<index>/_create/<id>, GET /<index>/_doc/<id>, _bulk (NDJSON index, create
 // and delete actions), GET|POST [/<index>]/_count. Writes wait for the primary shard like ES's
 // wait_for_active_shards=1 default; the caller needs the index privileges ES's actions need.
-import {
-  boolParam,
-  esError,
-  wildcardRegExp,
-  type LabRequest,
-  type LabResponse,
-  type Route,
-  type RouteContext,
-} from '../router.js';
+import type { LabRequest, LabResponse, Route, RouteContext } from '../router.js';
+import { esError } from '../http-error.js';
+import { boolParam, wildcardRegExp } from '../rest-helpers.js';
 import { createIndex } from '../cluster.js';
 import type { ClusterState, IndexState, StoredDoc } from '../state.js';
 import type { NodeRuntime } from '../runtime.js';

@@ -3,7 +3,9 @@
 // Metric filtering as NodesInfoResponse writes it (docs/es-behaviour.md §8): the fixed fields always, a section
 // only when its metric is asked for, `_none` = fixed fields only, `_all` = everything.
 import { availableParallelism, totalmem } from 'node:os';
-import { esError, boolParam, renderSettings, wildcardRegExp, type LabRequest, type Route } from '../router.js';
+import type { LabRequest, Route } from '../router.js';
+import { esError } from '../http-error.js';
+import { boolParam, renderSettings, wildcardRegExp } from '../rest-helpers.js';
 import type { MemberInfo } from '../cluster.js';
 import type { ClusterState, FlatSettings } from '../state.js';
 import type { NodeRuntime } from '../runtime.js';

@@ -1,6 +1,7 @@
 // Remote cluster REST APIs of the lab node: GET /_remote/info (answered for the node asked),
 // GET /_resolve/cluster/<expr> (8.13+, forces a round trip), POST /_nodes/reload_secure_settings.
-import { esError, type LabRequest, type Route, type RouteContext } from '../router.js';
+import type { LabRequest, Route, RouteContext } from '../router.js';
+import { esError } from '../http-error.js';
 import { remoteConnections } from '../remote/manager.js';
 import { RESOLVE_CLUSTER } from '../remote/fulfil.js';
 import { splitIndexExpression } from '../remote/index-expr.js';

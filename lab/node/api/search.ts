@@ -5,7 +5,9 @@
 // intersected with the cross-cluster key's `access.search`. `_clusters` as SearchResponse.Clusters writes it
 // (counters running/partial/failed from 8.11), remote hits' `_index` prefixed `ALIAS:`, and `skip_unavailable`:
 // a remote that cannot be reached or refuses the request is `skipped` when true, fails the search when false.
-import { boolParam, esError, type LabRequest, type LabResponse, type Route, type RouteContext } from '../router.js';
+import type { LabRequest, LabResponse, Route, RouteContext } from '../router.js';
+import { esError } from '../http-error.js';
+import { boolParam } from '../rest-helpers.js';
 import { permissionOf } from '../security/privileges.js';
 import { versionAtLeast } from '../../../controller/version.js';
 import { remoteConnections } from '../remote/manager.js';

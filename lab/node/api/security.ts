@@ -1,6 +1,8 @@
 // Security REST APIs of the lab node: users, roles, REST and cross-cluster API keys, query API keys.
 // Shapes: test/fixtures/es-examples/security.*
-import { esError, boolParam, type Route, type RouteContext, type LabRequest } from '../router.js';
+import type { Route, RouteContext, LabRequest } from '../router.js';
+import { esError } from '../http-error.js';
+import { boolParam } from '../rest-helpers.js';
 import type { Principal, RoleDescriptor, StoredApiKey } from '../security/model.js';
 import {
   isReservedRole,

@@ -1,7 +1,9 @@
 // Cross-cluster task REST APIs of the lab (local cluster): transforms, anomaly detection jobs and datafeeds,
 // CCR follower indices and auto-follow patterns. Shapes: es-api/examples transform.*, ml.*, ccr.*.
 // Every task remembers who created/updated it (roles, or a REST API key snapshot) and runs with that.
-import { boolParam, esError, type LabRequest, type Route, type RouteContext } from '../router.js';
+import type { LabRequest, Route, RouteContext } from '../router.js';
+import { esError } from '../http-error.js';
+import { boolParam } from '../rest-helpers.js';
 import { totalmem } from 'node:os';
 import type { ClusterState } from '../state.js';
 import { patternMatches } from '../security/privileges.js';
@@ -27,13 +29,8 @@ import {
   stopDatafeed,
   stopTransform,
   tasksOf,
-  type Datafeed,
-  type Follower,
-  type MlJob,
-  type TaskOwner,
-  type Transform,
-  type TasksState,
 } from '../tasks/model.js';
+import type { Datafeed, Follower, MlJob, TaskOwner, Transform, TasksState } from '../tasks/types.js';
 import { requireCluster } from './security.js';
 import { remoteConnections } from '../remote/manager.js';
 import { SEARCH, SHARD_CHANGES } from '../remote/fulfil.js';

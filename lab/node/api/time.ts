@@ -1,5 +1,5 @@
 // ES time values (`30s`, `500ms`, `1m`, `-1`) for request parameters.
-import { illegalArgument } from '../router.js';
+import { illegalArgument } from '../http-error.js';
 
 const UNITS: Record<string, number> = {
   nanos: 1e-6,

@@ -3,7 +3,7 @@
 // are missing from the hits), DLS/FLS per index (lab/node/security/access-control.ts) and `_source` filtering.
 // Used by the local part of `_search`/`_count` and by the fulfilling cluster for cross-cluster searches.
 import { createHash } from 'node:crypto';
-import { esError } from '../router.js';
+import { esError } from '../http-error.js';
 import type { ClusterState, StoredDoc } from '../state.js';
 import { applyAccess, type LayerAccess } from '../security/access-control.js';
 import { filterSource, matchesQuery, type FieldGroup } from './query.js';

@@ -10,16 +10,8 @@ import { remoteTargets, splitIndexExpression } from '../remote/index-expr.js';
 import { subjectFor, type Identity } from '../remote/subject.js';
 import { RemoteError } from '../remote/wire.js';
 import { patternMatches } from '../security/privileges.js';
-import {
-  DEFAULT_FOLLOW_PARAMETERS,
-  addFollower,
-  countersOf,
-  recordDisruption,
-  tasksOf,
-  type Disruption,
-  type TaskOwner,
-  type TasksState,
-} from './model.js';
+import { DEFAULT_FOLLOW_PARAMETERS, addFollower, countersOf, recordDisruption, tasksOf } from './model.js';
+import type { Disruption, TaskOwner, TasksState } from './types.js';
 
 export const TICK_MS = 500;
 
