@@ -17,11 +17,11 @@ import { stopPid, waitFor, isAlive } from './hosts/process.js';
 import { createLabCa, issueNodeCert, pkcs12, type LabCa } from './certs.js';
 import { ensureLabNodeBundle } from './bundle.js';
 import { applyInitialState } from './setup/initial-state.js';
-import { createState, esUuid, type ClusterState, type LicenseState } from './node/state.js';
-import { createIndex } from './node/cluster.js';
+import { createState, esUuid, type ClusterState, type LicenseState } from './node/cluster/state.js';
+import { createIndex } from './node/cluster/coordination.js';
 import { emptyTasks } from './node/tasks/model.js';
-import { hashPassword } from './node/passwords.js';
-import { start as serviceStart, stop as serviceStop } from './node/service.js';
+import { hashPassword } from './node/security/passwords.js';
+import { start as serviceStart, stop as serviceStop } from './node/process/service.js';
 import {
   writeLabFile,
   labFilePath,

@@ -2,7 +2,7 @@
 // settings rendered flat or nested (`flat_settings`), settings input, `filter_path` (ES's XContent filtering,
 // wildcards and `-` exclusions) and `pretty`.
 import { illegalArgument } from './http-error.js';
-import type { FlatSettings, SettingValue } from './state.js';
+import type { FlatSettings, SettingValue } from './cluster/state.js';
 
 export function boolParam(q: URLSearchParams, name: string, dflt = false): boolean {
   if (!q.has(name)) return dflt;

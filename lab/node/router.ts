@@ -1,11 +1,11 @@
 // REST routing for the simulated node: routes `{method, path: '/_security/role/{name}', handler}` registered from
-// lab/node/api/*.ts (list in api/index.ts), matched most specific first. ES's error envelope is in http-error.ts, the
+// each feature's lab/node/<feature>/*routes.ts (list in process/routes.ts), matched most specific first. ES's error envelope is in http-error.ts, the
 // response options every ES endpoint shares (`filter_path`, `pretty`, `flat_settings`) in rest-helpers.ts. Unknown
 // paths and unknown query parameters are refused with a 400 that says so: the lab never answers a request it does
 // not simulate with a silent success.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { NodeRuntime } from './runtime.js';
-import type { ClusterState } from './state.js';
+import type { ClusterState } from './cluster/state.js';
 import type { Principal } from './security/model.js';
 
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'HEAD';

@@ -3,8 +3,8 @@
 // `tasks` section of the cluster state. Errors carry ES's status codes (409 for state conflicts).
 
 import { EsHttpError } from '../http-error.js';
-import type { ClusterState } from '../state.js';
-import { createIndex } from '../cluster.js';
+import type { ClusterState } from '../cluster/state.js';
+import { createIndex } from '../cluster/coordination.js';
 
 import type {
   TaskOwner,

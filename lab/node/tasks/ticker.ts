@@ -3,7 +3,7 @@
 // remote_indices ∩ the key's access, evaluated by the remote). A failed read fails the task the way ES does and
 // counts a disruption for this cluster (counters.disruptions + counters.disruption_log).
 import type { NodePlugin, NodeRuntime } from '../runtime.js';
-import type { ClusterState } from '../state.js';
+import type { ClusterState } from '../cluster/state.js';
 import { remoteConnections, type RemoteConnectionManager } from '../remote/manager.js';
 import { SEARCH, SHARD_CHANGES } from '../remote/fulfil.js';
 import { remoteTargets, splitIndexExpression } from '../remote/index-expr.js';

@@ -1,6 +1,6 @@
 // The `tasks` and `counters` sections of the cluster state: cross-cluster tasks of the local cluster (transforms,
 // anomaly detection jobs + datafeeds, CCR auto-follow patterns and follower indices) and the disruptions they met.
-// Types only, so that the cluster state (lab/node/state.ts) can name them without depending on the task model.
+// Types only, so that the cluster state (lab/node/cluster/state.ts) can name them without depending on the task model.
 import type { RoleDescriptor } from '../security/model.js';
 
 /** Who a task runs as — captured when it is created or updated, like ES's stored security headers. */

@@ -5,13 +5,13 @@
 import type { LabRequest, LabResponse, Route, RouteContext } from '../router.js';
 import { esError } from '../http-error.js';
 import { boolParam, wildcardRegExp } from '../rest-helpers.js';
-import { createIndex } from '../cluster.js';
-import type { ClusterState, IndexState, StoredDoc } from '../state.js';
+import { createIndex } from '../cluster/coordination.js';
+import type { ClusterState, IndexState, StoredDoc } from '../cluster/state.js';
 import type { NodeRuntime } from '../runtime.js';
-import { currentCluster } from './core.js';
+import { currentCluster } from '../cluster/routes.js';
 import { describeRoles, grantsIndex, indexGrantedBy, permissionOf, type Permission } from '../security/privileges.js';
 import { applyAccess, indexAccess, restrictionsOf } from '../security/access-control.js';
-import { generateId, searchIndices, shardOf } from '../search/search.js';
+import { generateId, searchIndices, shardOf } from './search.js';
 import type { Principal } from '../security/model.js';
 
 // Lab limits, so that documents do not bloat the cluster state file every node rewrites.
@@ -23,7 +23,7 @@ export const SEARCH_ACTION = 'indices:data/read/search';
 const INDEX_ACTION = 'indices:data/write/index';
 const BULK_ITEM_ACTION = 'indices:data/write/bulk[s]';
 
-/** The answer a node gives for an endpoint the lab does not simulate (as lab/node/http.ts words it). */
+/** The answer a node gives for an endpoint the lab does not simulate (as lab/node/process/http-server.ts words it). */
 export function notSimulatedEndpoint(req: LabRequest): never {
   throw esError(
     400,

@@ -3,8 +3,8 @@
 // `remote_cluster_certificate_access-<alias>` (server/…/transport/RemoteConnectionManager.java,
 // maybeLogDeprecationWarning), once per key and node process (RateLimitingFilter). 8.x nodes write nothing.
 import { join } from 'node:path';
-import type { NodeRuntime } from './runtime.js';
-import { versionAtLeast } from '../../controller/version.js';
+import type { NodeRuntime } from '../runtime.js';
+import { versionAtLeast } from '../../../controller/version.js';
 import { appendJsonLogLine } from './log.js';
 
 /** Keys already logged by this process (ES keeps them in memory; a restart logs them again). */

@@ -17,8 +17,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { SecurityState } from './security/model.js';
-import { isAlive, sleep } from '../hosts/process.js';
+import type { SecurityState } from '../security/model.js';
+import { isAlive, sleep } from '../../hosts/process.js';
 
 export type { SecurityState };
 
@@ -53,7 +53,7 @@ export interface IndexState {
   shards: ShardCopy[];
   /** `mappings` as given at index creation (kept and shown, not applied). */
   mappings?: Record<string, unknown>;
-  /** Documents (lab/node/api/documents.ts), in indexing order; the lab keeps them few and small. */
+  /** Documents (lab/node/search/document-routes.ts), in indexing order; the lab keeps them few and small. */
   docs?: StoredDoc[];
   /** Last sequence number used in this index. */
   seqNo?: number;
@@ -90,8 +90,8 @@ export interface LabClusterConfig {
 }
 
 /** Tasks (transforms, ML jobs/datafeeds, CCR) and counters shown by `lab status --json` (disruptions). */
-export type { TasksState, CountersState } from './tasks/types.js';
-import type { TasksState, CountersState } from './tasks/types.js';
+export type { TasksState, CountersState } from '../tasks/types.js';
+import type { TasksState, CountersState } from '../tasks/types.js';
 
 /** Connection events (per node, per alias), newest last; trimmed by the writer. */
 export interface ConnectionEvent {

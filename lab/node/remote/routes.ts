@@ -2,12 +2,12 @@
 // GET /_resolve/cluster/<expr> (8.13+, forces a round trip), POST /_nodes/reload_secure_settings.
 import type { LabRequest, Route, RouteContext } from '../router.js';
 import { esError } from '../http-error.js';
-import { remoteConnections } from '../remote/manager.js';
-import { RESOLVE_CLUSTER } from '../remote/fulfil.js';
-import { splitIndexExpression } from '../remote/index-expr.js';
-import { subjectFor, type Identity } from '../remote/subject.js';
-import { RemoteError } from '../remote/wire.js';
-import { reloadOnNodes, selectNodes } from '../remote/reload.js';
+import { remoteConnections } from './manager.js';
+import { RESOLVE_CLUSTER } from './fulfil.js';
+import { splitIndexExpression } from './index-expr.js';
+import { subjectFor, type Identity } from './subject.js';
+import { RemoteError } from './wire.js';
+import { reloadOnNodes, selectNodes } from './reload.js';
 import { versionAtLeast } from '../../../controller/version.js';
 import { patternMatches } from '../security/privileges.js';
 

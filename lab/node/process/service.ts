@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync, rmSync, writeFileSync, mkdirSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { readyFile } from './node.js';
-import { isAlive as alive, sleep } from '../hosts/process.js';
+import { isAlive as alive, sleep } from '../../hosts/process.js';
 
 export function pidFile(home: string): string {
   return join(home, 'elasticsearch.pid');

@@ -1,18 +1,12 @@
-// Security REST APIs of the lab node: users, roles, REST and cross-cluster API keys, query API keys.
+// Security REST APIs of the lab node: _authenticate, users, roles, REST and cross-cluster API keys, query API keys.
 // Shapes: test/fixtures/es-examples/security.*
 import type { Route, RouteContext, LabRequest } from '../router.js';
 import { esError } from '../http-error.js';
 import { boolParam } from '../rest-helpers.js';
-import type { Principal, RoleDescriptor, StoredApiKey } from '../security/model.js';
-import {
-  isReservedRole,
-  RESERVED_ROLES,
-  RESERVED_USERS,
-  reservedRoleNames,
-  reservedUserView,
-} from '../security/model.js';
-import { parseRoleBody, roleView } from '../security/roles.js';
-import { userPrivileges } from '../security/user-privileges.js';
+import type { Principal, RoleDescriptor, StoredApiKey } from './model.js';
+import { isReservedRole, RESERVED_ROLES, RESERVED_USERS, reservedRoleNames, reservedUserView } from './model.js';
+import { parseRoleBody, roleView } from './roles.js';
+import { userPrivileges } from './user-privileges.js';
 import { matchesQuery } from '../search/query.js';
 import {
   apiKeyView,
@@ -22,7 +16,7 @@ import {
   invalidateApiKeys,
   updateCrossClusterApiKey,
   updateRestApiKey,
-} from '../security/api-keys.js';
+} from './api-keys.js';
 import {
   anyPatternMatches,
   clusterGrantedBy,
@@ -31,10 +25,10 @@ import {
   hasPrivileges,
   permissionOf,
   patternMatches,
-} from '../security/privileges.js';
-import { hashPassword } from '../passwords.js';
+} from './privileges.js';
+import { hashPassword } from './passwords.js';
 import { versionAtLeast } from '../../../controller/version.js';
-import type { ClusterState } from '../state.js';
+import type { ClusterState } from '../cluster/state.js';
 
 function principalOf(ctx: RouteContext): Principal {
   if (!ctx.principal) throw esError(401, 'security_exception', 'missing authentication credentials');
@@ -542,7 +536,49 @@ function hasPrivilegesRoute(req: LabRequest, ctx: RouteContext) {
   return { body: { username: p.username, ...hasPrivileges(permissionOf(ctx.state.security, p), b) } };
 }
 
+/** GET /_security/_authenticate: who the caller is, in ES's shape (has_privileges is below). */
+const authenticateRoute: Route = {
+  method: 'GET',
+  path: '/_security/_authenticate',
+  handler: (_req, { principal, state }) => {
+    if (!principal) throw esError(401, 'security_exception', 'missing authentication credentials');
+    if (principal.kind === 'user') {
+      const u = state.security.users[principal.username];
+      const realm = { name: principal.realm, type: principal.realmType };
+      return {
+        body: {
+          username: principal.username,
+          roles: principal.roles,
+          full_name: u?.full_name ?? null,
+          email: u?.email ?? null,
+          metadata: u?.metadata ?? {},
+          enabled: u?.enabled ?? true,
+          authentication_realm: realm,
+          lookup_realm: realm,
+          authentication_type: 'realm',
+        },
+      };
+    }
+    const realm = { name: '_es_api_key', type: '_es_api_key' };
+    return {
+      body: {
+        username: principal.username,
+        roles: [],
+        full_name: null,
+        email: null,
+        metadata: {},
+        enabled: true,
+        authentication_realm: realm,
+        lookup_realm: realm,
+        authentication_type: 'api_key',
+        api_key: { id: principal.key.id, name: principal.key.name },
+      },
+    };
+  },
+};
+
 export const routes: Route[] = [
+  authenticateRoute,
   { method: 'GET', path: '/_security/role', handler: (_r, ctx) => getRoles(ctx, undefined) },
   { method: 'GET', path: '/_security/role/{name}', handler: (r, ctx) => getRoles(ctx, names(r.params.name)) },
   { method: ['PUT', 'POST'], path: '/_security/role/{name}', handler: putRole, params: ['refresh'] },

@@ -16,9 +16,9 @@ import { splitIndexExpression } from '../remote/index-expr.js';
 import { subjectFor } from '../remote/subject.js';
 import { RemoteError } from '../remote/wire.js';
 import { patternMatches } from '../security/privileges.js';
-import { identityOf } from './remote.js';
-import { accessFor, resolveLocal, SEARCH_ACTION } from './documents.js';
-import { parseSearch, searchIndices, type ClusterSearchResult, type Hit, type SearchSpec } from '../search/search.js';
+import { identityOf } from '../remote/routes.js';
+import { accessFor, resolveLocal, SEARCH_ACTION } from './document-routes.js';
+import { parseSearch, searchIndices, type ClusterSearchResult, type Hit, type SearchSpec } from './search.js';
 
 const LOCAL = '(local)';
 

@@ -3,13 +3,13 @@
 // filter_path, pretty, the X-Elastic-Product header the official client checks, and the http-429/503 faults.
 import https from 'node:https';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { Router, COMMON_PARAMS, type HttpMethod, type LabRequest, type LabResponse } from './router.js';
-import { EsHttpError, esError } from './http-error.js';
-import { applyFilterPath, serializeJson } from './rest-helpers.js';
-import { authenticate, authorizeCluster, WWW_AUTHENTICATE } from './security/authenticate.js';
-import { routeGroups } from './api/index.js';
+import { Router, COMMON_PARAMS, type HttpMethod, type LabRequest, type LabResponse } from '../router.js';
+import { EsHttpError, esError } from '../http-error.js';
+import { applyFilterPath, serializeJson } from '../rest-helpers.js';
+import { authenticate, authorizeCluster, WWW_AUTHENTICATE } from '../security/authenticate.js';
+import { routeGroups } from './routes.js';
 import { consumeFault } from './faults.js';
-import type { NodeRuntime } from './runtime.js';
+import type { NodeRuntime } from '../runtime.js';
 import type { SecureContextOptions } from 'node:tls';
 
 const METHODS = new Set(['GET', 'PUT', 'POST', 'DELETE', 'HEAD']);

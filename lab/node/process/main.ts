@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readKeystoreHeader } from '../../agent/keystore/format.js';
+import { readKeystoreHeader } from '../../../agent/keystore/format.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -35,14 +35,14 @@ function readStdinLine(): Promise<string> {
 async function main(): Promise<number | undefined> {
   const self = fileURLToPath(import.meta.url);
   if (process.argv.includes('--keystore-cli')) {
-    const { keystoreCli, esVersionOfHome } = await import('./keystore-cli.js');
+    const { keystoreCli, esVersionOfHome } = await import('../keystore/cli.js');
     const args = process.argv.slice(process.argv.indexOf('--keystore-cli') + 1);
     const home = process.env.ES_HOME;
     const configDir = process.env.ES_PATH_CONF || (home ? join(home, 'config') : resolve('config'));
     return keystoreCli(args, { configDir, esVersion: esVersionOfHome(home) });
   }
   if (process.argv.includes('--ssh-hosts')) {
-    const { runSshHostsDaemon } = await import('../ssh-daemon.js');
+    const { runSshHostsDaemon } = await import('../../ssh-daemon.js');
     await runSshHostsDaemon(arg('--ssh-hosts')!);
     return undefined; // keeps running
   }

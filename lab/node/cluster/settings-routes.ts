@@ -4,8 +4,8 @@
 import type { Route } from '../router.js';
 import { esError, illegalArgument } from '../http-error.js';
 import { boolParam, flattenInput, renderSettings, wildcardRegExp } from '../rest-helpers.js';
-import type { ClusterState, FlatSettings, SettingValue } from '../state.js';
-import { lookupSetting, settingDefaults } from '../settings.js';
+import type { ClusterState, FlatSettings, SettingValue } from './state.js';
+import { lookupSetting, settingDefaults } from '../config/settings.js';
 import type { NodeRuntime } from '../runtime.js';
 
 type Scope = 'persistent' | 'transient';

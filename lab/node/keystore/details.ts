@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NodeRuntime } from './runtime.js';
-import { versionAtLeast } from '../../controller/version.js';
+import type { NodeRuntime } from '../runtime.js';
+import { versionAtLeast } from '../../../controller/version.js';
 
 export interface KeystoreDetails {
   secure_setting_names?: string[];

@@ -1,7 +1,7 @@
 // Start-up validation of a lab node, in the order and with the messages of Elasticsearch (docs/procedure.md §3.2, §5):
 // settings registry (unknown / secure-in-yml / bad values), secure settings, remote cluster profile settings,
 // credentials without security, then the SSL contexts (#16 missing key material, #17 unreadable PKCS#12).
-import type { FlatSettings } from './state.js';
+import type { FlatSettings } from '../cluster/state.js';
 import { lookupSetting, unknownSettingMessage, versionAtLeast } from './settings.js';
 import { loadSslContext, SslConfigError, type LoadedSsl } from './tls.js';
 

@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import type { LabRequest, Route } from '../router.js';
 import { esError } from '../http-error.js';
 import { boolParam, renderSettings, wildcardRegExp } from '../rest-helpers.js';
-import type { MemberInfo } from '../cluster.js';
-import type { ClusterState, IndexState, ShardCopy } from '../state.js';
-import { currentCluster } from './core.js';
-import { nodeAttributes } from './nodes.js';
+import type { MemberInfo } from './coordination.js';
+import type { ClusterState, IndexState, ShardCopy } from './state.js';
+import { currentCluster } from './routes.js';
+import { nodeAttributes } from './nodes-routes.js';
 import { parseVersion } from '../../../controller/version.js';
 
 const METRICS = [

@@ -4,21 +4,41 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import tls, { type TLSSocket, type SecureContextOptions } from 'node:tls';
-import type { LoadedSsl } from './tls.js';
-import { sleep } from '../hosts/process.js';
+import type { LoadedSsl } from '../config/tls.js';
+import { sleep } from '../../hosts/process.js';
 import type http from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { readKeystore, writeKeystore, keystoreVersionFor, KeystoreError } from '../../agent/keystore/format.js';
-import { loadElasticsearchYml, type ConfigError } from './config.js';
-import { NodeLogger } from './log.js';
+import { readKeystore, writeKeystore, keystoreVersionFor, KeystoreError } from '../../../agent/keystore/format.js';
+import { loadElasticsearchYml, type ConfigError } from '../config/elasticsearch-yml.js';
+import { NodeLogger } from '../logs/log.js';
 import { readFaults, consumeFault } from './faults.js';
-import { StartupError, validateSettings, loadTls, remoteClusterServerEnabled, type ValidatedTls } from './validate.js';
-import { readState, updateState, esUuid, type ClusterState, type FlatSettings, type SettingValue } from './state.js';
-import { readMembers, writeHeartbeat, removeHeartbeat, reconcile, HEARTBEAT_MS, type MemberInfo } from './cluster.js';
-import { startHttpServer } from './http.js';
-import { serveFrames } from './transport.js';
+import {
+  StartupError,
+  validateSettings,
+  loadTls,
+  remoteClusterServerEnabled,
+  type ValidatedTls,
+} from '../config/validate.js';
+import {
+  readState,
+  updateState,
+  esUuid,
+  type ClusterState,
+  type FlatSettings,
+  type SettingValue,
+} from '../cluster/state.js';
+import {
+  readMembers,
+  writeHeartbeat,
+  removeHeartbeat,
+  reconcile,
+  HEARTBEAT_MS,
+  type MemberInfo,
+} from '../cluster/coordination.js';
+import { startHttpServer } from './http-server.js';
+import { serveFrames } from '../transport.js';
 import { plugins as pluginFactories } from './plugins.js';
-import type { LogLevel, NodePlugin, NodeRuntime, NodeTls, ReloadOutcome, TransportHandler } from './runtime.js';
+import type { LogLevel, NodePlugin, NodeRuntime, NodeTls, ReloadOutcome, TransportHandler } from '../runtime.js';
 
 /** ES_HOME/lab-node.json: what `lab up` tells a node beyond its elasticsearch.yml. */
 export interface LabNodeFile {

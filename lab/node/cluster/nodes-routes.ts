@@ -6,10 +6,10 @@ import { availableParallelism, totalmem } from 'node:os';
 import type { LabRequest, Route } from '../router.js';
 import { esError } from '../http-error.js';
 import { boolParam, renderSettings, wildcardRegExp } from '../rest-helpers.js';
-import type { MemberInfo } from '../cluster.js';
-import type { ClusterState, FlatSettings } from '../state.js';
+import type { MemberInfo } from './coordination.js';
+import type { ClusterState, FlatSettings } from './state.js';
 import type { NodeRuntime } from '../runtime.js';
-import { buildInfo, currentCluster } from './core.js';
+import { buildInfo, currentCluster } from './routes.js';
 
 const METRICS = [
   'settings',

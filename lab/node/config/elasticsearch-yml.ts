@@ -1,8 +1,8 @@
 // elasticsearch.yml → a flat settings map, as ES's Settings loader does: nested maps and dotted keys both become
 // `a.b.c`, lists stay lists, scalars become strings. A broken file is reported with its path and line.
 import { readFileSync } from 'node:fs';
-import { loadBounded as load } from '../../agent/yaml-bounds.js';
-import type { FlatSettings } from './state.js';
+import { loadBounded as load } from '../../../agent/yaml-bounds.js';
+import type { FlatSettings } from '../cluster/state.js';
 
 export class ConfigError extends Error {}
 

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join } from 'node:path';
 import type { ClusterState, FlatSettings, IndexState, ShardCopy } from './state.js';
 import { esUuid } from './state.js';
-import { isAlive } from '../hosts/process.js';
+import { isAlive } from '../../hosts/process.js';
 
 export const HEARTBEAT_MS = 500;
 // A live process whose heartbeat is older than this is treated as hung and leaves the cluster (ES's follower

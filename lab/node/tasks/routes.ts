@@ -5,7 +5,7 @@ import type { LabRequest, Route, RouteContext } from '../router.js';
 import { esError } from '../http-error.js';
 import { boolParam } from '../rest-helpers.js';
 import { totalmem } from 'node:os';
-import type { ClusterState } from '../state.js';
+import type { ClusterState } from '../cluster/state.js';
 import { patternMatches } from '../security/privileges.js';
 import {
   addFollower,
@@ -29,13 +29,13 @@ import {
   stopDatafeed,
   stopTransform,
   tasksOf,
-} from '../tasks/model.js';
-import type { Datafeed, Follower, MlJob, TaskOwner, Transform, TasksState } from '../tasks/types.js';
-import { requireCluster } from './security.js';
+} from './model.js';
+import type { Datafeed, Follower, MlJob, TaskOwner, Transform, TasksState } from './types.js';
+import { requireCluster } from '../security/routes.js';
 import { remoteConnections } from '../remote/manager.js';
 import { SEARCH, SHARD_CHANGES } from '../remote/fulfil.js';
 import { splitIndexExpression } from '../remote/index-expr.js';
-import { readThrough } from '../tasks/ticker.js';
+import { readThrough } from './ticker.js';
 import { authenticate } from '../security/authenticate.js';
 
 function ownerOf(ctx: RouteContext, req?: LabRequest): TaskOwner {

@@ -11,9 +11,9 @@ import {
   type ClusterHealth,
   type HealthStatus,
   type MemberInfo,
-} from '../cluster.js';
+} from './coordination.js';
 import type { NodeRuntime } from '../runtime.js';
-import type { ClusterState } from '../state.js';
+import type { ClusterState } from './state.js';
 import { catBytes, catResponse, CAT_PARAMS, type CatColumn } from './cat.js';
 import { parseTimeMs } from './time.js';
 

@@ -4,8 +4,8 @@
 // one name segment (an alias) and `**` for one or more segments (groups such as node.attr.*). `since` is the first
 // ES version that has the setting: a lab node of an older version does not know it (e.g. remote_cluster_server.*
 // below 8.10).
-import type { SettingValue } from './state.js';
-import { versionAtLeast } from '../../controller/version.js';
+import type { SettingValue } from '../cluster/state.js';
+import { versionAtLeast } from '../../../controller/version.js';
 
 export interface SettingDef {
   name: string;

@@ -2,7 +2,7 @@
 // [2026-11-28T04:10:00,123][INFO ][o.e.n.Node               ] [local-1] started
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { LogLevel } from './runtime.js';
+import type { LogLevel } from '../runtime.js';
 
 export function formatLogLine(
   level: LogLevel,

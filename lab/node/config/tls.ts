@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
-import type { FlatSettings } from './state.js';
+import type { FlatSettings } from '../cluster/state.js';
 
 export class SslConfigError extends Error {}
 

@@ -12,7 +12,7 @@ import {
   KeystoreError,
   SETTING_NAME_PATTERN,
   CURRENT_VERSION,
-} from '../../agent/keystore/format.js';
+} from '../../../agent/keystore/format.js';
 
 export const EXIT = { OK: 0, NO: 1, USAGE: 64, DATA_ERROR: 65, CANT_CREATE: 73, IO_ERROR: 74, CONFIG: 78 } as const;
 
