@@ -37,7 +37,7 @@ if (existsSync('controller/cli/main.ts')) {
 const entries = [
   { in: 'agent/main.ts', out: 'dist/agent.mjs', external: [] },
   {
-    in: 'lab/node/main.ts',
+    in: 'lab/node/process/main.ts',
     out: 'dist/lab-node.mjs',
     external: ['cpu-features', './crypto/build/Release/sshcrypto.node'],
   },

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { labUp } from '../lab/up.js';
 import { labDown } from '../lab/ops.js';
 import { labHttp } from '../lab/http-client.js';
-import { runningPid } from '../lab/node/service.js';
+import { runningPid } from '../lab/node/process/service.js';
 
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

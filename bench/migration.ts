@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { labUp } from '../lab/up.js';
 import { labDown, labStatus } from '../lab/ops.js';
 import { outageWindows } from '../lab/outage.js';
-import { readState } from '../lab/node/state.js';
+import { readState } from '../lab/node/cluster/state.js';
 import { REMOTE_ALIAS } from '../lab/setup/initial-state.js';
 import type { ConnectionEvent } from '../lab/node/remote/manager.js';
 

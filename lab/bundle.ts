@@ -22,7 +22,7 @@ function newestMtime(dir: string): number {
 /** Path of the node bundle; rebuilt with esbuild when the lab sources are newer (source checkouts only). */
 export async function ensureLabNodeBundle(root = repoRoot()): Promise<string> {
   const out = join(root, 'dist', 'lab-node.mjs');
-  const entry = join(root, 'lab', 'node', 'main.ts');
+  const entry = join(root, 'lab', 'node', 'process', 'main.ts');
   if (existsSync(entry)) {
     const sources = Math.max(
       newestMtime(join(root, 'lab')),

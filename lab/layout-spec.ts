@@ -1,10 +1,10 @@
 // `lab up --cluster/--connect/--yml/--es-version`: parsing and validation of the layout, done before anything is
 // written or started, so a bad flag costs nothing (exit 1 naming the flag and the reason).
 import { loadBounded } from '../agent/yaml-bounds.js';
-import { flattenYaml } from './node/config.js';
-import { validateSettings, StartupError } from './node/validate.js';
+import { flattenYaml } from './node/config/elasticsearch-yml.js';
+import { validateSettings, StartupError } from './node/config/validate.js';
 import { parseVersion } from '../controller/version.js';
-import type { FlatSettings } from './node/state.js';
+import type { FlatSettings } from './node/cluster/state.js';
 import { DEFAULT_CONNECTION, type LabConnection } from './layout.js';
 
 /** A bad flag value: the message starts with the flag as given. */

@@ -3,13 +3,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection } from 'node:net';
 import { readLabFile, writeLabFile, allNodes, findNode, type LabFile, type LabNodeEntry } from './layout.js';
-import { stop as serviceStop, runningPid } from './node/service.js';
-import { readyFile } from './node/node.js';
+import { stop as serviceStop, runningPid } from './node/process/service.js';
+import { readyFile } from './node/process/node.js';
 import { stopPid, isAlive } from './hosts/process.js';
 import { startOpenSshHost } from './hosts/openssh.js';
-import { readState } from './node/state.js';
-import { readMembers, computeHealth } from './node/cluster.js';
-import { readFaults, writeFaults, FAULT_KINDS, type FaultKind } from './node/faults.js';
+import { readState } from './node/cluster/state.js';
+import { readMembers, computeHealth } from './node/cluster/coordination.js';
+import { readFaults, writeFaults, FAULT_KINDS, type FaultKind } from './node/process/faults.js';
 import { releaseNet } from './up.js';
 
 export interface NodeStatus {
@@ -47,7 +47,7 @@ export interface LabStatus {
   clusters: ClusterStatus[];
 }
 
-/** Starts of a node: its `started {…}` lines (lab/node/node.ts), logged once per successful process start. */
+/** Starts of a node: its `started {…}` lines (lab/node/process/node.ts), logged once per successful process start. */
 export function startsOf(n: Pick<LabNodeEntry, 'home' | 'cluster'>): number {
   try {
     return (readFileSync(join(n.home, 'logs', `${n.cluster}.log`), 'utf8').match(/\] started \{/g) ?? []).length;

@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { startEmbeddedHost } from './hosts/embedded.js';
 import type { SshHost, SshHostOptions } from './hosts/openssh.js';
-import { readFaults } from './node/faults.js';
+import { readFaults } from './node/process/faults.js';
 
 export interface SshDaemonHost extends SshHostOptions {
   /** ES_HOME of the node (for its faults file). */

@@ -14,14 +14,14 @@ import { writeKeystoreAsync, keystoreVersionFor } from '../agent/keystore/format
 import { ensureKeyPair } from './hosts/keys.js';
 import { startOpenSshHost, SSHD_PATH } from './hosts/openssh.js';
 import { stopPid, waitFor, isAlive } from './hosts/process.js';
-import { createLabCa, issueNodeCert, pkcs12 } from './certs.js';
+import { createLabCa, issueNodeCert, pkcs12, type LabCa } from './certs.js';
 import { ensureLabNodeBundle } from './bundle.js';
 import { applyInitialState } from './setup/initial-state.js';
-import { createState, esUuid, type ClusterState, type LicenseState } from './node/state.js';
-import { createIndex } from './node/cluster.js';
+import { createState, esUuid, type ClusterState, type LicenseState } from './node/cluster/state.js';
+import { createIndex } from './node/cluster/coordination.js';
 import { emptyTasks } from './node/tasks/model.js';
-import { hashPassword } from './node/passwords.js';
-import { start as serviceStart, stop as serviceStop } from './node/service.js';
+import { hashPassword } from './node/security/passwords.js';
+import { start as serviceStart, stop as serviceStop } from './node/process/service.js';
 import {
   writeLabFile,
   labFilePath,
@@ -37,6 +37,7 @@ import {
   resolveLayout,
   startDependencies,
   type ClusterSpec,
+  type Layout,
   type LayoutCluster,
   type YmlSpec,
 } from './layout-spec.js';
@@ -220,14 +221,78 @@ export interface LabUpResult {
   seconds: number;
 }
 
+/** The checked flags and the resources one `lab up` works with; every step below takes it. */
+interface LabUpRun {
+  opts: LabUpOptions;
+  dir: string;
+  esVersion: string;
+  layout: Layout;
+  /** Clusters a cluster's nodes wait for before they start (--static-remote: the clusters its aliases point to). */
+  dependsOn: Map<string, string[]>;
+  ssh: 'openssh' | 'embedded';
+  license: 'trial' | 'basic';
+  net: number;
+  nodeScript: string;
+  log: (line: string) => void;
+  /** Seconds since `lab up` began, for the progress lines. */
+  secs: () => string;
+  /** What has been started so far: stopped again when `lab up` fails. */
+  started: { nodes: string[]; sshPids: number[]; daemonPid?: number };
+}
+
+/** Node starts: each node starts as soon as its files exist, once the clusters it depends on have started. */
+interface NodeStarts {
+  start(n: LabNodeEntry): Promise<void>;
+  /** Every node start begun so far. */
+  all: Array<Promise<void>>;
+  /** Settles when every node of the cluster has started (or one failed to). */
+  cluster: Map<string, { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void }>;
+}
+
 export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   const t0 = Date.now();
-  const log = opts.log ?? (() => {});
+  const checked = checkOptions(opts);
+  clearStoppedLab(checked.dir);
+  mkdirSync(checked.dir, { recursive: true, mode: 0o700 });
+  const nodeScript = await ensureLabNodeBundle();
+  const net = await chooseNet(checked.dir, checked.layout.clusters, opts.net);
+  const run: LabUpRun = {
+    ...checked,
+    opts,
+    net,
+    nodeScript,
+    log: opts.log ?? (() => {}),
+    secs: () => ((Date.now() - t0) / 1000).toFixed(1),
+    started: { nodes: [], sshPids: [] },
+  };
+  logPlan(run);
+  try {
+    const { client, ca, caCert } = await writeCaAndClientKey(run);
+    const starts = nodeStarts(run);
+    const clusters = await writeClustersAndStartNodes(run, ca, starts);
+    run.log(`lab: certificates, keystores and configuration written (${run.secs()} s)`);
+    const lab = labFileOf(run, clusters, caCert, client.privateKeyFile);
+    starts.all.forEach((p) => p.catch(() => undefined)); // awaited below; no unhandled rejection meanwhile
+    await startSshHosts(run, lab, client.publicKey); // while the nodes boot
+    writeLabFiles(lab);
+    await waitForNodeStarts(run, lab, starts);
+    await waitForGreenClusters(run, lab);
+    await applyConnectionsInitialState(lab, (l) => run.log(`${l} (${run.secs()} s)`));
+    await waitForRecoveredShards(lab);
+    writeMigrationVariables(run, lab);
+    return { lab, seconds: (Date.now() - t0) / 1000 };
+  } catch (e) {
+    await stopStarted(run);
+    throw e;
+  }
+}
+
+/** Every flag is checked before anything is written or started. */
+function checkOptions(opts: LabUpOptions) {
   const dir = resolve(opts.dir);
   const esVersion = opts.esVersion ?? '8.15.0';
   // The CLI refuses versions below 8.10 (lab/cli.ts); programmatic callers may still simulate 8.0–8.9.
   checkEsVersion(esVersion, { olderEight: true });
-  // Every flag is checked before anything is written or started.
   const layout = resolveLayout({
     nodes: opts.nodes,
     clusters: opts.clusters,
@@ -240,300 +305,373 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   const ssh = opts.ssh ?? (existsSync(SSHD_PATH) ? 'openssh' : 'embedded');
   if (ssh === 'openssh' && !existsSync(SSHD_PATH))
     throw new Error(`--ssh openssh: ${SSHD_PATH} not found (install openssh-server or use --ssh embedded)`);
-  const lic = opts.license ?? 'trial';
+  const license = opts.license ?? 'trial';
+  return { dir, esVersion, layout, dependsOn, ssh, license };
+}
 
-  if (existsSync(labFilePath(dir))) {
-    const old = readLabFile(dir);
-    const running = allNodes(old).filter((n) => existsSync(join(n.home, 'elasticsearch.pid')));
-    if (running.length)
-      throw new Error(
-        `${dir} holds a running lab (${running.map((n) => n.name).join(', ')}): run \`crosskey lab down --dir ${dir}\` first`,
-      );
-    rmSync(dir, { recursive: true, force: true }); // a stopped lab of ours: start afresh
-  }
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const nodeScript = await ensureLabNodeBundle();
-  const net = await chooseNet(dir, layout.clusters, opts.net);
-  const secs = () => ((Date.now() - t0) / 1000).toFixed(1);
-  log(
-    `lab: network 127.${net}.0.0/16, clusters ${layout.clusters.map((c) => `${c.name} (${c.nodes} nodes)`).join(', ')}, aliases ${layout.connections.map((c) => `${c.local} → ${c.remote} as ${c.alias}`).join(', ')}, Elasticsearch ${esVersion} (simulated), ssh ${ssh} (${secs()} s)`,
+/** Refuses a directory that holds a running lab; a stopped lab of ours is removed to start afresh. */
+function clearStoppedLab(dir: string): void {
+  if (!existsSync(labFilePath(dir))) return;
+  const old = readLabFile(dir);
+  const running = allNodes(old).filter((n) => existsSync(join(n.home, 'elasticsearch.pid')));
+  if (running.length)
+    throw new Error(
+      `${dir} holds a running lab (${running.map((n) => n.name).join(', ')}): run \`crosskey lab down --dir ${dir}\` first`,
+    );
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function logPlan(run: LabUpRun): void {
+  const { layout } = run;
+  run.log(
+    `lab: network 127.${run.net}.0.0/16, clusters ${layout.clusters.map((c) => `${c.name} (${c.nodes} nodes)`).join(', ')}, aliases ${layout.connections.map((c) => `${c.local} → ${c.remote} as ${c.alias}`).join(', ')}, Elasticsearch ${run.esVersion} (simulated), ssh ${run.ssh} (${run.secs()} s)`,
   );
-  const addressesOf = (c: LayoutCluster) => Array.from({ length: c.nodes }, (_, i) => `127.${net}.${c.octet}.${i + 1}`);
+}
 
-  const started: { nodes: string[]; sshPids: number[]; daemonPid?: number } = { nodes: [], sshPids: [] };
-  const cleanup = async () => {
-    await Promise.all(started.nodes.map((h) => serviceStop(h).catch(() => 1)));
-    await Promise.all(started.sshPids.map((p) => stopPid(p)));
-    if (started.daemonPid) await stopPid(started.daemonPid);
-    releaseNet({ net, dir });
-  };
+function addressesOf(run: LabUpRun, c: LayoutCluster): string[] {
+  return Array.from({ length: c.nodes }, (_, i) => `127.${run.net}.${c.octet}.${i + 1}`);
+}
 
-  try {
-    // keys and certificates
-    const client = ensureKeyPair(join(dir, 'client_key'), 'ed25519', 'crosskey-lab-client');
-    mkdirSync(join(dir, 'ca'), { recursive: true });
-    const ca = await createLabCa();
-    log(`lab: CA created (${secs()} s)`);
-    const caCert = join(dir, 'ca', 'ca.crt');
-    writeFileSync(caCert, ca.certPem);
-    writeFileSync(join(dir, 'ca', 'ca.key'), ca.keyPem, { mode: 0o600 });
-    mkdirSync(join(dir, 'credentials'), { recursive: true, mode: 0o700 });
-    const ksVersion = keystoreVersionFor(esVersion);
+/** Stops what this `lab up` started and releases its network. */
+async function stopStarted(run: LabUpRun): Promise<void> {
+  const { started } = run;
+  await Promise.all(started.nodes.map((h) => serviceStop(h).catch(() => 1)));
+  await Promise.all(started.sshPids.map((p) => stopPid(p)));
+  if (started.daemonPid) await stopPid(started.daemonPid);
+  releaseNet({ net: run.net, dir: run.dir });
+}
 
-    const nodeStarts: Array<Promise<void>> = [];
-    // With --static-remote a node connects its aliases at start-up: the clusters they point to start first.
-    const clusterStarted = new Map(
-      layout.clusters.map((c) => {
-        let resolveFn!: () => void;
-        let rejectFn!: (e: unknown) => void;
-        const promise = new Promise<void>((res, rej) => {
-          resolveFn = res;
-          rejectFn = rej;
-        });
-        promise.catch(() => undefined); // awaited by dependants, if any; a failure is reported by its own node
-        return [c.name, { promise, resolve: resolveFn, reject: rejectFn }] as const;
-      }),
-    );
-    const startNode = async (n: LabNodeEntry) => {
-      await Promise.all((dependsOn.get(n.cluster) ?? []).map((d) => clusterStarted.get(d)!.promise));
-      started.nodes.push(n.home);
-      const outLines: string[] = [];
-      const rc = await serviceStart(n.home, nodeScript, (s) => outLines.push(s));
-      if (rc !== 0) throw new Error(`node ${n.name} failed to start: ${outLines.join('').trim()}`);
-    };
-    const clusters: LabClusterEntry[] = await Promise.all(
-      layout.clusters.map(async (c): Promise<LabClusterEntry> => {
-        const clusterDir = join(dir, 'clusters', c.name);
-        const password = randomBytes(18).toString('base64url');
-        const passwordFile = join(dir, 'credentials', `${c.name}-password`);
-        writeFileSync(passwordFile, password + '\n', { mode: 0o600 });
-        createState(clusterDir, initialState(c.name, esVersion, lic, password, opts.recoveryMs ?? 1000, c.nodes));
-        const names = Array.from({ length: c.nodes }, (_, i) => `${c.name}-${i + 1}`);
-        const addresses = addressesOf(c);
-        // --static-remote: the aliases of this cluster, in elasticsearch.yml before the first start.
-        const staticLines = opts.staticRemote
-          ? layout.connections
-              .filter((k) => k.local === c.name)
-              .map((k) =>
-                staticAliasLines(
-                  k.alias,
-                  addressesOf(layout.clusters.find((r) => r.name === k.remote)!).map((a) => `${a}:9300`),
-                ),
-              )
-              .join('')
-          : '';
-        const myStarts: Array<Promise<void>> = [];
-        // Nodes are prepared concurrently (key generation, PBKDF2 and OpenSSL run off the main thread) and each
-        // starts as soon as its files exist: its simulated boot overlaps with the other nodes' preparation.
-        const prepared = names.map(async (name, i): Promise<LabNodeEntry> => {
-          const address = addresses[i]!;
-          const home = join(clusterDir, name);
-          const configDir = join(home, 'config');
-          mkdirSync(join(configDir, 'certs'), { recursive: true });
-          mkdirSync(join(home, 'logs'), { recursive: true });
-          mkdirSync(join(home, 'data'), { recursive: true });
-          writeScripts(home, nodeScript);
-          writeFileSync(
-            join(home, 'lab-node.json'),
-            JSON.stringify({ clusterDir, esVersion, startDelayMs: opts.startDelayMs ?? 1000 }, null, 1),
-          );
-          const cert = await issueNodeCert({ ca, name, ips: [address], dns: ['localhost', name] });
-          const httpPass = randomBytes(12).toString('base64url');
-          const transportPass = randomBytes(12).toString('base64url');
-          const [httpP12, transportP12] = await Promise.all([
-            pkcs12(cert, ca.certPem, httpPass, 'http', join(configDir, 'certs')),
-            pkcs12(cert, ca.certPem, transportPass, 'transport', join(configDir, 'certs')),
-          ]);
-          writeFileSync(join(configDir, 'certs', 'http.p12'), httpP12, { mode: 0o660 });
-          writeFileSync(join(configDir, 'certs', 'transport.p12'), transportP12, { mode: 0o660 });
-          writeFileSync(join(configDir, 'certs', 'http_ca.crt'), ca.certPem);
-          const yml: Record<string, unknown> = {
-            'cluster.name': c.name,
-            'node.name': name,
-            'network.host': address,
-            'http.port': 9200,
-            'transport.port': 9300,
-            'path.data': join(home, 'data'),
-            'path.logs': join(home, 'logs'),
-            'discovery.seed_hosts': addresses.map((a) => `${a}:9300`),
-            'cluster.initial_master_nodes': names,
-            'xpack.security.enabled': true,
-            'xpack.security.enrollment.enabled': false,
-            'xpack.security.http.ssl.enabled': true,
-            'xpack.security.http.ssl.keystore.path': 'certs/http.p12',
-            'xpack.security.transport.ssl.enabled': true,
-            'xpack.security.transport.ssl.verification_mode': 'certificate',
-            'xpack.security.transport.ssl.client_authentication': 'required',
-            'xpack.security.transport.ssl.keystore.path': 'certs/transport.p12',
-            'xpack.security.transport.ssl.truststore.path': 'certs/transport.p12',
-            ...layout.yml[c.name],
-          };
-          writeFileSync(
-            join(configDir, 'elasticsearch.yml'),
-            `# crosskey lab node ${name} (simulated Elasticsearch ${esVersion})\n` +
-              dump(yml, { lineWidth: 200 }) +
-              staticLines,
-          );
-          const ks = await writeKeystoreAsync({
-            version: ksVersion,
-            entries: new Map([
-              ['xpack.security.http.ssl.keystore.secure_password', httpPass],
-              ['xpack.security.transport.ssl.keystore.secure_password', transportPass],
-              ['xpack.security.transport.ssl.truststore.secure_password', transportPass],
-            ]),
-          });
-          writeFileSync(join(configDir, 'elasticsearch.keystore'), ks, { mode: 0o660 });
-          chmodSync(join(configDir, 'elasticsearch.keystore'), 0o660);
-          const entry: LabNodeEntry = {
-            name,
-            cluster: c.name,
-            address,
-            home,
-            configDir,
-            httpPort: 9200,
-            transportPort: 9300,
-            ssh: { port: 22, dir: join(dir, 'hosts', name), knownHostsLine: '' },
-          };
-          const starting = startNode(entry);
-          nodeStarts.push(starting);
-          myStarts.push(starting);
-          return entry;
-        });
-        const entries = await Promise.all(prepared).catch((e) => {
-          clusterStarted.get(c.name)!.reject(e);
-          throw e;
-        });
-        const gate = clusterStarted.get(c.name)!;
-        Promise.all(myStarts).then(() => gate.resolve(), gate.reject);
-        return {
-          name: c.name,
-          dir: clusterDir,
-          user: TOOL_USER,
-          passwordFile,
-          url: `https://${addresses[0]}:9200`,
-          nodes: entries,
-        };
-      }),
-    );
-    log(`lab: certificates, keystores and configuration written (${secs()} s)`);
+/** The SSH client key, the lab CA (DIR/ca/) and the credentials folder. */
+async function writeCaAndClientKey(run: LabUpRun) {
+  const { dir } = run;
+  const client = ensureKeyPair(join(dir, 'client_key'), 'ed25519', 'crosskey-lab-client');
+  mkdirSync(join(dir, 'ca'), { recursive: true });
+  const ca = await createLabCa();
+  run.log(`lab: CA created (${run.secs()} s)`);
+  const caCert = join(dir, 'ca', 'ca.crt');
+  writeFileSync(caCert, ca.certPem);
+  writeFileSync(join(dir, 'ca', 'ca.key'), ca.keyPem, { mode: 0o600 });
+  mkdirSync(join(dir, 'credentials'), { recursive: true, mode: 0o700 });
+  return { client, ca, caCert };
+}
 
-    const lab: LabFile = {
-      format: 1,
-      dir,
-      net,
-      esVersion,
-      license: lic,
-      ssh,
-      staticRemote: !!opts.staticRemote,
-      connections: layout.connections,
-      ...(Object.keys(layout.yml).length ? { yml: layout.yml } : {}),
-      createdAt: new Date().toISOString(),
-      nodeScript,
-      caCert,
-      clientKey: client.privateKeyFile,
-      knownHosts: join(dir, 'known_hosts'),
-      inventory: join(dir, 'inventory.yml'),
-      clusters,
-    };
-    const all = allNodes(lab);
-
-    // SSH hosts while the nodes boot
-    nodeStarts.forEach((p) => p.catch(() => undefined)); // awaited below; no unhandled rejection meanwhile
-    const sshEnv = (n: LabNodeEntry) => ({
-      ES_HOME: n.home,
-      ES_PATH_CONF: n.configDir,
-      LAB_NODE: n.name,
-      LAB_DIR: dir,
-    });
-    if (ssh === 'openssh') {
-      await Promise.all(
-        all.map(async (n) => {
-          const host = await startOpenSshHost({
-            dir: n.ssh.dir,
-            address: n.address,
-            port: 22,
-            env: sshEnv(n),
-            authorizedKeys: client.publicKey,
-            maxSessions: 20,
-          });
-          started.sshPids.push(host.pid);
-          n.ssh.pid = host.pid;
-          n.ssh.knownHostsLine = host.knownHostsLine;
-        }),
-      );
-    } else {
-      const cfgFile = join(dir, 'hosts', 'ssh-daemon.json');
-      mkdirSync(join(dir, 'hosts'), { recursive: true });
-      const cfg: SshDaemonConfig = {
-        readyFile: join(dir, 'hosts', 'ssh-daemon.ready'),
-        hosts: all.map((n) => ({
-          dir: n.ssh.dir,
-          address: n.address,
-          port: 22,
-          env: sshEnv(n),
-          authorizedKeys: client.publicKey,
-          maxSessions: 20,
-          esHome: n.home,
-        })),
-      };
-      writeFileSync(cfgFile, JSON.stringify(cfg, null, 1));
-      const out = openSync(join(dir, 'hosts', 'ssh-daemon.log'), 'a');
-      const child = spawn(process.execPath, [nodeScript, '--ssh-hosts', cfgFile], {
-        detached: true,
-        stdio: ['ignore', out, out],
+function nodeStarts(run: LabUpRun): NodeStarts {
+  // With --static-remote a node connects its aliases at start-up: the clusters they point to start first.
+  const cluster = new Map(
+    run.layout.clusters.map((c) => {
+      let resolveFn!: () => void;
+      let rejectFn!: (e: unknown) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolveFn = res;
+        rejectFn = rej;
       });
-      closeSync(out);
-      child.unref();
-      started.daemonPid = child.pid;
-      lab.sshDaemonPid = child.pid;
-      const ok = await waitFor(() => existsSync(cfg.readyFile), 20_000, 30);
-      if (!ok) throw new Error(`embedded SSH hosts did not start; see ${join(dir, 'hosts', 'ssh-daemon.log')}`);
-      const { knownHostsLine } = await import('./hosts/keys.js');
-      for (const n of all) {
-        const pub = readFileSync(join(n.ssh.dir, 'ssh_host_ed25519_key.pub'), 'utf8');
-        n.ssh.knownHostsLine = knownHostsLine(n.address, 22, pub);
-      }
-    }
-    writeLabFile(lab);
-    writeFileSync(lab.knownHosts, knownHosts(lab));
-    writeFileSync(join(dir, 'ssh_config'), sshConfig(lab));
-    writeFileSync(lab.inventory, inventoryYaml(lab));
-    await Promise.all(nodeStarts);
-    log(`lab: ${all.length} nodes started (${secs()} s)`);
+      promise.catch(() => undefined); // awaited by dependants, if any; a failure is reported by its own node
+      return [c.name, { promise, resolve: resolveFn, reject: rejectFn }] as const;
+    }),
+  );
+  const all: Array<Promise<void>> = [];
+  const startNode = async (n: LabNodeEntry) => {
+    await Promise.all((run.dependsOn.get(n.cluster) ?? []).map((d) => cluster.get(d)!.promise));
+    run.started.nodes.push(n.home);
+    const outLines: string[] = [];
+    const rc = await serviceStart(n.home, run.nodeScript, (s) => outLines.push(s));
+    if (rc !== 0) throw new Error(`node ${n.name} failed to start: ${outLines.join('').trim()}`);
+  };
+  return {
+    all,
+    cluster,
+    start(n) {
+      const starting = startNode(n);
+      all.push(starting);
+      return starting;
+    },
+  };
+}
 
-    // every cluster formed and green, checked over real HTTPS
-    for (const c of clusters) {
-      const r = await labHttp(
-        { url: c.url, user: c.user, passwordFile: c.passwordFile, caCert },
-        'GET',
-        `/_cluster/health?wait_for_status=green&wait_for_nodes=${c.nodes.length}&timeout=60s`,
-      );
-      const h = r.json as { status?: string } | undefined;
-      if (r.status !== 200)
-        throw new Error(`cluster ${c.name} did not turn green: HTTP ${r.status} ${r.text.slice(0, 300)}`);
-      log(`lab: cluster ${c.name} is ${h?.status} (${secs()} s)`);
-    }
+/** Every cluster's files (credentials, cluster state, each node's install tree), each node started once written. */
+function writeClustersAndStartNodes(run: LabUpRun, ca: LabCa, starts: NodeStarts): Promise<LabClusterEntry[]> {
+  return Promise.all(run.layout.clusters.map((c) => writeClusterAndStartNodes(run, ca, starts, c)));
+}
 
-    await applyConnectionsInitialState(lab, (l) => log(`${l} (${secs()} s)`));
-    // The initial state creates indices whose replicas recover for a moment: hand over a green lab.
-    for (const c of clusters) {
-      const r = await labHttp(
-        { url: c.url, user: c.user, passwordFile: c.passwordFile, caCert },
-        'GET',
-        '/_cluster/health?wait_for_status=green&wait_for_no_initializing_shards=true&timeout=60s',
-      );
-      if (r.status !== 200)
-        throw new Error(
-          `cluster ${c.name} did not turn green after the initial state: HTTP ${r.status} ${r.text.slice(0, 300)}`,
-        );
-    }
-    writeMigrationVars(lab, lab.clusters);
-    writeLabFile(lab);
-    log(`lab: green, migration variables in ${join(dir, 'group_vars', 'all.yml')} (${secs()} s)`);
-    return { lab, seconds: (Date.now() - t0) / 1000 };
-  } catch (e) {
-    await cleanup();
+async function writeClusterAndStartNodes(
+  run: LabUpRun,
+  ca: LabCa,
+  starts: NodeStarts,
+  c: LayoutCluster,
+): Promise<LabClusterEntry> {
+  const { dir, opts } = run;
+  const clusterDir = join(dir, 'clusters', c.name);
+  const password = randomBytes(18).toString('base64url');
+  const passwordFile = join(dir, 'credentials', `${c.name}-password`);
+  writeFileSync(passwordFile, password + '\n', { mode: 0o600 });
+  createState(clusterDir, initialState(c.name, run.esVersion, run.license, password, opts.recoveryMs ?? 1000, c.nodes));
+  const names = Array.from({ length: c.nodes }, (_, i) => `${c.name}-${i + 1}`);
+  const addresses = addressesOf(run, c);
+  const myStarts: Array<Promise<void>> = [];
+  // Nodes are prepared concurrently (key generation, PBKDF2 and OpenSSL run off the main thread) and each
+  // starts as soon as its files exist: its simulated boot overlaps with the other nodes' preparation.
+  const prepared = names.map(async (name, i): Promise<LabNodeEntry> => {
+    const entry = await writeNode(run, ca, { cluster: c, clusterDir, name, names, addresses, address: addresses[i]! });
+    myStarts.push(starts.start(entry));
+    return entry;
+  });
+  const entries = await Promise.all(prepared).catch((e) => {
+    starts.cluster.get(c.name)!.reject(e);
     throw e;
+  });
+  const gate = starts.cluster.get(c.name)!;
+  Promise.all(myStarts).then(() => gate.resolve(), gate.reject);
+  return {
+    name: c.name,
+    dir: clusterDir,
+    user: TOOL_USER,
+    passwordFile,
+    url: `https://${addresses[0]}:9200`,
+    nodes: entries,
+  };
+}
+
+interface NodeSite {
+  cluster: LayoutCluster;
+  clusterDir: string;
+  name: string;
+  /** Every node name and address of the cluster. */
+  names: string[];
+  addresses: string[];
+  address: string;
+}
+
+/** One node's install tree: scripts, certificates, elasticsearch.yml and keystore. */
+async function writeNode(run: LabUpRun, ca: LabCa, site: NodeSite): Promise<LabNodeEntry> {
+  const { name, address } = site;
+  const home = join(site.clusterDir, name);
+  const configDir = join(home, 'config');
+  writeInstallTree(run, home, site.clusterDir);
+  const passwords = await writeNodeCertificates(ca, site, configDir);
+  writeElasticsearchYml(run, site, home, configDir);
+  await writeNodeKeystore(run, configDir, passwords);
+  return {
+    name,
+    cluster: site.cluster.name,
+    address,
+    home,
+    configDir,
+    httpPort: 9200,
+    transportPort: 9300,
+    ssh: { port: 22, dir: join(run.dir, 'hosts', name), knownHostsLine: '' },
+  };
+}
+
+/** ES_HOME's folders, bin/ scripts and the node's lab settings (lab-node.json). */
+function writeInstallTree(run: LabUpRun, home: string, clusterDir: string): void {
+  mkdirSync(join(home, 'config', 'certs'), { recursive: true });
+  mkdirSync(join(home, 'logs'), { recursive: true });
+  mkdirSync(join(home, 'data'), { recursive: true });
+  writeScripts(home, run.nodeScript);
+  writeFileSync(
+    join(home, 'lab-node.json'),
+    JSON.stringify({ clusterDir, esVersion: run.esVersion, startDelayMs: run.opts.startDelayMs ?? 1000 }, null, 1),
+  );
+}
+
+/** config/certs: http.p12 and transport.p12 (one node certificate, fresh passwords) and http_ca.crt. */
+async function writeNodeCertificates(
+  ca: LabCa,
+  site: NodeSite,
+  configDir: string,
+): Promise<{ httpPass: string; transportPass: string }> {
+  const { name, address } = site;
+  const cert = await issueNodeCert({ ca, name, ips: [address], dns: ['localhost', name] });
+  const httpPass = randomBytes(12).toString('base64url');
+  const transportPass = randomBytes(12).toString('base64url');
+  const [httpP12, transportP12] = await Promise.all([
+    pkcs12(cert, ca.certPem, httpPass, 'http', join(configDir, 'certs')),
+    pkcs12(cert, ca.certPem, transportPass, 'transport', join(configDir, 'certs')),
+  ]);
+  writeFileSync(join(configDir, 'certs', 'http.p12'), httpP12, { mode: 0o660 });
+  writeFileSync(join(configDir, 'certs', 'transport.p12'), transportP12, { mode: 0o660 });
+  writeFileSync(join(configDir, 'certs', 'http_ca.crt'), ca.certPem);
+  return { httpPass, transportPass };
+}
+
+/** elasticsearch.yml: security and TLS on, the cluster's `--yml` settings, and with --static-remote its aliases. */
+function writeElasticsearchYml(run: LabUpRun, site: NodeSite, home: string, configDir: string): void {
+  const { layout } = run;
+  const { cluster: c, name, names, addresses, address } = site;
+  // --static-remote: the aliases of this cluster, in elasticsearch.yml before the first start.
+  const staticLines = run.opts.staticRemote
+    ? layout.connections
+        .filter((k) => k.local === c.name)
+        .map((k) =>
+          staticAliasLines(
+            k.alias,
+            addressesOf(run, layout.clusters.find((r) => r.name === k.remote)!).map((a) => `${a}:9300`),
+          ),
+        )
+        .join('')
+    : '';
+  const yml: Record<string, unknown> = {
+    'cluster.name': c.name,
+    'node.name': name,
+    'network.host': address,
+    'http.port': 9200,
+    'transport.port': 9300,
+    'path.data': join(home, 'data'),
+    'path.logs': join(home, 'logs'),
+    'discovery.seed_hosts': addresses.map((a) => `${a}:9300`),
+    'cluster.initial_master_nodes': names,
+    'xpack.security.enabled': true,
+    'xpack.security.enrollment.enabled': false,
+    'xpack.security.http.ssl.enabled': true,
+    'xpack.security.http.ssl.keystore.path': 'certs/http.p12',
+    'xpack.security.transport.ssl.enabled': true,
+    'xpack.security.transport.ssl.verification_mode': 'certificate',
+    'xpack.security.transport.ssl.client_authentication': 'required',
+    'xpack.security.transport.ssl.keystore.path': 'certs/transport.p12',
+    'xpack.security.transport.ssl.truststore.path': 'certs/transport.p12',
+    ...layout.yml[c.name],
+  };
+  writeFileSync(
+    join(configDir, 'elasticsearch.yml'),
+    `# crosskey lab node ${name} (simulated Elasticsearch ${run.esVersion})\n` +
+      dump(yml, { lineWidth: 200 }) +
+      staticLines,
+  );
+}
+
+/** config/elasticsearch.keystore (the version's format) with the PKCS#12 passwords. */
+async function writeNodeKeystore(
+  run: LabUpRun,
+  configDir: string,
+  { httpPass, transportPass }: { httpPass: string; transportPass: string },
+): Promise<void> {
+  const ks = await writeKeystoreAsync({
+    version: keystoreVersionFor(run.esVersion),
+    entries: new Map([
+      ['xpack.security.http.ssl.keystore.secure_password', httpPass],
+      ['xpack.security.transport.ssl.keystore.secure_password', transportPass],
+      ['xpack.security.transport.ssl.truststore.secure_password', transportPass],
+    ]),
+  });
+  writeFileSync(join(configDir, 'elasticsearch.keystore'), ks, { mode: 0o660 });
+  chmodSync(join(configDir, 'elasticsearch.keystore'), 0o660);
+}
+
+function labFileOf(run: LabUpRun, clusters: LabClusterEntry[], caCert: string, clientKey: string): LabFile {
+  const { dir, layout, opts } = run;
+  return {
+    format: 1,
+    dir,
+    net: run.net,
+    esVersion: run.esVersion,
+    license: run.license,
+    ssh: run.ssh,
+    staticRemote: !!opts.staticRemote,
+    connections: layout.connections,
+    ...(Object.keys(layout.yml).length ? { yml: layout.yml } : {}),
+    createdAt: new Date().toISOString(),
+    nodeScript: run.nodeScript,
+    caCert,
+    clientKey,
+    knownHosts: join(dir, 'known_hosts'),
+    inventory: join(dir, 'inventory.yml'),
+    clusters,
+  };
+}
+
+/** Every node's SSH host (OpenSSH sshd per node, or the embedded hosts in one process); fills in their host keys. */
+async function startSshHosts(run: LabUpRun, lab: LabFile, authorizedKeys: string): Promise<void> {
+  if (run.ssh === 'openssh') await startOpenSshHosts(run, lab, authorizedKeys);
+  else await startEmbeddedSshHosts(run, lab, authorizedKeys);
+}
+
+function sshEnv(run: LabUpRun, n: LabNodeEntry) {
+  return { ES_HOME: n.home, ES_PATH_CONF: n.configDir, LAB_NODE: n.name, LAB_DIR: run.dir };
+}
+
+async function startOpenSshHosts(run: LabUpRun, lab: LabFile, authorizedKeys: string): Promise<void> {
+  await Promise.all(
+    allNodes(lab).map(async (n) => {
+      const host = await startOpenSshHost({
+        dir: n.ssh.dir,
+        address: n.address,
+        port: 22,
+        env: sshEnv(run, n),
+        authorizedKeys,
+        maxSessions: 20,
+      });
+      run.started.sshPids.push(host.pid);
+      n.ssh.pid = host.pid;
+      n.ssh.knownHostsLine = host.knownHostsLine;
+    }),
+  );
+}
+
+async function startEmbeddedSshHosts(run: LabUpRun, lab: LabFile, authorizedKeys: string): Promise<void> {
+  const { dir } = run;
+  const all = allNodes(lab);
+  const cfgFile = join(dir, 'hosts', 'ssh-daemon.json');
+  mkdirSync(join(dir, 'hosts'), { recursive: true });
+  const cfg: SshDaemonConfig = {
+    readyFile: join(dir, 'hosts', 'ssh-daemon.ready'),
+    hosts: all.map((n) => ({
+      dir: n.ssh.dir,
+      address: n.address,
+      port: 22,
+      env: sshEnv(run, n),
+      authorizedKeys,
+      maxSessions: 20,
+      esHome: n.home,
+    })),
+  };
+  writeFileSync(cfgFile, JSON.stringify(cfg, null, 1));
+  const out = openSync(join(dir, 'hosts', 'ssh-daemon.log'), 'a');
+  const child = spawn(process.execPath, [run.nodeScript, '--ssh-hosts', cfgFile], {
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
+  closeSync(out);
+  child.unref();
+  run.started.daemonPid = child.pid;
+  lab.sshDaemonPid = child.pid;
+  const ok = await waitFor(() => existsSync(cfg.readyFile), 20_000, 30);
+  if (!ok) throw new Error(`embedded SSH hosts did not start; see ${join(dir, 'hosts', 'ssh-daemon.log')}`);
+  const { knownHostsLine } = await import('./hosts/keys.js');
+  for (const n of all) {
+    const pub = readFileSync(join(n.ssh.dir, 'ssh_host_ed25519_key.pub'), 'utf8');
+    n.ssh.knownHostsLine = knownHostsLine(n.address, 22, pub);
+  }
+}
+
+/** lab.json, known_hosts, ssh_config and inventory.yml. */
+function writeLabFiles(lab: LabFile): void {
+  writeLabFile(lab);
+  writeFileSync(lab.knownHosts, knownHosts(lab));
+  writeFileSync(join(lab.dir, 'ssh_config'), sshConfig(lab));
+  writeFileSync(lab.inventory, inventoryYaml(lab));
+}
+
+async function waitForNodeStarts(run: LabUpRun, lab: LabFile, starts: NodeStarts): Promise<void> {
+  await Promise.all(starts.all);
+  run.log(`lab: ${allNodes(lab).length} nodes started (${run.secs()} s)`);
+}
+
+function clusterHealth(lab: LabFile, c: LabClusterEntry, query: string) {
+  return labHttp(
+    { url: c.url, user: c.user, passwordFile: c.passwordFile, caCert: lab.caCert },
+    'GET',
+    `/_cluster/health?${query}`,
+  );
+}
+
+/** Every cluster formed and green, checked over real HTTPS. */
+async function waitForGreenClusters(run: LabUpRun, lab: LabFile): Promise<void> {
+  for (const c of lab.clusters) {
+    const r = await clusterHealth(lab, c, `wait_for_status=green&wait_for_nodes=${c.nodes.length}&timeout=60s`);
+    const h = r.json as { status?: string } | undefined;
+    if (r.status !== 200)
+      throw new Error(`cluster ${c.name} did not turn green: HTTP ${r.status} ${r.text.slice(0, 300)}`);
+    run.log(`lab: cluster ${c.name} is ${h?.status} (${run.secs()} s)`);
   }
 }
 
@@ -541,4 +679,22 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
 async function applyConnectionsInitialState(lab: LabFile, log: (s: string) => void): Promise<void> {
   await applyInitialState(lab);
   log('lab: initial state applied (remote connections and tasks)');
+}
+
+/** The initial state creates indices whose replicas recover for a moment: hand over a green lab. */
+async function waitForRecoveredShards(lab: LabFile): Promise<void> {
+  for (const c of lab.clusters) {
+    const r = await clusterHealth(lab, c, 'wait_for_status=green&wait_for_no_initializing_shards=true&timeout=60s');
+    if (r.status !== 200)
+      throw new Error(
+        `cluster ${c.name} did not turn green after the initial state: HTTP ${r.status} ${r.text.slice(0, 300)}`,
+      );
+  }
+}
+
+/** DIR/group_vars/all.yml, and lab.json once more (complete). */
+function writeMigrationVariables(run: LabUpRun, lab: LabFile): void {
+  writeMigrationVars(lab, lab.clusters);
+  writeLabFile(lab);
+  run.log(`lab: green, migration variables in ${join(run.dir, 'group_vars', 'all.yml')} (${run.secs()} s)`);
 }

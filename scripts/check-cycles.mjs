@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join, normalize } from 'node:path';
 
-/** file → files it imports (relative imports of .ts sources; type-only imports count: they tie modules too). */
+/** file → files it imports (relative imports of .ts sources; type-only and dynamic imports count: they tie modules too). */
 export function importGraph(root = process.cwd()) {
   const files = execFileSync(
     'git',
@@ -26,7 +26,12 @@ export function importGraph(root = process.cwd()) {
       continue;
     }
     const deps = new Set();
-    for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'(\.[^']+)'/g)) {
+    // static imports and re-exports, and dynamic `import('./x.js')` (lazy loads tie modules as well)
+    const specifiers = [
+      ...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'(\.[^']+)'/g),
+      ...text.matchAll(/\bimport\(\s*'(\.[^']+)'\s*\)/g),
+    ];
+    for (const m of specifiers) {
       const target = normalize(join(dirname(f), m[1])).replace(/\.js$/, '.ts');
       if (known.has(target)) deps.add(target);
     }
@@ -87,22 +92,18 @@ export function folderGraph(graph) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  // --controller-only: the lab's known knot (lab/node, to be regrouped by feature) is reported, not failed on.
-  const controllerOnly = process.argv.includes('--controller-only');
   const graph = importGraph();
   const fileCycles = cycles(graph);
   const folderCycles = cycles(folderGraph(graph));
-  const gating = (c) => !controllerOnly || c.some((f) => !f.startsWith('lab/'));
   let failed = false;
   for (const c of fileCycles) {
-    const bad = gating(c);
-    failed ||= bad;
-    console[bad ? 'error' : 'log'](`${bad ? '' : 'note: '}import cycle between files: ${c.join(' ↔ ')}`);
+    failed = true;
+    console.error(`import cycle between files: ${c.join(' ↔ ')}`);
   }
   for (const c of folderCycles) {
     failed = true;
     console.error(`import cycle between folders: ${c.join(' ↔ ')}`);
   }
   if (failed) process.exit(1);
-  console.log(`crosskey lint: no import cycles in controller/ and agent/ (${graph.size} files)`);
+  console.log(`crosskey lint: no import cycles in controller/, agent/ and lab/ (${graph.size} files)`);
 }

@@ -3,36 +3,36 @@
 //
 // EXTENSION POINTS (for the remote connections, security APIs and tasks):
 //
-// * Cluster state — lab/node/state.ts: `ClusterState` with sections `security` (users, roles, apiKeys; type from
+// * Cluster state — lab/node/cluster/state.ts: `ClusterState` with sections `security` (users, roles, apiKeys; type from
 //   lab/node/security/model.ts), `tasks`, `counters` (e.g. `disruptions`), `events`. Read with `rt.state()`,
 //   change with `await rt.updateState(s => { … })` (lock + atomic rename; the file is rewritten only if changed).
-//   The tool superuser is in `security.users` from `lab up` on (password_hash format: lab/node/passwords.ts).
+//   The tool superuser is in `security.users` from `lab up` on (password_hash format: lab/node/security/passwords.ts).
 // * Authentication — lab/node/security/authenticate.ts: `authenticate(state, authorizationHeader, uri)`.
 //   Basic auth against `security.users`, extended with `ApiKey` (keep the signature).
 //   Authorization of a route: `Route.privilege` (a cluster privilege) is checked with
 //   `authorizeCluster(state, principal, privilege)` from the same file.
 // * REST — lab/node/router.ts: `Route {method, path: '/_security/role/{name}', handler(req, ctx), params?,
-// privilege?}`;
-//   throw `esError(status, type, reason)` for ES's envelope. Add a file lab/node/api/<area>.ts exporting
-//   `routes: Route[]` and add it to the list in lab/node/api/index.ts (one line). `ctx.rt` is this runtime.
+//   privilege?}`; throw `esError(status, type, reason)` (lab/node/http-error.ts) for ES's envelope. Add a file
+//   lab/node/<feature>/routes.ts exporting `routes: Route[]` and add it to the list in lab/node/process/routes.ts
+//   (one line). `ctx.rt` is this runtime.
 // * Transport (9300, mutual TLS per xpack.security.transport.ssl.*) — `rt.onTransportMessage(type, handler)`;
 //   clients use `transportRequest()` from lab/node/transport.ts (newline-delimited JSON frames over TLS).
 //   Built in: `internal:transport/handshake` → {node_id, node_name, cluster_name, cluster_uuid, version}.
 // * Remote cluster server (9443, when `remote_cluster_server.enabled: true`) — bound with the TLS config
 //   of xpack.security.remote_cluster_server.ssl.*; `rt.onRemoteClusterConnection(socket => …)` receives every
 //   accepted TLS socket (destroyed when nobody registered).
-// * Plugins — lab/node/plugins.ts: a list of `NodePlugin` factories; each gets `start(rt)` once the node's
+// * Plugins — lab/node/process/plugins.ts: a list of `NodePlugin` factories; each gets `start(rt)` once the node's
 //   servers are bound and it has joined, `stop()` at shutdown, `onSettingsChanged()` after a cluster settings
 //   update handled by this node (other nodes: poll `rt.state().version`), `onSecureSettingsReloaded()` after
 //   `reloadSecureSettings()` swapped `rt.secure`.
 // * Logging — `rt.log('WARN', 'o.e.t.ProxyConnectionStrategy', message)` writes ES-style lines to logs/<cluster>.log.
 // * Lab set-up — `lab up` (lab/up.ts) calls `applyInitialState(lab: LabFile)` from lab/setup/initial-state.ts once
 //   both clusters are green; LabFile (lab/layout.ts) has every node's home, address and the clusters' credentials;
-//   lab/http-client.ts `labHttp()` talks to a cluster with CA-verified TLS; lab/node/service.ts `restart()`
-//   restarts a node through its service command; lab/node/cluster.ts `createIndex()` adds indices to a state.
+//   lab/http-client.ts `labHttp()` talks to a cluster with CA-verified TLS; lab/node/process/service.ts `restart()`
+//   restarts a node through its service command; lab/node/cluster/coordination.ts `createIndex()` adds indices to a state.
 import type { TLSSocket, SecureContextOptions } from 'node:tls';
-import type { ClusterState, FlatSettings, SettingValue } from './state.js';
-import type { MemberInfo } from './cluster.js';
+import type { ClusterState, FlatSettings, SettingValue } from './cluster/state.js';
+import type { MemberInfo } from './cluster/coordination.js';
 
 export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL';
 

@@ -18,10 +18,10 @@ import {
   type LabNodeEntry,
 } from '../layout.js';
 import { labHttp, type LabHttpResponse } from '../http-client.js';
-import { updateState } from '../node/state.js';
-import { createIndex } from '../node/cluster.js';
-import { hashPassword } from '../node/passwords.js';
-import { start as serviceStart, stop as serviceStop } from '../node/service.js';
+import { updateState } from '../node/cluster/state.js';
+import { createIndex } from '../node/cluster/coordination.js';
+import { hashPassword } from '../node/security/passwords.js';
+import { start as serviceStart, stop as serviceStop } from '../node/process/service.js';
 import { versionAtLeast } from '../../controller/version.js';
 
 export const REMOTE_ALIAS = DEFAULT_CONNECTION.alias;

@@ -10,7 +10,7 @@ import { Client } from '@elastic/elasticsearch';
 import { labUp } from '../../lab/up.js';
 import { labDown, labFault } from '../../lab/ops.js';
 import { labHttp } from '../../lab/http-client.js';
-import { readFaults } from '../../lab/node/faults.js';
+import { readFaults } from '../../lab/node/process/faults.js';
 import type { LabClusterEntry, LabFile, LabNodeEntry } from '../../lab/layout.js';
 import { shapeDiff, EXAMPLES } from '../helpers/shape.js';
 

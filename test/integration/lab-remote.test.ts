@@ -11,7 +11,7 @@ import { labUp } from '../../lab/up.js';
 import { labDown } from '../../lab/ops.js';
 import { labHttp } from '../../lab/http-client.js';
 import type { LabClusterEntry, LabFile, LabNodeEntry } from '../../lab/layout.js';
-import { updateState } from '../../lab/node/state.js';
+import { updateState } from '../../lab/node/cluster/state.js';
 import { createCa, issueCert, toPkcs12 } from '../../controller/certs/index.js';
 import { REMOTE_ALIAS, waitConnected } from '../../lab/setup/initial-state.js';
 import { EXAMPLES } from '../helpers/shape.js';

@@ -21,7 +21,7 @@ import { SecretFileError } from '../../controller/secret-files.js';
 import { isSecret, type Secret } from '../../controller/secrets.js';
 import { editSettings } from '../../controller/modules/es/elasticsearch_yml.js';
 import { parseElasticsearchYml as inspectParseEsYml } from '../../controller/inspect/host.js';
-import { parseElasticsearchYml as labParseEsYml } from '../../lab/node/config.js';
+import { parseElasticsearchYml as labParseEsYml } from '../../lab/node/config/elasticsearch-yml.js';
 import { blockApply } from '../../agent/ops/block.js';
 import { MAX_ALIAS_NODES, MAX_YAML_BYTES, loadBounded } from '../../agent/yaml-bounds.js';
 import { testModules } from '../fixtures/playbooks/test-modules.js';

@@ -2,7 +2,7 @@ import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chownSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keystoreCli, type Terminal } from '../../lab/node/keystore-cli.js';
+import { keystoreCli, type Terminal } from '../../lab/node/keystore/cli.js';
 import { readKeystore, readKeystoreHeader, writeKeystore } from '../../agent/keystore/format.js';
 
 /** A terminal with scripted stdin lines that records what the CLI printed. */

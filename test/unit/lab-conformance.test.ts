@@ -10,7 +10,7 @@ import { userPrivileges } from '../../lab/node/security/user-privileges.js';
 import { RESERVED_ROLES, type Principal, type SecurityState } from '../../lab/node/security/model.js';
 import { matchesQuery, filterSource } from '../../lab/node/search/query.js';
 import { handleRead, SEARCH, type FulfilContext } from '../../lab/node/remote/fulfil.js';
-import type { ClusterState } from '../../lab/node/state.js';
+import type { ClusterState } from '../../lab/node/cluster/state.js';
 
 const SEARCH_ACTION = 'indices:data/read/search';
 const admin: Principal = {

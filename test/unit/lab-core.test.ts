@@ -1,10 +1,11 @@
 import test from 'ava';
-import { Router, applyFilterPath, nestSettings, flattenInput, type Route } from '../../lab/node/router.js';
-import { reconcile, computeHealth, createIndex, type MemberInfo } from '../../lab/node/cluster.js';
-import type { ClusterState } from '../../lab/node/state.js';
-import { parseElasticsearchYml } from '../../lab/node/config.js';
-import { validateSettings, StartupError } from '../../lab/node/validate.js';
-import { lookupSetting } from '../../lab/node/settings.js';
+import { Router, type Route } from '../../lab/node/router.js';
+import { applyFilterPath, nestSettings, flattenInput } from '../../lab/node/rest-helpers.js';
+import { reconcile, computeHealth, createIndex, type MemberInfo } from '../../lab/node/cluster/coordination.js';
+import type { ClusterState } from '../../lab/node/cluster/state.js';
+import { parseElasticsearchYml } from '../../lab/node/config/elasticsearch-yml.js';
+import { validateSettings, StartupError } from '../../lab/node/config/validate.js';
+import { lookupSetting } from '../../lab/node/config/settings.js';
 import { emptyTasks } from '../../lab/node/tasks/model.js';
 
 test('router: literal segments beat parameters; params decoded; 405 information', (t) => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labCommand, LAB_USAGE } from '../../lab/cli.js';
 import { checkEsVersion, resolveLayout, startDependencies, parseYmlFlag } from '../../lab/layout-spec.js';
-import { buildInfo } from '../../lab/node/api/core.js';
+import { buildInfo } from '../../lab/node/cluster/routes.js';
 
 async function up(dir: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';

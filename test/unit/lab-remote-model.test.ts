@@ -17,7 +17,7 @@ import { openTlsChannel, ConnectError, mapChannelError } from '../../lab/node/re
 import { FrameChannel, type RemoteError } from '../../lab/node/remote/wire.js';
 import { ipFilterAllows, ruleMatches } from '../../lab/node/remote/ip-filter.js';
 import { createCrossClusterApiKey, createRestApiKey, invalidateApiKeys } from '../../lab/node/security/api-keys.js';
-import type { ClusterState } from '../../lab/node/state.js';
+import type { ClusterState } from '../../lab/node/cluster/state.js';
 import type { NodeRuntime } from '../../lab/node/runtime.js';
 import type { Principal } from '../../lab/node/security/model.js';
 import { createCa, issueCert } from '../../controller/certs/index.js';

@@ -15,10 +15,8 @@ import {
   DEFAULT_FOLLOW_PARAMETERS,
   followParameters,
   recordDisruption,
-  type Follower,
-  type Transform,
-  type TasksState,
 } from '../../lab/node/tasks/model.js';
+import type { Follower, Transform, TasksState } from '../../lab/node/tasks/types.js';
 
 const EX = EXAMPLES;
 const owner = { kind: 'roles' as const, username: 'u', roles: ['r'] };

@@ -14,7 +14,7 @@ import { labUp } from '../../../lab/up.js';
 import { labDown, labStatus } from '../../../lab/ops.js';
 import { REMOTE_ALIAS } from '../../../lab/setup/initial-state.js';
 import { outageWindows } from '../../../lab/outage.js';
-import { readState } from '../../../lab/node/state.js';
+import { readState } from '../../../lab/node/cluster/state.js';
 import type { ConnectionEvent } from '../../../lab/node/remote/manager.js';
 
 const USAGE = `usage: crosskey demo [--dir DIR] [--nodes N] [--es-version V] [--ssh openssh|embedded] [--keep]

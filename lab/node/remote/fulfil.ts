@@ -3,8 +3,8 @@
 // transport profile (`default`, port 9300, RCS1: the caller's role names are resolved with this cluster's roles)
 // or the remote cluster server profile (`_remote_cluster`, port 9443, RCS2: a cross-cluster API key is required
 // and the caller's remote_indices-derived descriptors are intersected with the key's access).
-import type { ClusterState } from '../state.js';
-import type { MemberInfo } from '../cluster.js';
+import type { ClusterState } from '../cluster/state.js';
+import type { MemberInfo } from '../cluster/coordination.js';
 import type { RoleDescriptor } from '../security/model.js';
 import { verifyEncodedKey } from '../security/api-keys.js';
 import {

@@ -7,7 +7,7 @@
 import type { TLSSocket } from 'node:tls';
 import { createHash } from 'node:crypto';
 import type { NodePlugin, NodeRuntime } from '../runtime.js';
-import type { ClusterState } from '../state.js';
+import type { ClusterState } from '../cluster/state.js';
 import { versionAtLeast } from '../../../controller/version.js';
 import {
   aliasFingerprint,
@@ -18,7 +18,7 @@ import {
   type AliasSettings,
 } from './settings.js';
 import { FrameChannel, RemoteError } from './wire.js';
-import { logCertificateRemoteAccess } from '../deprecation.js';
+import { logCertificateRemoteAccess } from '../logs/deprecation.js';
 import { ipFilterAllows } from './ip-filter.js';
 import { ConnectError, mapChannelError, openTlsChannel, type Model } from './tls-client.js';
 import {

@@ -1,9 +1,9 @@
 // POST /_nodes/reload_secure_settings fan-out: the coordinating node asks every selected node over the
 // transport layer (TLS, like ES: a password is only sent over TLS) to re-read its keystore.
 import type { NodePlugin, NodeRuntime } from '../runtime.js';
-import type { MemberInfo } from '../cluster.js';
+import type { MemberInfo } from '../cluster/coordination.js';
 import { transportRequest } from '../transport.js';
-import { keystoreDetails } from '../keystore-details.js';
+import { keystoreDetails } from '../keystore/details.js';
 
 export const RELOAD_ACTION = 'cluster:admin/nodes/reload_secure_settings[n]';
 
@@ -24,7 +24,7 @@ export class ReloadSecureSettingsPlugin implements NodePlugin {
 
 export async function reloadLocal(rt: NodeRuntime, password?: string): Promise<NodeReloadAnswer> {
   const out = await rt.reloadSecureSettings(password);
-  // 9.3+ adds the keystore details (lab/node/keystore-details.ts)
+  // 9.3+ adds the keystore details (lab/node/keystore/details.ts)
   return out.error ? { name: rt.nodeName, reload_exception: out.error } : { name: rt.nodeName, ...keystoreDetails(rt) };
 }
 

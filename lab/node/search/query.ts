@@ -2,7 +2,7 @@
 // cross-cluster API keys (stored as JSON strings, docs/es-behaviour.md §1) and for `_query/role`. A document is a
 // JSON source plus its `_id`. Text analysis is reduced to lower-cased word tokens (ES's standard analyzer, roughly);
 // scoring is not simulated (every hit scores 1.0). A query type outside the subset is refused with a 400 naming it.
-import { esError } from '../router.js';
+import { esError } from '../http-error.js';
 import { patternMatches } from '../security/privileges.js';
 
 /** Values of a (dotted) field in a source: arrays are flattened, as ES indexes every element. */

@@ -1,10 +1,10 @@
-// Searching the documents of one cluster's state (the lab keeps them in the cluster state, lab/node/state.ts):
+// Searching the documents of one cluster's state (the lab keeps them in the cluster state, lab/node/cluster/state.ts):
 // the body subset the lab simulates, shard availability (a shard whose copies are all down fails, its documents
 // are missing from the hits), DLS/FLS per index (lab/node/security/access-control.ts) and `_source` filtering.
 // Used by the local part of `_search`/`_count` and by the fulfilling cluster for cross-cluster searches.
 import { createHash } from 'node:crypto';
-import { esError } from '../router.js';
-import type { ClusterState, StoredDoc } from '../state.js';
+import { esError } from '../http-error.js';
+import type { ClusterState, StoredDoc } from '../cluster/state.js';
 import { applyAccess, type LayerAccess } from '../security/access-control.js';
 import { filterSource, matchesQuery, type FieldGroup } from './query.js';
 

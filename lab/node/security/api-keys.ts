@@ -11,7 +11,7 @@ import {
   type StoredApiKey,
 } from './model.js';
 import { patternMatches, permissionOfRoles } from './privileges.js';
-import { LabEsError } from './errors.js';
+import { EsHttpError } from '../http-error.js';
 import { versionAtLeast } from '../../../controller/version.js';
 import { normalizeDescriptor, normalizeQuery } from './roles.js';
 import { isFieldLevelSecurity } from './access-control.js';
@@ -48,7 +48,7 @@ function secretMatches(hash: string, secret: string): boolean {
 export function parseTimeValueMs(v: string, field = 'expiration'): number {
   const m = /^(\d+)(ms|s|m|h|d|nanos|micros)$/.exec(String(v).trim());
   if (!m)
-    throw new LabEsError(
+    throw new EsHttpError(
       400,
       'illegal_argument_exception',
       `failed to parse setting [${field}] with value [${v}] as a time value: unit is missing or unrecognized`,
@@ -103,13 +103,13 @@ export function deriveCrossClusterDescriptor(access: CrossClusterAccess, version
  */
 export function normalizeAccess(raw: unknown, version: string): CrossClusterAccess {
   if (raw === null)
-    throw new LabEsError(400, 'x_content_parse_exception', "access doesn't support values of type: VALUE_NULL");
+    throw new EsHttpError(400, 'x_content_parse_exception', "access doesn't support values of type: VALUE_NULL");
   if (typeof raw !== 'object' || Array.isArray(raw))
-    throw new LabEsError(400, 'x_content_parse_exception', '[access] must be an object');
+    throw new EsHttpError(400, 'x_content_parse_exception', '[access] must be an object');
   const a = raw as Record<string, unknown>;
   for (const k of Object.keys(a))
     if (k !== 'search' && k !== 'replication')
-      throw new LabEsError(
+      throw new EsHttpError(
         400,
         'x_content_parse_exception',
         `[cross_cluster_api_key_request_access] unknown field [${k}]`,
@@ -118,14 +118,15 @@ export function normalizeAccess(raw: unknown, version: string): CrossClusterAcce
   const entries = (k: 'search' | 'replication') => {
     const v = a[k];
     if (v === undefined) return undefined;
-    if (!Array.isArray(v)) throw new LabEsError(400, 'x_content_parse_exception', `[${k}] must be an array`);
+    if (!Array.isArray(v)) throw new EsHttpError(400, 'x_content_parse_exception', `[${k}] must be an array`);
     return v.map((e: unknown) => {
       const o = e as Record<string, unknown>;
       if (!o || !Array.isArray(o.names) || o.names.length === 0 || !o.names.every((n) => typeof n === 'string'))
-        throw new LabEsError(400, 'x_content_parse_exception', `[${k}] entries require a non-empty [names] array`);
+        throw new EsHttpError(400, 'x_content_parse_exception', `[${k}] entries require a non-empty [names] array`);
       const allowed = ['names', 'field_security', 'query', 'allow_restricted_indices'];
       for (const f of Object.keys(o))
-        if (!allowed.includes(f)) throw new LabEsError(400, 'x_content_parse_exception', `[${k}] unknown field [${f}]`);
+        if (!allowed.includes(f))
+          throw new EsHttpError(400, 'x_content_parse_exception', `[${k}] unknown field [${f}]`);
       const query = normalizeQuery('cross_cluster', o.query);
       return {
         names: o.names as string[],
@@ -138,7 +139,7 @@ export function normalizeAccess(raw: unknown, version: string): CrossClusterAcce
   const search = entries('search');
   const replication = entries('replication');
   if (!search?.length && !replication?.length)
-    throw new LabEsError(
+    throw new EsHttpError(
       400,
       'action_request_validation_exception',
       'Validation Failed: 1: must specify non-empty access for either [search] or [replication];',
@@ -147,14 +148,14 @@ export function normalizeAccess(raw: unknown, version: string): CrossClusterAcce
   const dlsFls = (e: { query?: string; field_security?: { grant?: string[]; except?: string[] } }) =>
     e.query !== undefined || isFieldLevelSecurity(e.field_security);
   if (replication?.some(dlsFls))
-    throw new LabEsError(
+    throw new EsHttpError(
       400,
       'illegal_argument_exception',
       'replication does not support document or field level security',
     );
   // From 8.14.0 (PR #108600, a breaking change): search DLS/FLS only without replication. Older nodes accept it.
   if (versionAtLeast(version, '8.14.0') && replication?.length && search?.some(dlsFls))
-    throw new LabEsError(
+    throw new EsHttpError(
       400,
       'illegal_argument_exception',
       'search does not support document or field level security if replication is assigned',
@@ -167,10 +168,10 @@ export function normalizeAccess(raw: unknown, version: string): CrossClusterAcce
 function checkMetadata(md: unknown): Record<string, unknown> {
   if (md === undefined) return {};
   if (md === null || typeof md !== 'object' || Array.isArray(md))
-    throw new LabEsError(400, 'x_content_parse_exception', '[metadata] must be an object');
+    throw new EsHttpError(400, 'x_content_parse_exception', '[metadata] must be an object');
   const bad = Object.keys(md).filter((k) => k.startsWith('_'));
   if (bad.length)
-    throw new LabEsError(
+    throw new EsHttpError(
       400,
       'action_request_validation_exception',
       `Validation Failed: 1: API key metadata keys may not start with [_];`,
@@ -180,7 +181,7 @@ function checkMetadata(md: unknown): Record<string, unknown> {
 
 function rejectApiKeyAuth(principal: Principal, what: string) {
   if (principal.kind === 'api_key')
-    throw new LabEsError(400, 'illegal_argument_exception', `authentication via API key not supported: ${what}`);
+    throw new EsHttpError(400, 'illegal_argument_exception', `authentication via API key not supported: ${what}`);
 }
 
 function issue(
@@ -224,18 +225,18 @@ export function createCrossClusterApiKey(
   const b = (body ?? {}) as Record<string, unknown>;
   for (const k of Object.keys(b))
     if (!CC_CREATE_FIELDS.includes(k))
-      throw new LabEsError(
+      throw new EsHttpError(
         400,
         'x_content_parse_exception',
         `[1:2] [cross_cluster_api_key_request] unknown field [${k}]`,
       );
   if (typeof b.name !== 'string' || b.name === '')
-    throw new LabEsError(
+    throw new EsHttpError(
       400,
       'x_content_parse_exception',
       b.access === undefined ? 'Required [access, name]' : 'Required [name]',
     );
-  if (b.access === undefined) throw new LabEsError(400, 'x_content_parse_exception', 'Required [access]');
+  if (b.access === undefined) throw new EsHttpError(400, 'x_content_parse_exception', 'Required [access]');
   const access = normalizeAccess(b.access, version);
   const metadata = checkMetadata(b.metadata);
   const expiration = b.expiration != null ? now + parseTimeValueMs(String(b.expiration)) : null;
@@ -289,9 +290,13 @@ export function createRestApiKey(
   const b = (body ?? {}) as Record<string, unknown>;
   for (const k of Object.keys(b))
     if (!['name', 'expiration', 'role_descriptors', 'metadata'].includes(k))
-      throw new LabEsError(400, 'x_content_parse_exception', `[1:2] [api_key_request] unknown field [${k}]`);
+      throw new EsHttpError(400, 'x_content_parse_exception', `[1:2] [api_key_request] unknown field [${k}]`);
   if (typeof b.name !== 'string' || b.name === '')
-    throw new LabEsError(400, 'action_request_validation_exception', 'Validation Failed: 1: api key name is required;');
+    throw new EsHttpError(
+      400,
+      'action_request_validation_exception',
+      'Validation Failed: 1: api key name is required;',
+    );
   const rds = restDescriptors(b.role_descriptors);
   const expiration = b.expiration != null ? now + parseTimeValueMs(String(b.expiration)) : null;
   return issue(
@@ -318,21 +323,21 @@ function findOwnedKey(
 ): StoredApiKey {
   const k = state.apiKeys.find((x) => x.id === id && x.username === principal.username && x.realm === principal.realm);
   if (!k)
-    throw new LabEsError(
+    throw new EsHttpError(
       404,
       'resource_not_found_exception',
       `no API key owned by requesting user found for ID [${id}]`,
     );
   if (k.type !== type)
-    throw new LabEsError(
+    throw new EsHttpError(
       400,
       'illegal_argument_exception',
       `cannot update API key of type [${k.type}] while expected type is [${type}]`,
     );
   if (k.invalidated)
-    throw new LabEsError(400, 'illegal_argument_exception', `cannot update invalidated API key [${id}]`);
+    throw new EsHttpError(400, 'illegal_argument_exception', `cannot update invalidated API key [${id}]`);
   if (k.expiration !== null && k.expiration <= now)
-    throw new LabEsError(400, 'illegal_argument_exception', `cannot update expired API key [${id}]`);
+    throw new EsHttpError(400, 'illegal_argument_exception', `cannot update expired API key [${id}]`);
   return k;
 }
 
@@ -346,17 +351,17 @@ export function updateCrossClusterApiKey(
   now = Date.now(),
 ): { updated: boolean } {
   rejectApiKeyAuth(principal, 'only the owner user can update an API key');
-  if (body === undefined || body === null) throw new LabEsError(400, 'parse_exception', 'request body is required');
+  if (body === undefined || body === null) throw new EsHttpError(400, 'parse_exception', 'request body is required');
   const b = body as Record<string, unknown>;
   for (const k of Object.keys(b))
     if (!['access', 'metadata', 'expiration'].includes(k))
-      throw new LabEsError(
+      throw new EsHttpError(
         400,
         'x_content_parse_exception',
         `[1:2] [update_cross_cluster_api_key_request] unknown field [${k}]`,
       );
   if (b.access === undefined && b.metadata === undefined && b.expiration === undefined)
-    throw new LabEsError(
+    throw new EsHttpError(
       400,
       'action_request_validation_exception',
       'Validation Failed: 1: must update either [access] or [metadata] for cross-cluster API keys;',
@@ -503,7 +508,7 @@ export function invalidateApiKeys(
   const ids = Array.isArray(b.ids) ? (b.ids as string[]) : typeof b.id === 'string' ? [b.id] : undefined;
   const name = typeof b.name === 'string' ? b.name : undefined;
   if (!ids && !name && b.username === undefined && b.realm_name === undefined && !b.owner)
-    throw new LabEsError(
+    throw new EsHttpError(
       400,
       'action_request_validation_exception',
       'Validation Failed: 1: One of [api key id(s), api key name, username, realm name] must be specified if [owner] flag is false;',

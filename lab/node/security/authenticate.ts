@@ -2,9 +2,9 @@
 // privilege evaluation — keep the signatures, the router calls them on every request).
 //  - authenticate(state, authorizationHeader, uri) → a Principal, or the 401 ES would answer.
 //  - authorizeCluster(state, principal, privilege) → whether the caller holds a cluster privilege.
-import type { ClusterState } from '../state.js';
+import type { ClusterState } from '../cluster/state.js';
 import type { Principal } from './model.js';
-import { verifyPassword } from '../passwords.js';
+import { verifyPassword } from './passwords.js';
 import { verifyEncodedKey } from './api-keys.js';
 import { grantsCluster, permissionOf } from './privileges.js';
 

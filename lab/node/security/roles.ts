@@ -8,7 +8,7 @@ import {
   type RemoteIndicesPrivileges,
   type RoleDescriptor,
 } from './model.js';
-import { LabEsError } from './errors.js';
+import { EsHttpError } from '../http-error.js';
 import { versionAtLeast } from '../../../controller/version.js';
 
 const BASE_FIELDS = [
@@ -26,32 +26,32 @@ const BASE_FIELDS = [
 export function parseRoleBody(name: string, body: unknown, version: string): RoleDescriptor {
   // PutRoleRequest.validate → NativeRealmValidationUtil.validateRoleName (docs/es-behaviour.md §3).
   if (isReservedRole(name, version))
-    throw new LabEsError(
+    throw new EsHttpError(
       400,
       'action_request_validation_exception',
       `Validation Failed: 1: Role [${name}] is reserved and may not be used.;`,
     );
   if (!/^[\x21-\x7e][\x20-\x7e]{0,506}$/.test(name))
-    throw new LabEsError(
+    throw new EsHttpError(
       400,
       'action_request_validation_exception',
       `Validation Failed: 1: Role names must be at least 1 and no more than 507 characters. They can contain alphanumeric characters (a-z, A-Z, 0-9), spaces, punctuation, and printable symbols in the Basic Latin (ASCII) block. Leading or trailing whitespace is not allowed.;`,
     );
   if (body === null || typeof body !== 'object' || Array.isArray(body))
-    throw new LabEsError(400, 'parse_exception', 'request body is required');
+    throw new EsHttpError(400, 'parse_exception', 'request body is required');
   const b = body as Record<string, unknown>;
   const allowed = [...BASE_FIELDS];
   if (versionAtLeast(version, '8.8.0')) allowed.push('remote_indices');
   if (versionAtLeast(version, '8.15.0')) allowed.push('remote_cluster');
   for (const k of Object.keys(b)) {
     if (!allowed.includes(k))
-      throw new LabEsError(400, 'parse_exception', `failed to parse role [${name}]. unexpected field [${k}]`);
+      throw new EsHttpError(400, 'parse_exception', `failed to parse role [${name}]. unexpected field [${k}]`);
   }
   const strings = (k: string): string[] => {
     const v = b[k];
     if (v === undefined) return [];
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
-      throw new LabEsError(
+      throw new EsHttpError(
         400,
         'parse_exception',
         `failed to parse role [${name}]. [${k}] must be an array of strings`,
@@ -62,16 +62,16 @@ export function parseRoleBody(name: string, body: unknown, version: string): Rol
     const v = b[k];
     if (v === undefined) return undefined;
     if (!Array.isArray(v))
-      throw new LabEsError(400, 'parse_exception', `failed to parse role [${name}]. [${k}] must be an array`);
+      throw new EsHttpError(400, 'parse_exception', `failed to parse role [${name}]. [${k}] must be an array`);
     return v.map((e: Record<string, unknown>) => {
       if (!Array.isArray(e?.names) || !Array.isArray(e?.privileges))
-        throw new LabEsError(
+        throw new EsHttpError(
           400,
           'parse_exception',
           `failed to parse indices privileges for role [${name}]. missing required [${!Array.isArray(e?.names) ? 'names' : 'privileges'}] field`,
         );
       if (needClusters && (!Array.isArray(e.clusters) || e.clusters.length === 0))
-        throw new LabEsError(
+        throw new EsHttpError(
           400,
           'parse_exception',
           `failed to parse remote indices privileges for role [${name}]. missing required [clusters] field`,
@@ -94,17 +94,21 @@ export function parseRoleBody(name: string, body: unknown, version: string): Rol
     const allowedRc = ['monitor_enrich', ...(versionAtLeast(version, '8.17.0') ? ['monitor_stats'] : [])];
     const rc = b.remote_cluster as Array<{ clusters?: string[]; privileges?: string[] }>;
     if (!Array.isArray(rc))
-      throw new LabEsError(400, 'parse_exception', `failed to parse role [${name}]. [remote_cluster] must be an array`);
+      throw new EsHttpError(
+        400,
+        'parse_exception',
+        `failed to parse role [${name}]. [remote_cluster] must be an array`,
+      );
     for (const e of rc) {
       const bad = (e.privileges ?? []).filter((p) => !allowedRc.includes(p));
       if (bad.length)
-        throw new LabEsError(
+        throw new EsHttpError(
           400,
           'illegal_argument_exception',
           `Invalid remote_cluster permissions found. Please remove the following: [${bad.join(', ')}] Only [${allowedRc.join(', ')}] are allowed`,
         );
       if (!Array.isArray(e.clusters) || e.clusters.length === 0)
-        throw new LabEsError(
+        throw new EsHttpError(
           400,
           'parse_exception',
           `failed to parse remote_cluster for role [${name}]. missing required [clusters] field`,
@@ -118,7 +122,7 @@ export function parseRoleBody(name: string, body: unknown, version: string): Rol
 /** RoleDescriptorRequestValidator: metadata keys starting with `_` are ES's own (e.g. `_reserved`). */
 function checkRoleMetadata(md: Record<string, unknown>): Record<string, unknown> {
   if (Object.keys(md).some((k) => k.startsWith('_')))
-    throw new LabEsError(
+    throw new EsHttpError(
       400,
       'action_request_validation_exception',
       'Validation Failed: 1: role descriptor metadata keys may not start with [_];',
@@ -142,7 +146,7 @@ export function normalizeQuery(roleName: string, q: unknown): string | undefined
   if (q === undefined || q === null || q === '') return undefined;
   if (typeof q === 'string') return q;
   if (typeof q === 'object' && !Array.isArray(q)) return JSON.stringify(q);
-  throw new LabEsError(
+  throw new EsHttpError(
     400,
     'parse_exception',
     `failed to parse indices privileges for role [${roleName}]. expected field [query] value to be null, a string, an array, or an object, but found [${tokenOf(q)}] instead`,

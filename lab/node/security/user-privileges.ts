@@ -3,7 +3,7 @@
 // entry without a query lifts DLS), written as RestGetUserPrivilegesAction does (docs/es-behaviour.md §4):
 // cluster, global, indices, applications, run_as always; remote_indices and remote_cluster only when non-empty,
 // remote_cluster only from 8.15.
-import { LabEsError } from './errors.js';
+import { EsHttpError } from '../http-error.js';
 import { resolveRole, type Principal, type RoleDescriptor, type SecurityState } from './model.js';
 import { normalizeDescriptor, roleView } from './roles.js';
 import { versionAtLeast } from '../../../controller/version.js';
@@ -81,7 +81,7 @@ export function userPrivileges(state: SecurityState, p: Principal, version: stri
   if (p.kind === 'api_key') {
     // A key with its own descriptors is a limited role: ES cannot express it as one privilege set.
     if (Object.keys(p.key.role_descriptors).length)
-      throw new LabEsError(
+      throw new EsHttpError(
         400,
         'illegal_argument_exception',
         'Cannot retrieve privileges for API keys with assigned role descriptors. Please use the Get API key information API https://ela.st/es-api-get-api-key',

@@ -2,90 +2,26 @@
 // auto-follow patterns and follower indices) with ES's state machines as pure functions over the
 // `tasks` section of the cluster state. Errors carry ES's status codes (409 for state conflicts).
 
-import { LabEsError } from '../security/errors.js';
-import type { RoleDescriptor } from '../security/model.js';
-import type { ClusterState } from '../state.js';
-import { createIndex } from '../cluster.js';
+import { EsHttpError } from '../http-error.js';
+import type { ClusterState } from '../cluster/state.js';
+import { createIndex } from '../cluster/coordination.js';
 
-/** Who a task runs as — captured when it is created or updated, like ES's stored security headers. */
-export type TaskOwner =
-  | { kind: 'roles'; username: string; roles: string[] }
-  | {
-      kind: 'api_key';
-      username: string;
-      id: string;
-      name: string;
-      role_descriptors: Record<string, RoleDescriptor>;
-      limited_by: Array<Record<string, RoleDescriptor>>;
-    };
+import type {
+  TaskOwner,
+  Transform,
+  MlJob,
+  Datafeed,
+  AutoFollowPattern,
+  FollowParameters,
+  Follower,
+  Disruption,
+  TasksState,
+  CountersState,
+} from './types.js';
 
 export function authorizationView(o: TaskOwner): Record<string, unknown> {
   return o.kind === 'roles' ? { roles: o.roles } : { api_key: { id: o.id, name: o.name } };
 }
-
-export type TransformState = 'stopped' | 'started' | 'indexing' | 'stopping' | 'failed';
-export interface Transform {
-  id: string;
-  config: Record<string, unknown> & { source: { index: string[] | string }; dest: { index: string } };
-  owner: TaskOwner;
-  create_time: number;
-  version: string;
-  state: TransformState;
-  reason?: string;
-  checkpoint: number;
-  lastCheckpointMs?: number;
-  failureStreak: number;
-}
-
-export type JobState = 'closed' | 'opening' | 'opened' | 'closing' | 'failed';
-export interface MlJob {
-  job_id: string;
-  config: Record<string, unknown>;
-  create_time: number;
-  state: JobState;
-  node?: string;
-}
-
-export interface Datafeed {
-  datafeed_id: string;
-  job_id: string;
-  config: Record<string, unknown> & { indices: string[] };
-  owner: TaskOwner;
-  state: 'started' | 'stopped';
-  realTimeConfigured: boolean;
-  searchCount: number;
-  /** Last error that stopped the datafeed (shown in assignment_explanation). */
-  lastError?: string;
-  node?: string;
-}
-
-export interface AutoFollowPattern {
-  name: string;
-  remote_cluster: string;
-  leader_index_patterns: string[];
-  leader_index_exclusion_patterns: string[];
-  /** Absent when not given at PUT (followers are then named like their leader). */
-  follow_index_pattern?: string;
-  /** Index settings for the followers, as given at PUT. */
-  settings?: Record<string, unknown>;
-  /** Only the follow parameters given at PUT (docs/es-behaviour.md §6); followers get ES's defaults for the rest. */
-  parameters?: Partial<FollowParameters>;
-  active: boolean;
-  owner: TaskOwner;
-}
-
-export type FollowParameters = {
-  max_read_request_operation_count: number;
-  max_read_request_size: string;
-  max_outstanding_read_requests: number;
-  max_write_request_operation_count: number;
-  max_write_request_size: string;
-  max_outstanding_write_requests: number;
-  max_write_buffer_count: number;
-  max_write_buffer_size: string;
-  max_retry_delay: string;
-  read_poll_timeout: string;
-};
 
 export const DEFAULT_FOLLOW_PARAMETERS: FollowParameters = {
   max_read_request_operation_count: 5120,
@@ -100,54 +36,6 @@ export const DEFAULT_FOLLOW_PARAMETERS: FollowParameters = {
   read_poll_timeout: '1m',
 };
 
-export interface Follower {
-  follower_index: string;
-  remote_cluster: string;
-  leader_index: string;
-  status: 'active' | 'paused';
-  parameters: FollowParameters;
-  owner: TaskOwner;
-  fatal_exception?: { type: string; reason: string };
-  read_exceptions: Array<{ from_seq_no: number; retries: number; exception: { type: string; reason: string } }>;
-  operations_read: number;
-  successful_read_requests: number;
-  failed_read_requests: number;
-  lastReadMs?: number;
-  /** Created by this auto-follow pattern, if any. */
-  pattern?: string;
-}
-
-export interface Disruption {
-  at: number;
-  cluster: string;
-  task_type: 'transform' | 'datafeed' | 'follower' | 'auto_follow';
-  task_id: string;
-  reason: string;
-}
-
-export interface TasksState {
-  transforms: Record<string, Transform>;
-  jobs: Record<string, MlJob>;
-  datafeeds: Record<string, Datafeed>;
-  autoFollowPatterns: Record<string, AutoFollowPattern>;
-  followers: Record<string, Follower>;
-  autoFollowStats: {
-    failed: number;
-    successful: number;
-    failedRemoteClusterStateRequests: number;
-    recentErrors: Array<{
-      leader_index: string;
-      timestamp: number;
-      auto_follow_exception: { type: string; reason: string };
-    }>;
-  };
-}
-
-export interface CountersState {
-  disruptions: number;
-  disruption_log: Disruption[];
-}
-
 export function emptyTasks(): TasksState {
   return {
     transforms: {},
@@ -160,10 +48,10 @@ export function emptyTasks(): TasksState {
 }
 
 function conflict(reason: string): never {
-  throw new LabEsError(409, 'status_exception', reason);
+  throw new EsHttpError(409, 'status_exception', reason);
 }
 function notFound(reason: string): never {
-  throw new LabEsError(404, 'resource_not_found_exception', reason);
+  throw new EsHttpError(404, 'resource_not_found_exception', reason);
 }
 
 // ---- transforms ----
@@ -240,7 +128,7 @@ export function getPattern(s: TasksState, name: string): AutoFollowPattern {
 }
 export function pauseFollow(f: Follower): void {
   if (f.status === 'paused')
-    throw new LabEsError(
+    throw new EsHttpError(
       400,
       'illegal_argument_exception',
       `No shard follow tasks for follower index [${f.follower_index}]`,
@@ -264,7 +152,7 @@ export function givenFollowParameters(
 ): Partial<FollowParameters> {
   for (const k of Object.keys(body ?? {}))
     if (!PARAM_KEYS.includes(k as keyof FollowParameters))
-      throw new LabEsError(400, 'x_content_parse_exception', `[1:2] [${request}] unknown field [${k}]`);
+      throw new EsHttpError(400, 'x_content_parse_exception', `[1:2] [${request}] unknown field [${k}]`);
   const out: Record<string, unknown> = {};
   for (const k of PARAMETER_ORDER) if (body?.[k] !== undefined && body[k] !== null) out[k] = body[k];
   return out as Partial<FollowParameters>;
@@ -285,7 +173,7 @@ const PARAMETER_ORDER: Array<keyof FollowParameters> = [
 ];
 export function resumeFollow(f: Follower, body: Record<string, unknown>): void {
   if (f.status === 'active' && !f.fatal_exception)
-    throw new LabEsError(
+    throw new EsHttpError(
       400,
       'illegal_argument_exception',
       `cannot resume following index [${f.follower_index}], index is already being followed`,

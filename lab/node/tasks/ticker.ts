@@ -3,23 +3,15 @@
 // remote_indices ∩ the key's access, evaluated by the remote). A failed read fails the task the way ES does and
 // counts a disruption for this cluster (counters.disruptions + counters.disruption_log).
 import type { NodePlugin, NodeRuntime } from '../runtime.js';
-import type { ClusterState } from '../state.js';
+import type { ClusterState } from '../cluster/state.js';
 import { remoteConnections, type RemoteConnectionManager } from '../remote/manager.js';
 import { SEARCH, SHARD_CHANGES } from '../remote/fulfil.js';
 import { remoteTargets, splitIndexExpression } from '../remote/index-expr.js';
 import { subjectFor, type Identity } from '../remote/subject.js';
 import { RemoteError } from '../remote/wire.js';
 import { patternMatches } from '../security/privileges.js';
-import {
-  DEFAULT_FOLLOW_PARAMETERS,
-  addFollower,
-  countersOf,
-  recordDisruption,
-  tasksOf,
-  type Disruption,
-  type TaskOwner,
-  type TasksState,
-} from './model.js';
+import { DEFAULT_FOLLOW_PARAMETERS, addFollower, countersOf, recordDisruption, tasksOf } from './model.js';
+import type { Disruption, TaskOwner, TasksState } from './types.js';
 
 export const TICK_MS = 500;
 
