@@ -2,7 +2,7 @@
 // does (server/src/main/java/org/elasticsearch/rest/RestCompatibleVersionHelper.java, getCompatibleVersion;
 // docs/es-9x.md §1.2): a node of major M accepts M and M-1; a request with a body carries the same version on
 // both headers or on neither. The 8.x client sends compatible-with=8 on both, so it works against 8.x and 9.x.
-import { esError } from './router.js';
+import { esError } from '../http-error.js';
 
 /** The N of `compatible-with=N` in a media type header, or undefined when the header does not ask for one. */
 export function compatibleWith(header: string | string[] | undefined): number | undefined {
