@@ -8,7 +8,8 @@ import { esForNode, type EsClientOptions } from '../elastic/client.js';
 import { flattenSettings } from '../elastic/api/remote.js';
 import { isSecret, secrets } from '../secrets.js';
 import { certFileRefs, describeCertFile, passwordFor } from './certfiles.js';
-import type { HostNodeReport, HostSshReport, KeystoreReport, PortReport } from './types.js';
+import type { CertConnectionsReport, HostNodeReport, HostSshReport, KeystoreReport, PortReport } from './types.js';
+import { CERT_ACCESS_PREFIX, deprecationLogPath } from '../elastic/deprecation-log.js';
 import { errorText, nonBlank } from '../values.js';
 
 /** Settings that matter for the remote cluster connection (the server side, the client side, the aliases). */
@@ -106,6 +107,8 @@ export async function inspectHostOverSsh(
   agent: AgentClient,
   host: string,
   vars: Record<string, unknown>,
+  /** The node's version (from its HTTP answer, else es_version): 9.x nodes get their deprecation log read. */
+  nodeVersion?: Promise<string | undefined>,
 ): Promise<HostSshReport> {
   const configDir = nonBlank(vars.es_config);
   const paths: Record<string, string> = {};
@@ -165,7 +168,24 @@ export async function inspectHostOverSsh(
     out.service = { name: serviceName, active: false, error: errorText(e) };
   }
   out.ports = nodePorts(facts.listening, flat, vars);
+  const version = (await nodeVersion) ?? nonBlank(vars.es_version);
+  if (version && Number(version.split('.')[0]) >= 9) {
+    // An unset cluster.name is Elasticsearch's default name.
+    const logFile = deprecationLogPath(vars, flat, 'elasticsearch');
+    if (logFile) out.certificateConnections = await readCertConnections(agent, logFile);
+  }
   return out;
+}
+
+async function readCertConnections(agent: AgentClient, logFile: string): Promise<CertConnectionsReport> {
+  try {
+    const r = await agent.call('jsonlog.scan', { path: logFile, field: 'event.code', prefix: CERT_ACCESS_PREFIX });
+    const aliases: CertConnectionsReport['aliases'] = {};
+    for (const [code, m] of Object.entries(r.matches)) aliases[code.slice(CERT_ACCESS_PREFIX.length)] = m;
+    return { logFile, exists: r.exists, aliases };
+  } catch (e) {
+    return { logFile, exists: false, aliases: {}, error: errorText(e) };
+  }
 }
 
 async function readKeystore(agent: AgentClient, path: string, vars: Record<string, unknown>): Promise<KeystoreReport> {
@@ -173,8 +193,12 @@ async function readKeystore(agent: AgentClient, path: string, vars: Record<strin
   const password = isSecret(pwVar) ? pwVar.reveal() : typeof pwVar === 'string' && pwVar ? pwVar : undefined;
   if (password) secrets.register(password);
   try {
-    const r = await agent.call('keystore.list', { path, ...(password ? { password } : {}) });
+    const [r, st] = await Promise.all([
+      agent.call('keystore.list', { path, ...(password ? { password } : {}) }),
+      agent.call('file.stat', { path, checksum: true }),
+    ]);
     return {
+      ...(st.sha256 ? { sha256: st.sha256 } : {}),
       path,
       exists: r.exists,
       ...(r.version !== undefined ? { version: r.version } : {}),

@@ -8,6 +8,7 @@ import { secrets } from '../secrets.js';
 import { renderValue } from '../lang/template.js';
 import { inspectCluster, type ClusterTarget } from './cluster.js';
 import { inspectHostOverSsh, inspectNodeOverHttp } from './host.js';
+import { keystoreDivergence } from '../elastic/keystore-convergence.js';
 import type { ClusterReport, HostReport, InspectReport } from './types.js';
 import { errorText } from '../values.js';
 
@@ -96,6 +97,18 @@ export function addKeystoreCredentials(clusters: ClusterReport[], hosts: HostRep
   }
 }
 
+/** Per cluster: do its nodes' keystores hold the same names (names only; unreadable keystores are left out)? */
+export function addKeystoreConsistency(clusters: ClusterReport[], hosts: HostReport[]): void {
+  for (const c of clusters) {
+    const views = hosts
+      .filter((h) => h.cluster === c.group && h.ssh.keystore?.entries)
+      .map((h) => ({ node: h.node.name ?? h.host, names: h.ssh.keystore!.entries! }));
+    if (views.length < 2) continue;
+    const problems = keystoreDivergence(views, []);
+    c.keystores = { consistent: problems.length === 0, problems };
+  }
+}
+
 export async function runInspect(o: InspectOptions): Promise<InspectReport> {
   const inv = o.inventory;
   const warnings: string[] = [];
@@ -137,7 +150,12 @@ export async function runInspect(o: InspectOptions): Promise<InspectReport> {
             else {
               try {
                 const agent = await o.openAgent(host, vars);
-                ssh = await inspectHostOverSsh(agent, host, vars);
+                ssh = await inspectHostOverSsh(
+                  agent,
+                  host,
+                  vars,
+                  nodeP.then((n) => n.version),
+                );
               } catch (e) {
                 ssh = { reachable: false, error: errorText(e) };
               }
@@ -149,6 +167,7 @@ export async function runInspect(o: InspectOptions): Promise<InspectReport> {
 
   const clusterReports = await clustersP;
   addKeystoreCredentials(clusterReports, hostReports);
+  addKeystoreConsistency(clusterReports, hostReports);
 
   // Belt and braces: nothing read from hosts or clusters may carry a registered secret into the output.
   return secrets.redactValue({

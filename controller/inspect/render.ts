@@ -132,8 +132,13 @@ function renderHost(h: HostReport): string {
     const meta = k.exists
       ? `v${k.version ?? '?'}, ${k.passwordProtected ? 'password-protected' : 'no password'}`
       : 'missing';
-    out += `  keystore: ${k.path} (${meta})${k.error ? ` — ${k.error}` : ''}\n`;
+    out += `  keystore: ${k.path} (${meta})${k.sha256 ? ` sha256 ${k.sha256}` : ''}${k.error ? ` — ${k.error}` : ''}\n`;
     if (k.entries) out += k.entries.length ? k.entries.map((e) => `    ${e}\n`).join('') : '    (no entries)\n';
+  }
+  const cc = s.certificateConnections;
+  if (cc) {
+    const rows = Object.entries(cc.aliases).map(([a, m]) => `${a}: ${m.count} line(s), last ${m.last ?? '?'}`);
+    out += `  certificate connections (${cc.logFile}): ${cc.error ?? (rows.length ? rows.join('; ') : cc.exists ? 'none logged' : 'no deprecation log yet')}\n`;
   }
   if (s.certFiles) {
     out += '  certificate files:\n';
@@ -143,6 +148,27 @@ function renderHost(h: HostReport): string {
       out +=
         '    (protected: give the PKCS#12 password in the var es_cert_passwords, keyed by file name, path or setting)\n';
     }
+  }
+  return out;
+}
+
+/** Under a cluster's table: keystore agreement, and (9.x) the certificate-based connections each node logged. */
+function clusterNotes(c: ClusterReport | undefined, hosts: HostReport[]): string {
+  let out = '';
+  if (c?.keystores)
+    out += c.keystores.consistent
+      ? `  keystores: the same setting names on every node\n`
+      : c.keystores.problems.map((p) => `  WARNING keystores differ: ${p}\n`).join('');
+  const rows: string[][] = [];
+  for (const h of hosts) {
+    for (const [alias, m] of Object.entries(h.ssh.certificateConnections?.aliases ?? {}))
+      rows.push([alias, h.node.name ?? h.host, m.last ?? '?', String(m.count)]);
+    if (h.ssh.certificateConnections?.error)
+      out += `  deprecation log of ${h.host}: ${h.ssh.certificateConnections.error}\n`;
+  }
+  if (rows.length) {
+    out += '  certificate-based connections in the deprecation logs (9.x):\n';
+    out += table(['alias', 'node', 'last logged', 'lines'], rows.sort(), '    ');
   }
   return out;
 }
@@ -261,6 +287,7 @@ export function renderInspect(r: InspectReport, opts: { long?: boolean } = {}): 
       ['node', 'version', 'model per alias (+key: credentials in keystore)', '9443', 'nearest cert expiry'],
       rows,
     );
+    out += clusterNotes(c, hosts);
   }
   for (const w of r.warnings) out += `\nWARNING: ${w}\n`;
   return secrets.redact(out);

@@ -33,6 +33,17 @@ export interface KeystoreReport {
   passwordProtected?: boolean;
   /** Entry names only (never values); undefined when the keystore is password-protected and no password is known. */
   entries?: string[];
+  /** SHA-256 of the file's bytes: what a 9.3+ node reports as keystore_digest once it has loaded this file. */
+  sha256?: string;
+  error?: string;
+}
+
+/** 9.x: certificate-based remote connections this node logged (its deprecation log, docs/es-9x.md §2). */
+export interface CertConnectionsReport {
+  logFile: string;
+  exists: boolean;
+  /** Per alias: lines seen, the first and the last one's time. */
+  aliases: Record<string, { count: number; first?: string; last?: string }>;
   error?: string;
 }
 
@@ -59,6 +70,8 @@ export interface HostSshReport {
   service?: { name: string; active: boolean; error?: string };
   /** Listening sockets on the ES ports (HTTP, transport, remote cluster server) and SSH. */
   ports?: PortReport[];
+  /** 9.x nodes only. */
+  certificateConnections?: CertConnectionsReport;
 }
 
 /** What the node's own HTTP endpoint (es_node_url) tells. */
@@ -144,6 +157,8 @@ export interface ClusterReport {
   remoteInfo: NodeRemoteInfo[];
   tasks?: Record<string, AliasTasks>;
   tasksError?: string;
+  /** Do the nodes' keystores hold the same setting names (Elastic requires it, does not enforce it)? */
+  keystores?: { consistent: boolean; problems: string[] };
   /** Per alias: which model each node uses (node name or host → model); 'mixed' when nodes differ. */
   models?: Record<string, { model: Model | 'mixed' | 'unknown'; perNode: Record<string, Model> }>;
 }

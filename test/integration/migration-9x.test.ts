@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { LabFile } from '../../lab/layout.js';
 import { REMOTE_ALIAS } from '../../lab/setup/initial-state.js';
-import { bundleCli, type CliResult } from './cli-bundle.js';
+import { bundleCli, runCli, type CliResult } from './cli-bundle.js';
 import { journalEvents } from '../helpers/lab.js';
 import { changedCount, cluster, get, lab, remoteInfo, runPlaybook } from '../helpers/migration.js';
 
@@ -130,6 +130,21 @@ test.serial(
       });
     ks(['add', '--stdin', 's3.client.default.secret_key'], 'not-the-same-everywhere');
     const before = await get(l, cluster(l, 'local'), '/_cluster/settings?flat_settings=true');
+
+    // inspect sees it first: the odd keystore named, and each 9.x node's certificate connections from its log.
+    const seen = await runCli(cli.file, ['inspect', '-i', l.inventory, '--json']);
+    t.is(seen.code, 0, out(seen).slice(-2000));
+    const report = JSON.parse(seen.stdout);
+    const local = report.clusters.find((c: { group: string }) => c.group === 'local');
+    t.false(local.keystores.consistent);
+    t.deepEqual(local.keystores.problems, [
+      `${odd.name}: keystore has s3.client.default.secret_key that the other nodes do not`,
+    ]);
+    for (const h of report.hosts.filter((x: { cluster: string }) => x.cluster === 'local')) {
+      t.true(h.ssh.certificateConnections.aliases[REMOTE_ALIAS].count >= 1, h.host);
+      t.regex(h.ssh.keystore.sha256, /^[0-9a-f]{64}$/);
+    }
+    t.false(seen.stdout.includes('not-the-same-everywhere'));
 
     const r = await run(l, 'migrate.yml');
     t.is(r.code, 2, out(r).slice(-3000));

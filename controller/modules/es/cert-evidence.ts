@@ -11,8 +11,7 @@ import { ModuleError } from '../contract.js';
 import { flatten } from './elasticsearch_yml.js';
 import { nodeNameOf } from './keystore-views.js';
 import { errorText } from '../../values.js';
-
-export const CERT_ACCESS_PREFIX = 'remote_cluster_certificate_access-';
+import { CERT_ACCESS_PREFIX, deprecationLogPath } from '../../elastic/deprecation-log.js';
 
 export interface NodeCertEvidence {
   host: string;
@@ -26,12 +25,10 @@ export interface NodeCertEvidence {
 
 async function logFileOf(ctx: TaskContext, host: string, clusterName: string): Promise<string> {
   const vars = ctx.hostVars(host);
-  if (typeof vars.es_path_logs === 'string' && vars.es_path_logs)
-    return join(vars.es_path_logs, `${clusterName}_deprecation.json`);
   const config =
     (vars.es_config as string | undefined) ?? (vars.es_home ? join(String(vars.es_home), 'config') : undefined);
   let yml: Record<string, unknown> = {};
-  if (config) {
+  if (config && !(typeof vars.es_path_logs === 'string' && vars.es_path_logs)) {
     const file = join(config, 'elasticsearch.yml');
     const agent = await ctx.agentFor(host);
     const read = await agent.call('file.read', { path: file });
@@ -43,18 +40,12 @@ async function logFileOf(ctx: TaskContext, host: string, clusterName: string): P
       }
     }
   }
-  const name = typeof yml['cluster.name'] === 'string' ? yml['cluster.name'] : clusterName;
-  const logs =
-    typeof yml['path.logs'] === 'string'
-      ? yml['path.logs']
-      : vars.es_home
-        ? join(String(vars.es_home), 'logs')
-        : undefined;
-  if (!logs)
+  const path = deprecationLogPath(vars, yml, clusterName);
+  if (!path)
     throw new ModuleError(
       `${host}: path.logs is not in elasticsearch.yml and neither es_path_logs nor es_home is set: the deprecation log cannot be found`,
     );
-  return join(logs, `${name}_deprecation.json`);
+  return path;
 }
 
 /** Each host's certificate-connection lines, per alias. Fails naming the host, the file and path.logs when unreadable. */
