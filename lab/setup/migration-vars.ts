@@ -39,6 +39,9 @@ export function writeMigrationVars(
       replication: [{ names: ['leader-*', 'archive-*'] }],
     },
     crosskey_roles: [],
+    crosskey_strong_identity: false,
+    crosskey_signing_name: 'crosskey-signing.local',
+    crosskey_signing_ca_file: 'crosskey-signing-ca.crt',
     crosskey_transport_allow: (remote?.nodes ?? []).map((n) => n.address),
     crosskey_connections: connections.map((c) => ({ local: c.local, remote: c.remote, alias: c.alias })),
   };

@@ -12,6 +12,8 @@ import { REMOTE_ALIAS } from '../../lab/setup/initial-state.js';
 import { bundleCli, runCli, type CliResult } from './cli-bundle.js';
 import { journalEvents } from '../helpers/lab.js';
 import { changedCount, cluster, get, lab, remoteInfo, runPlaybook } from '../helpers/migration.js';
+import { labHttp } from '../../lab/http-client.js';
+import { createCaAsync, issueCertAsync, loadCa } from '../../controller/certs/index.js';
 
 let cli: { file: string; remove(): void };
 test.before(async () => {
@@ -190,3 +192,99 @@ test.serial(
     await onCertificates(t, l);
   },
 );
+
+/** Cross-cluster search through the alias from one local node (size 0): the status and the text of the answer. */
+async function searchThrough(l: LabFile, nodeAddress: string): Promise<{ status: number; text: string }> {
+  const c = cluster(l, 'local');
+  const r = await labHttp(
+    { url: `https://${nodeAddress}:9200`, user: c.user, passwordFile: c.passwordFile, caCert: l.caCert },
+    'GET',
+    `/${REMOTE_ALIAS}:logs-*/_search?size=0`,
+  );
+  return { status: r.status, text: r.text };
+}
+
+test.serial(
+  '9.3 strong identity: signed requests accepted; a foreign or wrongly named signing certificate refused; rotation keeps the identity',
+  async (t) => {
+    const l = await lab(t, '9.3.0');
+    const on = ['-e', 'crosskey_strong_identity=true'];
+    const r = await run(l, 'migrate.yml', ...on);
+    t.is(r.code, 0, out(r).slice(-3000));
+    for (const [node, info] of Object.entries(await remoteInfo(l)))
+      t.is(info.cluster_credentials, '::es_redacted::', node);
+    const keys = async () =>
+      (await get(l, cluster(l, 'remote'), '/_security/api_key?active_only=true')).api_keys as Array<{
+        id: string;
+        certificate_identity?: string;
+      }>;
+    t.deepEqual(
+      (await keys()).map((k) => k.certificate_identity),
+      ['^CN=crosskey-signing\\.local$'],
+    );
+    const trust = await get(l, cluster(l, 'remote'), '/_cluster/settings?flat_settings=true');
+    t.deepEqual(trust.persistent['cluster.remote.signing.certificate_authorities'], ['crosskey-signing-ca.crt']);
+    const node = cluster(l, 'local').nodes[0]!;
+    t.is((await searchThrough(l, node.address)).status, 200);
+
+    const again = await run(l, 'migrate.yml', ...on, '--json');
+    t.is(again.code, 0, out(again).slice(-3000));
+    t.is(changedCount(again), 0);
+
+    // The node signs with a certificate from another CA (same name): the remote does not trust the signature.
+    const certFile = join(node.configDir, 'crosskey-signing.crt');
+    const keyFile = join(node.configDir, 'crosskey-signing.key');
+    const foreignCa = await createCaAsync({ dn: 'CN=Someone Else CA' });
+    const foreign = await issueCertAsync({ ca: foreignCa, name: 'crosskey-signing.local', serverAndClientAuth: true });
+    writeFileSync(certFile, foreign.certPem);
+    writeFileSync(keyFile, foreign.keyPem);
+    const refused = await searchThrough(l, node.address);
+    t.not(refused.status, 200, refused.text);
+    t.regex(
+      refused.text,
+      /Failed to verify cross cluster api key signature certificate from \[\(CN=crosskey-signing\.local;X\.509;SHA1:[0-9a-f]{40}\)\]/,
+    );
+
+    // The right CA, another name: the key's certificate_identity does not match.
+    const ca = loadCa(join(l.dir, 'rcs-ca'));
+    const intruder = await issueCertAsync({ ca, name: 'intruder', serverAndClientAuth: true });
+    writeFileSync(certFile, intruder.certPem);
+    writeFileSync(keyFile, intruder.keyPem);
+    const mismatch = await searchThrough(l, node.address);
+    t.not(mismatch.status, 200);
+    t.regex(
+      mismatch.text,
+      /DN from provided certificate \[CN=intruder\] does not match API Key certificate identity pattern/,
+    );
+
+    // A re-run puts the cluster's own signing files back.
+    const repaired = await run(l, 'migrate.yml', ...on);
+    t.is(repaired.code, 0, out(repaired).slice(-3000));
+    t.is((await searchThrough(l, node.address)).status, 200);
+
+    const rotated = await run(l, 'rotate-key.yml');
+    t.is(rotated.code, 0, out(rotated).slice(-3000));
+    t.deepEqual(
+      (await keys()).map((k) => k.certificate_identity),
+      ['^CN=crosskey-signing\\.local$'],
+    );
+    t.is((await searchThrough(l, node.address)).status, 200);
+
+    const back = await run(l, 'rollback.yml', ...on);
+    t.is(back.code, 0, out(back).slice(-3000));
+    await onCertificates(t, l);
+  },
+);
+
+test.serial('strong identity below 9.3 is refused before anything changes', async (t) => {
+  const l = await lab(t, '9.1.0');
+  const before = await get(l, cluster(l, 'remote'), '/_cluster/settings?flat_settings=true');
+  const r = await run(l, 'migrate.yml', '-e', 'crosskey_strong_identity=true');
+  t.is(r.code, 2, out(r).slice(-3000));
+  t.regex(
+    out(r),
+    /crosskey_strong_identity needs Elasticsearch 9\.3\+ on both clusters \(local 9\.1\.0, remote 9\.1\.0\)/,
+  );
+  t.deepEqual(await get(l, cluster(l, 'remote'), '/_cluster/settings?flat_settings=true'), before);
+  await onCertificates(t, l);
+});

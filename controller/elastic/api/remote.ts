@@ -50,7 +50,8 @@ export function aliasSettingsFrom(flat: Record<string, unknown>, alias: string):
   const p = aliasPrefix(alias);
   const out: AliasSettings = {};
   for (const [k, v] of Object.entries(flat)) {
-    if (!k.startsWith(p)) continue;
+    // cluster.remote.<alias>.signing.* (9.3 strong identity) signs requests; it does not define the connection.
+    if (!k.startsWith(p) || k.startsWith(`${p}signing.`)) continue;
     const sv = settingValue(v);
     if (sv !== undefined) out[k.slice(p.length)] = sv;
   }

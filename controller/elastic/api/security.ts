@@ -29,6 +29,8 @@ export interface CreateCrossClusterApiKeyRequest {
   access: CrossClusterAccess;
   expiration?: string;
   metadata?: Record<string, unknown>;
+  /** 9.3+: Java regex the signing certificate's subject DN must match (docs/es-9x.md §4.1). */
+  certificate_identity?: string;
 }
 
 export interface CreatedCrossClusterApiKey {
@@ -52,6 +54,8 @@ export interface ApiKeyInfo {
   role_descriptors?: Record<string, unknown>;
   access?: CrossClusterAccess;
   limited_by?: unknown[];
+  /** 9.3+ cross-cluster keys with strong identity. */
+  certificate_identity?: string;
 }
 
 export interface InvalidateApiKeysResponse {
@@ -131,6 +135,8 @@ export function parseApiKeyInfo(api: string, v: unknown, field: string): ApiKeyI
   if (o.role_descriptors !== undefined) info.role_descriptors = s.obj(o.role_descriptors, `${field}.role_descriptors`);
   if (o.access !== undefined) info.access = parseAccess(api, o.access, `${field}.access`);
   if (o.limited_by !== undefined) info.limited_by = s.arr(o.limited_by, `${field}.limited_by`);
+  if (o.certificate_identity !== undefined && o.certificate_identity !== null)
+    info.certificate_identity = s.str(o.certificate_identity, `${field}.certificate_identity`);
   return info;
 }
 
@@ -198,7 +204,13 @@ export async function getApiKeyById(es: EsApi, id: string): Promise<ApiKeyInfo |
 export async function updateCrossClusterApiKey(
   es: EsApi,
   id: string,
-  update: { access?: CrossClusterAccess; metadata?: Record<string, unknown>; expiration?: string },
+  update: {
+    access?: CrossClusterAccess;
+    metadata?: Record<string, unknown>;
+    expiration?: string;
+    /** null clears it (9.3+). */
+    certificate_identity?: string | null;
+  },
 ): Promise<{ updated: boolean }> {
   const res = await es.request({
     method: 'PUT',

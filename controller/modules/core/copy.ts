@@ -21,6 +21,7 @@ export interface CopyArgs {
   owner?: string;
   group?: string;
   backup?: boolean;
+  restart?: boolean;
 }
 
 export const copyModule: Resource<CopyArgs, CurrentFile, FileOp> = {
@@ -36,6 +37,11 @@ export const copyModule: Resource<CopyArgs, CurrentFile, FileOp> = {
     owner: { type: 'string' },
     group: { type: 'string' },
     backup: { type: 'boolean', default: false },
+    restart: {
+      type: 'boolean',
+      default: true,
+      description: 'false: the service reads the file without a restart (a dynamic setting names it): no restart owed',
+    },
   },
   async read(ctx, args) {
     keepBackupsVar(ctx.vars); // a bad crosskey_keep_backups fails before anything changes
@@ -52,7 +58,9 @@ export const copyModule: Resource<CopyArgs, CurrentFile, FileOp> = {
     return {
       applied: plan,
       data: { dest: args.dest, ...(r.backupPath ? { backup_file: r.backupPath } : {}) },
-      changedFiles: [{ path: args.dest, ...(r.backupPath ? { backupPath: r.backupPath } : {}) }],
+      ...(args.restart === false
+        ? {}
+        : { changedFiles: [{ path: args.dest, ...(r.backupPath ? { backupPath: r.backupPath } : {}) }] }),
     };
   },
   report(_cur, args) {

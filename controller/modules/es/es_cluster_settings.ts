@@ -10,6 +10,7 @@ interface Args {
   settings: Record<string, unknown>;
   kind?: 'persistent' | 'transient';
   cluster_group?: string;
+  merge_lists?: boolean;
 }
 
 type Current = Record<string, unknown>; // flat settings of the chosen kind
@@ -24,11 +25,20 @@ export function asEsValue(v: unknown): string | string[] | null {
   return String(v);
 }
 
-export function settingsDiff(current: Current, desired: Record<string, unknown>): Change<SettingOp>[] {
+/** With `mergeLists`, a list value adds its entries to the current list (entries already there stay, in order). */
+export function settingsDiff(
+  current: Current,
+  desired: Record<string, unknown>,
+  mergeLists = false,
+): Change<SettingOp>[] {
   const changes: Change<SettingOp>[] = [];
   for (const [key, value] of Object.entries(desired)) {
-    const want = asEsValue(value);
     const have = asEsValue(current[key]);
+    let want = asEsValue(value);
+    if (mergeLists && Array.isArray(want) && have !== null) {
+      const kept = Array.isArray(have) ? have : [have];
+      want = [...kept, ...want.filter((v) => !kept.includes(v))];
+    }
     if (JSON.stringify(want) === JSON.stringify(have)) continue;
     changes.push({
       target: key,
@@ -49,13 +59,18 @@ export const esClusterSettings: Resource<Args, Current, SettingOp> = {
     settings: { type: 'dict', required: true, description: 'flat setting name → value (null removes it)' },
     kind: { type: 'string', choices: ['persistent', 'transient'], default: 'persistent' },
     cluster_group: { type: 'string', description: "inventory group of the cluster (default: the task host's cluster)" },
+    merge_lists: {
+      type: 'boolean',
+      default: false,
+      description: 'list values are added to the current list (entries set by others stay)',
+    },
   },
   async read(ctx, args) {
     const all = await getClusterSettings(esFor(ctx, args.cluster_group));
     return args.kind === 'transient' ? all.transient : all.persistent;
   },
   diff(current, args) {
-    return settingsDiff(current, args.settings);
+    return settingsDiff(current, args.settings, args.merge_lists);
   },
   async apply(ctx, args, plan) {
     // The whole plan in one request: ES applies it entirely or not at all.

@@ -33,7 +33,9 @@ import {
   type CrossClusterAccess,
 } from '../../elastic/api/security.js';
 import { getInfo } from '../../elastic/api/cluster.js';
-import { esFor, groupHosts, stateKey } from './common.js';
+import { esFor, groupHosts, MIN_VERSIONS, stateKey } from './common.js';
+import { versionAtLeast } from '../../version.js';
+import { identityFor } from './es_signing_certificate.js';
 import { type NamedSecret, scratchOf } from './run-secrets.js';
 import { opOf, stoppedPartWay } from './apply-plan.js';
 
@@ -48,6 +50,11 @@ export interface ApiKeyArgs {
   cluster_group?: string;
   register_as?: string;
   stage_hosts?: string[];
+  /** 9.3+ strong identity: the regex the signing certificate's DN must match; '' removes it. Unset: kept as is. */
+  certificate_identity?: string;
+  /** The CN of the local cluster's signing certificate (es_signing_certificate): the identity matching exactly
+   *  it; '' removes the identity. */
+  signing_name?: string;
 }
 
 export interface SavedApiKey {
@@ -94,7 +101,14 @@ export type ApiKeyOp =
       accessHash: string;
       invalidateFrom: boolean;
     }
-  | { kind: 'update'; access: CrossClusterAccess; metadata: Record<string, unknown>; keep: KeptKey }
+  | {
+      kind: 'update';
+      access: CrossClusterAccess;
+      metadata: Record<string, unknown>;
+      keep: KeptKey;
+      /** Set only when the identity changes (null: removed). */
+      certificateIdentity?: string | null;
+    }
   | { kind: 'invalidate'; id: string; reason: 'absent' }
   | { kind: 'invalidate'; id: string; reason: 'previous'; keep?: KeptKey };
 
@@ -118,6 +132,12 @@ function access(args: ApiKeyArgs): CrossClusterAccess {
   } catch (e) {
     throw new ModuleError(`es_cross_cluster_api_key ${args.name}: ${(e as Error).message}`);
   }
+}
+
+/** The identity asked for: a pattern, '' (none), or undefined (keep what the key has). */
+function wantedIdentity(args: ApiKeyArgs): string | undefined {
+  if (args.signing_name !== undefined) return args.signing_name ? identityFor(args.signing_name) : '';
+  return args.certificate_identity;
 }
 
 /** The key this task manages: recorded id first, else the newest matching key. */
@@ -160,7 +180,16 @@ export const esCrossClusterApiKey: Resource<ApiKeyArgs, ApiKeyCurrent, ApiKeyOp>
       elements: 'string',
       description: 'hosts whose keystores get the key (default: hosts of local_group)',
     },
+    certificate_identity: {
+      type: 'string',
+      description: "9.3+: regex of the local cluster's signing certificate DN (strong identity); '' removes it",
+    },
+    signing_name: {
+      type: 'string',
+      description: "9.3+: CN of the local cluster's signing certificate; the identity matches exactly it ('' removes)",
+    },
   },
+  rules: { mutuallyExclusive: [['certificate_identity', 'signing_name']] },
 
   async read(ctx, args) {
     const es = esFor(ctx, args.cluster_group);
@@ -173,6 +202,10 @@ export const esCrossClusterApiKey: Resource<ApiKeyArgs, ApiKeyCurrent, ApiKeyOp>
         k.metadata[META_ALIAS] === args.alias &&
         k.metadata[META_LOCAL_UUID] === local.cluster_uuid,
     );
+    if (wantedIdentity(args) && !versionAtLeast(remote.version.number, MIN_VERSIONS.strongIdentity))
+      throw new ModuleError(
+        `es_cross_cluster_api_key ${args.name}: certificate_identity needs Elasticsearch 9.3+ on the remote cluster (it runs ${remote.version.number})`,
+      );
     const savedKey = stateKey('api_key', local.cluster_uuid, args.alias);
     const saved = ctx.state.get<SavedApiKey>(savedKey);
     const registerAs = args.register_as ?? `cluster.remote.${args.alias}.credentials`;
@@ -207,13 +240,17 @@ export const esCrossClusterApiKey: Resource<ApiKeyArgs, ApiKeyCurrent, ApiKeyOp>
     const want = access(args);
     const hash = accessHash(want);
     const metadata = desiredMetadata(args, current.localUuid, hash);
+    const primary = primaryKey(current);
+    // A new key (first, rotation) gets the identity asked for, else the one the key it replaces had.
+    const wanted = wantedIdentity(args);
+    const identity = wanted !== undefined ? wanted || undefined : primary?.certificate_identity;
     const request: CreateCrossClusterApiKeyRequest = {
       name: args.name,
       access: want,
       metadata,
       ...(args.expiration ? { expiration: args.expiration } : {}),
+      ...(identity ? { certificate_identity: identity } : {}),
     };
-    const primary = primaryKey(current);
     if (!primary) {
       return [
         {
@@ -254,14 +291,26 @@ export const esCrossClusterApiKey: Resource<ApiKeyArgs, ApiKeyCurrent, ApiKeyOp>
         },
         op: { kind: 'rotate', from: primary.id, request, accessHash: hash, invalidateFrom: true },
       };
-    } else if (primary.metadata[META_ACCESS_HASH] !== hash || !sameAccess(primary.access, want)) {
-      keyChange = {
-        target: label,
-        action: 'update',
-        before: { id: primary.id, access: primary.access },
-        after: { access: want },
-        op: { kind: 'update', access: want, metadata, keep },
-      };
+    } else {
+      const identityChange = wanted !== undefined && (primary.certificate_identity ?? '') !== wanted;
+      if (identityChange || primary.metadata[META_ACCESS_HASH] !== hash || !sameAccess(primary.access, want))
+        keyChange = {
+          target: label,
+          action: 'update',
+          before: {
+            id: primary.id,
+            access: primary.access,
+            ...(identityChange ? { certificate_identity: primary.certificate_identity ?? null } : {}),
+          },
+          after: { access: want, ...(identityChange ? { certificate_identity: wanted || null } : {}) },
+          op: {
+            kind: 'update',
+            access: want,
+            metadata,
+            keep,
+            ...(identityChange ? { certificateIdentity: wanted || null } : {}),
+          },
+        };
     }
     const changes: Change<ApiKeyOp>[] = [];
     if (args.state !== 'rotated' && args.invalidate_previous) {
@@ -317,7 +366,11 @@ export const esCrossClusterApiKey: Resource<ApiKeyArgs, ApiKeyCurrent, ApiKeyOp>
           continue;
         }
         if (op.kind === 'update') {
-          await updateCrossClusterApiKey(es, op.keep.id, { access: op.access, metadata: op.metadata });
+          await updateCrossClusterApiKey(es, op.keep.id, {
+            access: op.access,
+            metadata: op.metadata,
+            ...(op.certificateIdentity !== undefined ? { certificate_identity: op.certificateIdentity } : {}),
+          });
           kept = op.keep;
           await record(op.keep);
           applied.push(c);

@@ -13,6 +13,7 @@ import { keystore } from './keystore.js';
 import { keystoreConsistent } from './keystore_consistent.js';
 import { esRollingRestart } from './es_rolling_restart.js';
 import { esCertificate } from './es_certificate.js';
+import { esSigningCertificate } from './es_signing_certificate.js';
 export const esModules: AnyModule[] = [
   esPreflight,
   esRemoteCluster,
@@ -28,4 +29,5 @@ export const esModules: AnyModule[] = [
   esClusterSettings,
   esRollingRestart,
   esCertificate,
+  esSigningCertificate,
 ];

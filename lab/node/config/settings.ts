@@ -117,6 +117,21 @@ const REMOTE_ALIAS_DEFS: SettingDef[] = [
   { name: 'cluster.remote.*.transport.compress', dynamic: true, validate: oneOf('true', 'false', 'indexing_data') },
   { name: 'cluster.remote.*.transport.compression_scheme', dynamic: true, validate: oneOf('deflate', 'lz4') },
   { name: 'cluster.remote.*.credentials', secure: true, since: '8.10.0' },
+  // 9.3 strong identity (docs/es-9x.md §4.2): per alias on the querying cluster, global on the fulfilling one.
+  ...['certificate', 'key', 'keystore.path', 'keystore.type', 'keystore.alias', 'keystore.algorithm'].map((k) => ({
+    name: `cluster.remote.*.signing.${k}`,
+    dynamic: true,
+    since: '9.3.0',
+  })),
+  ...['key.secure_passphrase', 'keystore.secure_password', 'keystore.secure_key_password'].map((k) => ({
+    name: `cluster.remote.*.signing.${k}`,
+    secure: true,
+    since: '9.3.0',
+  })),
+  ...['certificate_authorities', 'truststore.path', 'truststore.type', 'truststore.algorithm', 'diagnose.trust'].map(
+    (k) => ({ name: `cluster.remote.signing.${k}`, dynamic: true, since: '9.3.0' }),
+  ),
+  { name: 'cluster.remote.signing.truststore.secure_password', secure: true, since: '9.3.0' },
 ];
 
 const DEFS: SettingDef[] = [

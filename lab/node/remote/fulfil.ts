@@ -16,6 +16,8 @@ import {
   type Permission,
 } from '../security/privileges.js';
 import { RemoteError } from './wire.js';
+import type { X509Certificate } from 'node:crypto';
+import { identityProblem, verifyRequestSignature, type RequestSignature } from './signing.js';
 import { indexAccess, isFieldLevelSecurity, restrictionsOf } from '../security/access-control.js';
 import { searchIndices, type ClusterSearchResult, type SearchSpec } from '../search/search.js';
 import { versionAtLeast } from '../../../controller/version.js';
@@ -39,6 +41,8 @@ export type Subject =
 export interface RemoteRequestBody {
   /** `ApiKey <encoded>` — RCS2 only (the _cross_cluster_access_credentials header). */
   credentials?: string;
+  /** 9.3 strong identity: the querying node's signature over subject info and credentials (remote/signing.ts). */
+  signature?: RequestSignature;
   from?: { cluster: string; node: string; version: string };
   subject?: Subject;
   indices?: string[];
@@ -66,7 +70,17 @@ function licenseOk(state: ClusterState): boolean {
 }
 
 /** RCS2: authenticate the cross-cluster key sent with every request on the _remote_cluster profile. */
-function authenticateCrossCluster(state: ClusterState, body: RemoteRequestBody, action: string, now: number) {
+/** The subject info header the signature covers: the lab sends the subject as JSON, so it signs its base64. */
+export const subjectInfoOf = (body: Pick<RemoteRequestBody, 'subject'>): string =>
+  body.subject ? Buffer.from(JSON.stringify(body.subject), 'utf8').toString('base64') : '';
+
+function authenticateCrossCluster(
+  state: ClusterState,
+  body: RemoteRequestBody,
+  action: string,
+  now: number,
+  signingTrust?: X509Certificate[],
+) {
   if (!body.credentials) {
     fail(
       'security_exception',
@@ -75,6 +89,13 @@ function authenticateCrossCluster(state: ClusterState, body: RemoteRequestBody, 
     );
   }
   if (!licenseOk(state)) fail('security_exception', LICENSE_ERROR, 403);
+  // The signature is checked before the key (CrossClusterAccessAuthenticationService, docs/es-9x.md §4.4).
+  let dn: string | undefined;
+  if (body.signature) {
+    const check = verifyRequestSignature(body.signature, signingTrust, subjectInfoOf(body), body.credentials, now);
+    if (!check.ok) fail('security_exception', check.reason, 401);
+    dn = check.dn;
+  }
   const encoded = body.credentials.replace(/^ApiKey\s+/i, '');
   const v = verifyEncodedKey(state.security, encoded, now);
   if (!v.ok) {
@@ -92,6 +113,8 @@ function authenticateCrossCluster(state: ClusterState, body: RemoteRequestBody, 
       401,
     );
   }
+  const identity = identityProblem(v.key.id, v.key.certificate_identity, dn);
+  if (identity) fail('security_exception', identity, 401);
   if (v.key.type !== 'cross_cluster')
     fail(
       'security_exception',
@@ -124,6 +147,8 @@ export interface FulfilContext {
   now?: number;
   /** The TLS peer presented a client certificate. */
   peerPresentedCertificate?: boolean;
+  /** `cluster.remote.signing.certificate_authorities`, read (undefined: no signing trust configured). */
+  signingTrust?: X509Certificate[];
 }
 
 /** Log line the fulfilling node writes for a rejected request (null = nothing to log). */
@@ -151,7 +176,8 @@ export function fulfilLogFor(
 
 export function handleHandshake(ctx: FulfilContext, body: RemoteRequestBody): HandshakeAnswer {
   const { state, profile } = ctx;
-  if (profile === '_remote_cluster') authenticateCrossCluster(state, body, HANDSHAKE, ctx.now ?? Date.now());
+  if (profile === '_remote_cluster')
+    authenticateCrossCluster(state, body, HANDSHAKE, ctx.now ?? Date.now(), ctx.signingTrust);
   else if (body.credentials) {
     // An RCS2 client reached the transport port. With a client certificate (mTLS configured on the client) the
     // transport layer looks for transport authentication and finds none (#4); without, the handshake action
@@ -190,7 +216,7 @@ function permissionFor(ctx: FulfilContext, body: RemoteRequestBody, action: stri
   const s = body.subject;
   if (!s) fail('security_exception', `missing authentication credentials for action [${action}]`, 401);
   if (ctx.profile === '_remote_cluster') {
-    const key = authenticateCrossCluster(ctx.state, body, action, ctx.now ?? Date.now());
+    const key = authenticateCrossCluster(ctx.state, body, action, ctx.now ?? Date.now(), ctx.signingTrust);
     if (s.model !== 'rcs2')
       fail(
         'security_exception',

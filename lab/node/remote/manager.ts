@@ -5,6 +5,8 @@
 // when a connection drops, and opened on demand by requests (`_resolve/cluster`, task reads).
 // It also serves the fulfilling side: handshakes and reads on 9300 (transport hook) and 9443 (RCS server).
 import type { TLSSocket } from 'node:tls';
+import type { X509Certificate } from 'node:crypto';
+import { loadSigningMaterial, loadSigningTrust, signRequest, type SigningMaterial } from './signing.js';
 import { createHash } from 'node:crypto';
 import type { NodePlugin, NodeRuntime } from '../runtime.js';
 import type { ClusterState } from '../cluster/state.js';
@@ -32,6 +34,7 @@ import {
   handleHandshake,
   handleRead,
   handleResolve,
+  subjectInfoOf,
   type HandshakeAnswer,
   type Profile,
   type RemoteRequestBody,
@@ -232,10 +235,28 @@ export class RemoteConnectionManager implements NodePlugin {
 
   private handshakeBody(c: AliasConnection): RemoteRequestBody {
     const cred = c.model === 'rcs2' ? this.credentials(c.settings.alias) : undefined;
-    return {
+    return this.signed(c.settings.alias, {
       ...(cred !== undefined ? { credentials: `ApiKey ${cred}` } : {}),
       from: { cluster: this.rt.clusterName, node: this.rt.nodeName, version: this.rt.esVersion },
-    };
+    });
+  }
+
+  /** 9.3 strong identity: an RCS2 request of an alias with signing settings carries a signature (remote/signing.ts). */
+  private signed(alias: string, body: RemoteRequestBody): RemoteRequestBody {
+    if (!body.credentials || !versionAtLeast(this.rt.esVersion, '9.3.0')) return body;
+    const setting = (k: string) => this.rt.effectiveSetting(`cluster.remote.${alias}.signing.${k}`);
+    let material: SigningMaterial | undefined;
+    try {
+      material = loadSigningMaterial(this.rt.configDir, setting('certificate'), setting('key'));
+    } catch (e) {
+      this.rt.log(
+        'WARN',
+        'o.e.x.s.t.CrossClusterApiKeySignatureManager',
+        `Failed to load signing config for cluster [${alias}]: ${(e as Error).message}`,
+      );
+      return body;
+    }
+    return material ? { ...body, signature: signRequest(material, subjectInfoOf(body), body.credentials) } : body;
   }
 
   /** One TLS connection + handshake; throws ConnectError or RemoteError. */
@@ -469,11 +490,14 @@ export class RemoteConnectionManager implements NodePlugin {
       const ch = all[c.rr++ % all.length]!;
       const cred = c.model === 'rcs2' ? this.credentials(alias) : undefined;
       try {
-        return await ch.request(action, {
-          ...body,
-          ...(cred !== undefined ? { credentials: `ApiKey ${cred}` } : {}),
-          from: { cluster: this.rt.clusterName, node: this.rt.nodeName, version: this.rt.esVersion },
-        });
+        return await ch.request(
+          action,
+          this.signed(alias, {
+            ...body,
+            ...(cred !== undefined ? { credentials: `ApiKey ${cred}` } : {}),
+            from: { cluster: this.rt.clusterName, node: this.rt.nodeName, version: this.rt.esVersion },
+          }),
+        );
       } catch (e) {
         if (attempt >= 1 || !(e instanceof RemoteError) || e.type !== 'node_disconnected_exception') throw e;
       }
@@ -481,6 +505,24 @@ export class RemoteConnectionManager implements NodePlugin {
   }
 
   // ---------------------------------------------------------------- fulfilling side
+
+  /** `cluster.remote.signing.certificate_authorities` read from the config dir (9.3+; unreadable → none, logged). */
+  private signingTrust(state: ClusterState): X509Certificate[] | undefined {
+    if (!versionAtLeast(this.rt.esVersion, '9.3.0')) return undefined;
+    try {
+      return loadSigningTrust(
+        this.rt.configDir,
+        this.rt.effectiveSetting('cluster.remote.signing.certificate_authorities', state),
+      );
+    } catch (e) {
+      this.rt.log(
+        'WARN',
+        'o.e.x.s.t.CrossClusterApiKeySignatureManager',
+        `failed to load signing trust: ${(e as Error).message}`,
+      );
+      return undefined;
+    }
+  }
 
   private async fulfil(
     profile: Profile,
@@ -498,11 +540,13 @@ export class RemoteConnectionManager implements NodePlugin {
       );
       return {};
     }
+    const state = this.rt.state();
     const ctx = {
-      state: this.rt.state(),
+      state,
       members: this.rt.members(),
       profile,
       peerPresentedCertificate: peer?.peerCertificate !== undefined,
+      signingTrust: this.signingTrust(state),
     };
     // A new connection from another cluster (it starts with the handshake) passes the profile's IP filter, as ES
     // filters at accept time: open connections are not cut by a filter change.

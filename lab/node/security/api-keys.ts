@@ -13,6 +13,7 @@ import {
 import { patternMatches, permissionOfRoles } from './privileges.js';
 import { EsHttpError } from '../http-error.js';
 import { versionAtLeast } from '../../../controller/version.js';
+import { javaPattern } from '../remote/signing.js';
 import { normalizeDescriptor, normalizeQuery } from './roles.js';
 import { isFieldLevelSecurity } from './access-control.js';
 
@@ -212,6 +213,26 @@ function issue(
 }
 
 const CC_CREATE_FIELDS = ['name', 'access', 'expiration', 'metadata'];
+/** 9.3 added certificate_identity to cross-cluster keys (PR 134604, docs/es-9x.md §4.1). */
+const ccFields = (base: string[], version: string) =>
+  versionAtLeast(version, '9.3.0') ? [...base, 'certificate_identity'] : base;
+
+/** certificate_identity: a Java regular expression (CertificateIdentity.java compiles it); null clears it. */
+function certificateIdentity(v: unknown): string | null | undefined {
+  if (v === undefined) return undefined;
+  if (v === null) return null;
+  const text = String(v);
+  try {
+    javaPattern(text);
+  } catch {
+    throw new EsHttpError(
+      400,
+      'illegal_argument_exception',
+      `Invalid certificate_identity format: [${text}]. Must be a valid regex.`,
+    );
+  }
+  return text;
+}
 
 /** POST /_security/cross_cluster/api_key (license and privilege checks happen in the REST layer). */
 export function createCrossClusterApiKey(
@@ -224,7 +245,7 @@ export function createCrossClusterApiKey(
   rejectApiKeyAuth(principal, 'An API key cannot be used to create a cross-cluster API key');
   const b = (body ?? {}) as Record<string, unknown>;
   for (const k of Object.keys(b))
-    if (!CC_CREATE_FIELDS.includes(k))
+    if (!ccFields(CC_CREATE_FIELDS, version).includes(k))
       throw new EsHttpError(
         400,
         'x_content_parse_exception',
@@ -240,6 +261,7 @@ export function createCrossClusterApiKey(
   const access = normalizeAccess(b.access, version);
   const metadata = checkMetadata(b.metadata);
   const expiration = b.expiration != null ? now + parseTimeValueMs(String(b.expiration)) : null;
+  const identity = certificateIdentity(b.certificate_identity);
   return issue(
     state,
     principal,
@@ -250,6 +272,7 @@ export function createCrossClusterApiKey(
       metadata,
       role_descriptors: { cross_cluster: deriveCrossClusterDescriptor(access, version) },
       access,
+      ...(identity ? { certificate_identity: identity } : {}),
     },
     now,
   );
@@ -354,13 +377,18 @@ export function updateCrossClusterApiKey(
   if (body === undefined || body === null) throw new EsHttpError(400, 'parse_exception', 'request body is required');
   const b = body as Record<string, unknown>;
   for (const k of Object.keys(b))
-    if (!['access', 'metadata', 'expiration'].includes(k))
+    if (!ccFields(['access', 'metadata', 'expiration'], version).includes(k))
       throw new EsHttpError(
         400,
         'x_content_parse_exception',
         `[1:2] [update_cross_cluster_api_key_request] unknown field [${k}]`,
       );
-  if (b.access === undefined && b.metadata === undefined && b.expiration === undefined)
+  if (
+    b.access === undefined &&
+    b.metadata === undefined &&
+    b.expiration === undefined &&
+    b.certificate_identity === undefined
+  )
     throw new EsHttpError(
       400,
       'action_request_validation_exception',
@@ -369,14 +397,20 @@ export function updateCrossClusterApiKey(
   const access = b.access !== undefined ? normalizeAccess(b.access, version) : undefined;
   const metadata = b.metadata !== undefined ? checkMetadata(b.metadata) : undefined;
   const k = findOwnedKey(state, principal, id, 'cross_cluster', now);
-  const before = JSON.stringify([k.access, k.metadata, k.expiration]);
+  const identity = certificateIdentity(b.certificate_identity);
+  const before = JSON.stringify([k.access, k.metadata, k.expiration, k.certificate_identity]);
+  if (identity === null) delete k.certificate_identity;
+  else if (identity !== undefined) k.certificate_identity = identity;
   if (access) {
     k.access = access;
     k.role_descriptors = { cross_cluster: deriveCrossClusterDescriptor(access, version) };
   }
   if (metadata) k.metadata = metadata;
   if (b.expiration != null) k.expiration = now + parseTimeValueMs(String(b.expiration));
-  return { updated: JSON.stringify([k.access, k.metadata, k.expiration]) !== before || b.expiration != null };
+  return {
+    updated:
+      JSON.stringify([k.access, k.metadata, k.expiration, k.certificate_identity]) !== before || b.expiration != null,
+  };
 }
 
 /** PUT /_security/api_key/{id} → {updated}: refreshes limited_by to the owner's current roles. */
@@ -485,6 +519,7 @@ export function apiKeyView(k: StoredApiKey, withLimitedBy = false): Record<strin
     role_descriptors: descriptorsView(k.role_descriptors),
   };
   if (k.type === 'cross_cluster') v.access = accessView(k.access ?? {});
+  if (k.certificate_identity !== undefined) v.certificate_identity = k.certificate_identity;
   if (k.type === 'rest' && withLimitedBy) v.limited_by = (k.limited_by ?? []).map(descriptorsView);
   return v;
 }

@@ -60,6 +60,8 @@ export interface StoredApiKey {
   /** REST keys only: snapshot of the owner's roles when the key was created or last updated. */
   limited_by?: Array<Record<string, RoleDescriptor>>;
   access?: CrossClusterAccess;
+  /** 9.3+ cross-cluster keys: a regular expression the signing certificate's subject DN must match (docs/es-9x.md §4.1). */
+  certificate_identity?: string;
 }
 
 /** The caller of a request, after authentication. */
