@@ -157,6 +157,36 @@ test.serial(
   },
 );
 
+// One release, one set of versions (lab/node/cluster/versions.ts): GET / and _resolve/cluster carry the minimum
+// compatibility versions of the node's release (Version.java computeMinCompatVersion, docs/es-9x.md §1.1;
+// ResolveClusterActionResponse.java writes the same Build fields), GET /_nodes its transport version
+// (TransportVersions.csv: 8.10.0 → 8500061, 9.1.0 → 9112003).
+test.serial(
+  '§1.1 versions per release: GET /, _resolve/cluster (local and remote), _nodes transport_version',
+  async (t) => {
+    const v8 = (await ok('8.10.0', 'GET', '/')).version;
+    t.like(v8, { minimum_wire_compatibility_version: '7.17.0', minimum_index_compatibility_version: '7.0.0' });
+    const v9 = (await ok('9.1.0', 'GET', '/')).version;
+    t.like(v9, { minimum_wire_compatibility_version: '8.19.0', minimum_index_compatibility_version: '8.0.0' });
+    const resolved = await ok('9.1.0', 'GET', `/_resolve/cluster/*,${SELF}:*`);
+    const want = {
+      number: '9.1.0',
+      build_flavor: 'default',
+      minimum_wire_compatibility_version: '8.19.0',
+      minimum_index_compatibility_version: '8.0.0',
+    };
+    t.deepEqual(resolved['(local)'].version, want);
+    t.true(resolved[SELF].connected, JSON.stringify(resolved));
+    t.deepEqual(resolved[SELF].version, want);
+    // no _resolve/cluster before 8.13
+    t.is((await call('8.10.0', 'GET', `/_resolve/cluster/${SELF}:*`)).status, 400);
+    const tv = async (v: string) =>
+      (Object.values((await ok(v, 'GET', '/_nodes/_none')).nodes)[0] as any).transport_version;
+    t.is(await tv('8.10.0'), 8500061);
+    t.is(await tv('9.1.0'), 9112003);
+  },
+);
+
 // RestCompatibleVersionHelper.getCompatibleVersion (docs/es-9x.md §1.2): a node of major M serves compatible-with
 // M and M-1 only; with a body, both headers name the same version or neither does.
 test.serial('§1.2 REST compatibility headers: 9.x serves compatible-with=8 and 9, 8.x serves 7 and 8', async (t) => {

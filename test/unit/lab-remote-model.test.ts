@@ -8,6 +8,7 @@ import { remoteTargets, splitIndexExpression } from '../../lab/node/remote/index
 import {
   handleHandshake,
   handleRead,
+  handleResolve,
   SEARCH,
   SHARD_CHANGES,
   type FulfilContext,
@@ -133,6 +134,23 @@ const members = [
   { id: 'n1', name: 'remote-1', address: '127.0.2.1', transportPort: 9300, remoteClusterPort: 9443 },
   { id: 'n2', name: 'remote-2', address: '127.0.2.2', transportPort: 9300, remoteClusterPort: null },
 ] as any;
+
+// ResolveClusterActionResponse.java @17e9ef9e: the remote's `version` block is its Build — number, build_flavor and
+// the minimum compatibility versions of its release (docs/es-9x.md §1.1), not 7.x values on a 9.x remote.
+test('fulfilling side, _resolve/cluster: the version block follows the remote release', (t) => {
+  const subject = { model: 'rcs1' as const, username: 'elastic', roles: ['superuser'] };
+  const v = (esVersion: string) =>
+    handleResolve({ state: { ...fcState(), esVersion }, members, profile: 'default' }, { subject, indices: ['*'] })
+      .version;
+  t.deepEqual(v('8.15.0'), {
+    number: '8.15.0',
+    build_flavor: 'default',
+    minimum_wire_compatibility_version: '7.17.0',
+    minimum_index_compatibility_version: '7.0.0',
+  });
+  t.like(v('9.0.0'), { minimum_wire_compatibility_version: '8.18.0', minimum_index_compatibility_version: '8.0.0' });
+  t.like(v('9.3.0'), { minimum_wire_compatibility_version: '8.19.0', minimum_index_compatibility_version: '8.0.0' });
+});
 
 test('fulfilling side, RCS1 (transport profile): role names resolved with the remote cluster roles', (t) => {
   const ctx: FulfilContext = { state: fcState(), members, profile: 'default' };

@@ -10,6 +10,7 @@ import type { MemberInfo } from './coordination.js';
 import type { ClusterState, FlatSettings } from './state.js';
 import type { NodeRuntime } from '../runtime.js';
 import { buildInfo, currentCluster } from './routes.js';
+import { transportVersion } from './versions.js';
 
 const METRICS = [
   'settings',
@@ -27,15 +28,6 @@ const METRICS = [
   '_all',
   '_none',
 ];
-
-const TRANSPORT_VERSION: Record<string, number> = {
-  '8.10': 8500061,
-  '8.11': 8512001,
-  '8.12': 8560000,
-  '8.13': 8595000,
-  '8.14': 8636001,
-  '8.15': 8702002,
-};
 
 function selectNodes(spec: string, members: MemberInfo[], state: ClusterState, self: string): MemberInfo[] {
   if (spec === '_all' || spec === '*' || spec === '') return members;
@@ -80,7 +72,6 @@ export function nodeAttributes(m: MemberInfo): Record<string, string> {
 const HEAP_MAX = 1024 * 1024 * 1024;
 
 function nodeInfo(m: MemberInfo, state: ClusterState, metrics: Set<string>, flat: boolean): Record<string, unknown> {
-  const minor = m.version.split('.').slice(0, 2).join('.');
   const b = buildInfo(m.version);
   const has = (x: string) => metrics.has('_all') || metrics.has(x);
   const attributes = nodeAttributes(m);
@@ -90,7 +81,7 @@ function nodeInfo(m: MemberInfo, state: ClusterState, metrics: Set<string>, flat
     host: m.address,
     ip: m.address,
     version: m.version,
-    transport_version: TRANSPORT_VERSION[minor] ?? 8702002,
+    transport_version: transportVersion(m.version),
     build_flavor: b.build_flavor,
     build_type: b.build_type,
     build_hash: b.build_hash,

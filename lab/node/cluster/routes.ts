@@ -16,6 +16,7 @@ import type { NodeRuntime } from '../runtime.js';
 import type { ClusterState } from './state.js';
 import { catBytes, catResponse, CAT_PARAMS, type CatColumn } from './cat.js';
 import { parseTimeMs } from './time.js';
+import { compatibilityVersions } from './versions.js';
 
 const LUCENE: Record<string, string> = {
   '8.10': '9.7.0',
@@ -47,8 +48,6 @@ export function buildInfo(version: string) {
   const [major, , patch] = parts(version);
   if (major >= 9) {
     const later = LUCENE_9_FROM_PATCH.find((p) => p.minor === minor && patch >= parts(p.from)[2]);
-    // docs/es-9x.md §1.1: the minimum wire version is the `.0` of the last 8.x minor Version.java declares
-    // (8.18.0 in 9.0, 8.19.0 from 9.1 on); the minimum index version is (major-1).0.0.
     return {
       number: version,
       build_flavor: 'default',
@@ -57,8 +56,8 @@ export function buildInfo(version: string) {
       build_date: '2026-01-29T10:05:46.708397977Z',
       build_snapshot: false,
       lucene_version: later?.lucene ?? LUCENE_9[minor] ?? '10.3.2',
-      minimum_wire_compatibility_version: minor === '9.0' ? '8.18.0' : '8.19.0',
-      minimum_index_compatibility_version: '8.0.0',
+      // docs/es-9x.md §1.1: 8.18.0 in 9.0, 8.19.0 from 9.1 on; (major-1).0.0 (cluster/versions.ts).
+      ...compatibilityVersions(version),
     };
   }
   return {
@@ -69,8 +68,7 @@ export function buildInfo(version: string) {
     build_date: '2024-08-05T10:05:34.233336849Z',
     build_snapshot: false,
     lucene_version: LUCENE[minor] ?? '9.11.1',
-    minimum_wire_compatibility_version: '7.17.0',
-    minimum_index_compatibility_version: '7.0.0',
+    ...compatibilityVersions(version),
   };
 }
 

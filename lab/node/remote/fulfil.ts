@@ -21,6 +21,7 @@ import { identityProblem, verifyRequestSignature, type RequestSignature } from '
 import { indexAccess, isFieldLevelSecurity, restrictionsOf } from '../security/access-control.js';
 import { searchIndices, type ClusterSearchResult, type SearchSpec } from '../search/search.js';
 import { versionAtLeast } from '../../../controller/version.js';
+import { compatibilityVersions } from '../cluster/versions.js';
 
 export type Profile = 'default' | '_remote_cluster';
 
@@ -291,8 +292,7 @@ export function handleResolve(
     version: {
       number: ctx.state.esVersion,
       build_flavor: 'default',
-      minimum_wire_compatibility_version: '7.17.0',
-      minimum_index_compatibility_version: '7.0.0',
+      ...compatibilityVersions(ctx.state.esVersion),
     },
   };
 }

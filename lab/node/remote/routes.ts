@@ -10,6 +10,7 @@ import { RemoteError } from './wire.js';
 import { reloadOnNodes, selectNodes } from './reload.js';
 import { versionAtLeast } from '../../../controller/version.js';
 import { patternMatches } from '../security/privileges.js';
+import { compatibilityVersions } from '../cluster/versions.js';
 
 function manager() {
   const m = remoteConnections();
@@ -62,8 +63,7 @@ async function resolveCluster(req: LabRequest, ctx: RouteContext) {
       version: {
         number: ctx.rt.esVersion,
         build_flavor: 'default',
-        minimum_wire_compatibility_version: '7.17.0',
-        minimum_index_compatibility_version: '7.0.0',
+        ...compatibilityVersions(ctx.rt.esVersion),
       },
     };
   }
