@@ -40,6 +40,7 @@ export function writeMigrationVars(
     },
     crosskey_roles: [],
     crosskey_strong_identity: false,
+    crosskey_verify_search: 'logs-*',
     crosskey_signing_name: 'crosskey-signing.local',
     crosskey_signing_ca_file: 'crosskey-signing-ca.crt',
     crosskey_transport_allow: (remote?.nodes ?? []).map((n) => n.address),

@@ -24,6 +24,9 @@ import { versionAtLeast } from '../../version.js';
 import type { SavedAliasDefinition } from './es_remote_cluster.js';
 import { join } from 'node:path';
 import { errorText } from '../../values.js';
+import { discoverTasks } from './es_tasks.js';
+import { rolesOf } from '../../elastic/api/tasks.js';
+import { getRoles } from '../../elastic/api/roles.js';
 
 export interface PreflightArgs {
   alias: string;
@@ -160,6 +163,18 @@ async function clusterFacts(
   };
 }
 
+async function taskOwnerProblems(es: EsApi, alias: string): Promise<string[]> {
+  const found = await discoverTasks(es, alias);
+  const tasks = [
+    ...found.transforms.map((t) => ({ kind: 'transform', id: t.id, auth: t.authorization })),
+    ...found.datafeeds.map((d) => ({ kind: 'datafeed', id: d.datafeed_id, auth: d.authorization })),
+  ]
+    .filter((t) => t.auth && !('api_key' in t.auth))
+    .map((t) => ({ kind: t.kind, id: t.id, roles: rolesOf(t.auth) }));
+  const names = [...new Set(tasks.flatMap((t) => t.roles))];
+  return reservedOwnerProblems(alias, tasks, await getRoles(es, names));
+}
+
 async function keystoreProtection(
   ctx: TaskContext,
   hosts: string[],
@@ -211,6 +226,29 @@ async function aliasModelPerNode(
     }),
   );
   return out;
+}
+
+/**
+ * Tasks that would lose their remote access under API keys: under RCS2 a task reads the remote cluster with its
+ * roles' `remote_indices` (docs/procedure.md §2.8), which crosskey adds to the task's roles (es_roles), but a reserved
+ * role (`_reserved` metadata: transform_admin, machine_learning_admin, editor, …) cannot be changed. A task whose
+ * roles are all reserved, superuser aside (it covers remote indices), keeps working only on certificates.
+ */
+export function reservedOwnerProblems(
+  alias: string,
+  tasks: Array<{ kind: string; id: string; roles: string[] }>,
+  roles: Record<string, { metadata?: unknown }>,
+): string[] {
+  const reserved = (r: string) => {
+    const m = roles[r]?.metadata as Record<string, unknown> | undefined;
+    return m?._reserved === true;
+  };
+  return tasks
+    .filter((t) => t.roles.length > 0 && !t.roles.includes('superuser') && t.roles.every(reserved))
+    .map(
+      (t) =>
+        `local: ${t.kind} ${t.id} runs with reserved role(s) ${t.roles.join(', ')} only: they cannot get remote_indices for ${alias}, so under API keys it would lose access. Recreate it (or _update it) as a user with a role crosskey can extend, then run again`,
+    );
 }
 
 function aliasKind(kinds: string[]): string {
@@ -281,6 +319,7 @@ export const esPreflight = readOnly<PreflightArgs, PreflightFacts>({
     ]);
     const models = [...new Set(Object.values(perNode))];
     const aliasModel = models.length === 1 ? models[0]! : models.length === 0 ? 'none' : 'mixed';
+    if (aliasModel !== 'rcs2') problems.push(...(await taskOwnerProblems(localEs, args.alias)));
     const facts: PreflightFacts = {
       alias: args.alias,
       local,

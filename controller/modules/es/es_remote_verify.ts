@@ -14,6 +14,7 @@ import { esFor, esForNode, groupHosts, MIN_VERSIONS } from './common.js';
 import { rcs2SinceKey } from './es_cert_trust_evidence.js';
 import { versionAtLeast } from '../../version.js';
 import { errorText } from '../../values.js';
+import type { EsApi } from '../../elastic/types.js';
 
 export interface VerifyArgs {
   alias: string;
@@ -24,6 +25,8 @@ export interface VerifyArgs {
   resolve: boolean;
   hosts?: string[];
   cluster_group?: string;
+  /** An index expression on the remote cluster: a cross-cluster `_search` (size 0) through the alias from each node. */
+  search?: string;
 }
 
 export interface NodeVerdict {
@@ -39,6 +42,43 @@ export interface VerifyCurrent {
   attempts: number;
   elapsedMs: number;
 }
+
+/** The search a user would run, from this node: the alias's cluster must answer it (`_clusters`, 8.11+ per cluster
+ *  in `details`; before, the totals), or its failure is the problem. */
+async function searchProblem(es: EsApi, alias: string, expr: string): Promise<string | undefined> {
+  const path = `/${encodeURIComponent(`${alias}:${expr}`)}/_search`;
+  const res = await es.request<SearchAnswer>({
+    method: 'GET',
+    path,
+    query: { size: 0 },
+    okStatuses: [400, 401, 403, 404, 500, 503],
+    retry: false,
+  });
+  const body = res.body ?? {};
+  if (res.status !== 200) return `_search ${alias}:${expr}: ${res.status} ${errorReason(body)}`;
+  const c = body._clusters;
+  const detail = c?.details?.[alias];
+  if (detail) {
+    if (detail.status !== 'successful')
+      return `_search ${alias}:${expr}: cluster ${alias} ${detail.status}${detail.failures?.length ? `: ${detail.failures.map((f) => f.reason?.reason ?? f.reason?.type ?? '').join('; ')}` : ''}`;
+    return undefined;
+  }
+  if (c && (c.successful ?? 0) < (c.total ?? 0))
+    return `_search ${alias}:${expr}: ${c.successful}/${c.total} cluster(s) answered`;
+  return undefined;
+}
+
+interface SearchAnswer {
+  _clusters?: {
+    total?: number;
+    successful?: number;
+    details?: Record<string, { status: string; failures?: Array<{ reason?: { type?: string; reason?: string } }> }>;
+  };
+  error?: { type?: string; reason?: string } | string;
+}
+
+const errorReason = (b: SearchAnswer) =>
+  typeof b.error === 'string' ? b.error : `${b.error?.type ?? ''}: ${b.error?.reason ?? ''}`;
 
 /** Checks one node's answers; returns the problems (empty = ok). */
 export async function verifyNode(ctx: TaskContext, host: string, args: VerifyArgs): Promise<NodeVerdict> {
@@ -85,6 +125,10 @@ export async function verifyNode(ctx: TaskContext, host: string, args: VerifyArg
       if (!rc) problems.push('_resolve/cluster: no answer for the alias');
       else if (!rc.connected || rc.error) problems.push(`_resolve/cluster: ${rc.error ?? 'not connected'}`);
     }
+    if (args.search) {
+      const p = await searchProblem(es, args.alias, args.search);
+      if (p) problems.push(p);
+    }
   } catch (e) {
     problems.push(errorText(e));
   }
@@ -105,6 +149,10 @@ export const esRemoteVerify = readOnly<VerifyArgs, VerifyCurrent>({
     resolve: { type: 'boolean', default: true },
     hosts: { type: 'list', elements: 'string' },
     cluster_group: { type: 'string' },
+    search: {
+      type: 'string',
+      description: "remote index expression: a cross-cluster _search (size 0) from every node must succeed ('' skips)",
+    },
   },
 
   async read(ctx, args) {
