@@ -140,6 +140,7 @@ export const esCertificate: Resource<CertificateArgs, CertificateCurrent, Certif
   description:
     'Issue a PKCS#12 certificate per host (or one wildcard) from a controller-side CA and push it to the host',
   runsOn: 'host',
+  changeNoun: ['certificate', 'certificates'],
   schema: {
     ca_dir: {
       type: 'string',

@@ -283,6 +283,7 @@ export const esRollingRestart: Resource<RollingRestartArgs, RollingRestartCurren
   name: 'es_rolling_restart',
   description: 'Health-gated rolling restart of the nodes whose files changed (elected master last)',
   runsOn: 'controller',
+  changeNoun: ['restart', 'restarts'],
   schema: {
     hosts: { type: 'list', elements: 'string', description: 'also restart these hosts' },
     force: { type: 'boolean', default: false, description: 'restart every host of the play' },

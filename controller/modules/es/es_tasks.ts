@@ -366,6 +366,7 @@ export const esTasks: Resource<TasksArgs, TasksCurrent, TaskOp> = {
   name: 'es_tasks',
   description: 'Find, pause (capturing state and parameters) and resume the tasks that read through an alias',
   runsOn: 'controller',
+  changeNoun: ['task pause/resume', 'task pauses/resumes'],
   schema: {
     alias: { type: 'string', required: true },
     state: { type: 'string', choices: ['paused', 'resumed', 'listed'], default: 'listed' },
