@@ -35,10 +35,13 @@ export interface RunScratch {
   /** Hosts whose keystore a check-mode run would change: lets es_reload_secure_settings show in check mode the
    *  reload the real run would do. */
   plannedKeystoreChanges: Set<string>;
+  /** Hosts es_rolling_restart restarted, per play (keyed by the play's `ctx.changedFiles` map): a repeated call in
+   *  the same play restarts none of them again. */
+  restartedInPlay: WeakMap<object, Set<string>>;
 }
 
 export function newRunScratch(): RunScratch {
-  return { secrets: new RunSecrets(), plannedKeystoreChanges: new Set() };
+  return { secrets: new RunSecrets(), plannedKeystoreChanges: new Set(), restartedInPlay: new WeakMap() };
 }
 
 /** For code that runs modules outside a playbook run (tests' harnesses): one per process. */
