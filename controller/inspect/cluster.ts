@@ -15,16 +15,7 @@ import {
   type RemoteInfoEntry,
 } from '../elastic/api/remote.js';
 import { getClusterSettings, getNodesSettings } from '../elastic/api/cluster.js';
-import {
-  getAutoFollowPatterns,
-  getDatafeeds,
-  getDatafeedStats,
-  getFollowInfo,
-  getJobStats,
-  getTransforms,
-  getTransformStats,
-} from '../elastic/api/tasks.js';
-import { expressionsReadFromAlias, splitIndexExpression } from '../elastic/index-expr.js';
+import { aliasesNamedBy, readLocalTasks, tasksOfAlias } from '../elastic/alias-tasks.js';
 import type { AliasReport, AliasTasks, ClusterReport, Model, NodeAliasState, NodeRemoteInfo } from './types.js';
 import { errorText } from '../values.js';
 
@@ -121,50 +112,26 @@ export function describeAliases(
  * and "re-add it": the paused tasks must still be visible).
  */
 export async function tasksByAlias(es: EsApi, knownAliases: string[]): Promise<Record<string, AliasTasks>> {
-  const [transforms, tStats, datafeeds, dStats, jStats, patterns, followers] = await Promise.all([
-    getTransforms(es),
-    getTransformStats(es),
-    getDatafeeds(es),
-    getDatafeedStats(es),
-    getJobStats(es),
-    getAutoFollowPatterns(es),
-    getFollowInfo(es),
-  ]);
-  const aliases = new Set(knownAliases);
-  const literal = (exprs: readonly string[]) => {
-    for (const raw of exprs.flatMap((x) => x.split(','))) {
-      const e = splitIndexExpression(raw.trim());
-      if (!e.exclusion && e.cluster && !e.cluster.includes('*')) aliases.add(e.cluster);
-    }
-  };
-  transforms.forEach((x) => literal(x.source.index));
-  datafeeds.forEach((x) => literal(x.indices));
-  patterns.forEach((x) => aliases.add(x.remote_cluster));
-  followers.forEach((x) => aliases.add(x.remote_cluster));
-  const tState = new Map(tStats.map((s) => [s.id, s.state]));
-  const dState = new Map(dStats.map((s) => [s.datafeed_id, s.state]));
-  const jState = new Map(jStats.map((s) => [s.job_id, s.state]));
+  const all = await readLocalTasks(es);
+  const aliases = new Set([...knownAliases, ...aliasesNamedBy(all)]);
   const out: Record<string, AliasTasks> = {};
   for (const alias of [...aliases].sort()) {
+    const t = tasksOfAlias(all, alias);
     out[alias] = {
-      transforms: transforms
-        .filter((t) => expressionsReadFromAlias(t.source.index, alias))
-        .map((t) => ({ id: t.id, state: tState.get(t.id) ?? 'stopped', indices: t.source.index })),
-      datafeeds: datafeeds
-        .filter((d) => expressionsReadFromAlias(d.indices, alias))
-        .map((d) => ({
-          id: d.datafeed_id,
-          job: d.job_id,
-          state: dState.get(d.datafeed_id) ?? 'stopped',
-          jobState: jState.get(d.job_id) ?? 'missing',
-          indices: d.indices,
-        })),
-      autoFollowPatterns: patterns
-        .filter((p) => p.remote_cluster === alias)
-        .map((p) => ({ name: p.name, active: p.active, leaderPatterns: p.leader_index_patterns })),
-      followers: followers
-        .filter((f) => f.remote_cluster === alias)
-        .map((f) => ({ index: f.follower_index, leader: f.leader_index, status: f.status })),
+      transforms: t.transforms.map((x) => ({ id: x.id, state: x.state, indices: x.source.index })),
+      datafeeds: t.datafeeds.map((d) => ({
+        id: d.datafeed_id,
+        job: d.job_id,
+        state: d.state,
+        jobState: d.job_state,
+        indices: d.indices,
+      })),
+      autoFollowPatterns: t.autoFollowPatterns.map((p) => ({
+        name: p.name,
+        active: p.active,
+        leaderPatterns: p.leader_index_patterns,
+      })),
+      followers: t.followers.map((f) => ({ index: f.follower_index, leader: f.leader_index, status: f.status })),
     };
   }
   return out;

@@ -134,6 +134,9 @@ interface ModuleCommon {
   rules?: ArgRules;
   /** host: needs the agent on the task's host; controller: runs on the controller (ES API calls). */
   runsOn: 'host' | 'controller';
+  /** What one of its changes is called in the run's closing summary, [singular, plural] ("Changed: 3 files,
+   *  6 restarts."); without it a change counts as an "other change". */
+  changeNoun?: [string, string];
 }
 
 /**

@@ -80,6 +80,8 @@ export type RunEvent =
       attempts?: number;
       /** How many changes the task made (or would make, in check mode) on this host. */
       changeCount?: number;
+      /** What one of those changes is called, [singular, plural] (the module's `changeNoun`). */
+      changeNoun?: [string, string];
     }
   | { kind: 'task_end'; play: number; task: string; durationMs: number }
   | { kind: 'progress'; host: string; task: string; message: string; fraction?: number }

@@ -441,7 +441,7 @@ export class Executor {
           const out = await this.#runOnHost(task, mod, host, scope);
           const targets = task.runOnce ? hosts : [host];
           if (task.register) for (const h of targets) this.#register(h, task.register, out.registered);
-          this.#account(task, host, out, Date.now() - h0, scope);
+          this.#account(task, mod, host, out, Date.now() - h0, scope);
           if (out.status === 'changed') {
             for (const h of targets) for (const n of task.notify) this.#notify(n, h);
             if (out.changedFiles?.length) {
@@ -460,7 +460,7 @@ export class Executor {
     return failed;
   }
 
-  #account(task: ModuleTask, host: string, out: HostOutcome, durationMs: number, scope: Scope): void {
+  #account(task: ModuleTask, mod: AnyModule, host: string, out: HostOutcome, durationMs: number, scope: Scope): void {
     const s = this.stats.get(host) ?? emptyStats();
     this.stats.set(host, s);
     switch (out.status) {
@@ -497,6 +497,8 @@ export class Executor {
       status: out.status,
       durationMs,
       ...(out.changes.length ? { changeCount: out.changes.length } : {}),
+      // The closing summary names changes by the module's noun ("3 files, 6 restarts").
+      ...(out.status === 'changed' && mod.changeNoun ? { changeNoun: mod.changeNoun } : {}),
       // An unreachable host's reason comes from the connection, not from the task's data: shown even with no_log.
       ...(noLog
         ? {

@@ -427,6 +427,24 @@ test.serial('tags, --start-at-task, --step, run_once, check mode and check_mode 
   tt.is(results(chk, 'magic var')[0]!.status, 'ok');
 });
 
+test.serial("a changed result carries its module's change noun and count (the summary's words)", async (tt) => {
+  const fx = fixture(tt, ['h1']);
+  const named: AnyModule = { ...putFileModule, name: 'put_named', changeNoun: ['thing', 'things'] };
+  const p = play([
+    t('put_named', { name: 'n', content: 'x' }, { name: 'named' }),
+    t('put_named', { name: 'n', content: 'x' }, { name: 'named again' }),
+    t('put_local', { name: 'u', content: 'x' }, { name: 'unnamed' }),
+  ]);
+  const o = await run(fx, [p], { modules: new Map([...modules, [named.name, named]]) });
+  const [changed] = results(o, 'named');
+  tt.is(changed!.status, 'changed');
+  tt.deepEqual(changed!.changeNoun, ['thing', 'things']);
+  tt.is(changed!.changeCount, 1);
+  tt.is(results(o, 'named again')[0]!.status, 'ok');
+  tt.is(results(o, 'named again')[0]!.changeNoun, undefined);
+  tt.is(results(o, 'unnamed')[0]!.changeNoun, undefined);
+});
+
 test.serial('no_log results and Secret values never reach events; secret args are masked in --diff', async (tt) => {
   const fx = fixture(tt, ['h1']);
   const reg = new SecretRegistry();

@@ -26,6 +26,7 @@ const host = (
   h: string,
   status: 'ok' | 'changed' | 'skipped',
   changeCount?: number,
+  changeNoun?: [string, string],
 ): RunEvent => ({
   kind: 'host_result',
   play: 0,
@@ -35,6 +36,7 @@ const host = (
   status,
   durationMs: 5,
   ...(changeCount ? { changeCount } : {}),
+  ...(changeNoun ? { changeNoun } : {}),
 });
 
 function run(events: RunEvent[], opts: { verbosity?: number; now?: () => number } = {}) {
@@ -68,7 +70,7 @@ const PLAY: RunEvent[] = [
     source: 'x:2',
     hosts: ['r1', 'r2'],
   },
-  host('yml block', 'elasticsearch_yml', 'r1', 'changed', 1),
+  host('yml block', 'elasticsearch_yml', 'r1', 'changed', 1, ['file', 'files']),
   host('yml block', 'elasticsearch_yml', 'r2', 'skipped'),
   { kind: 'task_end', play: 0, task: 'yml block', durationMs: 2500 },
   {
@@ -80,7 +82,7 @@ const PLAY: RunEvent[] = [
     source: 'x:3',
     hosts: ['r1'],
   },
-  host('restart', 'es_rolling_restart', 'r1', 'changed', 2),
+  host('restart', 'es_rolling_restart', 'r1', 'changed', 2, ['restart', 'restarts']),
   { kind: 'task_end', play: 0, task: 'restart', durationMs: 40 },
   { kind: 'recap', stats: { r1: stats, r2: stats } },
 ];
@@ -92,6 +94,17 @@ test('a dry run says so first and ends with a plan summary; skipped hosts and sk
   t.notRegex(r.out, /skipping:/);
   t.regex(r.out, /TASK \[yml block\] \*+ \d\d:\d\d:\d\d\nchanged: \[r1\]\n\(2\.5 s\)\n/);
   t.regex(r.out, /Plan: 1 file, 2 restarts\. \(dry run: nothing was changed\)\n$/);
+});
+
+test('changes of a module without a noun are "other changes"', (t) => {
+  const r = run([
+    { kind: 'run_start', plays: 1, check: false, diff: false, startPlay: 0 },
+    host('x', 'mystery', 'r1', 'changed', 2),
+    host('x', 'mystery', 'r2', 'changed'),
+    host('y', 'copy', 'r1', 'changed', 1, ['file', 'files']),
+    { kind: 'recap', stats: { r1: stats, r2: stats } },
+  ]);
+  t.regex(r.out, /Changed: 3 other changes, 1 file\.\n$/);
 });
 
 test('-v shows skipped hosts; a real run ends with what changed; nothing to do says "No changes."', (t) => {

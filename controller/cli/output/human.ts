@@ -66,24 +66,6 @@ export function recapLine(host: string, s: HostStats): string {
   return `${host.padEnd(26)} : ${col('ok', s.ok)} ${col('changed', s.changed)} ${col('unreachable', s.unreachable)} ${col('failed', s.failed)} ${col('skipped', s.skipped)} ${col('rescued', s.rescued)} ${col('ignored', s.ignored)}`.trimEnd();
 }
 
-/** What a module's changes are, for the closing summary (Terraform's "Plan: …" line). */
-const KIND_OF_MODULE: Record<string, [string, string]> = {
-  copy: ['file', 'files'],
-  template: ['file', 'files'],
-  elasticsearch_yml: ['file', 'files'],
-  es_certificate: ['certificate', 'certificates'],
-  keystore: ['keystore entry', 'keystore entries'],
-  es_cross_cluster_api_key: ['API key change', 'API key changes'],
-  es_roles: ['role', 'roles'],
-  es_rolling_restart: ['restart', 'restarts'],
-  es_tasks: ['task pause/resume', 'task pauses/resumes'],
-  es_remote_cluster: ['alias change', 'alias changes'],
-  es_reload_secure_settings: ['secure settings reload', 'secure settings reloads'],
-  es_cluster_settings: ['cluster setting', 'cluster settings'],
-  command: ['command', 'commands'],
-  service: ['service action', 'service actions'],
-};
-
 export interface HumanOptions {
   diff?: boolean;
   /** -v: skipped hosts shown; -vv: also the result data of every host. */
@@ -180,7 +162,8 @@ export class HumanRenderer {
         if (ev.ignored) this.#write('...ignoring\n');
         if (this.#showDiff) for (const c of ev.changes ?? []) this.#write(renderChange(c));
         if (ev.status === 'changed') {
-          const [one, many] = KIND_OF_MODULE[ev.module] ?? ['other change', 'other changes'];
+          // The module's noun for its changes comes with the event (the contract's `changeNoun`).
+          const [one, many] = ev.changeNoun ?? ['other change', 'other changes'];
           const key = `${one}\0${many}`;
           this.#changesByKind.set(key, (this.#changesByKind.get(key) ?? 0) + (ev.changeCount ?? 1));
         }

@@ -28,6 +28,7 @@ export const commandModule: Resource<CommandArgs, CommandCurrent, RunOp> = {
   name: 'command',
   description: 'Run a command on the host (no shell); changed unless `creates` exists.',
   runsOn: 'host',
+  changeNoun: ['command', 'commands'],
   rules: { requiredOneOf: [['cmd', 'argv']], mutuallyExclusive: [['cmd', 'argv']] },
   schema: {
     cmd: { type: 'string', noSecret: true, description: 'command line, split like a shell would (no shell features)' },

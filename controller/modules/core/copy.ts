@@ -28,6 +28,7 @@ export const copyModule: Resource<CopyArgs, CurrentFile, FileOp> = {
   name: 'copy',
   description: 'Copy content or a local file to a path on the host (atomic write, optional backup).',
   runsOn: 'host',
+  changeNoun: ['file', 'files'],
   rules: { requiredOneOf: [['content', 'src']], mutuallyExclusive: [['content', 'src']] },
   schema: {
     content: { type: 'any', description: 'file content (exclusive with src)' },

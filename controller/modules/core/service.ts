@@ -26,6 +26,7 @@ export const serviceModule: Resource<ServiceArgs, ServiceCurrent, ServiceAction>
   name: 'service',
   description: 'Start, stop or restart a service (systemctl or a given command).',
   runsOn: 'host',
+  changeNoun: ['service action', 'service actions'],
   schema: {
     name: { type: 'string', required: true },
     state: { type: 'string', required: true, choices: ['started', 'stopped', 'restarted'] },

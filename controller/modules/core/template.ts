@@ -43,6 +43,7 @@ export const templateModule: Resource<TemplateArgs, TemplateCurrent, FileOp | { 
   name: 'template',
   description: 'Render a Handlebars template into a file, or into a managed block of a YAML file (block: marker).',
   runsOn: 'host',
+  changeNoun: ['file', 'files'],
   schema: {
     src: {
       type: 'string',

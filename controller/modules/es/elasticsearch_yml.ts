@@ -114,6 +114,7 @@ export const elasticsearchYml: Resource<Args, Current, YmlWriteOp> = {
   name: 'elasticsearch_yml',
   description: 'Set or remove flat settings in elasticsearch.yml, keeping the rest of the file byte for byte.',
   runsOn: 'host',
+  changeNoun: ['file', 'files'],
   schema: {
     path: { type: 'string', required: true, description: 'path of elasticsearch.yml' },
     settings: { type: 'dict', required: true, description: 'flat setting → value (null removes it)' },

@@ -10,6 +10,7 @@ import { X509Certificate } from 'node:crypto';
 import type { Change, Resource, TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import { backupArgs } from '../core/file-state.js';
+import { scratchOf } from './run-secrets.js';
 import { Secret, isSecret } from '../../secrets.js';
 import {
   assertCaCurrentlyValid,
@@ -72,11 +73,10 @@ const DAY = 86_400_000;
 const asSecret = (v: Secret | string | undefined) =>
   v === undefined ? undefined : isSecret(v) ? v : new Secret(String(v));
 
-// One CA creation per directory and one wildcard certificate per run, even with hosts in parallel.
-const caLocks = new Map<string, Promise<CertAndKey>>();
-const wildcardCache = new Map<string, Promise<{ p12: Buffer; warnings: string[] }>>();
-
-function caFor(args: CertificateArgs, create: boolean): Promise<CertAndKey> {
+// One CA creation per directory and one wildcard certificate per run, even with hosts in parallel (the run's
+// scratch holds them).
+function caFor(ctx: TaskContext, args: CertificateArgs, create: boolean): Promise<CertAndKey> {
+  const caLocks = scratchOf(ctx).certificateAuthorities;
   let p = caLocks.get(args.ca_dir);
   if (!p) {
     p = (async () => {
@@ -140,6 +140,7 @@ export const esCertificate: Resource<CertificateArgs, CertificateCurrent, Certif
   description:
     'Issue a PKCS#12 certificate per host (or one wildcard) from a controller-side CA and push it to the host',
   runsOn: 'host',
+  changeNoun: ['certificate', 'certificates'],
   schema: {
     ca_dir: {
       type: 'string',
@@ -223,7 +224,7 @@ export const esCertificate: Resource<CertificateArgs, CertificateCurrent, Certif
       cur.reasons.push(`expires ${info.notAfter.toISOString()}`);
     if (!caExists) cur.reasons.push('CA not created yet');
     else {
-      const ca = await caFor(args, false);
+      const ca = await caFor(ctx, args, false);
       const leaf = new X509Certificate(p12.certPem);
       if (!leaf.checkIssued(new X509Certificate(ca.certPem)) || !leaf.verify(new X509Certificate(ca.certPem).publicKey))
         cur.reasons.push('issued by another CA');
@@ -259,7 +260,7 @@ export const esCertificate: Resource<CertificateArgs, CertificateCurrent, Certif
   async apply(ctx, args, plan) {
     // The plan is one change: this certificate issued and put on the host.
     const op = plan[0]!.op!;
-    const ca = await caFor(args, true);
+    const ca = await caFor(ctx, args, true);
     const password = op.password.reveal();
     // The key is made on libuv's thread pool: hosts in parallel do not queue behind each other's keygen.
     // issueCertAsync refuses an expired CA and ends the leaf at the CA's notAfter when `days` would pass it
@@ -287,6 +288,7 @@ export const esCertificate: Resource<CertificateArgs, CertificateCurrent, Certif
     let made: { p12: Buffer; warnings: string[] };
     if (args.wildcard) {
       const key = `${args.ca_dir}|${op.dns.join(',')}|${op.ip.join(',')}`;
+      const wildcardCache = scratchOf(ctx).wildcardCertificates;
       let p = wildcardCache.get(key);
       if (!p) wildcardCache.set(key, (p = make()));
       try {

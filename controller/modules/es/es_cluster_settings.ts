@@ -55,6 +55,7 @@ export const esClusterSettings: Resource<Args, Current, SettingOp> = {
   name: 'es_cluster_settings',
   description: 'Set (or remove with null) dynamic cluster settings; changes only what differs.',
   runsOn: 'controller',
+  changeNoun: ['cluster setting', 'cluster settings'],
   schema: {
     settings: { type: 'dict', required: true, description: 'flat setting name → value (null removes it)' },
     kind: { type: 'string', choices: ['persistent', 'transient'], default: 'persistent' },

@@ -155,6 +155,7 @@ export const esCrossClusterApiKey: Resource<ApiKeyArgs, ApiKeyCurrent, ApiKeyOp>
   name: 'es_cross_cluster_api_key',
   description: 'Create, update or invalidate the cross-cluster API key for an alias (on the remote cluster)',
   runsOn: 'controller',
+  changeNoun: ['API key change', 'API key changes'],
   schema: {
     name: { type: 'string', required: true },
     alias: { type: 'string', required: true },

@@ -48,6 +48,7 @@ export const esReloadSecureSettings: Resource<ReloadArgs, ReloadCurrent, ReloadO
   name: 'es_reload_secure_settings',
   description: "Reload keystore secure settings on every node and check each node's reload_exception",
   runsOn: 'controller',
+  changeNoun: ['secure settings reload', 'secure settings reloads'],
   schema: {
     keystore_password: { type: 'string', secret: true },
     force: { type: 'boolean', default: false },

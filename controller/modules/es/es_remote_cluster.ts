@@ -153,6 +153,7 @@ export const esRemoteCluster: Resource<RemoteClusterArgs, RemoteClusterCurrent, 
   name: 'es_remote_cluster',
   description: 'Save, remove, write or restore a remote cluster alias (persistent/transient; yml reported)',
   runsOn: 'controller',
+  changeNoun: ['alias change', 'alias changes'],
   schema: {
     alias: { type: 'string', required: true },
     state: { type: 'string', required: true, choices: ['saved', 'absent', 'present', 'restored'] },

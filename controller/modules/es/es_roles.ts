@@ -66,6 +66,7 @@ export const esRoles: Resource<RolesArgs, RolesCurrent, RoleOp> = {
   description:
     "Add remote_indices/remote_cluster privileges to the local roles of an alias's tasks (derived from the remote roles), or revert them",
   runsOn: 'controller',
+  changeNoun: ['role', 'roles'],
   schema: {
     alias: { type: 'string', required: true },
     state: { type: 'string', choices: ['present', 'reverted'], default: 'present' },

@@ -20,6 +20,7 @@ import {
   type PlannedNode,
   type RestartTarget,
 } from '../../elastic/rolling-restart.js';
+import { scratchOf } from './run-secrets.js';
 
 export interface RollingRestartArgs {
   hosts?: string[];
@@ -57,8 +58,6 @@ export interface RestartOp {
 }
 
 type Files = RestartTarget['files'];
-// Hosts restarted in this play (keyed by the play's changedFiles map): makes a repeated call a no-op.
-const restartedInPlay = new WeakMap<object, Set<string>>();
 
 /** Files by path, the first backup of each kept (it holds the content from before this change). */
 function mergeFiles(a: Files, b: Files): Files {
@@ -283,6 +282,7 @@ export const esRollingRestart: Resource<RollingRestartArgs, RollingRestartCurren
   name: 'es_rolling_restart',
   description: 'Health-gated rolling restart of the nodes whose files changed (elected master last)',
   runsOn: 'controller',
+  changeNoun: ['restart', 'restarts'],
   schema: {
     hosts: { type: 'list', elements: 'string', description: 'also restart these hosts' },
     force: { type: 'boolean', default: false, description: 'restart every host of the play' },
@@ -325,7 +325,8 @@ export const esRollingRestart: Resource<RollingRestartArgs, RollingRestartCurren
     // Checked before anything else, so a typo fails in check mode too.
     const windowRaw = args.window_end ?? (ctx.vars.crosskey_window_end as string | number | undefined);
     const windowEnd = windowRaw === undefined || windowRaw === '' ? undefined : parseWindowEnd(windowRaw);
-    const already = restartedInPlay.get(ctx.changedFiles) ?? new Set<string>();
+    // Hosts restarted earlier in this play (the run's scratch): a repeated call is a no-op.
+    const already = scratchOf(ctx).restartedInPlay.get(ctx.changedFiles) ?? new Set<string>();
     const known = new Set(ctx.playHosts);
     for (const h of args.hosts ?? []) {
       if (!known.has(h)) {
@@ -430,6 +431,7 @@ export const esRollingRestart: Resource<RollingRestartArgs, RollingRestartCurren
       const byHost = new Map(found.map((n) => [n.host, n]));
       nodes = nodes.map((n) => byHost.get(n.host)!);
     }
+    const { restartedInPlay } = scratchOf(ctx);
     const done = restartedInPlay.get(ctx.changedFiles) ?? new Set<string>();
     restartedInPlay.set(ctx.changedFiles, done);
     const pending = new Set([...(ctx.state.get<string[]>(current.pendingKey) ?? []), ...nodes.map((n) => n.host)]);

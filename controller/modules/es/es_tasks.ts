@@ -9,15 +9,8 @@
 //   state: listed   discovery only (never changes anything).
 import type { Change, Resource } from '../contract.js';
 import type { EsApi } from '../../elastic/types.js';
-import { expressionsReadFromAlias } from '../../elastic/index-expr.js';
+import { aliasTasks } from '../../elastic/alias-tasks.js';
 import {
-  getTransforms,
-  getTransformStats,
-  getDatafeeds,
-  getDatafeedStats,
-  getJobStats,
-  getAutoFollowPatterns,
-  getFollowInfo,
   stopTransform,
   startTransform,
   stopDatafeed,
@@ -94,49 +87,29 @@ const OPEN_JOB: JobState[] = ['opened', 'opening'];
 
 /** Every task on the local cluster that reads through `alias` (also through wildcards like `*:idx`). */
 export async function discoverTasks(es: EsApi, alias: string): Promise<DiscoveredTasks> {
-  const [transforms, tStats, datafeeds, dStats, jStats, patterns, followers] = await Promise.all([
-    getTransforms(es),
-    getTransformStats(es),
-    getDatafeeds(es),
-    getDatafeedStats(es),
-    getJobStats(es),
-    getAutoFollowPatterns(es),
-    getFollowInfo(es),
-  ]);
-  const tState = new Map(tStats.map((s) => [s.id, s.state]));
-  const dState = new Map(dStats.map((s) => [s.datafeed_id, s.state]));
-  const jState = new Map(jStats.map((s) => [s.job_id, s.state]));
+  const t = await aliasTasks(es, alias);
   return {
-    transforms: transforms
-      .filter((t) => expressionsReadFromAlias(t.source.index, alias))
-      .map((t) => ({
-        id: t.id,
-        state: tState.get(t.id) ?? 'stopped',
-        indices: t.source.index,
-        ...(t.authorization ? { authorization: t.authorization } : {}),
-      })),
-    datafeeds: datafeeds
-      .filter((d) => expressionsReadFromAlias(d.indices, alias))
-      .map((d) => ({
-        datafeed_id: d.datafeed_id,
-        job_id: d.job_id,
-        state: dState.get(d.datafeed_id) ?? 'stopped',
-        job_state: jState.get(d.job_id) ?? 'missing',
-        indices: d.indices,
-        ...(d.authorization ? { authorization: d.authorization } : {}),
-      })),
-    // Auto-follow patterns and followers name the alias literally (they cannot use wildcards).
-    auto_follow_patterns: patterns
-      .filter((p) => p.remote_cluster === alias)
-      .map((p) => ({ name: p.name, active: p.active })),
-    followers: followers
-      .filter((f) => f.remote_cluster === alias)
-      .map((f) => ({
-        index: f.follower_index,
-        status: f.status,
-        leader_index: f.leader_index,
-        ...(f.parameters ? { parameters: f.parameters } : {}),
-      })),
+    transforms: t.transforms.map((x) => ({
+      id: x.id,
+      state: x.state,
+      indices: x.source.index,
+      ...(x.authorization ? { authorization: x.authorization } : {}),
+    })),
+    datafeeds: t.datafeeds.map((d) => ({
+      datafeed_id: d.datafeed_id,
+      job_id: d.job_id,
+      state: d.state,
+      job_state: d.job_state,
+      indices: d.indices,
+      ...(d.authorization ? { authorization: d.authorization } : {}),
+    })),
+    auto_follow_patterns: t.autoFollowPatterns.map((p) => ({ name: p.name, active: p.active })),
+    followers: t.followers.map((f) => ({
+      index: f.follower_index,
+      status: f.status,
+      leader_index: f.leader_index,
+      ...(f.parameters ? { parameters: f.parameters } : {}),
+    })),
   };
 }
 
@@ -366,6 +339,7 @@ export const esTasks: Resource<TasksArgs, TasksCurrent, TaskOp> = {
   name: 'es_tasks',
   description: 'Find, pause (capturing state and parameters) and resume the tasks that read through an alias',
   runsOn: 'controller',
+  changeNoun: ['task pause/resume', 'task pauses/resumes'],
   schema: {
     alias: { type: 'string', required: true },
     state: { type: 'string', choices: ['paused', 'resumed', 'listed'], default: 'listed' },

@@ -128,6 +128,7 @@ export const keystore: Resource<KeystoreArgs, KeystoreCurrent, KeystoreOp> = {
   name: 'keystore',
   description: "Add or remove an entry of the node's elasticsearch.keystore (value on stdin, as the keystore owner)",
   runsOn: 'host',
+  changeNoun: ['keystore entry', 'keystore entries'],
   rules: { mutuallyExclusive: [['value', 'value_from']] },
   schema: {
     name: { type: 'string', required: true },

@@ -3,6 +3,7 @@
 // one controller run = one process, and nothing here is ever persisted. A resumed run that needs a secret it no
 // longer has must re-create it (see es_cross_cluster_api_key).
 import type { Secret } from '../../secrets.js';
+import type { CertAndKey } from '../../certs/index.js';
 
 export interface NamedSecret {
   secret: Secret;
@@ -35,10 +36,23 @@ export interface RunScratch {
   /** Hosts whose keystore a check-mode run would change: lets es_reload_secure_settings show in check mode the
    *  reload the real run would do. */
   plannedKeystoreChanges: Set<string>;
+  /** Hosts es_rolling_restart restarted, per play (keyed by the play's `ctx.changedFiles` map): a repeated call in
+   *  the same play restarts none of them again. */
+  restartedInPlay: WeakMap<object, Set<string>>;
+  /** es_certificate: one CA load (or creation) per CA directory, even with hosts in parallel. */
+  certificateAuthorities: Map<string, Promise<CertAndKey>>;
+  /** es_certificate: one wildcard certificate per CA directory and SANs. */
+  wildcardCertificates: Map<string, Promise<{ p12: Buffer; warnings: string[] }>>;
 }
 
 export function newRunScratch(): RunScratch {
-  return { secrets: new RunSecrets(), plannedKeystoreChanges: new Set() };
+  return {
+    secrets: new RunSecrets(),
+    plannedKeystoreChanges: new Set(),
+    restartedInPlay: new WeakMap(),
+    certificateAuthorities: new Map(),
+    wildcardCertificates: new Map(),
+  };
 }
 
 /** For code that runs modules outside a playbook run (tests' harnesses): one per process. */
