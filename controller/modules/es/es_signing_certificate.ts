@@ -64,6 +64,7 @@ export const esSigningCertificate: Resource<SigningCertArgs, SigningCertCurrent,
   name: 'es_signing_certificate',
   description: "Issue the local cluster's request-signing certificate (9.3 strong identity) and put it on every node",
   runsOn: 'controller',
+  changeNoun: ['signing certificate change', 'signing certificate changes'],
   schema: {
     ca_dir: { type: 'string', required: true },
     ca_password: { type: 'string', secret: true },
