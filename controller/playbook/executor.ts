@@ -659,8 +659,16 @@ export class Executor {
       secrets: this.#secrets,
       state: o.state,
       journal: { event: (kind, data) => o.journal.event(kind, { host, task: name, ...data }) },
-      progress: (message, fraction) =>
-        o.emit({ kind: 'progress', host, task: name, message, ...(fraction !== undefined ? { fraction } : {}) }),
+      progress: (message, fraction, info) =>
+        o.emit({
+          kind: 'progress',
+          host,
+          task: name,
+          message,
+          ...(fraction !== undefined ? { fraction } : {}),
+          ...(info?.node !== undefined && info.node !== host ? { node: info.node } : {}),
+          ...(info?.wait ? { wait: info.wait } : {}),
+        }),
       changedFiles: this.#changedFiles,
       signal: this.#signal,
       ...(o.es ? { es: o.es } : {}),

@@ -448,7 +448,7 @@ export const esRollingRestart: Resource<RollingRestartArgs, RollingRestartCurren
         nodes,
         ops: hostOps(ctx, timeouts),
         journal: (kind, data) => ctx.journal.event(kind, data),
-        progress: (m, f) => ctx.progress(m, f),
+        progress: (m, f, info) => ctx.progress(m, f, info),
         signal: ctx.signal,
         minStatus: args.min_status,
         timeouts,
@@ -489,7 +489,7 @@ export const esRollingRestart: Resource<RollingRestartArgs, RollingRestartCurren
       throw stopped(
         `stopped before the window end (${w.windowEnd}): the next node restart takes about ${Math.ceil(w.estimateMs / 1000)} s ` +
           `(longest measured so far); the cluster is ${args.min_status}. Not restarted: ${w.remaining.join(', ')} — they stay pending; ` +
-          're-run the playbook in the next window to restart them.',
+          'in the next window, `crosskey resume --window-end TIME` restarts them.',
         { ...data, pending: w.remaining, stopped_for_window: true },
       );
     }
