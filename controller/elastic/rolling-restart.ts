@@ -203,6 +203,8 @@ export class RollingRestartError extends Error {
     message: string,
     public report: RollingRestartReport,
     public gate?: GateName,
+    /** The host whose node failed (unset when the cluster itself was not ready: G0). */
+    public host?: string,
   ) {
     super(message);
     this.name = 'RollingRestartError';
@@ -420,6 +422,7 @@ export async function runRollingRestart(p: RollingRestartParams): Promise<Rollin
           `(restarted so far: ${names(report)}).`,
         report,
         'G2',
+        node.host,
       );
     }
     // The health while the node is away (replicas held back: usually yellow).
@@ -499,6 +502,7 @@ export async function runRollingRestart(p: RollingRestartParams): Promise<Rollin
           }).`,
         report,
         'G7',
+        node.host,
       );
     }
     const greenAt = now();
@@ -650,5 +654,5 @@ async function recoverNode(
     `to continue: read ${node.nodeName}'s log (es_home/logs), fix the cause, then ${RESUME_HINT} (the nodes still pending ` +
       `are restarted then); to go back instead, run the rollback playbook (playbooks/rollback.yml for the migration)`,
   ];
-  throw new RollingRestartError(lines.join('\n  '), report, failedGate);
+  throw new RollingRestartError(lines.join('\n  '), report, failedGate, node.host);
 }

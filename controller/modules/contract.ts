@@ -193,6 +193,13 @@ export function pendingRestartKey(host: string): string {
 
 export { UnreachableError };
 
+/**
+ * Failure data key: a controller task that acts on other hosts (es_rolling_restart, run_once) names the inventory
+ * host that failed. The executor counts the failure on that host in the recap and names it when any_errors_fatal
+ * stops the play; the result line reads `failed: [task host -> that host]`.
+ */
+export const FAILED_HOST = 'failed_host';
+
 export class ModuleError extends Error {
   constructor(
     message: string,

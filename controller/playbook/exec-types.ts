@@ -74,6 +74,8 @@ export type RunEvent =
       item?: unknown;
       ignored?: boolean;
       delegatedTo?: string;
+      /** A failed run_once controller task named the host that failed (FAILED_HOST): counted there in the recap. */
+      failedHost?: string;
       noLog?: boolean;
       durationMs: number;
       result?: Record<string, unknown>;

@@ -238,7 +238,7 @@ export function renderReportHtml(r: RunReport): string {
         rows.push([
           i === 0 ? name : '',
           i === 0 ? `<code>${e(t.module)}</code>` : '',
-          `<span class="nw">${e(h.host)}</span>`,
+          `<span class="nw">${e(h.host)}</span>${h.failedHost ? ` <span class="nw">→ ${e(h.failedHost)}</span>` : ''}`,
           badge(h.status) +
             (h.ignored ? ' <span class="muted">ignored</span>' : '') +
             (h.attempts ? ` <span class="muted">${e(h.attempts)} attempts</span>` : ''),

@@ -33,6 +33,8 @@ export interface HostStep {
   ignored?: boolean;
   attempts?: number;
   delegatedTo?: string;
+  /** A failed run_once task named the host that failed (the recap counts the failure there). */
+  failedHost?: string;
   item?: unknown;
   /** What changed (target + action only; values never). */
   changes: Array<{ action: string; target: string }>;
@@ -374,6 +376,7 @@ export function buildRunReport(run: RunRecord): RunReport {
           ...(ev.ignored ? { ignored: true } : {}),
           ...(num(ev.attempts) ? { attempts: num(ev.attempts) } : {}),
           ...(stringOnly(ev.delegatedTo) ? { delegatedTo: stringOnly(ev.delegatedTo) } : {}),
+          ...(stringOnly(ev.failedHost) ? { failedHost: stringOnly(ev.failedHost) } : {}),
           ...(ev.item !== undefined ? { item: ev.item } : {}),
         });
         if (ev.status === 'changed') {

@@ -67,7 +67,7 @@ export function renderReportText(r: RunReport): string {
         rows.push([
           i === 0 ? `${t.handler ? 'HANDLER ' : ''}${t.name}` : '',
           i === 0 ? t.module : '',
-          h.host,
+          h.host + (h.failedHost ? ` -> ${h.failedHost}` : ''),
           h.status + (h.ignored ? ' (ignored)' : '') + (h.attempts ? ` (${h.attempts} attempts)` : ''),
           formatDuration(h.durationMs),
           h.status === 'failed' || h.status === 'unreachable' ? (h.msg ?? '') : '',

@@ -302,6 +302,7 @@ test('a node that fails to start: files restored, started again, allocation rest
   t.regex(e!.message, /playbooks\/rollback\.yml/);
   t.notRegex(e!.message, /re-run/);
   t.is(e!.gate, 'G4');
+  t.is(e!.host, 'local-3', 'the host whose node failed (the recap counts the failure there)');
 });
 
 test('G5: each rejoined node is verified before the next; a node failing its check is restored like one that did not start', async (t) => {

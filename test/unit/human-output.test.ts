@@ -230,3 +230,37 @@ test('non-terminal progress is throttled per node: the first line about the next
       '10:00:06 [local-1 -> local-3] checking cluster health (node 2 of 3)\n',
   );
 });
+
+test('a run_once task that names the host that failed: the result line shows [task host -> failed host]', (t) => {
+  const r = run([
+    {
+      kind: 'task_start',
+      play: 0,
+      task: 'restart',
+      module: 'es_rolling_restart',
+      handler: false,
+      source: 'x:1',
+      hosts: ['local-1'],
+    },
+    {
+      kind: 'host_result',
+      play: 0,
+      task: 'restart',
+      module: 'es_rolling_restart',
+      host: 'local-1',
+      status: 'failed',
+      failedHost: 'local-3',
+      msg: 'local-3: node local-3 did not come back after the restart',
+      durationMs: 5,
+    },
+    {
+      kind: 'play_end',
+      play: 0,
+      durationMs: 5,
+      failed: ['local-1'],
+      aborted: 'any_errors_fatal: local-3 failed (reported by the run_once task on local-1)',
+    },
+  ]);
+  t.regex(r.out, /failed: \[local-1 -> local-3\] => local-3: node local-3 did not come back/);
+  t.regex(r.out, /NO MORE HOSTS LEFT: any_errors_fatal: local-3 failed \(reported by the run_once task on local-1\)/);
+});

@@ -370,3 +370,38 @@ test('a run killed mid-task: incomplete, the torn last line ignored, the open re
   tt.regex(renderReportText(r), /INCOMPLETE/);
   tt.regex(renderReportHtml(r), /not recorded: the run did not finish/);
 });
+
+test('a run_once failure that names the failing host: the step shows task host -> failed host', (tt) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ck-report-'));
+  tt.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const stateDir = ensureStateDir(join(dir, '.crosskey'));
+  const j = RunJournal.start(
+    stateDir,
+    { argv: ['run', 'pb.yml'], playbook: '/pb.yml', inventory: '/inv.yml', check: false, options: {} },
+    secrets,
+  );
+  j.event('play_start', { play: 0, name: 'switch', hosts: ['local-1', 'local-3'] });
+  j.event('task_start', {
+    play: 0,
+    task: 'rolling restart',
+    module: 'es_rolling_restart',
+    handler: false,
+    source: 'pb.yml:3',
+    hosts: ['local-1'],
+  });
+  j.event('host_result', {
+    play: 0,
+    task: 'rolling restart',
+    module: 'es_rolling_restart',
+    host: 'local-1',
+    status: 'failed',
+    failedHost: 'local-3',
+    msg: 'local-3: node local-3 did not come back after the restart',
+    durationMs: 1000,
+  });
+  j.close();
+  const r = buildRunReport(readRun(stateDir, j.id));
+  tt.like(r.plays[0]!.tasks[0]!.hosts[0], { host: 'local-1', failedHost: 'local-3', status: 'failed' });
+  tt.regex(renderReportText(r), /local-1 -> local-3 +failed/);
+  tt.regex(renderReportHtml(r), /<span class="nw">local-1<\/span> <span class="nw">→ local-3<\/span>/);
+});

@@ -175,7 +175,8 @@ export class HumanRenderer {
       case 'host_result': {
         if (ev.status === 'skipped' && this.#verbosity < 1) break;
         this.#showBanner();
-        const who = ev.delegatedTo ? `[${ev.host} -> ${ev.delegatedTo}]` : `[${ev.host}]`;
+        const other = ev.delegatedTo ?? ev.failedHost;
+        const who = other ? `[${ev.host} -> ${other}]` : `[${ev.host}]`;
         const label = ev.status === 'skipped' ? 'skipping' : ev.status;
         let line = `${label}: ${who}`;
         if (ev.status === 'failed' || ev.status === 'unreachable') line += ` => ${ev.msg ?? ''}`;

@@ -4,7 +4,7 @@
 // Use with run_once: true; a second call in the same play finds nothing left to restart.
 import type { AgentClient } from '../../../agent/protocol.js';
 import type { Change, Resource, TaskContext } from '../contract.js';
-import { ModuleError, PartialApplyError, pendingRestartKey } from '../contract.js';
+import { FAILED_HOST, ModuleError, PartialApplyError, pendingRestartKey } from '../contract.js';
 import { lazyVars } from '../core/lang.js';
 import { esForNode, esForVars } from '../../elastic/client.js';
 import { clusterHealth, setAllocation } from '../../elastic/api/cluster.js';
@@ -478,6 +478,7 @@ export const esRollingRestart: Resource<RollingRestartArgs, RollingRestartCurren
           restarted: e.report.restarted.map((r) => r.host),
           failed_gate: e.gate,
           pending: [...pending],
+          ...(e.host ? { [FAILED_HOST]: e.host } : {}),
         });
       }
       throw failed(e);
