@@ -85,9 +85,6 @@ export class HealthSampler {
   add(h: ShardCounts, at: number): void {
     this.#samples.push({ at, h });
   }
-  get size(): number {
-    return this.#samples.length;
-  }
   /** The summary up to `end` (the last sample counts until then). */
   summary(end: number): HealthSeen | undefined {
     const s = this.#samples;
