@@ -32,9 +32,56 @@ export class GateError extends Error {
 export interface WaitOptions {
   deadline: number;
   signal?: AbortSignal;
-  /** Called on every poll with a short status line. */
-  onPoll?: (status: string) => void;
+  /** Called on every poll with a short status line and, when the poll asked for it, the cluster's health answer. */
+  onPoll?: (status: string, health?: ClusterHealth) => void;
   now?: () => number;
+}
+
+/** The shard counts of one health answer, as wait lines and the journal show them. */
+export interface ShardCounts {
+  status: HealthStatus;
+  nodes: number;
+  relocating: number;
+  initializing: number;
+  unassigned: number;
+}
+
+export function shardCounts(h: ClusterHealth): ShardCounts {
+  return {
+    status: h.status,
+    nodes: h.number_of_nodes,
+    relocating: h.relocating_shards,
+    initializing: h.initializing_shards,
+    unassigned: h.unassigned_shards,
+  };
+}
+
+/**
+ * A wait in progress, for a progress line: what it waits for ("green", "local-3 to leave"), how long so far, its
+ * timeout, the last health answer's shard counts, and a note when the cluster answered with an error.
+ */
+export interface WaitProgress {
+  for: string;
+  elapsedMs: number;
+  timeoutMs: number;
+  /** Nodes the cluster should have again (shown as "2/3 nodes" while a node is away). */
+  expectedNodes?: number;
+  health?: ShardCounts;
+  note?: string;
+}
+
+/** `waiting for green: 12 s / 300 s, cluster yellow, 2 relocating, 4 initializing, 3 unassigned` */
+export function formatWait(w: WaitProgress): string {
+  const s = (ms: number) => `${Math.max(0, Math.floor(ms / 1000))} s`;
+  const parts = [`${s(w.elapsedMs)} / ${s(w.timeoutMs)}`];
+  const h = w.health;
+  if (h) {
+    if (w.expectedNodes !== undefined) parts.push(`${h.nodes}/${w.expectedNodes} nodes`);
+    if (h.status !== w.for) parts.push(`cluster ${h.status}`);
+    parts.push(`${h.relocating} relocating`, `${h.initializing} initializing`, `${h.unassigned} unassigned`);
+  }
+  if (w.note) parts.push(w.note);
+  return `waiting for ${w.for}: ${parts.join(', ')}`;
 }
 
 /** Errors that a restarting cluster produces for a moment: retry within the gate's deadline. */
@@ -68,7 +115,7 @@ export async function pollUntil<T>(what: string, opts: WaitOptions, probe: () =>
     } catch (e) {
       if (!isTransient(e)) throw e;
       last = (e as Error).message;
-      opts.onPoll?.(`${what}: ${(e as EsError).code ?? (e as EsError).status} (cluster busy)`);
+      opts.onPoll?.(`cluster busy (${(e as EsError).code ?? (e as EsError).status})`);
     }
     if (now() >= opts.deadline)
       throw new Error(`${what}: not reached before the deadline${last ? ` (last error: ${last})` : ''}`);
@@ -118,7 +165,7 @@ export async function gatePreflight(
     throw new GateError(
       'G0',
       `[${es.label}] ${ALLOCATION_ENABLE} is "${alloc}": another maintenance seems to be in progress; ` +
-        `if not, reset it with PUT /_cluster/settings {"persistent":{"${ALLOCATION_ENABLE}":null}} and re-run`,
+        `if not, reset it with PUT /_cluster/settings {"persistent":{"${ALLOCATION_ENABLE}":null}}`,
       h,
     );
   }
@@ -130,9 +177,9 @@ export async function waitNodeGone(es: EsApi, nodeId: string, expectedNodes: num
   await pollUntil(`node ${nodeId} leaving the cluster`, opts, async () => {
     const nodes = await catNodes(es);
     if (!nodes.some((n) => n.id === nodeId)) return true;
-    opts.onPoll?.(`waiting for the node to leave (${nodes.length} nodes)`);
     // Server-side wait until the node count drops, then look again.
-    await clusterHealth(es, { waitForNodes: `<=${expectedNodes - 1}`, timeout: waitSeconds(opts, 5) });
+    const h = await clusterHealth(es, { waitForNodes: `<=${expectedNodes - 1}`, timeout: waitSeconds(opts, 5) });
+    opts.onPoll?.(`waiting for the node to leave (${h.number_of_nodes} nodes)`, h);
     return undefined;
   });
 }
@@ -157,8 +204,8 @@ export async function waitNodeBack(
           'its data path changed; check path.data in its elasticsearch.yml',
       );
     }
-    opts.onPoll?.(`waiting for ${nodeName} to rejoin (${nodes.length}/${expectedNodes} nodes)`);
-    await clusterHealth(es, { waitForNodes: `>=${expectedNodes}`, timeout: waitSeconds(opts, 5) });
+    const h = await clusterHealth(es, { waitForNodes: `>=${expectedNodes}`, timeout: waitSeconds(opts, 5) });
+    opts.onPoll?.(`waiting for ${nodeName} to rejoin (${h.number_of_nodes}/${expectedNodes} nodes)`, h);
     return undefined;
   });
 }
@@ -170,12 +217,14 @@ export async function waitRecovered(es: EsApi, minStatus: HealthStatus, opts: Wa
       waitForStatus: minStatus,
       waitForNoRelocatingShards: true,
       waitForNoInitializingShards: true,
-      timeout: waitSeconds(opts, 30),
+      // 10 s server-side waits: a wait line every 10 s while the shards recover.
+      timeout: waitSeconds(opts, 10),
     });
     if (!h.timed_out && statusAtLeast(h.status, minStatus) && h.relocating_shards === 0 && h.initializing_shards === 0)
       return h;
     opts.onPoll?.(
       `${h.status}, ${h.initializing_shards} initializing, ${h.relocating_shards} relocating, ${h.unassigned_shards} unassigned`,
+      h,
     );
     return undefined;
   });

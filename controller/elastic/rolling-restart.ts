@@ -19,8 +19,100 @@ import {
   type ClusterHealth,
   type HealthStatus,
 } from './api/cluster.js';
-import { GateError, gatePreflight, waitNodeBack, waitNodeGone, waitRecovered, type GateName } from './gates.js';
+import {
+  GateError,
+  formatWait,
+  gatePreflight,
+  shardCounts,
+  statusAtLeast,
+  waitNodeBack,
+  waitNodeGone,
+  waitRecovered,
+  type GateName,
+  type ShardCounts,
+  type WaitProgress,
+} from './gates.js';
 import type { EsApi } from './types.js';
+
+export type { ShardCounts, WaitProgress } from './gates.js';
+
+/** What a progress line is about: the node being restarted (its inventory host) and, while waiting, the wait. */
+export interface RestartProgress {
+  node: string;
+  wait?: WaitProgress;
+}
+
+/**
+ * The cluster's health as sampled while one node restarts (G1 → G7): the worst status, the most shards not
+ * started, and how long the samples say it was yellow or red (each sample counts until the next one).
+ */
+export interface HealthSeen {
+  worst: HealthStatus;
+  samples: number;
+  yellowMs: number;
+  redMs: number;
+  maxRelocating: number;
+  maxInitializing: number;
+  maxUnassigned: number;
+}
+
+/** The data of a `rolling_restart.gate` journal event (the journal adds host/task; `at` is the engine's clock). */
+export interface GateEvent {
+  gate: GateName;
+  host?: string;
+  node?: string;
+  at: string;
+  /** Health when the gate passed (G0, G2 node gone, G4 node back, G7). */
+  status?: HealthStatus;
+  nodes?: number;
+  relocating?: number;
+  initializing?: number;
+  unassigned?: number;
+  allocation?: 'primaries' | null;
+  nodeId?: string;
+  checked?: string;
+  /** G6 written while recovering a node that failed. */
+  recovery?: boolean;
+  /** G7: the health seen while the node restarted. */
+  healthSeen?: HealthSeen;
+}
+
+const RANK: Record<HealthStatus, number> = { red: 0, yellow: 1, green: 2 };
+
+/** Collects health answers during one node's restart (see HealthSeen). */
+export class HealthSampler {
+  #samples: Array<{ at: number; h: ShardCounts }> = [];
+  add(h: ShardCounts, at: number): void {
+    this.#samples.push({ at, h });
+  }
+  /** The summary up to `end` (the last sample counts until then). */
+  summary(end: number): HealthSeen | undefined {
+    const s = this.#samples;
+    if (!s.length) return undefined;
+    const out: HealthSeen = {
+      worst: 'green',
+      samples: s.length,
+      yellowMs: 0,
+      redMs: 0,
+      maxRelocating: 0,
+      maxInitializing: 0,
+      maxUnassigned: 0,
+    };
+    s.forEach(({ at, h }, i) => {
+      if (RANK[h.status] < RANK[out.worst]) out.worst = h.status;
+      out.maxRelocating = Math.max(out.maxRelocating, h.relocating);
+      out.maxInitializing = Math.max(out.maxInitializing, h.initializing);
+      out.maxUnassigned = Math.max(out.maxUnassigned, h.unassigned);
+      const span = Math.max(0, (s[i + 1]?.at ?? end) - at);
+      if (h.status === 'yellow') out.yellowMs += span;
+      else if (h.status === 'red') out.redMs += span;
+    });
+    return out;
+  }
+}
+
+/** How to continue after a stop: the journaled run resumes where it stopped. */
+export const RESUME_HINT = '`crosskey resume` continues the run from where it stopped';
 
 export interface RestartTarget {
   host: string;
@@ -69,7 +161,8 @@ export interface RollingRestartParams {
   nodes: PlannedNode[];
   ops: HostOps;
   journal(kind: string, data: Record<string, unknown>): void;
-  progress(message: string, fraction?: number): void;
+  /** A progress line; `info` names the node it is about and, while waiting, what for (rendered by the CLI). */
+  progress(message: string, fraction?: number, info?: RestartProgress): void;
   signal?: AbortSignal;
   minStatus?: HealthStatus;
   timeouts?: Partial<RestartTimeouts>;
@@ -107,6 +200,8 @@ export class RollingRestartError extends Error {
     message: string,
     public report: RollingRestartReport,
     public gate?: GateName,
+    /** The host whose node failed (unset when the cluster itself was not ready: G0). */
+    public host?: string,
   ) {
     super(message);
     this.name = 'RollingRestartError';
@@ -178,14 +273,37 @@ export async function runRollingRestart(p: RollingRestartParams): Promise<Rollin
   const report: RollingRestartReport = { restarted: [] };
   const remaining = [...p.nodes];
   const total = remaining.length;
-  const gate = (g: GateName, node: PlannedNode | undefined, data: Record<string, unknown> = {}) =>
-    p.journal('rolling_restart.gate', {
+  const gate = (g: GateName, node: PlannedNode | undefined, data: Omit<GateEvent, 'gate' | 'at'> = {}) => {
+    const ev: GateEvent = {
       gate: g,
       host: node?.host,
       node: node?.nodeName,
       at: new Date(now()).toISOString(),
       ...data,
-    });
+    };
+    p.journal('rolling_restart.gate', { ...ev });
+  };
+  /** One health answer without waiting, for the journal and the samples (undefined when the cluster is busy). */
+  const sampleHealth = async (es: EsApi, sampler: HealthSampler): Promise<ShardCounts | undefined> => {
+    try {
+      const c = shardCounts(await clusterHealth(es));
+      sampler.add(c, now());
+      return c;
+    } catch (e) {
+      if (e instanceof EsError) return undefined;
+      throw e;
+    }
+  };
+  const healthFields = (c: ShardCounts | undefined): Omit<GateEvent, 'gate' | 'at'> =>
+    c
+      ? {
+          status: c.status,
+          nodes: c.nodes,
+          relocating: c.relocating,
+          initializing: c.initializing,
+          unassigned: c.unassigned,
+        }
+      : {};
   let expectedNodes: number | undefined;
   let allocationOurs = p.allocationSetByUs ?? false;
 
@@ -200,10 +318,35 @@ export async function runRollingRestart(p: RollingRestartParams): Promise<Rollin
     }
     const node = pickNext(remaining, electedId);
     const es = p.apiAvoiding(node.host);
-    const label = `${node.nodeName} (${done + 1}/${total})`;
+    const about: RestartProgress = { node: node.host };
+    const sampler = new HealthSampler();
+    const say = (message: string, fraction: number) => p.progress(message, fraction, about);
+    /** Wait lines: what for, elapsed / timeout, and the shard counts of the last health answer. */
+    const waitLines = (
+      what: string,
+      timeoutMs: number,
+      fraction: number,
+      opts: { nodes?: boolean; min?: HealthStatus } = {},
+    ) => {
+      const t0 = now();
+      const show = (status: string, h?: ClusterHealth) => {
+        if (h) sampler.add(shardCounts(h), now());
+        const forWhat = opts.min && h && statusAtLeast(h.status, opts.min) ? `shard recovery (${opts.min})` : what;
+        const wait: WaitProgress = {
+          for: forWhat,
+          elapsedMs: now() - t0,
+          timeoutMs,
+          ...(opts.nodes ? { expectedNodes } : {}),
+          ...(h ? { health: shardCounts(h) } : status ? { note: status } : {}),
+        };
+        p.progress(formatWait(wait), fraction, { ...about, wait });
+      };
+      show('', undefined);
+      return show;
+    };
 
     // G0: healthy and nothing else going on.
-    p.progress(`${label}: checking cluster health`, done / total);
+    say(`checking cluster health (node ${done + 1} of ${total})`, done / total);
     let h: ClusterHealth;
     try {
       h = await gatePreflight(es, {
@@ -214,11 +357,16 @@ export async function runRollingRestart(p: RollingRestartParams): Promise<Rollin
       });
     } catch (e) {
       if (e instanceof GateError)
-        throw new RollingRestartError(`${e.message}. Restarted so far: ${names(report)}.`, report, 'G0');
+        throw new RollingRestartError(
+          `${e.message}; then ${RESUME_HINT}. Restarted so far: ${names(report)}.`,
+          report,
+          'G0',
+        );
       throw e;
     }
     expectedNodes ??= h.number_of_nodes;
     gate('G0', node, { status: h.status, nodes: h.number_of_nodes });
+    const nodesBefore = expectedNodes;
 
     // Window: refuse a restart that cannot finish in time (measured durations; the cluster is green here).
     if (p.windowEnd !== undefined) {
@@ -237,7 +385,8 @@ export async function runRollingRestart(p: RollingRestartParams): Promise<Rollin
 
     // G1: replicas stay where they are while the node is away; flush speeds up its recovery.
     const stopAt = now();
-    p.progress(`${label}: allocation primaries, flush`, done / total);
+    sampler.add(shardCounts(h), stopAt);
+    say('allocation primaries, flush', done / total);
     await setAllocation(es, 'primaries');
     allocationOurs = true;
     await p.onAllocation?.('primaries');
@@ -252,53 +401,58 @@ export async function runRollingRestart(p: RollingRestartParams): Promise<Rollin
     gate('G1', node, { allocation: 'primaries' });
 
     // G2: stop and see the node leave.
-    p.progress(`${label}: stopping`, done / total);
+    say('stopping', done / total);
     try {
       await p.ops.stop(node.host);
-      await waitNodeGone(es, node.nodeId, expectedNodes, {
+      const onPoll = waitLines('the node to leave', t.leaveMs, done / total, { nodes: true });
+      await waitNodeGone(es, node.nodeId, nodesBefore, {
         deadline: now() + t.leaveMs,
         signal: p.signal,
         now,
-        onPoll: (s) => p.progress(`${label}: ${s}`, done / total),
+        onPoll,
       });
     } catch (e) {
       await restoreAllocation(es, p, node);
       throw new RollingRestartError(
         `${node.host}: node ${node.nodeName} did not stop: ${(e as Error).message}. Allocation restored; the node may still be running ` +
-          `with its old configuration. Check the service on ${node.host}, then re-run.`,
+          `with its old configuration. Check the service on ${node.host}, then ${RESUME_HINT} ` +
+          `(restarted so far: ${names(report)}).`,
         report,
         'G2',
+        node.host,
       );
     }
-    gate('G2', node, { nodeId: node.nodeId });
+    // The health while the node is away (replicas held back: usually yellow).
+    gate('G2', node, { nodeId: node.nodeId, ...healthFields(await sampleHealth(es, sampler)) });
 
     // G3 + G4: start and wait for the same node id.
-    p.progress(`${label}: starting`, done / total);
+    say('starting', done / total);
     let startError: unknown;
     try {
       await p.ops.start(node.host);
       gate('G3', node);
-      await waitNodeBack(es, node.nodeId, node.nodeName, expectedNodes, {
+      const onPoll = waitLines('the node to rejoin', t.joinMs, done / total, { nodes: true });
+      await waitNodeBack(es, node.nodeId, node.nodeName, nodesBefore, {
         deadline: now() + t.joinMs,
         signal: p.signal,
         now,
-        onPoll: (s) => p.progress(`${label}: ${s}`, done / total),
+        onPoll,
       });
     } catch (e) {
       startError = e;
     }
     if (startError !== undefined)
-      await recoverNode(es, p, node, startError, report, expectedNodes, t.joinMs, now, 'G4');
-    gate('G4', node, { nodeId: node.nodeId });
+      await recoverNode(es, p, node, startError, report, nodesBefore, t.joinMs, now, 'G4', sampler);
+    gate('G4', node, { nodeId: node.nodeId, ...healthFields(await sampleHealth(es, sampler)) });
 
     // G5: back in the cluster is not enough when the change is meant to open something on the node.
     if (p.verifyNode) {
-      p.progress(`${label}: verifying the node`, done / total);
+      say('verifying the node', done / total);
       let checked: string | undefined;
       try {
         checked = (await p.verifyNode(node)) ?? undefined;
       } catch (e) {
-        await recoverNode(es, p, node, e, report, expectedNodes, t.joinMs, now, 'G5');
+        await recoverNode(es, p, node, e, report, nodesBefore, t.joinMs, now, 'G5', sampler);
       }
       gate('G5', node, checked ? { checked } : {});
     }
@@ -308,26 +462,36 @@ export async function runRollingRestart(p: RollingRestartParams): Promise<Rollin
     allocationOurs = false;
     await p.onAllocation?.(null);
     gate('G6', node, { allocation: null });
-    p.progress(`${label}: waiting for ${minStatus}`, (done + 0.5) / total);
     let green: ClusterHealth;
     try {
+      const onPoll = waitLines(minStatus, t.greenMs, (done + 0.5) / total, { min: minStatus });
       green = await waitRecovered(es, minStatus, {
         deadline: now() + t.greenMs,
         signal: p.signal,
         now,
-        onPoll: (s) => p.progress(`${label}: ${s}`, (done + 0.5) / total),
+        onPoll,
       });
     } catch (e) {
       let state = '';
       try {
-        state = describeHealth(await clusterHealth(es));
+        const last = await clusterHealth(es);
+        sampler.add(shardCounts(last), now());
+        state = describeHealth(last);
       } catch {
         /* unreachable: say so below */
       }
+      p.journal('rolling_restart.node_failed', {
+        host: node.host,
+        node: node.nodeName,
+        gate: 'G7',
+        reason: `the cluster did not reach ${minStatus} within ${fmtMs(t.greenMs)}`,
+        at: new Date(now()).toISOString(),
+        ...seen(sampler, now()),
+      });
       throw new RollingRestartError(
         `${node.host}: node ${node.nodeName} is back but the cluster did not reach ${minStatus} within ${fmtMs(t.greenMs)} ` +
-          `(${state || (e as Error).message}). Allocation is restored. Check GET /_cluster/allocation/explain; re-run to continue ` +
-          `(nodes still to restart: ${
+          `(${state || (e as Error).message}). Allocation is restored. Check GET /_cluster/allocation/explain; once the ` +
+          `cluster is ${minStatus}, ${RESUME_HINT} (nodes still to restart: ${
             remaining
               .filter((r) => r !== node)
               .map((r) => r.host)
@@ -335,10 +499,12 @@ export async function runRollingRestart(p: RollingRestartParams): Promise<Rollin
           }).`,
         report,
         'G7',
+        node.host,
       );
     }
     const greenAt = now();
-    gate('G7', node, { status: green.status });
+    sampler.add(shardCounts(green), greenAt);
+    gate('G7', node, { ...healthFields(shardCounts(green)), ...seen(sampler, greenAt) });
     report.restarted.push({
       host: node.host,
       node: node.nodeName,
@@ -349,7 +515,7 @@ export async function runRollingRestart(p: RollingRestartParams): Promise<Rollin
     });
     remaining.splice(remaining.indexOf(node), 1);
     await p.onNodeDone?.(node);
-    p.progress(`${label}: done in ${fmtMs(greenAt - stopAt)}`, (done + 1) / total);
+    say(`restarted in ${fmtMs(greenAt - stopAt)} (node ${done + 1} of ${total})`, (done + 1) / total);
   }
   return report;
 }
@@ -360,6 +526,12 @@ export function resolveTimeouts(given: Partial<RestartTimeouts> = {}): RestartTi
   for (const k of Object.keys(out) as Array<keyof RestartTimeouts>)
     if (typeof given[k] === 'number') out[k] = given[k]!;
   return out;
+}
+
+/** The health seen so far, for a journal event (nothing when nothing was sampled). */
+function seen(sampler: HealthSampler, end: number): { healthSeen?: HealthSeen } {
+  const s = sampler.summary(end);
+  return s ? { healthSeen: s } : {};
 }
 
 function names(r: RollingRestartReport): string {
@@ -399,6 +571,7 @@ async function recoverNode(
   joinMs: number,
   now: () => number,
   failedGate: 'G4' | 'G5',
+  sampler: HealthSampler,
 ): Promise<never> {
   const why = (cause as Error).message ?? String(cause);
   p.journal('rolling_restart.node_failed', {
@@ -407,10 +580,11 @@ async function recoverNode(
     gate: failedGate,
     reason: why,
     at: new Date(now()).toISOString(),
+    ...seen(sampler, now()),
   });
-  p.progress(
-    `${node.nodeName}: ${failedGate === 'G4' ? 'did not come back' : 'failed its check'}; restoring its files`,
-  );
+  p.progress(`${failedGate === 'G4' ? 'did not come back' : 'failed its check'}; restoring its files`, undefined, {
+    node: node.host,
+  });
   let restored: string[] = [];
   let restoreError = '';
   try {
@@ -474,7 +648,8 @@ async function recoverNode(
       : 'restoring allocation FAILED: run PUT /_cluster/settings {"persistent":{"cluster.routing.allocation.enable":null}}',
     `cluster ${es.label}: ${describeHealth(health)}; nodes: ${nodesNow.map((n) => n.name + (n.elected ? '*' : '')).join(', ') || 'unknown'}`,
     `restarted before the failure: ${names(report)}`,
-    `to continue: read ${node.nodeName}'s log (es_home/logs), fix the cause, then re-run the playbook; nodes still pending are restarted then`,
+    `to continue: read ${node.nodeName}'s log (es_home/logs), fix the cause, then ${RESUME_HINT} (the nodes still pending ` +
+      `are restarted then); to go back instead, run the rollback playbook (playbooks/rollback.yml for the migration)`,
   ];
-  throw new RollingRestartError(lines.join('\n  '), report, failedGate);
+  throw new RollingRestartError(lines.join('\n  '), report, failedGate, node.host);
 }

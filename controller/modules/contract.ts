@@ -4,6 +4,7 @@
 import type { AgentClient } from '../../agent/protocol.js';
 import type { SecretRegistry } from '../secrets.js';
 import type { EsClients } from '../elastic/client.js';
+import type { WaitProgress } from '../elastic/gates.js';
 import type { RunScratch } from './es/run-secrets.js';
 import { UnreachableError } from '../transport/errors.js';
 
@@ -96,6 +97,14 @@ export interface Journal {
   event(kind: string, data: Record<string, unknown>): void;
 }
 
+/** What a progress line is about, beyond its text (typed for the output sinks). */
+export interface ProgressInfo {
+  /** The inventory host the line is about when a controller task acts on another one (a node being restarted). */
+  node?: string;
+  /** A wait in progress: what for, elapsed, timeout, shard counts of the last health answer. */
+  wait?: WaitProgress;
+}
+
 export interface TaskContext {
   /** inventory_hostname (for controller modules: the host the task is attributed to). */
   host: string;
@@ -114,8 +123,8 @@ export interface TaskContext {
   secrets: SecretRegistry;
   state: StateStore;
   journal: Journal;
-  /** Progress line for long waits (rendered as a progress bar in human output). */
-  progress(message: string, fraction?: number): void;
+  /** Progress line for long waits (human output: `[host -> node] message (40%)` on stderr). */
+  progress(message: string, fraction?: number, info?: ProgressInfo): void;
   /** Files changed earlier in this play on each host (host → files), for es_rolling_restart. */
   changedFiles: Map<string, Array<{ path: string; backupPath?: string }>>;
   /** Aborted by Ctrl-C or window end: long waits should stop early and throw. */
@@ -186,6 +195,13 @@ export function pendingRestartKey(host: string): string {
 }
 
 export { UnreachableError };
+
+/**
+ * Failure data key: a controller task that acts on other hosts (es_rolling_restart, run_once) names the inventory
+ * host that failed. The executor counts the failure on that host in the recap and names it when any_errors_fatal
+ * stops the play; the result line reads `failed: [task host -> that host]`.
+ */
+export const FAILED_HOST = 'failed_host';
 
 export class ModuleError extends Error {
   constructor(

@@ -1,7 +1,7 @@
 // What the executor needs from its collaborators (so it can be driven by the real inventory, transport
 // and template/expression library, and by a test) and the events it emits for output sinks.
 import type { AgentClient } from '../../agent/protocol.js';
-import type { Change, TaskStatus } from '../modules/contract.js';
+import type { Change, ProgressInfo, TaskStatus } from '../modules/contract.js';
 
 /** The inventory as the executor sees it (controller/inventory implements it). */
 export interface InventoryView {
@@ -74,6 +74,8 @@ export type RunEvent =
       item?: unknown;
       ignored?: boolean;
       delegatedTo?: string;
+      /** A failed run_once controller task named the host that failed (FAILED_HOST): counted there in the recap. */
+      failedHost?: string;
       noLog?: boolean;
       durationMs: number;
       result?: Record<string, unknown>;
@@ -84,7 +86,7 @@ export type RunEvent =
       changeNoun?: [string, string];
     }
   | { kind: 'task_end'; play: number; task: string; durationMs: number }
-  | { kind: 'progress'; host: string; task: string; message: string; fraction?: number }
+  | ({ kind: 'progress'; host: string; task: string; message: string; fraction?: number } & ProgressInfo)
   | { kind: 'warning'; message: string }
   | { kind: 'batch_end'; play: number; batch: number; failed: string[] }
   | { kind: 'play_end'; play: number; durationMs: number; aborted?: string; interrupted?: boolean; failed: string[] }

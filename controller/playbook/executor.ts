@@ -7,7 +7,7 @@
 import PQueue from 'p-queue';
 import type { AgentClient } from '../../agent/protocol.js';
 import type { AnyModule } from '../modules/registry.js';
-import type { Change, Journal, StateStore, TaskContext } from '../modules/contract.js';
+import { type Change, FAILED_HOST, type Journal, type StateStore, type TaskContext } from '../modules/contract.js';
 import { secrets as defaultSecrets, secretsByName, type SecretRegistry } from '../secrets.js';
 import type { BlockTask, Handler, ModuleTask, Play, Playbook, Task } from './types.js';
 import type {
@@ -107,6 +107,8 @@ export class Executor {
   readonly #scratch = newRunScratch();
   readonly #changedFiles: Map<string, ChangedFile[]>;
   #batchFailed = new Set<string>();
+  /** Hosts the last task's run_once controller module named as the ones that failed (for the any_errors_fatal line). */
+  #reportedFailed: Array<{ host: string; by: string }> = [];
   /** One agent promise per host for the run, reused by every task (and by agentFor). */
   readonly #agents = new Map<string, Promise<AgentClient>>();
 
@@ -264,7 +266,11 @@ export class Executor {
     if (this.#aborted) return;
     const play = this.#play;
     if (play.anyErrorsFatal && newFailures.length) {
-      this.#aborted = `any_errors_fatal: ${newFailures.join(', ')} failed`;
+      // A run_once task fails every host of the play; the module may say which one really failed.
+      const named = this.#reportedFailed.filter((r) => newFailures.includes(r.host));
+      this.#aborted = named.length
+        ? `any_errors_fatal: ${named.map((r) => `${r.host} failed (reported by the run_once task on ${r.by})`).join(', ')}`
+        : `any_errors_fatal: ${newFailures.join(', ')} failed`;
       return;
     }
     if (play.maxFailPercentage !== undefined) {
@@ -433,6 +439,7 @@ export class Executor {
     });
     const t0 = Date.now();
     const failed: string[] = [];
+    this.#reportedFailed = [];
     await Promise.all(
       runHosts.map((host) =>
         this.#queue.add(async () => {
@@ -441,7 +448,9 @@ export class Executor {
           const out = await this.#runOnHost(task, mod, host, scope);
           const targets = task.runOnce ? hosts : [host];
           if (task.register) for (const h of targets) this.#register(h, task.register, out.registered);
-          this.#account(task, mod, host, out, Date.now() - h0, scope);
+          const failedHost = task.runOnce ? reportedFailedHost(out, host, hosts) : undefined;
+          if (failedHost) this.#reportedFailed.push({ host: failedHost, by: host });
+          this.#account(task, mod, host, out, Date.now() - h0, scope, failedHost);
           if (out.status === 'changed') {
             for (const h of targets) for (const n of task.notify) this.#notify(n, h);
             if (out.changedFiles?.length) {
@@ -460,9 +469,23 @@ export class Executor {
     return failed;
   }
 
-  #account(task: ModuleTask, mod: AnyModule, host: string, out: HostOutcome, durationMs: number, scope: Scope): void {
-    const s = this.stats.get(host) ?? emptyStats();
-    this.stats.set(host, s);
+  /** Counts a result in the recap; a failure a run_once task reported for another host (`failedHost`) is counted there. */
+  #account(
+    task: ModuleTask,
+    mod: AnyModule,
+    host: string,
+    out: HostOutcome,
+    durationMs: number,
+    scope: Scope,
+    failedHost?: string,
+  ): void {
+    const statsOf = (h: string) => {
+      const s = this.stats.get(h) ?? emptyStats();
+      this.stats.set(h, s);
+      return s;
+    };
+    const s = statsOf(host);
+    const failedOn = failedHost ?? host;
     switch (out.status) {
       case 'ok':
         s.ok++;
@@ -482,10 +505,10 @@ export class Executor {
         if (out.ignored) {
           s.ok++;
           s.ignored++;
-        } else if (scope.rescuable) this.#deferred.add(host);
+        } else if (scope.rescuable) this.#deferred.add(failedOn);
         else {
-          s.failed++;
-          this.#batchFailed.add(host);
+          statsOf(failedOn).failed++;
+          this.#batchFailed.add(failedOn);
         }
         break;
     }
@@ -514,6 +537,7 @@ export class Executor {
       ...(out.ignored ? { ignored: true } : {}),
       ...(out.attempts && out.attempts > 1 ? { attempts: out.attempts } : {}),
       ...(task.delegateTo ? { delegatedTo: task.delegateTo } : {}),
+      ...(failedHost && out.status === 'failed' && !out.ignored ? { failedHost } : {}),
     });
   }
 
@@ -661,8 +685,16 @@ export class Executor {
       secrets: this.#secrets,
       state: o.state,
       journal: { event: (kind, data) => o.journal.event(kind, { host, task: name, ...data }) },
-      progress: (message, fraction) =>
-        o.emit({ kind: 'progress', host, task: name, message, ...(fraction !== undefined ? { fraction } : {}) }),
+      progress: (message, fraction, info) =>
+        o.emit({
+          kind: 'progress',
+          host,
+          task: name,
+          message,
+          ...(fraction !== undefined ? { fraction } : {}),
+          ...(info?.node !== undefined && info.node !== host ? { node: info.node } : {}),
+          ...(info?.wait ? { wait: info.wait } : {}),
+        }),
       changedFiles: this.#changedFiles,
       signal: this.#signal,
       ...(o.es ? { es: o.es } : {}),
@@ -693,6 +725,14 @@ function maskSecretChange(c: Change): Change {
   if (c.secret) return { target: c.target, action: c.action, secret: true };
   const { op: _op, ...shown } = c;
   return shown;
+}
+
+/** The host a failed run_once task's module named as the one that failed (FAILED_HOST), if it is another host of
+ *  the play; an ignored failure stays on the task's host. */
+function reportedFailedHost(out: HostOutcome, ran: string, hosts: string[]): string | undefined {
+  if (out.status !== 'failed' || out.ignored) return undefined;
+  const h = out.registered[FAILED_HOST];
+  return typeof h === 'string' && h !== ran && hosts.includes(h) ? h : undefined;
 }
 
 /** Task name match for --start-at-task: exact, or a glob with `*`. */

@@ -2,7 +2,7 @@
 // printable. Every text node is escaped, and the finished page passes through secrets.redact once more.
 import { secrets } from '../secrets.js';
 import type { NodeRestart, RunReport } from './model.js';
-import { clock, formatDuration, RECAP_KEYS } from './text.js';
+import { clock, formatDuration, maxShardsText, notGreenText, RECAP_KEYS } from './text.js';
 
 export function escapeHtml(s: unknown): string {
   return String(s ?? '').replace(
@@ -51,6 +51,25 @@ function table(header: string[], rows: string[][], numeric: number[] = []): stri
     .join('')}</tbody></table>`;
 }
 
+/** `; cluster at worst yellow (longest 12.0s yellow)` over every restart of the run, when the health was sampled. */
+function restartHealth(r: RunReport): string {
+  const rank = { red: 0, yellow: 1, green: 2 } as Record<string, number>;
+  const worst = r.restarts
+    .map((x) => x.worstHealth)
+    .filter((h): h is string => !!h && h in rank)
+    .sort((a, b) => rank[a]! - rank[b]!)[0];
+  if (!worst) return '';
+  const longest = (k: 'yellowMs' | 'redMs') => Math.max(0, ...r.restarts.map((x) => x[k] ?? 0));
+  const times = [
+    longest('yellowMs') ? `longest yellow: ${formatDuration(longest('yellowMs'))}` : '',
+    longest('redMs') ? `longest red: ${formatDuration(longest('redMs'))}` : '',
+  ].filter(Boolean);
+  return (
+    `; cluster at worst ${badge(worst, `h-${worst}`)}` +
+    (times.length ? ` <span class="muted">(${escapeHtml(times.join(', '))})</span>` : '')
+  );
+}
+
 /** The change record's first screen: outcome, duration, phases, restarts, keys, verification, who and what. */
 function summaryBlock(r: RunReport): string {
   const e = escapeHtml;
@@ -75,7 +94,10 @@ function summaryBlock(r: RunReport): string {
     ['Outcome', `${badge(r.status)}${r.check ? ' <span class="muted">dry run: nothing was changed</span>' : ''}`],
     ['Duration', e(formatDuration(r.durationMs))],
     ['Phases', phases || '<span class="muted">(none recorded)</span>'],
-    ['Node restarts', `${restarted} done${failed ? `, <span class="msg">${failed} failed or incomplete</span>` : ''}`],
+    [
+      'Node restarts',
+      `${restarted} done${failed ? `, <span class="msg">${failed} failed or incomplete</span>` : ''}${restartHealth(r)}`,
+    ],
     [
       'API keys created',
       r.apiKeys.length
@@ -216,7 +238,7 @@ export function renderReportHtml(r: RunReport): string {
         rows.push([
           i === 0 ? name : '',
           i === 0 ? `<code>${e(t.module)}</code>` : '',
-          `<span class="nw">${e(h.host)}</span>`,
+          `<span class="nw">${e(h.host)}</span>${h.failedHost ? ` <span class="nw">→ ${e(h.failedHost)}</span>` : ''}`,
           badge(h.status) +
             (h.ignored ? ' <span class="muted">ignored</span>' : '') +
             (h.attempts ? ` <span class="muted">${e(h.attempts)} attempts</span>` : ''),
@@ -239,7 +261,20 @@ export function renderReportHtml(r: RunReport): string {
     parts.push(timelineSvg(r));
     parts.push(
       table(
-        ['host', 'node', 'health before', 'stopped', 'back', 'green', 'away', 'total', 'health after', 'outcome'],
+        [
+          'host',
+          'node',
+          'health before',
+          'stopped',
+          'back',
+          'green',
+          'away',
+          'total',
+          'worst health',
+          'yellow for',
+          'health after',
+          'outcome',
+        ],
         r.restarts.map((x) => [
           `<span class="nw">${e(x.host)}</span>`,
           `<span class="nw">${e(x.node ?? '')}</span>`,
@@ -249,11 +284,16 @@ export function renderReportHtml(r: RunReport): string {
           `<span class="mono">${e(clock(x.greenAt))}</span>`,
           e(formatDuration(x.awayMs)),
           e(formatDuration(x.totalMs)),
+          x.worstHealth
+            ? badge(x.worstHealth, `h-${x.worstHealth}`) +
+              (x.maxShards ? `<br><span class="muted">at most ${e(maxShardsText(x))}</span>` : '')
+            : '',
+          e(notGreenText(x)),
           x.healthAfter ? badge(x.healthAfter, `h-${x.healthAfter}`) : '',
           badge(x.outcome, x.outcome === 'done' ? 's-ok' : 's-failed') +
             (x.note ? `<pre class="err">${e(x.note)}</pre>` : ''),
         ]),
-        [6, 7],
+        [6, 7, 9],
       ),
     );
     for (const n of nodes) {

@@ -4,6 +4,7 @@
 // ctx.journal.event (rolling-restart gates, api_key.created, remote_cluster.saved, tasks.captured …), and the
 // registered result of es_remote_verify tasks. Values are shown as the journal holds them (already redacted);
 // the renderers redact once more.
+import type { HealthSeen } from '../elastic/rolling-restart.js';
 import type { JournalEvent, RunRecord } from '../state/journal.js';
 import { stringOnly } from '../values.js';
 
@@ -32,6 +33,8 @@ export interface HostStep {
   ignored?: boolean;
   attempts?: number;
   delegatedTo?: string;
+  /** A failed run_once task named the host that failed (the recap counts the failure there). */
+  failedHost?: string;
   item?: unknown;
   /** What changed (target + action only; values never). */
   changes: Array<{ action: string; target: string }>;
@@ -66,6 +69,8 @@ export interface TimelineEntry {
   /** Short text: gate, status, health, message — whatever the event carries. */
   detail: string;
   health?: string;
+  /** The health the engine sampled during the node's restart (G7, node_failed). */
+  healthSeen?: HealthSeen;
 }
 
 /** One node's restart, summarised from its rolling_restart.gate events (G0…G7, see elastic/rolling-restart.ts). */
@@ -79,6 +84,13 @@ export interface NodeRestart {
   backAt?: string; // G4: the same node id is back
   greenAt?: string; // G7: cluster green again
   healthAfter?: string; // G7 status
+  /** The worst cluster health seen while the node restarted (sampled by the engine; else from the gates' health). */
+  worstHealth?: string;
+  /** How long the samples say the cluster was yellow / red during this restart. */
+  yellowMs?: number;
+  redMs?: number;
+  /** The most shards unassigned / initializing / relocating seen during this restart. */
+  maxShards?: { unassigned: number; initializing: number; relocating: number };
   /** G2 → G4: how long the node was out of the cluster. */
   awayMs?: number;
   /** G1 → G7: the whole restart of this node, gates included. */
@@ -165,11 +177,49 @@ export function isTimelineEvent(ev: JournalEvent): boolean {
 
 const SKIP_DETAIL = new Set(['seq', 'ts', 'kind', 'host', 'task', 'at']);
 
+const HEALTH = ['green', 'yellow', 'red'] as const;
+const isHealth = (v: unknown): v is HealthSeen['worst'] => HEALTH.includes(v as HealthSeen['worst']);
+
+/** An event's `healthSeen`, when it has that shape (journals are read as they are: checked, not trusted). */
+export function healthSeenOf(v: unknown): HealthSeen | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  const o = v as Record<string, unknown>;
+  if (!isHealth(o.worst)) return undefined;
+  const n = (k: string) => num(o[k]) ?? 0;
+  return {
+    worst: o.worst,
+    samples: n('samples'),
+    yellowMs: n('yellowMs'),
+    redMs: n('redMs'),
+    maxRelocating: n('maxRelocating'),
+    maxInitializing: n('maxInitializing'),
+    maxUnassigned: n('maxUnassigned'),
+  };
+}
+
+const secs = (ms: number) => `${Math.round(ms / 1000)} s`;
+
+/** `worst yellow (yellow 12 s; at most 3 unassigned, 4 initializing, 2 relocating)` */
+export function describeHealthSeen(h: HealthSeen): string {
+  const times = [h.yellowMs ? `yellow ${secs(h.yellowMs)}` : '', h.redMs ? `red ${secs(h.redMs)}` : '']
+    .filter(Boolean)
+    .join(', ');
+  return (
+    `worst ${h.worst} (${times ? `${times}; ` : ''}at most ${h.maxUnassigned} unassigned, ` +
+    `${h.maxInitializing} initializing, ${h.maxRelocating} relocating)`
+  );
+}
+
 /** A one-line summary of an event's own fields (ids, gates, states; objects shortened). */
 export function eventDetail(ev: JournalEvent): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(ev)) {
     if (SKIP_DETAIL.has(k) || v === undefined || v === null) continue;
+    const seen = k === 'healthSeen' ? healthSeenOf(v) : undefined;
+    if (seen) {
+      parts.push(`health seen: ${describeHealthSeen(seen)}`);
+      continue;
+    }
     let text: string;
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') text = String(v);
     else if (Array.isArray(v) && v.every((x) => typeof x !== 'object')) text = v.join(',');
@@ -326,6 +376,7 @@ export function buildRunReport(run: RunRecord): RunReport {
           ...(ev.ignored ? { ignored: true } : {}),
           ...(num(ev.attempts) ? { attempts: num(ev.attempts) } : {}),
           ...(stringOnly(ev.delegatedTo) ? { delegatedTo: stringOnly(ev.delegatedTo) } : {}),
+          ...(stringOnly(ev.failedHost) ? { failedHost: stringOnly(ev.failedHost) } : {}),
           ...(ev.item !== undefined ? { item: ev.item } : {}),
         });
         if (ev.status === 'changed') {
@@ -366,6 +417,7 @@ export function buildRunReport(run: RunRecord): RunReport {
             (typeof ev.status === 'string' && /^(green|yellow|red)$/.test(ev.status) ? ev.status : undefined);
           const gate = stringOnly(ev.gate);
           const label = gate && GATE_LABELS[gate] ? `${GATE_LABELS[gate]}; ` : '';
+          const healthSeen = healthSeenOf(ev.healthSeen);
           (timeline[node] ??= []).push({
             ts: stringOnly(ev.at) ?? ev.ts,
             kind: ev.kind,
@@ -373,6 +425,7 @@ export function buildRunReport(run: RunRecord): RunReport {
             ...(stringOnly(ev.task) ? { task: stringOnly(ev.task) } : {}),
             detail: label + eventDetail(ev),
             ...(health ? { health } : {}),
+            ...(healthSeen ? { healthSeen } : {}),
           });
         } else {
           moduleEvents.push({
@@ -439,6 +492,7 @@ export function buildRunReport(run: RunRecord): RunReport {
 export function restartsFrom(timeline: Record<string, TimelineEntry[]>): NodeRestart[] {
   const out: NodeRestart[] = [];
   const span = (a?: string, b?: string) => (a && b ? Date.parse(b) - Date.parse(a) : undefined);
+  const rank = (h: string | undefined) => (h === 'red' ? 0 : h === 'yellow' ? 1 : h === 'green' ? 2 : 3);
   for (const [host, entries] of Object.entries(timeline)) {
     let cur: NodeRestart | undefined;
     let lastHealth: string | undefined;
@@ -452,6 +506,15 @@ export function restartsFrom(timeline: Record<string, TimelineEntry[]>): NodeRes
       cur = undefined;
     };
     for (const e of entries) {
+      if (cur && e.health && e.gate !== 'G0' && rank(e.health) < rank(cur.worstHealth)) cur.worstHealth = e.health;
+      if (cur && e.healthSeen) {
+        // The engine's samples: the worst status, and how long the cluster was yellow / red.
+        const s = e.healthSeen;
+        if (rank(s.worst) < rank(cur.worstHealth)) cur.worstHealth = s.worst;
+        cur.yellowMs = s.yellowMs;
+        cur.redMs = s.redMs;
+        cur.maxShards = { unassigned: s.maxUnassigned, initializing: s.maxInitializing, relocating: s.maxRelocating };
+      }
       const nodeName = /(?:^| )node=(\S+)/.exec(e.detail)?.[1];
       if (e.gate === 'G0') lastHealth = e.health;
       if (e.gate === 'G1') {

@@ -1,6 +1,6 @@
 // `crosskey report` on the terminal: the same sections as the HTML, as plain text.
 import { secrets } from '../secrets.js';
-import type { RunReport } from './model.js';
+import type { NodeRestart, RunReport } from './model.js';
 
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '';
@@ -15,6 +15,19 @@ export function formatDuration(ms: number | undefined): string {
 
 /** Time of day of an ISO stamp (the date is in the header). */
 export const clock = (ts: string | undefined): string => (ts ? ts.slice(11, 23) : '');
+
+/** How long a restart had the cluster yellow (and red, when it was): `12.0s`, `12.0s, red 3.0s`; '' when unknown. */
+export function notGreenText(x: NodeRestart): string {
+  if (x.yellowMs === undefined && x.redMs === undefined) return '';
+  const d = (ms: number | undefined) => (ms ? formatDuration(ms) : '0s');
+  return d(x.yellowMs) + (x.redMs ? `, red ${d(x.redMs)}` : '');
+}
+
+/** The most shards not started during a restart: `3 unassigned, 4 initializing, 2 relocating`. */
+export function maxShardsText(x: NodeRestart): string {
+  const m = x.maxShards;
+  return m ? `${m.unassigned} unassigned, ${m.initializing} initializing, ${m.relocating} relocating` : '';
+}
 
 export const RECAP_KEYS = ['ok', 'changed', 'unreachable', 'failed', 'skipped', 'rescued', 'ignored'] as const;
 
@@ -54,7 +67,7 @@ export function renderReportText(r: RunReport): string {
         rows.push([
           i === 0 ? `${t.handler ? 'HANDLER ' : ''}${t.name}` : '',
           i === 0 ? t.module : '',
-          h.host,
+          h.host + (h.failedHost ? ` -> ${h.failedHost}` : ''),
           h.status + (h.ignored ? ' (ignored)' : '') + (h.attempts ? ` (${h.attempts} attempts)` : ''),
           formatDuration(h.durationMs),
           h.status === 'failed' || h.status === 'unreachable' ? (h.msg ?? '') : '',
@@ -66,7 +79,7 @@ export function renderReportText(r: RunReport): string {
 
   out += '\nRESTARTS\n';
   out += table(
-    ['host', 'node', 'before', 'stopped', 'back', 'green', 'away', 'total', 'after', 'outcome'],
+    ['host', 'node', 'before', 'stopped', 'back', 'green', 'away', 'total', 'worst', 'yellow for', 'after', 'outcome'],
     r.restarts.map((x) => [
       x.host,
       x.node ?? '',
@@ -76,6 +89,8 @@ export function renderReportText(r: RunReport): string {
       clock(x.greenAt),
       formatDuration(x.awayMs),
       formatDuration(x.totalMs),
+      x.worstHealth ?? '',
+      notGreenText(x),
       x.healthAfter ?? '',
       x.outcome + (x.note ? `: ${x.note}` : ''),
     ]),

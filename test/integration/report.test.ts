@@ -86,7 +86,27 @@ test.serial(
       t.is(x.healthBefore, 'green');
       t.is(x.healthAfter, 'green');
       t.true(x.awayMs! >= 0 && x.totalMs! >= x.awayMs!);
+      // The health the engine sampled while the node restarted: its worst status and how long it was yellow.
+      t.true(['green', 'yellow', 'red'].includes(x.worstHealth ?? ''), `${x.host}: worst health ${x.worstHealth}`);
+      t.is(typeof x.yellowMs, 'number');
     }
+    t.log(
+      r.restarts
+        .map(
+          (x) =>
+            `${x.host}: worst ${x.worstHealth}, yellow ${x.yellowMs} ms, red ${x.redMs} ms, ${JSON.stringify(x.maxShards)}`,
+        )
+        .join('; '),
+    );
+    t.log(
+      Object.values(r.timeline)
+        .flat()
+        .filter((e) => e.health)
+        .map((e) => `${e.gate ?? e.kind}:${e.health}`)
+        .join(' '),
+    );
+    // The progress lines on stderr name the node the run-once task (on local-1) restarts.
+    t.regex(run.stderr, /\[local-1 -> local-2\] /);
     const [a, b] = r.restarts;
     t.true(
       Date.parse(a!.greenAt!) <= Date.parse(b!.stopAt!),

@@ -214,8 +214,9 @@ test.serial(
     t.not(h.status, 'red');
     t.true(p.events.some((e) => e.kind === 'rolling_restart.node_failed' && e.data.host === host));
     t.true(p.events.some((e) => e.kind === 'rolling_restart.restored' && (e.data.files as string[]).includes(c.path)));
-    // The host stays pending for the next run.
+    // The host stays pending for the next run; the failure names it (the executor counts it there).
     t.deepEqual(r.data.pending, [host]);
+    t.is(r.data.failed_host, host);
   },
 );
 

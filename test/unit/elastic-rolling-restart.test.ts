@@ -5,10 +5,13 @@ import test from 'ava';
 import {
   runRollingRestart,
   planRestart,
+  HealthSampler,
   RollingRestartError,
   type HostOps,
+  type RestartProgress,
   type RestartTarget,
 } from '../../controller/elastic/rolling-restart.js';
+import { formatWait } from '../../controller/elastic/gates.js';
 import {
   esRollingRestart,
   parseWindowEnd,
@@ -295,7 +298,11 @@ test('a node that fails to start: files restored, started again, allocation rest
   t.regex(e!.message, /allocation restored/);
   t.regex(e!.message, /cluster sim: status \w+, 3 nodes/);
   t.regex(e!.message, /to continue: read local-3's log/);
+  t.regex(e!.message, /then `crosskey resume` continues the run from where it stopped \(the nodes still pending/);
+  t.regex(e!.message, /playbooks\/rollback\.yml/);
+  t.notRegex(e!.message, /re-run/);
   t.is(e!.gate, 'G4');
+  t.is(e!.host, 'local-3', 'the host whose node failed (the recap counts the failure there)');
 });
 
 test('G5: each rejoined node is verified before the next; a node failing its check is restored like one that did not start', async (t) => {
@@ -360,6 +367,7 @@ test('G0: a yellow cluster or allocation already changed by someone else: nothin
     { instanceOf: RollingRestartError },
   );
   t.regex(e!.message, /not safe to restart a node: status is yellow \(need green; 2 unassigned shards\)/);
+  t.regex(e!.message, /fix the cluster first .*; then `crosskey resume` continues the run/);
   t.deepEqual(sim.log, []);
   sim.status = 'green';
   sim.allocation = 'none';
@@ -367,6 +375,8 @@ test('G0: a yellow cluster or allocation already changed by someone else: nothin
     runRollingRestart({ apiAvoiding: () => sim, nodes: plan, ops: sim.ops(), journal: () => {}, progress: () => {} }),
   );
   t.regex(e2!.message, /cluster\.routing\.allocation\.enable is "none": another maintenance seems to be in progress/);
+  t.regex(e2!.message, /"cluster\.routing\.allocation\.enable":null\}\}; then `crosskey resume`/);
+  t.notRegex(e2!.message, /re-run/);
   t.deepEqual(sim.log, []);
 });
 
@@ -425,4 +435,201 @@ test('resume: allocation "primaries" left by an interrupted run of ours is accep
   );
   t.deepEqual(saved, ['primaries', null]);
   t.true(sim.allocation === null);
+});
+
+test('wait lines: what for, elapsed / timeout, shard counts; `cluster <status>` only when it is not the awaited one', (t) => {
+  const health = { status: 'yellow' as const, nodes: 3, relocating: 2, initializing: 4, unassigned: 3 };
+  t.is(
+    formatWait({ for: 'green', elapsedMs: 12_400, timeoutMs: 300_000, health }),
+    'waiting for green: 12 s / 300 s, cluster yellow, 2 relocating, 4 initializing, 3 unassigned',
+  );
+  t.is(
+    formatWait({ for: 'yellow', elapsedMs: 1000, timeoutMs: 900_000, health }),
+    'waiting for yellow: 1 s / 900 s, 2 relocating, 4 initializing, 3 unassigned',
+  );
+  t.is(
+    formatWait({
+      for: 'the node to rejoin',
+      elapsedMs: 40_000,
+      timeoutMs: 300_000,
+      expectedNodes: 3,
+      health: { ...health, nodes: 2 },
+    }),
+    'waiting for the node to rejoin: 40 s / 300 s, 2/3 nodes, cluster yellow, 2 relocating, 4 initializing, 3 unassigned',
+  );
+  t.is(
+    formatWait({ for: 'the node to leave', elapsedMs: 0, timeoutMs: 120_000, note: 'cluster busy (503)' }),
+    'waiting for the node to leave: 0 s / 120 s, cluster busy (503)',
+  );
+});
+
+test('health sampler: worst status, most shards not started, time yellow/red from one sample to the next', (t) => {
+  const s = new HealthSampler();
+  t.is(s.summary(0), undefined);
+  const h = (status: 'green' | 'yellow' | 'red', unassigned: number, initializing = 0) => ({
+    status,
+    nodes: 3,
+    relocating: 0,
+    initializing,
+    unassigned,
+  });
+  s.add(h('green', 0), 0);
+  s.add(h('yellow', 5), 1000);
+  s.add(h('red', 7), 4000);
+  s.add(h('yellow', 2, 3), 5000);
+  s.add(h('green', 0), 9000);
+  t.deepEqual(s.summary(9500), {
+    worst: 'red',
+    samples: 5,
+    yellowMs: 7000,
+    redMs: 1000,
+    maxRelocating: 0,
+    maxInitializing: 3,
+    maxUnassigned: 7,
+  });
+});
+
+test('a restart waits with lines naming the node, what for, elapsed/timeout and shard counts; the health seen is journaled', async (t) => {
+  const sim = three();
+  let clock = 1_000_000;
+  let rejoinPolls = 0;
+  let recoveryPolls = 0;
+  // Every request takes 1 s; the node rejoins after two polls; the shards need three polls to recover.
+  const slow: EsApi = {
+    label: 'sim',
+    url: sim.url,
+    request: async <T>(r: EsRequest): Promise<EsResponse<T>> => {
+      clock += 1000;
+      const q = r.query ?? {};
+      if (r.path === '/_cluster/health' && String(q.wait_for_nodes ?? '').startsWith('>=')) {
+        if (++rejoinPolls === 2) sim.nodes.find((n) => n.name === 'local-2')!.up = true;
+      }
+      if (
+        r.path === '/_cluster/health' &&
+        q.wait_for_status &&
+        q.wait_for_no_initializing_shards &&
+        sim.allocation === null &&
+        sim.log.includes('start local-2')
+      ) {
+        if (++recoveryPolls <= 3) {
+          const body = {
+            cluster_name: 'sim',
+            status: recoveryPolls === 3 ? 'green' : 'yellow',
+            timed_out: true,
+            number_of_nodes: 3,
+            number_of_data_nodes: 3,
+            relocating_shards: 2,
+            initializing_shards: 4,
+            unassigned_shards: recoveryPolls === 3 ? 0 : 3,
+          };
+          return { status: 408, body: body as T };
+        }
+      }
+      return sim.request<T>(r);
+    },
+  };
+  const ops = sim.ops();
+  const start = ops.start;
+  ops.start = async (host) => {
+    await start(host);
+    sim.nodes.find((n) => n.name === host)!.up = false; // comes up a little later (see the health polls above)
+  };
+  const plan = await planRestart(sim, targets(['local-2']));
+  const progress: Array<{ message: string; info?: RestartProgress }> = [];
+  const journal: Array<{ kind: string; data: Record<string, unknown> }> = [];
+  await runRollingRestart({
+    apiAvoiding: () => slow,
+    nodes: plan,
+    ops,
+    journal: (kind, data) => journal.push({ kind, data }),
+    progress: (message, _f, info) => progress.push({ message, ...(info ? { info } : {}) }),
+    now: () => clock,
+  });
+  t.true(
+    progress.every((p) => p.info?.node === 'local-2'),
+    'every line names the node being restarted',
+  );
+  const waits = progress.filter((p) => p.info?.wait).map((p) => p.message);
+  t.true(waits.includes('waiting for the node to rejoin: 0 s / 300 s'), waits.join('\n'));
+  t.true(
+    waits.some((m) =>
+      /^waiting for the node to rejoin: \d+ s \/ 300 s, 2\/3 nodes, cluster yellow, 0 relocating, 0 initializing, 2 unassigned$/.test(
+        m,
+      ),
+    ),
+    waits.join('\n'),
+  );
+  t.true(waits.includes('waiting for green: 0 s / 900 s'));
+  t.true(
+    waits.some((m) =>
+      /^waiting for green: [1-9]\d* s \/ 900 s, cluster yellow, 2 relocating, 4 initializing, 3 unassigned$/.test(m),
+    ),
+    waits.join('\n'),
+  );
+  t.true(
+    waits.some((m) =>
+      /^waiting for shard recovery \(green\): \d+ s \/ 900 s, cluster green, 2 relocating, 4 initializing, 0 unassigned$/.test(
+        m,
+      ),
+    ),
+    waits.join('\n'),
+  );
+  const green = progress.find((p) => p.info?.wait?.health?.initializing === 4)!.info!.wait!;
+  t.like(green, { for: 'green', timeoutMs: 900_000, health: { status: 'yellow', relocating: 2, unassigned: 3 } });
+  t.regex(progress.at(-1)!.message, /^restarted in \d+\.\d s \(node 1 of 1\)$/);
+
+  const gate = (g: string) => journal.find((j) => j.kind === 'rolling_restart.gate' && j.data.gate === g)!.data;
+  t.like(gate('G2'), { status: 'yellow', nodes: 2, unassigned: 2 }, 'the health while the node is away');
+  t.like(gate('G7'), {
+    status: 'green',
+    healthSeen: { worst: 'yellow', maxInitializing: 4, maxRelocating: 2, maxUnassigned: 3 },
+  });
+  const seen = gate('G7').healthSeen as { yellowMs: number; samples: number };
+  t.true(seen.yellowMs >= 5000, `yellow for ${seen.yellowMs} ms`);
+  t.true(seen.samples >= 5);
+});
+
+test('a cluster that does not recover after a node: the stop names `crosskey resume` and journals the health seen', async (t) => {
+  const sim = three();
+  let clock = 1_000_000;
+  const stuck: EsApi = {
+    label: 'sim',
+    url: sim.url,
+    request: async <T>(r: EsRequest): Promise<EsResponse<T>> => {
+      clock += 1000;
+      const res = await sim.request<T>(r);
+      if (r.path === '/_cluster/health' && sim.allocation === null && sim.log.includes('start local-2')) {
+        const body = {
+          ...(res.body as object),
+          status: 'yellow',
+          unassigned_shards: 1,
+          timed_out: !!r.query?.wait_for_status,
+        };
+        return { status: r.query?.wait_for_status ? 408 : 200, body: body as T };
+      }
+      return res;
+    },
+  };
+  const plan = await planRestart(sim, targets(['local-2', 'local-3']));
+  const journal: Array<{ kind: string; data: Record<string, unknown> }> = [];
+  const e = await t.throwsAsync(
+    runRollingRestart({
+      apiAvoiding: () => stuck,
+      nodes: plan,
+      ops: sim.ops(),
+      journal: (kind, data) => journal.push({ kind, data }),
+      progress: () => {},
+      now: () => clock,
+      timeouts: { greenMs: 20_000 },
+    }),
+    { instanceOf: RollingRestartError },
+  );
+  t.is(e!.gate, 'G7');
+  t.regex(
+    e!.message,
+    /did not reach green within 20\.0 s .* once the cluster is green, `crosskey resume` continues the run from where it stopped \(nodes still to restart: local-3\)/,
+  );
+  t.notRegex(e!.message, /re-run/);
+  const failed = journal.find((j) => j.kind === 'rolling_restart.node_failed')!.data;
+  t.like(failed, { host: 'local-2', gate: 'G7', healthSeen: { worst: 'yellow', maxUnassigned: 2 } });
 });

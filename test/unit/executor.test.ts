@@ -11,7 +11,7 @@ import { makeLang } from '../../controller/playbook/exec-lang.js';
 import { inventoryView } from '../../controller/playbook/exec-inventory.js';
 import { loadInventory } from '../../controller/inventory/index.js';
 import type { Journal, Resource } from '../../controller/modules/contract.js';
-import { readOnly, UnreachableError } from '../../controller/modules/contract.js';
+import { ModuleError, readOnly, UnreachableError } from '../../controller/modules/contract.js';
 import type { AnyModule } from '../../controller/modules/registry.js';
 import { coreModules } from '../../controller/modules/core/index.js';
 import type { BlockTask, Handler, ModuleTask, Play, Playbook, Task } from '../../controller/playbook/types.js';
@@ -549,5 +549,43 @@ test.serial(
     const ok = await run(fx, [first, second], { windowEnd: Date.now() + 120_000, playDurations: { second: 60_000 } });
     tt.is(ok.exitCode, 0);
     tt.true(existsSync(join(fx.dir, 'h1-b')));
+  },
+);
+
+test.serial(
+  'a run_once task that names the host that failed (failed_host): counted there, named when any_errors_fatal stops',
+  async (tt) => {
+    const fx = fixture(tt, ['h1', 'h2', 'h3']);
+    const failNode = readOnly<{ node: string }, null>({
+      name: 'fail_node',
+      description: 'test: a controller task acting on other hosts fails on one of them',
+      runsOn: 'controller',
+      schema: { node: { type: 'string', required: true } },
+      async read(_ctx, args) {
+        throw new ModuleError(`${args.node}: node did not come back`, { failed_host: args.node, failed_gate: 'G4' });
+      },
+    });
+    const withFailNode = { modules: new Map<string, AnyModule>([...modules, [failNode.name, failNode]]) };
+    const restart = (node: string) => t('fail_node', { node }, { name: 'restart', runOnce: true });
+    const o = await run(
+      fx,
+      [play([restart('h3'), t('debug', { msg: 'next' }, { name: 'next' })], { anyErrorsFatal: true })],
+      withFailNode,
+    );
+    tt.is(o.exitCode, 2);
+    tt.is(o.stats.h3!.failed, 1, 'the failure is counted on the node that failed');
+    tt.is(o.stats.h1!.failed, 0, 'not on the host the task ran on');
+    const [r] = results(o, 'restart');
+    tt.like(r, { host: 'h1', status: 'failed', failedHost: 'h3' });
+    tt.is(results(o, 'next').length, 0);
+    const end = o.events.find((e) => e.kind === 'play_end') as Extract<RunEvent, { kind: 'play_end' }>;
+    tt.is(end.aborted, 'any_errors_fatal: h3 failed (reported by the run_once task on h1)');
+
+    // A host the play does not have (or the task's own host): counted on the task's host, as before.
+    const other = await run(fx, [play([restart('elsewhere')], { anyErrorsFatal: true })], withFailNode);
+    tt.is(other.stats.h1!.failed, 1);
+    tt.is(results(other, 'restart')[0]!.failedHost, undefined);
+    const otherEnd = other.events.find((e) => e.kind === 'play_end') as Extract<RunEvent, { kind: 'play_end' }>;
+    tt.is(otherEnd.aborted, 'any_errors_fatal: h1, h2, h3 failed');
   },
 );

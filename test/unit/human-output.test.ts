@@ -181,3 +181,99 @@ test('a plan shows keystore entries by name only, structured values as YAML-ish 
   );
   t.is(renderChange({ target: '/etc/x', action: 'update', unified: '--- a\n+++ b\n' }), '--- a\n+++ b\n');
 });
+
+test('wait lines of a controller task name the node it waits for: [task host -> node], with the wait and its share done', async (t) => {
+  const { progressLine } = await import('../../controller/cli/output/human.js');
+  const wait = {
+    for: 'green',
+    elapsedMs: 12_000,
+    timeoutMs: 300_000,
+    health: { status: 'yellow' as const, nodes: 3, relocating: 2, initializing: 4, unassigned: 3 },
+  };
+  t.is(
+    progressLine({
+      kind: 'progress',
+      host: 'local-1',
+      task: 'restart',
+      node: 'local-3',
+      message: 'waiting for green: 12 s / 300 s, cluster yellow, 2 relocating, 4 initializing, 3 unassigned',
+      fraction: 0.5,
+      wait,
+    }),
+    '[local-1 -> local-3] waiting for green: 12 s / 300 s, cluster yellow, 2 relocating, 4 initializing, 3 unassigned (50%)',
+  );
+  t.is(
+    progressLine({ kind: 'progress', host: 'remote-1', task: 'restart', node: 'remote-1', message: 'stopping' }),
+    '[remote-1] stopping',
+    'the task host itself: no arrow',
+  );
+  t.is(
+    progressLine({ kind: 'progress', host: 'remote-1', task: 'restart', message: 'stopping' }),
+    '[remote-1] stopping',
+  );
+});
+
+test('non-terminal progress is throttled per node: the first line about the next node is not held back', (t) => {
+  let now = Date.parse('2026-12-03T10:00:00Z');
+  const progress = (node: string, message: string): RunEvent => ({
+    kind: 'progress',
+    host: 'local-1',
+    task: 'restart',
+    node,
+    message,
+  });
+  const r = run(
+    [
+      progress('local-2', 'waiting for green: 0 s / 900 s'),
+      progress('local-2', 'waiting for green: 3 s / 900 s, cluster yellow, 0 relocating, 1 initializing, 0 unassigned'),
+      progress('local-3', 'checking cluster health (node 2 of 3)'),
+      progress('local-3', 'allocation primaries, flush'),
+    ],
+    {
+      now: () => {
+        const v = now;
+        now += 3000;
+        return v;
+      },
+    },
+  );
+  t.is(
+    r.err,
+    '10:00:00 [local-1 -> local-2] waiting for green: 0 s / 900 s\n' +
+      '10:00:06 [local-1 -> local-3] checking cluster health (node 2 of 3)\n',
+  );
+});
+
+test('a run_once task that names the host that failed: the result line shows [task host -> failed host]', (t) => {
+  const r = run([
+    {
+      kind: 'task_start',
+      play: 0,
+      task: 'restart',
+      module: 'es_rolling_restart',
+      handler: false,
+      source: 'x:1',
+      hosts: ['local-1'],
+    },
+    {
+      kind: 'host_result',
+      play: 0,
+      task: 'restart',
+      module: 'es_rolling_restart',
+      host: 'local-1',
+      status: 'failed',
+      failedHost: 'local-3',
+      msg: 'local-3: node local-3 did not come back after the restart',
+      durationMs: 5,
+    },
+    {
+      kind: 'play_end',
+      play: 0,
+      durationMs: 5,
+      failed: ['local-1'],
+      aborted: 'any_errors_fatal: local-3 failed (reported by the run_once task on local-1)',
+    },
+  ]);
+  t.regex(r.out, /failed: \[local-1 -> local-3\] => local-3: node local-3 did not come back/);
+  t.regex(r.out, /NO MORE HOSTS LEFT: any_errors_fatal: local-3 failed \(reported by the run_once task on local-1\)/);
+});

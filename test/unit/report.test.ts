@@ -55,7 +55,9 @@ const fakeRestart: Resource<RestartArgs, { path: string; exists: boolean }> = {
       });
     gate('G0', { status: 'green', nodes: 2 });
     gate('G1', { allocation: 'primaries' });
-    gate('G2', { nodeId: 'abc' });
+    // The health while the node is away, and what the engine sampled during the whole restart (G7, node_failed).
+    const away = { status: 'yellow', nodes: 1, relocating: 0, initializing: 0, unassigned: 2 };
+    gate('G2', { nodeId: 'abc', ...away });
     gate('G3');
     if (args.fail) {
       ctx.journal.event('rolling_restart.node_failed', {
@@ -63,13 +65,33 @@ const fakeRestart: Resource<RestartArgs, { path: string; exists: boolean }> = {
         node: `node-${ctx.host}`,
         reason: 'did not come back',
         at: new Date().toISOString(),
+        healthSeen: {
+          worst: 'red',
+          samples: 4,
+          yellowMs: 5000,
+          redMs: 3000,
+          maxRelocating: 0,
+          maxInitializing: 0,
+          maxUnassigned: 4,
+        },
       });
       throw new Error(`node-${ctx.host} did not come back`);
     }
-    gate('G4', { nodeId: 'abc' });
+    gate('G4', { nodeId: 'abc', ...away });
     gate('G6', { allocation: null });
     writeFileSync(cur.path, 'x');
-    gate('G7', { status: 'green' });
+    gate('G7', {
+      status: 'green',
+      healthSeen: {
+        worst: 'yellow',
+        samples: 6,
+        yellowMs: 12_000,
+        redMs: 0,
+        maxRelocating: 1,
+        maxInitializing: 2,
+        maxUnassigned: 2,
+      },
+    });
     ctx.journal.event('api_key.created', { name: 'rcs-key', id: 'key-id-123', alias: 'my_remote' });
     return { applied: plan, changedFiles: [{ path: cur.path }], data: { path: cur.path } };
   },
@@ -213,6 +235,20 @@ test.serial(
     tt.true(byHost['local-1']!.totalMs! >= 0 && byHost['local-1']!.awayMs! >= 0);
     tt.is(byHost['local-2']!.outcome, 'failed');
     tt.regex(byHost['local-2']!.note ?? '', /did not come back/);
+    // The health seen during each restart: the worst status, how long it was yellow (and red), the most shards.
+    tt.like(byHost['local-1']!, {
+      worstHealth: 'yellow',
+      yellowMs: 12_000,
+      redMs: 0,
+      maxShards: { unassigned: 2, initializing: 2, relocating: 1 },
+    });
+    tt.like(byHost['local-2']!, { worstHealth: 'red', yellowMs: 5000, redMs: 3000 });
+    const g7 = r.timeline['local-1']!.find((e) => e.gate === 'G7')!;
+    tt.regex(
+      g7.detail,
+      /health seen: worst yellow \(yellow 12 s; at most 2 unassigned, 2 initializing, 1 relocating\)/,
+    );
+    tt.is(r.timeline['local-1']!.find((e) => e.gate === 'G2')!.health, 'yellow');
     tt.deepEqual(
       r.timeline['local-1']!.map((e) => e.gate),
       ['G0', 'G1', 'G2', 'G3', 'G4', 'G6', 'G7'],
@@ -243,6 +279,19 @@ test.serial(
       tt.false(out.includes(PASSWORD));
       tt.false(out.includes(Buffer.from(PASSWORD).toString('base64')));
     }
+    tt.regex(text, /worst\s+yellow for\s+after\s+outcome/);
+    tt.regex(text, /local-1 +node-local-1 +green .* yellow +12\.0s +green +done/);
+    tt.regex(text, /local-2 +node-local-2 +green .* red +5\.0s, red 3\.0s +failed/);
+    tt.regex(html, /<th>worst health<\/th><th>yellow for<\/th>/);
+    tt.regex(
+      html,
+      /<span class="badge h-yellow">yellow<\/span><br><span class="muted">at most 2 unassigned, 2 initializing, 1 relocating<\/span>/,
+    );
+    tt.regex(html, /<td class="num">12\.0s<\/td>/);
+    tt.regex(
+      html,
+      /cluster at worst <span class="badge h-red">red<\/span> <span class="muted">\(longest yellow: 12\.0s, longest red: 3\.0s\)<\/span>/,
+    );
     // Self-contained: no scripts, no external resources.
     tt.false(/<script|<link|<img|@import|url\(/i.test(html));
     tt.false(/\b(src|href)=/i.test(html));
@@ -314,9 +363,45 @@ test('a run killed mid-task: incomplete, the torn last line ignored, the open re
     [['rolling restart', 0]],
   );
   tt.deepEqual(
-    r.restarts.map((x) => [x.host, x.outcome, x.healthBefore]),
-    [['local-1', 'incomplete', 'green']],
+    r.restarts.map((x) => [x.host, x.outcome, x.healthBefore, x.worstHealth, x.yellowMs]),
+    [['local-1', 'incomplete', 'green', undefined, undefined]],
+    'no health sampled yet: worst health and time yellow unknown',
   );
   tt.regex(renderReportText(r), /INCOMPLETE/);
   tt.regex(renderReportHtml(r), /not recorded: the run did not finish/);
+});
+
+test('a run_once failure that names the failing host: the step shows task host -> failed host', (tt) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ck-report-'));
+  tt.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const stateDir = ensureStateDir(join(dir, '.crosskey'));
+  const j = RunJournal.start(
+    stateDir,
+    { argv: ['run', 'pb.yml'], playbook: '/pb.yml', inventory: '/inv.yml', check: false, options: {} },
+    secrets,
+  );
+  j.event('play_start', { play: 0, name: 'switch', hosts: ['local-1', 'local-3'] });
+  j.event('task_start', {
+    play: 0,
+    task: 'rolling restart',
+    module: 'es_rolling_restart',
+    handler: false,
+    source: 'pb.yml:3',
+    hosts: ['local-1'],
+  });
+  j.event('host_result', {
+    play: 0,
+    task: 'rolling restart',
+    module: 'es_rolling_restart',
+    host: 'local-1',
+    status: 'failed',
+    failedHost: 'local-3',
+    msg: 'local-3: node local-3 did not come back after the restart',
+    durationMs: 1000,
+  });
+  j.close();
+  const r = buildRunReport(readRun(stateDir, j.id));
+  tt.like(r.plays[0]!.tasks[0]!.hosts[0], { host: 'local-1', failedHost: 'local-3', status: 'failed' });
+  tt.regex(renderReportText(r), /local-1 -> local-3 +failed/);
+  tt.regex(renderReportHtml(r), /<span class="nw">local-1<\/span> <span class="nw">→ local-3<\/span>/);
 });

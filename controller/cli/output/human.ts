@@ -61,6 +61,16 @@ export function renderChange(c: Change): string {
   return `  ${sign} ${c.action} ${c.target}\n`;
 }
 
+/**
+ * A progress line without its timestamp: `[task host] message (40%)`, or `[task host -> node] …` when a controller
+ * task (a rolling restart run once on local-1) is busy with another host's node.
+ */
+export function progressLine(ev: Extract<RunEvent, { kind: 'progress' }>): string {
+  const who = ev.node && ev.node !== ev.host ? `[${ev.host} -> ${ev.node}]` : `[${ev.host}]`;
+  const pct = ev.fraction !== undefined ? ` (${Math.round(ev.fraction * 100)}%)` : '';
+  return `${who} ${ev.message}${pct}`;
+}
+
 export function recapLine(host: string, s: HostStats): string {
   const col = (k: string, v: number) => `${k}=${v}`.padEnd(k.length + 6);
   return `${host.padEnd(26)} : ${col('ok', s.ok)} ${col('changed', s.changed)} ${col('unreachable', s.unreachable)} ${col('failed', s.failed)} ${col('skipped', s.skipped)} ${col('rescued', s.rescued)} ${col('ignored', s.ignored)}`.trimEnd();
@@ -147,7 +157,8 @@ export class HumanRenderer {
       case 'host_result': {
         if (ev.status === 'skipped' && this.#verbosity < 1) break;
         this.#showBanner();
-        const who = ev.delegatedTo ? `[${ev.host} -> ${ev.delegatedTo}]` : `[${ev.host}]`;
+        const other = ev.delegatedTo ?? ev.failedHost;
+        const who = other ? `[${ev.host} -> ${other}]` : `[${ev.host}]`;
         const label = ev.status === 'skipped' ? 'skipping' : ev.status;
         let line = `${label}: ${who}`;
         if (ev.status === 'failed' || ev.status === 'unreachable') line += ` => ${ev.msg ?? ''}`;
@@ -181,17 +192,18 @@ export class HumanRenderer {
         break;
       case 'progress': {
         this.#showBanner();
-        const pct = ev.fraction !== undefined ? ` ${Math.round(ev.fraction * 100)}%` : '';
+        const line = progressLine(ev);
         if (this.#progressTty) {
-          this.#err.write(this.#secrets.redact(`  [${ev.host}] ${ev.message}${pct}\n`));
+          this.#err.write(this.#secrets.redact(`  ${line}\n`));
           break;
         }
-        // Logs (`2>&1 | tee change.log`) keep progress too: timestamped, at most every 10 s per host and task.
-        const key = `${ev.host}\0${ev.task}`;
+        // Logs (`2>&1 | tee change.log`) keep progress too: timestamped, at most every 10 s per host, task and node
+        // (a rolling restart's first line about the next node is not held back).
+        const key = `${ev.host}\0${ev.task}\0${ev.node ?? ''}`;
         const now = this.#now();
         if (now - (this.#lastPlain.get(key) ?? -Infinity) < PLAIN_PROGRESS_EVERY_MS) break;
         this.#lastPlain.set(key, now);
-        this.#err.write(this.#secrets.redact(`${clock(new Date(now))} [${ev.host}] ${ev.message}${pct}\n`));
+        this.#err.write(this.#secrets.redact(`${clock(new Date(now))} ${line}\n`));
         break;
       }
       case 'play_end':

@@ -4,7 +4,7 @@
 // Use with run_once: true; a second call in the same play finds nothing left to restart.
 import type { AgentClient } from '../../../agent/protocol.js';
 import type { Change, Resource, TaskContext } from '../contract.js';
-import { ModuleError, PartialApplyError, pendingRestartKey } from '../contract.js';
+import { FAILED_HOST, ModuleError, PartialApplyError, pendingRestartKey } from '../contract.js';
 import { lazyVars } from '../core/lang.js';
 import { esForNode, esForVars } from '../../elastic/client.js';
 import { clusterHealth, setAllocation } from '../../elastic/api/cluster.js';
@@ -450,7 +450,7 @@ export const esRollingRestart: Resource<RollingRestartArgs, RollingRestartCurren
         nodes,
         ops: hostOps(ctx, timeouts),
         journal: (kind, data) => ctx.journal.event(kind, data),
-        progress: (m, f) => ctx.progress(m, f),
+        progress: (m, f, info) => ctx.progress(m, f, info),
         signal: ctx.signal,
         minStatus: args.min_status,
         timeouts,
@@ -480,6 +480,7 @@ export const esRollingRestart: Resource<RollingRestartArgs, RollingRestartCurren
           restarted: e.report.restarted.map((r) => r.host),
           failed_gate: e.gate,
           pending: [...pending],
+          ...(e.host ? { [FAILED_HOST]: e.host } : {}),
         });
       }
       throw failed(e);
@@ -491,7 +492,7 @@ export const esRollingRestart: Resource<RollingRestartArgs, RollingRestartCurren
       throw stopped(
         `stopped before the window end (${w.windowEnd}): the next node restart takes about ${Math.ceil(w.estimateMs / 1000)} s ` +
           `(longest measured so far); the cluster is ${args.min_status}. Not restarted: ${w.remaining.join(', ')} — they stay pending; ` +
-          're-run the playbook in the next window to restart them.',
+          'in the next window, `crosskey resume --window-end TIME` restarts them.',
         { ...data, pending: w.remaining, stopped_for_window: true },
       );
     }
