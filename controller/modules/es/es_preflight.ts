@@ -163,7 +163,7 @@ async function clusterFacts(
   };
 }
 
-async function taskOwnerProblems(es: EsApi, alias: string): Promise<string[]> {
+async function taskOwnerProblems(es: EsApi, remoteEs: EsApi, alias: string): Promise<string[]> {
   const found = await discoverTasks(es, alias);
   const tasks = [
     ...found.transforms.map((t) => ({ kind: 'transform', id: t.id, auth: t.authorization })),
@@ -172,7 +172,8 @@ async function taskOwnerProblems(es: EsApi, alias: string): Promise<string[]> {
     .filter((t) => t.auth && !('api_key' in t.auth))
     .map((t) => ({ kind: t.kind, id: t.id, roles: rolesOf(t.auth) }));
   const names = [...new Set(tasks.flatMap((t) => t.roles))];
-  return reservedOwnerProblems(alias, tasks, await getRoles(es, names));
+  const [local, remote] = await Promise.all([getRoles(es, names), getRoles(remoteEs, names)]);
+  return reservedOwnerProblems(alias, tasks, local, remote);
 }
 
 async function keystoreProtection(
@@ -229,25 +230,27 @@ async function aliasModelPerNode(
 }
 
 /**
- * Tasks that would lose their remote access under API keys: under RCS2 a task reads the remote cluster with its
- * roles' `remote_indices` (docs/procedure.md §2.8), which crosskey adds to the task's roles (es_roles), but a reserved
- * role (`_reserved` metadata: transform_admin, machine_learning_admin, editor, …) cannot be changed. A task whose
- * roles are all reserved, superuser aside (it covers remote indices), keeps working only on certificates.
+ * Tasks that would lose their remote access under API keys. Under certificates the remote cluster grants a task's
+ * reads through its remote roles of the same names; under API keys the task needs `remote_indices` on its local
+ * roles, which es_roles derives from those remote roles (docs/procedure.md §2.8) — but a reserved local role
+ * (`_reserved` metadata: viewer, editor, transform_admin, …) cannot be changed. A task whose remote access comes only
+ * from reserved roles (superuser aside: it covers remote indices) would fail after the switch.
  */
 export function reservedOwnerProblems(
   alias: string,
   tasks: Array<{ kind: string; id: string; roles: string[] }>,
-  roles: Record<string, { metadata?: unknown }>,
+  localRoles: Record<string, { metadata?: unknown }>,
+  remoteRoles: Record<string, { indices?: unknown[] }>,
 ): string[] {
-  const reserved = (r: string) => {
-    const m = roles[r]?.metadata as Record<string, unknown> | undefined;
-    return m?._reserved === true;
-  };
+  const reserved = (r: string) => (localRoles[r]?.metadata as Record<string, unknown> | undefined)?._reserved === true;
+  const grants = (r: string) => (remoteRoles[r]?.indices?.length ?? 0) > 0;
   return tasks
-    .filter((t) => t.roles.length > 0 && !t.roles.includes('superuser') && t.roles.every(reserved))
+    .filter((t) => !t.roles.includes('superuser'))
+    .map((t) => ({ t, granting: t.roles.filter(grants) }))
+    .filter(({ granting }) => granting.length > 0 && granting.every(reserved))
     .map(
-      (t) =>
-        `local: ${t.kind} ${t.id} runs with reserved role(s) ${t.roles.join(', ')} only: they cannot get remote_indices for ${alias}, so under API keys it would lose access. Recreate it (or _update it) as a user with a role crosskey can extend, then run again`,
+      ({ t, granting }) =>
+        `local: ${t.kind} ${t.id} reads ${alias} only through reserved role(s) ${granting.join(', ')} (granted by the remote cluster's roles of the same names), which cannot be given remote_indices: under API keys it would lose that access. Fix: have its owner hold a custom role with the same remote read (crosskey adds remote_indices to it) and update the ${t.kind} as that owner, then run again`,
     );
 }
 
@@ -319,7 +322,7 @@ export const esPreflight = readOnly<PreflightArgs, PreflightFacts>({
     ]);
     const models = [...new Set(Object.values(perNode))];
     const aliasModel = models.length === 1 ? models[0]! : models.length === 0 ? 'none' : 'mixed';
-    if (aliasModel !== 'rcs2') problems.push(...(await taskOwnerProblems(localEs, args.alias)));
+    if (aliasModel !== 'rcs2') problems.push(...(await taskOwnerProblems(localEs, remoteEs, args.alias)));
     const facts: PreflightFacts = {
       alias: args.alias,
       local,

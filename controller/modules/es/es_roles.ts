@@ -106,7 +106,12 @@ export const esRoles: Resource<RolesArgs, RolesCurrent, RoleOp> = {
       const saved = ctx.state.get<RoleDescriptor | null>(e.savedKey);
       if (saved !== undefined) e.saved = saved;
       if (l && isReserved(l)) {
-        e.note = 'reserved role (superuser already covers remote indices): unchanged';
+        // Reserved roles cannot be changed; superuser covers remote indices already, any other is a task owner problem
+        // that es_preflight stops on before the migration changes anything.
+        e.note =
+          name === 'superuser'
+            ? 'reserved role (superuser already covers remote indices): unchanged'
+            : 'reserved role: cannot be given remote_indices (es_preflight names the tasks that depend on it)';
         return e;
       }
       if (args.state === 'present') {
