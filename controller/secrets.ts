@@ -29,6 +29,12 @@ export function isSecret(v: unknown): v is Secret {
   return v instanceof Secret;
 }
 
+/** A secret argument as a Secret (a plain string is wrapped; undefined stays undefined). */
+export function asSecret(v: Secret | string | undefined): Secret | undefined {
+  if (v === undefined) return undefined;
+  return isSecret(v) ? v : new Secret(String(v));
+}
+
 /** Returns the plain value of a Secret or the value itself. Use only at the last moment (stdin, HTTP body). */
 export function reveal(v: unknown): unknown {
   return v instanceof Secret ? v.reveal() : v;

@@ -11,7 +11,7 @@ import type { Change, Resource, TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import { backupArgs } from '../core/file-state.js';
 import { scratchOf } from './run-secrets.js';
-import { Secret, isSecret } from '../../secrets.js';
+import { type Secret, asSecret } from '../../secrets.js';
 import {
   assertCaCurrentlyValid,
   createCaAsync,
@@ -70,8 +70,6 @@ export interface CertificateOp {
 }
 
 const DAY = 86_400_000;
-const asSecret = (v: Secret | string | undefined) =>
-  v === undefined ? undefined : isSecret(v) ? v : new Secret(String(v));
 
 // One CA creation per directory and one wildcard certificate per run, even with hosts in parallel (the run's
 // scratch holds them).

@@ -7,7 +7,7 @@
 // node's host (controller/elastic/keystore-convergence.ts); otherwise the task fails, naming the node.
 import type { Resource } from '../contract.js';
 import { ModuleError } from '../contract.js';
-import { Secret, isSecret } from '../../secrets.js';
+import { type Secret, asSecret } from '../../secrets.js';
 import { reloadSecureSettings, reloadFailures } from '../../elastic/api/reload.js';
 import { getInfo } from '../../elastic/api/cluster.js';
 import { esFor, groupHosts, MIN_VERSIONS } from './common.js';
@@ -82,12 +82,7 @@ export const esReloadSecureSettings: Resource<ReloadArgs, ReloadCurrent, ReloadO
 
   diff(current, args) {
     if (!args.force && current.pendingHosts.length === 0) return [];
-    const pw =
-      args.keystore_password === undefined
-        ? undefined
-        : isSecret(args.keystore_password)
-          ? args.keystore_password
-          : new Secret(String(args.keystore_password));
+    const pw = asSecret(args.keystore_password);
     return [
       {
         target: 'POST /_nodes/reload_secure_settings',

@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import type { Change, Resource } from '../contract.js';
 import { ModuleError } from '../contract.js';
-import { isSecret, type Secret } from '../../secrets.js';
+import { asSecret, type Secret } from '../../secrets.js';
 import { issueCertAsync, loadCa } from '../../certs/index.js';
 import { esFor, groupHosts } from './common.js';
 import { getClusterSettings, putClusterSettings } from '../../elastic/api/cluster.js';
@@ -178,13 +178,7 @@ export const esSigningCertificate: Resource<SigningCertArgs, SigningCertCurrent,
     let pair = current.stored;
     const applied = await performInOrder(plan, async (op) => {
       if (op.kind === 'issue') {
-        const pw =
-          args.ca_password === undefined
-            ? undefined
-            : isSecret(args.ca_password)
-              ? args.ca_password.reveal()
-              : String(args.ca_password);
-        const ca = loadCa(args.ca_dir, pw);
+        const ca = loadCa(args.ca_dir, asSecret(args.ca_password)?.reveal());
         const made = await issueCertAsync({ ca, name: op.cn, days: args.days, serverAndClientAuth: true });
         mkdirSync(dirname(op.certPath), { recursive: true, mode: 0o700 });
         writeFileSync(op.keyPath, made.keyPem, { mode: 0o600 });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { AgentClient, OpResult } from '../../../agent/protocol.js';
 import type { ApplyResult, Change, Resource, TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
-import { Secret, isSecret, secrets } from '../../secrets.js';
+import { type Secret, asSecret, secrets } from '../../secrets.js';
 import { scratchOf } from './run-secrets.js';
 import { backupArgs } from '../core/file-state.js';
 
@@ -57,11 +57,6 @@ export type KeystoreOp =
   | { kind: 'remove'; name: string };
 
 const NAME_RE = /^[A-Za-z0-9_\-.]+$/;
-
-function asSecret(v: Secret | string | undefined): Secret | undefined {
-  if (v === undefined) return undefined;
-  return isSecret(v) ? v : new Secret(String(v));
-}
 
 function paths(ctx: TaskContext, args: KeystoreArgs): { home: string; config: string; keystore: string } {
   const home = args.es_home ?? (ctx.vars.es_home as string | undefined);

@@ -4,7 +4,7 @@
 // or fail to connect once the alias points at the remote cluster server. Read through the agent, names only.
 // Never changes anything; fails naming each node that differs and how.
 import { ModuleError, readOnly } from '../contract.js';
-import { isSecret, Secret } from '../../secrets.js';
+import { asSecret, type Secret } from '../../secrets.js';
 import { keystoreDivergence, type KeystoreView } from '../../elastic/keystore-convergence.js';
 import { groupHosts } from './common.js';
 import { stagedKeystoreView } from './keystore-views.js';
@@ -36,12 +36,7 @@ export const keystoreConsistent = readOnly<KeystoreConsistentArgs, KeystoreConsi
 
   async read(ctx, args) {
     const hosts = args.hosts ?? (args.cluster_group ? groupHosts(ctx, args.cluster_group) : ctx.playHosts);
-    const password =
-      args.keystore_password === undefined
-        ? undefined
-        : isSecret(args.keystore_password)
-          ? args.keystore_password
-          : new Secret(String(args.keystore_password));
+    const password = asSecret(args.keystore_password);
     const views: KeystoreView[] = await Promise.all(hosts.map((h) => stagedKeystoreView(ctx, h, password)));
     const problems = keystoreDivergence(views, args.require);
     const result: KeystoreConsistency = {
