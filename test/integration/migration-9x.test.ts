@@ -11,7 +11,7 @@ import type { LabFile } from '../../lab/layout.js';
 import { REMOTE_ALIAS } from '../../lab/setup/initial-state.js';
 import { bundleCli, runCli, type CliResult } from './cli-bundle.js';
 import { journalEvents } from '../helpers/lab.js';
-import { changedCount, cluster, get, lab, remoteInfo, runPlaybook } from '../helpers/migration.js';
+import { changedCount, cluster, get, journals, lab, remoteInfo, runPlaybook } from '../helpers/migration.js';
 import { labHttp } from '../../lab/http-client.js';
 import { createCaAsync, issueCertAsync, loadCa } from '../../controller/certs/index.js';
 
@@ -230,6 +230,16 @@ test.serial(
     const again = await run(l, 'migrate.yml', ...on, '--json');
     t.is(again.code, 0, out(again).slice(-3000));
     t.is(changedCount(again), 0);
+    // The signing key never reaches an output or a journal (a line of its PEM body stands for it).
+    const keyPem = readFileSync(join(l.dir, 'rcs-ca', 'signing', 'crosskey-signing.local.key'), 'utf8');
+    const keyLine = keyPem.split('\n')[3]!;
+    t.true(keyLine.length > 40);
+    for (const [sink, text] of [
+      ['migrate output', out(r)],
+      ['second run --json', out(again)],
+      ['journals', journals(l)],
+    ] as const)
+      t.false(text.includes(keyLine), `signing key in ${sink}`);
 
     // The node signs with a certificate from another CA (same name): the remote does not trust the signature.
     const certFile = join(node.configDir, 'crosskey-signing.crt');

@@ -7,16 +7,15 @@
 // the pair is reissued only when missing, from another CA, or within renew_before_days of its end.
 import { createHash, X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Change, Resource } from '../contract.js';
 import { ModuleError } from '../contract.js';
-import { asSecret, type Secret } from '../../secrets.js';
+import { asSecret, secrets, type Secret } from '../../secrets.js';
 import { issueCertAsync, loadCa } from '../../certs/index.js';
 import { esFor, groupHosts } from './common.js';
 import { getClusterSettings, putClusterSettings } from '../../elastic/api/cluster.js';
 import { keystorePathOf } from './keystore-views.js';
 import { performInOrder } from './apply-plan.js';
-import { dirname } from 'node:path';
 import { errorText } from '../../values.js';
 
 export interface SigningCertArgs {
@@ -90,6 +89,7 @@ export const esSigningCertificate: Resource<SigningCertArgs, SigningCertCurrent,
     if (!existsSync(certPath) || !existsSync(keyPath)) reissue.push('not issued yet');
     else {
       stored = { certPem: readFileSync(certPath, 'utf8'), keyPem: readFileSync(keyPath, 'utf8') };
+      secrets.register(stored.keyPem); // the private key never reaches an output, a journal or a report
       const cert = new X509Certificate(stored.certPem);
       const caPem = existsSync(join(args.ca_dir, 'ca.crt')) ? readFileSync(join(args.ca_dir, 'ca.crt'), 'utf8') : '';
       if (!caPem || !cert.verify(new X509Certificate(caPem).publicKey)) reissue.push('not issued by this CA');
@@ -184,6 +184,7 @@ export const esSigningCertificate: Resource<SigningCertArgs, SigningCertCurrent,
         writeFileSync(op.keyPath, made.keyPem, { mode: 0o600 });
         chmodSync(op.keyPath, 0o600);
         writeFileSync(op.certPath, made.certPem, { mode: 0o644 });
+        secrets.register(made.keyPem);
         pair = { certPem: made.certPem, keyPem: made.keyPem };
         return;
       }
