@@ -152,6 +152,16 @@ test.serial(
     t.regex(compact.stdout, /local-1\s+8\.15\.0\s+my_remote:RCS1\s+no\s+\d{4}-\d\d-\d\d \(\d+d\)/);
     t.regex(compact.stdout, /remote-2\s+8\.15\.0\s+-\s+no\s+/);
     for (const s of labPasswords(lab())) t.false(compact.stdout.includes(s));
+    // --html FILE: the same compact view as a self-contained page, with the alias drawn local → remote (RCS1).
+    const htmlFile = join(lab().dir, 'inspect.html');
+    const withHtml = await cli(['-i', inv, '--html', htmlFile]);
+    t.is(withHtml.code, 0);
+    t.regex(withHtml.stdout, /local-1\s+8\.15\.0\s+my_remote:RCS1\s+no\s+/, 'stdout is still the compact view');
+    const html = readFileSync(htmlFile, 'utf8');
+    t.regex(html, /<h2>local: \S+ 8\.15\.0 green<\/h2>/);
+    t.regex(html, /<g class="alias" data-alias="my_remote" data-from="local" data-to="remote" data-model="RCS1">/);
+    t.regex(html, /<td><code>local-1<\/code><\/td><td>8\.15\.0<\/td><td>my_remote <span class="badge"[^>]*>RCS1</);
+    for (const s of labPasswords(lab())) t.false(html.includes(s));
     // --long: the same facts in detail, as tables.
     const human = await cli(['-i', inv, '--long']);
     t.is(human.code, 0);
