@@ -21,6 +21,7 @@ export function inventoryYaml(lab: LabFile): string {
         es_home: n.home,
         es_config: n.configDir,
         es_service_command: [join(n.home, 'bin', 'elasticsearch-service')],
+        ...certPasswords(n.certPasswordFiles),
       };
     }
     children[c.name] = {
@@ -36,6 +37,17 @@ export function inventoryYaml(lab: LabFile): string {
   }
   const header = `# crosskey lab inventory (simulated Elasticsearch ${lab.esVersion}; created ${lab.createdAt})\n`;
   return header + dump({ all: { children } }, { lineWidth: 200 });
+}
+
+/**
+ * `es_cert_passwords` for a node's PKCS#12 files (keyed by file name, as controller/inspect/certfiles.ts
+ * `passwordFor` accepts): each a `secret_file` template naming its 0600 file, so the inventory holds no password.
+ */
+function certPasswords(files: Record<string, string> | undefined): Record<string, unknown> {
+  if (!files || !Object.keys(files).length) return {};
+  const map: Record<string, string> = {};
+  for (const [file, path] of Object.entries(files)) map[file] = `{{ secret_file "${path}" }}`;
+  return { es_cert_passwords: map };
 }
 
 export function sshConfig(lab: LabFile): string {

@@ -11,6 +11,12 @@ export interface LabNodeEntry {
   httpPort: number;
   transportPort: number;
   ssh: { port: number; dir: string; pid?: number; knownHostsLine: string };
+  /**
+   * The 0600 files (DIR/credentials/) holding the passwords of this node's PKCS#12 files, keyed by file name
+   * (`http.p12`, `transport.p12`); the inventory passes them as `es_cert_passwords` so inspect can open them.
+   * Absent in labs made before it.
+   */
+  certPasswordFiles?: Record<string, string>;
 }
 
 export interface LabClusterEntry {

@@ -450,6 +450,7 @@ async function writeNode(run: LabUpRun, ca: LabCa, site: NodeSite): Promise<LabN
   const passwords = await writeNodeCertificates(ca, site, configDir);
   writeElasticsearchYml(run, site, home, configDir);
   await writeNodeKeystore(run, configDir, passwords);
+  const certPasswordFiles = writeCertPasswordFiles(run.dir, name, passwords);
   return {
     name,
     cluster: site.cluster.name,
@@ -459,7 +460,29 @@ async function writeNode(run: LabUpRun, ca: LabCa, site: NodeSite): Promise<LabN
     httpPort: 9200,
     transportPort: 9300,
     ssh: { port: 22, dir: join(run.dir, 'hosts', name), knownHostsLine: '' },
+    certPasswordFiles,
   };
+}
+
+/**
+ * The PKCS#12 passwords as an operator keeps them: one 0600 file each in DIR/credentials/ (NODE-http.p12-password,
+ * NODE-transport.p12-password), named in the inventory through `secret_file`, never in clear.
+ */
+function writeCertPasswordFiles(
+  dir: string,
+  name: string,
+  { httpPass, transportPass }: { httpPass: string; transportPass: string },
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [file, password] of [
+    ['http.p12', httpPass],
+    ['transport.p12', transportPass],
+  ] as const) {
+    const f = join(dir, 'credentials', `${name}-${file}-password`);
+    writeFileSync(f, password + '\n', { mode: 0o600 });
+    out[file] = f;
+  }
+  return out;
 }
 
 /** ES_HOME's folders, bin/ scripts and the node's lab settings (lab-node.json). */

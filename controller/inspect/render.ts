@@ -152,23 +152,39 @@ function renderHost(h: HostReport): string {
   return out;
 }
 
-/** Under a cluster's table: keystore agreement, and (9.x) the certificate-based connections each node logged. */
-function clusterNotes(c: ClusterReport | undefined, hosts: HostReport[]): string {
-  let out = '';
-  if (c?.keystores)
-    out += c.keystores.consistent
-      ? `  keystores: the same setting names on every node\n`
-      : c.keystores.problems.map((p) => `  WARNING keystores differ: ${p}\n`).join('');
+/** Under a cluster's table, as data: keystore agreement, and (9.x) the certificate-based connections nodes logged. */
+export interface ClusterNotes {
+  keystores?: { consistent: boolean; problems: string[] };
+  /** alias, node, last logged, lines — sorted. */
+  certificateConnections: string[][];
+  /** Hosts whose deprecation log could not be read, with the reason. */
+  logErrors: Array<{ host: string; error: string }>;
+}
+
+export function clusterNoteData(c: ClusterReport | undefined, hosts: HostReport[]): ClusterNotes {
   const rows: string[][] = [];
+  const logErrors: ClusterNotes['logErrors'] = [];
   for (const h of hosts) {
     for (const [alias, m] of Object.entries(h.ssh.certificateConnections?.aliases ?? {}))
       rows.push([alias, h.node.name ?? h.host, m.last ?? '?', String(m.count)]);
     if (h.ssh.certificateConnections?.error)
-      out += `  deprecation log of ${h.host}: ${h.ssh.certificateConnections.error}\n`;
+      logErrors.push({ host: h.host, error: h.ssh.certificateConnections.error });
   }
-  if (rows.length) {
+  return { ...(c?.keystores ? { keystores: c.keystores } : {}), certificateConnections: rows.sort(), logErrors };
+}
+
+/** Under a cluster's table: keystore agreement, and (9.x) the certificate-based connections each node logged. */
+function clusterNotes(c: ClusterReport | undefined, hosts: HostReport[]): string {
+  const n = clusterNoteData(c, hosts);
+  let out = '';
+  if (n.keystores)
+    out += n.keystores.consistent
+      ? `  keystores: the same setting names on every node\n`
+      : n.keystores.problems.map((p) => `  WARNING keystores differ: ${p}\n`).join('');
+  for (const e of n.logErrors) out += `  deprecation log of ${e.host}: ${e.error}\n`;
+  if (n.certificateConnections.length) {
     out += '  certificate-based connections in the deprecation logs (9.x):\n';
-    out += table(['alias', 'node', 'last logged', 'lines'], rows.sort(), '    ');
+    out += table(['alias', 'node', 'last logged', 'lines'], n.certificateConnections, '    ');
   }
   return out;
 }
@@ -241,6 +257,82 @@ function renderCluster(c: ClusterReport): string {
   return out;
 }
 
+/** One node's row of the compact view. */
+export interface CompactRow {
+  host: string;
+  version: string;
+  /** Per alias of its cluster: the model this node uses (undefined: unknown), `key` whether its keystore holds
+   *  the alias's credentials (undefined: not read). */
+  aliases: Array<{ alias: string; model?: string; key?: boolean }>;
+  /** Does the remote cluster server port (9443) listen? undefined: SSH not reachable. */
+  rcsListening?: boolean;
+  /** The nearest expiry among the node's (non-CA) certificates. */
+  nearestCert?: { notAfter: string; daysLeft: number; subject: string };
+  reachable: boolean;
+}
+
+/** One cluster (inventory group) of the compact view. */
+export interface CompactGroup {
+  group: string;
+  cluster?: ClusterReport;
+  hosts: HostReport[];
+  /** `local: name 8.15.0 green` */
+  head: string;
+  aliases: string[];
+  rows: CompactRow[];
+  notes: ClusterNotes;
+}
+
+/** What the compact view shows, as data: the text view and `--html` render it. */
+export function compactView(r: InspectReport): CompactGroup[] {
+  const groups = [...new Set([...r.clusters.map((c) => c.group), ...r.hosts.map((h) => h.cluster ?? '(no cluster)')])];
+  return groups.map((g) => {
+    const c = r.clusters.find((x) => x.group === g);
+    const hosts = r.hosts.filter((h) => (h.cluster ?? '(no cluster)') === g);
+    const head = c
+      ? `${g}: ${c.name ?? '?'} ${c.version ?? ''} ${c.health ? c.health.status : ''}${c.error ? ` — ${c.error}` : ''}`
+      : g;
+    const aliases = [...new Set([...(c?.aliases ?? []).map((a) => a.alias), ...Object.keys(c?.models ?? {})])].sort();
+    const rows = hosts.map((h): CompactRow => {
+      const nodeName = h.node.name ?? h.host;
+      const perAlias = aliases.map((a) => {
+        const m = c?.models?.[a]?.perNode[nodeName] ?? c?.models?.[a]?.perNode[h.host];
+        const cred = h.ssh.keystore?.entries?.includes(`cluster.remote.${a}.credentials`);
+        return { alias: a, ...(m ? { model: m } : {}), ...(cred === undefined ? {} : { key: cred }) };
+      });
+      const rcs = h.ssh.ports?.some((p) => p.role.includes('remote') || p.port === 9443);
+      const certs = (h.ssh.certFiles ?? []).flatMap((f) => f.certificates.filter((x) => !x.isCa));
+      const nearest = certs.sort((a, b) => a.daysLeft - b.daysLeft)[0];
+      return {
+        host: h.host,
+        version: h.node.version ?? (h.node.error ? 'down' : '?'),
+        aliases: perAlias,
+        ...(h.ssh.reachable ? { rcsListening: !!rcs } : {}),
+        ...(nearest
+          ? { nearestCert: { notAfter: nearest.notAfter, daysLeft: nearest.daysLeft, subject: nearest.subject } }
+          : {}),
+        reachable: h.ssh.reachable,
+      };
+    });
+    return {
+      group: g,
+      ...(c ? { cluster: c } : {}),
+      hosts,
+      head: head.replace(/\s+/g, ' ').trim(),
+      aliases,
+      rows,
+      notes: clusterNoteData(c, hosts),
+    };
+  });
+}
+
+/** The compact view's expiry cell: `2027-01-01 (400d)`, `EXPIRED 2025-01-01`, `-` (none), `?` (SSH down). */
+export function nearestExpiryText(row: CompactRow): string {
+  const n = row.nearestCert;
+  if (n) return n.daysLeft < 0 ? `EXPIRED ${n.notAfter.slice(0, 10)}` : `${n.notAfter.slice(0, 10)} (${n.daysLeft}d)`;
+  return row.reachable ? '-' : '?';
+}
+
 /**
  * The default view: one table per cluster, a row per node — version, the model per alias, whether the keystore
  * holds the alias's credentials, whether the remote cluster server port listens, the nearest certificate expiry —
@@ -249,45 +341,20 @@ function renderCluster(c: ClusterReport): string {
 export function renderInspect(r: InspectReport, opts: { long?: boolean } = {}): string {
   if (opts.long) return renderInspectLong(r);
   let out = `crosskey inspect — ${r.inventory} — ${r.generatedAt}  (details: --long)\n`;
-  const groups = [...new Set([...r.clusters.map((c) => c.group), ...r.hosts.map((h) => h.cluster ?? '(no cluster)')])];
-  for (const g of groups) {
-    const c = r.clusters.find((x) => x.group === g);
-    const hosts = r.hosts.filter((h) => (h.cluster ?? '(no cluster)') === g);
-    const head = c
-      ? `${g}: ${c.name ?? '?'} ${c.version ?? ''} ${c.health ? c.health.status : ''}${c.error ? ` — ${c.error}` : ''}`
-      : g;
-    out += `\n${head.replace(/\s+/g, ' ').trim()}\n`;
-    const aliases = [...new Set([...(c?.aliases ?? []).map((a) => a.alias), ...Object.keys(c?.models ?? {})])].sort();
-    const rows = hosts.map((h) => {
-      const nodeName = h.node.name ?? h.host;
-      const perAlias = aliases.map((a) => {
-        const m = c?.models?.[a]?.perNode[nodeName] ?? c?.models?.[a]?.perNode[h.host];
-        const cred = h.ssh.keystore?.entries?.includes(`cluster.remote.${a}.credentials`);
-        return `${a}:${m ?? '?'}${cred === undefined ? '' : cred ? '+key' : ''}`;
-      });
-      const rcs = h.ssh.ports?.some((p) => p.role.includes('remote') || p.port === 9443);
-      const certs = (h.ssh.certFiles ?? []).flatMap((f) => f.certificates.filter((x) => !x.isCa));
-      const nearest = certs.sort((a, b) => a.daysLeft - b.daysLeft)[0];
-      const expiry = nearest
-        ? nearest.daysLeft < 0
-          ? `EXPIRED ${nearest.notAfter.slice(0, 10)}`
-          : `${nearest.notAfter.slice(0, 10)} (${nearest.daysLeft}d)`
-        : h.ssh.reachable
-          ? '-'
-          : '?';
-      return [
-        h.host,
-        h.node.version ?? (h.node.error ? 'down' : '?'),
-        perAlias.join(' ') || '-',
-        !h.ssh.reachable ? '?' : rcs ? 'yes' : 'no',
-        expiry,
-      ];
-    });
+  for (const g of compactView(r)) {
+    out += `\n${g.head}\n`;
+    const rows = g.rows.map((row) => [
+      row.host,
+      row.version,
+      row.aliases.map((a) => `${a.alias}:${a.model ?? '?'}${a.key ? '+key' : ''}`).join(' ') || '-',
+      row.rcsListening === undefined ? '?' : row.rcsListening ? 'yes' : 'no',
+      nearestExpiryText(row),
+    ]);
     out += table(
       ['node', 'version', 'model per alias (+key: credentials in keystore)', '9443', 'nearest cert expiry'],
       rows,
     );
-    out += clusterNotes(c, hosts);
+    out += clusterNotes(g.cluster, g.hosts);
   }
   for (const w of r.warnings) out += `\nWARNING: ${w}\n`;
   return secrets.redact(out);

@@ -70,6 +70,63 @@ function restartHealth(r: RunReport): string {
   );
 }
 
+const modelBadge = (m: string | undefined) =>
+  m ? badge(m, m === 'RCS2' ? 's-ok' : m === 'RCS1' ? 's-changed' : 's-failed') : '<span class="muted">?</span>';
+
+/** Per local node: the model at the first preflight → at the last verification (or the last preflight). */
+function modelRow(r: RunReport): [string, string] {
+  const e = escapeHtml;
+  const nm = r.nodeModels;
+  if (nm?.nodes.length) {
+    const label = `Model per node${nm.alias ? ` (alias ${nm.alias})` : ''}, before → after`;
+    return [
+      label,
+      nm.nodes
+        .map(
+          (n) =>
+            `<span class="nw node-model" data-host="${e(n.host)}">${e(n.host)}: ${modelBadge(n.before)} → ${modelBadge(n.after)}</span>`,
+        )
+        .join('<br>'),
+    ];
+  }
+  const models = r.verifications.at(-1)?.nodes ?? [];
+  return [
+    'Model per node (last verification)',
+    models.length
+      ? models
+          .map((n) => `${e(n.host)}: ${badge(n.model ?? (n.ok ? 'ok' : 'failed'), n.ok ? 's-ok' : 's-failed')}`)
+          .join(' ')
+      : '<span class="muted">no verification in this run</span>',
+  ];
+}
+
+/** The key the run ended with, when an es_cross_cluster_api_key task reported it (created or kept). */
+function apiKeyInUseRow(r: RunReport): Array<[string, string]> {
+  const k = r.apiKeyInUse;
+  if (!k) return [];
+  return [['API key in use', `<code>${escapeHtml(k.id)}</code>${k.name ? ` ${escapeHtml(k.name)}` : ''}`]];
+}
+
+/** es_tasks: task changes made pausing and resuming, and what the pause captured. */
+function tasksRow(r: RunReport): Array<[string, string]> {
+  const t = r.tasks;
+  if (!t) return [];
+  const c = t.captured;
+  const what = c
+    ? Object.entries(c)
+        .filter(([, n]) => n > 0)
+        .map(([k, n]) => `${k.replaceAll('_', ' ')} ${n}`)
+        .join(', ')
+    : '';
+  return [
+    [
+      'Cross-cluster tasks',
+      escapeHtml(`${t.paused} paused, ${t.resumed} resumed (task changes)`) +
+        (what ? ` <span class="muted">captured: ${escapeHtml(what)}</span>` : ''),
+    ],
+  ];
+}
+
 /** The change record's first screen: outcome, duration, phases, restarts, keys, verification, who and what. */
 function summaryBlock(r: RunReport): string {
   const e = escapeHtml;
@@ -89,7 +146,6 @@ function summaryBlock(r: RunReport): string {
       return `${badge(st)} ${e(p.name)}`;
     })
     .join('<br>');
-  const models = r.verifications.at(-1)?.nodes ?? [];
   const rows: Array<[string, string]> = [
     ['Outcome', `${badge(r.status)}${r.check ? ' <span class="muted">dry run: nothing was changed</span>' : ''}`],
     ['Duration', e(formatDuration(r.durationMs))],
@@ -104,14 +160,9 @@ function summaryBlock(r: RunReport): string {
         ? r.apiKeys.map((k) => `<code>${e(k.id)}</code>${k.name ? ` ${e(k.name)}` : ''}`).join('<br>')
         : '<span class="muted">none</span>',
     ],
-    [
-      'Model per node (last verification)',
-      models.length
-        ? models
-            .map((n) => `${e(n.host)}: ${badge(n.model ?? (n.ok ? 'ok' : 'failed'), n.ok ? 's-ok' : 's-failed')}`)
-            .join(' ')
-        : '<span class="muted">no verification in this run</span>',
-    ],
+    ...apiKeyInUseRow(r),
+    modelRow(r),
+    ...tasksRow(r),
     ['Run by', e(r.operator ?? '(not recorded)')],
     [
       'Playbook',

@@ -166,6 +166,113 @@ export interface RunReport {
   playbookCommit?: string;
   /** Cross-cluster API keys created in this run (ids only). */
   apiKeys: Array<{ name?: string; id: string; alias?: string }>;
+  /**
+   * The key the run ended with: the last es_cross_cluster_api_key result's id (created, rotated or kept as it was).
+   */
+  apiKeyInUse?: { id: string; name?: string; host: string };
+  /**
+   * The connection model per local node, before (the first es_preflight's `alias_model_per_node`; without one, the
+   * first of several es_remote_verify results) and after (the last es_remote_verify's nodes; else the last
+   * es_preflight, when it ran after the first). RCS1 | RCS2 | none.
+   */
+  nodeModels?: { alias?: string; nodes: Array<{ host: string; before?: string; after?: string }> };
+  /**
+   * es_tasks in this run: the task changes made by pauses (each recorded with a tasks.captured event, whose counts
+   * say what was captured) and by resumes (tasks.resumed).
+   */
+  tasks?: {
+    paused: number;
+    resumed: number;
+    captured?: { transforms: number; datafeeds: number; followers: number; auto_follow_patterns: number };
+  };
+}
+
+/** rcs1 → RCS1, rcs2 → RCS2, anything else as it is (none, mixed). */
+const modelName = (m: string) => (/^rcs[12]$/i.test(m) ? m.toUpperCase() : m);
+
+const resultOf = (ev: JournalEvent): Record<string, unknown> =>
+  ev.result && typeof ev.result === 'object' && !Array.isArray(ev.result) ? (ev.result as Record<string, unknown>) : {};
+
+/** Per-node models before → after, from es_preflight and es_remote_verify results (undefined when neither ran). */
+export function nodeModelsFrom(evs: JournalEvent[], verifications: VerificationEntry[]): RunReport['nodeModels'] {
+  const preflights = evs.filter(
+    (e) =>
+      e.kind === 'host_result' &&
+      e.module === 'es_preflight' &&
+      resultOf(e).alias_model_per_node &&
+      typeof resultOf(e).alias_model_per_node === 'object',
+  );
+  const perNode = (e: JournalEvent | undefined) => {
+    const m = (e ? resultOf(e).alias_model_per_node : undefined) as Record<string, unknown> | undefined;
+    const out = new Map<string, string>();
+    for (const [h, v] of Object.entries(m ?? {})) if (typeof v === 'string') out.set(h, modelName(v));
+    return out;
+  };
+  const withModels = verifications.filter((v) => v.nodes.some((n) => n.model));
+  const lastVerify = withModels.at(-1);
+  const fromVerify = (v: VerificationEntry) => new Map(v.nodes.filter((n) => n.model).map((n) => [n.host, n.model!]));
+  // Without a preflight, a verification run before the last one says what the nodes used at the start.
+  const before = preflights.length
+    ? perNode(preflights[0])
+    : withModels.length > 1
+      ? fromVerify(withModels[0]!)
+      : new Map<string, string>();
+  const after = lastVerify
+    ? fromVerify(lastVerify)
+    : preflights.length > 1
+      ? perNode(preflights.at(-1))
+      : new Map<string, string>();
+  if (!before.size && !after.size) return undefined;
+  const hosts = [...new Set([...before.keys(), ...after.keys()])].sort();
+  const alias =
+    lastVerify?.alias ?? (preflights[0] ? stringOnly(resultOf(preflights[0]).alias) : undefined) ?? undefined;
+  return {
+    ...(alias ? { alias } : {}),
+    nodes: hosts.map((host) => ({
+      host,
+      ...(before.has(host) ? { before: before.get(host) } : {}),
+      ...(after.has(host) ? { after: after.get(host) } : {}),
+    })),
+  };
+}
+
+/** The last es_cross_cluster_api_key result that names a key id. */
+function apiKeyInUseFrom(evs: JournalEvent[]): RunReport['apiKeyInUse'] {
+  for (const e of [...evs].reverse()) {
+    if (e.kind !== 'host_result' || e.module !== 'es_cross_cluster_api_key' || e.status === 'failed') continue;
+    const r = resultOf(e);
+    const id = stringOnly(r.id);
+    if (id) return { id, host: String(e.host), ...(stringOnly(r.name) ? { name: stringOnly(r.name) } : {}) };
+  }
+  return undefined;
+}
+
+/** Task changes of es_tasks results, as pauses (tasks.captured) or resumes (tasks.resumed) of the same task/host. */
+function tasksFrom(evs: JournalEvent[]): RunReport['tasks'] {
+  const pending = new Map<string, 'paused' | 'resumed'>();
+  const key = (e: JournalEvent) => `${String(e.host)}\u0000${String(e.task)}`;
+  let seen = false;
+  let paused = 0;
+  let resumed = 0;
+  let captured: NonNullable<RunReport['tasks']>['captured'];
+  for (const e of evs) {
+    if (e.kind === 'tasks.captured') {
+      pending.set(key(e), 'paused');
+      const c = (captured ??= { transforms: 0, datafeeds: 0, followers: 0, auto_follow_patterns: 0 });
+      for (const k of Object.keys(c) as Array<keyof typeof c>) c[k] += num(e[k]) ?? 0;
+    } else if (e.kind === 'tasks.resumed') pending.set(key(e), 'resumed');
+    else if (e.kind === 'host_result' && e.module === 'es_tasks') {
+      seen = true;
+      const kind = pending.get(key(e));
+      pending.delete(key(e));
+      if (e.status !== 'changed' || !kind) continue;
+      const n = num(e.changeCount) ?? 0;
+      if (kind === 'paused') paused += n;
+      else resumed += n;
+    }
+  }
+  if (!seen && !captured) return undefined;
+  return { paused, resumed, ...(captured ? { captured } : {}) };
 }
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -450,6 +557,9 @@ export function buildRunReport(run: RunRecord): RunReport {
   const endedAt = end?.ts ?? evs[evs.length - 1]?.ts;
   const durationMs =
     num(end?.durationMs) ?? (startedAt && endedAt ? Date.parse(endedAt) - Date.parse(startedAt) : undefined);
+  const nodeModels = nodeModelsFrom(evs, verifications);
+  const apiKeyInUse = apiKeyInUseFrom(evs);
+  const tasks = tasksFrom(evs);
   return {
     id: run.id,
     file: run.file,
@@ -482,6 +592,9 @@ export function buildRunReport(run: RunRecord): RunReport {
         ...(stringOnly(e.name) ? { name: stringOnly(e.name) } : {}),
         ...(stringOnly(e.alias) ? { alias: stringOnly(e.alias) } : {}),
       })),
+    ...(apiKeyInUse ? { apiKeyInUse } : {}),
+    ...(nodeModels ? { nodeModels } : {}),
+    ...(tasks ? { tasks } : {}),
   };
 }
 

@@ -49,6 +49,14 @@ export function renderReportText(r: RunReport): string {
   out += `  started    ${r.startedAt ?? '?'}\n  ended      ${r.endedAt ?? '(not recorded)'}\n  duration   ${formatDuration(r.durationMs)}\n`;
   if (r.resumedFrom) out += `  resumes    ${r.resumedFrom}\n`;
   if (r.aborted) out += `  aborted    ${r.aborted}\n`;
+  if (r.operator) out += `  run by     ${r.operator}\n`;
+  if (r.playbookCommit) out += `  commit     ${r.playbookCommit}\n`;
+  if (r.apiKeyInUse) out += `  api key    ${r.apiKeyInUse.id}${r.apiKeyInUse.name ? ` (${r.apiKeyInUse.name})` : ''}\n`;
+  if (r.tasks) out += `  tasks      ${r.tasks.paused} paused, ${r.tasks.resumed} resumed (task changes)\n`;
+  if (r.nodeModels?.nodes.length) {
+    out += `  models     ${r.nodeModels.alias ? `alias ${r.nodeModels.alias}: ` : ''}`;
+    out += r.nodeModels.nodes.map((n) => `${n.host} ${n.before ?? '?'} -> ${n.after ?? '?'}`).join(', ') + '\n';
+  }
 
   out += '\nRECAP\n';
   out += table(

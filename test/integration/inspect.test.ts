@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ROOT } from './cli-bundle.js';
 import { labCommand } from '../../lab/cli.js';
-import { readKeystore } from '../../agent/keystore/format.js';
 import { inspectCommand } from '../../controller/cli/commands/inspect.js';
 import type { InspectReport } from '../../controller/inspect/types.js';
 import { loadInventory } from '../../controller/inventory/index.js';
@@ -23,16 +22,10 @@ const lab = sharedLab(test, {
   startDelayMs: 1000,
   recoveryMs: 1000,
   setup: (l) => {
-    // local-1's PKCS#12 password is known from vars (host_vars next to the inventory); local-2's is not.
-    const ks = readKeystore(readFileSync(join(l.dir, 'clusters/local/local-1/config/elasticsearch.keystore')));
-    const p12Password = ks.entries.get('xpack.security.transport.ssl.keystore.secure_password')!.toString('utf8');
+    // The lab's inventory names every PKCS#12 password (es_cert_passwords, secret_file templates); local-2's
+    // host_vars take them away again, so its files show as a user without the passwords sees them.
     mkdirSync(join(l.dir, 'host_vars'), { recursive: true });
-    // As a user would keep it: in a 0600 file, read by the secret_file template helper.
-    writeFileSync(join(l.dir, 'p12-password'), p12Password + '\n', { mode: 0o600 });
-    writeFileSync(
-      join(l.dir, 'host_vars', 'local-1.yml'),
-      `es_cert_passwords:\n  transport.p12: '{{ secret_file "${join(l.dir, 'p12-password')}" }}'\n`,
-    );
+    writeFileSync(join(l.dir, 'host_vars', 'local-2.yml'), 'es_cert_passwords: {}\n');
   },
 });
 
@@ -121,6 +114,20 @@ test.serial(
     );
     const ks2 = h2.ssh.certFiles!.find((f) => f.setting === 'xpack.security.transport.ssl.keystore.path')!;
     t.is(ks2.status, 'protected', 'no password in vars for local-2');
+    // Every other node's HTTP and transport PKCS#12 opens with the passwords the lab inventory names.
+    const inventoryText = readFileSync(inv, 'utf8');
+    t.regex(inventoryText, /es_cert_passwords:\s+http\.p12: '?\{\{ secret_file "[^"]+-http\.p12-password" \}\}/);
+    for (const h of r.hosts.filter((x) => x.host !== 'local-2')) {
+      for (const setting of ['xpack.security.http.ssl.keystore.path', 'xpack.security.transport.ssl.keystore.path']) {
+        const f = h.ssh.certFiles!.find((x) => x.setting === setting);
+        t.is(f?.status, 'ok', `${h.host} ${setting}: ${f?.status} ${f?.error ?? ''}`);
+        t.is(f?.format, 'pkcs12');
+        t.true(
+          f!.certificates.some((c) => !c.isCa && c.daysLeft > 0 && !!c.notAfter),
+          `${h.host} ${setting} expiry`,
+        );
+      }
+    }
 
     // Read-only and secret-free.
     t.deepEqual(configHashes(), filesBefore);
@@ -129,6 +136,7 @@ test.serial(
       settingsBefore,
     );
     for (const s of labPasswords(lab())) {
+      t.false(inventoryText.includes(s), 'no lab password in the inventory');
       t.false(stdout.includes(s), 'no lab password in the JSON');
       t.false(stderr.includes(s));
     }
@@ -144,6 +152,16 @@ test.serial(
     t.regex(compact.stdout, /local-1\s+8\.15\.0\s+my_remote:RCS1\s+no\s+\d{4}-\d\d-\d\d \(\d+d\)/);
     t.regex(compact.stdout, /remote-2\s+8\.15\.0\s+-\s+no\s+/);
     for (const s of labPasswords(lab())) t.false(compact.stdout.includes(s));
+    // --html FILE: the same compact view as a self-contained page, with the alias drawn local → remote (RCS1).
+    const htmlFile = join(lab().dir, 'inspect.html');
+    const withHtml = await cli(['-i', inv, '--html', htmlFile]);
+    t.is(withHtml.code, 0);
+    t.regex(withHtml.stdout, /local-1\s+8\.15\.0\s+my_remote:RCS1\s+no\s+/, 'stdout is still the compact view');
+    const html = readFileSync(htmlFile, 'utf8');
+    t.regex(html, /<h2>local: \S+ 8\.15\.0 green<\/h2>/);
+    t.regex(html, /<g class="alias" data-alias="my_remote" data-from="local" data-to="remote" data-model="RCS1">/);
+    t.regex(html, /<td><code>local-1<\/code><\/td><td>8\.15\.0<\/td><td>my_remote <span class="badge"[^>]*>RCS1</);
+    for (const s of labPasswords(lab())) t.false(html.includes(s));
     // --long: the same facts in detail, as tables.
     const human = await cli(['-i', inv, '--long']);
     t.is(human.code, 0);

@@ -124,6 +124,14 @@ test.serial(
       ]);
     }
 
+    // The summary's models: two verifications and no preflight, so the first is "before", the last "after";
+    // who ran it from the run_start event.
+    t.deepEqual(r.nodeModels?.nodes, [
+      { host: 'local-1', before: 'RCS1', after: 'RCS1' },
+      { host: 'local-2', before: 'RCS1', after: 'RCS1' },
+    ]);
+    t.regex(r.operator ?? '', /^\S+@\S+$/);
+
     // Human text and the HTML file: every task and host; no lab password in any of them, nor in the journal.
     const htmlFile = join(lab().dir, 'change-record.html');
     const text = await crosskey(['report', '-i', inv, '--html', htmlFile]);

@@ -405,3 +405,115 @@ test('a run_once failure that names the failing host: the step shows task host -
   tt.regex(renderReportText(r), /local-1 -> local-3 +failed/);
   tt.regex(renderReportHtml(r), /<span class="nw">local-1<\/span> <span class="nw">→ local-3<\/span>/);
 });
+
+test('summary: models before → after per node, the key in use, tasks paused/resumed and who ran it', (tt) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ck-report-'));
+  tt.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const stateDir = ensureStateDir(join(dir, '.crosskey'));
+  const j = RunJournal.start(
+    stateDir,
+    {
+      argv: ['run', 'migrate.yml'],
+      playbook: '/pb/migrate.yml',
+      inventory: '/inv.yml',
+      check: false,
+      options: {},
+      operator: 'ops@controller-1',
+      playbook_commit: '0123456789ab+changes',
+    },
+    secrets,
+  );
+  const result = (task: string, module: string, status: string, res: Record<string, unknown>, extra = {}) => {
+    j.event('task_start', { play: 0, task, module, handler: false, source: 'pb.yml:1', hosts: ['local-1'] });
+    j.event('host_result', { play: 0, task, module, host: 'local-1', status, durationMs: 5, result: res, ...extra });
+  };
+  j.event('play_start', { play: 0, name: 'migrate', hosts: ['local-1', 'local-2'] });
+  result('preflight', 'es_preflight', 'ok', {
+    alias: 'my_remote',
+    alias_model_per_node: { 'local-1': 'rcs1', 'local-2': 'rcs1' },
+  });
+  j.event('tasks.captured', {
+    host: 'local-1',
+    task: 'pause tasks',
+    transforms: 1,
+    datafeeds: 0,
+    followers: 2,
+    auto_follow_patterns: 0,
+  });
+  result('pause tasks', 'es_tasks', 'changed', { saved_key: 'k' }, { changeCount: 3 });
+  result('api key', 'es_cross_cluster_api_key', 'changed', { id: 'key-<id>-42', name: 'crosskey-my_remote' });
+  j.event('tasks.resumed', { host: 'local-1', task: 'resume tasks', key: 'k' });
+  result('resume tasks', 'es_tasks', 'changed', { saved_key: 'k' }, { changeCount: 4 });
+  const node = (host: string, creds: boolean) => ({
+    host,
+    ok: true,
+    problems: [],
+    info: { connected: true, seeds: ['10.0.0.9:9443'], ...(creds ? { cluster_credentials: '::es_redacted::' } : {}) },
+  });
+  result('verify', 'es_remote_verify', 'ok', {
+    alias: 'my_remote',
+    verified: false,
+    nodes: [node('local-1', true), node('local-2', false)],
+  });
+  j.event('play_end', { play: 0, durationMs: 100 });
+  j.event('run_end', { exitCode: 0, durationMs: 100 });
+  j.close();
+
+  const r = buildRunReport(readRun(stateDir, j.id));
+  tt.deepEqual(r.nodeModels, {
+    alias: 'my_remote',
+    nodes: [
+      { host: 'local-1', before: 'RCS1', after: 'RCS2' },
+      { host: 'local-2', before: 'RCS1', after: 'RCS1' },
+    ],
+  });
+  tt.deepEqual(r.apiKeyInUse, { id: 'key-<id>-42', name: 'crosskey-my_remote', host: 'local-1' });
+  tt.deepEqual(r.tasks, {
+    paused: 3,
+    resumed: 4,
+    captured: { transforms: 1, datafeeds: 0, followers: 2, auto_follow_patterns: 0 },
+  });
+  tt.is(r.operator, 'ops@controller-1');
+  tt.is(r.playbookCommit, '0123456789ab+changes');
+
+  const html = renderReportHtml(r);
+  tt.regex(html, /<dt>Model per node \(alias my_remote\), before → after<\/dt>/);
+  tt.regex(html, /local-1: <span class="badge s-changed">RCS1<\/span> → <span class="badge s-ok">RCS2<\/span>/);
+  tt.regex(html, /local-2: <span class="badge s-changed">RCS1<\/span> → <span class="badge s-changed">RCS1<\/span>/);
+  tt.regex(html, /<dt>API key in use<\/dt><dd><code>key-&lt;id&gt;-42<\/code> crosskey-my_remote<\/dd>/);
+  tt.regex(
+    html,
+    /<dt>Cross-cluster tasks<\/dt><dd>3 paused, 4 resumed \(task changes\) <span class="muted">captured: transforms 1, followers 2<\/span>/,
+  );
+  tt.regex(html, /<dt>Run by<\/dt><dd>ops@controller-1<\/dd>/);
+  tt.regex(html, /at <code>0123456789ab\+changes<\/code>/);
+  tt.false(html.includes('key-<id>'), 'escaped');
+
+  const text = renderReportText(r);
+  tt.regex(text, /run by {5}ops@controller-1/);
+  tt.regex(text, /api key {4}key-<id>-42 \(crosskey-my_remote\)/);
+  tt.regex(text, /tasks {6}3 paused, 4 resumed/);
+  tt.regex(text, /models {5}alias my_remote: local-1 RCS1 -> RCS2, local-2 RCS1 -> RCS1/);
+});
+
+test('summary without preflight, key or tasks in the journal: those lines are left out', (tt) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ck-report-'));
+  tt.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const stateDir = ensureStateDir(join(dir, '.crosskey'));
+  const j = RunJournal.start(
+    stateDir,
+    { argv: ['run', 'pb.yml'], playbook: '/pb.yml', inventory: '/inv.yml', check: false, options: {} },
+    secrets,
+  );
+  j.event('run_end', { exitCode: 0, durationMs: 1 });
+  j.close();
+  const r = buildRunReport(readRun(stateDir, j.id));
+  tt.is(r.nodeModels, undefined);
+  tt.is(r.apiKeyInUse, undefined);
+  tt.is(r.tasks, undefined);
+  const html = renderReportHtml(r);
+  tt.false(html.includes('API key in use'));
+  tt.false(html.includes('Cross-cluster tasks'));
+  tt.regex(html, /Model per node \(last verification\)/);
+  tt.regex(html, /<dt>Run by<\/dt><dd>\(not recorded\)<\/dd>/);
+});

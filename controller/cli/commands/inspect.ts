@@ -1,8 +1,8 @@
-// `crosskey inspect -i INV [--json] [--limit P] [--no-ssh]`: a read-only picture of every host (over SSH) and every
+// `crosskey inspect -i INV [--json] [--html FILE] [--limit P] [--no-ssh]`: a read-only picture of every host (over SSH) and every
 // cluster (over HTTP) of an inventory. Nothing is changed. Exit 0 when everything answered, 4 when some host or
 // cluster could not be reached (the rest is still printed), 1 for bad input.
 import { dirname, resolve } from 'node:path';
-import { statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import type { CliCommand } from '../command.js';
 import { parseCliArgs, UsageError } from '../command.js';
 import { loadInventory } from '../../inventory/index.js';
@@ -11,11 +11,14 @@ import { createAgentProvider } from '../agents.js';
 import { closeAllClients } from '../../elastic/client.js';
 import { runInspect } from '../../inspect/index.js';
 import { renderInspect } from '../../inspect/render.js';
+import { renderInspectHtml } from '../../inspect/html.js';
 import { secrets } from '../../secrets.js';
 
 const usage = `usage: crosskey inspect -i INVENTORY [options]
   --json                  one JSON document on stdout
   --long                  every detail (settings, keystores, certificates, aliases, tasks) after the summary tables
+  --html FILE             also write the compact view as one self-contained HTML file (a table per cluster and a
+                          picture of the clusters with their aliases, coloured by model)
   -l, --limit PATTERN     only hosts matching PATTERN (clusters with a matching host are kept)
   --no-ssh                skip the host part (SSH); the cluster part needs only HTTP
   -f, --forks N           hosts inspected in parallel (default 10)
@@ -36,6 +39,7 @@ export const inspectCommand: CliCommand = {
         inventory: { type: 'string', short: 'i' },
         json: { type: 'boolean' },
         long: { type: 'boolean' },
+        html: { type: 'string' },
         limit: { type: 'string', short: 'l' },
         'no-ssh': { type: 'boolean' },
         forks: { type: 'string', short: 'f' },
@@ -81,6 +85,11 @@ export const inspectCommand: CliCommand = {
         ...(agents ? { openAgent: (host, vars) => agents.agent(host, vars) } : {}),
         es: { baseDir: statDir },
       });
+      if (v.html) {
+        const file = resolve(io.cwd, v.html);
+        writeFileSync(file, renderInspectHtml(report), { mode: 0o600 });
+        if (!v.json) io.stderr.write(`inspect written to ${file}\n`);
+      }
       io.stdout.write(
         v.json ? secrets.redact(JSON.stringify(report, null, 2)) + '\n' : renderInspect(report, { long: !!v.long }),
       );
