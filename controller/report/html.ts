@@ -73,6 +73,23 @@ function restartHealth(r: RunReport): string {
 const modelBadge = (m: string | undefined) =>
   m ? badge(m, m === 'RCS2' ? 's-ok' : m === 'RCS1' ? 's-changed' : 's-failed') : '<span class="muted">?</span>';
 
+/** Per local node: how long the alias was unusable during the switch (removal → first passing verification). */
+function outageRow(r: RunReport): Array<[string, string]> {
+  const o = r.aliasOutage;
+  if (!o?.nodes.length) return [];
+  return [
+    [
+      `Alias outage per node${o.alias ? ` (${escapeHtml(o.alias)})` : ''}`,
+      o.nodes
+        .map(
+          (n) =>
+            `<span class="nw alias-outage" data-host="${escapeHtml(n.host)}">${escapeHtml(n.host)}: ${n.seconds.toFixed(2)} s</span>`,
+        )
+        .join('<br>'),
+    ],
+  ];
+}
+
 /** Per local node: the model at the first preflight → at the last verification (or the last preflight). */
 function modelRow(r: RunReport): [string, string] {
   const e = escapeHtml;
@@ -162,6 +179,7 @@ function summaryBlock(r: RunReport): string {
     ],
     ...apiKeyInUseRow(r),
     modelRow(r),
+    ...outageRow(r),
     ...tasksRow(r),
     ['Run by', e(r.operator ?? '(not recorded)')],
     [

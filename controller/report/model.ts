@@ -177,6 +177,12 @@ export interface RunReport {
    */
   nodeModels?: { alias?: string; nodes: Array<{ host: string; before?: string; after?: string }> };
   /**
+   * How long the alias could not be used on each local node during the switch: from the end of the task that removed
+   * its definition (es_remote_cluster state absent, changed) to the moment that node first passed the next
+   * es_remote_verify (its `ok_at`). Absent when the run removed no alias or never verified after.
+   */
+  aliasOutage?: { alias?: string; nodes: Array<{ host: string; seconds: number }> };
+  /**
    * es_tasks in this run: the task changes made by pauses (each recorded with a tasks.captured event, whose counts
    * say what was captured) and by resumes (tasks.resumed).
    */
@@ -234,6 +240,35 @@ export function nodeModelsFrom(evs: JournalEvent[], verifications: VerificationE
       ...(after.has(host) ? { after: after.get(host) } : {}),
     })),
   };
+}
+
+/** Alias outage per node: the last alias removal, then the first verification after it with per-node ok_at. */
+export function aliasOutageFrom(evs: JournalEvent[]): RunReport['aliasOutage'] {
+  const removals = evs.filter(
+    (e) =>
+      e.kind === 'host_result' &&
+      e.module === 'es_remote_cluster' &&
+      e.status === 'changed' &&
+      resultOf(e).state === 'absent',
+  );
+  const removal = removals.at(-1);
+  if (!removal?.ts) return undefined;
+  const start = Date.parse(String(removal.ts));
+  const verify = evs.find(
+    (e) =>
+      e.kind === 'host_result' &&
+      e.module === 'es_remote_verify' &&
+      e.ts !== undefined &&
+      Date.parse(String(e.ts)) >= start &&
+      Array.isArray(resultOf(e).nodes),
+  );
+  if (!verify) return undefined;
+  const nodes = (resultOf(verify).nodes as Array<Record<string, unknown>>)
+    .filter((n) => typeof n.host === 'string' && typeof n.ok_at === 'string')
+    .map((n) => ({ host: String(n.host), seconds: Math.max(0, (Date.parse(String(n.ok_at)) - start) / 1000) }));
+  if (!nodes.length) return undefined;
+  const alias = stringOnly(resultOf(removal).alias);
+  return { ...(alias ? { alias } : {}), nodes };
 }
 
 /** The last es_cross_cluster_api_key result that names a key id. */
@@ -558,6 +593,7 @@ export function buildRunReport(run: RunRecord): RunReport {
   const durationMs =
     num(end?.durationMs) ?? (startedAt && endedAt ? Date.parse(endedAt) - Date.parse(startedAt) : undefined);
   const nodeModels = nodeModelsFrom(evs, verifications);
+  const aliasOutage = aliasOutageFrom(evs);
   const apiKeyInUse = apiKeyInUseFrom(evs);
   const tasks = tasksFrom(evs);
   return {
@@ -594,6 +630,7 @@ export function buildRunReport(run: RunRecord): RunReport {
       })),
     ...(apiKeyInUse ? { apiKeyInUse } : {}),
     ...(nodeModels ? { nodeModels } : {}),
+    ...(aliasOutage ? { aliasOutage } : {}),
     ...(tasks ? { tasks } : {}),
   };
 }

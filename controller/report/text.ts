@@ -53,6 +53,8 @@ export function renderReportText(r: RunReport): string {
   if (r.playbookCommit) out += `  commit     ${r.playbookCommit}\n`;
   if (r.apiKeyInUse) out += `  api key    ${r.apiKeyInUse.id}${r.apiKeyInUse.name ? ` (${r.apiKeyInUse.name})` : ''}\n`;
   if (r.tasks) out += `  tasks      ${r.tasks.paused} paused, ${r.tasks.resumed} resumed (task changes)\n`;
+  if (r.aliasOutage?.nodes.length)
+    out += `  outage     ${r.aliasOutage.alias ? `alias ${r.aliasOutage.alias}: ` : ''}${r.aliasOutage.nodes.map((n) => `${n.host} ${n.seconds.toFixed(2)} s`).join(', ')}\n`;
   if (r.nodeModels?.nodes.length) {
     out += `  models     ${r.nodeModels.alias ? `alias ${r.nodeModels.alias}: ` : ''}`;
     out += r.nodeModels.nodes.map((n) => `${n.host} ${n.before ?? '?'} -> ${n.after ?? '?'}`).join(', ') + '\n';

@@ -321,6 +321,7 @@ function resultMsg(args: RemoteClusterArgs, current: RemoteClusterCurrent): stri
 function report(current: RemoteClusterCurrent, args: RemoteClusterArgs): Record<string, unknown> {
   return {
     alias: args.alias,
+    state: args.state,
     cluster_uuid: current.clusterUuid,
     kinds: definitionKinds(current.def),
     persistent: current.def.persistent,

@@ -35,6 +35,8 @@ export interface NodeVerdict {
   ok: boolean;
   problems: string[];
   info?: unknown;
+  /** When this node's answers first passed in this task (ISO): the end of its outage during a switch. */
+  ok_at?: string;
 }
 export interface VerifyCurrent {
   ok: boolean;
@@ -162,9 +164,15 @@ export const esRemoteVerify = readOnly<VerifyArgs, VerifyCurrent>({
     const deadline = start + args.timeout * 1000;
     let attempts = 0;
     let delay = 250;
+    const firstOk = new Map<string, string>();
     for (;;) {
       attempts++;
       const nodes = await Promise.all(hosts.map((h) => verifyNode(ctx, h, args)));
+      for (const n of nodes) {
+        if (n.ok && !firstOk.has(n.host)) firstOk.set(n.host, new Date().toISOString());
+        const at = firstOk.get(n.host);
+        if (n.ok && at) n.ok_at = at;
+      }
       const ok = nodes.every((n) => n.ok);
       const bad = nodes.filter((n) => !n.ok).length;
       ctx.progress(
