@@ -553,7 +553,15 @@ export class Transport {
         return rpc;
       } catch (err) {
         if (!(err instanceof AgentGone)) throw err;
-        const exitCode = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 2000))]);
+        // (the timer is cleared: a pending 2 s timer kept the CLI alive that long after a run that uploaded the agent)
+        let timer: NodeJS.Timeout | undefined;
+        const exitCode = await Promise.race([
+          exited,
+          new Promise<null>((r) => {
+            timer = setTimeout(() => r(null), 2000);
+          }),
+        ]);
+        clearTimeout(timer);
         timing.cacheCheckMs += performance.now() - ts;
         const status = firstOut.split('\n').find((l) => l.startsWith('CROSSKEY_')) ?? '';
         const [word, path, arch] = status.split(' ');
