@@ -60,16 +60,21 @@ const STAT_FP = `stat -c '%s %i %Y %Z'`;
  * Runs on the host: finds the cache folder, and either starts the agent (exec, so the channel is the agent's)
  * or prints one status line and exits with a code the controller acts on.
  */
-export function startScript(hash: string, mode: RuntimeMode, runtimeSha256: string): string {
-  const runtime = [
-    `r="$b/${runtimeDirName(runtimeSha256)}"`,
-    'n="$r/node"',
-    // The shipped node is used only when it is what we sent: its stat fingerprint matches the one written after
-    // the last verified hash, or else its sha256 matches (and the fingerprint is written again).
-    `rt_ok() { [ -x "$n" ] || return 1; s=$(${STAT_FP} "$n" 2>/dev/null) || s=none; [ "$s" != none ] && [ "$s" = "$(cat "$r/node.ok" 2>/dev/null)" ] && return 0; h=$(sha256sum < "$n" 2>/dev/null) && [ "\${h%% *}" = ${runtimeSha256} ] || return 1; echo "$s" > "$r/node.ok"; }`,
-    'rt_ok && exec "$n" "$d/agent.mjs"',
-    `echo "CROSSKEY_RUNTIME $r $(uname -m)"; exit ${EXIT_NEED_RUNTIME}`,
-  ];
+export function startScript(hash: string, mode: RuntimeMode, runtimeSha256: string | undefined): string {
+  // The runtime's hash not known yet on this controller (never shipped from here): a host that needs it says so,
+  // and the controller computes it and asks again.
+  const runtime =
+    runtimeSha256 === undefined
+      ? [`echo "CROSSKEY_RUNTIME - $(uname -m)"; exit ${EXIT_NEED_RUNTIME}`]
+      : [
+          `r="$b/${runtimeDirName(runtimeSha256)}"`,
+          'n="$r/node"',
+          // The shipped node is used only when it is what we sent: its stat fingerprint matches the one written after
+          // the last verified hash, or else its sha256 matches (and the fingerprint is written again).
+          `rt_ok() { [ -x "$n" ] || return 1; s=$(${STAT_FP} "$n" 2>/dev/null) || s=none; [ "$s" != none ] && [ "$s" = "$(cat "$r/node.ok" 2>/dev/null)" ] && return 0; h=$(sha256sum < "$n" 2>/dev/null) && [ "\${h%% *}" = ${runtimeSha256} ] || return 1; echo "$s" > "$r/node.ok"; }`,
+          'rt_ok && exec "$n" "$d/agent.mjs"',
+          `echo "CROSSKEY_RUNTIME $r $(uname -m)"; exit ${EXIT_NEED_RUNTIME}`,
+        ];
   return [
     'umask 077',
     'b="${HOME:-/nonexistent}/.cache/crosskey"',

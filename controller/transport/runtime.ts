@@ -41,32 +41,59 @@ function ensurePrivateDir(dir: string): void {
 }
 
 const ids = new Map<string, RuntimeId>();
+const hashing = new Map<string, Promise<RuntimeId>>();
 const archives = new Map<string, Promise<RuntimeArchive>>();
 
-/** sha256 of the node binary (read once per binary version; indexed in the cache folder). */
-export function runtimeId(cacheDir = defaultRuntimeCacheDir(), binary = process.execPath): RuntimeId {
+function indexOf(cacheDir: string, binary: string): { key: string; index: string; size: number } {
   const st = statSync(binary);
-  const key = `${st.dev}-${st.ino}-${st.size}-${Math.trunc(st.mtimeMs)}`;
-  const memo = ids.get(`${cacheDir}\0${key}`);
-  if (memo) return memo;
-  ensurePrivateDir(cacheDir);
-  const index = join(cacheDir, `sha256-${key}`);
-  let sha256: string | undefined;
+  const key = `${cacheDir}\0${st.dev}-${st.ino}-${st.size}-${Math.trunc(st.mtimeMs)}`;
+  return {
+    key,
+    index: join(cacheDir, `sha256-${st.dev}-${st.ino}-${st.size}-${Math.trunc(st.mtimeMs)}`),
+    size: st.size,
+  };
+}
+
+/** The node binary's sha256 when already known (this process, or the cache folder's index): a stat and a small
+ * read, never a hash. Undefined when it was never computed here (or the cache folder is unusable). */
+export function knownRuntimeId(cacheDir = defaultRuntimeCacheDir(), binary = process.execPath): RuntimeId | undefined {
   try {
+    const { key, index, size } = indexOf(cacheDir, binary);
+    const memo = ids.get(key);
+    if (memo) return memo;
     const s = readFileSync(index, 'utf8').trim();
-    if (/^[0-9a-f]{64}$/.test(s)) sha256 = s;
+    if (!/^[0-9a-f]{64}$/.test(s)) return undefined;
+    const id = { binary, sha256: s, size };
+    ids.set(key, id);
+    return id;
   } catch {
-    /* not indexed yet */
+    return undefined;
   }
-  if (!sha256) {
-    sha256 = createHash('sha256').update(readFileSync(binary)).digest('hex');
-    const tmp = `${index}.${process.pid}`;
-    writeFileSync(tmp, sha256 + '\n');
-    renameSync(tmp, index);
+}
+
+/** sha256 of the node binary: read and hashed (streamed, once per binary version) when not indexed yet. */
+export function runtimeId(cacheDir = defaultRuntimeCacheDir(), binary = process.execPath): Promise<RuntimeId> {
+  const known = knownRuntimeId(cacheDir, binary);
+  if (known) return Promise.resolve(known);
+  const { key, index, size } = indexOf(cacheDir, binary);
+  let p = hashing.get(key);
+  if (!p) {
+    p = (async () => {
+      ensurePrivateDir(cacheDir);
+      const h = createHash('sha256');
+      await pipeline(createReadStream(binary), h);
+      const sha256 = h.digest('hex');
+      const tmp = `${index}.${process.pid}`;
+      writeFileSync(tmp, sha256 + '\n');
+      renameSync(tmp, index);
+      const id = { binary, sha256, size };
+      ids.set(key, id);
+      return id;
+    })();
+    hashing.set(key, p);
+    p.finally(() => hashing.delete(key)).catch(() => {});
   }
-  const id = { binary, sha256, size: st.size };
-  ids.set(`${cacheDir}\0${key}`, id);
-  return id;
+  return p;
 }
 
 /** The gzip of the node binary, made once (per process: one promise shared by every host) and kept in the cache. */
@@ -74,7 +101,10 @@ export function runtimeArchive(
   cacheDir = defaultRuntimeCacheDir(),
   binary = process.execPath,
 ): Promise<RuntimeArchive> {
-  const id = runtimeId(cacheDir, binary);
+  return runtimeId(cacheDir, binary).then((id) => archiveOf(id, cacheDir, binary));
+}
+
+function archiveOf(id: RuntimeId, cacheDir: string, binary: string): Promise<RuntimeArchive> {
   const gzFile = join(cacheDir, `node-${id.sha256}.gz`);
   let p = archives.get(gzFile);
   if (!p) {

@@ -28,7 +28,7 @@ import {
   type AgentBundle,
   type RuntimeMode,
 } from './bootstrap.js';
-import { defaultRuntimeCacheDir, forgetRuntimeArchive, runtimeArchive, runtimeId } from './runtime.js';
+import { defaultRuntimeCacheDir, forgetRuntimeArchive, knownRuntimeId, runtimeArchive, runtimeId } from './runtime.js';
 import type { HostSpec } from './host-spec.js';
 
 /** The start script's status lines and the exit codes they come with (bootstrap.ts). */
@@ -487,7 +487,7 @@ export class Transport {
     const conn = await this.connect(host);
     const become = host.become ? this.becomeOf(host, conn) : undefined;
     const cacheDir = this.opts.runtimeCacheDir ?? defaultRuntimeCacheDir();
-    const runtime = runtimeId(cacheDir);
+    let runtime = knownRuntimeId(cacheDir);
     let mode: RuntimeMode = host.agentRuntime === 'push' ? 'push' : 'auto';
     const timing: HostTiming = {
       connectMs: this.connectMs.get(host.name) ?? 0,
@@ -505,12 +505,12 @@ export class Transport {
     const fallback = (why: string) =>
       `[WARNING]: ${host.name}: ${why} (agent_runtime auto): shipping the controller's Node runtime ${process.version} ${unameArch()} to the host (gzip, once; set agent_runtime: push to silence this)`;
     let warned = false;
-    // At most: agent upload, runtime upload, a node on PATH found too old, and the start that works.
-    for (let attempt = 0; attempt < 4; attempt++) {
+    // At most: agent upload, the runtime's hash computed, runtime upload, a node on PATH found too old, the start.
+    for (let attempt = 0; attempt < 5; attempt++) {
       const ts = performance.now();
       const { stream, exit } = await this.openExec(
         conn,
-        wrapCommand(startScript(bundle.hash, mode, runtime.sha256), become),
+        wrapCommand(startScript(bundle.hash, mode, runtime?.sha256), become),
       );
       const rpc = new AgentRpcClient(host.name, stream, stream, stream.stderr);
       let firstOut = '';
@@ -526,7 +526,8 @@ export class Transport {
         const roundTrip = performance.now() - ts;
         timing.nodeStartMs = Math.min(hello.uptimeMs ?? 0, roundTrip);
         timing.firstRpcMs = roundTrip - timing.nodeStartMs;
-        timing.runtime = hello.execPath?.includes(`/node-${runtime.sha256.slice(0, 16)}-`) ? 'shipped' : 'path';
+        timing.runtime =
+          runtime && hello.execPath?.includes(`/node-${runtime.sha256.slice(0, 16)}-`) ? 'shipped' : 'path';
         const major = Number(/^v(\d+)/.exec(hello.node)?.[1] ?? 0);
         if (major < 18) {
           rpc.close();
@@ -585,6 +586,10 @@ export class Transport {
                 ? `${host.name}: no usable node (>= 18) found on the host (PATH of ${become?.user ?? conn.user}), and the controller's Node runtime is ${unameArch()} while the host is ${arch}; install node (>= 18) on the host`
                 : `${host.name}: agent_runtime push: the host is ${arch}, the controller's Node runtime is ${unameArch()}; install node (>= 18) on the host`,
             );
+          if (!runtime) {
+            runtime = await runtimeId(cacheDir);
+            continue;
+          }
           if (mode === 'auto' && !warned) {
             this.log(fallback(`no node (>= 18) on PATH of ${become?.user ?? conn.user}`));
             warned = true;

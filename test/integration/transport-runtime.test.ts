@@ -21,7 +21,7 @@ import { startHosts, type TestHosts } from '../helpers/sshd-hosts.js';
 import { startEmbeddedHost } from '../../lab/hosts/embedded.js';
 import { waitFor } from '../../lab/hosts/process.js';
 import { Transport, hostSpecFromVars, type HostSpec } from '../../controller/transport/index.js';
-import { defaultRuntimeCacheDir, runtimeId } from '../../controller/transport/runtime.js';
+import { runtimeId } from '../../controller/transport/runtime.js';
 
 const transports: Transport[] = [];
 const transport = (o: ConstructorParameters<typeof Transport>[0] = {}) => {
@@ -57,7 +57,10 @@ test.serial(
     t.is(probe.stdout, 'none\n', 'node really is missing on this host');
 
     const logged: string[] = [];
-    const auto = transport({ log: (m) => logged.push(m) });
+    // A controller that never shipped its runtime: no hash of it yet (it is computed when a host needs it).
+    const cacheDir = mkdtempSync(join(tmpdir(), 'crosskey-runtime-cache-'));
+    t.teardown(() => rmSync(cacheDir, { recursive: true, force: true }));
+    const auto = transport({ log: (m) => logged.push(m), runtimeCacheDir: cacheDir });
     const hello = await (await auto.agent(specOf(hs2, 0))).call('hello', {});
     t.is(hello.node, process.version);
     t.is(auto.stats.agentUploads, 1);
@@ -78,12 +81,13 @@ test.serial(
     );
     t.is(auto.stats.runtimeBytes, first.runtimeBytes);
     // Compressed once on the controller, kept there by the binary's sha256.
-    t.true(existsSync(join(defaultRuntimeCacheDir(), `node-${runtimeId().sha256}.gz`)));
+    const sha256 = (await runtimeId(cacheDir)).sha256;
+    t.true(existsSync(join(cacheDir, `node-${sha256}.gz`)));
 
     // Second contact: nothing uploaded, no warning; push finds the same cached runtime.
     for (const vars of [{}, { agent_runtime: 'push' }]) {
       const again: string[] = [];
-      const tr = transport({ log: (m) => again.push(m) });
+      const tr = transport({ log: (m) => again.push(m), runtimeCacheDir: cacheDir });
       t.is((await (await tr.agent(specOf(hs2, 0, vars))).call('hello', {})).node, process.version);
       const tm = tr.timings.get('host1')!;
       t.deepEqual(
@@ -118,12 +122,12 @@ test.serial(
     );
     writeSync(fd, Buffer.from('crosskey-was-here'), 0, 17, 4096);
     closeSync(fd);
-    const fixer = transport();
+    const fixer = transport({ runtimeCacheDir: cacheDir });
     t.is((await (await fixer.agent(specOf(hs2, 0))).call('hello', {})).node, process.version);
     t.is(fixer.stats.runtimeUploads, 1, 'the corrupted runtime was detected and re-sent');
     t.is(fixer.stats.agentUploads, 0);
     t.is(fixer.timings.get('host1')!.runtimeBytes, first.runtimeBytes);
-    t.is(execFileSync('sha256sum', [nodeFile], { encoding: 'utf8' }).split(' ')[0], runtimeId().sha256);
+    t.is(execFileSync('sha256sum', [nodeFile], { encoding: 'utf8' }).split(' ')[0], sha256);
 
     t.throws(() => hostSpecFromVars('h', { agent_runtime: 'ship' }), {
       message: /host h: variable agent_runtime must be "auto" or "push"/,
@@ -133,12 +137,15 @@ test.serial(
 
 test.serial('embedded ssh2 host servers: agent round trip, RSA host key on a non-22 port', async (t) => {
   const hs = await startHosts(2, { kind: 'embedded', t });
-  const tr = transport();
+  // Hosts with node: the controller never reads or hashes its own node binary for them.
+  const cacheDir = join(hs.dir, 'runtime-cache');
+  const tr = transport({ runtimeCacheDir: cacheDir });
   const facts = await Promise.all([0, 1].map(async (i) => (await tr.agent(specOf(hs, i))).call('facts', {})));
   t.deepEqual(
     facts.map((f) => f.user),
     ['root', 'root'],
   );
+  t.false(existsSync(cacheDir));
   t.is((await tr.exec(specOf(hs, 1), { shell: 'echo $CROSSKEY_TEST_HOST; cat' }, { stdin: 'x' })).stdout, 'host2\nx');
 
   // The OpenSSH client works against it too (lab users run `ssh` by hand): exit status, stderr, stdin.
