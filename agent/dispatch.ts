@@ -18,7 +18,14 @@ type Handler = (args: any) => Promise<unknown> | unknown;
 
 export function opTable(id: AgentIdentity): Record<OpName, Handler> {
   return {
-    hello: () => ({ protocol: PROTOCOL_VERSION, agentHash: id.agentHash, pid: process.pid, node: process.version }),
+    hello: () => ({
+      protocol: PROTOCOL_VERSION,
+      agentHash: id.agentHash,
+      pid: process.pid,
+      node: process.version,
+      execPath: process.execPath,
+      uptimeMs: Math.round(process.uptime() * 1000),
+    }),
     facts,
     'file.stat': fileStat,
     'file.read': fileRead,

@@ -37,7 +37,11 @@ export type CreateModeArg = {
 };
 
 export interface Ops {
-  hello: { args: Record<string, never>; result: { protocol: number; agentHash: string; pid: number; node: string } };
+  hello: {
+    args: Record<string, never>;
+    /** execPath: the node running the agent. uptimeMs: the agent process's age when it answered (node start + module load, for the first hello). */
+    result: { protocol: number; agentHash: string; pid: number; node: string; execPath?: string; uptimeMs?: number };
+  };
   facts: {
     args: { paths?: Record<string, string> };
     result: {

@@ -1,12 +1,12 @@
 // `npm run bench`: runs every benchmark that exists, one after the other (they share the machine's
 // 2 cores, so never in parallel). Each bench module exports `main(args): Promise<void>` and prints its numbers.
-// Usage: npm run bench [-- NAME…]   (names: playbook, transport, lab, migration; default: all present)
+// Usage: npm run bench [-- NAME…]   (names: playbook, inspect, transport, lab, migration; default: all present)
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const all = ['playbook', 'transport', 'lab', 'migration'];
+const all = ['playbook', 'inspect', 'transport', 'lab', 'migration'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length ? wanted : all;
 const passThrough = process.argv.slice(2).filter((a) => a.startsWith('-'));

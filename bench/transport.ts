@@ -1,10 +1,19 @@
 // Transport micro-benchmark: per-call agent RPC round trip vs a bare ssh2 exec round trip, on 3 real sshd hosts
 // (all hosts in parallel, calls sequential per host). Run: npm run bench -- transport  [--hosts=N] [--calls=N]
 import ssh2 from 'ssh2';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startHosts, type TestHosts } from '../test/helpers/sshd-hosts.js';
-import { Transport, hostSpecFromVars, verifyHostKey, type HostSpec } from '../controller/transport/index.js';
+import {
+  Transport,
+  formatTiming,
+  hostSpecFromVars,
+  verifyHostKey,
+  type HostSpec,
+} from '../controller/transport/index.js';
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -63,6 +72,38 @@ function rawExec(c: ssh2.Client, cmd: string): Promise<void> {
   );
 }
 
+/** Hosts without node (PATH: only the tools the bootstrap needs): agent_runtime auto ships the runtime (gzip) on
+ * first contact; bytes on the wire and time, then a second contact (nothing sent). */
+async function noNode(n: number): Promise<void> {
+  const bin = mkdtempSync(join(tmpdir(), 'crosskey-bench-nonode-'));
+  chmodSync(bin, 0o755);
+  for (const tool of ['sh', 'mkdir', 'cat', 'mv', 'uname', 'id', 'chmod', 'rm', 'gzip', 'sha256sum', 'stat'])
+    symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
+  const hosts = await startHosts(n, { kind: 'openssh', env: () => ({ PATH: bin }) });
+  try {
+    const specs = hosts.hosts.map((h) =>
+      hostSpecFromVars(h.name, {
+        ansible_host: h.address,
+        ansible_user: 'root',
+        ansible_ssh_private_key_file: hosts.clientKeyFile,
+        crosskey_known_hosts: hosts.knownHostsFile,
+      }),
+    );
+    for (const contact of ['first', 'second']) {
+      const tr = new Transport({ knownHostsFiles: [], log: () => {} });
+      const ms = await timed(() => Promise.all(specs.map((s) => tr.agent(s))));
+      console.log(
+        `${n} hosts without node, ${contact} contact (agent_runtime auto): ${ms.toFixed(0)} ms, runtime ${tr.stats.runtimeBytes} B + agent ${tr.stats.agentBytes} B sent in all`,
+      );
+      for (const s of specs) console.log(`  ${s.name}: ${formatTiming(tr.timings.get(s.name)!)}`);
+      await tr.closeAll();
+    }
+  } finally {
+    await hosts.stop();
+    rmSync(bin, { recursive: true, force: true });
+  }
+}
+
 export async function main(args: string[] = []): Promise<void> {
   const opt = (k: string, d: number) => Number(args.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d);
   const n = opt('hosts', 3);
@@ -85,6 +126,8 @@ export async function main(args: string[] = []): Promise<void> {
     console.log(
       `${n} hosts: connect + agent start, cold (upload) ${coldMs.toFixed(0)} ms, warm (cached) ${warmMs.toFixed(0)} ms`,
     );
+    for (const s of specs) console.log(`  warm ${s.name}: ${formatTiming(tr.timings.get(s.name)!)}`);
+    await noNode(n);
 
     const raws = await Promise.all(specs.map((_, i) => rawClient(hosts, i)));
     const byName = new Map(specs.map((s, i) => [s.name, raws[i]]));

@@ -6,6 +6,8 @@ export {
   type TransportOptions,
   type ExecOptions,
   type ExecResult,
+  type HostTiming,
+  formatTiming,
 } from './transport.js';
 export { hostSpecFromVars, type HostSpec } from './host-spec.js';
 export { AgentRpcClient, AgentOpFailed, AgentGone } from './rpc.js';

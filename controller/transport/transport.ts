@@ -3,7 +3,8 @@
 // become through `sudo -n`; at most 10 channels per connection (OpenSSH's MaxSessions default).
 import ssh2 from 'ssh2'; // CommonJS: no named ESM exports
 import type { Client as SshClient, ClientChannel, ConnectConfig, AuthHandlerMiddleware } from 'ssh2';
-import { existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -20,11 +21,14 @@ import {
   EXIT_NO_CACHE,
   EXIT_NO_NODE,
   findAgentBundle,
+  runtimeUploadScript,
   startScript,
   unameArch,
   uploadScript,
   type AgentBundle,
+  type RuntimeMode,
 } from './bootstrap.js';
+import { defaultRuntimeCacheDir, forgetRuntimeArchive, knownRuntimeId, runtimeArchive, runtimeId } from './runtime.js';
 import type { HostSpec } from './host-spec.js';
 
 /** The start script's status lines and the exit codes they come with (bootstrap.ts). */
@@ -51,7 +55,29 @@ export interface TransportOptions {
   agentBundle?: string;
   /** Use ssh-agent when SSH_AUTH_SOCK is set (default true). */
   useSshAgent?: boolean;
+  /** Where the gzip of the controller's node runtime is cached (default: a private folder under os.tmpdir()). */
+  runtimeCacheDir?: string;
   log?: (msg: string) => void;
+}
+
+/** Where one host's agent start went (ms, from the transport's own timestamps) and what it sent (bytes). */
+export interface HostTiming {
+  /** SSH connection up (TCP, handshake, host key, auth); 0 when it was already open. */
+  connectMs: number;
+  /** Start-script round trips that ended in "upload needed" (the cache check). */
+  cacheCheckMs: number;
+  /** Agent and runtime uploads (including compressing the runtime the first time on this controller). */
+  uploadMs: number;
+  /** The start that worked: node start + agent module load, as the agent reports it (its uptime at hello). */
+  nodeStartMs: number;
+  /** The rest of that round trip: channel open, start script, hello request and answer on the wire. */
+  firstRpcMs: number;
+  /** agent() call → agent ready. */
+  totalMs: number;
+  agentBytes: number;
+  runtimeBytes: number;
+  /** Which node runs the agent: the host's own (PATH) or the shipped runtime. */
+  runtime: 'path' | 'shipped';
 }
 
 export interface ExecOptions {
@@ -108,7 +134,17 @@ interface Endpoint {
 }
 
 export class Transport {
-  readonly stats = { connections: 0, agentUploads: 0, runtimeUploads: 0, agentStarts: 0 };
+  readonly stats = {
+    connections: 0,
+    agentUploads: 0,
+    runtimeUploads: 0,
+    agentStarts: 0,
+    agentBytes: 0,
+    runtimeBytes: 0,
+  };
+  /** Per host: where the agent start's time went and the bytes uploaded (bench and --debug output). */
+  readonly timings = new Map<string, HostTiming>();
+  private connectMs = new Map<string, number>();
   private conns = new Map<string, Promise<Connection>>();
   private agents = new Map<string, Promise<AgentRpcClient>>();
   private liveConns = new Set<Connection>();
@@ -193,7 +229,12 @@ export class Transport {
   private connect(host: HostSpec): Promise<Connection> {
     let p = this.conns.get(host.name);
     if (!p) {
+      const t0 = performance.now();
       p = this.openConnection(host);
+      p.then(
+        () => this.connectMs.set(host.name, performance.now() - t0),
+        () => {},
+      );
       this.conns.set(host.name, p);
       p.catch(() => this.conns.delete(host.name));
     }
@@ -440,13 +481,37 @@ export class Transport {
   // ---- agent bootstrap ---------------------------------------------------------------------------------------
 
   private async startAgent(host: HostSpec): Promise<AgentRpcClient> {
+    const t0 = performance.now();
     this.bundle ??= findAgentBundle(this.opts.agentBundle);
     const bundle = this.bundle;
     const conn = await this.connect(host);
     const become = host.become ? this.becomeOf(host, conn) : undefined;
-    const push = host.agentRuntime === 'push';
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const { stream, exit } = await this.openExec(conn, wrapCommand(startScript(bundle.hash, push), become));
+    const cacheDir = this.opts.runtimeCacheDir ?? defaultRuntimeCacheDir();
+    let runtime = knownRuntimeId(cacheDir);
+    let mode: RuntimeMode = host.agentRuntime === 'push' ? 'push' : 'auto';
+    const timing: HostTiming = {
+      connectMs: this.connectMs.get(host.name) ?? 0,
+      cacheCheckMs: 0,
+      uploadMs: 0,
+      nodeStartMs: 0,
+      firstRpcMs: 0,
+      totalMs: 0,
+      agentBytes: 0,
+      runtimeBytes: 0,
+      runtime: 'path',
+    };
+    this.connectMs.delete(host.name); // a reconnect later measures its own
+    this.timings.set(host.name, timing);
+    const fallback = (why: string) =>
+      `[WARNING]: ${host.name}: ${why} (agent_runtime auto): shipping the controller's Node runtime ${process.version} ${unameArch()} to the host (gzip, once; set agent_runtime: push to silence this)`;
+    let warned = false;
+    // At most: agent upload, the runtime's hash computed, runtime upload, a node on PATH found too old, the start.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const ts = performance.now();
+      const { stream, exit } = await this.openExec(
+        conn,
+        wrapCommand(startScript(bundle.hash, mode, runtime?.sha256), become),
+      );
       const rpc = new AgentRpcClient(host.name, stream, stream, stream.stderr);
       let firstOut = '';
       const onData = (d: Buffer) => {
@@ -458,9 +523,20 @@ export class Transport {
         const hello = await rpc.call('hello', {});
         stream.off('data', onData);
         this.stats.agentStarts++;
+        const roundTrip = performance.now() - ts;
+        timing.nodeStartMs = Math.min(hello.uptimeMs ?? 0, roundTrip);
+        timing.firstRpcMs = roundTrip - timing.nodeStartMs;
+        timing.runtime =
+          runtime && hello.execPath?.includes(`/node-${runtime.sha256.slice(0, 16)}-`) ? 'shipped' : 'path';
         const major = Number(/^v(\d+)/.exec(hello.node)?.[1] ?? 0);
         if (major < 18) {
           rpc.close();
+          if (mode === 'auto') {
+            this.log(fallback(`node ${hello.node} on PATH is too old for the agent (need >= 18)`));
+            warned = true;
+            mode = 'push';
+            continue;
+          }
           throw new AgentStartError(
             host.name,
             `${host.name}: node ${hello.node} on the host is too old for the agent (need >= 18); set agent_runtime: push to ship the controller's Node runtime`,
@@ -473,17 +549,32 @@ export class Transport {
             `${host.name}: the cached agent's hash is ${hello.agentHash}, expected ${bundle.hash} (cache damaged?)`,
           );
         }
+        timing.totalMs = performance.now() - t0;
+        this.log(`${host.name}: ${formatTiming(timing)}`);
         return rpc;
       } catch (err) {
         if (!(err instanceof AgentGone)) throw err;
-        const exitCode = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 2000))]);
+        // (the timer is cleared: a pending 2 s timer kept the CLI alive that long after a run that uploaded the agent)
+        let timer: NodeJS.Timeout | undefined;
+        const exitCode = await Promise.race([
+          exited,
+          new Promise<null>((r) => {
+            timer = setTimeout(() => r(null), 2000);
+          }),
+        ]);
+        clearTimeout(timer);
+        timing.cacheCheckMs += performance.now() - ts;
         const status = firstOut.split('\n').find((l) => l.startsWith('CROSSKEY_')) ?? '';
         const [word, path, arch] = status.split(' ');
         // The exit status can still come after our 2 s wait on a very busy host: the status line says the same
         // thing, so it decides when the exit code is not there yet.
         const code = exitCode ?? STATUS_EXIT[word ?? ''] ?? null;
         if (code === EXIT_NEED_UPLOAD) {
+          const tu = performance.now();
           await this.upload(conn, host, become, path, 'agent.mjs', bundle.content, false);
+          timing.uploadMs += performance.now() - tu;
+          timing.agentBytes += bundle.content.length;
+          this.stats.agentBytes += bundle.content.length;
           this.stats.agentUploads++;
           continue;
         }
@@ -491,12 +582,25 @@ export class Transport {
           if (arch !== unameArch())
             throw new AgentStartError(
               host.name,
-              `${host.name}: agent_runtime push: the host is ${arch}, the controller's Node runtime is ${unameArch()}; install node (>= 18) on the host`,
+              mode === 'auto'
+                ? `${host.name}: no usable node (>= 18) found on the host (PATH of ${become?.user ?? conn.user}), and the controller's Node runtime is ${unameArch()} while the host is ${arch}; install node (>= 18) on the host`
+                : `${host.name}: agent_runtime push: the host is ${arch}, the controller's Node runtime is ${unameArch()}; install node (>= 18) on the host`,
             );
-          const dir = path;
-          const binary = readFileSync(process.execPath);
-          await this.upload(conn, host, become, dir, 'node', binary, true);
+          if (!runtime) {
+            runtime = await runtimeId(cacheDir);
+            continue;
+          }
+          if (mode === 'auto' && !warned) {
+            this.log(fallback(`no node (>= 18) on PATH of ${become?.user ?? conn.user}`));
+            warned = true;
+          }
+          const tu = performance.now();
+          const sent = await this.uploadRuntime(conn, host, become, path, cacheDir);
+          timing.uploadMs += performance.now() - tu;
+          timing.runtimeBytes += sent;
+          this.stats.runtimeBytes += sent;
           this.stats.runtimeUploads++;
+          timing.runtime = 'shipped';
           continue;
         }
         if (code === EXIT_NO_NODE) {
@@ -517,6 +621,42 @@ export class Transport {
       }
     }
     throw new AgentStartError(host.name, `${host.name}: the agent did not start after uploading it`);
+  }
+
+  /** Streams the cached gzip of our node to the host, which unpacks and verifies it; returns the bytes sent. */
+  private async uploadRuntime(
+    conn: Connection,
+    host: HostSpec,
+    become: { user: string } | undefined,
+    dir: string,
+    cacheDir: string,
+  ): Promise<number> {
+    if (!dir?.startsWith('/'))
+      throw new AgentStartError(host.name, `${host.name}: unexpected cache path from the host: ${JSON.stringify(dir)}`);
+    const archive = await runtimeArchive(cacheDir);
+    const { stream, status } = await this.openExec(conn, wrapCommand(runtimeUploadScript(dir, archive.sha256), become));
+    const err: Buffer[] = [];
+    stream.stderr.on('data', (d: Buffer) => err.push(d));
+    stream.on('data', () => {});
+    const closed = new Promise<void>((r) => stream.once('close', () => r()));
+    await pipeline(createReadStream(archive.gzFile), stream).catch(() => {
+      /* the exit status and stderr below say why */
+    });
+    await closed;
+    const rc = status.value?.code ?? null;
+    if (rc !== 0) {
+      // A damaged archive on the controller is made again next time.
+      if (/gzip -d failed|unpacked runtime has sha256/.test(Buffer.concat(err).toString('utf8')))
+        forgetRuntimeArchive(archive);
+      throw new AgentStartError(
+        host.name,
+        `${host.name}: upload of the Node runtime to ${dir} failed (exit ${rc}): ${Buffer.concat(err).toString('utf8').trim()}`,
+      );
+    }
+    this.log(
+      `${host.name}: uploaded the Node runtime ${process.version} (${archive.gzBytes} bytes gzip, ${archive.size} unpacked, sha256 verified) to ${dir}`,
+    );
+    return archive.gzBytes;
   }
 
   private async upload(
@@ -541,6 +681,12 @@ export class Transport {
       );
     this.log(`${host.name}: uploaded ${name} (${content.length} bytes) to ${dir}`);
   }
+}
+
+/** One parseable line (CROSSKEY_VERBOSE output, bench/): `agent ready: connect=12.3ms … runtime_bytes=0 runtime=path`. */
+export function formatTiming(t: HostTiming): string {
+  const ms = (x: number) => `${x.toFixed(1)}ms`;
+  return `agent ready: connect=${ms(t.connectMs)} cache_check=${ms(t.cacheCheckMs)} upload=${ms(t.uploadMs)} node_start=${ms(t.nodeStartMs)} first_rpc=${ms(t.firstRpcMs)} total=${ms(t.totalMs)} agent_bytes=${t.agentBytes} runtime_bytes=${t.runtimeBytes} runtime=${t.runtime}`;
 }
 
 /** Host key algorithms with the types known_hosts has for this host first (as OpenSSH orders them). */
