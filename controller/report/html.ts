@@ -193,7 +193,7 @@ function summaryBlock(r: RunReport): string {
 /** Colours of a restart's stretches, between its gates. */
 const STRETCHES: Array<{ from: keyof NodeRestart; to: keyof NodeRestart; colour: string; label: string }> = [
   { from: 'stopAt', to: 'goneAt', colour: '#8c959f', label: 'stopping' },
-  { from: 'goneAt', to: 'backAt', colour: '#bf8700', label: 'away (cluster yellow)' },
+  { from: 'goneAt', to: 'backAt', colour: '#bf8700', label: 'away' },
   { from: 'backAt', to: 'greenAt', colour: '#0969da', label: 'recovering' },
 ];
 
@@ -239,6 +239,15 @@ function timelineSvg(r: RunReport): string {
         `<rect x="${x(a).toFixed(1)}" y="${y + 4}" width="${Math.max(2, x(b) - x(a)).toFixed(1)}" height="14" fill="${colour}"><title>${e(`${n.host}: ${s.label} ${formatDuration(b - a)}`)}</title></rect>`,
       );
     }
+    // The cluster's health sampled while the node was away and recovering: a thin bar in the worst colour seen.
+    const away = Date.parse(String(n.goneAt ?? ''));
+    const green = Date.parse(String(n.greenAt ?? n.backAt ?? ''));
+    if (n.worstHealth && Number.isFinite(away) && Number.isFinite(green)) {
+      const hc = { green: '#1a7f37', yellow: '#bf8700', red: '#cf222e' }[n.worstHealth] ?? '#8c959f';
+      out.push(
+        `<rect class="health" x="${x(away).toFixed(1)}" y="${y + 19}" width="${Math.max(2, x(green) - x(away)).toFixed(1)}" height="3" fill="${hc}"><title>${e(`${n.host}: cluster at worst ${n.worstHealth}`)}</title></rect>`,
+      );
+    }
     for (const k of ['stopAt', 'goneAt', 'startAt', 'backAt', 'greenAt'] as const) {
       const t = Date.parse(String(n[k] ?? ''));
       if (Number.isFinite(t))
@@ -247,7 +256,7 @@ function timelineSvg(r: RunReport): string {
     out.push('</g>');
   });
   out.push(
-    `<text class="muted" x="4" y="${H - 2}">grey: stopping · amber: node away · blue: recovering to green · red: failed</text>`,
+    `<text class="muted" x="4" y="${H - 2}">grey: stopping · amber: node away · blue: recovering to green · red: failed · thin bar: worst cluster health meanwhile</text>`,
   );
   out.push('</svg>');
   return out.join('');

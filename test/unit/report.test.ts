@@ -263,6 +263,8 @@ test.serial(
 
     const text = renderReportText(r);
     const html = renderReportHtml(r);
+    // The timeline shows the worst health sampled while each node was away (local-1 yellow; local-2 failed, no bar).
+    tt.regex(html, /<rect class="health"[^>]*fill="#bf8700"><title>local-1: cluster at worst yellow<\/title>/);
     for (const out of [text, html]) {
       for (const name of [
         'preflight',
