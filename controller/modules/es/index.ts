@@ -11,6 +11,7 @@ import { esRemoteVerify } from './es_remote_verify.js';
 import { esCertTrustEvidence } from './es_cert_trust_evidence.js';
 import { keystore } from './keystore.js';
 import { keystoreConsistent } from './keystore_consistent.js';
+import { clientTrustGuard } from './client_trust_guard.js';
 import { esRollingRestart } from './es_rolling_restart.js';
 import { esCertificate } from './es_certificate.js';
 import { esSigningCertificate } from './es_signing_certificate.js';
@@ -25,6 +26,7 @@ export const esModules: AnyModule[] = [
   esCertTrustEvidence,
   keystore,
   keystoreConsistent,
+  clientTrustGuard,
   elasticsearchYml,
   esClusterSettings,
   esRollingRestart,
