@@ -9,7 +9,7 @@ import { loadBounded as load } from '../../../agent/yaml-bounds.js';
 import type { TaskContext } from '../contract.js';
 import { ModuleError } from '../contract.js';
 import { flatten } from './elasticsearch_yml.js';
-import { nodeNameOf } from './keystore-views.js';
+import { configDirOf, nodeNameOf } from './keystore-views.js';
 import { errorText } from '../../values.js';
 import { CERT_ACCESS_PREFIX, deprecationLogPath } from '../../elastic/deprecation-log.js';
 
@@ -25,8 +25,7 @@ export interface NodeCertEvidence {
 
 async function logFileOf(ctx: TaskContext, host: string, clusterName: string): Promise<string> {
   const vars = ctx.hostVars(host);
-  const config =
-    (vars.es_config as string | undefined) ?? (vars.es_home ? join(String(vars.es_home), 'config') : undefined);
+  const config = configDirOf(vars);
   let yml: Record<string, unknown> = {};
   if (config && !(typeof vars.es_path_logs === 'string' && vars.es_path_logs)) {
     const file = join(config, 'elasticsearch.yml');

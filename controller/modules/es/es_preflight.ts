@@ -24,6 +24,7 @@ import { versionAtLeast } from '../../version.js';
 import type { SavedAliasDefinition } from './es_remote_cluster.js';
 import { join } from 'node:path';
 import { errorText } from '../../values.js';
+import { configDirOf } from './keystore-views.js';
 import { discoverTasks } from './es_tasks.js';
 import { rolesOf } from '../../elastic/api/tasks.js';
 import { getRoles } from '../../elastic/api/roles.js';
@@ -185,8 +186,7 @@ async function keystoreProtection(
   await Promise.all(
     hosts.map(async (h) => {
       const vars = ctx.hostVars(h);
-      const config =
-        (vars.es_config as string | undefined) ?? (vars.es_home ? join(String(vars.es_home), 'config') : undefined);
+      const config = configDirOf(vars);
       if (!config) {
         out[h] = null;
         warnings.push(`${h}: es_config not set: keystore not checked`);

@@ -7,11 +7,14 @@ import type { KeystoreView } from '../../elastic/keystore-convergence.js';
 import type { Secret } from '../../secrets.js';
 import { errorText } from '../../values.js';
 
-/** <es_config>/elasticsearch.keystore of a host (es_config, else es_home/config). */
+/** A host's config dir: es_config, else es_home/config (undefined when neither is set). */
+export function configDirOf(vars: Record<string, unknown>): string | undefined {
+  return (vars.es_config as string | undefined) ?? (vars.es_home ? join(String(vars.es_home), 'config') : undefined);
+}
+
+/** <es_config>/elasticsearch.keystore of a host. */
 export function keystorePathOf(ctx: TaskContext, host: string): string {
-  const vars = ctx.hostVars(host);
-  const config =
-    (vars.es_config as string | undefined) ?? (vars.es_home ? join(String(vars.es_home), 'config') : undefined);
+  const config = configDirOf(ctx.hostVars(host));
   if (!config) throw new ModuleError(`${host}: es_config (or es_home) is not set: its keystore cannot be found`);
   return join(config, 'elasticsearch.keystore');
 }
